@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { createContext } from '../../context.ts';
+import { startServer } from '../../server.ts';
+import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
+import { reportFailure } from '../output.ts';
+import { untilSignal } from '../run.ts';
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('start the HTTP API on HOST:PORT (and in-process job workers when REDIS_URL is unset)')
+    .action(async () => {
+      try {
+        const ctx = await createContext(loadConfig());
+        const server = await startServer(ctx);
+        ctx.logger.info({ url: server.url, database: ctx.db.kind, queues: ctx.queues.kind }, 'listening');
+        process.stderr.write(`sharpline listening on ${server.url} (docs: ${server.url}/docs)\n`);
+        const signal = await untilSignal();
+        ctx.logger.info({ signal }, 'shutting down');
+        await server.stop();
+      } catch (error) {
+        process.exitCode = reportFailure(error);
+      }
+    });
+
+  program
+    .command('worker')
+    .description('start job workers for every queue (BullMQ on REDIS_URL; in-process without it)')
+    .action(async () => {
+      try {
+        const ctx = await createContext(loadConfig());
+        const workers = startWorkers(ctx, workerDefinitions);
+        ctx.logger.info({ queues: workerDefinitions.map((d) => d.queue), mode: ctx.queues.kind }, 'worker started');
+        process.stderr.write(`sharpline worker consuming ${workerDefinitions.map((d) => d.queue).join(', ') || '(no queues)'} (${ctx.queues.kind})\n`);
+        const signal = await untilSignal();
+        ctx.logger.info({ signal }, 'worker shutting down: finishing in-flight jobs');
+        await workers.close();
+        await ctx.close();
+      } catch (error) {
+        process.exitCode = reportFailure(error);
+      }
+    });
+}

@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { AppError } from './shared/errors.ts';
+
+/**
+ * Everything the service reads from the environment, validated once at start-up and frozen.
+ * No other module reads `process.env`.
+ */
+export interface Config {
+  /** Postgres connection string; absent means the embedded PGlite database. */
+  readonly databaseUrl: string | undefined;
+  /** Redis connection string; absent means in-process jobs. */
+  readonly redisUrl: string | undefined;
+  /** Folder for the embedded database and other local state. */
+  readonly home: string;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Postgres schema to use (tests give each suite its own). */
+  readonly databaseSchema: string | undefined;
+  /** Maximum rows accepted by one predict request. */
+  readonly maxPredictRows: number;
+  /** Days after which an online feature row is marked stale. */
+  readonly featureStaleDays: number;
+  /** Base URL of football-data.co.uk style downloads for `sharpline fetch`. */
+  readonly footballDataBaseUrl: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function invalid(variable: string, message: string): AppError {
+  return new AppError('CONFIG_INVALID', `${variable}: ${message}`, { details: { variable } });
+}
+
+function readUrl(env: Env, variable: string, protocols: readonly string[]): string | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(variable, `not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw invalid(variable, `expected ${protocols.join(' or ')} URL, got ${url.protocol}`);
+  }
+  return raw;
+}
+
+function readInt(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw invalid(variable, `expected a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw invalid(variable, `expected ${min}..${max}, got ${value}`);
+  return value;
+}
+
+/**
+ * Reads and validates the configuration. Throws `CONFIG_INVALID` naming the bad variable.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw invalid('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  const schema = env.DATABASE_SCHEMA?.trim() || undefined;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw invalid('DATABASE_SCHEMA', `expected a lower-case identifier, got ${JSON.stringify(schema)}`);
+  }
+  const config: Config = {
+    databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    home: resolve(cwd, env.SHARPLINE_HOME?.trim() || '.sharpline'),
+    port: readInt(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    logLevel,
+    databaseSchema: schema,
+    maxPredictRows: readInt(env, 'SHARPLINE_MAX_PREDICT_ROWS', 10_000, 1, 1_000_000),
+    featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),
+    footballDataBaseUrl: (env.SHARPLINE_FOOTBALL_DATA_URL?.trim() || 'https://www.football-data.co.uk/mmz4281').replace(/\/+$/, ''),
+  };
+  if (env.SHARPLINE_FOOTBALL_DATA_URL) readUrl(env, 'SHARPLINE_FOOTBALL_DATA_URL', ['http:', 'https:']);
+  return Object.freeze(config);
+}

@@ -1,0 +1,53 @@
+import type { Config } from './config.ts';
+import type { Db } from './shared/db.ts';
+import type { Logger } from './shared/logger.ts';
+import { createLogger } from './shared/logger.ts';
+import { openDb, migrate } from './db/index.ts';
+import { openQueues, type JobQueues } from './jobs/index.ts';
+
+/**
+ * Everything a running process shares, built once at start-up and passed in.
+ * Fastify decorates itself with it; CLI commands and workers receive it.
+ */
+export interface AppContext {
+  readonly config: Config;
+  readonly db: Db;
+  readonly queues: JobQueues;
+  readonly logger: Logger;
+  /** Closes pools and queues; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface CreateContextOptions {
+  /** Apply pending migrations on start (default true: the embedded mode has no separate step). */
+  migrate?: boolean;
+  logger?: Logger;
+  /** BullMQ key prefix (tests use their own). */
+  queuePrefix?: string;
+  db?: Db;
+  queues?: JobQueues;
+}
+
+export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = options.db ?? (await openDb(config));
+  if (options.migrate ?? true) {
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
+  }
+  const queues = options.queues ?? openQueues(config, options.queuePrefix);
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    db,
+    queues,
+    logger,
+    close() {
+      closed ??= (async () => {
+        await queues.close();
+        await db.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Text encoding of values for COPY (pg) and of arrays for unnest INSERTs (PGlite).
+ */
+export function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  let text: string;
+  if (value instanceof Date) text = value.toISOString();
+  else if (typeof value === 'object') text = JSON.stringify(value);
+  else text = String(value);
+  // COPY text format: backslash, tab, newline and carriage return must be escaped.
+  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+export function plainValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  // Arrays are real Postgres array parameters; other objects go to jsonb columns.
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}

@@ -1,0 +1,5 @@
+import type { AppInstance } from '../app.ts';
+import { healthRoutes } from './health.routes.ts';
+
+/** Every route plugin, registered in this order by buildApp. */
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [healthRoutes];

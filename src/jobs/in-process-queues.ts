@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AddJobOptions, JobInfo, JobQueues, JobContext, Processor, WorkerHandle } from './queue.ts';
+import { PermanentJobError } from './queue.ts';
+
+interface InProcessJob {
+  info: JobInfo;
+  data: unknown;
+  attempts: number;
+  backoffMs: number;
+}
+
+/**
+ * Jobs run in this process through the same processors, one queue at a time per worker,
+ * with the same retry semantics as BullMQ (attempts, exponential backoff, permanent errors).
+ * Nothing survives a restart; the run rows in Postgres are the source of truth.
+ */
+export function createInProcessQueues(): JobQueues {
+  const queues = new Map<string, { jobs: Map<string, InProcessJob>; pending: string[]; waiters: Array<() => void> }>();
+  const workers = new Set<WorkerHandle>();
+
+  function queueOf(name: string) {
+    let q = queues.get(name);
+    if (!q) {
+      q = { jobs: new Map(), pending: [], waiters: [] };
+      queues.set(name, q);
+    }
+    return q;
+  }
+
+  return {
+    kind: 'in-process',
+
+    async add(queue, name, data, options: AddJobOptions) {
+      const q = queueOf(queue);
+      const existing = q.jobs.get(options.jobId);
+      if (existing) return { ...existing.info };
+      const job: InProcessJob = {
+        info: { id: options.jobId, name, state: 'waiting', progress: 0, attemptsMade: 0 },
+        data,
+        attempts: options.attempts ?? 1,
+        backoffMs: options.backoffMs ?? 1000,
+      };
+      q.jobs.set(options.jobId, job);
+      q.pending.push(options.jobId);
+      q.waiters.shift()?.();
+      return { ...job.info };
+    },
+
+    async getJob(queue, jobId) {
+      const job = queues.get(queue)?.jobs.get(jobId);
+      return job ? { ...job.info } : undefined;
+    },
+
+    async remove(queue, jobId) {
+      const q = queues.get(queue);
+      const job = q?.jobs.get(jobId);
+      if (!q || !job || job.info.state !== 'waiting') return false;
+      q.pending = q.pending.filter((id) => id !== jobId);
+      q.jobs.delete(jobId);
+      return true;
+    },
+
+    startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options: { concurrency?: number } = {}): WorkerHandle {
+      const q = queueOf(queue);
+      const controller = new AbortController();
+      let closing = false;
+      const loops: Promise<void>[] = [];
+
+      async function runOne(job: InProcessJob): Promise<void> {
+        while (true) {
+          job.info.state = 'active';
+          const context: JobContext<TData> = {
+            id: job.info.id,
+            name: job.info.name,
+            data: job.data as TData,
+            attemptsMade: job.info.attemptsMade,
+            signal: controller.signal,
+            updateProgress: async (progress) => {
+              job.info.progress = progress;
+            },
+          };
+          try {
+            job.info.returnValue = await processor(context);
+            job.info.state = 'completed';
+            return;
+          } catch (error) {
+            job.info.attemptsMade += 1;
+            job.info.failedReason = (error as Error).message;
+            const permanent = error instanceof PermanentJobError || (error as Error).name === 'UnrecoverableError';
+            if (permanent || job.info.attemptsMade >= job.attempts || closing) {
+              job.info.state = 'failed';
+              return;
+            }
+            job.info.state = 'delayed';
+            await sleep(job.backoffMs * 2 ** (job.info.attemptsMade - 1));
+          }
+        }
+      }
+
+      async function loop(): Promise<void> {
+        while (!closing) {
+          const id = q.pending.shift();
+          if (id === undefined) {
+            await new Promise<void>((resolve) => q.waiters.push(resolve));
+            continue;
+          }
+          const job = q.jobs.get(id);
+          if (job) await runOne(job);
+        }
+      }
+
+      for (let i = 0; i < (options.concurrency ?? 1); i++) loops.push(loop());
+      const handle: WorkerHandle = {
+        async close() {
+          closing = true;
+          for (const wake of q.waiters.splice(0)) wake();
+          await Promise.all(loops);
+          workers.delete(handle);
+        },
+      };
+      workers.add(handle);
+      return handle;
+    },
+
+    async ping() {
+      return true;
+    },
+
+    async close() {
+      await Promise.all([...workers].map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The job system's seam: BullMQ on Redis when REDIS_URL is set, an in-process runner
+ * otherwise. Both call the same processor functions with the same `JobContext`, so a
+ * processor cannot tell them apart.
+ */
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';
+
+export interface JobContext<TData> {
+  id: string;
+  name: string;
+  data: TData;
+  /** 0 on the first attempt. */
+  attemptsMade: number;
+  updateProgress(progress: number | object): Promise<void>;
+  /** Aborted when the worker is closing; processors stop at the next safe point. */
+  signal: AbortSignal;
+}
+
+export type Processor<TData, TResult> = (job: JobContext<TData>) => Promise<TResult>;
+
+export interface AddJobOptions {
+  /** Derived from the job's input: adding the same id twice yields the one job. */
+  jobId: string;
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export interface JobInfo {
+  id: string;
+  name: string;
+  state: JobState;
+  progress: number | object;
+  attemptsMade: number;
+  failedReason?: string;
+  returnValue?: unknown;
+}
+
+export interface WorkerHandle {
+  /** Waits for in-flight jobs to finish, then stops taking new ones. */
+  close(): Promise<void>;
+}
+
+export interface JobQueues {
+  readonly kind: 'bullmq' | 'in-process';
+  add<TData>(queue: string, name: string, data: TData, options: AddJobOptions): Promise<JobInfo>;
+  getJob(queue: string, jobId: string): Promise<JobInfo | undefined>;
+  /** Starts consuming `queue` with `processor`. */
+  startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: { concurrency?: number }): WorkerHandle;
+  /** Removes a waiting job (cancellation before it starts); false when it is not waiting. */
+  remove(queue: string, jobId: string): Promise<boolean>;
+  /** True when the backing service answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a processor for input that will never succeed: no retry. */
+export class PermanentJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentJobError';
+  }
+}

@@ -1,0 +1,24 @@
+import type { AppContext } from '../context.ts';
+import type { Processor, WorkerHandle } from './queue.ts';
+
+/** One queue's consumer: its name and how to build its processor from the context. */
+export interface WorkerDefinition {
+  queue: string;
+  concurrency?: number;
+  createProcessor(ctx: AppContext): Processor<never, unknown>;
+}
+
+/**
+ * Starts a worker for each definition. `sharpline worker` calls this with Redis;
+ * `sharpline serve` calls it too when jobs run in-process.
+ */
+export function startWorkers(ctx: AppContext, definitions: readonly WorkerDefinition[]): { close(): Promise<void> } {
+  const handles: WorkerHandle[] = definitions.map((d) =>
+    ctx.queues.startWorker(d.queue, d.createProcessor(ctx) as Processor<unknown, unknown>, { concurrency: d.concurrency ?? 1 }),
+  );
+  return {
+    async close() {
+      await Promise.all(handles.map((h) => h.close()));
+    },
+  };
+}
