@@ -3,7 +3,8 @@ import type { Db } from './shared/db.ts';
 import type { Logger } from './shared/logger.ts';
 import { createLogger } from './shared/logger.ts';
 import { openDb, migrate } from './db/index.ts';
-import { openQueues, type JobQueues } from './jobs/index.ts';
+import { openQueues } from './jobs/open-queues.ts';
+import type { JobQueues } from './jobs/queue.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.

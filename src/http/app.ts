@@ -1,20 +1,15 @@
-import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppInstance } from './types.ts';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { ErrorBodySchema } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
 
-export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    ctx: AppContext;
-  }
-}
+export type { AppInstance } from './types.ts';
 
 export interface BuildAppOptions {
   /** Largest accepted request body in bytes (batch predictions are large). */

@@ -75,6 +75,9 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
 
     startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, opts: { concurrency?: number } = {}): WorkerHandle {
       const controller = new AbortController();
+      // A connection we hand to BullMQ is ours to close after the worker stops.
+      const workerConnection = connection.duplicate();
+      workerConnection.on('error', () => undefined);
       const worker = new Worker(
         queue,
         async (job: Job) => {
@@ -93,12 +96,13 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
             throw error;
           }
         },
-        { connection: connection.duplicate(), prefix, concurrency: opts.concurrency ?? 1 },
+        { connection: workerConnection, prefix, concurrency: opts.concurrency ?? 1 },
       );
       worker.on('error', () => undefined);
       const handle: WorkerHandle = {
         async close() {
           await worker.close();
+          workerConnection.disconnect();
           workers.delete(handle);
         },
       };

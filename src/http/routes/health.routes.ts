@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { AppInstance } from '../app.ts';
+import type { AppInstance } from '../types.ts';
 
 export async function healthRoutes(app: AppInstance): Promise<void> {
   app.get('/healthz', {

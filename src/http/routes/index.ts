@@ -1,4 +1,4 @@
-import type { AppInstance } from '../app.ts';
+import type { AppInstance } from '../types.ts';
 import { healthRoutes } from './health.routes.ts';
 
 /** Every route plugin, registered in this order by buildApp. */

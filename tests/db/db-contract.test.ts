@@ -1,0 +1,105 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
+import { migrate, migrationStatus, listMigrations } from '../../src/db/index.ts';
+
+/** The same contract runs against both Db implementations. */
+for (const [label, open] of [['pg', () => createTestPgDb('dbc')], ['pglite', createTestPgliteDb]] as const) {
+  describe(`Db contract: ${label}`, () => {
+    let t: TestDb;
+    before(async () => {
+      t = await open();
+      await t.db.exec('CREATE TABLE kv (k text PRIMARY KEY, v integer, meta jsonb, at timestamptz, tags text[])');
+    });
+    after(() => t.drop());
+
+    it('runs parameterised queries and returns rows and counts', async () => {
+      const ins = await t.db.query('INSERT INTO kv (k, v) VALUES ($1, $2), ($3, $4)', ['a', 1, 'b', 2]);
+      assert.equal(ins.rowCount, 2);
+      const { rows } = await t.db.query<{ k: string; v: number }>('SELECT k, v FROM kv WHERE v >= $1 ORDER BY k', [1]);
+      assert.deepEqual(rows, [{ k: 'a', v: 1 }, { k: 'b', v: 2 }]);
+    });
+
+    it('passes arrays as array parameters and objects as json', async () => {
+      await t.db.query('INSERT INTO kv (k, meta, tags) VALUES ($1, $2, $3)', ['j', { x: [1, 2] }, ['p', 'q']]);
+      const { rows } = await t.db.query<{ meta: unknown; tags: string[] }>('SELECT meta, tags FROM kv WHERE k = ANY($1)', [['j']]);
+      assert.deepEqual(rows[0], { meta: { x: [1, 2] }, tags: ['p', 'q'] });
+    });
+
+    it('commits a transaction and rolls one back on error', async () => {
+      await t.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO kv (k, v) VALUES ($1, $2)', ['c', 3]);
+      });
+      await assert.rejects(
+        t.db.transaction(async (tx) => {
+          await tx.query('INSERT INTO kv (k, v) VALUES ($1, $2)', ['d', 4]);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      const { rows } = await t.db.query<{ k: string }>("SELECT k FROM kv WHERE k IN ('c', 'd') ORDER BY k");
+      assert.deepEqual(rows.map((r) => r.k), ['c']);
+    });
+
+    it('bulk-loads rows with awkward text through copyRows', async () => {
+      const rows = Array.from({ length: 2500 }, (_, i) => [`bulk${i}`, i, i % 2 ? { n: i } : null, new Date(Date.UTC(2020, 0, 1, 0, 0, i)), null]);
+      rows.push(['tab\there\\back\nline', -1, { s: 'quote"d' }, null, null]);
+      assert.equal(await t.db.copyRows('kv', ['k', 'v', 'meta', 'at', 'tags'], rows), 2501);
+      const { rows: out } = await t.db.query<{ n: number; s: number }>("SELECT count(*)::int AS n, sum(v)::int AS s FROM kv WHERE k LIKE 'bulk%'");
+      assert.deepEqual(out[0], { n: 2500, s: (2499 * 2500) / 2 });
+      const odd = await t.db.query<{ k: string; meta: unknown }>('SELECT k, meta FROM kv WHERE v = -1');
+      assert.deepEqual(odd.rows[0], { k: 'tab\there\\back\nline', meta: { s: 'quote"d' } });
+      const at = await t.db.query<{ at: Date }>("SELECT at FROM kv WHERE k = 'bulk61'");
+      assert.equal(new Date(at.rows[0]!.at).toISOString(), '2020-01-01T00:01:01.000Z');
+    });
+
+    it('migrations are recorded, idempotent and reported by status', async () => {
+      assert.deepEqual(await migrate(t.db), []);
+      const status = await migrationStatus(t.db);
+      assert.equal(status.length, listMigrations().length);
+      assert.ok(status.every((s) => s.state === 'applied'));
+    });
+
+    it('the schema refuses a team playing itself and odds at or below 1.0', async () => {
+      const sport = (await t.db.query<{ id: number }>("SELECT id FROM sports WHERE code = 'soccer'")).rows[0]!.id;
+      const comp = (await t.db.query<{ id: number }>("INSERT INTO competitions (sport_id, code, name) VALUES ($1, 'E0', 'Premier League') RETURNING id", [sport])).rows[0]!.id;
+      const season = (await t.db.query<{ id: number }>("INSERT INTO seasons (competition_id, label, start_year) VALUES ($1, '2023/24', 2023) RETURNING id", [comp])).rows[0]!.id;
+      const team = (await t.db.query<{ id: number }>("INSERT INTO teams (sport_id, key, name) VALUES ($1, 'arsenal', 'Arsenal') RETURNING id", [sport])).rows[0]!.id;
+      await assert.rejects(
+        t.db.query(
+          "INSERT INTO games (sport_id, competition_id, season_id, game_date, kickoff, home_team_id, away_team_id, source) VALUES ($1, $2, $3, '2023-08-12', '2023-08-12T14:00Z', $4, $4, 'test')",
+          [sport, comp, season, team],
+        ),
+        /check/i,
+      );
+      const book = (await t.db.query<{ id: number }>("INSERT INTO bookmakers (code, name) VALUES ('pinnacle', 'Pinnacle') RETURNING id")).rows[0]!.id;
+      await assert.rejects(
+        t.db.query("INSERT INTO odds (game_id, kickoff, bookmaker_id, market, selection, kind, price) VALUES (1, '2023-08-12T14:00Z', $1, '1x2', 'home', 'closing', 1.0)", [book]),
+        /check/i,
+      );
+    });
+  });
+}
+
+describe('migrations under concurrency (pg)', () => {
+  it('two processes migrating at once apply each migration exactly once', async () => {
+    const { createPgDb } = await import('../../src/db/index.ts');
+    const { TEST_DATABASE_URL, uniqueName } = await import('../support/services.ts');
+    const schema = uniqueName('mig');
+    const admin = createPgDb(TEST_DATABASE_URL, { max: 1 });
+    await admin.exec(`CREATE SCHEMA ${schema}`);
+    const a = createPgDb(TEST_DATABASE_URL, { schema });
+    const b = createPgDb(TEST_DATABASE_URL, { schema });
+    try {
+      const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
+      assert.equal(ra.length + rb.length, listMigrations().length);
+      const { rows } = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+      assert.equal(rows[0]!.n, listMigrations().length);
+    } finally {
+      await a.close();
+      await b.close();
+      await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    }
+  });
+});

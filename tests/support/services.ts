@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createPgDb, createPgliteDb, migrate } from '../../src/db/index.ts';
+import type { Db } from '../../src/shared/db.ts';
+
+/** Real services for tests: these defaults match the developers' machines and CI. */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The shared real-data folder, read in place (never copied into the repo). */
+export const SHARED_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+export const hasSharedData = existsSync(SHARED_DATA_DIR);
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestDb {
+  db: Db;
+  schema: string;
+  /** Closes the pool and drops the schema. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated schema of its own on the real Postgres, so test files can run in parallel.
+ * Throws (the test fails) when Postgres is unreachable: tests never silently skip a service.
+ */
+export async function createTestPgDb(prefix = 'test'): Promise<TestDb> {
+  const schema = uniqueName(prefix);
+  const admin = createPgDb(TEST_DATABASE_URL, { max: 1 });
+  try {
+    await admin.exec(`CREATE SCHEMA ${schema}`);
+  } catch (error) {
+    await admin.close();
+    throw new Error(`Postgres at ${TEST_DATABASE_URL} is required for this test: ${(error as Error).message}`);
+  }
+  const db = createPgDb(TEST_DATABASE_URL, { schema, max: 4 });
+  await migrate(db);
+  return {
+    db,
+    schema,
+    async drop() {
+      await db.close();
+      await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.close();
+    },
+  };
+}
+
+/** A fresh, migrated in-memory PGlite database. */
+export async function createTestPgliteDb(): Promise<TestDb> {
+  const db = await createPgliteDb();
+  await migrate(db);
+  return { db, schema: 'public', drop: () => db.close() };
+}
+
+/** Fails with a clear message when Redis is unreachable. */
+export async function assertRedisUp(url = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(`Redis at ${url} is required for this test: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
