@@ -2,16 +2,20 @@ import { Command } from 'commander';
 import { registerDbCommands } from './commands/db.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerModelsCommands } from './commands/models.ts';
 
 /** Builds the `sharpline` command tree; every command lives in its own file. */
 export function buildProgram(): Command {
   const program = new Command('sharpline')
     .description('Sharpline: train, version, serve and explain sports-betting models, measured against the market')
     .version('0.1.0')
+    // Program options only before the subcommand, so `predictions export --version 3` reaches the subcommand.
+    .enablePositionalOptions()
     .showHelpAfterError();
   registerDemoCommand(program);
   registerDbCommands(program);
   registerServeCommands(program);
+  registerModelsCommands(program);
   return program;
 }
 

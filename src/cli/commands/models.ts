@@ -1,0 +1,219 @@
+import type { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { userInfo } from 'node:os';
+import {
+  countPredictions,
+  deleteAlias,
+  getModel,
+  getVersion,
+  listAliasEvents,
+  listArtifacts,
+  listModels,
+  listPredictions,
+  listVersions,
+  predictionsCsvHeader,
+  predictionsCsvRows,
+  setAlias,
+  VERSION_STATUSES,
+  type VersionStatus,
+} from '../../../registry/index.ts';
+import { AppError } from '../../shared/errors.ts';
+import { printResult, table } from '../output.ts';
+import { withContext } from '../run.ts';
+
+// Rows fetched per page when exporting, so a large test window never sits in memory twice.
+const EXPORT_PAGE_ROWS = 5000;
+
+function defaultActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+function positiveInt(label: string) {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) < 1) throw new AppError('VALIDATION_FAILED', `${label} must be a positive whole number, got ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+}
+
+function status(text: string): VersionStatus {
+  const upper = text.toUpperCase() as VersionStatus;
+  if (!VERSION_STATUSES.includes(upper)) throw new AppError('VALIDATION_FAILED', `status must be one of ${VERSION_STATUSES.join(', ')}`);
+  return upper;
+}
+
+function fmt(value: number | undefined): string {
+  return value === undefined ? '' : Number.isInteger(value) ? String(value) : value.toFixed(4);
+}
+
+export function registerModelsCommands(program: Command): void {
+  const models = program.command('models').description('the model registry: models, versions, aliases');
+
+  models.command('list')
+    .description('registered models with their aliases')
+    .option('--json', 'print one JSON document')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const list = await listModels(ctx.db);
+        printResult({ models: list }, opts.json, (r) =>
+          table(r.models.map((m) => ({
+            name: m.name,
+            versions: m.lastVersion,
+            aliases: Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(' '),
+            updated: m.updatedAt,
+            description: m.description,
+          }))),
+        );
+      }),
+    );
+
+  models.command('show <name>')
+    .description('one model: description, last version, aliases')
+    .option('--json', 'print one JSON document')
+    .action((name: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const model = await getModel(ctx.db, name);
+        printResult(model, opts.json, (m) =>
+          [`model:       ${m.name}`, `description: ${m.description}`, `versions:    ${m.lastVersion}`, `created:     ${m.createdAt}`, `updated:     ${m.updatedAt}`, 'aliases:',
+            ...Object.entries(m.aliases).map(([a, v]) => `  ${a} -> ${v}`)].join('\n'),
+        );
+      }),
+    );
+
+  models.command('versions <name>')
+    .description('a model\'s versions, newest first')
+    .option('--status <status>', 'only PENDING, READY or FAILED', status)
+    .option('--limit <n>', 'at most n versions', positiveInt('--limit'))
+    .option('--json', 'print one JSON document')
+    .action((name: string, opts: { status?: VersionStatus; limit?: number; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const versions = await listVersions(ctx.db, name, { status: opts.status, limit: opts.limit });
+        const summaries = versions.map(({ evaluation: _evaluation, ...rest }) => rest);
+        printResult({ model: name, versions: summaries }, opts.json, (r) =>
+          table(r.versions.map((v) => ({
+            version: v.version,
+            status: v.status,
+            aliases: v.aliases.join(' '),
+            algorithm: v.lineage.algorithm ?? '',
+            logLoss: fmt(v.metrics.logLoss),
+            run: v.runId,
+            created: v.createdAt,
+            by: v.lineage.createdBy ?? '',
+          }))),
+        );
+      }),
+    );
+
+  models.command('version <name> <version>')
+    .description('one version (number, alias or "latest"): lineage, metrics, evaluation, artifacts')
+    .option('--json', 'print one JSON document')
+    .action((name: string, ref: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const version = await getVersion(ctx.db, name, ref);
+        const [artifacts, predictionCount] = await Promise.all([listArtifacts(ctx.db, version.id), countPredictions(ctx.db, version.id)]);
+        printResult({ ...version, artifacts, predictionCount }, opts.json, (v) =>
+          [
+            `model:       ${v.model} version ${v.version} (${v.status}${v.statusMessage ? `: ${v.statusMessage}` : ''})`,
+            `aliases:     ${v.aliases.join(', ') || '(none)'}`,
+            `run:         ${v.runId}`,
+            `classes:     ${v.classes.join(', ')}`,
+            `created:     ${v.createdAt}`,
+            `lineage:     ${JSON.stringify(v.lineage)}`,
+            `metrics:     ${JSON.stringify(v.metrics)}`,
+            `timings:     ${JSON.stringify(v.timings)}`,
+            `predictions: ${v.predictionCount}`,
+            'artifacts:',
+            table(v.artifacts.map((a) => ({ kind: a.kind, name: a.name, type: a.contentType, size: a.size, sha256: a.sha256.slice(0, 12) }))),
+            'evaluation (use --json for all of it):',
+            `  ${Object.keys(v.evaluation).join(', ') || '(none)'}`,
+          ].join('\n'),
+        );
+      }),
+    );
+
+  const alias = models.command('alias').description('move, remove and audit aliases (champion, challenger, ...)');
+
+  alias.command('set <name> <alias> <version>')
+    .description('point an alias at a READY version (audited)')
+    .option('--actor <who>', 'recorded in the audit trail', defaultActor())
+    .option('--json', 'print one JSON document')
+    .action((name: string, aliasName: string, version: string, opts: { actor: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const result = await setAlias(ctx.db, name, aliasName, positiveInt('version')(version), opts.actor);
+        printResult(result, opts.json, (r) =>
+          r.changed
+            ? `${name}: ${aliasName} ${r.previousVersion === null ? 'set to' : `moved ${r.previousVersion} ->`} ${r.alias.version}`
+            : `${name}: ${aliasName} already points at ${r.alias.version}`,
+        );
+      }),
+    );
+
+  alias.command('rm <name> <alias>')
+    .description('remove an alias (audited)')
+    .option('--actor <who>', 'recorded in the audit trail', defaultActor())
+    .option('--json', 'print one JSON document')
+    .action((name: string, aliasName: string, opts: { actor: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const { previousVersion } = await deleteAlias(ctx.db, name, aliasName, opts.actor);
+        printResult({ model: name, alias: aliasName, previousVersion }, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
+      }),
+    );
+
+  alias.command('history <name>')
+    .description('every alias move of a model, newest first: who, when, from, to')
+    .option('--alias <alias>', 'only this alias')
+    .option('--limit <n>', 'at most n events', positiveInt('--limit'))
+    .option('--json', 'print one JSON document')
+    .action((name: string, opts: { alias?: string; limit?: number; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const events = await listAliasEvents(ctx.db, name, { alias: opts.alias, limit: opts.limit });
+        printResult({ model: name, events }, opts.json, (r) =>
+          table(r.events.map((e) => ({ at: e.at, alias: e.alias, from: e.fromVersion ?? '-', to: e.toVersion ?? '-', actor: e.actor }))),
+        );
+      }),
+    );
+
+  const predictions = program.command('predictions').description('stored out-of-sample predictions of model versions');
+
+  predictions.command('export')
+    .description('write a version\'s test predictions as CSV: game_id, kickoff, competition, home, away, p_<class>..., outcome')
+    .requiredOption('--model <name>', 'registered model')
+    .option('--version <v>', 'version number (or alias, or "latest")')
+    .option('--alias <alias>', 'alias instead of --version')
+    .requiredOption('--out <file>', 'CSV file to write ("-" for stdout)')
+    .option('--json', 'print a JSON summary')
+    .action((opts: { model: string; version?: string; alias?: string; out: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        if ((opts.version === undefined) === (opts.alias === undefined)) {
+          throw new AppError('VALIDATION_FAILED', 'give exactly one of --version or --alias');
+        }
+        const version = await getVersion(ctx.db, opts.model, opts.version ?? opts.alias!);
+        const toStdout = opts.out === '-';
+        const out = toStdout ? process.stdout : createWriteStream(opts.out);
+        const write = async (text: string) => {
+          if (!out.write(text)) await once(out, 'drain');
+        };
+        let rows = 0;
+        await write(predictionsCsvHeader(version.classes));
+        for (;;) {
+          const page = await listPredictions(ctx.db, version.id, { limit: EXPORT_PAGE_ROWS, offset: rows });
+          if (page.length === 0) break;
+          await write(predictionsCsvRows(page));
+          rows += page.length;
+          if (page.length < EXPORT_PAGE_ROWS) break;
+        }
+        if (!toStdout) {
+          out.end();
+          await once(out, 'finish');
+        }
+        const summary = { model: version.model, version: version.version, classes: version.classes, rows, out: opts.out };
+        // With --out - the CSV owns stdout, so the summary goes to stderr.
+        if (toStdout) process.stderr.write(`exported ${rows} predictions of ${version.model} v${version.version}\n`);
+        else printResult(summary, opts.json, (s) => `wrote ${s.rows} predictions of ${s.model} v${s.version} to ${s.out}`);
+      }),
+    );
+}

@@ -1,0 +1,167 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../types.ts';
+import { errorResponses } from '../schemas.ts';
+import {
+  countPredictions,
+  deleteAlias,
+  getModel,
+  getVersion,
+  listAliasEvents,
+  listArtifacts,
+  listModels,
+  listPredictions,
+  listVersions,
+  predictionsToCsv,
+  setAlias,
+  type ModelVersion,
+} from '../../../registry/index.ts';
+import {
+  AliasEventSchema,
+  AliasParams,
+  DeleteAliasQuery,
+  DeleteAliasResponse,
+  HistoryQuery,
+  ListVersionsQuery,
+  ModelNameParams,
+  ModelVersionDetailSchema,
+  ModelVersionSummarySchema,
+  PredictionsBody,
+  PredictionsQuery,
+  RegisteredModelSchema,
+  SetAliasBody,
+  SetAliasResponse,
+  VersionParams,
+} from './models.schemas.ts';
+
+const DEFAULT_ACTOR = 'api';
+
+function summary(version: ModelVersion): Omit<ModelVersion, 'evaluation'> {
+  const { evaluation: _evaluation, ...rest } = version;
+  return rest;
+}
+
+/** The model registry over HTTP: models, versions (lineage, metrics, evaluation), predictions, aliases. */
+export async function modelsRoutes(app: AppInstance): Promise<void> {
+  app.get('/v1/models', {
+    schema: {
+      tags: ['models'],
+      summary: 'Registered models with their aliases, by name.',
+      response: { 200: Type.Object({ models: Type.Array(RegisteredModelSchema) }) },
+    },
+  }, async () => ({ models: await listModels(app.ctx.db) }));
+
+  app.get('/v1/models/:name', {
+    schema: {
+      tags: ['models'],
+      summary: 'One registered model: description, last version number, aliases.',
+      params: ModelNameParams,
+      response: { 200: RegisteredModelSchema, ...errorResponses(404) },
+    },
+  }, async (request) => getModel(app.ctx.db, request.params.name));
+
+  app.get('/v1/models/:name/versions', {
+    schema: {
+      tags: ['models'],
+      summary: 'A model\'s versions, newest first (without the full evaluation).',
+      params: ModelNameParams,
+      querystring: ListVersionsQuery,
+      response: { 200: Type.Object({ versions: Type.Array(ModelVersionSummarySchema) }), ...errorResponses(400, 404) },
+    },
+  }, async (request) => {
+    const versions = await listVersions(app.ctx.db, request.params.name, request.query);
+    return { versions: versions.map(summary) };
+  });
+
+  app.get('/v1/models/:name/versions/:v', {
+    schema: {
+      tags: ['models'],
+      summary: 'One version by number, alias or "latest": lineage, metrics, evaluation, timings, artifacts.',
+      params: VersionParams,
+      response: { 200: ModelVersionDetailSchema, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const { db } = app.ctx;
+    const version = await getVersion(db, request.params.name, request.params.v);
+    const [artifacts, predictionCount] = await Promise.all([listArtifacts(db, version.id), countPredictions(db, version.id)]);
+    return { ...version, artifacts, predictionCount };
+  });
+
+  app.get('/v1/models/:name/versions/:v/predictions', {
+    schema: {
+      tags: ['models'],
+      summary: 'The version\'s out-of-sample test predictions in kickoff order, as JSON or CSV (?format=csv).',
+      params: VersionParams,
+      querystring: PredictionsQuery,
+      response: {
+        200: {
+          content: {
+            'application/json': { schema: PredictionsBody },
+            'text/csv': { schema: Type.String({ description: 'game_id,kickoff,competition,home,away,p_<class>...,outcome' }) },
+          },
+        },
+        ...errorResponses(400, 404),
+      },
+    },
+  }, async (request, reply) => {
+    const { db } = app.ctx;
+    const version = await getVersion(db, request.params.name, request.params.v);
+    const { limit, offset, format } = request.query;
+    const [predictions, total] = await Promise.all([listPredictions(db, version.id, { limit, offset }), countPredictions(db, version.id)]);
+    if (format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${version.model}-v${version.version}-predictions.csv"`)
+        .send(predictionsToCsv(version.classes, predictions));
+    }
+    return reply.type('application/json; charset=utf-8').send({
+      model: version.model,
+      version: version.version,
+      classes: version.classes,
+      count: predictions.length,
+      total,
+      predictions,
+    });
+  });
+
+  app.put('/v1/models/:name/aliases/:alias', {
+    schema: {
+      tags: ['models'],
+      summary: 'Points an alias (champion, challenger, ...) at a READY version; audited.',
+      params: AliasParams,
+      body: SetAliasBody,
+      response: { 200: SetAliasResponse, ...errorResponses(400, 404, 409) },
+    },
+  }, async (request) => {
+    const { name, alias } = request.params;
+    const result = await setAlias(app.ctx.db, name, alias, request.body.version, request.body.actor ?? DEFAULT_ACTOR);
+    if (result.changed) request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
+    return result;
+  });
+
+  app.delete('/v1/models/:name/aliases/:alias', {
+    schema: {
+      tags: ['models'],
+      summary: 'Removes an alias; audited (actor from ?actor=, default "api").',
+      params: AliasParams,
+      querystring: DeleteAliasQuery,
+      response: { 200: DeleteAliasResponse, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const { name, alias } = request.params;
+    const { previousVersion } = await deleteAlias(app.ctx.db, name, alias, request.query.actor ?? DEFAULT_ACTOR);
+    request.log.info({ model: name, alias, from: previousVersion, to: null }, 'alias removed');
+    return { model: name, alias, previousVersion };
+  });
+
+  app.get('/v1/models/:name/aliases/:alias/history', {
+    schema: {
+      tags: ['models'],
+      summary: 'Every move of one alias, newest first: who, when, from, to.',
+      params: AliasParams,
+      querystring: HistoryQuery,
+      response: { 200: Type.Object({ events: Type.Array(AliasEventSchema) }), ...errorResponses(404) },
+    },
+  }, async (request) => ({
+    events: await listAliasEvents(app.ctx.db, request.params.name, { alias: request.params.alias, limit: request.query.limit }),
+  }));
+}

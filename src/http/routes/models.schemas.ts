@@ -1,0 +1,166 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** Schemas of the registry routes (`models.routes.ts`). Field names match the registry domain types. */
+
+const Iso = Type.String({ format: 'date-time' });
+const NumberMap = Type.Record(Type.String(), Type.Number());
+const AnyObject = Type.Record(Type.String(), Type.Unknown());
+
+export const ModelNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+export const VersionParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  v: Type.String({ minLength: 1, maxLength: 64, description: 'version number, alias name, or "latest" (highest READY version)' }),
+});
+export const AliasParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  alias: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+export const RegisteredModelSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    description: Type.String(),
+    lastVersion: Type.Integer(),
+    aliases: Type.Record(Type.String(), Type.Integer(), { description: 'alias -> version' }),
+    createdAt: Iso,
+    updatedAt: Iso,
+  },
+  { title: 'RegisteredModel' },
+);
+
+const Window = Type.Object({ from: Type.String(), to: Type.String() });
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
+
+export const LineageSchema = Type.Object(
+  {
+    featureSet: Nullable(Type.Object({ name: Type.String(), hash: Type.String() })),
+    trainWindow: Nullable(Window),
+    testWindow: Nullable(Window),
+    datasetHash: Nullable(Type.String()),
+    algorithm: Nullable(Type.String()),
+    params: Nullable(AnyObject),
+    seed: Nullable(Type.Number()),
+    codeVersion: Nullable(Type.String()),
+    createdBy: Nullable(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+const VersionFields = {
+  id: Type.Integer(),
+  model: Type.String(),
+  version: Type.Integer(),
+  status: Type.Union([Type.Literal('PENDING'), Type.Literal('READY'), Type.Literal('FAILED')]),
+  statusMessage: Type.Union([Type.String(), Type.Null()]),
+  runId: Type.String(),
+  classes: Type.Array(Type.String()),
+  lineage: LineageSchema,
+  metrics: NumberMap,
+  timings: NumberMap,
+  aliases: Type.Array(Type.String()),
+  createdAt: Iso,
+  updatedAt: Iso,
+};
+
+/** A version in a list: everything but the (large) evaluation. */
+export const ModelVersionSummarySchema = Type.Object(VersionFields, { title: 'ModelVersionSummary' });
+
+export const ArtifactInfoSchema = Type.Object({
+  kind: Type.String(),
+  name: Type.String(),
+  contentType: Type.String(),
+  sha256: Type.String(),
+  size: Type.Integer(),
+  encoding: Type.Union([Type.Literal('bytes'), Type.Literal('json')]),
+  createdAt: Iso,
+});
+
+/** One version in full: lineage, metrics, evaluation, timings, artifacts and the count of stored predictions. */
+export const ModelVersionDetailSchema = Type.Object(
+  {
+    ...VersionFields,
+    evaluation: AnyObject,
+    artifacts: Type.Array(ArtifactInfoSchema),
+    predictionCount: Type.Integer(),
+  },
+  { title: 'ModelVersionDetail' },
+);
+
+export const ModelAliasSchema = Type.Object({
+  model: Type.String(),
+  alias: Type.String(),
+  version: Type.Integer(),
+  updatedBy: Type.String(),
+  updatedAt: Iso,
+});
+
+export const AliasEventSchema = Type.Object({
+  id: Type.Integer(),
+  model: Type.String(),
+  alias: Type.String(),
+  fromVersion: Type.Union([Type.Integer(), Type.Null()]),
+  toVersion: Type.Union([Type.Integer(), Type.Null()]),
+  actor: Type.String(),
+  at: Iso,
+});
+
+export const PredictionSchema = Type.Object({
+  gameId: Type.Integer(),
+  kickoff: Iso,
+  competition: Type.String(),
+  home: Type.String(),
+  away: Type.String(),
+  probabilities: Type.Array(Type.Number()),
+  outcome: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const PredictionsQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+export const PredictionsBody = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  classes: Type.Array(Type.String()),
+  count: Type.Integer({ description: 'rows in this response' }),
+  total: Type.Integer({ description: 'rows stored for the version' }),
+  predictions: Type.Array(PredictionSchema),
+});
+
+export const ListVersionsQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('PENDING'), Type.Literal('READY'), Type.Literal('FAILED')])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+});
+
+export const SetAliasBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who moves the alias (audited); default "api"' })),
+  },
+  { additionalProperties: false },
+);
+export type SetAliasBodyType = Static<typeof SetAliasBody>;
+
+export const DeleteAliasQuery = Type.Object({
+  actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const SetAliasResponse = Type.Object({
+  alias: ModelAliasSchema,
+  previousVersion: Type.Union([Type.Integer(), Type.Null()]),
+  changed: Type.Boolean(),
+});
+
+export const DeleteAliasResponse = Type.Object({
+  model: Type.String(),
+  alias: Type.String(),
+  previousVersion: Type.Integer(),
+});
+
+export const HistoryQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+});

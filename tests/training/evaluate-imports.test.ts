@@ -1,0 +1,13 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const DIR = new URL('../../training/evaluate/', import.meta.url);
+
+it('training/evaluate/ stays pure: it imports only src/shared and itself', () => {
+  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.ts'))) {
+    for (const [, spec] of readFileSync(new URL(file, DIR), 'utf8').matchAll(/\bfrom\s+'([^']+)'/g)) {
+      assert.ok(spec!.startsWith('./') || spec!.startsWith('../../src/shared/'), `training/evaluate/${file} imports ${spec}`);
+    }
+  }
+});

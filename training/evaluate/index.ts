@@ -1,0 +1,23 @@
+/**
+ * Honest evaluation, pure functions: probability scores (log loss, Brier, accuracy, RPS,
+ * calibration), per-season breakdowns, comparisons on identical games, market de-vig and a
+ * betting backtest with flat and fractional-Kelly stakes and closing-line value.
+ */
+export type { Probabilities, Outcomes, ProbabilityView } from './matrix.ts';
+export { viewOf } from './matrix.ts';
+export { LOG_LOSS_EPSILON, logLoss, brier, accuracy, rankedProbabilityScore } from './metrics.ts';
+export { calibration, reliability, type Calibration, type CalibrationMode, type CalibrationOptions, type ReliabilityBin } from './calibration.ts';
+export { score, scoreBySeason, type Scores } from './scores.ts';
+export { compareOnSameGames, type Comparison, type CompareOptions, type PredictorRows } from './compare.ts';
+export { americanToDecimal, devig, overround } from './market.ts';
+export {
+  backtest,
+  kellyStakeFraction,
+  maxDrawdown,
+  type BacktestGame,
+  type BacktestOptions,
+  type BacktestResult,
+  type Bet,
+  type ClosingLineValue,
+  type StakingResult,
+} from './backtest.ts';
