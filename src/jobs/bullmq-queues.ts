@@ -1,6 +1,6 @@
 import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AddJobOptions, JobInfo, JobQueues, JobState, Processor, WorkerHandle } from './queue.ts';
+import type { AddJobOptions, JobInfo, JobQueues, JobState, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
 import { PermanentJobError } from './queue.ts';
 
 export interface BullmqQueuesOptions {
@@ -8,8 +8,8 @@ export interface BullmqQueuesOptions {
   prefix?: string;
 }
 
-async function toInfo(job: Job): Promise<JobInfo> {
-  const state = (await job.getState()) as string;
+/** `state` must be read before the job hash: the hash then already holds what that state implies. */
+function toInfo(job: Job, state: string): JobInfo {
   const known: JobState[] = ['waiting', 'active', 'completed', 'failed', 'delayed'];
   return {
     id: job.id ?? '',
@@ -52,12 +52,15 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
         removeOnComplete: { age: 7 * 24 * 3600 },
         removeOnFail: { age: 30 * 24 * 3600 },
       });
-      return toInfo(job);
+      return toInfo(job, await job.getState());
     },
 
     async getJob(queue, jobId) {
-      const job = await queueOf(queue).getJob(jobId);
-      return job ? toInfo(job) : undefined;
+      const q = queueOf(queue);
+      // Reading the state first: a job read as 'completed' then has its return value in the hash.
+      const state = await q.getJobState(jobId);
+      const job = await q.getJob(jobId);
+      return job ? toInfo(job, state) : undefined;
     },
 
     async remove(queue, jobId) {
@@ -73,7 +76,7 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
       }
     },
 
-    startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, opts: { concurrency?: number } = {}): WorkerHandle {
+    startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, opts: WorkerOptions = {}): WorkerHandle {
       const controller = new AbortController();
       // A connection we hand to BullMQ is ours to close after the worker stops.
       const workerConnection = connection.duplicate();
@@ -96,9 +99,15 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
             throw error;
           }
         },
-        { connection: workerConnection, prefix, concurrency: opts.concurrency ?? 1 },
+        {
+          connection: workerConnection,
+          prefix,
+          concurrency: opts.concurrency ?? 1,
+          ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {}),
+        },
       );
       worker.on('error', () => undefined);
+      if (opts.onStalled) worker.on('stalled', (jobId: string) => opts.onStalled!(jobId));
       const handle: WorkerHandle = {
         async close() {
           await worker.close();

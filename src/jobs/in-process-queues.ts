@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AddJobOptions, JobInfo, JobQueues, JobContext, Processor, WorkerHandle } from './queue.ts';
+import type { AddJobOptions, JobInfo, JobQueues, JobContext, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
 import { PermanentJobError } from './queue.ts';
 
 interface InProcessJob {
@@ -60,7 +60,7 @@ export function createInProcessQueues(): JobQueues {
       return true;
     },
 
-    startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options: { concurrency?: number } = {}): WorkerHandle {
+    startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options: WorkerOptions = {}): WorkerHandle {
       const q = queueOf(queue);
       const controller = new AbortController();
       let closing = false;

@@ -35,6 +35,14 @@ export interface JobInfo {
   returnValue?: unknown;
 }
 
+export interface WorkerOptions {
+  concurrency?: number;
+  /** BullMQ lock duration; a job whose lock is not renewed in time is declared stalled. */
+  lockDurationMs?: number;
+  /** Called when BullMQ declares one of this worker's jobs stalled (never in-process). */
+  onStalled?: (jobId: string) => void;
+}
+
 export interface WorkerHandle {
   /** Waits for in-flight jobs to finish, then stops taking new ones. */
   close(): Promise<void>;
@@ -45,7 +53,7 @@ export interface JobQueues {
   add<TData>(queue: string, name: string, data: TData, options: AddJobOptions): Promise<JobInfo>;
   getJob(queue: string, jobId: string): Promise<JobInfo | undefined>;
   /** Starts consuming `queue` with `processor`. */
-  startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: { concurrency?: number }): WorkerHandle;
+  startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: WorkerOptions): WorkerHandle;
   /** Removes a waiting job (cancellation before it starts); false when it is not waiting. */
   remove(queue: string, jobId: string): Promise<boolean>;
   /** True when the backing service answers. */

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import type { Processor, WorkerHandle } from './queue.ts';
+import type { Processor, WorkerHandle, WorkerOptions } from './queue.ts';
 
 /** One queue's consumer: its name and how to build its processor from the context. */
 export interface WorkerDefinition {
@@ -12,9 +12,9 @@ export interface WorkerDefinition {
  * Starts a worker for each definition. `sharpline worker` calls this with Redis;
  * `sharpline serve` calls it too when jobs run in-process.
  */
-export function startWorkers(ctx: AppContext, definitions: readonly WorkerDefinition[]): { close(): Promise<void> } {
+export function startWorkers(ctx: AppContext, definitions: readonly WorkerDefinition[], options: Omit<WorkerOptions, 'concurrency'> = {}): { close(): Promise<void> } {
   const handles: WorkerHandle[] = definitions.map((d) =>
-    ctx.queues.startWorker(d.queue, d.createProcessor(ctx) as Processor<unknown, unknown>, { concurrency: d.concurrency ?? 1 }),
+    ctx.queues.startWorker(d.queue, d.createProcessor(ctx) as Processor<unknown, unknown>, { ...options, concurrency: d.concurrency ?? 1 }),
   );
   return {
     async close() {

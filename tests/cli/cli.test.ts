@@ -11,7 +11,7 @@ const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 
 /** The embedded mode: no DATABASE_URL, no REDIS_URL, a data folder of its own. */
 function embeddedEnv(home: string): NodeJS.ProcessEnv {
-  const env = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   return env;

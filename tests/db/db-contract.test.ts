@@ -42,7 +42,7 @@ for (const [label, open] of [['pg', () => createTestPgDb('dbc')], ['pglite', cre
     });
 
     it('bulk-loads rows with awkward text through copyRows', async () => {
-      const rows = Array.from({ length: 2500 }, (_, i) => [`bulk${i}`, i, i % 2 ? { n: i } : null, new Date(Date.UTC(2020, 0, 1, 0, 0, i)), null]);
+      const rows: unknown[][] = Array.from({ length: 2500 }, (_, i) => [`bulk${i}`, i, i % 2 ? { n: i } : null, new Date(Date.UTC(2020, 0, 1, 0, 0, i)), null]);
       rows.push(['tab\there\\back\nline', -1, { s: 'quote"d' }, null, null]);
       assert.equal(await t.db.copyRows('kv', ['k', 'v', 'meta', 'at', 'tags'], rows), 2501);
       const { rows: out } = await t.db.query<{ n: number; s: number }>("SELECT count(*)::int AS n, sum(v)::int AS s FROM kv WHERE k LIKE 'bulk%'");
