@@ -2,6 +2,10 @@ import { Command } from 'commander';
 import { registerDbCommands } from './commands/db.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerImportCommands } from './commands/import.ts';
+import { registerGamesCommands } from './commands/games.ts';
+import { registerDataCommands } from './commands/data.ts';
+import { registerFetchCommands } from './commands/fetch.ts';
 import { registerModelsCommands } from './commands/models.ts';
 
 /** Builds the `sharpline` command tree; every command lives in its own file. */
@@ -15,6 +19,10 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerDbCommands(program);
   registerServeCommands(program);
+  registerImportCommands(program);
+  registerFetchCommands(program);
+  registerGamesCommands(program);
+  registerDataCommands(program);
   registerModelsCommands(program);
   return program;
 }

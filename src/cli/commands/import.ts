@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { getRun, listRejects, listRuns, runImport, SOURCE_NAMES, type ImportProgress, type ImportSummary } from '../../ingest/index.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { SportCode } from '../../ingest/index.ts';
+import { createProgress, printResult, table } from '../output.ts';
+import { withContext } from '../run.ts';
+
+/** A progress bar on stderr for multi-file imports (silent for one file or with --json). */
+export function importProgress(json: boolean | undefined): ((event: ImportProgress) => void) | undefined {
+  if (json) return undefined;
+  let bar: ReturnType<typeof createProgress> | undefined;
+  return (event) => {
+    if (event.phase === 'read' && event.total > 1) {
+      bar ??= createProgress('reading', event.total);
+      bar.tick(1, event.file);
+      if (event.done === event.total) bar.done();
+    } else if (event.phase === 'write' && process.stderr.isTTY) process.stderr.write('writing...\n');
+  };
+}
+
+export function formatSummary(s: ImportSummary): string {
+  const lines = [
+    `${s.source}: ${s.files.length} file(s), ${s.rowsRead} rows read in ${s.seconds}s (run ${s.runId})`,
+    `  inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected}`,
+  ];
+  if (s.oddsWritten) lines.push(`  odds rows written ${s.oddsWritten}`);
+  if (s.unmatched) lines.push(`  forecasts without a matching game ${s.unmatched}`);
+  if (s.skipped) lines.push(`  rows outside the imported scope ${s.skipped}`);
+  if (s.unknownTeams.length) lines.push(`  unknown teams (${s.unknownTeams.length}): ${s.unknownTeams.join(', ')}`);
+  if (s.rejected) lines.push(`  see: sharpline import rejected ${s.runId}`);
+  return lines.join('\n');
+}
+
+export function registerImportCommands(program: Command): void {
+  program
+    .command('import')
+    .description(`import files: import <${SOURCE_NAMES.join('|')}> <files or folders...>; import runs; import rejected <runId>`)
+    .argument('<source>', `${SOURCE_NAMES.join(', ')}, or 'runs' / 'rejected'`)
+    .argument('[paths...]', 'files or folders (folders import the files the source recognises)')
+    .option('--json', 'print one JSON document')
+    .option('--sport <sport>', 'fivethirtyeight: the sport of an Elo file whose name does not say it (nfl|nba|mlb)')
+    .option('--limit <n>', 'runs / rejected: how many rows', '100')
+    .option('--offset <n>', 'rejected: skip this many rows', '0')
+    .action((source: string, paths: string[], opts: { json?: boolean; sport?: string; limit: string; offset: string }) =>
+      withContext(async (ctx) => {
+        const limit = Number(opts.limit);
+        if (source === 'runs') {
+          const runs = await listRuns(ctx.db, { limit });
+          printResult({ runs }, opts.json, (r) =>
+            table(r.runs.map((x) => ({ id: x.id, source: x.source, status: x.status, files: x.files.length, rows: x.rowsRead, inserted: x.inserted, updated: x.updated, unchanged: x.unchanged, rejected: x.rejected, started: x.startedAt, error: x.error }))),
+          );
+          return;
+        }
+        if (source === 'rejected') {
+          const runId = Number(paths[0]);
+          if (!Number.isInteger(runId) || runId <= 0) throw new AppError('VALIDATION_FAILED', 'usage: sharpline import rejected <runId>');
+          const run = await getRun(ctx.db, runId);
+          const page = await listRejects(ctx.db, runId, { limit, offset: Number(opts.offset) });
+          printResult({ runId, source: run.source, total: page.total, rows: page.rows }, opts.json, (r) =>
+            `run ${r.runId} (${r.source}): ${r.total} rejected row(s)\n` + table(r.rows.map((x) => ({ file: x.file, line: x.lineNo, reasons: x.reasons.join(','), raw: x.raw.length > 80 ? x.raw.slice(0, 77) + '...' : x.raw }))),
+          );
+          return;
+        }
+        if (!paths.length) throw new AppError('VALIDATION_FAILED', `usage: sharpline import ${source} <files or folders...>`);
+        const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(opts.json) });
+        printResult(summary, opts.json, formatSummary);
+      }),
+    );
+}

@@ -1,0 +1,139 @@
+/** Shapes shared by the importers: what a parser produces and what an import reports. */
+
+export type SportCode = 'soccer' | 'nfl' | 'nba' | 'mlb';
+export type Market = '1x2' | 'moneyline' | 'spread' | 'total';
+export type Selection = 'home' | 'draw' | 'away' | 'over' | 'under';
+export type OddsKind = 'opening' | 'preclosing' | 'closing' | 'snapshot';
+
+/** Reason codes written to import_rejects.reasons. */
+export type RejectReason =
+  | 'DATE_INVALID'
+  | 'TIME_INVALID'
+  | 'SCORE_INVALID'
+  | 'RESULT_MISMATCH'
+  | 'ODDS_INVALID'
+  | 'LINE_INVALID'
+  | 'TEAM_MISSING'
+  | 'TEAM_UNKNOWN'
+  | 'SAME_TEAM'
+  | 'ROW_TRUNCATED'
+  | 'ROW_TOO_LONG'
+  | 'DUPLICATE_ROW'
+  | 'PROBABILITY_INVALID';
+
+export interface Reject {
+  file: string;
+  line: number;
+  raw: string;
+  reasons: RejectReason[];
+}
+
+/** One price: decimal odds > 1. `line` is the home handicap (spread) or the points (total), else 0. */
+export interface OddsValue {
+  bookmaker: string;
+  market: Market;
+  selection: Selection;
+  line: number;
+  kind: OddsKind;
+  price: number;
+}
+
+export interface ResultValue {
+  homeScore: number;
+  awayScore: number;
+  overtime: boolean;
+  homeScoreHt: number | null;
+  awayScoreHt: number | null;
+  /** Per side: `{ home: { shots, shotsOnTarget, corners, fouls, yellow, red, ... }, away: {...} }`. */
+  stats: Record<string, unknown>;
+}
+
+export interface PlayerValue {
+  side: 'home' | 'away';
+  role: string;
+  sourceId: string;
+  name: string;
+}
+
+/** A game as a parser read it, teams still as the source spells them. */
+export interface GameRecord {
+  file: string;
+  line: number;
+  raw: string;
+  competition: string;
+  seasonLabel: string;
+  seasonStartYear: number;
+  gameDate: string;
+  gameNumber: number;
+  kickoff: Date;
+  kickoffKnown: boolean;
+  home: string;
+  away: string;
+  neutral: boolean;
+  status: 'scheduled' | 'final' | 'postponed' | 'cancelled';
+  gameType: string | null;
+  sourceId: string | null;
+  context: Record<string, unknown>;
+  result: ResultValue | null;
+  odds: OddsValue[];
+  players: PlayerValue[];
+  /** Set when the parser skipped the row as already stored (no result, odds or context read). */
+  unchanged?: boolean;
+}
+
+export interface ParseOptions {
+  /** True when a row with this source text is already stored: the parser may skip validating it. */
+  known?: (seasonLabel: string, gameNumber: number, raw: string) => boolean;
+}
+
+/** A named external predictor's pre-game probabilities for one game, teams as the source spells them. */
+export interface ForecastRecord {
+  file: string;
+  line: number;
+  raw: string;
+  sport: SportCode;
+  /** Competition code when the source names one (soccer); undefined for one-league sports. */
+  competition?: string;
+  date: string;
+  team1: string;
+  team2: string;
+  predictor: string;
+  p1: number;
+  pDraw: number | null;
+  p2: number;
+  details: Record<string, unknown>;
+}
+
+export interface ParsedGames {
+  games: GameRecord[];
+  rejects: Reject[];
+  rowsRead: number;
+}
+
+export interface ParsedForecasts {
+  forecasts: ForecastRecord[];
+  rejects: Reject[];
+  rowsRead: number;
+  /** Rows outside what we import (other leagues, unplayed games). */
+  skipped: number;
+}
+
+/** What `sharpline import` prints with --json. Counts are games (forecasts for fivethirtyeight). */
+export interface ImportSummary {
+  source: string;
+  files: string[];
+  rowsRead: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  unknownTeams: string[];
+  runId: number;
+  seconds: number;
+  /** Odds rows written (inserted into games new or changed). */
+  oddsWritten: number;
+  /** Forecast rows with no matching game (fivethirtyeight only). */
+  unmatched: number;
+  /** Rows outside the imported scope (other leagues, unplayed rows). */
+  skipped: number;
+}

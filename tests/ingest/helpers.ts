@@ -1,0 +1,79 @@
+/**
+ * Test helpers for ingest and history suites: a private Postgres schema per test file
+ * (migrated, dropped at the end) and the shared data folder.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createPgDb, migrate } from '../../src/db/index.ts';
+import type { Db } from '../../src/shared/db.ts';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** `../shared/data` relative to the repository root. */
+export const DATA_DIR = resolve(REPO_ROOT, '../shared/data');
+export const HAS_DATA = existsSync(join(DATA_DIR, 'football_data_co_uk'));
+export const NO_DATA_REASON = `data folder ${DATA_DIR} is absent`;
+export const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+export function data(...parts: string[]): string {
+  return join(DATA_DIR, ...parts);
+}
+
+/**
+ * Whether Postgres answers. Under CI=true an unreachable database is a failure, not a skip,
+ * so this throws there.
+ */
+export async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (error) {
+    if (process.env.CI === 'true') throw new Error(`Postgres at ${DATABASE_URL} is unreachable (CI=true): ${(error as Error).message}`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface TestDb {
+  db: Db;
+  schema: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh migrated schema `<prefix>_<random>` on the test Postgres. */
+export async function createTestDb(prefix = 'ingest'): Promise<TestDb> {
+  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const db = createPgDb(DATABASE_URL, { schema });
+  await migrate(db);
+  return {
+    db,
+    schema,
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: DATABASE_URL });
+      await a.connect();
+      await a.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await a.end();
+    },
+  };
+}
+
+export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sharpline-test-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function count(db: Db, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params);
+  return Number(rows[0]!.n);
+}
