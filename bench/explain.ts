@@ -1,0 +1,411 @@
+/**
+ * Benchmark of the SHAP engines in `models/explain` against a straightforward unbatched
+ * Kernel SHAP (one model call per coalition) run in the same process.
+ *
+ * Models are inline MLPs (12→32→16→3 and 30→64→32→3, ReLU, softmax) on seeded synthetic
+ * correlated data; the background is a 100-row weighted k-means summary of 2000 rows.
+ * Usage: `npx tsx bench/explain.ts [--json]`.
+ */
+import os from 'node:os';
+
+import { createExplainer, selectBackground, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/explain/index.ts';
+
+const JSON_OUTPUT = process.argv.includes('--json');
+
+function createGenerator(seed: number): { uniform: () => number; normal: () => number } {
+  let s = seed >>> 0;
+  const uniform = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = (): number => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal };
+}
+
+/** Rows from a 4-factor model plus noise, so features are correlated like real form/market features. */
+function syntheticData(n: number, d: number, seed: number): Float64Array {
+  const g = createGenerator(seed);
+  const loadings = Float64Array.from({ length: d * 4 }, () => g.normal() * 0.6);
+  const X = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) {
+    const z = [g.normal(), g.normal(), g.normal(), g.normal()];
+    for (let f = 0; f < d; f++) {
+      let v = 0.5 * g.normal();
+      for (let t = 0; t < 4; t++) v += loadings[f * 4 + t] * z[t];
+      X[r * d + f] = v;
+    }
+  }
+  return X;
+}
+
+/**
+ * Dense layer on a row block, weights stored [out][in]. Tiles of 4 rows × 2 units keep eight
+ * accumulators in registers and load each input and weight once per tile.
+ */
+function denseLayer(
+  inp: Float64Array,
+  n: number,
+  nIn: number,
+  W: Float64Array,
+  b: Float64Array,
+  nOut: number,
+  relu: boolean,
+  out: Float64Array,
+): void {
+  const act = (v: number): number => (relu && v < 0 ? 0 : v);
+  let r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const o0 = r * nIn;
+    const o1 = o0 + nIn;
+    const o2 = o1 + nIn;
+    const o3 = o2 + nIn;
+    let j = 0;
+    for (; j + 2 <= nOut; j += 2) {
+      let a0 = b[j];
+      let a1 = a0;
+      let a2 = a0;
+      let a3 = a0;
+      let c0 = b[j + 1];
+      let c1 = c0;
+      let c2 = c0;
+      let c3 = c0;
+      const wa = j * nIn;
+      const wc = wa + nIn;
+      for (let i = 0; i < nIn; i++) {
+        const x0 = inp[o0 + i];
+        const x1 = inp[o1 + i];
+        const x2 = inp[o2 + i];
+        const x3 = inp[o3 + i];
+        const w = W[wa + i];
+        const v = W[wc + i];
+        a0 += w * x0;
+        a1 += w * x1;
+        a2 += w * x2;
+        a3 += w * x3;
+        c0 += v * x0;
+        c1 += v * x1;
+        c2 += v * x2;
+        c3 += v * x3;
+      }
+      const q = r * nOut + j;
+      out[q] = act(a0);
+      out[q + 1] = act(c0);
+      out[q + nOut] = act(a1);
+      out[q + nOut + 1] = act(c1);
+      out[q + 2 * nOut] = act(a2);
+      out[q + 2 * nOut + 1] = act(c2);
+      out[q + 3 * nOut] = act(a3);
+      out[q + 3 * nOut + 1] = act(c3);
+    }
+    for (; j < nOut; j++) {
+      for (let t = 0; t < 4; t++) {
+        let s = b[j];
+        for (let i = 0; i < nIn; i++) s += W[j * nIn + i] * inp[(r + t) * nIn + i];
+        out[(r + t) * nOut + j] = act(s);
+      }
+    }
+  }
+  for (; r < n; r++) {
+    for (let j = 0; j < nOut; j++) {
+      let s = b[j];
+      for (let i = 0; i < nIn; i++) s += W[j * nIn + i] * inp[r * nIn + i];
+      out[r * nOut + j] = act(s);
+    }
+  }
+}
+
+function createMlp(d: number, h1: number, h2: number, seed: number): ExplainableModel {
+  const g = createGenerator(seed);
+  const init = (nIn: number, nOut: number): Float64Array => Float64Array.from({ length: nIn * nOut }, () => (g.normal() * 1.4) / Math.sqrt(nIn));
+  const W1 = init(d, h1);
+  const W2 = init(h1, h2);
+  const W3 = init(h2, 3);
+  const b1 = Float64Array.from({ length: h1 }, () => 0.1 * g.normal());
+  const b2 = Float64Array.from({ length: h2 }, () => 0.1 * g.normal());
+  const b3 = Float64Array.from([0.25, -0.3, 0]);
+  return {
+    nFeatures: d,
+    nOutputs: 3,
+    outputNames: ['home', 'draw', 'away'],
+    predict(X, n) {
+      // Tiles of 256 rows keep the hidden activations in cache however large the batch is,
+      // as a BLAS-backed runtime would.
+      const tile = 256;
+      const a1 = new Float64Array(tile * h1);
+      const a2 = new Float64Array(tile * h2);
+      const z = new Float64Array(n * 3);
+      for (let first = 0; first < n; first += tile) {
+        const count = Math.min(tile, n - first);
+        denseLayer(X.subarray(first * d, (first + count) * d), count, d, W1, b1, h1, true, a1);
+        denseLayer(a1, count, h1, W2, b2, h2, true, a2);
+        denseLayer(a2, count, h2, W3, b3, 3, false, z.subarray(first * 3, (first + count) * 3));
+      }
+      for (let r = 0; r < n; r++) {
+        const o = r * 3;
+        const m = Math.max(z[o], z[o + 1], z[o + 2]);
+        const e0 = Math.exp(z[o] - m);
+        const e1 = Math.exp(z[o + 1] - m);
+        const e2 = Math.exp(z[o + 2] - m);
+        const s = e0 + e1 + e2;
+        z[o] = e0 / s;
+        z[o + 1] = e1 / s;
+        z[o + 2] = e2 / s;
+      }
+      return z;
+    },
+  };
+}
+
+/**
+ * Straightforward unbatched Kernel SHAP, the way it is usually written: sample `nSamples`
+ * coalitions from the Shapley kernel (paired), evaluate each with its own model call over
+ * the whole background, then solve the additivity-constrained weighted least squares.
+ */
+function unbatchedKernelShap(model: ExplainableModel, x: Float64Array, bg: Background, nSamples: number, seed: number): Float64Array {
+  const d = model.nFeatures;
+  const nOut = model.nOutputs;
+  const K = bg.nRows;
+  const w = bg.weights ?? new Float64Array(K).fill(1 / K);
+  const g = createGenerator(seed);
+  const mean = (rows: Float64Array): Float64Array => {
+    const out = model.predict(rows, K);
+    const v = new Float64Array(nOut);
+    for (let b = 0; b < K; b++) for (let k = 0; k < nOut; k++) v[k] += w[b] * out[b * nOut + k];
+    return v;
+  };
+  const base = mean(bg.data);
+  const fx = model.predict(x, 1);
+  const sizeWeights: number[] = [];
+  for (let s = 1; s < d; s++) sizeWeights.push((d - 1) / (s * (d - s)));
+  const total = sizeWeights.reduce((a, b) => a + b, 0);
+  const masks: Uint8Array[] = [];
+  const values: Float64Array[] = [];
+  const rows = new Float64Array(K * d);
+  for (let t = 0; t < nSamples; t += 2) {
+    let u = g.uniform() * total;
+    let s = 1;
+    while (u > sizeWeights[s - 1] && s < d - 1) u -= sizeWeights[s++ - 1];
+    const mask = new Uint8Array(d);
+    const idx = Array.from({ length: d }, (_, i) => i);
+    for (let i = 0; i < s; i++) {
+      const j = i + Math.floor(g.uniform() * (d - i));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+      mask[idx[i]] = 1;
+    }
+    for (const m of [mask, mask.map((v) => 1 - v)]) {
+      for (let b = 0; b < K; b++) for (let f = 0; f < d; f++) rows[b * d + f] = m[f] ? x[f] : bg.data[b * d + f];
+      masks.push(m);
+      values.push(mean(rows));
+    }
+  }
+  // Eliminate the last feature: phi_last = delta − Σ others; equal weights (sampled by kernel).
+  const n = d - 1;
+  const phi = new Float64Array(d * nOut);
+  for (let k = 0; k < nOut; k++) {
+    const delta = fx[k] - base[k];
+    const A = new Float64Array(n * (n + 1));
+    masks.forEach((m, c) => {
+      const t = values[c][k] - base[k] - m[d - 1] * delta;
+      for (let i = 0; i < n; i++) {
+        const ai = m[i] - m[d - 1];
+        if (ai === 0) continue;
+        for (let j = 0; j < n; j++) A[i * (n + 1) + j] += ai * (m[j] - m[d - 1]);
+        A[i * (n + 1) + n] += ai * t;
+      }
+    });
+    for (let col = 0; col < n; col++) {
+      let piv = col;
+      for (let r = col + 1; r < n; r++) if (Math.abs(A[r * (n + 1) + col]) > Math.abs(A[piv * (n + 1) + col])) piv = r;
+      for (let j = 0; j <= n; j++) [A[col * (n + 1) + j], A[piv * (n + 1) + j]] = [A[piv * (n + 1) + j], A[col * (n + 1) + j]];
+      for (let r = 0; r < n; r++) {
+        if (r === col) continue;
+        const f = A[r * (n + 1) + col] / A[col * (n + 1) + col];
+        for (let j = col; j <= n; j++) A[r * (n + 1) + j] -= f * A[col * (n + 1) + j];
+      }
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      phi[i * nOut + k] = A[i * (n + 1) + n] / A[i * (n + 1) + i];
+      sum += phi[i * nOut + k];
+    }
+    phi[n * nOut + k] = delta - sum;
+  }
+  return phi;
+}
+
+interface Run {
+  name: string;
+  features: number;
+  engine: string;
+  background: string;
+  nSamples: number | null;
+  rowsTimed: number;
+  p50Ms: number;
+  p99Ms: number;
+  setupMs: number;
+  /** Mean process CPU time per explanation: less sensitive than wall time to a busy machine. */
+  cpuMsMean: number;
+  modelRowsPerRow: number | null;
+  modelCallsPerRow: number | null;
+  maxAbsErrorVsReference: number | null;
+}
+
+interface Config {
+  name: string;
+  rows: number;
+  background: 'full' | number;
+  /** Options for `createExplainer`; absent for the unbatched baseline. */
+  options?: Omit<AutoExplainOptions, 'background'>;
+  reference?: boolean;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+function maxAbsDiff(a: Float64Array[], b: Float64Array[]): number {
+  let m = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) for (let j = 0; j < a[i].length; j++) m = Math.max(m, Math.abs(a[i][j] - b[i][j]));
+  return m;
+}
+
+function log(line: string): void {
+  if (!JSON_OUTPUT) console.log(line);
+}
+
+const BASELINE_SAMPLES = 2048;
+
+function benchModel(d: number, hidden: [number, number], seed: number, configs: Config[]): Run[] {
+  const model = createMlp(d, hidden[0], hidden[1], seed);
+  const train = syntheticData(2000, d, seed + 1);
+  const rows = syntheticData(200, d, seed + 2);
+  const bg100 = selectBackground(train, 2000, d, { size: 100, method: 'kmeans', seed: 3 });
+  log(`\n${d} features: MLP ${d}→${hidden[0]}→${hidden[1]}→3, background ${bg100.nRows} rows (weighted k-means of 2000 rows)`);
+  const runs: Run[] = [];
+  let reference: Float64Array[] = [];
+  let referenceName = '';
+  for (const config of configs) {
+    const bg = config.background === 'full' ? bg100 : selectBackground(train, 2000, d, { size: config.background, method: 'kmeans', seed: 3 });
+    const bgLabel = config.background === 'full' ? `k-means ${bg.nRows}` : `k-means ${bg.nRows} (summary)`;
+    let explainRow: (x: Float64Array) => { phi: Float64Array; rows: number; calls: number };
+    let engine = 'kernel (unbatched)';
+    const setupStart = performance.now();
+    if (config.options === undefined) {
+      explainRow = (x) => ({ phi: unbatchedKernelShap(model, x, bg, BASELINE_SAMPLES, 11), rows: BASELINE_SAMPLES * bg.nRows + bg.nRows + 1, calls: BASELINE_SAMPLES + 2 });
+    } else {
+      const explainer = createExplainer(model, { ...config.options, background: bg });
+      engine = explainer.engine;
+      explainRow = (x) => {
+        const e = explainer.explain(x);
+        return { phi: e.phi, rows: e.stats.modelRows, calls: e.stats.modelCalls };
+      };
+    }
+    const setupMs = performance.now() - setupStart;
+    // Slow configurations get one warm-up run, the reference none: JIT warm-up is a few rows.
+    const warm = config.rows >= 50 ? 3 : config.reference ? 0 : 1;
+    for (let i = 0; i < warm; i++) explainRow(rows.slice(i * d, (i + 1) * d));
+    const times: number[] = [];
+    const phis: Float64Array[] = [];
+    let last = { rows: 0, calls: 0 };
+    const cpuStart = process.cpuUsage();
+    for (let r = 0; r < config.rows; r++) {
+      const x = rows.slice(r * d, (r + 1) * d);
+      const t0 = performance.now();
+      const out = explainRow(x);
+      times.push(performance.now() - t0);
+      phis.push(out.phi);
+      last = out;
+    }
+    const cpu = process.cpuUsage(cpuStart);
+    times.sort((a, b) => a - b);
+    if (config.reference) {
+      reference = phis;
+      referenceName = config.name;
+    }
+    const run: Run = {
+      name: config.name,
+      features: d,
+      engine,
+      background: bgLabel,
+      nSamples: config.options === undefined ? BASELINE_SAMPLES : ((config.options as KernelOptions).nSamples ?? null),
+      rowsTimed: config.rows,
+      p50Ms: quantile(times, 0.5),
+      p99Ms: quantile(times, 0.99),
+      setupMs,
+      cpuMsMean: (cpu.user + cpu.system) / 1000 / config.rows,
+      modelRowsPerRow: last.rows,
+      modelCallsPerRow: last.calls,
+      maxAbsErrorVsReference: config.reference ? 0 : maxAbsDiff(phis, reference),
+    };
+    runs.push(run);
+    log(
+      `  ${config.name.padEnd(54)} p50 ${run.p50Ms.toFixed(2).padStart(8)} ms  p99 ${run.p99Ms.toFixed(2).padStart(8)} ms  cpu ${run.cpuMsMean.toFixed(2).padStart(8)} ms  ` +
+        `rows/expl ${String(run.modelRowsPerRow).padStart(7)}  calls ${String(run.modelCallsPerRow).padStart(4)}  ` +
+        `max|Δφ| ${run.maxAbsErrorVsReference!.toExponential(1)}  (${run.rowsTimed} rows)`,
+    );
+  }
+  log(`  (max|Δφ|: largest absolute difference in probability-space SHAP vs "${referenceName}" over its rows)`);
+  return runs;
+}
+
+function main(): void {
+  const started = performance.now();
+  const runs12 = benchModel(12, [32, 16], 100, [
+    { name: 'exact, background 100 [reference]', rows: 10, background: 'full', options: { engine: 'exact' }, reference: true },
+    { name: `baseline: unbatched kernel ${BASELINE_SAMPLES}, background 100`, rows: 10, background: 'full' },
+    { name: `kernel ${BASELINE_SAMPLES}, background 100 (batched)`, rows: 10, background: 'full', options: { engine: 'kernel', nSamples: BASELINE_SAMPLES } },
+    { name: 'kernel all 4094 coalitions, bg 100, 2 bg rows/coal', rows: 200, background: 'full', options: { engine: 'kernel', nSamples: 4096, backgroundSamples: 2 } },
+    { name: 'exact, background k-means 4', rows: 200, background: 4, options: { engine: 'exact' } },
+    { name: 'exact, background k-means 2', rows: 200, background: 2, options: { engine: 'exact' } },
+  ]);
+  const runs30 = benchModel(30, [64, 32], 200, [
+    { name: 'kernel 8192, background 100 [reference]', rows: 3, background: 'full', options: { engine: 'kernel', nSamples: 8192, seed: 99 }, reference: true },
+    { name: `baseline: unbatched kernel ${BASELINE_SAMPLES}, background 100`, rows: 5, background: 'full' },
+    { name: `kernel ${BASELINE_SAMPLES}, background 100 (batched)`, rows: 5, background: 'full', options: { engine: 'kernel', nSamples: BASELINE_SAMPLES } },
+    { name: `kernel ${BASELINE_SAMPLES}, background k-means 2`, rows: 200, background: 2, options: { engine: 'kernel', nSamples: BASELINE_SAMPLES } },
+    { name: `kernel ${BASELINE_SAMPLES}, bg 100, 1 bg row/coalition`, rows: 200, background: 'full', options: { engine: 'kernel', nSamples: BASELINE_SAMPLES, backgroundSamples: 1 } },
+  ]);
+
+  const find = (runs: Run[], prefix: string): Run => runs.find((r) => r.name.startsWith(prefix))!;
+  const base12 = find(runs12, 'baseline');
+  const base30 = find(runs30, 'baseline');
+  const exactFull = find(runs12, 'exact, background 100');
+  const exactFast = find(runs12, 'exact, background k-means 2');
+  const kernel12Same = find(runs12, `kernel ${BASELINE_SAMPLES}, background 100`);
+  const kernelSame = find(runs30, `kernel ${BASELINE_SAMPLES}, background 100`);
+  const kernelFast = find(runs30, `kernel ${BASELINE_SAMPLES}, bg 100, 1 bg row`);
+  const ratios = {
+    exact12_kmeans2_vs_baseline: base12.p50Ms / exactFast.p50Ms,
+    exact12_bg100_vs_baseline: base12.p50Ms / exactFull.p50Ms,
+    kernel12_sameWork_vs_baseline: base12.p50Ms / kernel12Same.p50Ms,
+    kernel30_1bgRow_vs_baseline: base30.p50Ms / kernelFast.p50Ms,
+    kernel30_sameWork_vs_baseline: base30.p50Ms / kernelSame.p50Ms,
+  };
+  const targets = {
+    exact12_p50_le_10ms: { config: exactFast.name, p50Ms: exactFast.p50Ms, met: exactFast.p50Ms <= 10 },
+    exact12_bg100_p50_le_10ms: { config: exactFull.name, p50Ms: exactFull.p50Ms, met: exactFull.p50Ms <= 10 },
+    kernel30_p50_le_20ms: { config: kernelFast.name, p50Ms: kernelFast.p50Ms, met: kernelFast.p50Ms <= 20 },
+    speedup_ge_20x: {
+      exact12: ratios.exact12_kmeans2_vs_baseline,
+      kernel30: ratios.kernel30_1bgRow_vs_baseline,
+      met: ratios.exact12_kmeans2_vs_baseline >= 20 && ratios.kernel30_1bgRow_vs_baseline >= 20,
+    },
+  };
+  const totalSeconds = (performance.now() - started) / 1000;
+  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', loadavg1m: os.loadavg()[0] };
+  if (JSON_OUTPUT) {
+    console.log(JSON.stringify({ bench: 'explain', machine, runs: [...runs12, ...runs30], ratios, targets, totalSeconds }, null, 2));
+    return;
+  }
+  log('\nratios (baseline p50 / engine p50, same process):');
+  for (const [k, v] of Object.entries(ratios)) log(`  ${k.padEnd(36)} ${v.toFixed(1)}×`);
+  log('targets:');
+  for (const [k, v] of Object.entries(targets)) log(`  ${k.padEnd(28)} ${JSON.stringify(v, (_, x) => (typeof x === 'number' ? Number(x.toFixed(2)) : x))}`);
+  log(`total ${totalSeconds.toFixed(1)} s; node ${machine.node}; ${machine.cpus} × ${machine.cpu}; load average ${machine.loadavg1m.toFixed(2)}`);
+}
+
+main();

@@ -1,0 +1,12 @@
+export { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, classCount, createPredictor, deserializeModel, logLoss, predictProba, serializeModel } from './network.ts';
+export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKind } from './network.ts';
+export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer.ts';
+export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer.ts';
+export { initTf } from './tfjs-backend.ts';
+export type { Tf, TfRuntime } from './tfjs-backend.ts';
+export { buildTfjsModel, exportToTfjs, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts } from './tfjs-export.ts';
+export type { TfjsArtifacts } from './tfjs-export.ts';
+export { ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT_NAME, exportToOnnx } from './onnx-export.ts';
+export { createOnnxPredictor } from './onnx-runtime.ts';
+export type { OnnxPredictor, OnnxPredictorOptions } from './onnx-runtime.ts';
+export * from './explain/index.ts';

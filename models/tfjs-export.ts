@@ -1,0 +1,182 @@
+/**
+ * DenseModel ⇄ TensorFlow.js LayersModel.
+ *
+ * Architecture: `input [N, nFeatures]` → BatchNormalization (fixed statistics, see below) → Dense+ReLU
+ * per hidden layer → Dense with `softmax` (K units) or `sigmoid`.
+ *
+ * Standardisation is an explicit layer, not folded into the first Dense: a BatchNormalization layer
+ * with `center: false, scale: false` whose moving mean/variance are set to the model's mean and
+ * std², so at inference it computes `(x - mean) / sqrt(std² + ε)` with ε = 1e-12 (ε is negligible
+ * against the 1e-6 std floor). Folding `1/std` and `-mean/std` into the first layer would be cheaper
+ * but loses float32 precision on features with a large mean (Elo ~1500) through cancellation.
+ * The layer is never trained, so its moving statistics stay exactly as set.
+ *
+ * Sigmoid models: the last Dense gets 2 units with weights `[-w, w]` and bias `[-b, b]` and a
+ * sigmoid activation, producing `[sigmoid(-z), sigmoid(z)] = [1 - p, p]`, the same two columns as
+ * `predictProba`.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { AppError } from '../src/shared/errors.ts';
+import { assertDenseModel, type DenseModel } from './network.ts';
+import { initTf } from './tfjs-backend.ts';
+
+/** BatchNormalization ε: tiny so the layer reproduces `(x - mean) / std` to float32 precision. */
+const STANDARDIZE_EPSILON = 1e-12;
+
+/** Serialised tfjs model: plain JSON (weights as base64) for a Postgres `jsonb` column. */
+export interface TfjsArtifacts {
+  format: 'tfjs-layers/1';
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  /** All weights concatenated, little-endian float32, base64-encoded. */
+  weightData: string;
+  featureNames: string[];
+  classes: string[];
+}
+
+/**
+ * Build an in-memory tfjs LayersModel equal to `model` (see module comment for the layout).
+ * The caller owns the result and must `dispose()` it. Requires `initTf()` to have completed.
+ * @throws AppError MODEL_FORMAT_INVALID when `model` is inconsistent.
+ */
+export function buildTfjsModel(model: DenseModel): tf.LayersModel {
+  assertDenseModel(model);
+  const nFeatures = model.featureNames.length;
+  const sigmoid = model.output === 'sigmoid';
+  const layers: tf.layers.Layer[] = [
+    tf.layers.batchNormalization({
+      inputShape: [nFeatures],
+      center: false,
+      scale: false,
+      epsilon: STANDARDIZE_EPSILON,
+      name: 'standardize',
+    }),
+  ];
+  model.layers.forEach((layer, i) => {
+    const last = i === model.layers.length - 1;
+    layers.push(
+      tf.layers.dense({
+        units: last && sigmoid ? 2 : layer.outputSize,
+        activation: last ? model.output : 'relu',
+        name: `dense_${i}`,
+      }),
+    );
+  });
+  const lm = tf.sequential({ layers, name: 'sharpline_dense' });
+  try {
+    // Tensors created here are only read by setWeights (which copies into the variables), so tidy
+    // frees them. Weights are set per layer: LayersModel.setWeights orders trainable weights before
+    // non-trainable ones across the whole model, which would put the moving statistics last.
+    tf.tidy(() => {
+      lm.layers[0].setWeights([
+        tf.tensor1d(model.standardization.mean, 'float32'),
+        tf.tensor1d(
+          model.standardization.std.map((s) => s * s),
+          'float32',
+        ),
+      ]);
+      model.layers.forEach((layer, i) => {
+        const last = i === model.layers.length - 1;
+        if (last && sigmoid) {
+          const w = new Float32Array(layer.inputSize * 2);
+          for (let r = 0; r < layer.inputSize; r++) {
+            w[r * 2] = -layer.weights[r];
+            w[r * 2 + 1] = layer.weights[r];
+          }
+          lm.layers[i + 1].setWeights([tf.tensor2d(w, [layer.inputSize, 2]), tf.tensor1d([-layer.bias[0], layer.bias[0]], 'float32')]);
+        } else {
+          lm.layers[i + 1].setWeights([
+            tf.tensor2d(layer.weights, [layer.inputSize, layer.outputSize], 'float32'),
+            tf.tensor1d(layer.bias, 'float32'),
+          ]);
+        }
+      });
+    });
+  } catch (error) {
+    lm.dispose();
+    throw error;
+  }
+  return lm;
+}
+
+/**
+ * Serialise a LayersModel built by `buildTfjsModel` into storable artifacts.
+ */
+export async function saveTfjsArtifacts(lm: tf.LayersModel, model: Pick<DenseModel, 'featureNames' | 'classes'>): Promise<TfjsArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await lm.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!captured?.modelTopology || !captured.weightSpecs || captured.weightData === undefined) {
+    throw new AppError('MODEL_FORMAT_INVALID', 'tfjs did not produce complete artifacts');
+  }
+  const data = Array.isArray(captured.weightData) ? tf.io.concatenateArrayBuffers(captured.weightData) : captured.weightData;
+  return {
+    format: 'tfjs-layers/1',
+    modelTopology: captured.modelTopology as object,
+    weightSpecs: captured.weightSpecs,
+    weightData: Buffer.from(data).toString('base64'),
+    featureNames: [...model.featureNames],
+    classes: [...model.classes],
+  };
+}
+
+/**
+ * DenseModel → storable tfjs artifacts in one call (builds, saves, disposes the LayersModel).
+ * Initialises tfjs if needed.
+ */
+export async function exportToTfjs(model: DenseModel): Promise<TfjsArtifacts> {
+  await initTf();
+  const lm = buildTfjsModel(model);
+  try {
+    return await saveTfjsArtifacts(lm, model);
+  } finally {
+    lm.dispose();
+  }
+}
+
+/**
+ * Load artifacts produced by `exportToTfjs`/`saveTfjsArtifacts` into a LayersModel (initialising
+ * tfjs if needed). The caller owns the result and must `dispose()` it.
+ * @throws AppError MODEL_FORMAT_INVALID when the artifacts are malformed.
+ */
+export async function loadTfjsModel(artifacts: TfjsArtifacts): Promise<tf.LayersModel> {
+  await initTf();
+  if (artifacts?.format !== 'tfjs-layers/1' || typeof artifacts.weightData !== 'string') {
+    throw new AppError('MODEL_FORMAT_INVALID', 'Not tfjs-layers/1 artifacts', { details: { format: artifacts?.format } });
+  }
+  const bytes = Buffer.from(artifacts.weightData, 'base64');
+  // Copy into a standalone ArrayBuffer: a Buffer may be a view into Node's shared pool.
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData }));
+  } catch (cause) {
+    throw new AppError('MODEL_FORMAT_INVALID', 'tfjs could not load the artifacts', { cause });
+  }
+}
+
+/**
+ * Probabilities from a tfjs LayersModel for `nRows` rows of raw features (row-major).
+ * Every tensor is created and released inside `tf.tidy`, so `tf.memory().numTensors` is unchanged
+ * after the call.
+ * @returns Float64Array `nRows × nClasses` (sigmoid models: `[1 - p, p]` per row).
+ * @throws AppError MODEL_INPUT_INVALID when `X.length` is not a multiple of the model's input width.
+ */
+export function predictWithTfjs(lm: tf.LayersModel, X: Float32Array | Float64Array, nRows: number): Float64Array {
+  const nFeatures = lm.inputs[0].shape[1] as number;
+  if (!Number.isInteger(nRows) || nRows < 1 || X.length !== nRows * nFeatures) {
+    throw new AppError('MODEL_INPUT_INVALID', `Expected ${nRows} rows × ${nFeatures} features`, {
+      details: { nRows, nFeatures, actual: X.length },
+    });
+  }
+  const values = tf.tidy(() => {
+    const input = tf.tensor2d(X instanceof Float32Array ? X : Float32Array.from(X), [nRows, nFeatures]);
+    const output = lm.predict(input) as tf.Tensor;
+    return output.dataSync();
+  });
+  return Float64Array.from(values);
+}
