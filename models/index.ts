@@ -10,3 +10,4 @@ export { ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT_NAME, exportT
 export { createOnnxPredictor } from './onnx-runtime.ts';
 export type { OnnxPredictor, OnnxPredictorOptions } from './onnx-runtime.ts';
 export * from './explain/index.ts';
+export { explainableModelOf } from './explainable.ts';

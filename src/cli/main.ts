@@ -7,6 +7,8 @@ import { registerGamesCommands } from './commands/games.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerFetchCommands } from './commands/fetch.ts';
 import { registerModelsCommands } from './commands/models.ts';
+import { registerTrainCommands } from './commands/train.ts';
+import { registerFeatureCommands } from './commands/features.ts';
 
 /** Builds the `sharpline` command tree; every command lives in its own file. */
 export function buildProgram(): Command {
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerGamesCommands(program);
   registerDataCommands(program);
   registerModelsCommands(program);
+  registerTrainCommands(program);
+  registerFeatureCommands(program);
   return program;
 }
 

@@ -1,4 +1,8 @@
 import type { WorkerDefinition } from './workers.ts';
+import { createTrainingProcessor } from './training.processor.ts';
+import { TRAINING_QUEUE } from '../services/training-service.ts';
 
-/** Every queue this service consumes. Later issues add theirs here. */
-export const workerDefinitions: WorkerDefinition[] = [];
+/** Every queue this service consumes. */
+export const workerDefinitions: WorkerDefinition[] = [
+  { queue: TRAINING_QUEUE, concurrency: 1, createProcessor: (ctx) => createTrainingProcessor(ctx) as never },
+];

@@ -1,31 +1,151 @@
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
-import { createContext } from '../../context.ts';
+import { createContext, type AppContext } from '../../context.ts';
 import { startServer } from '../../server.ts';
+import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
+import { submitTraining } from '../../services/training-service.ts';
+import { runImport } from '../../ingest/index.ts';
+import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
+import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal } from '../run.ts';
+import { waitForRun } from './train.ts';
+
+const DEMO_MODEL = 'soccer-demo';
+
+interface DemoPlan {
+  label: string;
+  synthetic: boolean;
+  files: string[];
+  spec: { model: string; featureSet: string; algo: 'logistic'; trainTo: string; testFrom: string; testTo: string; competitions?: string[]; trainFrom?: string };
+}
+
+function step(n: number, total: number, text: string): void {
+  process.stderr.write(`[${n}/${total}] ${text}\n`);
+}
+
+/** Where the real football-data files are under a data folder (ours or a user's download). */
+function footballDataFolder(dir: string): string | undefined {
+  for (const candidate of [join(dir, 'football_data_co_uk', 'big5_2003_2024'), join(dir, 'big5_2003_2024'), dir]) {
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
+  }
+  return undefined;
+}
+
+function plan(ctx: AppContext, dataDir: string | undefined): DemoPlan {
+  if (dataDir) {
+    const folder = footballDataFolder(resolve(dataDir));
+    if (!folder) throw new Error(`--data ${dataDir}: no football-data.co.uk folder found there`);
+    return {
+      label: `real football-data.co.uk files in ${folder}`,
+      synthetic: false,
+      files: [folder],
+      // The window the quality benchmark uses: train to 2019-06-30, test five seasons after it.
+      spec: { model: DEMO_MODEL, featureSet: 'soccer-1x2-market', algo: 'logistic', trainTo: '2019-06-30', testFrom: '2019-07-01', testTo: '2024-06-30' },
+    };
+  }
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const currentSeason = now.getUTCMonth() >= 7 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
+  const league = writeSyntheticLeague(join(ctx.config.home, 'synthetic'), { seasons: 8, asOf: now });
+  return {
+    label: `SYNTHETIC league (simulated, not real data): ${league.teams.length} teams, ${league.games} played games, ${league.unplayed} fixtures to come`,
+    synthetic: true,
+    files: league.files,
+    spec: {
+      model: DEMO_MODEL,
+      featureSet: 'soccer-1x2-market',
+      algo: 'logistic',
+      competitions: [SYNTHETIC_DIVISION],
+      trainTo: `${currentSeason - 1}-06-30`,
+      testFrom: `${currentSeason - 1}-07-01`,
+      testTo: today,
+    },
+  };
+}
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('the main job: prepare the embedded database and start the server (later: import, train, serve)')
-    .option('--no-serve', 'prepare everything, then exit instead of serving')
-    .action(async (opts: { serve: boolean }) => {
+    .description('the main job: import data, build features, train through the job system, register, promote to champion, serve')
+    .option('--data <dir>', 'a folder of real files (e.g. ../shared/data); default: a simulated league, labelled synthetic')
+    .option('--no-serve', 'do everything, then exit instead of serving')
+    .option('--json', 'print one JSON summary instead of the walkthrough text (with --no-serve)')
+    .action(async (opts: { data?: string; serve: boolean; json?: boolean }) => {
+      let ctx: AppContext | undefined;
       try {
         const config = loadConfig();
-        process.stderr.write(`[1/2] database: ${config.databaseUrl ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}\n`);
-        const ctx = await createContext(config);
-        process.stderr.write('[2/2] migrations applied\n');
+        const total = opts.serve ? 6 : 5;
+        step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
+        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' });
+        const demo = plan(ctx, opts.data);
+        step(2, total, `importing ${demo.label}`);
+        const started = Date.now();
+        const imported = await runImport(ctx.db, {
+          source: 'football-data',
+          paths: demo.files,
+          onProgress: (e) => {
+            if (e.phase === 'read' && process.stderr.isTTY) process.stderr.write(`\r      read ${e.done}/${e.total} files`);
+          },
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        process.stderr.write(`      inserted ${imported.inserted}, updated ${imported.updated}, unchanged ${imported.unchanged}, quarantined ${imported.rejected} bad rows (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+
+        step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);
+        const workers = ctx.queues.kind === 'in-process' ? startWorkers(ctx, workerDefinitions) : undefined;
+        const { run, created } = await submitTraining(ctx, demo.spec, 'demo');
+        if (!created) process.stderr.write(`      reusing run ${run.id} (${run.status})\n`);
+        const done = await waitForRun(ctx, run.id);
+        await workers?.close();
+        if (done.status !== 'succeeded') throw new Error(`training run ${run.id} ${done.status}: ${done.error?.message ?? ''}`);
+        const versionNumber = Number(done.result?.version);
+        const version = await getVersion(ctx.db, DEMO_MODEL, versionNumber);
+
+        step(4, total, `registered ${DEMO_MODEL} v${versionNumber}`);
+        const m = version.metrics;
+        const evaluation = version.evaluation as { summary?: Record<string, { logLoss: number; n: number }> };
+        const s = evaluation.summary ?? {};
+        process.stderr.write(`      out of sample (${demo.synthetic ? 'SYNTHETIC data' : 'real data'}), log loss on the same ${s.closing?.n ?? m.testGames} games: model ${m.logLoss?.toFixed(4)}` +
+          `${s.preclosing ? `, pre-closing market ${s.preclosing.logLoss.toFixed(4)}` : ''}${s.closing ? `, closing market ${s.closing.logLoss.toFixed(4)}` : ''}; ECE ${m.ece?.toFixed(4)}\n`);
+
+        const model = await getModel(ctx.db, DEMO_MODEL);
+        if (model.aliases.champion !== versionNumber) await setAlias(ctx.db, DEMO_MODEL, 'champion', versionNumber, 'demo');
+        step(5, total, `champion -> ${DEMO_MODEL} v${versionNumber}`);
+
+        const summary = { data: demo.label, synthetic: demo.synthetic, import: imported, run: done.id, model: DEMO_MODEL, version: versionNumber, metrics: m };
         if (!opts.serve) {
+          if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
           await ctx.close();
           return;
         }
         const server = await startServer(ctx);
-        process.stdout.write(`Sharpline is running at ${server.url}\n  docs:    ${server.url}/docs\n  health:  curl ${server.url}/readyz\nPress Ctrl-C to stop.\n`);
+        step(6, total, `serving on ${server.url}`);
+        process.stdout.write(nextSteps(server.url, demo.synthetic));
         await untilSignal();
+        process.stderr.write('stopping...\n');
         await server.stop();
       } catch (error) {
         process.exitCode = reportFailure(error);
+        await ctx?.close().catch(() => undefined);
       }
     });
+}
+
+function nextSteps(url: string, synthetic: boolean): string {
+  return `
+Sharpline is serving ${DEMO_MODEL} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
+
+  API docs        ${url}/docs
+  the version     curl -s ${url}/v1/models/${DEMO_MODEL}/versions/1 | head -c 600
+  its predictions curl -s '${url}/v1/models/${DEMO_MODEL}/versions/1/predictions?format=csv' | head
+  training runs   curl -s ${url}/v1/training-jobs
+
+  CLI             npx sharpline models show ${DEMO_MODEL}
+                  npx sharpline runs
+                  npx sharpline --help
+
+Press Ctrl-C to stop.
+`;
 }

@@ -1,5 +1,7 @@
 import type { AppInstance } from '../types.ts';
 import { healthRoutes } from './health.routes.ts';
+import { featureRoutes } from './features.routes.ts';
+import { trainingRoutes } from './training.routes.ts';
 import { modelsRoutes } from './models.routes.ts';
 import { historyRoutes } from './history.routes.ts';
 import { importsRoutes } from './imports.routes.ts';
@@ -8,4 +10,4 @@ import { importsRoutes } from './imports.routes.ts';
  * Every route plugin, registered in this order by buildApp. `metricsRoutes` comes first: its
  * latency hook must exist before the routes it measures.
  */
-export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [healthRoutes, modelsRoutes, historyRoutes, importsRoutes];
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes];

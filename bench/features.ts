@@ -1,0 +1,150 @@
+/**
+ * Feature-store benchmark on real data: full builds of soccer big-5 (≈37k matches, `soccer-1x2-market`)
+ * and the NBA (`nba-base`), each beside the floor measured in the same run — a plain read of the same
+ * games, results and odds from Postgres; an incremental build of one new matchday; and online request
+ * latency (ad-hoc matchups through the same engine, warm state cache).
+ *
+ *   node --import tsx bench/features.ts [--json] [--schema <schema already holding the data>]
+ *
+ * Without --schema a private schema is created, filled with the ingest importer (big-5 folder and the
+ * Kaggle NBA folder; import time is reported but is not part of the figures) and dropped at the end.
+ * With --schema the data is used in place: feature rows of the two sets are rebuilt, and the last EPL
+ * matchday is marked 'scheduled' for a moment (restored afterwards, also on failure).
+ * DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/test.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import pg from 'pg';
+import { createPgDb, migrate } from '../src/db/index.ts';
+import { runImport } from '../src/ingest/index.ts';
+import { buildFeatures, compileSet, computeOnline, createFeatureCache, resolveFeatureSet, type FeatureSet } from '../features/index.ts';
+import type { Db } from '../src/shared/db.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const schemaArg = args.indexOf('--schema');
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const dataDir = resolve(root, '../shared/data');
+const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const ownSchema = schemaArg < 0;
+const schema = ownSchema ? `bench_features_${Math.random().toString(36).slice(2, 8)}` : args[schemaArg + 1]!;
+const log = (line: string) => process.stderr.write(line + '\n');
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The floor: the same games (with results and starters) and the same odds rows, read and nothing else. */
+async function plainRead(db: Db, set: FeatureSet): Promise<{ seconds: number; games: number; odds: number }> {
+  const c = compileSet(set);
+  const started = performance.now();
+  const games = await db.query(
+    `SELECT g.*, r.* FROM games g LEFT JOIN results r ON r.game_id = g.id
+      WHERE g.sport_id = (SELECT id FROM sports WHERE code = $1) ORDER BY g.kickoff, g.id`,
+    [set.sport],
+  );
+  const odds = c.needs.odds
+    ? await db.query(
+        `SELECT o.game_id, o.bookmaker_id, o.market, o.selection, o.kind, o.captured_at, o.price FROM odds o JOIN games g ON g.id = o.game_id
+          WHERE g.sport_id = (SELECT id FROM sports WHERE code = $1) AND o.market = ANY($2::text[])
+            AND o.bookmaker_id IN (SELECT id FROM bookmakers WHERE code = ANY($3::text[])) AND o.selection IN ('home', 'draw', 'away')`,
+        [set.sport, c.needs.odds.markets, c.needs.odds.bookmakers],
+      )
+    : { rowCount: 0 };
+  return { seconds: (performance.now() - started) / 1000, games: games.rowCount, odds: odds.rowCount };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  if (ownSchema) await admin(`CREATE SCHEMA ${schema}`);
+  const db = createPgDb(url, { schema, max: 4 });
+  const out: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, schema };
+  try {
+    await migrate(db);
+    if (ownSchema) {
+      const started = performance.now();
+      await runImport(db, { source: 'football-data', paths: [`${dataDir}/football_data_co_uk/big5_2003_2024`] });
+      await runImport(db, { source: 'nba-kaggle', paths: [`${dataDir}/nba_odds_kaggle_2008_2025`] });
+      await db.query('ANALYZE');
+      out.importSeconds = (performance.now() - started) / 1000;
+      log(`imported big-5 and NBA in ${(out.importSeconds as number).toFixed(1)} s (not part of the figures)`);
+    }
+
+    const builds: Record<string, unknown>[] = [];
+    for (const name of ['soccer-1x2-market', 'nba-base']) {
+      const set = resolveFeatureSet(name);
+      await plainRead(db, set); // warm the buffer cache for both sides alike
+      const floor = await plainRead(db, set);
+      const build = await buildFeatures(db, set, { full: true });
+      const entry = {
+        set: name,
+        version: set.version,
+        games: build.gamesProcessed,
+        buildSeconds: build.seconds,
+        gamesPerSecond: build.gamesProcessed / build.seconds,
+        floorSeconds: floor.seconds,
+        floorOddsRows: floor.odds,
+        ratioToFloor: build.seconds / floor.seconds,
+      };
+      builds.push(entry);
+      log(`${name}: full build ${build.gamesProcessed} games in ${build.seconds.toFixed(2)} s (${entry.gamesPerSecond.toFixed(0)} games/s); plain read of the same games + ${floor.odds} odds rows ${floor.seconds.toFixed(2)} s; ratio ${entry.ratioToFloor.toFixed(2)}×`);
+    }
+    out.fullBuilds = builds;
+
+    // Incremental: the last EPL matchday (its final 10 games) arrives after a build.
+    const soccer = resolveFeatureSet('soccer-1x2-market');
+    const { rows: last } = await db.query<{ id: number }>(
+      `SELECT g.id::float8 AS id FROM games g JOIN competitions c ON c.id = g.competition_id
+        WHERE c.code = 'E0' AND g.status = 'final' ORDER BY g.kickoff DESC, g.id DESC LIMIT 10`,
+    );
+    const ids = last.map((r) => r.id);
+    await db.query(`UPDATE games SET status = 'scheduled' WHERE id = ANY($1::bigint[])`, [ids]);
+    try {
+      await buildFeatures(db, soccer, { full: true });
+    } finally {
+      await db.query(`UPDATE games SET status = 'final' WHERE id = ANY($1::bigint[])`, [ids]);
+    }
+    const inc = await buildFeatures(db, soccer);
+    const again = await buildFeatures(db, soccer);
+    out.incremental = { set: soccer.name, newGames: ids.length, mode: inc.mode, gamesProcessed: inc.gamesProcessed, seconds: inc.seconds, noChangeSeconds: again.seconds, targetSeconds: 1 };
+    log(`incremental build of one matchday (${ids.length} games settled, ${inc.gamesProcessed} reprocessed, ${inc.mode}): ${inc.seconds.toFixed(3)} s (target < 1 s); with nothing new ${again.seconds.toFixed(3)} s`);
+
+    // Online: ad-hoc matchups after the last game, warm cache (one replay, then hits).
+    const { rows: teams } = await db.query<{ key: string; code: string }>(
+      `SELECT DISTINCT t.key, c.code FROM games g JOIN teams t ON t.id = g.home_team_id JOIN competitions c ON c.id = g.competition_id
+        JOIN seasons s ON s.id = g.season_id WHERE c.code = 'E0' AND s.start_year = 2023 ORDER BY t.key`,
+    );
+    const cache = createFeatureCache();
+    const kickoff = '2024-08-17T14:00:00Z';
+    const request = (i: number) => ({ competition: 'E0', home: teams[i % teams.length]!.key, away: teams[(i * 7 + 3) % teams.length]!.key === teams[i % teams.length]!.key ? teams[(i + 1) % teams.length]!.key : teams[(i * 7 + 3) % teams.length]!.key, kickoff, odds: [{ bookmaker: 'pinnacle', home: 2.1, draw: 3.5, away: 3.6 }] });
+    let started = performance.now();
+    await computeOnline(db, soccer, request(0), { cache, asOf: kickoff });
+    const coldMs = performance.now() - started;
+    for (let i = 0; i < 50; i++) await computeOnline(db, soccer, request(i), { cache, asOf: kickoff });
+    const times: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      started = performance.now();
+      await computeOnline(db, soccer, request(i), { cache, asOf: kickoff });
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    out.online = { requests: times.length, coldMs, p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99), maxMs: times[times.length - 1], targetP99Ms: 5, cache: cache.stats };
+    log(`online (soccer-1x2-market matchup, warm cache): p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms (target < 5 ms); first request (replay) ${coldMs.toFixed(0)} ms`);
+  } finally {
+    await db.close();
+    if (ownSchema) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  }
+  if (json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+}
+
+await main();

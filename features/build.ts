@@ -1,0 +1,107 @@
+import type { Db } from '../src/shared/db.ts';
+import { compileSet, initialState, runEngine, type EngineState } from './engine.ts';
+import { deleteRowsAfter, getBuildState, insertRows, logBuild, putBuildState, upsertFeatureSet } from './feature-store.ts';
+import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, parseFingerprint, type HistoryFingerprint } from './history-store.ts';
+import { resolveFeatureSet } from './registry.ts';
+import type { FeatureRow, FeatureSet } from './types.ts';
+
+export interface BuildOptions {
+  /** Recompute every row from an empty state (default: incremental from the stored snapshot). */
+  full?: boolean;
+}
+
+export interface BuildReport {
+  featureSet: { name: string; hash: string; version: string };
+  mode: 'full' | 'incremental';
+  /** Why this mode: 'requested', 'no state', 'history changed', 'up to date'... */
+  reason: string;
+  gamesProcessed: number;
+  rowsWritten: number;
+  seconds: number;
+  /** Kickoff (ISO) up to which every game was settled; the next incremental build starts after it. */
+  watermark: string | null;
+}
+
+// Any constant: builds of one set version serialise on (this, hashtext(set hash)).
+const BUILD_LOCK_CLASS = 7_301_203;
+
+/**
+ * Materialises a feature set's rows for every game of its sport (all statuses; training reads
+ * only final ones), keyed by (set hash, game id). Incremental by default: resumes from the engine
+ * snapshot stored at the last watermark (the kickoff before the first game still 'scheduled')
+ * when the history up to it is unchanged, and recomputes only games after it; otherwise, or with
+ * `full`, replays everything. Runs in one REPEATABLE READ transaction so the rows, the snapshot
+ * and its fingerprint come from one consistent view of the data.
+ * @throws AppError FEATURE_SET_UNKNOWN for an unknown name.
+ */
+export async function buildFeatures(db: Db, setOrName: string | FeatureSet, options: BuildOptions = {}): Promise<BuildReport> {
+  const set = resolveFeatureSet(setOrName);
+  const c = compileSet(set);
+  const started = performance.now();
+  return db.transaction(async (tx) => {
+    await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [BUILD_LOCK_CLASS, set.hash]);
+    await upsertFeatureSet(tx, set);
+
+    let mode: 'full' | 'incremental' = 'full';
+    let reason = 'requested';
+    let state: EngineState = initialState(c);
+    let after: number | undefined;
+    let resumedFrom: { kickoff: number | null; gameId: number | null } | undefined;
+    let verified: HistoryFingerprint | null = null;
+    if (!options.full) {
+      const stored = await getBuildState(tx, set.hash);
+      const storedFp = stored ? parseFingerprint(stored.fingerprint) : null;
+      if (!stored) reason = 'no state';
+      else if (stored.watermarkKickoff === null || !storedFp) reason = 'nothing settled yet';
+      else if (fingerprintText((verified = await historyFingerprint(tx, c, stored.watermarkKickoff))) !== stored.fingerprint) reason = 'history changed';
+      else {
+        mode = 'incremental';
+        reason = 'history unchanged';
+        state = JSON.parse(stored.state) as EngineState;
+        after = stored.watermarkKickoff;
+        resumedFrom = { kickoff: stored.watermarkKickoff, gameId: stored.watermarkGameId };
+      }
+    }
+
+    const games = await loadHistory(tx, c, { after });
+    const rows: FeatureRow[] = [];
+    let snapshot = '';
+    let watermark: { kickoff: number | null; gameId: number | null } = { kickoff: after ?? null, gameId: null };
+    runEngine(c, state, games, {
+      resumedFrom,
+      onRow: (row) => rows.push(row),
+      onSnapshot: (s, w) => {
+        snapshot = s;
+        watermark = w;
+      },
+    });
+    await deleteRowsAfter(tx, set.hash, after ?? null);
+    const written = await insertRows(tx, set.hash, rows);
+    const learned = (JSON.parse(snapshot) as EngineState).learned;
+    // The digest up to the new watermark: the verified one plus the newly settled range.
+    let fingerprint = '';
+    if (watermark.kickoff !== null) {
+      const base = mode === 'incremental' && verified ? verified : null;
+      fingerprint = fingerprintText(
+        base
+          ? watermark.kickoff === after
+            ? base
+            : addFingerprints(base, await historyFingerprint(tx, c, watermark.kickoff, after))
+          : await historyFingerprint(tx, c, watermark.kickoff),
+      );
+    }
+    await putBuildState(tx, set.hash, { watermarkKickoff: watermark.kickoff, watermarkGameId: watermark.gameId, fingerprint, state: snapshot, gamesLearned: learned });
+    const seconds = (performance.now() - started) / 1000;
+    await logBuild(tx, set.hash, { mode, reason, gamesProcessed: games.length, rowsWritten: written, seconds });
+    return {
+      featureSet: { name: set.name, hash: set.hash, version: set.version },
+      mode,
+      reason,
+      gamesProcessed: games.length,
+      rowsWritten: written,
+      seconds,
+      watermark: watermark.kickoff === null ? null : new Date(watermark.kickoff).toISOString(),
+    };
+  });
+}

@@ -1,0 +1,124 @@
+import { AppError } from '../../src/shared/errors.ts';
+import type { FamilyName, OddsMarket, PlayedGame, PreGame } from '../types.ts';
+
+/** What a family needs loaded from history besides games and results. */
+export interface FamilyNeeds {
+  /** Odds of these markets from these bookmakers (pre-kickoff quotes and past games' closing). */
+  readonly odds?: { readonly markets: readonly OddsMarket[]; readonly bookmakers: readonly string[] };
+  /** Starting players (game_players, role 'starting_qb'). */
+  readonly starters?: boolean;
+  /** games.context jsonb. */
+  readonly context?: boolean;
+  /** results.stats jsonb. */
+  readonly stats?: boolean;
+}
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly fill: number;
+  readonly description: string;
+}
+
+/**
+ * A family instantiated with normalised params. State is plain JSON data (objects keyed by
+ * team id, numbers, arrays): the engine snapshots it with JSON and the snapshot round-trips
+ * doubles exactly, so an incremental build continues bit-for-bit where a full build would be.
+ */
+export interface FamilyRuntime<S = unknown> {
+  readonly columns: readonly ColumnSpec[];
+  readonly needs: FamilyNeeds;
+  init(): S;
+  /** Writes this family's values for `g` into `out` from `at`; must not change `state`. */
+  emit(state: S, g: PreGame, out: (number | null)[], at: number): void;
+  /** Learns from a finished game, after every row at its kickoff has been emitted. */
+  update(state: S, g: PlayedGame): void;
+}
+
+export type ParamSpec =
+  | { readonly type: 'number'; readonly default: number; readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly doc: string }
+  | { readonly type: 'boolean'; readonly default: boolean; readonly doc: string }
+  | { readonly type: 'string'; readonly default: string; readonly pattern?: RegExp; readonly doc: string }
+  | { readonly type: 'enum'; readonly default: string; readonly values: readonly string[]; readonly doc: string }
+  | { readonly type: 'string[]'; readonly default: readonly string[]; readonly values?: readonly string[]; readonly pattern?: RegExp; readonly doc: string }
+  | { readonly type: 'number[]'; readonly default: readonly number[]; readonly min?: number; readonly max?: number; readonly doc: string };
+
+export interface FamilyDefinition {
+  readonly name: FamilyName;
+  readonly summary: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Builds the runtime from params already normalised by `normaliseParams`. */
+  create(params: Readonly<Record<string, unknown>>): FamilyRuntime;
+}
+
+function invalid(where: string, message: string): AppError {
+  return new AppError('FEATURE_SET_INVALID', `${where}: ${message}`, { details: { path: where } });
+}
+
+/**
+ * Validates `raw` against the family's param specs and fills defaults. Unknown params and
+ * values of the wrong type or range throw FEATURE_SET_INVALID naming the path.
+ */
+export function normaliseParams(family: FamilyDefinition, raw: unknown, where: string): Record<string, unknown> {
+  if (raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) throw invalid(where, 'params must be an object');
+  const given = (raw ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!(key in family.params)) throw invalid(`${where}.${key}`, `unknown param for family ${family.name} (known: ${Object.keys(family.params).join(', ')})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(family.params)) {
+    const path = `${where}.${key}`;
+    const v = given[key] === undefined ? spec.default : given[key];
+    switch (spec.type) {
+      case 'number':
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(path, 'expected a finite number');
+        if (spec.integer && !Number.isInteger(v)) throw invalid(path, 'expected a whole number');
+        if (spec.min !== undefined && v < spec.min) throw invalid(path, `expected >= ${spec.min}`);
+        if (spec.max !== undefined && v > spec.max) throw invalid(path, `expected <= ${spec.max}`);
+        break;
+      case 'boolean':
+        if (typeof v !== 'boolean') throw invalid(path, 'expected a boolean');
+        break;
+      case 'string':
+        if (typeof v !== 'string' || (spec.pattern && !spec.pattern.test(v))) throw invalid(path, `expected a string${spec.pattern ? ` matching ${spec.pattern}` : ''}`);
+        break;
+      case 'enum':
+        if (typeof v !== 'string' || !spec.values.includes(v)) throw invalid(path, `expected one of ${spec.values.join(', ')}`);
+        break;
+      case 'string[]':
+        if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || (spec.values && !spec.values.includes(s)) || (spec.pattern && !spec.pattern.test(s)))) {
+          throw invalid(path, `expected a non-empty array of strings${spec.values ? ` from ${spec.values.join(', ')}` : ''}`);
+        }
+        break;
+      case 'number[]':
+        if (!Array.isArray(v) || v.some((n) => typeof n !== 'number' || !Number.isFinite(n) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))) {
+          throw invalid(path, 'expected an array of numbers in range');
+        }
+        break;
+    }
+    out[key] = Array.isArray(v) ? [...v] : v;
+  }
+  return out;
+}
+
+export const PREFIX_PARAM = (fallback: string): ParamSpec => ({
+  type: 'string',
+  default: fallback,
+  pattern: /^[a-z][a-z0-9_]{0,23}$/,
+  doc: 'prefix of this family\'s column names (lets one set use a family twice)',
+});
+
+/** Days between two 'YYYY-MM-DD' dates (b - a). */
+export function dayNumber(date: string): number {
+  return Math.round(Date.parse(date + 'T00:00:00Z') / 86_400_000);
+}
+
+export const DAY_MS = 86_400_000;
+
+/** Logistic function. */
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+export function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}

@@ -1,0 +1,27 @@
+import type { FamilyName } from '../types.ts';
+import type { FamilyDefinition } from './family.ts';
+import { eloFamily } from './elo.ts';
+import { attackDefenceFamily } from './attack-defence.ts';
+import { marketRatingFamily } from './market-rating.ts';
+import { marginRatingFamily } from './margin-rating.ts';
+import { formFamily } from './form.ts';
+import { scheduleFamily } from './schedule.ts';
+import { marketFamily } from './market.ts';
+import { qbFamily } from './qb.ts';
+import { contextFamily } from './context.ts';
+
+/** Every feature family by name (read-only registry; families are stateless definitions). */
+export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.freeze({
+  elo: eloFamily,
+  attack_defence: attackDefenceFamily,
+  market_rating: marketRatingFamily,
+  margin_rating: marginRatingFamily,
+  form: formFamily,
+  schedule: scheduleFamily,
+  market: marketFamily,
+  qb: qbFamily,
+  context: contextFamily,
+});
+
+export type { FamilyDefinition, FamilyRuntime, FamilyNeeds, ColumnSpec, ParamSpec } from './family.ts';
+export { movMultiplier, eloExpected } from './elo.ts';

@@ -1,0 +1,95 @@
+import type { OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
+import { devig, pickPriceSet } from '../odds.ts';
+import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
+import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
+
+interface MrState {
+  teams: Slots;
+  hfa: Record<string, number>;
+}
+
+/**
+ * Source spec 'bookmaker:kind' — e.g. 'pinnacle:closing'. Only ever applied to games already
+ * played, so a past game's closing price is fair game; the current game's odds never reach here.
+ */
+function parseSources(sources: readonly string[]): Array<{ bookmaker: string; kind: OddsKind }> {
+  return sources.map((s) => {
+    const [bookmaker, kind] = s.split(':') as [string, OddsKind];
+    return { bookmaker, kind };
+  });
+}
+
+export const marketRatingFamily: FamilyDefinition = {
+  name: 'market_rating',
+  summary: 'Team strength implied by the market in earlier games: ratings fitted online to past games\' de-vigged odds (closing preferred) on the log-ratio scale ln(p_home / p_away). The current game\'s odds are never used.',
+  params: {
+    prefix: PREFIX_PARAM('mr'),
+    market: { type: 'enum', default: '1x2', values: ['1x2', 'moneyline'], doc: 'market read from past games' },
+    sources: {
+      type: 'string[]',
+      default: ['pinnacle:closing', 'market_avg:closing', 'pinnacle:preclosing', 'market_avg:preclosing', 'bet365:preclosing'],
+      pattern: /^[a-z0-9_]+:(opening|preclosing|closing|snapshot)$/,
+      doc: 'preference list of bookmaker:kind for the past game\'s price',
+    },
+    rate: { type: 'number', default: 0.2, min: 0, max: 1, doc: 'each side moves rate · error, error = implied − predicted log-ratio' },
+    hfaRate: { type: 'number', default: 0.01, min: 0, max: 1, doc: 'step of the per-competition home advantage' },
+    hfa: { type: 'number', default: 0.4, min: -3, max: 3, doc: 'initial home advantage on the log-ratio scale' },
+    regression: { type: 'number', default: 0, min: 0, max: 1, doc: 'fraction pulled to the competition mean at a new season' },
+    newTeamOffset: { type: 'number', default: -0.3, min: -5, max: 5, doc: 'a team new to the competition starts at its mean plus this' },
+    returnAfterDays: { type: 'number', default: 200, min: 0, doc: 'absence after which a team is seated like a new team (0 = never)' },
+    maxAbs: { type: 'number', default: 6, min: 0.5, max: 20, doc: 'observed log-ratios are clipped to ±maxAbs' },
+  },
+  create(p): FamilyRuntime<MrState> {
+    const prefix = p.prefix as string;
+    const market = p.market as OddsMarket;
+    const sources = parseSources(p.sources as string[]);
+    const rate = p.rate as number;
+    const hfaRate = p.hfaRate as number;
+    const hfa0 = p.hfa as number;
+    const maxAbs = p.maxAbs as number;
+    const seat = {
+      initial: [0],
+      newTeamOffset: [p.newTeamOffset as number],
+      returnAfterDays: p.returnAfterDays as number,
+      regression: p.regression as number,
+      regressTo: 'competition_mean' as const,
+    };
+    const predict = (s: MrState, g: PreGame) => {
+      const h = viewTeam(s.teams, g.homeId, g.competitionId, g.seasonYear, g.kickoff, seat)[0]!;
+      const a = viewTeam(s.teams, g.awayId, g.competitionId, g.seasonYear, g.kickoff, seat)[0]!;
+      const hfa = s.hfa[g.competitionId] ?? hfa0;
+      return { h, a, hfa, diff: h - a + (g.neutral ? 0 : hfa) };
+    };
+    return {
+      columns: [
+        { name: `${prefix}_diff`, fill: 0, description: 'market-implied strength of home minus away plus home advantage, ln(p_home/p_away) scale, from past games only' },
+        { name: `${prefix}_missing`, fill: 1, description: '1 when either team has no past game with odds (its rating is the documented prior), else 0' },
+      ],
+      needs: { odds: { markets: [market], bookmakers: [...new Set(sources.map((s) => s.bookmaker))] } },
+      init: () => ({ teams: {}, hfa: {} }),
+      emit(s, g, out, at) {
+        out[at] = predict(s, g).diff;
+        const nh = s.teams[g.homeId]?.n ?? 0;
+        const na = s.teams[g.awayId]?.n ?? 0;
+        out[at + 1] = nh === 0 || na === 0 ? 1 : 0;
+      },
+      update(s, g: PlayedGame) {
+        const sets = [...g.closingSets[market], ...g.sets[market]];
+        let chosen = null;
+        for (const src of sources) {
+          chosen = pickPriceSet(sets, [src.bookmaker], [src.kind]);
+          if (chosen) break;
+        }
+        // A past game without usable odds teaches nothing; the teams keep their ratings.
+        if (!chosen) return;
+        const pr = devig(chosen);
+        const observed = clamp(Math.log(pr.home / pr.away), -maxAbs, maxAbs);
+        const { h, a, hfa, diff } = predict(s, g);
+        const e = observed - diff;
+        commitTeam(s.teams, g.homeId, [h + rate * e], g.competitionId, g.seasonYear, g.kickoff, true);
+        commitTeam(s.teams, g.awayId, [a - rate * e], g.competitionId, g.seasonYear, g.kickoff, true);
+        if (!g.neutral) s.hfa[g.competitionId] = hfa + hfaRate * e;
+      },
+    };
+  },
+};

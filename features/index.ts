@@ -1,0 +1,41 @@
+/**
+ * The feature store's public door: declarative feature sets with content-hash versions, the
+ * point-in-time engine, offline builds, training matrices, market baselines and online rows.
+ * Other folders import only this file.
+ */
+export type {
+  Sport,
+  Target,
+  FamilyName,
+  FeatureSpec,
+  FeatureSetDefinition,
+  FeatureSet,
+  FeatureColumn,
+  FeatureRow,
+  PreGame,
+  PlayedGame,
+  HistoryGame,
+  GameResult,
+  OddsQuote,
+} from './types.ts';
+export { defineFeatureSet, canonicalJson, ENGINE_VERSION } from './definitions.ts';
+export { DEFAULT_FEATURE_SETS } from './sets.ts';
+export { resolveFeatureSet, listFeatureSets } from './registry.ts';
+export { FAMILIES, movMultiplier, eloExpected } from './families/index.ts';
+export type { FamilyDefinition, ParamSpec } from './families/index.ts';
+export { compileSet, initialState, emitRow, learn, runEngine } from './engine.ts';
+export type { CompiledSet, EngineState, RunOptions } from './engine.ts';
+export { loadHistory } from './history-store.ts';
+export type { HistoryQuery } from './history-store.ts';
+export { devig, americanToDecimal } from './odds.ts';
+export type { ImpliedProbabilities } from './odds.ts';
+export { buildFeatures } from './build.ts';
+export type { BuildOptions, BuildReport } from './build.ts';
+export { lastBuild, getRows as getFeatureRows } from './feature-store.ts';
+export type { LastBuild, StoredRow } from './feature-store.ts';
+export { buildTrainingSet } from './training-set.ts';
+export type { TrainingSet, TrainingSetQuery } from './training-set.ts';
+export { loadMarketBaseline, loadReferenceForecasts } from './market-baseline.ts';
+export type { MarketBaseline, MarketProbabilities, BestPrices, OutcomeProbabilities } from './market-baseline.ts';
+export { computeOnline, getGameFeatures, createFeatureCache } from './online.ts';
+export type { OnlineRequest, MatchupRequest, MatchupOdds, OnlineOptions, OnlineRow, FeatureCache } from './online.ts';

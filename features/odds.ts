@@ -1,0 +1,73 @@
+import type { MarketSets, OddsKind, OddsMarket, OddsQuote, PriceSetLike } from './types.ts';
+
+/** Decimal prices of one complete quote set; draw is absent for two-way markets. */
+export type PriceSet = PriceSetLike;
+
+const NO_SETS: MarketSets = Object.freeze({ '1x2': Object.freeze([]), moneyline: Object.freeze([]) });
+
+/** Complete price sets of both markets among `quotes`. */
+export function marketSets(quotes: readonly OddsQuote[]): MarketSets {
+  if (quotes.length === 0) return NO_SETS;
+  return { '1x2': priceSets(quotes, '1x2'), moneyline: priceSets(quotes, 'moneyline') };
+}
+
+/** De-vigged probabilities (proportional normalisation) and the overround Σ(1/odds) − 1. */
+export interface ImpliedProbabilities {
+  readonly home: number;
+  readonly draw: number | null;
+  readonly away: number;
+  readonly overround: number;
+}
+
+/** Proportional de-vig: p_i = (1/o_i) / Σ(1/o_j). */
+export function devig(set: Pick<PriceSet, 'home' | 'draw' | 'away'>): ImpliedProbabilities {
+  const h = 1 / set.home;
+  const a = 1 / set.away;
+  const d = set.draw === null ? 0 : 1 / set.draw;
+  const total = h + a + d;
+  return { home: h / total, draw: set.draw === null ? null : d / total, away: a / total, overround: total - 1 };
+}
+
+/** American moneyline to decimal odds: 1 + ml/100 if ml > 0 else 1 + 100/|ml|. */
+export function americanToDecimal(ml: number): number {
+  return ml > 0 ? 1 + ml / 100 : 1 + 100 / Math.abs(ml);
+}
+
+/**
+ * Complete quote sets (home, away and — for 1x2 — draw at the same bookmaker, kind and capture
+ * time) among `quotes` for `market`.
+ */
+export function priceSets(quotes: readonly OddsQuote[], market: OddsMarket): PriceSet[] {
+  const groups = new Map<string, { bookmaker: string; kind: OddsKind; capturedAt: number; home?: number; draw?: number; away?: number }>();
+  for (const q of quotes) {
+    if (q.market !== market) continue;
+    const key = `${q.bookmaker}|${q.kind}|${q.capturedAt}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { bookmaker: q.bookmaker, kind: q.kind, capturedAt: q.capturedAt }));
+    g[q.selection] = q.price;
+  }
+  const out: PriceSet[] = [];
+  for (const g of groups.values()) {
+    if (g.home === undefined || g.away === undefined) continue;
+    if (market === '1x2' && g.draw === undefined) continue;
+    out.push({ bookmaker: g.bookmaker, kind: g.kind, capturedAt: g.capturedAt, home: g.home, draw: market === '1x2' ? g.draw! : null, away: g.away });
+  }
+  return out;
+}
+
+/**
+ * The first bookmaker in `bookmakers` (preference order) with a complete set of one of `kinds`;
+ * among that bookmaker's sets of those kinds the latest captured wins, ties broken by the order
+ * of `kinds`. Null when none matches.
+ */
+export function pickPriceSet(sets: readonly PriceSet[], bookmakers: readonly string[], kinds: readonly OddsKind[]): PriceSet | null {
+  for (const bookmaker of bookmakers) {
+    let best: PriceSet | null = null;
+    for (const s of sets) {
+      if (s.bookmaker !== bookmaker || !kinds.includes(s.kind)) continue;
+      if (!best || s.capturedAt > best.capturedAt || (s.capturedAt === best.capturedAt && kinds.indexOf(s.kind) < kinds.indexOf(best.kind))) best = s;
+    }
+    if (best) return best;
+  }
+  return null;
+}

@@ -1,0 +1,370 @@
+import type { Db } from '../src/shared/db.ts';
+import { AppError } from '../src/shared/errors.ts';
+import { loadSql } from '../src/shared/sql.ts';
+import { cloneState, compileSet, emitRow, initialState, runEngine, type CompiledSet, type EngineState } from './engine.ts';
+import { getBuildState, getRows } from './feature-store.ts';
+import { fingerprintText, historyFingerprint, loadHistory } from './history-store.ts';
+import { resolveFeatureSet } from './registry.ts';
+import { marketSets } from './odds.ts';
+import type { FeatureRow, FeatureSet, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
+
+const LAST_GAME_SQL = loadSql(import.meta.url, './sql/online-last-game.sql');
+const MATCHUP_SQL = loadSql(import.meta.url, './sql/online-matchup.sql');
+const WATERMARK_SQL = loadSql(import.meta.url, './sql/build-watermark.sql');
+
+/** Ad-hoc odds for a matchup: decimal prices of one bookmaker, known now (before kickoff). */
+export interface MatchupOdds {
+  bookmaker: string;
+  kind?: Extract<OddsKind, 'opening' | 'preclosing' | 'snapshot'>;
+  home: number;
+  draw?: number;
+  away: number;
+}
+
+export interface MatchupRequest {
+  /** Competition code ('E0', 'NFL'...). */
+  competition: string;
+  /** Team key, name or alias. */
+  home: string;
+  away: string;
+  /** ISO date-time (UTC if no offset). */
+  kickoff: string;
+  neutral?: boolean;
+  odds?: MatchupOdds[];
+  /** Starting quarterback player ids (NFL), when known. */
+  homeStarter?: number;
+  awayStarter?: number;
+}
+
+export type OnlineRequest = { gameId: number } | MatchupRequest;
+
+export interface OnlineOptions {
+  /** Information cut-off (default now): only games before min(asOf, kickoff) and quotes captured before it count. */
+  asOf?: Date | string;
+  /** State cache from `createFeatureCache`; without one every call replays history. */
+  cache?: FeatureCache;
+  /** Days since a side's last game beyond which the row is marked stale (config.featureStaleDays). */
+  staleDays?: number;
+}
+
+export interface OnlineRow {
+  featureSet: { name: string; hash: string; version: string };
+  gameId: number | null;
+  kickoff: string;
+  asOf: string;
+  home: { teamId: number; daysSinceLastGame: number | null };
+  away: { teamId: number; daysSinceLastGame: number | null };
+  /** True when either side has no game within `staleLimitDays` (or none at all). */
+  stale: boolean;
+  staleLimitDays: number;
+  featureNames: string[];
+  /** Raw values; null = missing. */
+  values: (number | null)[];
+  /** Values with each missing cell replaced by its column's documented fill (model input). */
+  filled: number[];
+  missing: string[];
+  /** 'online': computed now; 'store': the materialised row (GET /v1/games/:id/features). */
+  source: 'online' | 'store';
+}
+
+interface CacheEntry {
+  key: string;
+  setHash: string;
+  lastKickoff: number;
+  state: EngineState;
+  createdAt: number;
+}
+
+/**
+ * Engine states replayed for online rows, keyed by (set hash, last final game before the
+ * cut-off). Owned by the caller's context (one per app/CLI run), never module-global. A new
+ * result moves the key; a corrected older result is picked up once an entry is older than
+ * `maxAgeMs` (or after `clear()`).
+ */
+export interface FeatureCache {
+  readonly maxEntries: number;
+  readonly maxAgeMs: number;
+  get(key: string, now: number): CacheEntry | undefined;
+  /** The youngest-enough entry of this set with lastKickoff < cut-off, to replay forward from. */
+  nearest(setHash: string, cutoff: number, now: number): CacheEntry | undefined;
+  put(entry: CacheEntry): void;
+  clear(): void;
+  readonly size: number;
+  /** Compiled (instantiated) feature sets by hash; stateless, kept for the cache's lifetime. */
+  compiled(set: FeatureSet): CompiledSet;
+  /** How long a looked-up fact (latest settled game, a matchup's ids) is reused, ms. */
+  readonly freshnessMs: number;
+  /**
+   * Returns the value remembered under `key` if younger than `ttlMs`, else fetches and remembers
+   * it. With `revalidate`, a value up to 10 × ttlMs old is still returned at once while one
+   * refresh runs in the background; older ones are fetched before answering.
+   */
+  remember<T>(key: string, ttlMs: number, fetch: () => Promise<T>, options?: { revalidate?: boolean }): Promise<T>;
+  stats: { hits: number; misses: number; extended: number; fromSnapshot: number; fullReplays: number };
+}
+
+/**
+ * @param options.maxEntries engine states kept (default 16)
+ * @param options.maxAgeMs age after which a state is replayed again (default 60 s), so corrected
+ *   older results are picked up
+ * @param options.freshnessMs how long the latest settled game and matchup name lookups are reused
+ *   (default 1 s): a result stored within this window may be missed by a request
+ */
+export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: number; freshnessMs?: number } = {}): FeatureCache {
+  const maxEntries = options.maxEntries ?? 16;
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  const freshnessMs = options.freshnessMs ?? 1000;
+  const entries = new Map<string, CacheEntry>();
+  const compiledSets = new Map<string, CompiledSet>();
+  const facts = new Map<string, { at: number; value: Promise<unknown>; refreshing?: boolean }>();
+  return {
+    freshnessMs,
+    remember<T>(key: string, ttlMs: number, fetch: () => Promise<T>, opts: { revalidate?: boolean } = {}): Promise<T> {
+      const now = Date.now();
+      const known = facts.get(key);
+      if (known && now - known.at <= ttlMs) return known.value as Promise<T>;
+      // Serving a slightly old value while refreshing is fine; serving a very old one is not.
+      if (known && opts.revalidate && now - known.at <= 10 * ttlMs) {
+        if (!known.refreshing) {
+          known.refreshing = true;
+          fetch().then(
+            (v) => facts.set(key, { at: Date.now(), value: Promise.resolve(v) }),
+            () => {
+              known.refreshing = false;
+            },
+          );
+        }
+        return known.value as Promise<T>;
+      }
+      const value = fetch();
+      facts.set(key, { at: now, value });
+      value.catch(() => facts.delete(key));
+      if (facts.size > 4096) facts.delete(facts.keys().next().value!);
+      return value;
+    },
+    compiled(set) {
+      let c = compiledSets.get(set.hash);
+      if (!c) compiledSets.set(set.hash, (c = compileSet(set)));
+      return c;
+    },
+    maxEntries,
+    maxAgeMs,
+    stats: { hits: 0, misses: 0, extended: 0, fromSnapshot: 0, fullReplays: 0 },
+    get(key, now) {
+      const e = entries.get(key);
+      if (!e || now - e.createdAt > maxAgeMs) return undefined;
+      entries.delete(key);
+      entries.set(key, e);
+      return e;
+    },
+    nearest(setHash, cutoff, now) {
+      let best: CacheEntry | undefined;
+      for (const e of entries.values()) {
+        if (e.setHash !== setHash || e.lastKickoff >= cutoff || now - e.createdAt > maxAgeMs) continue;
+        if (!best || e.lastKickoff > best.lastKickoff) best = e;
+      }
+      return best;
+    },
+    put(entry) {
+      entries.delete(entry.key);
+      entries.set(entry.key, entry);
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+    clear() {
+      entries.clear();
+      facts.clear();
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+function seasonYearOf(sport: Sport, kickoff: number): number {
+  const d = new Date(kickoff);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + 1;
+  if (sport === 'soccer') return m >= 7 ? y : y - 1;
+  if (sport === 'nfl') return m >= 3 ? y : y - 1;
+  if (sport === 'nba') return m >= 8 ? y : y - 1;
+  return y;
+}
+
+function toMs(v: Date | string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = v instanceof Date ? v.getTime() : Date.parse(v);
+  if (Number.isNaN(ms)) throw new AppError('VALIDATION_FAILED', `${what}: not a date-time: ${String(v)}`, { details: { field: what } });
+  return ms;
+}
+
+type MatchupIds = { competition_id: number | null; competition: string | null; home_id: number | null; away_id: number | null; season_id: number | null };
+
+async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffOf: (kickoff: number) => number, cache: FeatureCache | undefined): Promise<PreGame> {
+  const kickoff = toMs(req.kickoff, 'kickoff')!;
+  const seasonYear = seasonYearOf(set.sport, kickoff);
+  const params = [set.sport, req.competition, req.home, req.away, seasonYear];
+  const fetch = async () => (await db.query<MatchupIds>(MATCHUP_SQL, params)).rows[0]!;
+  const r = cache ? await cache.remember(`matchup|${JSON.stringify(params)}`, cache.maxAgeMs, fetch) : await fetch();
+  if (r.competition_id === null) throw new AppError('COMPETITION_UNKNOWN', `no ${set.sport} competition ${JSON.stringify(req.competition)}`, { details: { competition: req.competition } });
+  if (r.home_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.home)}`, { details: { team: req.home } });
+  if (r.away_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.away)}`, { details: { team: req.away } });
+  if (r.home_id === r.away_id) throw new AppError('VALIDATION_FAILED', 'home and away are the same team', { details: { home: req.home, away: req.away } });
+  const market = set.sport === 'soccer' ? '1x2' : 'moneyline';
+  const odds: OddsQuote[] = [];
+  for (const o of req.odds ?? []) {
+    const prices: Array<[OddsQuote['selection'], number | undefined]> = [['home', o.home], ['draw', o.draw], ['away', o.away]];
+    for (const [selection, price] of prices) {
+      if (price === undefined) continue;
+      if (!(price > 1)) throw new AppError('VALIDATION_FAILED', `odds.${o.bookmaker}.${selection}: decimal price must be > 1`, { details: { bookmaker: o.bookmaker, selection } });
+      // Quotes given with the request are what is known now; they count as captured before the cut-off.
+      odds.push({ bookmaker: o.bookmaker, market, selection, kind: o.kind ?? 'preclosing', capturedAt: cutoffOf(kickoff) - 1, price });
+    }
+  }
+  return {
+    id: 0,
+    kickoff,
+    gameDate: new Date(kickoff).toISOString().slice(0, 10),
+    competitionId: r.competition_id,
+    competition: r.competition!,
+    seasonId: r.season_id ?? -1,
+    seasonYear,
+    homeId: r.home_id,
+    awayId: r.away_id,
+    neutral: req.neutral ?? false,
+    gameType: null,
+    context: {},
+    homeStarter: req.homeStarter ?? null,
+    awayStarter: req.awayStarter ?? null,
+    odds,
+    sets: marketSets(odds),
+  };
+}
+
+interface LastGame {
+  id: number;
+  kickoff: number;
+}
+
+async function queryLastGame(db: Db, sport: Sport, cutoff: number, gameId: number | null): Promise<LastGame | undefined> {
+  const { rows } = await db.query<LastGame>(LAST_GAME_SQL, [sport, Number.isFinite(cutoff) ? new Date(cutoff).toISOString() : 'infinity', gameId]);
+  return rows[0];
+}
+
+/**
+ * The last final game before the cut-off. For matchups the sport's latest settled game is
+ * remembered for `freshnessMs` (refreshed in the background after that): when it kicked off
+ * before the cut-off it is the answer.
+ */
+async function lastSettled(db: Db, sport: Sport, cutoff: number, gameId: number | null, cache: FeatureCache | undefined): Promise<LastGame | undefined> {
+  if (gameId === null && cache) {
+    const latest = await cache.remember(`latest|${sport}`, cache.freshnessMs, () => queryLastGame(db, sport, Infinity, null), { revalidate: true });
+    if (!latest || latest.kickoff < cutoff) return latest;
+  }
+  return queryLastGame(db, sport, cutoff, gameId);
+}
+
+/** The engine state holding every final game of the sport with kickoff < cutoff (`last` is the latest of them). */
+async function stateBefore(db: Db, c: CompiledSet, cutoff: number, last: LastGame | undefined, cache: FeatureCache | undefined): Promise<EngineState> {
+  const now = Date.now();
+  if (!last) return initialState(c);
+  const key = `${c.set.hash}|${last.id}`;
+  const hit = cache?.get(key, now);
+  if (hit) {
+    cache!.stats.hits++;
+    return hit.state;
+  }
+  if (cache) cache.stats.misses++;
+  let state: EngineState | undefined;
+  let after: number | undefined;
+  const near = cache?.nearest(c.set.hash, cutoff, now);
+  if (near) {
+    state = cloneState(near.state);
+    after = near.lastKickoff;
+    cache!.stats.extended++;
+  } else {
+    const stored = await getBuildState(db, c.set.hash);
+    if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && fingerprintText(await historyFingerprint(db, c, stored.watermarkKickoff)) === stored.fingerprint) {
+      state = JSON.parse(stored.state) as EngineState;
+      after = stored.watermarkKickoff;
+      if (cache) cache.stats.fromSnapshot++;
+    } else if (cache) cache.stats.fullReplays++;
+  }
+  state ??= initialState(c);
+  const games = await loadHistory(db, c, { after, before: cutoff, asOf: cutoff });
+  runEngine(c, state, games);
+  cache?.put({ key, setHash: c.set.hash, lastKickoff: last.kickoff, state, createdAt: now });
+  return state;
+}
+
+function describe(set: FeatureSet, pre: PreGame, row: FeatureRow, asOf: number, staleDays: number, source: OnlineRow['source']): OnlineRow {
+  const filled = row.values.map((v, i) => (v === null ? set.columns[i]!.fill : v));
+  const stale = [row.homeDaysSinceLast, row.awayDaysSinceLast].some((d) => d === null || d > staleDays);
+  return {
+    featureSet: { name: set.name, hash: set.hash, version: set.version },
+    gameId: pre.id === 0 ? null : pre.id,
+    kickoff: new Date(pre.kickoff).toISOString(),
+    asOf: new Date(asOf).toISOString(),
+    home: { teamId: pre.homeId, daysSinceLastGame: row.homeDaysSinceLast },
+    away: { teamId: pre.awayId, daysSinceLastGame: row.awayDaysSinceLast },
+    stale,
+    staleLimitDays: staleDays,
+    featureNames: [...set.featureNames],
+    values: row.values,
+    filled,
+    missing: set.featureNames.filter((_, i) => row.values[i] === null),
+    source,
+  };
+}
+
+/**
+ * One feature row computed now by the same engine as offline builds: for a stored game
+ * (`{ gameId }`) or an ad-hoc matchup. History is replayed up to min(asOf, kickoff) — games
+ * strictly before it, quotes captured before it — so with `asOf` = kickoff the row equals the
+ * materialised one value for value.
+ * @throws FEATURE_SET_UNKNOWN, GAME_NOT_FOUND, FEATURE_SPORT_MISMATCH, COMPETITION_UNKNOWN, TEAM_UNKNOWN, VALIDATION_FAILED
+ */
+export async function computeOnline(db: Db, setOrName: string | FeatureSet, request: OnlineRequest, options: OnlineOptions = {}): Promise<OnlineRow> {
+  const set = resolveFeatureSet(setOrName);
+  const c = options.cache ? options.cache.compiled(set) : compileSet(set);
+  const asOf = toMs(options.asOf, 'asOf') ?? Date.now();
+  const staleDays = options.staleDays ?? 120;
+  // The last settled game before the cut-off is looked up while the game or matchup resolves.
+  const kickoffHint = 'gameId' in request ? asOf : Math.min(asOf, toMs(request.kickoff, 'kickoff')!);
+  const lastP = lastSettled(db, set.sport, kickoffHint, 'gameId' in request ? request.gameId : null, options.cache);
+  lastP.catch(() => undefined);
+  let pre: PreGame;
+  if ('gameId' in request) {
+    const found = await loadHistory(db, c, { gameIds: [request.gameId], asOf });
+    const game = found[0];
+    if (!game) {
+      const sport = await db.query<{ code: string }>('SELECT sp.code FROM games g JOIN sports sp ON sp.id = g.sport_id WHERE g.id = $1', [request.gameId]);
+      if (sport.rows[0]) {
+        throw new AppError('FEATURE_SPORT_MISMATCH', `game ${request.gameId} is ${sport.rows[0].code}; feature set ${set.name} is ${set.sport}`, { details: { gameId: request.gameId, sport: sport.rows[0].code, setSport: set.sport } });
+      }
+      throw new AppError('GAME_NOT_FOUND', `no game ${request.gameId}`, { details: { gameId: request.gameId } });
+    }
+    pre = game.pre;
+  } else {
+    pre = await matchupGame(db, set, request, (kickoff) => Math.min(asOf, kickoff), options.cache);
+  }
+  const cutoff = Math.min(asOf, pre.kickoff);
+  const state = await stateBefore(db, c, cutoff, await lastP, options.cache);
+  return describe(set, pre, emitRow(c, state, pre), asOf, staleDays, 'online');
+}
+
+/**
+ * Features of a stored game: the materialised row when the last build had settled everything
+ * before its kickoff (so later results cannot change it), else computed online now.
+ */
+export async function getGameFeatures(db: Db, setOrName: string | FeatureSet, gameId: number, options: OnlineOptions = {}): Promise<OnlineRow> {
+  const set = resolveFeatureSet(setOrName);
+  const [stored, wm] = await Promise.all([getRows(db, set.hash, [gameId]), db.query<{ watermark_kickoff: number | null }>(WATERMARK_SQL, [set.hash])]);
+  const row = stored.get(gameId);
+  const watermark = wm.rows[0]?.watermark_kickoff ?? null;
+  if (row && watermark !== null && row.kickoff <= watermark) {
+    const c = compileSet(set);
+    const [game] = await loadHistory(db, c, { gameIds: [gameId] });
+    if (game) return describe(set, game.pre, row, row.kickoff, options.staleDays ?? 120, 'store');
+  }
+  return computeOnline(db, set, { gameId }, options);
+}

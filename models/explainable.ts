@@ -1,0 +1,40 @@
+import { createPredictor, type DenseModel } from './network.ts';
+import type { ExplainableModel, LinearForm } from './explain/types.ts';
+
+/**
+ * Adapts a dense model to the SHAP engines. A logistic model (no hidden layers) also exposes its
+ * closed linear form, which makes linear SHAP exact in log-odds space. A sigmoid (two-class)
+ * model is given the centred softmax-equivalent logits [−z/2, z/2], whose softmax is [1 − σ(z), σ(z)],
+ * so both output spaces treat two-class and multi-class models alike.
+ */
+export function explainableModelOf(model: DenseModel): ExplainableModel {
+  const predictor = createPredictor(model);
+  const nFeatures = model.featureNames.length;
+  const nOutputs = model.classes.length;
+  return {
+    nFeatures,
+    nOutputs,
+    outputNames: model.classes,
+    featureNames: model.featureNames,
+    // The predictor reuses its output buffer between calls; the engines keep results, so copy.
+    predict: (X: Float64Array, nRows: number) => Float64Array.from(predictor.predict(X, nRows)),
+    ...(model.layers.length === 1 ? { linear: linearFormOf(model) } : {}),
+  };
+}
+
+function linearFormOf(model: DenseModel): LinearForm {
+  const layer = model.layers[0]!;
+  const nFeatures = layer.inputSize;
+  const center = Float64Array.from(model.standardization.mean);
+  const scale = Float64Array.from(model.standardization.std);
+  if (model.output === 'softmax') {
+    return { weights: Float64Array.from(layer.weights), bias: Float64Array.from(layer.bias), center, scale };
+  }
+  const weights = new Float64Array(nFeatures * 2);
+  for (let i = 0; i < nFeatures; i++) {
+    weights[i * 2] = -layer.weights[i]! / 2;
+    weights[i * 2 + 1] = layer.weights[i]! / 2;
+  }
+  const b = layer.bias[0]!;
+  return { weights, bias: Float64Array.from([-b / 2, b / 2]), center, scale };
+}

@@ -1,0 +1,152 @@
+/**
+ * Helpers for the feature-store suites: a private Postgres schema per test file (migrated,
+ * dropped at the end), fixture rows inserted with SQL, and the shared data folder.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createPgDb, migrate } from '../../src/db/index.ts';
+import type { Db } from '../../src/shared/db.ts';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const DATA_DIR = resolve(REPO_ROOT, '../shared/data');
+export const HAS_DATA = existsSync(join(DATA_DIR, 'football_data_co_uk'));
+export const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+export function data(...parts: string[]): string {
+  return join(DATA_DIR, ...parts);
+}
+
+/** Whether Postgres answers; under CI=true an unreachable database throws (a failure, not a skip). */
+export async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (error) {
+    if (process.env.CI === 'true') throw new Error(`Postgres at ${DATABASE_URL} is unreachable (CI=true): ${(error as Error).message}`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface TestDb {
+  db: Db;
+  schema: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh migrated schema `<prefix>_<random>`. */
+export async function createTestDb(prefix: string): Promise<TestDb> {
+  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const db = createPgDb(DATABASE_URL, { schema, max: 4 });
+  await migrate(db);
+  return {
+    db,
+    schema,
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: DATABASE_URL });
+      await a.connect();
+      await a.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await a.end();
+    },
+  };
+}
+
+/** Minimal catalogue for fixture games: one competition and season per sport used, teams by key. */
+export class Fixture {
+  private teamIds = new Map<string, number>();
+  private comps = new Map<string, { competitionId: number; seasons: Map<number, number> }>();
+  constructor(readonly db: Db) {}
+
+  private async sportId(sport: string): Promise<number> {
+    const { rows } = await this.db.query<{ id: number }>('SELECT id FROM sports WHERE code = $1', [sport]);
+    return rows[0]!.id;
+  }
+
+  async team(sport: string, key: string): Promise<number> {
+    const k = `${sport}|${key}`;
+    const known = this.teamIds.get(k);
+    if (known) return known;
+    const { rows } = await this.db.query<{ id: number }>('INSERT INTO teams (sport_id, key, name) VALUES ($1, $2, $2) RETURNING id', [await this.sportId(sport), key]);
+    this.teamIds.set(k, rows[0]!.id);
+    return rows[0]!.id;
+  }
+
+  async season(sport: string, competition: string, startYear: number): Promise<{ competitionId: number; seasonId: number }> {
+    let c = this.comps.get(competition);
+    if (!c) {
+      const { rows } = await this.db.query<{ id: number }>('INSERT INTO competitions (sport_id, code, name) VALUES ($1, $2, $2) RETURNING id', [await this.sportId(sport), competition]);
+      c = { competitionId: rows[0]!.id, seasons: new Map() };
+      this.comps.set(competition, c);
+    }
+    let s = c.seasons.get(startYear);
+    if (!s) {
+      const { rows } = await this.db.query<{ id: number }>('INSERT INTO seasons (competition_id, label, start_year) VALUES ($1, $2, $3) RETURNING id', [c.competitionId, String(startYear), startYear]);
+      s = rows[0]!.id;
+      c.seasons.set(startYear, s);
+    }
+    return { competitionId: c.competitionId, seasonId: s };
+  }
+
+  async bookmaker(code: string): Promise<number> {
+    const { rows } = await this.db.query<{ id: number }>(
+      'INSERT INTO bookmakers (code, name) VALUES ($1, $1) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id',
+      [code],
+    );
+    return rows[0]!.id;
+  }
+
+  /** Inserts a game (and its result when scores are given); returns its id. */
+  async game(g: {
+    sport?: string;
+    competition?: string;
+    season?: number;
+    kickoff: string;
+    home: string;
+    away: string;
+    score?: [number, number];
+    status?: string;
+    neutral?: boolean;
+    stats?: unknown;
+  }): Promise<number> {
+    const sport = g.sport ?? 'soccer';
+    const { competitionId, seasonId } = await this.season(sport, g.competition ?? 'T1', g.season ?? 2020);
+    const home = await this.team(sport, g.home);
+    const away = await this.team(sport, g.away);
+    const status = g.status ?? (g.score ? 'final' : 'scheduled');
+    const { rows } = await this.db.query<{ id: number }>(
+      `INSERT INTO games (sport_id, competition_id, season_id, game_date, kickoff, home_team_id, away_team_id, neutral_site, status, source)
+       VALUES ((SELECT id FROM sports WHERE code = $1), $2, $3, ($4::timestamptz AT TIME ZONE 'UTC')::date, $4::timestamptz, $5, $6, $7, $8, 'fixture') RETURNING id`,
+      [sport, competitionId, seasonId, g.kickoff, home, away, g.neutral ?? false, status],
+    );
+    const id = rows[0]!.id;
+    if (g.score) {
+      const [h, a] = g.score;
+      await this.db.query('INSERT INTO results (game_id, home_score, away_score, outcome, stats) VALUES ($1, $2, $3, $4, $5::jsonb)', [
+        id, h, a, h > a ? 'home' : h < a ? 'away' : 'draw', JSON.stringify(g.stats ?? {}),
+      ]);
+    }
+    return id;
+  }
+
+  /** Inserts one complete price set. */
+  async odds(gameId: number, bookmaker: string, kind: string, prices: { home: number; draw?: number; away: number }, capturedAt?: string, market = '1x2'): Promise<void> {
+    const b = await this.bookmaker(bookmaker);
+    for (const [selection, price] of Object.entries(prices)) {
+      await this.db.query(
+        `INSERT INTO odds (game_id, kickoff, bookmaker_id, market, selection, kind, captured_at, price)
+         SELECT id, kickoff, $2, $3, $4, $5, coalesce($6::timestamptz, '-infinity'), $7 FROM games WHERE id = $1`,
+        [gameId, b, market, selection, kind, capturedAt ?? null, price],
+      );
+    }
+  }
+}

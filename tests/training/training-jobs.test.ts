@@ -1,0 +1,217 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestPgDb, assertRedisUp, TEST_REDIS_URL, uniqueName, type TestDb } from '../support/services.ts';
+import { createTestApp } from '../support/app.ts';
+import { importSyntheticLeague } from '../support/synthetic.ts';
+import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../src/services/training-service.ts';
+import { startWorkers, workerDefinitions, createBullmqQueues } from '../../src/jobs/index.ts';
+import { getRun, upsertRun, runIdOf, parseTrainingSpec, trainAndRegister, type TrainingRun } from '../../training/index.ts';
+import { listVersions, getVersion, getArtifact, listPredictions } from '../../registry/index.ts';
+import { buildTrainingSet } from '../../features/index.ts';
+import { deserializeModel, predictProba } from '../../models/index.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { AppInstance } from '../../src/http/app.ts';
+
+const SPEC = { model: 'syn-logit', featureSet: 'soccer-1x2-market', algo: 'logistic', trainTo: '2024-06-30', testFrom: '2024-07-01', testTo: '2026-11-25' } as const;
+
+async function waitForEnd(ctx: AppContext, id: string, timeoutMs = 120_000): Promise<TrainingRun> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const run = await getRun(ctx.db, id);
+    if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
+    await sleep(100);
+  }
+  throw new Error(`run ${id} did not finish`);
+}
+
+describe('training jobs (in-process queue, real Postgres)', () => {
+  let t: TestDb;
+  let app: AppInstance;
+  let ctx: AppContext;
+  let workers: { close(): Promise<void> };
+  before(async () => {
+    t = await createTestPgDb('train');
+    await importSyntheticLeague(t.db);
+    ({ app, ctx } = await createTestApp(t.db));
+    workers = startWorkers(ctx, workerDefinitions);
+  });
+  after(async () => {
+    await workers.close();
+    await app.close();
+    await t.drop();
+  });
+
+  it('trains, evaluates against the market and registers a READY version with lineage', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/training-jobs', payload: SPEC, headers: { 'x-actor': 'alice' } });
+    assert.equal(res.statusCode, 201, res.body);
+    const run = await waitForEnd(ctx, res.json().id);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    const version = await getVersion(t.db, 'syn-logit', 1);
+    assert.equal(version.status, 'READY');
+    assert.equal(version.runId, run.id);
+    assert.equal(version.lineage.createdBy, 'alice');
+    assert.equal(version.lineage.featureSet?.name, 'soccer-1x2-market');
+    assert.match(String(version.lineage.datasetHash), /^[0-9a-f]{16,}$/);
+    assert.deepEqual(version.lineage.testWindow, { from: '2024-07-01', to: '2026-11-25' });
+    for (const key of ['logLoss', 'brier', 'accuracy', 'ece', 'rps', 'closingLogLoss', 'preclosingLogLoss']) {
+      assert.ok(Number.isFinite(version.metrics[key]), `metric ${key}`);
+    }
+    const evaluation = version.evaluation as { summary: Record<string, { n: number }>; backtest: { flat: { bets: number } }; comparisons: Record<string, { n: number }> };
+    assert.ok(evaluation.summary.closing!.n > 0);
+    assert.equal(evaluation.comparisons.closing!.n, evaluation.summary.closing!.n);
+    assert.ok(evaluation.backtest.flat.bets > 0);
+    // Model and market are scored on the same games.
+    assert.equal(evaluation.summary.model!.n, version.metrics.testGames);
+  });
+
+  it('loading the registered version reproduces its stored test predictions exactly', async () => {
+    const version = await getVersion(t.db, 'syn-logit', 1);
+    const model = deserializeModel(JSON.stringify((await getArtifact(t.db, version.id, 'dense-json')).json));
+    const stored = await listPredictions(t.db, version.id, { limit: 100_000 } as never);
+    const test = await buildTrainingSet(t.db, 'soccer-1x2-market', { from: '2024-07-01', to: '2026-11-26', ensureBuilt: false });
+    assert.equal(stored.length, test.nRows);
+    const proba = predictProba(model, test.X, test.nRows);
+    const byGame = new Map(stored.map((p) => [p.gameId, p.probabilities]));
+    test.gameIds.forEach((gameId, i) => {
+      assert.deepEqual(byGame.get(gameId), Array.from(proba.subarray(i * 3, i * 3 + 3)));
+    });
+  });
+
+  it('stores the artifacts a server and a reviewer need: ONNX, tfjs, background and global importance', async () => {
+    const version = await getVersion(t.db, 'syn-logit', 1);
+    const onnx = await getArtifact(t.db, version.id, 'onnx');
+    assert.ok((onnx.bytes?.length ?? 0) > 100);
+    const background = (await getArtifact(t.db, version.id, 'background')).json as { rows: number[][]; featureNames: string[] };
+    assert.equal(background.rows.length, 100);
+    assert.equal(background.rows[0]!.length, background.featureNames.length);
+    const importance = (await getArtifact(t.db, version.id, 'importance')).json as {
+      meanAbsShap: { features: Array<{ name: string; byClass: Record<string, number> }> };
+      permutation: { features: Array<{ name: string; importance: number }> };
+    };
+    assert.deepEqual(importance.meanAbsShap.features.map((f) => f.name).sort(), [...background.featureNames].sort());
+    assert.ok(importance.meanAbsShap.features.some((f) => f.byClass.home! > 0));
+    assert.equal(importance.permutation.features.length, background.featureNames.length);
+    assert.ok(importance.permutation.features.every((f) => Number.isFinite(f.importance)));
+    assert.ok(importance.permutation.features[0]!.importance > 0, 'shuffling the most important feature hurts');
+  });
+
+  it('a duplicate submission returns the existing run and registers nothing new', async () => {
+    const again = await submitTraining(ctx, SPEC, 'bob');
+    assert.equal(again.created, false);
+    assert.equal(again.run.id, runIdOf(parseTrainingSpec(SPEC)));
+    assert.equal((await listVersions(t.db, 'syn-logit')).length, 1);
+  });
+
+  it('a redelivered job (same run id) never registers a second version', async () => {
+    const spec = parseTrainingSpec(SPEC);
+    const outcome = await trainAndRegister({ db: t.db }, runIdOf(spec), spec);
+    assert.equal(outcome.trained, false);
+    assert.equal(outcome.version, 1);
+    assert.equal((await listVersions(t.db, 'syn-logit')).length, 1);
+  });
+
+  it('rejects a bad spec at once with a clear error, over HTTP', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/v1/training-jobs', payload: { ...SPEC, testFrom: '2024-06-01' } });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'TRAINING_SPEC_INVALID');
+    assert.match(bad.json().error.message, /testFrom/);
+    const unknown = await app.inject({ method: 'POST', url: '/v1/training-jobs', payload: { ...SPEC, featureSet: 'no-such-set' } });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().error.code, 'FEATURE_SET_UNKNOWN');
+    const missing = await app.inject({ method: 'GET', url: '/v1/training-jobs/run_nope' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'TRAINING_RUN_NOT_FOUND');
+  });
+
+  it('a run with no training data fails once, without retries', async () => {
+    const { run } = await submitTraining(ctx, { ...SPEC, model: 'syn-empty', trainTo: '1999-06-30', testFrom: '1999-07-01' });
+    const done = await waitForEnd(ctx, run.id);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'TRAINING_DATA_EMPTY');
+    assert.equal(done.attempts, 1);
+  });
+
+  it('cancellation stops a running job at its next batch', async () => {
+    const { run } = await submitTraining(ctx, { ...SPEC, model: 'syn-cancel', algo: 'mlp', params: { epochs: 2000, earlyStoppingPatience: 0, batchSize: 16 } });
+    const deadline = Date.now() + 60_000;
+    while ((await getRun(ctx.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(50);
+    const res = await app.inject({ method: 'DELETE', url: `/v1/training-jobs/${run.id}` });
+    assert.equal(res.statusCode, 202);
+    const done = await waitForEnd(ctx, run.id);
+    assert.equal(done.status, 'cancelled');
+    const versions = await listVersions(t.db, 'syn-cancel');
+    assert.deepEqual(versions.map((v) => v.status), ['FAILED']);
+    const again = await app.inject({ method: 'DELETE', url: `/v1/training-jobs/${run.id}` });
+    assert.equal(again.statusCode, 409);
+  });
+
+  it('lists runs over HTTP', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/training-jobs?model=syn-logit' });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().runs.length, 1);
+    assert.equal(res.json().runs[0].status, 'succeeded');
+  });
+});
+
+describe('training jobs on BullMQ (real Redis)', () => {
+  let t: TestDb;
+  let ctx: AppContext;
+  let app: AppInstance;
+  before(async () => {
+    await assertRedisUp();
+    t = await createTestPgDb('trainq');
+    await importSyntheticLeague(t.db, { seasons: 3 });
+    ({ app, ctx } = await createTestApp(t.db, { queues: createBullmqQueues(TEST_REDIS_URL, { prefix: uniqueName('sltrain') }) }));
+  });
+  after(async () => {
+    await app.close();
+    await ctx.close();
+    await t.drop();
+  });
+
+  it('a long training job keeps its lock: never stalled, and succeeds', async () => {
+    const stalled: string[] = [];
+    const workers = startWorkers(ctx, workerDefinitions, { lockDurationMs: 1000, onStalled: (id) => stalled.push(id) });
+    try {
+      const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-long', algo: 'mlp', params: { epochs: 60, earlyStoppingPatience: 0, batchSize: 8 } });
+      const done = await waitForEnd(ctx, run.id, 240_000);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      assert.ok((done.seconds ?? 0) > 2, `the job should outlast the 1 s lock several times (took ${done.seconds} s)`);
+      assert.deepEqual(stalled, []);
+      // The run row is written before BullMQ moves the job to completed.
+      let state: string | undefined;
+      for (let i = 0; i < 50 && state !== 'completed'; i++, await sleep(100)) state = (await ctx.queues.getJob(TRAINING_QUEUE, run.jobId))?.state;
+      assert.equal(state, 'completed');
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('the reconciler re-enqueues a run that Postgres shows queued but Redis lost', async () => {
+    const spec = parseTrainingSpec({ ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-lost' });
+    const { run } = await upsertRun(t.db, runIdOf(spec), spec, 'test');
+    assert.equal(await ctx.queues.getJob(TRAINING_QUEUE, run.jobId), undefined);
+    const requeued = await reconcileQueuedRuns(ctx, 0);
+    assert.deepEqual(requeued, [run.id]);
+    assert.deepEqual(await reconcileQueuedRuns(ctx, 0), [], 'a run whose job exists is left alone');
+    const workers = startWorkers(ctx, workerDefinitions);
+    try {
+      assert.equal((await waitForEnd(ctx, run.id)).status, 'succeeded');
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('cancelling a queued run removes its job', async () => {
+    const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-queued-cancel' });
+    const cancelled = await cancelTraining(ctx, run.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(await ctx.queues.getJob(TRAINING_QUEUE, run.jobId), undefined);
+    // Submitting the same spec again re-queues it under a new job id.
+    const again = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-queued-cancel' });
+    assert.equal(again.created, true);
+    assert.equal(again.run.submission, 2);
+    assert.notEqual(again.run.jobId, run.jobId);
+  });
+});
