@@ -155,11 +155,11 @@ export function writeSyntheticLeague(dir: string, options: SyntheticLeagueOption
         const lh = Math.exp(0.12 + homeAdvantage + attack[h]! - defence[a]!);
         const la = Math.exp(0.12 + attack[a]! - defence[h]!);
         const truth = outcomeProbabilities(lh, la);
-        const pre = quote(random, truth, 0.12, 0.025);
-        const avg = quote(random, truth, 0.12, 0.055);
-        const b365 = quote(random, truth, 0.12, 0.05);
+        const pre = quote(random, truth, 0.06, 0.025);
+        const avg = quote(random, truth, 0.07, 0.055);
+        const b365 = quote(random, truth, 0.07, 0.05);
         const max = avg.map((p) => Math.round(p * 1.04 * 100) / 100);
-        const close = quote(random, truth, 0.05, 0.025);
+        const close = quote(random, truth, 0.02, 0.025);
         const avgClose = close.map((p) => Math.max(1.01, Math.round(p * 0.97 * 100) / 100));
         let row: Array<string | number>;
         if (played) {

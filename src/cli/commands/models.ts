@@ -50,6 +50,31 @@ function fmt(value: number | undefined): string {
   return value === undefined ? '' : Number.isInteger(value) ? String(value) : value.toFixed(4);
 }
 
+interface EvaluationSummary {
+  summary?: Record<string, { n: number; logLoss: number; brier: number; accuracy: number; ece: number; rps?: number }>;
+  comparisons?: Record<string, { n: number; predictors: Record<string, { logLoss: number; brier: number }> }>;
+  backtest?: { bets: number; flat: { roi: number | null; profit: number; maxDrawdown: number }; kelly: { roi: number | null; profit: number; maxDrawdownPct: number }; clv: { meanPriceRatio?: number | null } };
+}
+
+/** A reviewer's reading of a version's stored evaluation: scores beside the market, and the backtest. */
+function formatEvaluation(evaluation: Record<string, unknown>): string {
+  const e = evaluation as EvaluationSummary;
+  if (!e.summary) return '  (none)';
+  const rows = Object.entries(e.summary).map(([predictor, s]) => ({ predictor, games: s.n, logLoss: s.logLoss, brier: s.brier, accuracy: s.accuracy, ece: s.ece, ...(s.rps !== undefined ? { rps: s.rps } : {}) }));
+  const lines = [table(rows)];
+  for (const [name, c] of Object.entries(e.comparisons ?? {})) {
+    if (name === 'all' || c.n === 0) continue;
+    lines.push(`same ${c.n} games vs ${name}: ` + Object.entries(c.predictors).map(([p, s]) => `${p} ${s.logLoss.toFixed(4)}`).join(', '));
+  }
+  if (e.backtest) {
+    const b = e.backtest;
+    const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+    lines.push(`backtest: ${b.bets} bets; flat ROI ${pct(b.flat.roi)} (max drawdown ${b.flat.maxDrawdown.toFixed(1)} units); ` +
+      `fractional Kelly ROI ${pct(b.kelly.roi)} (max drawdown ${pct(b.kelly.maxDrawdownPct)}); CLV ${pct(b.clv.meanPriceRatio)}`);
+  }
+  return lines.map((l) => l.split('\n').map((x) => `  ${x}`).join('\n')).join('\n');
+}
+
 export function registerModelsCommands(program: Command): void {
   const models = program.command('models').description('the model registry: models, versions, aliases');
 
@@ -128,8 +153,32 @@ export function registerModelsCommands(program: Command): void {
             `predictions: ${v.predictionCount}`,
             'artifacts:',
             table(v.artifacts.map((a) => ({ kind: a.kind, name: a.name, type: a.contentType, size: a.size, sha256: a.sha256.slice(0, 12) }))),
-            'evaluation (use --json for all of it):',
-            `  ${Object.keys(v.evaluation).join(', ') || '(none)'}`,
+            'evaluation on the test window (use --json for all of it):',
+            formatEvaluation(v.evaluation),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  models.command('compare <name> <a> <b>')
+    .description('two versions side by side: lineage differences and metrics on their test windows')
+    .option('--json', 'print one JSON document')
+    .action((name: string, a: string, b: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const [va, vb] = await Promise.all([getVersion(ctx.db, name, a), getVersion(ctx.db, name, b)]);
+        const keys = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
+        const metrics = keys.map((k) => ({ metric: k, [`v${va.version}`]: va.metrics[k], [`v${vb.version}`]: vb.metrics[k], delta: vb.metrics[k] !== undefined && va.metrics[k] !== undefined ? vb.metrics[k]! - va.metrics[k]! : undefined }));
+        const lineageKeys = [...new Set([...Object.keys(va.lineage), ...Object.keys(vb.lineage)])].sort();
+        const lineage = lineageKeys
+          .filter((k) => JSON.stringify(va.lineage[k]) !== JSON.stringify(vb.lineage[k]))
+          .map((k) => ({ field: k, [`v${va.version}`]: va.lineage[k], [`v${vb.version}`]: vb.lineage[k] }));
+        const sameTestWindow = JSON.stringify(va.lineage.testWindow) === JSON.stringify(vb.lineage.testWindow);
+        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, lineageDifferences: lineage }, opts.json, (r) =>
+          [
+            `${name}: v${va.version} vs v${vb.version}${r.sameTestWindow ? ' (same test window)' : ' (DIFFERENT test windows: metrics are not directly comparable)'}`,
+            table(r.metrics as Array<Record<string, unknown>>),
+            'lineage differences:',
+            table(r.lineageDifferences as Array<Record<string, unknown>>),
           ].join('\n'),
         );
       }),
