@@ -5,6 +5,7 @@ import { createLogger } from './shared/logger.ts';
 import { openDb, migrate } from './db/index.ts';
 import { openQueues } from './jobs/open-queues.ts';
 import type { JobQueues } from './jobs/queue.ts';
+import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -15,6 +16,8 @@ export interface AppContext {
   readonly db: Db;
   readonly queues: JobQueues;
   readonly logger: Logger;
+  /** Model cache, metrics and prediction log; loads nothing until started or first asked. */
+  readonly serving: Serving;
   /** Closes pools and queues; idempotent. */
   close(): Promise<void>;
 }
@@ -27,6 +30,7 @@ export interface CreateContextOptions {
   queuePrefix?: string;
   db?: Db;
   queues?: JobQueues;
+  serving?: ServingOptions;
 }
 
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
@@ -37,14 +41,17 @@ export async function createContext(config: Config, options: CreateContextOption
     if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
   }
   const queues = options.queues ?? openQueues(config, options.queuePrefix);
+  const serving = createServing({ db, config, logger }, options.serving);
   let closed: Promise<void> | undefined;
   return {
     config,
     db,
     queues,
     logger,
+    serving,
     close() {
       closed ??= (async () => {
+        await serving.close();
         await queues.close();
         await db.close();
       })();

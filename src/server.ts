@@ -15,6 +15,8 @@ export interface RunningServer {
  */
 export async function startServer(ctx: AppContext, options: { withWorkers?: boolean } = {}): Promise<RunningServer> {
   const app = await buildApp(ctx);
+  // Champions are loaded before the port opens, so the first requests never wait for a model load.
+  await ctx.serving.cache.start();
   const workers = (options.withWorkers ?? ctx.queues.kind === 'in-process') ? startWorkers(ctx, workerDefinitions) : undefined;
   const url = await app.listen({ port: ctx.config.port, host: ctx.config.host });
   let stopping: Promise<void> | undefined;

@@ -9,6 +9,7 @@ import { registerFetchCommands } from './commands/fetch.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerTrainCommands } from './commands/train.ts';
 import { registerFeatureCommands } from './commands/features.ts';
+import { registerPredictCommands } from './commands/predict.ts';
 
 /** Builds the `sharpline` command tree; every command lives in its own file. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerTrainCommands(program);
   registerFeatureCommands(program);
+  registerPredictCommands(program);
   return program;
 }
 

@@ -5,9 +5,12 @@ import { trainingRoutes } from './training.routes.ts';
 import { modelsRoutes } from './models.routes.ts';
 import { historyRoutes } from './history.routes.ts';
 import { importsRoutes } from './imports.routes.ts';
+import { metricsRoutes } from './metrics.routes.ts';
+import { predictRoutes } from './predict.routes.ts';
+import { v2Routes } from './v2.routes.ts';
 
 /**
  * Every route plugin, registered in this order by buildApp. `metricsRoutes` comes first: its
  * latency hook must exist before the routes it measures.
  */
-export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes];
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes];

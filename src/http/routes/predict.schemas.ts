@@ -1,0 +1,136 @@
+import { Type } from '@sinclair/typebox';
+
+/** Schemas of the prediction routes (`predict.routes.ts`, `v2.routes.ts`). */
+
+const NumberMap = Type.Record(Type.String(), Type.Number());
+
+export const PredictParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const PredictQuery = Type.Object({
+  alias: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'alias to serve (default champion)' })),
+  version: Type.Optional(Type.Integer({ minimum: 1, description: 'version number; exclusive with alias' })),
+  kelly: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'fraction of full Kelly for stakes (default 0.25)' })),
+});
+
+const MatchupOdds = Type.Object(
+  {
+    bookmaker: Type.String({ minLength: 1, maxLength: 64 }),
+    kind: Type.Optional(Type.Union([Type.Literal('opening'), Type.Literal('preclosing'), Type.Literal('snapshot')])),
+    home: Type.Number({ exclusiveMinimum: 1 }),
+    draw: Type.Optional(Type.Number({ exclusiveMinimum: 1 })),
+    away: Type.Number({ exclusiveMinimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export const GameRequestSchema = Type.Union([
+  Type.Object({ gameId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false, title: 'StoredGame' }),
+  Type.Object(
+    {
+      competition: Type.String({ minLength: 1, maxLength: 32 }),
+      home: Type.String({ minLength: 1, maxLength: 100 }),
+      away: Type.String({ minLength: 1, maxLength: 100 }),
+      kickoff: Type.String({ minLength: 10, maxLength: 40, description: 'ISO date-time (UTC if no offset)' }),
+      neutral: Type.Optional(Type.Boolean()),
+      odds: Type.Optional(Type.Array(MatchupOdds, { maxItems: 20, description: 'decimal prices known now; the first set prices the market view' })),
+      homeStarter: Type.Optional(Type.Integer()),
+      awayStarter: Type.Optional(Type.Integer()),
+    },
+    { additionalProperties: false, title: 'Matchup' },
+  ),
+]);
+
+export const PredictBody = Type.Object(
+  {
+    instances: Type.Optional(
+      // Items are checked by hand against the version's feature names, so a 400 names every
+      // missing, extra, non-numeric or non-finite feature (JSON schema could not know the names).
+      Type.Array(Type.Unknown(), { description: 'rows of raw feature values: { "<feature>": number, ... }, exactly the version\'s features' }),
+    ),
+    games: Type.Optional(Type.Array(GameRequestSchema, { description: 'games whose features the online feature store computes' })),
+  },
+  { additionalProperties: false },
+);
+
+const MarketSchema = Type.Object({
+  source: Type.String(),
+  bookmaker: Type.String(),
+  kind: Type.String(),
+  overround: Type.Number(),
+  prices: NumberMap,
+  probabilities: NumberMap,
+  edge: NumberMap,
+  kellyStake: NumberMap,
+  kellyFraction: Type.Number(),
+});
+
+const GameInfoSchema = Type.Object({
+  gameId: Type.Union([Type.Integer(), Type.Null()]),
+  kickoff: Type.String(),
+  asOf: Type.String(),
+  stale: Type.Boolean(),
+  missing: Type.Array(Type.String()),
+  featureSet: Type.Object({ name: Type.String(), hash: Type.String() }),
+});
+
+export const PredictionItemSchema = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  probabilities: NumberMap,
+  features: NumberMap,
+  game: Type.Optional(GameInfoSchema),
+  market: Type.Optional(MarketSchema),
+});
+
+export const PredictResponse = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  runtime: Type.String(),
+  classes: Type.Array(Type.String()),
+  predictions: Type.Array(PredictionItemSchema),
+});
+
+// --- Open Inference Protocol (KServe V2) ---
+
+export const V2ModelParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+export const V2VersionParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  v: Type.String({ minLength: 1, maxLength: 64, description: 'version number or alias' }),
+});
+
+const V2Tensor = Type.Object({
+  name: Type.String(),
+  shape: Type.Array(Type.Integer()),
+  datatype: Type.String(),
+  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  data: Type.Array(Type.Unknown()),
+});
+
+export const V2InferBody = Type.Object({
+  id: Type.Optional(Type.String({ maxLength: 200 })),
+  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  inputs: Type.Array(V2Tensor, { minItems: 1 }),
+  outputs: Type.Optional(Type.Array(Type.Object({ name: Type.String(), parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }))),
+});
+
+export const V2InferResponse = Type.Object({
+  model_name: Type.String(),
+  model_version: Type.String(),
+  id: Type.Optional(Type.String()),
+  outputs: Type.Array(Type.Object({ name: Type.String(), shape: Type.Array(Type.Integer()), datatype: Type.String(), data: Type.Array(Type.Number()) })),
+});
+
+const V2TensorMeta = Type.Object({ name: Type.String(), datatype: Type.String(), shape: Type.Array(Type.Integer()) });
+
+export const V2ModelMetadata = Type.Object({
+  name: Type.String(),
+  versions: Type.Array(Type.String()),
+  platform: Type.String(),
+  inputs: Type.Array(V2TensorMeta),
+  outputs: Type.Array(V2TensorMeta),
+  parameters: Type.Object({ feature_names: Type.Array(Type.String()), classes: Type.Array(Type.String()), version: Type.Integer(), runtime: Type.String() }),
+});
+
+export const V2Live = Type.Object({ live: Type.Boolean() });
+export const V2Ready = Type.Object({ ready: Type.Boolean() });
+export const V2ModelReady = Type.Object({ name: Type.String(), version: Type.Optional(Type.String()), ready: Type.Boolean() });

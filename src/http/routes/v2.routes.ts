@@ -1,0 +1,142 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { AppInstance } from '../types.ts';
+import { errorResponses } from '../schemas.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
+import type { ServedVersion, VersionSelector } from '../../serving/index.ts';
+import {
+  V2InferBody,
+  V2InferResponse,
+  V2Live,
+  V2ModelMetadata,
+  V2ModelParams,
+  V2ModelReady,
+  V2Ready,
+  V2VersionParams,
+} from './predict.schemas.ts';
+
+/** Tensor names of the exported graph (models/onnx-export.ts): the V2 names are the same. */
+const INPUT_NAME = 'features';
+const OUTPUT_NAME = 'probabilities';
+
+function selectorOfPath(v: string | undefined): VersionSelector {
+  if (v === undefined) return { alias: 'champion' };
+  return /^\d+$/.test(v) ? { version: Number(v) } : { alias: v };
+}
+
+async function served(app: AppInstance, name: string, v: string | undefined): Promise<ServedVersion> {
+  const found = app.ctx.serving.cache.resolve(name, selectorOfPath(v));
+  return found instanceof Promise ? await found : found;
+}
+
+function metadata(s: ServedVersion) {
+  return {
+    name: s.model,
+    versions: [String(s.version)],
+    platform: s.runtime === 'onnx' ? 'onnxruntime_onnx' : 'tensorflow_js',
+    inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, s.featureNames.length] }],
+    outputs: [{ name: OUTPUT_NAME, datatype: 'FP32', shape: [-1, s.classes.length] }],
+    parameters: { feature_names: [...s.featureNames], classes: [...s.classes], version: s.version, runtime: s.runtime },
+  };
+}
+
+type InferBody = { id?: string; inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+
+/**
+ * Packs a V2 input tensor: shape [n, nFeatures] (or [nFeatures] for one row), data flat
+ * row-major or nested, every value a finite number.
+ * @throws MODEL_INPUT_INVALID naming the problem.
+ */
+function packTensor(s: ServedVersion, body: InferBody, maxRows: number): { X: Float64Array; nRows: number } {
+  const invalid = (message: string, details: Record<string, unknown>) => new AppError('MODEL_INPUT_INVALID', message, { details: { model: s.model, version: s.version, ...details } });
+  if (body.inputs.length !== 1) throw invalid(`expected one input tensor "${INPUT_NAME}", got ${body.inputs.length}`, { inputs: body.inputs.map((i) => i.name) });
+  const input = body.inputs[0]!;
+  if (input.name !== INPUT_NAME) throw invalid(`unknown input "${input.name}"; the model's input is "${INPUT_NAME}"`, { input: input.name });
+  if (!['FP32', 'FP64'].includes(input.datatype)) throw invalid(`datatype ${input.datatype} is not supported; use FP32 or FP64`, { datatype: input.datatype });
+  const nf = s.featureNames.length;
+  const shape = input.shape;
+  const nRows = shape.length === 1 ? 1 : shape[0]!;
+  if (!((shape.length === 1 && shape[0] === nf) || (shape.length === 2 && shape[1] === nf && nRows >= 1))) {
+    throw invalid(`shape must be [n, ${nf}] (or [${nf}]), got [${shape.join(', ')}]`, { shape, featureNames: s.featureNames });
+  }
+  if (nRows > maxRows) throw new AppError('PAYLOAD_TOO_LARGE', `${nRows} rows exceed the limit of ${maxRows} per request`, { details: { rows: nRows, max: maxRows } });
+  const flat = input.data.length > 0 && Array.isArray(input.data[0]) ? (input.data as unknown[]).flat(2) : input.data;
+  if (flat.length !== nRows * nf) throw invalid(`data has ${flat.length} values; shape [${nRows}, ${nf}] needs ${nRows * nf}`, { values: flat.length, expected: nRows * nf });
+  const X = new Float64Array(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== 'number' || v - v !== 0) {
+      throw invalid(`data[${i}] (row ${Math.floor(i / nf)}, feature ${s.featureNames[i % nf]}) is not a finite number`, { index: i, row: Math.floor(i / nf), feature: s.featureNames[i % nf] });
+    }
+    X[i] = v;
+  }
+  return { X, nRows };
+}
+
+/** KServe / Open Inference Protocol V2 over the same model cache as /v1. */
+export async function v2Routes(app: AppInstance): Promise<void> {
+  app.get('/v2/health/live', { schema: { tags: ['v2'], summary: 'V2 server liveness.', response: { 200: V2Live } } }, async () => ({ live: true }));
+
+  app.get('/v2/health/ready', {
+    schema: { tags: ['v2'], summary: 'V2 server readiness: champions loaded and the database answers.', response: { 200: V2Ready, 503: V2Ready } },
+  }, async (_request, reply) => {
+    let ready = app.ctx.serving.cache.started;
+    if (ready) {
+      try {
+        await app.ctx.db.query('SELECT 1');
+      } catch {
+        ready = false;
+      }
+    }
+    return reply.status(ready ? 200 : 503).send({ ready });
+  });
+
+  const metaSchema = <P extends TSchema>(params: P) => ({
+    tags: ['v2'],
+    summary: 'V2 model metadata: input and output tensors with datatypes and shapes, feature names and classes.',
+    params,
+    response: { 200: V2ModelMetadata, ...errorResponses(404, 409) },
+  });
+  app.get('/v2/models/:name', { schema: metaSchema(V2ModelParams) }, async (request) => metadata(await served(app, request.params.name, undefined)));
+  app.get('/v2/models/:name/versions/:v', { schema: metaSchema(V2VersionParams) }, async (request) => metadata(await served(app, request.params.name, request.params.v)));
+
+  const readySchema = <P extends TSchema>(params: P) => ({
+    tags: ['v2'],
+    summary: 'V2 model readiness: ready=false for a version that is not READY; 404 when unknown.',
+    params,
+    response: { 200: V2ModelReady, ...errorResponses(404) },
+  });
+  const modelReady = async (name: string, v: string | undefined) => {
+    try {
+      const s = await served(app, name, v);
+      return { name, version: String(s.version), ready: true };
+    } catch (error) {
+      if (isAppError(error) && error.code === 'MODEL_VERSION_NOT_READY') return { name, ...(v === undefined ? {} : { version: v }), ready: false };
+      throw error;
+    }
+  };
+  app.get('/v2/models/:name/ready', { schema: readySchema(V2ModelParams) }, async (request) => modelReady(request.params.name, undefined));
+  app.get('/v2/models/:name/versions/:v/ready', { schema: readySchema(V2VersionParams) }, async (request) => modelReady(request.params.name, request.params.v));
+
+  const inferSchema = <P extends TSchema>(params: P) => ({
+    tags: ['v2'],
+    summary: 'V2 inference: input "features" [n, nFeatures] FP32/FP64 → output "probabilities" [n, nClasses].',
+    params,
+    body: V2InferBody,
+    response: { 200: V2InferResponse, ...errorResponses(400, 404, 409, 413) },
+  });
+  const infer = async (name: string, v: string | undefined, body: InferBody) => {
+    const { serving, config } = app.ctx;
+    const s = await served(app, name, v);
+    const { X, nRows } = packTensor(s, body, config.maxPredictRows);
+    const out = nRows === 1 ? await s.predictRow(X) : await s.predict(X, nRows);
+    serving.metrics.countPredictions(s.model, s.version, nRows);
+    return {
+      model_name: s.model,
+      model_version: String(s.version),
+      ...(body.id === undefined ? {} : { id: body.id }),
+      outputs: [{ name: OUTPUT_NAME, shape: [nRows, s.classes.length], datatype: 'FP32', data: Array.from(out) }],
+    };
+  };
+  app.post('/v2/models/:name/infer', { schema: inferSchema(V2ModelParams) }, async (request) => infer(request.params.name, undefined, request.body));
+  app.post('/v2/models/:name/versions/:v/infer', { schema: inferSchema(V2VersionParams) }, async (request) => infer(request.params.name, request.params.v, request.body));
+}

@@ -1,0 +1,25 @@
+/**
+ * Serving: the model cache (hot swap on alias move), loaded versions with their runtime
+ * (onnxruntime-node, tfjs fallback), request coalescing, metrics and the prediction log.
+ */
+export { createServing, notifyAliasMoved, type Serving, type ServingOptions } from './serving.ts';
+export { createModelCache, ALIAS_MOVED_CHANNEL, type ModelCache, type ModelCacheOptions, type VersionSelector } from './model-cache.ts';
+export { loadServedVersion, type ServedVersion, type ServingRuntime, type FeatureSpec, type LoadOptions } from './predictor.ts';
+export { createCoalescer, type Coalescer, type CoalescerOptions } from './coalescer.ts';
+export { createServingMetrics, type ServingMetrics, type ServingMetricsOptions } from './metrics.ts';
+export { createPredictionLog, createFileSink, createMemorySink, type PredictionLog, type PredictionLogEntry, type PredictionSink } from './prediction-log.ts';
+export { classesHaveOdds, kellyStake, marketView, pricesFromDevigged, type MarketView, type OutcomePrices } from './market.ts';
+export {
+  packInstances,
+  predictGames,
+  predictInstances,
+  type GameInfo,
+  type GameRequest,
+  type InputProblem,
+  type PredictDeps,
+  type PredictionItem,
+  type PredictOptions,
+  type PredictResult,
+  type ResolvedGame,
+} from './predict.ts';
+export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows, type GameQuery } from './batch.ts';

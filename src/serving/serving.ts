@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { createFeatureCache } from '../../features/index.ts';
+import { initTf, type Tf } from '../../models/index.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../shared/db.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createModelCache, type ModelCache } from './model-cache.ts';
+import { createServingMetrics, type ServingMetrics } from './metrics.ts';
+import { createLimiter, type PredictDeps } from './predict.ts';
+import { createFileSink, createPredictionLog, type PredictionLog, type PredictionSink } from './prediction-log.ts';
+import type { ServingRuntime } from './predictor.ts';
+
+export interface ServingOptions {
+  /** 'onnx' (default; tfjs is the automatic fallback) or 'tfjs'. */
+  runtime?: ServingRuntime;
+  /** Alias-stamp poll interval, ms (default 1000). */
+  pollMs?: number;
+  /** Coalescing: most rows per runtime call (default 64) and longest wait behind a running call (default 2 ms). */
+  maxBatchRows?: number;
+  maxWaitMs?: number;
+  /** Replaced versions stay usable this long for requests holding them, ms (default 5000). */
+  retireAfterMs?: number;
+  /** Fraction of predicted rows written to the prediction log (default 0.01). */
+  logSampleRate?: number;
+  /** Default: JSON lines under `<home>/prediction-log/`. */
+  logSink?: PredictionSink;
+  /** Reuse identical game requests' online rows and odds for this long, ms (default 1000; 0 = never). */
+  onlineRowTtlMs?: number;
+  /** Node.js default metrics (event-loop lag, heap); default true. */
+  defaultMetrics?: boolean;
+}
+
+/** The serving runtime of one context: model cache, metrics, prediction log, online-feature cache. */
+export interface Serving extends PredictDeps {
+  readonly cache: ModelCache;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Announces an alias move to every server (wire into whatever moves aliases). */
+  notifyAliasMoved(model: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the serving runtime; nothing is loaded and no timer runs until `cache.start()` or the
+ * first request. Closing releases every ONNX session / tfjs model and flushes the log.
+ */
+export function createServing(deps: { db: Db; config: Config; logger: Logger }, options: ServingOptions = {}): Serving {
+  const { db, config, logger } = deps;
+  let tf: Tf | undefined;
+  let cache: ModelCache | undefined;
+  const metrics = createServingMetrics({
+    tensorCount: () => (tf ? tf.memory().numTensors : 0),
+    loadedVersions: () => cache?.size ?? 0,
+    defaultMetrics: options.defaultMetrics,
+  });
+  cache = createModelCache({
+    db,
+    logger,
+    redisUrl: config.redisUrl,
+    schema: config.databaseSchema,
+    pollMs: options.pollMs,
+    retireAfterMs: options.retireAfterMs,
+    runtime: options.runtime,
+    maxBatchRows: options.maxBatchRows,
+    maxWaitMs: options.maxWaitMs,
+    onBatch: (model, version, rows) => metrics.observeBatch(model, version, rows),
+    onSwap: (model, alias) => metrics.countSwap(model, alias),
+    onLoad: (served) => {
+      if (served.runtime === 'tfjs' && !tf) void initTf().then((rt) => (tf = rt.tf));
+    },
+  });
+  const log: PredictionLog = createPredictionLog({
+    sampleRate: options.logSampleRate ?? 0.01,
+    sink: options.logSink ?? createFileSink(join(config.home, 'prediction-log')),
+    logger,
+    onDropped: (n) => metrics.countLogDropped(n),
+  });
+  const modelCache = cache;
+  return {
+    db,
+    config,
+    logger,
+    cache: modelCache,
+    metrics,
+    log,
+    // One engine state per distinct information cut-off: room for a round of fixtures and a few
+    // dozen past games without thrashing.
+    featureCache: createFeatureCache({ maxEntries: 128 }),
+    limitOnline: createLimiter(4),
+    onlineRowTtlMs: options.onlineRowTtlMs ?? 1000,
+    onlineRows: new Map(),
+    staleDays: config.featureStaleDays,
+    notifyAliasMoved: (model) => modelCache.notifyAliasMoved(model),
+    async close() {
+      await modelCache.close();
+      await log.close();
+    },
+  };
+}
+
+/**
+ * Tells every server that an alias of `model` moved (Redis pub/sub when configured) and swaps this
+ * one's served version now. Call after `setAlias`/`deleteAlias` succeeds; failures only log (the
+ * alias-stamp poll is the safety net), so it never fails the request that moved the alias.
+ */
+export async function notifyAliasMoved(ctx: { serving: Pick<Serving, 'notifyAliasMoved'>; logger: Logger }, model: string): Promise<void> {
+  try {
+    await ctx.serving.notifyAliasMoved(model);
+  } catch (error) {
+    ctx.logger.warn({ err: error, model }, 'alias move notification failed');
+  }
+}

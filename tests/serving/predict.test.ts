@@ -1,0 +1,171 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { predictProba } from '../../models/index.ts';
+import { createTestPgDb, type TestDb } from '../support/services.ts';
+import { createTestApp } from '../support/app.ts';
+import type { AppInstance } from '../../src/http/app.ts';
+import type { AppContext } from '../../src/context.ts';
+import { instanceOf, registerTestModel, type RegisteredTestModel } from './support.ts';
+
+const NAMES = ['f0', 'f1', 'f2', 'f3', 'f4'];
+
+describe('POST /v1/models/:name/predict with instances', () => {
+  let t: TestDb;
+  let app: AppInstance;
+  let ctx: AppContext;
+  let v1: RegisteredTestModel;
+  let v2: RegisteredTestModel;
+
+  before(async () => {
+    t = await createTestPgDb('serving_predict');
+    v1 = await registerTestModel(t.db, { model: 'wdl', seed: 1 });
+    v2 = await registerTestModel(t.db, { model: 'wdl', seed: 2, alias: 'challenger' });
+    await registerTestModel(t.db, { model: 'wdl', seed: 3, alias: null, pending: true });
+    ({ app, ctx } = await createTestApp(t.db, { env: { SHARPLINE_MAX_PREDICT_ROWS: '50' } }));
+  });
+  after(async () => {
+    await app?.close();
+    await ctx?.serving.close();
+    await t?.drop();
+  });
+
+  const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+
+  it('returns the stored model\'s probabilities by class, with model, version and features', async () => {
+    const rows = 5;
+    const instances = Array.from({ length: rows }, (_, i) => instanceOf(NAMES, v1.testX, i));
+    const res = await post('/v1/models/wdl/predict', { instances });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.model, 'wdl');
+    assert.equal(body.version, v1.version.version);
+    assert.equal(body.runtime, 'onnx');
+    assert.deepEqual(body.classes, ['home', 'draw', 'away']);
+    const expected = predictProba(v1.model, v1.testX.subarray(0, rows * NAMES.length), rows);
+    body.predictions.forEach((p: { model: string; version: number; probabilities: Record<string, number>; features: Record<string, number> }, i: number) => {
+      assert.equal(p.model, 'wdl');
+      assert.equal(p.version, v1.version.version);
+      assert.deepEqual(p.features, instances[i]);
+      ['home', 'draw', 'away'].forEach((c, k) => assert.ok(Math.abs(p.probabilities[c]! - expected[i * 3 + k]!) < 1e-5, `${c} row ${i}`));
+    });
+  });
+
+  it('accepts features in any key order', async () => {
+    const row = instanceOf(NAMES, v1.testX, 4);
+    const reversed = Object.fromEntries(Object.entries(row).reverse());
+    const res = await post('/v1/models/wdl/predict', { instances: [row, reversed] });
+    assert.equal(res.statusCode, 200, res.body);
+    const [a, b] = res.json().predictions;
+    assert.deepEqual(a.probabilities, b.probabilities);
+  });
+
+  it('single rows go through the coalescer and match too', async () => {
+    const res = await post('/v1/models/wdl/predict', { instances: [instanceOf(NAMES, v1.testX, 7)] });
+    assert.equal(res.statusCode, 200, res.body);
+    const expected = predictProba(v1.model, v1.testX.subarray(7 * 5, 8 * 5), 1);
+    const p = res.json().predictions[0].probabilities;
+    assert.ok(Math.abs(p.home - expected[0]!) < 1e-5 && Math.abs(p.away - expected[2]!) < 1e-5);
+  });
+
+  it('selects a version by ?version= and by ?alias=', async () => {
+    const instances = [instanceOf(NAMES, v2.testX, 0)];
+    const byVersion = await post(`/v1/models/wdl/predict?version=${v2.version.version}`, { instances });
+    const byAlias = await post('/v1/models/wdl/predict?alias=challenger', { instances });
+    const champion = await post('/v1/models/wdl/predict', { instances });
+    assert.equal(byVersion.json().version, v2.version.version);
+    assert.equal(byAlias.json().version, v2.version.version);
+    assert.equal(champion.json().version, v1.version.version);
+    const expected = predictProba(v2.model, v2.testX.subarray(0, 5), 1);
+    assert.ok(Math.abs(byAlias.json().predictions[0].probabilities.home - expected[0]!) < 1e-5);
+  });
+
+  it('unknown model, version or alias: 404 with a code', async () => {
+    const instances = [instanceOf(NAMES, v1.testX, 0)];
+    const cases: Array<[string, string]> = [
+      ['/v1/models/nope/predict', 'MODEL_NOT_FOUND'],
+      ['/v1/models/wdl/predict?version=99', 'MODEL_VERSION_NOT_FOUND'],
+      ['/v1/models/wdl/predict?alias=staging', 'MODEL_ALIAS_NOT_FOUND'],
+      ['/v1/models/nope/predict?version=1', 'MODEL_NOT_FOUND'],
+    ];
+    for (const [url, code] of cases) {
+      const res = await post(url, { instances });
+      assert.equal(res.statusCode, 404, url);
+      assert.equal(res.json().error.code, code, url);
+      assert.equal(typeof res.json().error.message, 'string');
+    }
+  });
+
+  it('a version that is not READY: 409', async () => {
+    const res = await post('/v1/models/wdl/predict?version=3', { instances: [instanceOf(NAMES, v1.testX, 0)] });
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.json().error.code, 'MODEL_VERSION_NOT_READY');
+    assert.equal(res.json().error.details.status, 'PENDING');
+  });
+
+  it('missing, extra, non-numeric and non-finite features: 400 naming each', async () => {
+    const good = instanceOf(NAMES, v1.testX, 0);
+    const { f1: _dropped, ...missing } = good;
+    const instances = [good, missing, { ...good, extra: 1, other: 2 }, { ...good, f2: '3' }, { ...good, f3: null }, 'row'];
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/models/wdl/predict',
+      headers: { 'content-type': 'application/json' },
+      // 1e999 parses to Infinity: the only way JSON can carry a non-finite number.
+      payload: JSON.stringify({ instances }).replace('"f4":' + JSON.stringify(good.f4), '"f4":1e999'),
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    const { code, details, message } = res.json().error;
+    assert.equal(code, 'MODEL_INPUT_INVALID');
+    assert.match(message, /invalid feature value/);
+    const problems = details.problems.map((p: { index: number; feature: string; problem: string }) => `${p.index}:${p.feature}:${p.problem}`);
+    assert.deepEqual(problems.sort(), ['0:f4:non-finite', '1:f1:missing', '2:extra:extra', '2:other:extra', '3:f2:non-numeric', '4:f3:non-numeric', '5::not-an-object'].sort());
+    assert.equal(details.count, 7);
+    assert.deepEqual(details.expected, NAMES);
+  });
+
+  it('rejects bodies with neither or both of instances/games, and bad query values', async () => {
+    const neither = await post('/v1/models/wdl/predict', {});
+    assert.equal(neither.statusCode, 400);
+    assert.equal(neither.json().error.code, 'MODEL_INPUT_INVALID');
+    const unknownKey = await post('/v1/models/wdl/predict', { rows: [] });
+    assert.equal(unknownKey.statusCode, 400);
+    const both = await post('/v1/models/wdl/predict?alias=champion&version=1', { instances: [] });
+    assert.equal(both.statusCode, 400);
+    assert.equal(both.json().error.code, 'VALIDATION_FAILED');
+  });
+
+  it('more rows than SHARPLINE_MAX_PREDICT_ROWS: 413', async () => {
+    const instances = Array.from({ length: 51 }, (_, i) => instanceOf(NAMES, v1.testX, i));
+    const res = await post('/v1/models/wdl/predict', { instances });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().error.code, 'PAYLOAD_TOO_LARGE');
+    assert.deepEqual(res.json().error.details, { rows: 51, max: 50 });
+    const ok = await post('/v1/models/wdl/predict', { instances: instances.slice(0, 50) });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.json().predictions.length, 50);
+  });
+
+  it('a body over the byte limit: 413', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/models/wdl/predict', headers: { 'content-type': 'application/json' }, payload: `{"instances":[${'1,'.repeat(9_000_000)}1]}` });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().error.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers from memory: a cached alias needs no database query', async () => {
+    const instances = [instanceOf(NAMES, v1.testX, 0)];
+    await post('/v1/models/wdl/predict', { instances });
+    const original = ctx.db.query.bind(ctx.db);
+    let queries = 0;
+    (ctx.db as { query: typeof original }).query = ((sql: string, params?: readonly unknown[]) => {
+      queries++;
+      return original(sql, params);
+    }) as typeof original;
+    try {
+      for (let i = 0; i < 20; i++) assert.equal((await post('/v1/models/wdl/predict', { instances })).statusCode, 200);
+    } finally {
+      (ctx.db as { query: typeof original }).query = original;
+    }
+    // The alias poll may run once in this window; requests themselves add nothing.
+    assert.ok(queries <= 2, `${queries} queries`);
+  });
+});
