@@ -2,8 +2,9 @@
  * Training-speed benchmark for the dense model family.
  *
  * Synthetic 50k rows × 32 features, 3 classes; MLP 32-64-32-3, Adam (lr 1e-3), 3 epochs, batch 256
- * and 1024. Runners: our Float32Array trainer, stock tfjs `model.fit` on the active backend (wasm
- * here), and PyTorch 1-thread via bench/training_torch.py (Debian python3-torch) as the baseline.
+ * and 1024. Runners: our trainer on both kernel paths (WebAssembly SIMD, the default where supported,
+ * and the plain Float32Array fallback), stock tfjs `model.fit` on the active backend (wasm here),
+ * and PyTorch 1-thread via bench/training_torch.py (Debian python3-torch) as the baseline.
  *
  *   npx tsx bench/training.ts            table
  *   npx tsx bench/training.ts --json     one JSON document
@@ -19,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initTf, train, type TrainingData } from '../models/index.ts';
+import { defaultTrainerKernels, type TrainerKernels } from '../models/trainer.ts';
 
 /** Debian's interpreter (python3-torch is an apt package); override with SHARPLINE_BENCH_PYTHON. */
 const PYTHON = process.env.SHARPLINE_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -58,20 +60,24 @@ function synthetic(nRows: number, nFeatures: number, seed: number): TrainingData
   return { X, y, nRows, nFeatures, classes: ['home', 'draw', 'away'] };
 }
 
-async function runOurs(data: TrainingData, batch: number): Promise<{ seconds: number; loss: number }> {
+async function runOurs(data: TrainingData, batch: number, kernels: TrainerKernels): Promise<{ seconds: number; loss: number }> {
   const started = performance.now();
-  const result = await train(data, {
-    algo: 'mlp',
-    hidden: HIDDEN,
-    dropout: 0,
-    l2: 0,
-    learningRate: LEARNING_RATE,
-    batchSize: batch,
-    epochs: EPOCHS,
-    earlyStoppingPatience: 0,
-    validationFraction: 0,
-    seed: 1,
-  });
+  const result = await train(
+    data,
+    {
+      algo: 'mlp',
+      hidden: HIDDEN,
+      dropout: 0,
+      l2: 0,
+      learningRate: LEARNING_RATE,
+      batchSize: batch,
+      epochs: EPOCHS,
+      earlyStoppingPatience: 0,
+      validationFraction: 0,
+      seed: 1,
+    },
+    { kernels },
+  );
   return { seconds: (performance.now() - started) / 1000, loss: result.history.at(-1)!.loss };
 }
 
@@ -131,8 +137,11 @@ async function main(): Promise<void> {
 
   const torch = runTorch(data, repeat);
   const { backend } = await initTf();
+  // Kernel paths to time: the default one (WebAssembly SIMD where supported) and the JS fallback.
+  const kernelPaths: TrainerKernels[] = defaultTrainerKernels() === 'wasm-simd' ? ['wasm-simd', 'js'] : ['js'];
+  const label: Record<TrainerKernels, string> = { 'wasm-simd': 'sharpline trainer (wasm simd)', js: 'sharpline trainer (js fallback)' };
   // One short run first so V8 has compiled the kernels before anything is timed (torch warms up too).
-  await runOurs(synthetic(4096, nFeatures, 8), 256);
+  for (const kernels of kernelPaths) await runOurs(synthetic(4096, nFeatures, 8), 256, kernels);
 
   const figures: Figure[] = [];
   const add = (runner: string, batch: number, value: { seconds: number; loss: number } | undefined, note?: string): void => {
@@ -148,12 +157,14 @@ async function main(): Promise<void> {
   };
   for (const batch of BATCHES) {
     add(`pytorch ${torch.version ?? ''} 1 thread`.replace('  ', ' '), batch, torch.runs.get(batch), torch.error);
-    let ours = await runOurs(data, batch);
-    for (let i = 1; i < repeat; i++) {
-      const again = await runOurs(data, batch);
-      if (again.seconds < ours.seconds) ours = again;
+    for (const kernels of kernelPaths) {
+      let ours = await runOurs(data, batch, kernels);
+      for (let i = 1; i < repeat; i++) {
+        const again = await runOurs(data, batch, kernels);
+        if (again.seconds < ours.seconds) ours = again;
+      }
+      add(label[kernels], batch, ours);
     }
-    add('sharpline trainer (Float32Array)', batch, ours);
     add(`tfjs model.fit (${backend})`, batch, await runTfjsFit(data, batch));
   }
 

@@ -11,3 +11,4 @@ export { createOnnxPredictor } from './onnx-runtime.ts';
 export type { OnnxPredictor, OnnxPredictorOptions } from './onnx-runtime.ts';
 export * from './explain/index.ts';
 export { explainableModelOf } from './explainable.ts';
+export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer.ts';

@@ -6,11 +6,18 @@
  *
  * Why not tfjs autodiff: stock tfjs-wasm `model.fit` is 7-18x slower than PyTorch on this shape of
  * problem (see MODELING.md "Training speed"); plain typed-array loops are within a small factor.
- * The kernels are kept honest by the gradient check in tests/models.
+ *
+ * Two kernel paths, chosen once per process (`defaultTrainerKernels`, overridable per call):
+ * WebAssembly SIMD (./kernels/simd-kernels.ts; every buffer in one WebAssembly.Memory, about 6x
+ * faster than the plain loops and on par with 1-thread PyTorch on bench/training.ts) and the plain
+ * Float32Array kernels below as the fallback. Both are deterministic; they differ only in rounding
+ * (float32 vs float64 accumulation in the products). Both are kept honest by the gradient checks
+ * in tests/models.
  */
 
 import { AppError } from '../src/shared/errors.ts';
 import { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, type DenseLayer, type DenseModel } from './network.ts';
+import { instantiateSimdKernels, simdKernelsAvailable, type SimdKernels } from './kernels/simd-kernels.ts';
 
 export type TrainAlgo = 'logistic' | 'mlp';
 
@@ -86,7 +93,18 @@ export interface EpochReport {
   valLoss: number | null;
 }
 
+/**
+ * Which kernels run the forward and backward passes: `wasm-simd` (WebAssembly f32x4, all buffers in
+ * one WebAssembly.Memory) or `js` (plain Float32Array loops, float64 accumulation). Both are seeded
+ * and bit-for-bit deterministic; they differ from each other only in rounding.
+ */
+export type TrainerKernels = 'wasm-simd' | 'js';
+/** `auto` = `wasm-simd` when the runtime supports WebAssembly SIMD, else `js` (decided once per process). */
+export type TrainerKernelChoice = 'auto' | TrainerKernels;
+
 export interface TrainOptions {
+  /** Kernel implementation (default `auto`); `wasm-simd` throws TRAINING_SPEC_INVALID where unsupported. */
+  kernels?: TrainerKernelChoice;
   /** Checked at every batch; aborting throws AppError TRAINING_CANCELLED. */
   signal?: AbortSignal;
   /** Called after every epoch; awaited, so it may report progress to a job. */
@@ -106,6 +124,8 @@ export interface TrainResult {
   params: TrainParams;
   nTrainRows: number;
   nValidationRows: number;
+  /** Kernels that ran this training. */
+  kernels: TrainerKernels;
 }
 
 /**
@@ -175,7 +195,6 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
   const sigmoid = nClasses === 2;
   const shape = createShape([nFeatures, ...params.hidden, sigmoid ? 1 : nClasses], sigmoid);
   const { mean, std } = standardizationStats(data.X, nTrain, nFeatures);
-  const Xs = standardize(data.X, nRows, nFeatures, mean, std);
   const y = Int32Array.from(data.y);
 
   const rng = createRng(params.seed);
@@ -183,15 +202,12 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
   initParams(shape, weights, rng, y, nTrain, params.algo === 'logistic');
 
   const batchCap = Math.min(params.batchSize, nTrain);
-  const ws = createWorkspace(shape, Math.max(batchCap, Math.min(nVal, EVAL_CHUNK_ROWS)));
-  const grads = new Float32Array(shape.nParams);
-  const adam = createAdam(shape.nParams, params.learningRate);
+  const capacity = Math.max(batchCap, Math.min(nVal, EVAL_CHUNK_ROWS));
+  const engine = createEngine(resolveKernels(options.kernels), shape, { X: data.X, mean, std }, y, nRows, nFeatures, nTrain, capacity, params.learningRate);
+  engine.setParams(weights);
   const best = new Float32Array(weights);
-  const order = new Int32Array(nTrain);
+  const order = engine.order;
   for (let i = 0; i < nTrain; i++) order[i] = i;
-  const batchLabels = new Int32Array(batchCap);
-
-  transposeWeights(shape, weights, ws);
 
   const history: EpochReport[] = [];
   let bestValLoss = Infinity;
@@ -206,13 +222,7 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
     for (let start = 0; start < nTrain; start += params.batchSize) {
       throwIfAborted(signal);
       const rows = Math.min(params.batchSize, nTrain - start);
-      gatherRows(Xs, nFeatures, order, start, rows, ws.acts[0], y, batchLabels);
-      forward(shape, weights, ws, rows, params.dropout, rng);
-      lossSum += outputLossAndDelta(shape, ws, batchLabels, rows) * rows;
-      backward(shape, weights, grads, ws, rows, params.dropout > 0);
-      addL2(shape, weights, grads, params.l2);
-      adam.step(weights, grads);
-      transposeWeights(shape, weights, ws);
+      lossSum += engine.trainStep(start, rows, params.dropout, rng, params.l2) * rows;
       if (performance.now() - lastYield >= yieldEveryMs) {
         await yieldToEventLoop();
         lastYield = performance.now();
@@ -226,18 +236,18 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
     }
     let valLoss: number | null = null;
     if (nVal > 0) {
-      valLoss = await evaluateLoss(shape, weights, ws, Xs, y, nTrain, nRows, nFeatures, signal);
+      valLoss = await evaluateLoss(engine, nTrain, nRows, signal);
       if (valLoss < bestValLoss) {
         bestValLoss = valLoss;
         bestEpoch = epoch;
-        best.set(weights);
+        engine.getParams(best);
         sinceBest = 0;
       } else {
         sinceBest++;
       }
     } else {
       bestEpoch = epoch;
-      best.set(weights);
+      engine.getParams(best);
     }
     const report: EpochReport = { epoch, loss, valLoss };
     history.push(report);
@@ -259,6 +269,7 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
     params,
     nTrainRows: nTrain,
     nValidationRows: nVal,
+    kernels: engine.kind,
   };
 }
 
@@ -280,6 +291,7 @@ export function lossAndGradients(
   y: ArrayLike<number>,
   nRows: number,
   l2 = 0,
+  kernels: TrainerKernelChoice = 'auto',
 ): { loss: number; gradients: LayerGradients[] } {
   assertDenseModel(model);
   const nFeatures = model.featureNames.length;
@@ -293,15 +305,10 @@ export function lossAndGradients(
   });
   const mean = Float64Array.from(model.standardization.mean);
   const std = Float64Array.from(model.standardization.std);
-  const ws = createWorkspace(shape, nRows);
-  ws.acts[0].set(standardize(X, nRows, nFeatures, mean, std));
-  const labels = Int32Array.from(y);
-  transposeWeights(shape, weights, ws);
-  forward(shape, weights, ws, nRows, 0, createRng(0));
-  let loss = outputLossAndDelta(shape, ws, labels, nRows);
+  const engine = createEngine(resolveKernels(kernels), shape, { X, mean, std }, Int32Array.from(y), nRows, nFeatures, 0, nRows, 0.001);
+  engine.setParams(weights);
   const grads = new Float32Array(shape.nParams);
-  backward(shape, weights, grads, ws, nRows, false);
-  addL2(shape, weights, grads, l2);
+  let loss = engine.lossAndGradients(nRows, l2, grads);
   let sq = 0;
   for (let l = 0; l < shape.nLayers; l++) {
     for (let i = shape.wOff[l]; i < shape.bOff[l]; i++) sq += weights[i] * weights[i];
@@ -693,24 +700,42 @@ function forward(shape: Shape, p: Float32Array, ws: Workspace, rows: number, dro
  */
 function outputLossAndDelta(shape: Shape, ws: Workspace, labels: Int32Array, rows: number): number {
   const last = shape.nLayers;
-  const z = ws.acts[last];
-  const d = ws.deltas[last];
+  const k = shape.sizes[last];
+  return logitsLossAndDelta(ws.acts[last], 0, ws.deltas[last], 0, k, k, shape.sigmoid, labels, rows);
+}
+
+/**
+ * The output layer's mean log loss over `rows` rows of logits `z` (row `r` at `zOff + r·stride`,
+ * `k` logits, a single one when `sigmoid`) and dLoss/dLogits divided by `rows` into `d`, laid out
+ * alike. Shared by both kernel paths: float64 scalar code in either case.
+ */
+function logitsLossAndDelta(
+  z: Float32Array,
+  zOff: number,
+  d: Float32Array,
+  dOff: number,
+  stride: number,
+  k: number,
+  sigmoid: boolean,
+  labels: Int32Array,
+  rows: number,
+): number {
   const inv = 1 / rows;
   let loss = 0;
-  if (shape.sigmoid) {
+  if (sigmoid) {
     for (let r = 0; r < rows; r++) {
-      const zr = z[r];
+      const zr = z[zOff + r * stride];
       const t = labels[r];
       // log(1 + e^-|z|) form: stable for any logit.
       const softplus = Math.log1p(Math.exp(-Math.abs(zr)));
       loss += (t === 1 ? Math.max(-zr, 0) : Math.max(zr, 0)) + softplus;
       const p = zr >= 0 ? 1 / (1 + Math.exp(-zr)) : Math.exp(zr) / (1 + Math.exp(zr));
-      d[r] = (p - t) * inv;
+      d[dOff + r * stride] = (p - t) * inv;
     }
   } else {
-    const k = shape.sizes[last];
     for (let r = 0; r < rows; r++) {
-      const o = r * k;
+      const o = zOff + r * stride;
+      const od = dOff + r * stride;
       let max = -Infinity;
       for (let j = 0; j < k; j++) if (z[o + j] > max) max = z[o + j];
       let sum = 0;
@@ -718,7 +743,7 @@ function outputLossAndDelta(shape: Shape, ws: Workspace, labels: Int32Array, row
       const logSum = Math.log(sum) + max;
       const t = labels[r];
       loss += logSum - z[o + t];
-      for (let j = 0; j < k; j++) d[o + j] = (Math.exp(z[o + j] - logSum) - (j === t ? 1 : 0)) * inv;
+      for (let j = 0; j < k; j++) d[od + j] = (Math.exp(z[o + j] - logSum) - (j === t ? 1 : 0)) * inv;
     }
   }
   return loss / rows;
@@ -795,28 +820,14 @@ function createAdam(n: number, learningRate: number, beta1 = 0.9, beta2 = 0.999,
 /** Validation rows evaluated per forward call. */
 const EVAL_CHUNK_ROWS = 1024;
 
-async function evaluateLoss(
-  shape: Shape,
-  p: Float32Array,
-  ws: Workspace,
-  Xs: Float32Array,
-  y: Int32Array,
-  from: number,
-  to: number,
-  nFeatures: number,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  const chunk = ws.capacity;
-  const labels = new Int32Array(chunk);
+async function evaluateLoss(engine: Engine, from: number, to: number, signal: AbortSignal | undefined): Promise<number> {
+  const chunk = engine.capacity;
   let sum = 0;
   let lastYield = performance.now();
   for (let start = from; start < to; start += chunk) {
     throwIfAborted(signal);
     const rows = Math.min(chunk, to - start);
-    ws.acts[0].set(Xs.subarray(start * nFeatures, (start + rows) * nFeatures));
-    labels.set(y.subarray(start, start + rows));
-    forward(shape, p, ws, rows, 0, noRng);
-    sum += outputLossAndDelta(shape, ws, labels, rows) * rows;
+    sum += engine.evalLoss(start, rows) * rows;
     if (performance.now() - lastYield >= 20) {
       await yieldToEventLoop();
       lastYield = performance.now();
@@ -826,6 +837,320 @@ async function evaluateLoss(
 }
 
 const noRng: Rng = () => 0;
+
+// ---------------------------------------------------------------------------------------------
+// Engines: the training step on one kernel implementation
+
+/**
+ * One training run's parameters, optimiser state and buffers behind the kernels that update them.
+ * Parameters cross the boundary in the flat `Shape` layout (`wOff`/`bOff`).
+ */
+interface Engine {
+  readonly kind: TrainerKernels;
+  /** Largest number of rows one step or evaluation call takes. */
+  readonly capacity: number;
+  /** Training row order, shuffled in place by the caller; `trainStep` reads batches from it. */
+  readonly order: Int32Array;
+  setParams(flat: Float32Array): void;
+  getParams(into: Float32Array): void;
+  /** Forward, backward, L2 and one Adam step on rows `order[start … start+rows)`; the batch's mean loss. */
+  trainStep(start: number, rows: number, dropout: number, rng: Rng, l2: number): number;
+  /** Mean loss (no dropout, no update) of data rows `start … start+rows)`. */
+  evalLoss(start: number, rows: number): number;
+  /** Mean loss of data rows `0 … rows)` and its gradient (plus the L2 term) into `into` (flat layout). */
+  lossAndGradients(rows: number, l2: number, into: Float32Array): number;
+}
+
+let defaultKernels: TrainerKernels | undefined;
+
+/**
+ * The kernels `auto` resolves to, chosen once per process: WebAssembly SIMD when the runtime
+ * validates the kernel module, else plain JS. `SHARPLINE_TRAINER_KERNELS=js` forces the fallback.
+ */
+export function defaultTrainerKernels(): TrainerKernels {
+  if (defaultKernels === undefined) {
+    defaultKernels = process.env.SHARPLINE_TRAINER_KERNELS !== 'js' && simdKernelsAvailable() ? 'wasm-simd' : 'js';
+  }
+  return defaultKernels;
+}
+
+function resolveKernels(choice: TrainerKernelChoice | undefined): TrainerKernels {
+  if (choice === undefined || choice === 'auto') return defaultTrainerKernels();
+  if (choice === 'js') return 'js';
+  if (choice === 'wasm-simd' && simdKernelsAvailable()) return 'wasm-simd';
+  if (choice === 'wasm-simd') {
+    throw new AppError('TRAINING_SPEC_INVALID', 'WebAssembly SIMD kernels are not available in this runtime', {
+      details: { field: 'kernels', value: choice },
+    });
+  }
+  throw new AppError('TRAINING_SPEC_INVALID', `kernels must be 'auto', 'wasm-simd' or 'js'`, { details: { field: 'kernels', value: choice } });
+}
+
+/** Raw rows (row-major `nRows × nFeatures`) and the statistics that standardise them. */
+interface RawRows {
+  X: Float32Array;
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/**
+ * Each engine standardises the rows into its own storage (for wasm, straight into its memory, so
+ * the data set is held once).
+ * @param nOrder length of the training row order (rows `0 … nOrder)` are the training rows)
+ */
+function createEngine(
+  kind: TrainerKernels,
+  shape: Shape,
+  rows: RawRows,
+  y: Int32Array,
+  nRows: number,
+  nFeatures: number,
+  nOrder: number,
+  capacity: number,
+  learningRate: number,
+): Engine {
+  if (kind === 'wasm-simd') {
+    const engine = createWasmEngine(shape, rows, y, nRows, nFeatures, nOrder, capacity, learningRate);
+    // Memory could not be had (e.g. a data set beyond the wasm32 budget): same run on plain JS.
+    if (engine) return engine;
+  }
+  const Xs = standardize(rows.X, nRows, nFeatures, rows.mean, rows.std);
+  return createJsEngine(shape, Xs, y, nFeatures, nOrder, capacity, learningRate);
+}
+
+function createJsEngine(shape: Shape, Xs: Float32Array, y: Int32Array, nFeatures: number, nOrder: number, capacity: number, learningRate: number): Engine {
+  const weights = new Float32Array(shape.nParams);
+  const grads = new Float32Array(shape.nParams);
+  const ws = createWorkspace(shape, capacity);
+  const adam = createAdam(shape.nParams, learningRate);
+  const order = new Int32Array(nOrder);
+  const labels = new Int32Array(capacity);
+  return {
+    kind: 'js',
+    capacity,
+    order,
+    setParams(flat) {
+      weights.set(flat);
+      transposeWeights(shape, weights, ws);
+    },
+    getParams(into) {
+      into.set(weights);
+    },
+    trainStep(start, rows, dropout, rng, l2) {
+      gatherRows(Xs, nFeatures, order, start, rows, ws.acts[0], y, labels);
+      forward(shape, weights, ws, rows, dropout, rng);
+      const loss = outputLossAndDelta(shape, ws, labels, rows);
+      backward(shape, weights, grads, ws, rows, dropout > 0);
+      addL2(shape, weights, grads, l2);
+      adam.step(weights, grads);
+      transposeWeights(shape, weights, ws);
+      return loss;
+    },
+    evalLoss(start, rows) {
+      ws.acts[0].set(Xs.subarray(start * nFeatures, (start + rows) * nFeatures));
+      labels.set(y.subarray(start, start + rows));
+      forward(shape, weights, ws, rows, 0, noRng);
+      return outputLossAndDelta(shape, ws, labels, rows);
+    },
+    lossAndGradients(rows, l2, into) {
+      const loss = this.evalLoss(0, rows);
+      backward(shape, weights, grads, ws, rows, false);
+      addL2(shape, weights, grads, l2);
+      into.set(grads);
+      return loss;
+    },
+  };
+}
+
+/** Layer widths rounded up to whole f32x4 vectors. */
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/**
+ * The WebAssembly SIMD engine. Every buffer lives in one WebAssembly.Memory, addressed in bytes:
+ * parameters (per layer W as `P[l]×P[l+1]` then b as `P[l+1]`, widths padded to multiples of 4
+ * with zeros), gradients and both Adam moments in the same layout, `Wᵀ` per layer for the delta
+ * product, activations / deltas / dropout masks per layer (`capacity` rows of `P[l]`), the whole
+ * standardised data set (rows of `P[0]`) and the training row order. A training step is a handful
+ * of kernel calls on those addresses; only the loss, dropout masks and labels run in JS, on typed
+ * views of the same memory. Padded weights have zero gradient and so stay exactly zero.
+ */
+function createWasmEngine(
+  shape: Shape,
+  raw: RawRows,
+  y: Int32Array,
+  nRows: number,
+  nFeatures: number,
+  nOrder: number,
+  capacity: number,
+  learningRate: number,
+): Engine | null {
+  const L = shape.nLayers;
+  const P = shape.sizes.map(pad4);
+  let top = 0;
+  // Byte offset of `floats` new 4-byte elements, 16-byte aligned.
+  const alloc = (floats: number): number => {
+    const at = top;
+    top += Math.ceil((floats * 4) / 16) * 16;
+    return at;
+  };
+  const wOff: number[] = [];
+  const bOff: number[] = [];
+  let nPadded = 0;
+  for (let l = 0; l < L; l++) {
+    wOff.push(nPadded * 4);
+    nPadded += P[l] * P[l + 1];
+    bOff.push(nPadded * 4);
+    nPadded += P[l + 1];
+  }
+  const paramBase = alloc(nPadded);
+  const gradBase = alloc(nPadded);
+  const mBase = alloc(nPadded);
+  const vBase = alloc(nPadded);
+  const wT = P.slice(1).map((out, l) => alloc(out * P[l]));
+  const acts = P.map((width) => alloc(capacity * width));
+  const deltas = P.map((width, l) => (l === 0 ? -1 : alloc(capacity * width)));
+  const masks = P.map((width, l) => (l === 0 || l === L ? -1 : alloc(capacity * width)));
+  const xsBase = alloc(nRows * P[0]);
+  const orderBase = alloc(nOrder);
+  const K: SimdKernels | null = instantiateSimdKernels(top);
+  if (K === null) return null;
+  const f32 = new Float32Array(K.memory.buffer);
+  const order = new Int32Array(K.memory.buffer, orderBase, nOrder);
+  const labels = new Int32Array(capacity);
+  const rowBytes0 = P[0] * 4;
+  // Standardise into the padded rows (same arithmetic as `standardize`; padding stays zero).
+  const { X, mean, std } = raw;
+  for (let r = 0; r < nRows; r++) {
+    const o = r * nFeatures;
+    const to = (xsBase + r * rowBytes0) / 4;
+    for (let f = 0; f < nFeatures; f++) f32[to + f] = (X[o + f] - mean[f]) / std[f];
+  }
+
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  const epsilon = 1e-7;
+  let t = 0;
+
+  const refreshTransposes = (): void => {
+    for (let l = 1; l < L; l++) K.transpose(wT[l], paramBase + wOff[l], P[l], P[l + 1]);
+  };
+
+  /** Forward pass over `rows` rows starting at byte address `input`. */
+  const forwardPass = (input: number, rows: number, dropout: number, rng: Rng): void => {
+    for (let l = 1; l <= L; l++) {
+      const k = P[l - 1];
+      const n = P[l];
+      const a = l === 1 ? input : acts[l - 1];
+      const w = paramBase + wOff[l - 1];
+      const b = paramBase + bOff[l - 1];
+      if (l < L) K.gemmBiasRelu(acts[l], a, w, rows, n, k, k * 4, 4, n * 4, n * 4, b);
+      else K.gemmBias(acts[l], a, w, rows, n, k, k * 4, 4, n * 4, n * 4, b);
+      if (l < L && dropout > 0) {
+        // Same draw order as the plain path: row-major over the real units.
+        const width = shape.sizes[l];
+        const scale = 1 / (1 - dropout);
+        const act = acts[l] / 4;
+        const mask = masks[l] / 4;
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < width; j++) {
+            const i = r * n + j;
+            const m = rng() < dropout ? 0 : scale;
+            f32[mask + i] = m;
+            f32[act + i] *= m;
+          }
+        }
+      }
+    }
+  };
+
+  const lossAndDelta = (rows: number): number =>
+    logitsLossAndDelta(f32, acts[L] / 4, f32, deltas[L] / 4, P[L], shape.sizes[L], shape.sigmoid, labels, rows);
+
+  /** Gradients of the batch at byte address `input` into the gradient block, plus the L2 term. */
+  const backwardPass = (input: number, rows: number, dropout: boolean, l2: number): void => {
+    for (let l = L; l >= 1; l--) {
+      const inW = P[l - 1];
+      const outW = P[l];
+      const a = l === 1 ? input : acts[l - 1];
+      const d = deltas[l];
+      // dW = Aᵀ·D (A read down its columns), db = column sums of D.
+      K.gemm(gradBase + wOff[l - 1], a, d, inW, outW, rows, 4, inW * 4, outW * 4, outW * 4);
+      K.colsum(gradBase + bOff[l - 1], d, rows, outW, outW * 4);
+      if (l === 1) break;
+      // D_prev = (D·Wᵀ) ⊙ relu'(A_prev) [⊙ dropout mask].
+      if (dropout) K.gemmReluGradMask(deltas[l - 1], d, wT[l - 1], rows, inW, outW, outW * 4, 4, inW * 4, inW * 4, acts[l - 1], masks[l - 1]);
+      else K.gemmReluGrad(deltas[l - 1], d, wT[l - 1], rows, inW, outW, outW * 4, 4, inW * 4, inW * 4, acts[l - 1]);
+    }
+    if (l2 !== 0) {
+      for (let l = 0; l < L; l++) K.l2Axpy(gradBase + wOff[l], paramBase + wOff[l], P[l] * P[l + 1], l2);
+    }
+  };
+
+  /** Copy between the flat `Shape` layout and a padded block at byte address `base`. */
+  const unpad = (base: number, into: Float32Array): void => {
+    for (let l = 0; l < L; l++) {
+      const inSize = shape.sizes[l];
+      const outSize = shape.sizes[l + 1];
+      const w = (base + wOff[l]) / 4;
+      for (let i = 0; i < inSize; i++) {
+        for (let j = 0; j < outSize; j++) into[shape.wOff[l] + i * outSize + j] = f32[w + i * P[l + 1] + j];
+      }
+      const b = (base + bOff[l]) / 4;
+      for (let j = 0; j < outSize; j++) into[shape.bOff[l] + j] = f32[b + j];
+    }
+  };
+
+  return {
+    kind: 'wasm-simd',
+    capacity,
+    order,
+    setParams(flat) {
+      f32.fill(0, paramBase / 4, (paramBase + nPadded * 4) / 4);
+      for (let l = 0; l < L; l++) {
+        const inSize = shape.sizes[l];
+        const outSize = shape.sizes[l + 1];
+        const w = (paramBase + wOff[l]) / 4;
+        for (let i = 0; i < inSize; i++) {
+          for (let j = 0; j < outSize; j++) f32[w + i * P[l + 1] + j] = flat[shape.wOff[l] + i * outSize + j];
+        }
+        const b = (paramBase + bOff[l]) / 4;
+        for (let j = 0; j < outSize; j++) f32[b + j] = flat[shape.bOff[l] + j];
+      }
+      refreshTransposes();
+    },
+    getParams(into) {
+      unpad(paramBase, into);
+    },
+    trainStep(start, rows, dropout, rng, l2) {
+      K.gather(acts[0], xsBase, orderBase + start * 4, rows, rowBytes0);
+      for (let r = 0; r < rows; r++) labels[r] = y[order[start + r]];
+      forwardPass(acts[0], rows, dropout, rng);
+      const loss = lossAndDelta(rows);
+      backwardPass(acts[0], rows, dropout > 0, l2);
+      t++;
+      const bc1 = 1 - Math.pow(beta1, t);
+      const bc2 = 1 - Math.pow(beta2, t);
+      const lrT = (learningRate * Math.sqrt(bc2)) / bc1;
+      const eps = epsilon * Math.sqrt(bc2);
+      K.adam(paramBase, gradBase, mBase, vBase, nPadded, beta1, 1 - beta1, beta2, 1 - beta2, lrT, eps);
+      refreshTransposes();
+      return loss;
+    },
+    evalLoss(start, rows) {
+      labels.set(y.subarray(start, start + rows));
+      forwardPass(xsBase + start * rowBytes0, rows, 0, noRng);
+      return lossAndDelta(rows);
+    },
+    lossAndGradients(rows, l2, into) {
+      const loss = this.evalLoss(0, rows);
+      backwardPass(xsBase, rows, false, l2);
+      unpad(gradBase, into);
+      return loss;
+    },
+  };
+}
 
 function toDenseModel(
   shape: Shape,
