@@ -10,6 +10,7 @@ import { registerModelsCommands } from './commands/models.ts';
 import { registerTrainCommands } from './commands/train.ts';
 import { registerFeatureCommands } from './commands/features.ts';
 import { registerPredictCommands } from './commands/predict.ts';
+import { registerExplainCommand } from './commands/explain.ts';
 
 /** Builds the `sharpline` command tree; every command lives in its own file. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerFeatureCommands(program);
   registerPredictCommands(program);
+  registerExplainCommand(program);
   return program;
 }
 

@@ -23,3 +23,4 @@ export {
   type ResolvedGame,
 } from './predict.ts';
 export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows, type GameQuery } from './batch.ts';
+export { createExplanations, prefixGroups, type Explanations, type ExplainRequest, type ExplainEngine, type ExplainSpace, type ItemExplanation, type ClassExplanation, type FeatureAttribution } from './explain.ts';

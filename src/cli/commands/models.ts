@@ -20,6 +20,7 @@ import {
 } from '../../../registry/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { notifyAliasMoved } from '../../serving/index.ts';
+import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
@@ -160,6 +161,8 @@ export function registerModelsCommands(program: Command): void {
         );
       }),
     );
+
+  registerImportanceCommand(models);
 
   models.command('compare <name> <a> <b>')
     .description('two versions side by side: lineage differences and metrics on their test windows')

@@ -1,7 +1,7 @@
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { AppError } from '../../shared/errors.ts';
-import { predictGames, predictInstances, type GameRequest, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
+import { predictGames, predictInstances, createExplanations, type GameRequest, type ServedVersion, type VersionSelector, type PredictResult, type ExplainRequest } from '../../serving/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse } from './predict.schemas.ts';
 
 /** The served version for a request; synchronous when cached (the usual case). */
@@ -14,6 +14,17 @@ export function selectorOf(query: { alias?: string; version?: number }): Version
 
 /** Predictions from a registered model: raw features or games (online features), one row or a batch. */
 export async function predictRoutes(app: AppInstance): Promise<void> {
+  const explanations = createExplanations(app.ctx.db);
+
+  /** Adds SHAP attributions to each prediction, from the feature values the model received. */
+  async function explainResult(served: ServedVersion, result: PredictResult, request: ExplainRequest): Promise<PredictResult> {
+    const width = served.featureNames.length;
+    const X = new Float64Array(result.predictions.length * width);
+    result.predictions.forEach((p, r) => served.featureNames.forEach((name, j) => (X[r * width + j] = p.features[name]!)));
+    const items = await explanations.explainRows(served, X, result.predictions.length, request);
+    return { ...result, predictions: result.predictions.map((p, r) => ({ ...p, explanation: items[r]! })) };
+  }
+
   app.post('/v1/models/:name/predict', {
     schema: {
       tags: ['predict'],
@@ -42,7 +53,11 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
     }
     const found = serving.cache.resolve(request.params.name, selectorOf(request.query));
     const served: ServedVersion = found instanceof Promise ? await found : found;
-    if (instances) return predictInstances(serving, served, instances as Record<string, unknown>[]);
-    return predictGames(serving, served, games as GameRequest[], { kellyFraction: request.query.kelly });
+    const result = instances
+      ? await predictInstances(serving, served, instances as Record<string, unknown>[])
+      : await predictGames(serving, served, games as GameRequest[], { kellyFraction: request.query.kelly });
+    const { explain, space, groupBy } = request.query;
+    if (explain === undefined || explain === 'false') return result;
+    return explainResult(served, result, { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy });
   });
 }

@@ -10,6 +10,30 @@ export const PredictQuery = Type.Object({
   alias: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'alias to serve (default champion)' })),
   version: Type.Optional(Type.Integer({ minimum: 1, description: 'version number; exclusive with alias' })),
   kelly: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'fraction of full Kelly for stakes (default 0.25)' })),
+  explain: Type.Optional(Type.Union(['true', 'false', 'auto', 'exact', 'kernel', 'linear'].map((v) => Type.Literal(v)), {
+    description: 'add SHAP attributions per class: true/auto picks the engine (linear for logistic models in log-odds, exact up to 14 players, else kernel)',
+  })),
+  space: Type.Optional(Type.Union([Type.Literal('probability'), Type.Literal('logodds')], { description: 'output space of the attributions (default probability)' })),
+  groupBy: Type.Optional(Type.Union([Type.Literal('feature'), Type.Literal('prefix')], { description: "'prefix' explains features sharing a name prefix (mkt_, elo_ ...) as one player" })),
+});
+
+const AttributionSchema = Type.Object({
+  name: Type.String(),
+  value: Type.Union([Type.Number(), Type.Record(Type.String(), Type.Number())]),
+  shap: Type.Number(),
+});
+
+export const ExplanationSchema = Type.Object({
+  engine: Type.String(),
+  outputSpace: Type.String(),
+  approximate: Type.Boolean(),
+  background: Type.Object({ rows: Type.Integer(), source: Type.String() }),
+  classes: Type.Record(Type.String(), Type.Object({
+    baseValue: Type.Number(),
+    prediction: Type.Number(),
+    features: Type.Array(AttributionSchema, { description: 'sorted by |shap|, largest first' }),
+    residual: Type.Number({ description: '|baseValue + Σ shap − prediction|' }),
+  })),
 });
 
 const MatchupOdds = Type.Object(
@@ -80,6 +104,7 @@ export const PredictionItemSchema = Type.Object({
   features: NumberMap,
   game: Type.Optional(GameInfoSchema),
   market: Type.Optional(MarketSchema),
+  explanation: Type.Optional(ExplanationSchema),
 });
 
 export const PredictResponse = Type.Object({
