@@ -33,7 +33,9 @@ const DEFAULTS = [
     target: '1x2',
     usesMarket: false,
     description: 'Soccer 1X2 without the match\'s own odds: Elo (K 12, goal-difference multiplier, adaptive per-league home advantage), attack/defence from goals and shots on target, and a strength rating fitted to earlier matches\' closing odds.',
-    features: SOCCER_RATINGS,
+    // Market-rating step 0.25 instead of 0.15: better on the validation slice (last 15 % of games to
+    // 2019-06, logistic: 0.95579 -> 0.95514; 0.10 0.95680, 0.35 0.95524); no gain for the market set.
+    features: SOCCER_RATINGS.map((f) => (f.family === 'market_rating' ? { ...f, params: { ...f.params, rate: 0.25 } } : f)),
   }),
   defineFeatureSet({
     name: 'soccer-1x2-market',

@@ -1,0 +1,521 @@
+/**
+ * Quality benchmark (issue 5) on real data: the default feature sets trained and evaluated through
+ * `trainAndRegister`, so every figure is exactly what a registered version stores, beside the
+ * de-vigged closing market, the pre-closing market and FiveThirtyEight scored on the SAME games.
+ *
+ *   npx tsx bench/quality.ts [--json] [--schema <name>] [--skip-import] [--runs soccer-base,nfl-base]
+ *                            [--algos logistic,mlp] [--tune | --tune-features | --tune-refit]
+ *
+ * --schema      Postgres schema to use (default `sharpline_quality`); created and migrated when missing,
+ *               and kept, so a second run reuses the imported data, the feature builds and (same spec,
+ *               same feature-set hash, same trainer source) the registered versions.
+ * --skip-import Do not run the importers (the schema already holds the data). The import is idempotent,
+ *               so without this flag a re-run only costs the unchanged-row check (~seconds).
+ * --runs        Subset of runs: soccer-base, soccer-market, nfl-base.
+ * --algos       Subset of algorithms (default logistic,mlp).
+ * --tune        Hyper-parameter search on the VALIDATION slice only: trains on the training window with
+ *               the trainer's validationFraction (the last 15 % of the training games in kickoff order)
+ *               and prints the best validation log loss per candidate. The test window is never read.
+ * --tune-features  Validation log loss of feature-set parameter variants (FEATURE_VARIANTS; each variant is
+ *               built in the schema; logistic with the tuned LOGISTIC parameters).
+ * --tune-refit  Checks, one level down on validation only, whether refitting on the whole training window
+ *               for the early-stopping epoch count beats the early-stopped model (see tuneRefit).
+ * --json        One JSON document on stdout (the table goes to stderr).
+ *
+ * Data is read in place from ../shared/data (football-data big-5 2003–2024, nflverse games,
+ * FiveThirtyEight NFL Elo/QB-Elo and club soccer SPI). DATABASE_URL defaults to
+ * postgres://postgres@127.0.0.1:5432/test.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createPgDb, migrate } from '../src/db/index.ts';
+import { runImport } from '../src/ingest/index.ts';
+import type { Db } from '../src/shared/db.ts';
+import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
+import { logLoss, predictProba, train } from '../models/index.ts';
+import { getVersion } from '../registry/index.ts';
+import { trainAndRegister, type TrainingSpec } from '../training/index.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const json = flag('--json');
+const tune = flag('--tune');
+const skipImport = flag('--skip-import');
+const schema = option('--schema') ?? 'sharpline_quality';
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`--schema: expected a lower-case SQL identifier, got ${schema}`);
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const dataDir = resolve(root, '../shared/data');
+const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const out = (line = '') => (json ? process.stderr : process.stdout).write(line + '\n');
+const log = (line: string) => process.stderr.write(line + '\n');
+
+type Algo = 'logistic' | 'mlp';
+
+interface RunDef {
+  id: string;
+  featureSet: string;
+  trainTo: string;
+  testFrom: string;
+  testTo: string;
+  /** Target: model log loss on every test game at most this. */
+  maxLogLoss: number;
+  /** Target: beat this reference predictor on the games both cover. */
+  beat?: string;
+  /** Trainer parameters per algorithm, chosen on the validation slice with `--tune` (see docs/quality.md). */
+  params: Record<Algo, Record<string, unknown>>;
+}
+
+const MAX_ECE = 0.02;
+
+/**
+ * Logistic trainer parameters chosen with `--tune` on the validation slices (one setting for all three
+ * sets: larger batches and a smaller step, so Adam converges instead of stopping on a noisy early epoch).
+ */
+const LOGISTIC = { batchSize: 2048, learningRate: 0.01, epochs: 300, earlyStoppingPatience: 15 };
+
+const RUNS: RunDef[] = [
+  {
+    id: 'soccer-base',
+    featureSet: 'soccer-1x2-base',
+    trainTo: '2019-06-30',
+    testFrom: '2019-07-01',
+    testTo: '2024-06-30',
+    maxLogLoss: 0.985,
+    params: { logistic: LOGISTIC, mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20 } },
+  },
+  {
+    id: 'soccer-market',
+    featureSet: 'soccer-1x2-market',
+    trainTo: '2019-06-30',
+    testFrom: '2019-07-01',
+    testTo: '2024-06-30',
+    maxLogLoss: 0.9725,
+    params: { logistic: LOGISTIC, mlp: { hidden: [16], dropout: 0.1, l2: 1e-3, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20 } },
+  },
+  {
+    id: 'nfl-base',
+    featureSet: 'nfl-base',
+    trainTo: '2016-02-29',
+    testFrom: '2016-09-01',
+    testTo: '2026-02-28',
+    maxLogLoss: 0.625,
+    beat: 'fivethirtyeight-elo',
+    params: { logistic: LOGISTIC, mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20 } },
+  },
+];
+
+/** Candidates for `--tune` (validation slice only). */
+const TUNE_GRID: Record<Algo, Array<Record<string, unknown>>> = {
+  logistic: [
+    {},
+    { l2: 0 },
+    { l2: 1e-3 },
+    { l2: 1e-2 },
+    { learningRate: 0.005, epochs: 120, earlyStoppingPatience: 10 },
+    { batchSize: 1024, learningRate: 0.01, epochs: 120, earlyStoppingPatience: 10 },
+    { batchSize: 1024, learningRate: 0.003, epochs: 300, earlyStoppingPatience: 15 },
+    LOGISTIC,
+    { batchSize: 4096, learningRate: 0.02, epochs: 400, earlyStoppingPatience: 20 },
+    { batchSize: 4096, learningRate: 0.005, epochs: 600, earlyStoppingPatience: 30 },
+    { ...LOGISTIC, l2: 1e-3 },
+  ],
+  mlp: [
+    {},
+    { hidden: [16], dropout: 0.1 },
+    { hidden: [8], dropout: 0 },
+    { hidden: [32, 16], dropout: 0.3, l2: 1e-3 },
+    { hidden: [64, 32], dropout: 0.3, l2: 1e-3 },
+    { hidden: [16], dropout: 0.2, l2: 1e-3, learningRate: 0.0005, epochs: 60, earlyStoppingPatience: 8 },
+    { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20 },
+    { hidden: [16], dropout: 0.1, l2: 1e-3, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20 },
+    { hidden: [32, 16], dropout: 0.1, batchSize: 1024, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20 },
+  ],
+};
+
+/** trainFrom candidates for `--tune` (later starts drop warm-up seasons of the ratings). */
+const TRAIN_FROM: Record<string, string[]> = {
+  'soccer-base': ['2005-07-01', '2008-07-01', '2012-07-01'],
+  'soccer-market': ['2005-07-01', '2008-07-01', '2012-07-01'],
+  'nfl-base': ['2002-08-01', '2006-08-01', '2009-08-01'],
+};
+
+type Spec = { readonly family: string; readonly params: Readonly<Record<string, unknown>> };
+/** A copy of the features with one family's (and, if given, one prefix's) parameters overridden. */
+const tweak = (family: string, params: Record<string, unknown>, prefix?: string) => (features: readonly Spec[]): Spec[] =>
+  features.map((f) => (f.family === family && (prefix === undefined || f.params.prefix === prefix) ? { family: f.family, params: { ...f.params, ...params } } : f));
+
+/** Feature-parameter candidates for `--tune-features` (validation slice only, logistic with LOGISTIC). */
+const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: readonly Spec[]) => Spec[] }>> = {
+  'nfl-base': [
+    { label: 'as defined', edit: (f) => [...f] },
+    { label: 'elo k 15', edit: tweak('elo', { k: 15 }) },
+    { label: 'elo k 25', edit: tweak('elo', { k: 25 }) },
+    { label: 'elo regression 0.33', edit: tweak('elo', { regression: 0.33 }) },
+    { label: 'mr rate 0.25', edit: tweak('market_rating', { rate: 0.25 }) },
+    { label: 'mr rate 0.6', edit: tweak('market_rating', { rate: 0.6 }) },
+    { label: 'mr regression 0.15', edit: tweak('market_rating', { regression: 0.15 }) },
+    { label: 'mr regression 0.5', edit: tweak('market_rating', { regression: 0.5 }) },
+    { label: 'mg rate 0.05', edit: tweak('margin_rating', { rate: 0.05 }) },
+    { label: 'mg rate 0.2', edit: tweak('margin_rating', { rate: 0.2 }) },
+  ],
+  'soccer-base': [
+    { label: 'as defined', edit: (f) => [...f] },
+    { label: 'mr rate 0.1', edit: tweak('market_rating', { rate: 0.1 }) },
+    { label: 'mr rate 0.25', edit: tweak('market_rating', { rate: 0.25 }) },
+    { label: 'mr rate 0.35', edit: tweak('market_rating', { rate: 0.35 }) },
+    { label: 'gl/sot rate 0.02', edit: (f) => tweak('attack_defence', { rate: 0.02 })(f) },
+    { label: 'gl/sot rate 0.05', edit: (f) => tweak('attack_defence', { rate: 0.05 })(f) },
+    { label: 'elo k 18', edit: tweak('elo', { k: 18 }) },
+  ],
+  'soccer-market': [
+    { label: 'as defined', edit: (f) => [...f] },
+    { label: 'without the avg block', edit: (f) => f.filter((x) => x.params.prefix !== 'avg') },
+    { label: 'mkt overround', edit: tweak('market', { overround: true }, 'mkt') },
+    { label: 'mkt no opening fallback', edit: tweak('market', { useOpening: false }, 'mkt') },
+    { label: 'mr rate 0.25', edit: tweak('market_rating', { rate: 0.25 }) },
+    { label: 'mkt overround + mr rate 0.25', edit: (f) => tweak('market_rating', { rate: 0.25 })(tweak('market', { overround: true }, 'mkt')(f)) },
+  ],
+};
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+const IMPORTS: Array<{ source: string; paths: string[] }> = [
+  { source: 'football-data', paths: [`${dataDir}/football_data_co_uk/big5_2003_2024`] },
+  { source: 'nflverse', paths: [`${dataDir}/nflverse_games/games.csv`] },
+  // Forecasts attach to existing games: after the game sources.
+  { source: 'fivethirtyeight', paths: [`${dataDir}/fivethirtyeight_nfl_elo`, `${dataDir}/fivethirtyeight_spi_soccer`] },
+];
+
+async function importData(db: Db): Promise<Record<string, unknown>> {
+  const report: Record<string, unknown> = {};
+  for (const { source, paths } of IMPORTS) {
+    const started = performance.now();
+    const s = await runImport(db, { source, paths });
+    const seconds = (performance.now() - started) / 1000;
+    report[source] = { files: s.files.length, rowsRead: s.rowsRead, inserted: s.inserted, updated: s.updated, unchanged: s.unchanged, rejected: s.rejected, unmatched: s.unmatched, skipped: s.skipped, seconds };
+    log(`import ${source}: ${s.files.length} files, ${s.rowsRead} rows, ${s.inserted} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected, ${s.unmatched} unmatched (${seconds.toFixed(1)} s)`);
+  }
+  await db.query('ANALYZE');
+  return report;
+}
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/** The trainer's source: a registered version is reused only when the code that trained it is unchanged. */
+const trainerHash = hash(readFileSync(resolve(root, 'models/trainer.ts'), 'utf8') + readFileSync(resolve(root, 'training/pipeline.ts'), 'utf8'));
+
+interface ScoreLine {
+  n: number;
+  logLoss: number;
+  brier: number;
+  accuracy: number;
+  ece: number;
+}
+interface StoredScores {
+  n: number;
+  logLoss: number;
+  brier: number;
+  accuracy: number;
+  calibration: { ece: number };
+}
+interface StoredComparison {
+  n: number;
+  predictors: Record<string, StoredScores>;
+}
+
+const line = (s: StoredScores | undefined): ScoreLine | null => (s ? { n: s.n, logLoss: s.logLoss, brier: s.brier, accuracy: s.accuracy, ece: s.calibration.ece } : null);
+
+interface Comparator {
+  name: string;
+  label: string;
+  /** The comparator on the common games. */
+  scores: ScoreLine;
+  /** The model on the same games. */
+  model: ScoreLine;
+}
+
+interface Target {
+  name: string;
+  met: boolean;
+  value: number;
+  bar: number;
+}
+
+interface RunResult {
+  run: string;
+  featureSet: string;
+  featureSetHash: string;
+  algo: Algo;
+  params: Record<string, unknown>;
+  model: string;
+  version: number;
+  trainedNow: boolean;
+  trainGames: number;
+  testGames: number;
+  validation: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number | null; nValidationRows: number | null };
+  scores: ScoreLine;
+  comparators: Comparator[];
+  targets: Target[];
+  seconds: number;
+}
+
+const COMPARATOR_LABELS: Record<string, string> = {
+  closing: 'closing market (de-vigged)',
+  preclosing: 'pre-closing market',
+  'fivethirtyeight-elo': 'FiveThirtyEight Elo',
+  'fivethirtyeight-qbelo': 'FiveThirtyEight QB-Elo',
+  'fivethirtyeight-spi': 'FiveThirtyEight SPI',
+};
+
+async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
+  const set = resolveFeatureSet(def.featureSet);
+  const params = def.params[algo];
+  const spec: TrainingSpec = {
+    model: `quality.${def.id}.${algo}`,
+    featureSet: def.featureSet,
+    algo,
+    trainTo: def.trainTo,
+    testFrom: def.testFrom,
+    testTo: def.testTo,
+    ...(Object.keys(params).length ? { params } : {}),
+    description: `issue-5 quality benchmark: ${def.featureSet} ${algo}`,
+  };
+  const runId = `quality_${hash({ spec, set: set.hash, trainer: trainerHash })}`;
+  const started = performance.now();
+  const outcome = await trainAndRegister({ db }, runId, spec, { createdBy: 'bench/quality.ts' });
+  const seconds = (performance.now() - started) / 1000;
+  const version = await getVersion(db, outcome.model, outcome.version);
+  const ev = version.evaluation as {
+    summary: Record<string, StoredScores & { ece: number }>;
+    comparisons: Record<string, StoredComparison>;
+    training: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number; nValidationRows: number };
+  };
+  const all = ev.comparisons.all!;
+  const scores = line(all.predictors.model)!;
+  const comparators: Comparator[] = [];
+  for (const name of ['closing', 'preclosing', ...Object.keys(ev.comparisons).filter((n) => n !== 'all' && n !== 'closing' && n !== 'preclosing').sort()]) {
+    const c = ev.comparisons[name];
+    if (!c || c.n === 0 || !c.predictors[name]) continue;
+    comparators.push({ name, label: COMPARATOR_LABELS[name] ?? name, scores: line(c.predictors[name])!, model: line(c.predictors.model)! });
+  }
+  const targets: Target[] = [
+    { name: `log loss ≤ ${def.maxLogLoss}`, met: scores.logLoss <= def.maxLogLoss, value: scores.logLoss, bar: def.maxLogLoss },
+    { name: `ECE ≤ ${MAX_ECE}`, met: scores.ece <= MAX_ECE, value: scores.ece, bar: MAX_ECE },
+  ];
+  if (def.beat) {
+    const c = comparators.find((x) => x.name === def.beat);
+    targets.push({
+      name: `beats ${COMPARATOR_LABELS[def.beat] ?? def.beat} on the same games`,
+      met: !!c && c.model.logLoss < c.scores.logLoss,
+      value: c ? c.model.logLoss : NaN,
+      bar: c ? c.scores.logLoss : NaN,
+    });
+  }
+  return {
+    run: def.id,
+    featureSet: def.featureSet,
+    featureSetHash: set.hash,
+    algo,
+    params,
+    model: outcome.model,
+    version: outcome.version,
+    trainedNow: outcome.trained,
+    trainGames: Number(version.metrics.trainGames ?? 0),
+    testGames: Number(version.metrics.testGames ?? scores.n),
+    validation: { bestValLoss: ev.training?.bestValLoss ?? null, bestEpoch: ev.training?.bestEpoch ?? null, nTrainRows: ev.training?.nTrainRows ?? null, nValidationRows: ev.training?.nValidationRows ?? null },
+    scores,
+    comparators,
+    targets,
+    seconds,
+  };
+}
+
+const f4 = (v: number) => v.toFixed(4);
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+function printRun(r: RunResult): void {
+  out(`${r.run} · ${r.algo}  (${r.featureSet} ${r.featureSetHash.slice(0, 12)}, ${r.model} v${r.version}${r.trainedNow ? '' : ', reused'}; params ${JSON.stringify(r.params)})`);
+  out(`  train games ${r.trainGames} (validation: last ${r.validation.nValidationRows} of them, best log loss ${r.validation.bestValLoss?.toFixed(4) ?? '–'} at epoch ${r.validation.bestEpoch ?? '–'}); test games ${r.testGames}`);
+  out(`  ${pad('predictor', 30)} ${lpad('games', 6)} ${lpad('log loss', 9)} ${lpad('Brier*', 7)} ${lpad('acc', 6)} ${lpad('ECE', 6)}   ${lpad('model on same games', 19)}`);
+  const row = (label: string, s: ScoreLine, model?: ScoreLine) =>
+    out(`  ${pad(label, 30)} ${lpad(String(s.n), 6)} ${lpad(f4(s.logLoss), 9)} ${lpad(f4(s.brier), 7)} ${lpad(s.accuracy.toFixed(3), 6)} ${lpad(s.ece.toFixed(4), 6)}   ${model ? lpad(`${f4(model.logLoss)} (${model.logLoss - s.logLoss >= 0 ? '+' : ''}${f4(model.logLoss - s.logLoss)})`, 19) : ''}`);
+  row('model', r.scores);
+  for (const c of r.comparators) row(c.label, c.scores, c.model);
+  out(`  targets: ${r.targets.map((t) => `${t.name}: ${t.met ? 'MET' : 'NOT MET'} (${Number.isFinite(t.value) ? t.value.toFixed(4) : '–'}${t.name.startsWith('beats') ? ` vs ${t.bar.toFixed(4)}` : ''})`).join('; ')}`);
+  out();
+}
+
+function printSummary(results: RunResult[]): void {
+  out('summary (model log loss on all test games; markets and FiveThirtyEight on the games they cover, model alongside)');
+  out(`  ${pad('run', 22)} ${lpad('test', 5)} ${lpad('model', 7)} ${lpad('ECE', 6)} ${lpad('closing', 16)} ${lpad('pre-closing', 16)} ${lpad('538', 16)}  targets`);
+  const cell = (c: Comparator | undefined) => (c ? `${f4(c.scores.logLoss)}/${f4(c.model.logLoss)}` : '–');
+  for (const r of results) {
+    const ref = r.comparators.find((c) => c.name.startsWith('fivethirtyeight-elo') || c.name === 'fivethirtyeight-spi');
+    out(
+      `  ${pad(`${r.run} ${r.algo}`, 22)} ${lpad(String(r.testGames), 5)} ${lpad(f4(r.scores.logLoss), 7)} ${lpad(r.scores.ece.toFixed(4), 6)} ${lpad(cell(r.comparators.find((c) => c.name === 'closing')), 16)} ${lpad(cell(r.comparators.find((c) => c.name === 'preclosing')), 16)} ${lpad(cell(ref), 16)}  ${r.targets.every((t) => t.met) ? 'all met' : 'NOT MET: ' + r.targets.filter((t) => !t.met).map((t) => t.name).join(', ')}`,
+    );
+  }
+  out('  (cells: comparator/model on the same games)');
+  out('  * Brier summed over the classes (two-way: twice the usual home-win Brier). ECE: top label for 1X2, home-win probability for two-way.');
+  out('    FiveThirtyEight rows: the games the model, FiveThirtyEight and the closing market all cover (as the pipeline stores them).');
+}
+
+/**
+ * A trainFrom candidate keeps the SAME validation games (the last 15 % of the full training window):
+ * validationFraction is rescaled to the shorter window so candidates are compared on identical games.
+ */
+async function tuneOne(db: Db, def: RunDef, algo: Algo): Promise<Array<{ params: Record<string, unknown>; bestValLoss: number | null; bestEpoch: number; seconds: number }>> {
+  // Training window only: the test window is never loaded.
+  const set = resolveFeatureSet(def.featureSet);
+  const to = new Date(def.trainTo + 'T00:00:00Z');
+  to.setUTCDate(to.getUTCDate() + 1);
+  const full = await buildTrainingSet(db, set, { to: to.toISOString().slice(0, 10) });
+  const nVal = Math.floor(full.nRows * 0.15);
+  // The markets on the validation games, for scale (no test game is read).
+  const valIds = full.gameIds.slice(full.nRows - nVal);
+  const valY = full.labels.subarray(full.nRows - nVal);
+  const baseline = await loadMarketBaseline(db, valIds);
+  for (const kind of ['closing', 'preclosing'] as const) {
+    const rows: number[][] = [];
+    const ys: number[] = [];
+    valIds.forEach((id, i) => {
+      const p = baseline.get(id)?.[kind] as Record<string, number | null> | null | undefined;
+      const v = p ? full.classes.map((c) => p[c] as number) : null;
+      if (v && v.every((x) => Number.isFinite(x))) {
+        const sum = v.reduce((a, b) => a + b, 0);
+        rows.push(v.map((x) => x / sum));
+        ys.push(valY[i]!);
+      }
+    });
+    if (rows.length) out(`  ${pad(`${def.id} ${kind} market`, 40)} on ${rows.length} of the ${nVal} validation games: ${logLoss(Float64Array.from(rows.flat()), ys, full.classes.length).toFixed(5)}`);
+  }
+  const results = [];
+  const grid = [...TUNE_GRID[algo], ...(TRAIN_FROM[def.id] ?? []).map((trainFrom) => ({ ...def.params[algo], trainFrom }))];
+  for (const candidate of grid) {
+    const { trainFrom, ...params } = candidate as Record<string, unknown> & { trainFrom?: string };
+    const ts = trainFrom ? await buildTrainingSet(db, set, { from: trainFrom, to: to.toISOString().slice(0, 10), ensureBuilt: false }) : full;
+    const data = { X: Float32Array.from(ts.X), y: ts.labels, nRows: ts.nRows, nFeatures: ts.featureNames.length, classes: ts.classes, featureNames: ts.featureNames };
+    const started = performance.now();
+    const fit = await train(data, { ...params, ...(trainFrom ? { validationFraction: (nVal + 0.5) / ts.nRows } : {}), algo });
+    if (fit.nValidationRows !== nVal) throw new Error(`validation slice ${fit.nValidationRows} rows, expected ${nVal}`);
+    const r = { params: candidate, bestValLoss: fit.bestValLoss, bestEpoch: fit.bestEpoch, seconds: (performance.now() - started) / 1000 };
+    results.push(r);
+    out(`  ${pad(`${def.id} ${algo}`, 22)} ${pad(JSON.stringify(candidate), 90)} val ${r.bestValLoss?.toFixed(5)} (epoch ${r.bestEpoch}, ${r.seconds.toFixed(1)} s)`);
+  }
+  return results;
+}
+
+/**
+ * Is "pick the epoch count on validation, then refit on the whole training window" better than keeping
+ * the early-stopped model trained without the validation slice? Checked one level down: the outer
+ * validation slice (last 15 % of the training window) scores (a) a model early-stopped on an inner slice
+ * of the remaining rows and (b) the same parameters refitted on all remaining rows for (a)'s best epoch.
+ */
+async function tuneRefit(db: Db, def: RunDef, algo: Algo): Promise<Record<string, number>> {
+  const to = new Date(def.trainTo + 'T00:00:00Z');
+  to.setUTCDate(to.getUTCDate() + 1);
+  const ts = await buildTrainingSet(db, resolveFeatureSet(def.featureSet), { to: to.toISOString().slice(0, 10) });
+  const width = ts.featureNames.length;
+  const nOuter = ts.nRows - Math.floor(ts.nRows * 0.15);
+  const X = Float32Array.from(ts.X);
+  const data = { X: X.subarray(0, nOuter * width), y: ts.labels.subarray(0, nOuter), nRows: nOuter, nFeatures: width, classes: ts.classes, featureNames: ts.featureNames };
+  const valX = X.subarray(nOuter * width);
+  const valY = ts.labels.subarray(nOuter);
+  const k = ts.classes.length;
+  const params = { ...def.params[algo], algo };
+  const a = await train(data, params);
+  const b = await train(data, { ...params, validationFraction: 0, epochs: a.bestEpoch });
+  const r = { outerValidationRows: valY.length, earlyStopped: logLoss(predictProba(a.model, valX, valY.length), valY, k), refit: logLoss(predictProba(b.model, valX, valY.length), valY, k), bestEpoch: a.bestEpoch };
+  out(`  ${pad(`${def.id} ${algo}`, 22)} outer validation ${r.outerValidationRows} games: early-stopped ${r.earlyStopped.toFixed(5)}, refit (${r.bestEpoch} epochs, all rows) ${r.refit.toFixed(5)}`);
+  return r;
+}
+
+async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string; hash: string; bestValLoss: number | null; bestEpoch: number }>> {
+  const base = resolveFeatureSet(def.featureSet);
+  const to = new Date(def.trainTo + 'T00:00:00Z');
+  to.setUTCDate(to.getUTCDate() + 1);
+  const results = [];
+  for (const v of FEATURE_VARIANTS[def.id] ?? []) {
+    const started = performance.now();
+    // Same name: the variant equal to an edited default has the default's hash (and its build).
+    const set = defineFeatureSet({ name: base.name, sport: base.sport, target: base.target, usesMarket: base.usesMarket, description: base.description, features: v.edit(base.features) as FeatureSpec[] });
+    const ts = await buildTrainingSet(db, set, { to: to.toISOString().slice(0, 10) });
+    const fit = await train({ X: Float32Array.from(ts.X), y: ts.labels, nRows: ts.nRows, nFeatures: ts.featureNames.length, classes: ts.classes, featureNames: ts.featureNames }, { ...LOGISTIC, algo: 'logistic' });
+    results.push({ label: v.label, hash: set.version, bestValLoss: fit.bestValLoss, bestEpoch: fit.bestEpoch });
+    out(`  ${pad(def.id, 14)} ${pad(v.label, 24)} ${set.version} val ${fit.bestValLoss?.toFixed(5)} (epoch ${fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(1)} s incl. build)`);
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(dataDir)) {
+    log(`skipped: ${dataDir} is absent (the quality benchmark needs the shared real-data folder)`);
+    return;
+  }
+  const wantedRuns = option('--runs')?.split(',') ?? RUNS.map((r) => r.id);
+  const unknown = wantedRuns.filter((id) => !RUNS.some((r) => r.id === id));
+  if (unknown.length) throw new Error(`--runs: unknown ${unknown.join(', ')}; expected ${RUNS.map((r) => r.id).join(', ')}`);
+  const algos = (option('--algos')?.split(',') ?? ['logistic', 'mlp']) as Algo[];
+  if (algos.some((a) => a !== 'logistic' && a !== 'mlp')) throw new Error('--algos: expected logistic and/or mlp');
+
+  await admin(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const db = createPgDb(url, { schema, max: 4 });
+  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, schema, targets: { soccerBase: 0.985, soccerMarket: 0.9725, nflBase: 0.625, nflBeats: 'fivethirtyeight-elo', ece: MAX_ECE } };
+  try {
+    await migrate(db);
+    if (!skipImport) report.import = await importData(db);
+    const started = performance.now();
+    if (flag('--tune-refit')) {
+      const tuning: Record<string, unknown> = {};
+      for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) for (const algo of algos) tuning[`${def.id}.${algo}`] = await tuneRefit(db, def, algo);
+      report.refitTuning = tuning;
+    } else if (flag('--tune-features')) {
+      const tuning: Record<string, unknown> = {};
+      out('validation log loss of feature-parameter variants (logistic, LOGISTIC trainer parameters; last 15 % of the training window); the test window is not read');
+      for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) tuning[def.id] = await tuneFeatures(db, def);
+      report.featureTuning = tuning;
+    } else if (tune) {
+      const tuning: Record<string, unknown> = {};
+      out('validation log loss (last 15 % of the training window, best epoch); the test window is not read');
+      for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) for (const algo of algos) tuning[`${def.id}.${algo}`] = await tuneOne(db, def, algo);
+      report.tuning = tuning;
+    } else {
+      const results: RunResult[] = [];
+      for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) {
+        for (const algo of algos) {
+          log(`training ${def.id} ${algo}…`);
+          const r = await runOne(db, def, algo);
+          results.push(r);
+          printRun(r);
+        }
+      }
+      printSummary(results);
+      report.runs = results;
+    }
+    report.seconds = (performance.now() - started) / 1000;
+  } finally {
+    await db.close();
+  }
+  if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+await main();
