@@ -110,6 +110,13 @@ async function child(): Promise<void> {
   await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
   await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model) });
   await putArtifact(db, version.id, { kind: 'feature-spec', json: { featureSet: { name: set.name, hash: set.hash }, featureNames, fills: set.columns.map((c) => c.fill), classes: model.classes } });
+  // The SHAP background, as registration stores it: a weighted k-means summary of 100 rows.
+  const { selectBackground } = await import('../models/index.ts');
+  const bg = selectBackground(Float64Array.from(X), nRows, nf, { size: 100, method: 'kmeans', seed: 7 });
+  await putArtifact(db, version.id, {
+    kind: 'background',
+    json: { method: 'kmeans', nRows: bg.nRows, featureNames, rows: Array.from({ length: bg.nRows }, (_, r) => Array.from(bg.data.subarray(r * nf, (r + 1) * nf))), weights: bg.weights ? Array.from(bg.weights) : null },
+  });
   await markReady(db, version.id);
   await setAlias(db, MODEL, 'champion', version.version, 'bench');
 
@@ -235,6 +242,9 @@ async function parent(): Promise<void> {
       games = await rotating(`predict (1 row, games: ${info.matchups.length} fixtures)`, info.matchups.map((m) => JSON.stringify({ games: [m] })));
       gamesById = await rotating(`predict (1 row, games: ${info.gameIds.length} game ids)`, info.gameIds.map((gameId) => JSON.stringify({ games: [{ gameId }] })));
     }
+    const explainUrl = `${predictUrl}?explain=true`;
+    await cannon('warm', { url: explainUrl, method: 'POST', headers: json, body: single, duration: 2 });
+    const explained = await cannon('predict?explain=true (1 row)', { url: explainUrl, method: 'POST', headers: json, body: single });
     const batch = await cannon(`predict (${BATCH_ROWS} rows, 1 connection)`, { url: predictUrl, method: 'POST', headers: json, body: batchBody, connections: 1, duration: Math.min(DURATION, 10) });
 
     const metrics = await (await fetch(`${info.url}/metrics`)).text();
@@ -242,7 +252,7 @@ async function parent(): Promise<void> {
 
     const report = {
       server: { url: info.url, database: info.database, runtime: info.runtime, features: info.featureNames.length, durationSec: DURATION, connections: CONNECTIONS, node: process.version },
-      runs: [floor, predict, ...(games ? [games] : []), ...(gamesById ? [gamesById] : []), batch],
+      runs: [floor, predict, ...(games ? [games] : []), ...(gamesById ? [gamesById] : []), explained, batch],
       ratios: {
         predictToFloor: predict.requestsPerSec / floor.requestsPerSec,
         gamesToFloor: games ? games.requestsPerSec / floor.requestsPerSec : null,
@@ -257,6 +267,7 @@ async function parent(): Promise<void> {
         zeroNon2xx: [floor, predict, games, gamesById, batch].every((r) => !r || (r.non2xx === 0 && r.errors === 0)),
         gamesAtLeast50PctOfFloor: games ? games.requestsPerSec >= 0.5 * floor.requestsPerSec : null,
         batch1000P50AtMost5Ms: batch.p50Ms <= 5,
+        explainAtLeast500ReqPerSec: explained.requestsPerSec >= 500,
       },
     };
     if (JSON_OUTPUT) {

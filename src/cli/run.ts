@@ -32,3 +32,22 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', on);
   });
 }
+
+/** Longest a graceful stop may take before the process gives up on it. */
+const STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * Waits for a graceful stop (in-flight requests and jobs finished, pools closed), then exits:
+ * a library timer or socket left behind must not keep a stopped server alive.
+ */
+export async function stopWithin(stopping: Promise<void>, logger: { info(o: object, m: string): void; error(o: object, m: string): void }): Promise<never> {
+  const timer = setTimeout(() => {
+    logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'graceful stop timed out');
+    process.exit(1);
+  }, STOP_TIMEOUT_MS);
+  await stopping;
+  clearTimeout(timer);
+  logger.info({}, 'stopped');
+  process.exit(process.exitCode ?? 0);
+}
+

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createPgDb, migrate } from '../../src/db/index.ts';
+import { createTestPgDb, type TestDb } from '../support/services.ts';
 import type { Db } from '../../src/shared/db.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -33,32 +33,11 @@ export async function postgresReachable(): Promise<boolean> {
   }
 }
 
-export interface TestDb {
-  db: Db;
-  schema: string;
-  drop(): Promise<void>;
-}
+export type { TestDb } from '../support/services.ts';
 
-/** A fresh migrated schema `<prefix>_<random>`. */
-export async function createTestDb(prefix: string): Promise<TestDb> {
-  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const db = createPgDb(DATABASE_URL, { schema, max: 4 });
-  await migrate(db);
-  return {
-    db,
-    schema,
-    async drop() {
-      await db.close();
-      const a = new pg.Client({ connectionString: DATABASE_URL });
-      await a.connect();
-      await a.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await a.end();
-    },
-  };
+/** A fresh migrated schema `<prefix>_<random>` on the test Postgres (see tests/support). */
+export function createTestDb(prefix: string): Promise<TestDb> {
+  return createTestPgDb(prefix);
 }
 
 /** Minimal catalogue for fixture games: one competition and season per sport used, teams by key. */

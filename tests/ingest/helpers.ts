@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createPgDb, migrate } from '../../src/db/index.ts';
+import { createTestPgDb, type TestDb } from '../support/services.ts';
 import type { Db } from '../../src/shared/db.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -40,32 +40,11 @@ export async function postgresReachable(): Promise<boolean> {
   }
 }
 
-export interface TestDb {
-  db: Db;
-  schema: string;
-  drop(): Promise<void>;
-}
+export type { TestDb } from '../support/services.ts';
 
-/** A fresh migrated schema `<prefix>_<random>` on the test Postgres. */
-export async function createTestDb(prefix = 'ingest'): Promise<TestDb> {
-  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const db = createPgDb(DATABASE_URL, { schema });
-  await migrate(db);
-  return {
-    db,
-    schema,
-    async drop() {
-      await db.close();
-      const a = new pg.Client({ connectionString: DATABASE_URL });
-      await a.connect();
-      await a.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await a.end();
-    },
-  };
+/** A fresh migrated schema `<prefix>_<random>` on the test Postgres (see tests/support). */
+export function createTestDb(prefix: string): Promise<TestDb> {
+  return createTestPgDb(prefix);
 }
 
 export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {

@@ -10,7 +10,7 @@ import { runImport } from '../../ingest/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
 import { reportFailure } from '../output.ts';
-import { untilSignal } from '../run.ts';
+import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
 
 const DEMO_MODEL = 'soccer-demo';
@@ -125,7 +125,7 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(nextSteps(server.url, demo.synthetic));
         await untilSignal();
         process.stderr.write('stopping...\n');
-        await server.stop();
+        await stopWithin(server.stop(), ctx.logger);
       } catch (error) {
         process.exitCode = reportFailure(error);
         await ctx?.close().catch(() => undefined);

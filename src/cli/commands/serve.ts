@@ -4,7 +4,7 @@ import { createContext } from '../../context.ts';
 import { startServer } from '../../server.ts';
 import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
 import { reportFailure } from '../output.ts';
-import { untilSignal } from '../run.ts';
+import { untilSignal, stopWithin } from '../run.ts';
 
 export function registerServeCommands(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerServeCommands(program: Command): void {
         process.stderr.write(`sharpline listening on ${server.url} (docs: ${server.url}/docs)\n`);
         const signal = await untilSignal();
         ctx.logger.info({ signal }, 'shutting down');
-        await server.stop();
+        await stopWithin(server.stop(), ctx.logger);
       } catch (error) {
         process.exitCode = reportFailure(error);
       }
@@ -35,8 +35,10 @@ export function registerServeCommands(program: Command): void {
         process.stderr.write(`sharpline worker consuming ${workerDefinitions.map((d) => d.queue).join(', ') || '(no queues)'} (${ctx.queues.kind})\n`);
         const signal = await untilSignal();
         ctx.logger.info({ signal }, 'worker shutting down: finishing in-flight jobs');
-        await workers.close();
-        await ctx.close();
+        await stopWithin((async () => {
+          await workers.close();
+          await ctx.close();
+        })(), ctx.logger);
       } catch (error) {
         process.exitCode = reportFailure(error);
       }
