@@ -40,8 +40,13 @@ export interface ItemExplanation {
   classes: Record<string, ClassExplanation>;
 }
 
-/** Model rows one exact explanation may cost: the background is summarised to fit it. */
-const EXACT_ROW_BUDGET = 200_000;
+/**
+ * Multiply-adds one explanation may cost on the request path (~20 ms of one core). `auto` picks
+ * exact SHAP with a background summarised to fit it, or kernel SHAP with background draws per
+ * coalition sized to fit it when even a 4-row background would not.
+ */
+const EXPLAIN_MAC_BUDGET = 20_000_000;
+const KERNEL_COALITIONS = 4096;
 const MAX_CACHED_EXPLAINERS = 64;
 
 /** Feature groups by name prefix (the part before the first underscore). */
@@ -87,18 +92,24 @@ export function createExplanations(db: Db) {
         const { background: stored, source } = await loadBackground(db, served);
         const grouping = request.groupBy === 'prefix' ? prefixGroups(served.featureNames) : undefined;
         const players = grouping ? grouping.groups.length : served.featureNames.length;
-        const wantsExact = request.engine === 'exact' || (request.engine === 'auto' && players <= MAX_EXACT_PLAYERS && !(request.space === 'logodds' && model.linear));
+        const macsPerRow = served.dense.layers.reduce((sum, l) => sum + l.inputSize * l.outputSize, 0);
+        const exactRowsAt = (bgRows: number) => 2 ** players * bgRows * macsPerRow;
+        const linearFits = request.space === 'logodds' && Boolean(model.linear);
+        const engine: ExplainEngine = request.engine !== 'auto' || linearFits
+          ? request.engine
+          : players <= MAX_EXACT_PLAYERS && exactRowsAt(4) <= EXPLAIN_MAC_BUDGET ? 'exact' : 'kernel';
         // Exact SHAP costs 2^players × background rows per explanation: summarise the stored
         // background (weighted k-means) until that fits the budget.
-        const size = wantsExact ? Math.max(4, Math.min(stored.nRows, Math.floor(EXACT_ROW_BUDGET / 2 ** players))) : stored.nRows;
+        const size = engine === 'exact' ? Math.max(4, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (2 ** players * macsPerRow)))) : stored.nRows;
+        const backgroundSamples = engine === 'kernel' ? Math.max(1, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (KERNEL_COALITIONS * macsPerRow)))) : undefined;
         const background = size < stored.nRows ? summarise(stored, size, served.featureNames.length) : stored;
         const explainer = createExplainer(model, {
           background,
           outputSpace: request.space,
-          engine: request.engine,
+          engine,
           ...(grouping ? { groups: grouping.groups, groupNames: grouping.names } : {}),
-          // Kernel SHAP on wide models: each coalition against a weighted draw of 8 background rows.
-          ...(players > MAX_EXACT_PLAYERS ? { backgroundSamples: 8 } : {}),
+          // Kernel SHAP: each coalition against a weighted draw of background rows, sized to the budget.
+          ...(backgroundSamples !== undefined && backgroundSamples < stored.nRows ? { backgroundSamples } : {}),
         });
         return { explainer, rows: background.nRows, source: size < stored.nRows ? `${source}, summarised to ${background.nRows} rows` : source };
       })();
