@@ -7,38 +7,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { createTestPgDb, type TestDb } from '../support/services.ts';
+import { createTestPgDb, data, postgresReachable, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
 import type { Db } from '../../src/shared/db.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** `../shared/data` relative to the repository root. */
-export const DATA_DIR = resolve(REPO_ROOT, '../shared/data');
+export const DATA_DIR = SHARED_DATA_DIR.replace(/\/$/, '');
 export const HAS_DATA = existsSync(join(DATA_DIR, 'football_data_co_uk'));
 export const NO_DATA_REASON = `data folder ${DATA_DIR} is absent`;
-export const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-export function data(...parts: string[]): string {
-  return join(DATA_DIR, ...parts);
-}
-
-/**
- * Whether Postgres answers. Under CI=true an unreachable database is a failure, not a skip,
- * so this throws there.
- */
-export async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`Postgres at ${DATABASE_URL} is unreachable (CI=true): ${(error as Error).message}`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export const DATABASE_URL = TEST_DATABASE_URL;
+export { data, postgresReachable };
 
 export type { TestDb } from '../support/services.ts';
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createPgDb, createPgliteDb, migrate } from '../../src/db/index.ts';
 import type { Db } from '../../src/shared/db.ts';
@@ -12,6 +14,26 @@ export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The shared real-data folder, read in place (never copied into the repo). */
 export const SHARED_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 export const hasSharedData = existsSync(SHARED_DATA_DIR);
+
+/** A path inside the shared data folder. */
+export function data(...parts: string[]): string {
+  return join(SHARED_DATA_DIR, ...parts);
+}
+
+/** Whether Postgres answers; under CI=true an unreachable database throws (a failure, not a skip). */
+export async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (error) {
+    if (process.env.CI === 'true') throw new Error(`Postgres at ${TEST_DATABASE_URL} is unreachable (CI=true): ${(error as Error).message}`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
