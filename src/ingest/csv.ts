@@ -126,3 +126,20 @@ export function parseCsv(text: string): CsvFile {
   }
   return { header: header ?? [], records, blankLines };
 }
+
+/**
+ * Checks a file has the columns a source needs and returns a reader of trimmed cells by column
+ * name ('' for a column the file lacks or a short row).
+ * @throws AppError IMPORT_FILE_INVALID naming the missing columns; nothing has been written yet.
+ */
+export function columnReader(csv: CsvFile, file: string, required: readonly string[], what: string): (fields: string[], name: string) => string {
+  const missing = required.filter((c) => !csv.header.includes(c));
+  if (missing.length) {
+    throw new AppError('IMPORT_FILE_INVALID', `${file}: not ${what} (missing columns ${missing.join(', ')})`, { details: { file, missing } });
+  }
+  const col = new Map(csv.header.map((name, i) => [name, i]));
+  return (fields, name) => {
+    const i = col.get(name);
+    return i === undefined ? '' : (fields[i] ?? '').trim();
+  };
+}

@@ -3,8 +3,7 @@
  * 'utah'), quarter scores, moneylines (missing 2024-2025 and half of 2023), spread given for
  * the favourite (`whos_favored`) and total. Spread and total have no prices: kept in `context`.
  */
-import { AppError } from '../../shared/errors.ts';
-import type { CsvFile } from '../csv.ts';
+import { columnReader, type CsvFile } from '../csv.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
@@ -18,13 +17,7 @@ export function nbaKaggleBookmakers(): Map<string, string> {
 
 export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
   const h = csv.header;
-  const missing = REQUIRED.filter((c) => !h.includes(c));
-  if (missing.length) throw new AppError('IMPORT_FILE_INVALID', `${file}: not a Kaggle NBA odds file (missing columns ${missing.join(', ')})`, { details: { file, missing } });
-  const col = Object.fromEntries(h.map((name, i) => [name, i])) as Record<string, number>;
-  const get = (f: string[], name: string): string => {
-    const i = col[name];
-    return i === undefined ? '' : (f[i] ?? '').trim();
-  };
+  const get = columnReader(csv, file, REQUIRED, 'a Kaggle NBA odds file');
   const games: GameRecord[] = [];
   const rejects: ParsedGames['rejects'] = [];
   for (const rec of csv.records) {

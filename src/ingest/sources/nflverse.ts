@@ -4,8 +4,7 @@
  * quarterbacks, and consensus closing lines (moneyline from 2006, spread and total from 1999;
  * lines without prices are kept in `context` since odds rows need a price).
  */
-import { AppError } from '../../shared/errors.ts';
-import type { CsvFile } from '../csv.ts';
+import { columnReader, type CsvFile } from '../csv.ts';
 import { parseClock, parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, PlayerValue, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
@@ -19,13 +18,7 @@ export function nflverseBookmakers(): Map<string, string> {
 
 export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
   const h = csv.header;
-  const missing = REQUIRED.filter((c) => !h.includes(c));
-  if (missing.length) throw new AppError('IMPORT_FILE_INVALID', `${file}: not an nflverse games.csv (missing columns ${missing.join(', ')})`, { details: { file, missing } });
-  const col = Object.fromEntries(h.map((name, i) => [name, i])) as Record<string, number>;
-  const get = (f: string[], name: string): string => {
-    const i = col[name];
-    return i === undefined ? '' : (f[i] ?? '').trim();
-  };
+  const get = columnReader(csv, file, REQUIRED, 'an nflverse games.csv');
   const games: GameRecord[] = [];
   const rejects: ParsedGames['rejects'] = [];
   for (const rec of csv.records) {

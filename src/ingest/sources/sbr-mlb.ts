@@ -3,8 +3,7 @@
  * closing run line with prices, over/under lines. Odd codes (CUB, SDG, SFO, LOS/LAD) resolve
  * through the MLB franchise table; doubleheaders get game numbers in file order.
  */
-import { AppError } from '../../shared/errors.ts';
-import type { CsvFile } from '../csv.ts';
+import { columnReader, type CsvFile } from '../csv.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
@@ -18,13 +17,7 @@ export function sbrMlbBookmakers(): Map<string, string> {
 
 export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
   const h = csv.header;
-  const missing = REQUIRED.filter((c) => !h.includes(c));
-  if (missing.length) throw new AppError('IMPORT_FILE_INVALID', `${file}: not an SBR MLB odds file (missing columns ${missing.join(', ')})`, { details: { file, missing } });
-  const col = Object.fromEntries(h.map((name, i) => [name, i])) as Record<string, number>;
-  const get = (f: string[], name: string): string => {
-    const i = col[name];
-    return i === undefined ? '' : (f[i] ?? '').trim();
-  };
+  const get = columnReader(csv, file, REQUIRED, 'an SBR MLB odds file');
   const games: GameRecord[] = [];
   const rejects: ParsedGames['rejects'] = [];
   const seen = new Map<string, number>();
