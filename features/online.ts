@@ -6,7 +6,7 @@ import { getBuildState, getRows } from './feature-store.ts';
 import { fingerprintText, historyFingerprint, loadHistory } from './history-store.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
-import type { FeatureRow, FeatureSet, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
+import type { FeatureRow, FeatureSet, HistoryGame, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
 
 const LAST_GAME_SQL = loadSql(import.meta.url, './sql/online-last-game.sql');
 const MATCHUP_SQL = loadSql(import.meta.url, './sql/online-matchup.sql');
@@ -70,16 +70,22 @@ export interface OnlineRow {
 interface CacheEntry {
   key: string;
   setHash: string;
+  /** Kickoff of the state's last learned game (its last kickoff group). */
   lastKickoff: number;
+  /** Ids of the games learned at `lastKickoff`, ascending; null when not known (never extended then). */
+  lastIds: number[] | null;
   state: EngineState;
-  createdAt: number;
+  /** When the oldest history this state holds was read: an extended state keeps its base's time. */
+  verifiedAt: number;
 }
 
 /**
  * Engine states replayed for online rows, keyed by (set hash, last final game before the
- * cut-off). Owned by the caller's context (one per app/CLI run), never module-global. A new
- * result moves the key; a corrected older result is picked up once an entry is older than
- * `maxAgeMs` (or after `clear()`).
+ * cut-off, final games at its kickoff). Owned by the caller's context (one per app/CLI run),
+ * never module-global. A new result moves the key, also one sharing the last game's kickoff; a
+ * state is extended only when the games it learned at its last kickoff are still exactly the
+ * final ones there. A corrected older result is picked up once an entry's history was read
+ * more than `maxAgeMs` ago (extending a state keeps that age) or after `clear()`.
  */
 export interface FeatureCache {
   readonly maxEntries: number;
@@ -100,7 +106,8 @@ export interface FeatureCache {
    * refresh runs in the background; older ones are fetched before answering.
    */
   remember<T>(key: string, ttlMs: number, fetch: () => Promise<T>, options?: { revalidate?: boolean }): Promise<T>;
-  stats: { hits: number; misses: number; extended: number; fromSnapshot: number; fullReplays: number };
+  /** `refused`: extensions given up because a game at the base state's last kickoff became final (or changed) since. */
+  stats: { hits: number; misses: number; extended: number; refused: number; fromSnapshot: number; fullReplays: number };
 }
 
 /**
@@ -149,10 +156,10 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
     },
     maxEntries,
     maxAgeMs,
-    stats: { hits: 0, misses: 0, extended: 0, fromSnapshot: 0, fullReplays: 0 },
+    stats: { hits: 0, misses: 0, extended: 0, refused: 0, fromSnapshot: 0, fullReplays: 0 },
     get(key, now) {
       const e = entries.get(key);
-      if (!e || now - e.createdAt > maxAgeMs) return undefined;
+      if (!e || now - e.verifiedAt > maxAgeMs) return undefined;
       entries.delete(key);
       entries.set(key, e);
       return e;
@@ -160,7 +167,7 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
     nearest(setHash, cutoff, now) {
       let best: CacheEntry | undefined;
       for (const e of entries.values()) {
-        if (e.setHash !== setHash || e.lastKickoff >= cutoff || now - e.createdAt > maxAgeMs) continue;
+        if (e.setHash !== setHash || e.lastIds === null || e.lastKickoff >= cutoff || now - e.verifiedAt > maxAgeMs) continue;
         if (!best || e.lastKickoff > best.lastKickoff) best = e;
       }
       return best;
@@ -243,6 +250,8 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
 interface LastGame {
   id: number;
   kickoff: number;
+  /** Final games of the sport at `kickoff` (one more finishing there moves the cache key). */
+  finals_at_kickoff: number;
 }
 
 async function queryLastGame(db: Db, sport: Sport, cutoff: number, gameId: number | null): Promise<LastGame | undefined> {
@@ -263,36 +272,55 @@ async function lastSettled(db: Db, sport: Sport, cutoff: number, gameId: number 
   return queryLastGame(db, sport, cutoff, gameId);
 }
 
+/** Ids (ascending) of the games in `games` learned at `kickoff`. */
+function learnedAt(games: readonly HistoryGame[], kickoff: number | null): number[] {
+  return games.filter((g) => g.played && g.pre.kickoff === kickoff).map((g) => g.pre.id).sort((a, b) => a - b);
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
 /** The engine state holding every final game of the sport with kickoff < cutoff (`last` is the latest of them). */
 async function stateBefore(db: Db, c: CompiledSet, cutoff: number, last: LastGame | undefined, cache: FeatureCache | undefined): Promise<EngineState> {
   const now = Date.now();
   if (!last) return initialState(c);
-  const key = `${c.set.hash}|${last.id}`;
+  const key = `${c.set.hash}|${last.id}|${last.finals_at_kickoff}`;
   const hit = cache?.get(key, now);
   if (hit) {
     cache!.stats.hits++;
     return hit.state;
   }
   if (cache) cache.stats.misses++;
-  let state: EngineState | undefined;
-  let after: number | undefined;
+  // Replays start with the base state's last kickoff group (inclusive), already learned: it
+  // proves the base still holds exactly the final games there, and names them for the new entry.
+  let base: { state: EngineState; kickoff: number; ids: number[] | null; verifiedAt: number } | undefined;
+  let games: HistoryGame[] | undefined;
   const near = cache?.nearest(c.set.hash, cutoff, now);
   if (near) {
-    state = cloneState(near.state);
-    after = near.lastKickoff;
-    cache!.stats.extended++;
-  } else {
+    const loaded = await loadHistory(db, c, { after: near.lastKickoff - 1, before: cutoff, asOf: cutoff });
+    if (sameIds(learnedAt(loaded, near.lastKickoff), near.lastIds!)) {
+      base = { state: cloneState(near.state), kickoff: near.lastKickoff, ids: near.lastIds, verifiedAt: near.verifiedAt };
+      games = loaded;
+      cache!.stats.extended++;
+    } else cache!.stats.refused++;
+  }
+  if (!base) {
     const stored = await getBuildState(db, c.set.hash);
     if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && fingerprintText(await historyFingerprint(db, c, stored.watermarkKickoff)) === stored.fingerprint) {
-      state = JSON.parse(stored.state) as EngineState;
-      after = stored.watermarkKickoff;
+      base = { state: JSON.parse(stored.state) as EngineState, kickoff: stored.watermarkKickoff, ids: null, verifiedAt: now };
       if (cache) cache.stats.fromSnapshot++;
     } else if (cache) cache.stats.fullReplays++;
+    games = await loadHistory(db, c, { after: base ? base.kickoff - 1 : undefined, before: cutoff, asOf: cutoff });
   }
-  state ??= initialState(c);
-  const games = await loadHistory(db, c, { after, before: cutoff, asOf: cutoff });
-  runEngine(c, state, games);
-  cache?.put({ key, setHash: c.set.hash, lastKickoff: last.kickoff, state, createdAt: now });
+  const state = base?.state ?? initialState(c);
+  const learned = base ? games!.findIndex((g) => g.pre.kickoff > base.kickoff) : 0;
+  runEngine(c, state, learned < 0 ? [] : games!.slice(learned));
+  if (cache && state.lastKickoff !== null) {
+    const fromGames = games!.some((g) => g.pre.kickoff === state.lastKickoff);
+    const lastIds = fromGames ? learnedAt(games!, state.lastKickoff) : base && state.lastKickoff === base.kickoff ? base.ids : null;
+    cache.put({ key, setHash: c.set.hash, lastKickoff: state.lastKickoff, lastIds, state, verifiedAt: base?.verifiedAt ?? now });
+  }
   return state;
 }
 
