@@ -6,10 +6,12 @@ import { getBuildState, getRows } from './feature-store.ts';
 import { fingerprintText, historyFingerprint, loadHistory } from './history-store.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
+import { dayNumber } from './families/family.ts';
 import type { FeatureRow, FeatureSet, HistoryGame, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
 
 const LAST_GAME_SQL = loadSql(import.meta.url, './sql/online-last-game.sql');
 const MATCHUP_SQL = loadSql(import.meta.url, './sql/online-matchup.sql');
+const SEASONS_SQL = loadSql(import.meta.url, './sql/online-season-spans.sql');
 const WATERMARK_SQL = loadSql(import.meta.url, './sql/build-watermark.sql');
 
 /** Ad-hoc odds for a matchup: decimal prices of one bookmaker, known now (before kickoff). */
@@ -187,14 +189,54 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
   };
 }
 
-function seasonYearOf(sport: Sport, kickoff: number): number {
-  const d = new Date(kickoff);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + 1;
-  if (sport === 'soccer') return m >= 7 ? y : y - 1;
-  if (sport === 'nfl') return m >= 3 ? y : y - 1;
-  if (sport === 'nba') return m >= 8 ? y : y - 1;
-  return y;
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date 'YYYY-MM-DD' of an instant in an IANA zone. */
+function localDate(ms: number, zone: string): string {
+  let f = dateFormats.get(zone);
+  if (!f) dateFormats.set(zone, (f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(new Date(ms));
+}
+
+/** A stored season with the local dates of its first and last game. */
+interface SeasonSpan {
+  id: number;
+  start_year: number;
+  first: string;
+  last: string;
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
+/**
+ * The season a game on local date `date` belongs to, from the competition's stored seasons
+ * (`spans` in first-game order): the season whose first..last game dates hold the date; between
+ * two seasons the nearer one; before the first, the first. After the last stored game it is still
+ * the latest season while the date is within the competition's usual season length (median
+ * first-to-last span of its earlier seasons, or this season's own so far, plus 30 days), else the
+ * next one, which is not stored yet (id -1). Without stored seasons: the date's year, id -1.
+ */
+function seasonOf(spans: readonly SeasonSpan[], date: string): { id: number; year: number } {
+  if (!spans.length) return { id: -1, year: Number(date.slice(0, 4)) };
+  const day = dayNumber(date);
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    if (day < dayNumber(s.first)) {
+      const prev = spans[i - 1];
+      if (!prev || dayNumber(s.first) - day <= day - dayNumber(prev.last)) return { id: s.id, year: s.start_year };
+      return { id: prev.id, year: prev.start_year };
+    }
+    if (day <= dayNumber(s.last)) return { id: s.id, year: s.start_year };
+  }
+  const latest = spans[spans.length - 1]!;
+  const earlier = spans.slice(0, -1).map((s) => dayNumber(s.last) - dayNumber(s.first));
+  const usual = earlier.length ? median(earlier) : dayNumber(latest.last) - dayNumber(latest.first);
+  const sinceStart = day - dayNumber(latest.first);
+  if (sinceStart <= usual + 30) return { id: latest.id, year: latest.start_year };
+  return { id: -1, year: latest.start_year + Math.max(1, Math.round(sinceStart / 365.25)) };
 }
 
 function toMs(v: Date | string | undefined, what: string): number | undefined {
@@ -204,18 +246,23 @@ function toMs(v: Date | string | undefined, what: string): number | undefined {
   return ms;
 }
 
-type MatchupIds = { competition_id: number | null; competition: string | null; home_id: number | null; away_id: number | null; season_id: number | null };
+type MatchupIds = { competition_id: number | null; competition: string | null; time_zone: string | null; home_id: number | null; away_id: number | null };
 
 async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffOf: (kickoff: number) => number, cache: FeatureCache | undefined): Promise<PreGame> {
   const kickoff = toMs(req.kickoff, 'kickoff')!;
-  const seasonYear = seasonYearOf(set.sport, kickoff);
-  const params = [set.sport, req.competition, req.home, req.away, seasonYear];
+  const params = [set.sport, req.competition, req.home, req.away];
   const fetch = async () => (await db.query<MatchupIds>(MATCHUP_SQL, params)).rows[0]!;
   const r = cache ? await cache.remember(`matchup|${JSON.stringify(params)}`, cache.maxAgeMs, fetch) : await fetch();
   if (r.competition_id === null) throw new AppError('COMPETITION_UNKNOWN', `no ${set.sport} competition ${JSON.stringify(req.competition)}`, { details: { competition: req.competition } });
   if (r.home_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.home)}`, { details: { team: req.home } });
   if (r.away_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.away)}`, { details: { team: req.away } });
   if (r.home_id === r.away_id) throw new AppError('VALIDATION_FAILED', 'home and away are the same team', { details: { home: req.home, away: req.away } });
+  // Stored games keep the kickoff's calendar date in the competition's zone; so does a matchup.
+  const gameDate = localDate(kickoff, r.time_zone!);
+  const competitionId = r.competition_id;
+  const fetchSeasons = async () => (await db.query<SeasonSpan>(SEASONS_SQL, [competitionId])).rows;
+  const spans = cache ? await cache.remember(`seasons|${competitionId}`, cache.maxAgeMs, fetchSeasons) : await fetchSeasons();
+  const season = seasonOf(spans, gameDate);
   const market = set.sport === 'soccer' ? '1x2' : 'moneyline';
   const odds: OddsQuote[] = [];
   for (const o of req.odds ?? []) {
@@ -230,11 +277,11 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
   return {
     id: 0,
     kickoff,
-    gameDate: new Date(kickoff).toISOString().slice(0, 10),
+    gameDate,
     competitionId: r.competition_id,
     competition: r.competition!,
-    seasonId: r.season_id ?? -1,
-    seasonYear,
+    seasonId: season.id,
+    seasonYear: season.year,
     homeId: r.home_id,
     awayId: r.away_id,
     neutral: req.neutral ?? false,

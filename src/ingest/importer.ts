@@ -174,7 +174,7 @@ async function writeGames(
   for (const g of games) {
     if (!competitionIds.has(g.competition)) {
       const c = source.competition(g.competition);
-      competitionIds.set(g.competition, await ensureCompetition(tx, sport, g.competition, c.name, c.country));
+      competitionIds.set(g.competition, await ensureCompetition(tx, sport, g.competition, c.name, c.country, c.timeZone));
     }
     const sk = `${g.competition}|${g.seasonLabel}`;
     if (!seasonIds.has(sk)) seasonIds.set(sk, await ensureSeason(tx, competitionIds.get(g.competition)!, g.seasonLabel, g.seasonStartYear));

@@ -11,6 +11,8 @@ import type { GameRecord, Market, OddsKind, OddsValue, ParseOptions, ParsedGames
 import { outcomeOf, parseDecimalOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const FOOTBALL_DATA_SOURCE = 'football-data';
+/** football-data `Time` is UK local time for every division; `Date` is the UK calendar date. */
+export const FOOTBALL_DATA_TIME_ZONE = 'Europe/London';
 
 /** Column prefix -> bookmaker code and display name. `P`/`PS` are both Pinnacle. */
 export const FOOTBALL_DATA_BOOKMAKERS: Record<string, [code: string, name: string]> = {
@@ -226,7 +228,7 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       gameDate: date!,
       gameNumber: 1,
       // No time before 2019/20: 15:00 UK time, the traditional kick-off, flagged as not known.
-      kickoff: zonedToUtc(date!, time ?? '15:00', 'Europe/London'),
+      kickoff: zonedToUtc(date!, time ?? '15:00', FOOTBALL_DATA_TIME_ZONE),
       kickoffKnown: time !== null,
       home,
       away,

@@ -9,6 +9,8 @@ import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
 
 export const NBA_KAGGLE_SOURCE = 'nba-kaggle';
+/** Dates are US/Eastern calendar dates (no times: noon there). */
+export const NBA_KAGGLE_TIME_ZONE = 'America/New_York';
 const REQUIRED = ['season', 'date', 'away', 'home', 'score_away', 'score_home', 'moneyline_away', 'moneyline_home'];
 
 export function nbaKaggleBookmakers(): Map<string, string> {
@@ -75,7 +77,7 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
       seasonStartYear: startYear,
       gameDate: date!,
       gameNumber: 1,
-      kickoff: zonedToUtc(date!, '12:00', 'America/New_York'),
+      kickoff: zonedToUtc(date!, '12:00', NBA_KAGGLE_TIME_ZONE),
       kickoffKnown: false,
       home,
       away,

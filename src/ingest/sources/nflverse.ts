@@ -10,6 +10,8 @@ import type { GameRecord, OddsValue, ParsedGames, PlayerValue, RejectReason } fr
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
 
 export const NFLVERSE_SOURCE = 'nflverse';
+/** `gameday` + `gametime` are US/Eastern. */
+export const NFLVERSE_TIME_ZONE = 'America/New_York';
 const REQUIRED = ['game_id', 'season', 'game_type', 'gameday', 'away_team', 'home_team', 'away_score', 'home_score', 'location'];
 
 export function nflverseBookmakers(): Map<string, string> {
@@ -111,7 +113,7 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
       gameDate: date!,
       gameNumber: 1,
       // No time (1999): noon US/Eastern, flagged as not known.
-      kickoff: zonedToUtc(date!, time ?? '12:00', 'America/New_York'),
+      kickoff: zonedToUtc(date!, time ?? '12:00', NFLVERSE_TIME_ZONE),
       kickoffKnown: time !== null,
       home,
       away,

@@ -9,6 +9,8 @@ import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
 
 export const SBR_MLB_SOURCE = 'sbr-mlb';
+/** Dates are US/Eastern calendar dates (no times: noon there). */
+export const SBR_MLB_TIME_ZONE = 'America/New_York';
 const REQUIRED = ['date', 'away_abbrev', 'home_abbrev', 'away_score', 'home_score', 'away_close_ml', 'home_close_ml'];
 
 export function sbrMlbBookmakers(): Map<string, string> {
@@ -81,7 +83,7 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
       seasonStartYear: year,
       gameDate: date!,
       gameNumber,
-      kickoff: zonedToUtc(date!, '12:00', 'America/New_York'),
+      kickoff: zonedToUtc(date!, '12:00', SBR_MLB_TIME_ZONE),
       kickoffKnown: false,
       home,
       away,

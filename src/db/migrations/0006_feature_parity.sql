@@ -1,0 +1,9 @@
+-- 0006: what online features need to equal trained ones.
+
+-- The zone a competition's local game dates are kept in: `games.game_date` is the kickoff's
+-- calendar date there (the importers convert the sources' local times from it), so an ad-hoc
+-- matchup's date (rest days, back-to-backs) is taken in the same zone. Existing competitions get
+-- the zone their importer assumed: football-data times are UK time, the US sources US/Eastern.
+ALTER TABLE competitions ADD COLUMN time_zone text NOT NULL DEFAULT 'UTC';
+UPDATE competitions c SET time_zone = CASE sp.code WHEN 'soccer' THEN 'Europe/London' ELSE 'America/New_York' END
+  FROM sports sp WHERE sp.id = c.sport_id;
