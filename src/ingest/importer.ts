@@ -82,7 +82,7 @@ function contentHash(source: string, headerHash: string, seasonLabel: string, ga
 class ShortcutMismatch extends Error {}
 
 function emptySummary(source: string, files: string[]): Omit<ImportSummary, 'runId' | 'seconds'> {
-  return { source, files, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, unknownTeams: [], oddsWritten: 0, unmatched: 0, skipped: 0 };
+  return { source, files, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, unknownTeams: [], oddsWritten: 0, unmatched: 0, skipped: 0, pricesQuarantined: 0 };
 }
 
 /**
@@ -139,7 +139,8 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
     await db.transaction(async (tx) => {
       if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary);
       else await writeForecasts(tx, forecasts, rejects, summary);
-      summary.rejected = rejects.length;
+      summary.pricesQuarantined = rejects.filter((r) => r.field !== undefined).length;
+      summary.rejected = rejects.length - summary.pricesQuarantined;
       await insertRejects(tx, runId, rejects);
     });
   } catch (error) {

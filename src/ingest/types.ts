@@ -21,11 +21,17 @@ export type RejectReason =
   | 'DUPLICATE_ROW'
   | 'PROBABILITY_INVALID';
 
+/**
+ * A quarantined row, or with `field` one quarantined value of a row that was kept (a bad
+ * bookmaker price or handicap line: the game and its other prices import).
+ */
 export interface Reject {
   file: string;
   line: number;
   raw: string;
   reasons: RejectReason[];
+  /** The column of a quarantined value; absent when the whole row was quarantined. */
+  field?: string;
 }
 
 /** One price: decimal odds > 1. `line` is the home handicap (spread) or the points (total), else 0. */
@@ -136,4 +142,6 @@ export interface ImportSummary {
   unmatched: number;
   /** Rows outside the imported scope (other leagues, unplayed rows). */
   skipped: number;
+  /** Bad prices or lines quarantined on their own while their game imported (`rejected` counts whole rows). */
+  pricesQuarantined: number;
 }

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCsv, runImport } from '../../src/ingest/index.ts';
+import { listRejects, parseCsv, runImport } from '../../src/ingest/index.ts';
 import { count, createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();
@@ -121,14 +121,19 @@ test(`nba-kaggle and sbr-mlb with their FiveThirtyEight forecasts (codes, double
   const m = await runImport(t.db, { source: 'sbr-mlb', paths: [data('sbr_odds_bettingtools/mlb_odds_2018.csv')] });
   const mlbRows = parseCsv(await readFile(data('sbr_odds_bettingtools/mlb_odds_2018.csv'), 'utf8')).records.length;
   assert.equal(m.rowsRead, mlbRows);
-  assert.equal(m.rejected, 4, 'four rows with invalid closing moneylines');
-  assert.equal(m.inserted, mlbRows - 4);
+  // Four rows have an invalid closing moneyline: each price is quarantined alone and the game imports
+  // (this used to quarantine the four whole games, which then vanished from ratings and rest days).
+  assert.equal(m.rejected, 0);
+  assert.equal(m.pricesQuarantined, 4, 'four invalid closing moneylines');
+  assert.equal(m.inserted, mlbRows);
+  const quarantined = (await listRejects(t.db, m.runId)).rows;
+  assert.deepEqual(quarantined.map((r) => [r.reasons, r.field?.endsWith('_close_ml')]), Array(4).fill([['ODDS_INVALID'], true]));
   assert.ok(await count(t.db, `games WHERE game_number = 2 AND sport_id = (SELECT id FROM sports WHERE code = 'mlb')`) > 5, 'doubleheaders');
   const fm = await runImport(t.db, { source: 'fivethirtyeight', paths: [data('fivethirtyeight_mlb_elo')] });
   assert.deepEqual(fm.unknownTeams, []);
-  // Every forecast matched except those of the four quarantined games (no cross-matching onto a series neighbour).
-  assert.equal(fm.unmatched, 8);
+  // Every forecast matches its game (no cross-matching onto a series neighbour), the four games with a bad price included.
+  assert.equal(fm.unmatched, 0);
   const mlb538 = parseCsv(await readFile(data('fivethirtyeight_mlb_elo/mlb_elo_2018_excel_export.csv'), 'utf8')).records.length;
-  assert.equal(await forecasts('fivethirtyeight-mlb-rating', 'mlb'), mlb538 - 4);
-  assert.equal(await forecasts('fivethirtyeight-elo', 'mlb'), mlb538 - 4);
+  assert.equal(await forecasts('fivethirtyeight-mlb-rating', 'mlb'), mlb538);
+  assert.equal(await forecasts('fivethirtyeight-elo', 'mlb'), mlb538);
 });

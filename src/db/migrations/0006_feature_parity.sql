@@ -7,3 +7,9 @@
 ALTER TABLE competitions ADD COLUMN time_zone text NOT NULL DEFAULT 'UTC';
 UPDATE competitions c SET time_zone = CASE sp.code WHEN 'soccer' THEN 'Europe/London' ELSE 'America/New_York' END
   FROM sports sp WHERE sp.id = c.sport_id;
+
+-- Quarantine of single values: a bad bookmaker price (or handicap line) is quarantined alone with
+-- its file, line and column while its game and other prices import, so one typo never removes a
+-- match from results, ratings and rest-day history. NULL field = the whole row was quarantined.
+ALTER TABLE import_rejects ADD COLUMN field text;
+ALTER TABLE import_runs ADD COLUMN prices_quarantined integer NOT NULL DEFAULT 0;

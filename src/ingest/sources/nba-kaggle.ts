@@ -4,6 +4,7 @@
  * the favourite (`whos_favored`) and total. Spread and total have no prices: kept in `context`.
  */
 import { columnReader, type CsvFile } from '../csv.ts';
+import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
@@ -40,19 +41,18 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
     const as = parseScore(asText);
     if (played && (hs === null || as === null)) reasons.add('SCORE_INVALID');
     const odds: OddsValue[] = [];
+    const bad: BadValue[] = [];
     for (const side of ['home', 'away'] as const) {
       const text = get(f, `moneyline_${side}`);
       if (!text) continue;
       const p = americanToDecimal(text);
-      if (p === null) reasons.add('ODDS_INVALID');
+      // A bad price is quarantined alone: the game and its other price import.
+      if (p === null) bad.push({ field: `moneyline_${side}`, reason: 'ODDS_INVALID' });
       else odds.push({ bookmaker: 'consensus', market: 'moneyline', selection: side, line: 0, kind: 'closing', price: p });
     }
     const spread = parseNumber(get(f, 'spread'));
     const total = parseNumber(get(f, 'total'));
-    if (reasons.size) {
-      rejects.push({ file, line: rec.line, raw: rec.raw, reasons: [...reasons] });
-      continue;
-    }
+    if (quarantine(rejects, file, rec, reasons, bad)) continue;
     const quarters = (side: 'home' | 'away') => {
       const s: Record<string, number> = {};
       for (const q of ['q1', 'q2', 'q3', 'q4', 'ot']) {

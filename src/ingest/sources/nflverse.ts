@@ -5,6 +5,7 @@
  * lines without prices are kept in `context` since odds rows need a price).
  */
 import { columnReader, type CsvFile } from '../csv.ts';
+import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseClock, parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, PlayerValue, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
@@ -45,38 +46,38 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
     if (played && (hs === null || as === null)) reasons.add('SCORE_INVALID');
 
     const odds: OddsValue[] = [];
-    const price = (text: string): number | null => {
+    const bad: BadValue[] = [];
+    // A bad price or line is quarantined alone: the game, its result and its other prices import.
+    const price = (column: string): number | null => {
+      const text = get(f, column);
       if (!text) return null;
       const p = americanToDecimal(text);
-      if (p === null) reasons.add('ODDS_INVALID');
+      if (p === null) bad.push({ field: column, reason: 'ODDS_INVALID' });
       return p;
     };
-    const mlHome = price(get(f, 'home_moneyline'));
-    const mlAway = price(get(f, 'away_moneyline'));
+    const mlHome = price('home_moneyline');
+    const mlAway = price('away_moneyline');
     if (mlHome !== null) odds.push({ bookmaker: 'consensus', market: 'moneyline', selection: 'home', line: 0, kind: 'closing', price: mlHome });
     if (mlAway !== null) odds.push({ bookmaker: 'consensus', market: 'moneyline', selection: 'away', line: 0, kind: 'closing', price: mlAway });
     // spread_line > 0 means the home team is favoured by that many points: home handicap = -spread_line.
     const spread = parseNumber(get(f, 'spread_line'));
-    if (get(f, 'spread_line') && spread === null) reasons.add('LINE_INVALID');
+    if (get(f, 'spread_line') && spread === null) bad.push({ field: 'spread_line', reason: 'LINE_INVALID' });
     const total = parseNumber(get(f, 'total_line'));
-    if (get(f, 'total_line') && total === null) reasons.add('LINE_INVALID');
+    if (get(f, 'total_line') && total === null) bad.push({ field: 'total_line', reason: 'LINE_INVALID' });
     if (spread !== null) {
-      const hp = price(get(f, 'home_spread_odds'));
-      const ap = price(get(f, 'away_spread_odds'));
+      const hp = price('home_spread_odds');
+      const ap = price('away_spread_odds');
       const line = spread === 0 ? 0 : -spread;
       if (hp !== null) odds.push({ bookmaker: 'consensus', market: 'spread', selection: 'home', line, kind: 'closing', price: hp });
       if (ap !== null) odds.push({ bookmaker: 'consensus', market: 'spread', selection: 'away', line, kind: 'closing', price: ap });
     }
     if (total !== null) {
-      const op = price(get(f, 'over_odds'));
-      const up = price(get(f, 'under_odds'));
+      const op = price('over_odds');
+      const up = price('under_odds');
       if (op !== null) odds.push({ bookmaker: 'consensus', market: 'total', selection: 'over', line: total, kind: 'closing', price: op });
       if (up !== null) odds.push({ bookmaker: 'consensus', market: 'total', selection: 'under', line: total, kind: 'closing', price: up });
     }
-    if (reasons.size) {
-      rejects.push({ file, line: rec.line, raw: rec.raw, reasons: [...reasons] });
-      continue;
-    }
+    if (quarantine(rejects, file, rec, reasons, bad)) continue;
     const players: PlayerValue[] = [];
     for (const side of ['home', 'away'] as const) {
       const id = get(f, `${side}_qb_id`);

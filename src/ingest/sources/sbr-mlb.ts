@@ -4,6 +4,7 @@
  * through the MLB franchise table; doubleheaders get game numbers in file order.
  */
 import { columnReader, type CsvFile } from '../csv.ts';
+import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
@@ -41,28 +42,28 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
     const as = parseScore(asText);
     if (played && (hs === null || as === null)) reasons.add('SCORE_INVALID');
     const odds: OddsValue[] = [];
-    const add = (text: string, market: 'moneyline' | 'spread', selection: 'home' | 'away', kind: 'opening' | 'closing', line = 0) => {
+    const bad: BadValue[] = [];
+    // A bad price is quarantined alone: the game and its other prices import.
+    const add = (column: string, market: 'moneyline' | 'spread', selection: 'home' | 'away', kind: 'opening' | 'closing', line = 0) => {
+      const text = get(f, column);
       if (!text) return;
       const p = americanToDecimal(text);
-      if (p === null) reasons.add('ODDS_INVALID');
+      if (p === null) bad.push({ field: column, reason: 'ODDS_INVALID' });
       else odds.push({ bookmaker: 'sbr', market, selection, line, kind, price: p });
     };
-    add(get(f, 'home_open_ml'), 'moneyline', 'home', 'opening');
-    add(get(f, 'away_open_ml'), 'moneyline', 'away', 'opening');
-    add(get(f, 'home_close_ml'), 'moneyline', 'home', 'closing');
-    add(get(f, 'away_close_ml'), 'moneyline', 'away', 'closing');
+    add('home_open_ml', 'moneyline', 'home', 'opening');
+    add('away_open_ml', 'moneyline', 'away', 'opening');
+    add('home_close_ml', 'moneyline', 'home', 'closing');
+    add('away_close_ml', 'moneyline', 'away', 'closing');
     const runLine = parseNumber(get(f, 'home_run_line'));
     if (runLine !== null) {
-      add(get(f, 'home_run_line_odds'), 'spread', 'home', 'closing', runLine);
-      add(get(f, 'away_run_line_odds'), 'spread', 'away', 'closing', runLine);
+      add('home_run_line_odds', 'spread', 'home', 'closing', runLine);
+      add('away_run_line_odds', 'spread', 'away', 'closing', runLine);
     }
     // The `game` column numbers rows within a file; a repeat is a duplicated row, not a doubleheader.
     const gameId = get(f, 'game');
     if (gameId && seenIds.has(gameId)) reasons.add('DUPLICATE_ROW');
-    if (reasons.size) {
-      rejects.push({ file, line: rec.line, raw: rec.raw, reasons: [...reasons] });
-      continue;
-    }
+    if (quarantine(rejects, file, rec, reasons, bad)) continue;
     if (gameId) seenIds.add(gameId);
     const key = `${date}|${home}|${away}`;
     const gameNumber = (seen.get(key) ?? 0) + 1;
