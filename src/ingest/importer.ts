@@ -62,6 +62,21 @@ export async function expandPaths(paths: readonly string[], pattern: RegExp): Pr
   return out;
 }
 
+/**
+ * A team name holding U+FFFD is a character lost to a wrong decoding upstream (a latin-1 file
+ * once read as UTF-8 and saved again): it would create a new team, so the file is refused.
+ * @throws IMPORT_FILE_INVALID naming the file, line and name.
+ */
+function refuseMisdecodedNames(file: string, names: Iterable<{ line: number; name: string }>): void {
+  for (const { line, name } of names) {
+    if (name.includes('\uFFFD')) {
+      throw new AppError('IMPORT_FILE_INVALID', `${file}: line ${line}: team name ${JSON.stringify(name)} holds U+FFFD, a character lost to a wrong text decoding; fix the file's encoding (nothing was imported)`, {
+        details: { file, line, name, reason: 'misdecoded name' },
+      });
+    }
+  }
+}
+
 async function readCsv(path: string): Promise<CsvFile> {
   const bytes = await readFile(path);
   const csv = parseCsv(decodeText(bytes, basename(path)));
@@ -121,11 +136,13 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
       const r = gameSource.parse(csv, file, {
         known: knownHashes.size ? (seasonLabel, gameNumber, raw) => knownHashes.has(contentHash(gameSource.name, headerHash, seasonLabel, gameNumber, raw)) : undefined,
       });
+      refuseMisdecodedNames(file, r.games.flatMap((g) => [{ line: g.line, name: g.home }, { line: g.line, name: g.away }]));
       for (const g of r.games) games.push(g);
       rejects.push(...r.rejects);
       summary.rowsRead += r.rowsRead;
     } else {
       const r = parseFiveThirtyEight(csv, file, options.sport);
+      refuseMisdecodedNames(file, r.forecasts.flatMap((f) => [{ line: f.line, name: f.team1 }, { line: f.line, name: f.team2 }]));
       forecasts = forecasts.concat(r.forecasts);
       rejects.push(...r.rejects);
       summary.rowsRead += r.rowsRead;
