@@ -61,7 +61,10 @@ export interface OddsGroup {
 export interface GameDetail extends GameSummary {
   source: string;
   sourceId: string | null;
+  /** Known before kickoff. */
   context: Record<string, unknown>;
+  /** Recorded at or after kickoff (closing lines without prices, observed weather); never in a feature row. */
+  postGame: Record<string, unknown>;
   result: {
     homeScore: number;
     awayScore: number;
@@ -214,8 +217,8 @@ export async function teamGames(db: Db, team: string, filter: Omit<GameFilter, '
 /** One game with result, odds grouped by bookmaker/market/kind, forecasts, players; throws GAME_NOT_FOUND. */
 export async function getGame(db: Db, id: number): Promise<GameDetail> {
   // -- one game; $1 id
-  const { rows } = await db.query<SummaryRow & { source: string; source_id: string | null; context: Record<string, unknown>; outcome: string | null; overtime: boolean | null; home_score_ht: number | null; away_score_ht: number | null; stats: Record<string, unknown> | null }>(
-    `${SUMMARY_SELECT}, g.source, g.source_id, g.context, r.outcome, r.overtime, r.home_score_ht, r.away_score_ht, r.stats ${SUMMARY_FROM} WHERE g.id = $1`,
+  const { rows } = await db.query<SummaryRow & { source: string; source_id: string | null; context: Record<string, unknown>; post_game: Record<string, unknown>; outcome: string | null; overtime: boolean | null; home_score_ht: number | null; away_score_ht: number | null; stats: Record<string, unknown> | null }>(
+    `${SUMMARY_SELECT}, g.source, g.source_id, g.context, g.post_game, r.outcome, r.overtime, r.home_score_ht, r.away_score_ht, r.stats ${SUMMARY_FROM} WHERE g.id = $1`,
     [id],
   );
   const r = rows[0];
@@ -250,6 +253,7 @@ export async function getGame(db: Db, id: number): Promise<GameDetail> {
     source: r.source,
     sourceId: r.source_id,
     context: r.context,
+    postGame: r.post_game,
     result: r.outcome === null || r.home_score === null || r.away_score === null
       ? null
       : { homeScore: r.home_score, awayScore: r.away_score, outcome: r.outcome, overtime: r.overtime ?? false, homeScoreHt: r.home_score_ht, awayScoreHt: r.away_score_ht, stats: r.stats ?? {} },

@@ -252,6 +252,7 @@ async function writeGames(
       source: source.name,
       sourceId: g.sourceId,
       context: g.context,
+      postGame: g.postGame,
       contentHash: hash,
       result: g.result,
       odds: g.odds.map((o) => ({ bookmakerId: bookmakers.get(o.bookmaker)!, market: o.market, selection: o.selection, line: o.line, kind: o.kind, price: o.price })),

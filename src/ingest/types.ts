@@ -79,7 +79,13 @@ export interface GameRecord {
   status: 'scheduled' | 'final' | 'postponed' | 'cancelled';
   gameType: string | null;
   sourceId: string | null;
+  /** What is known before kickoff (venue, roof, rest, officials, opening lines); the engine may read it. */
   context: Record<string, unknown>;
+  /**
+   * Facts recorded at or after kickoff that are not a result or a priced odds row: closing
+   * spread/total lines without prices, observed weather. Kept in history, never in a feature row.
+   */
+  postGame: Record<string, unknown>;
   result: ResultValue | null;
   odds: OddsValue[];
   players: PlayerValue[];

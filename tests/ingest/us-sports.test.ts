@@ -48,8 +48,8 @@ test(`nflverse: games, results, quarterbacks and moneylines converted exactly${s
   assert.ok(nfl.rows.length - played > 0, 'season 2025 is partial');
 
   // 2019_01_GB_CHI: GB 10 @ CHI 3, Thursday 20:20 US/Eastern; moneylines GB +160, CHI -178.
-  const { rows } = await t.db.query<{ id: number; kickoff: Date; game_date: string; home_score: number; away_score: number; context: any; source_id: string }>(
-    `SELECT g.id, g.kickoff, to_char(g.game_date, 'YYYY-MM-DD') AS game_date, r.home_score, r.away_score, g.context, g.source_id
+  const { rows } = await t.db.query<{ id: number; kickoff: Date; game_date: string; home_score: number; away_score: number; context: any; post_game: any; source_id: string }>(
+    `SELECT g.id, g.kickoff, to_char(g.game_date, 'YYYY-MM-DD') AS game_date, r.home_score, r.away_score, g.context, g.post_game, g.source_id
        FROM games g JOIN results r ON r.game_id = g.id WHERE g.source_id = '2019_01_GB_CHI'`,
   );
   const g = rows[0]!;
@@ -58,7 +58,9 @@ test(`nflverse: games, results, quarterbacks and moneylines converted exactly${s
   assert.deepEqual([g.home_score, g.away_score], [3, 10]);
   assert.equal(g.context.roof, 'outdoors');
   assert.equal(g.context.surface, 'grass');
-  assert.equal(g.context.spreadLine, -3.5);
+  // The closing spread is a post-game fact: kept in history, out of the pre-game context (it used to sit in context).
+  assert.equal(g.post_game.spreadLine, -3.5);
+  assert.equal(g.context.spreadLine, undefined);
   const odds = await t.db.query<{ market: string; selection: string; line: number; price: number }>(
     `SELECT market, selection, line, price FROM odds WHERE game_id = $1 ORDER BY market, selection`, [g.id],
   );

@@ -13,3 +13,14 @@ UPDATE competitions c SET time_zone = CASE sp.code WHEN 'soccer' THEN 'Europe/Lo
 -- match from results, ratings and rest-day history. NULL field = the whole row was quarantined.
 ALTER TABLE import_rejects ADD COLUMN field text;
 ALTER TABLE import_runs ADD COLUMN prices_quarantined integer NOT NULL DEFAULT 0;
+
+-- Post-game facts leave the pre-game context: closing spread/total lines (no prices, so no odds
+-- rows) and observed weather were in games.context, which feature families may read for a row
+-- before kickoff. They move to games.post_game (kept in history, never read by the engine);
+-- the opening total stays in context (it is known before the game).
+ALTER TABLE games ADD COLUMN post_game jsonb NOT NULL DEFAULT '{}';
+UPDATE games
+   SET post_game = jsonb_strip_nulls(jsonb_build_object('spreadLine', context->'spreadLine', 'totalLine', context->'totalLine',
+                                                        'temperature', context->'temperature', 'wind', context->'wind')),
+       context = context - ARRAY['spreadLine', 'totalLine', 'temperature', 'wind']
+ WHERE context ?| ARRAY['spreadLine', 'totalLine', 'temperature', 'wind'];

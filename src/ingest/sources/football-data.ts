@@ -179,7 +179,7 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
         games.push({
           file, line: rec.line, raw: rec.raw, competition: (f[iDiv] ?? '').trim(), seasonLabel, seasonStartYear: startYear, gameDate: date, gameNumber: 1,
           kickoff: new Date(0), kickoffKnown: false, home: (f[iHome] ?? '').trim(), away: (f[iAway] ?? '').trim(), neutral: false, status: 'final',
-          gameType: null, sourceId: null, context: {}, result: null, odds: [], players: [], unchanged: true,
+          gameType: null, sourceId: null, context: {}, postGame: {}, result: null, odds: [], players: [], unchanged: true,
         });
         continue;
       }
@@ -247,6 +247,7 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       gameType: null,
       sourceId: null,
       context: referee ? { referee } : {},
+      postGame: {},
       result: played
         ? { homeScore: hg!, awayScore: ag!, overtime: false, homeScoreHt: hht, awayScoreHt: aht, stats: hasStats ? stat : {} }
         : null,

@@ -62,10 +62,11 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
       return s;
     };
     const stats = { home: quarters('home'), away: quarters('away') };
-    const context: Record<string, unknown> = {};
+    // Closing lines without prices: post-game facts, kept out of the pre-game context.
+    const postGame: Record<string, unknown> = {};
     const favoured = get(f, 'whos_favored');
-    if (spread !== null && (favoured === 'home' || favoured === 'away')) context.spreadLine = spread === 0 ? 0 : favoured === 'home' ? -spread : spread;
-    if (total !== null) context.totalLine = total;
+    if (spread !== null && (favoured === 'home' || favoured === 'away')) postGame.spreadLine = spread === 0 ? 0 : favoured === 'home' ? -spread : spread;
+    if (total !== null) postGame.totalLine = total;
     const startYear = season - 1;
     const playoffs = get(f, 'playoffs') === 'True';
     games.push({
@@ -85,7 +86,8 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
       status: played ? 'final' : 'scheduled',
       gameType: playoffs ? 'POST' : 'REG',
       sourceId: null,
-      context,
+      context: {},
+      postGame,
       result: played ? { homeScore: hs!, awayScore: as!, overtime: (stats.home.ot ?? 0) + (stats.away.ot ?? 0) > 0, homeScoreHt: null, awayScoreHt: null, stats } : null,
       odds,
       players: [],

@@ -85,8 +85,9 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
       if (id && name) players.push({ side, role: 'starting_qb', sourceId: id, name });
     }
     const context: Record<string, unknown> = {};
-    const put = (key: string, value: unknown) => {
-      if (value !== null && value !== '' && value !== undefined) context[key] = value;
+    const postGame: Record<string, unknown> = {};
+    const put = (key: string, value: unknown, into = context) => {
+      if (value !== null && value !== '' && value !== undefined) into[key] = value;
     };
     put('week', parseNumber(get(f, 'week')));
     put('weekday', get(f, 'weekday'));
@@ -95,15 +96,17 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
     put('divisionGame', get(f, 'div_game') === '' ? null : get(f, 'div_game') === '1');
     put('roof', get(f, 'roof'));
     put('surface', get(f, 'surface').toLowerCase());
-    put('temperature', parseNumber(get(f, 'temp')));
-    put('wind', parseNumber(get(f, 'wind')));
+    // Observed on the day: weather at kickoff is not known before it (no forecast in the file).
+    put('temperature', parseNumber(get(f, 'temp')), postGame);
+    put('wind', parseNumber(get(f, 'wind')), postGame);
     put('stadium', get(f, 'stadium'));
     put('stadiumId', get(f, 'stadium_id'));
     put('homeCoach', get(f, 'home_coach'));
     put('awayCoach', get(f, 'away_coach'));
     put('referee', get(f, 'referee'));
-    if (spread !== null) context.spreadLine = spread === 0 ? 0 : -spread;
-    if (total !== null) context.totalLine = total;
+    // Closing lines: the market at kickoff, after everything a pre-game row may know.
+    if (spread !== null) postGame.spreadLine = spread === 0 ? 0 : -spread;
+    if (total !== null) postGame.totalLine = total;
     games.push({
       file,
       line: rec.line,
@@ -123,6 +126,7 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
       gameType: get(f, 'game_type') || null,
       sourceId: get(f, 'game_id') || null,
       context,
+      postGame,
       result: played ? { homeScore: hs!, awayScore: as!, overtime: get(f, 'overtime') === '1', homeScoreHt: null, awayScoreHt: null, stats: {} } : null,
       odds,
       players,

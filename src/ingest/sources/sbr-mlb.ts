@@ -68,12 +68,14 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
     const key = `${date}|${home}|${away}`;
     const gameNumber = (seen.get(key) ?? 0) + 1;
     seen.set(key, gameNumber);
+    // The opening total is known before the game; the closing run line and total are post-game facts.
     const context: Record<string, unknown> = {};
-    if (runLine !== null) context.spreadLine = runLine;
+    const postGame: Record<string, unknown> = {};
+    if (runLine !== null) postGame.spreadLine = runLine;
     const openTotal = parseNumber(get(f, 'open_ou_line'));
     const closeTotal = parseNumber(get(f, 'close_ou_line'));
     if (openTotal !== null) context.openingTotalLine = openTotal;
-    if (closeTotal !== null) context.totalLine = closeTotal;
+    if (closeTotal !== null) postGame.totalLine = closeTotal;
     const year = Number(date!.slice(0, 4));
     games.push({
       file,
@@ -93,6 +95,7 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
       gameType: null,
       sourceId: get(f, 'game') ? `${year}-${get(f, 'game')}` : null,
       context,
+      postGame,
       result: played ? { homeScore: hs!, awayScore: as!, overtime: false, homeScoreHt: null, awayScoreHt: null, stats: {} } : null,
       odds,
       players: [],
