@@ -33,6 +33,7 @@ export const contextFamily: FamilyDefinition = {
     return {
       columns,
       needs: { context: true },
+      inputs: p.roof ? [{ kind: 'context', key: 'roof', label: 'games.context roof of finished games' }] : [],
       init: () => ({}),
       emit(_s, g, out, at) {
         if (p.roof) out[at] = indoor(g);
