@@ -19,6 +19,8 @@ export interface Competition {
   code: string;
   name: string;
   country: string | null;
+  /** IANA zone of the competition's local game dates (set by its importer). */
+  timeZone: string;
   seasons: string[];
   games: number;
 }
@@ -112,15 +114,15 @@ export async function listSports(db: Db): Promise<Sport[]> {
 
 export async function listCompetitions(db: Db, options: { sport?: string } = {}): Promise<Competition[]> {
   // -- competitions with season labels and game counts; $1 sport code or null
-  const { rows } = await db.query<{ id: number; sport: string; code: string; name: string; country: string | null; seasons: string[] | null; games: number }>(
-    `SELECT c.id, s.code AS sport, c.code, c.name, c.country,
+  const { rows } = await db.query<{ id: number; sport: string; code: string; name: string; country: string | null; time_zone: string; seasons: string[] | null; games: number }>(
+    `SELECT c.id, s.code AS sport, c.code, c.name, c.country, c.time_zone,
             (SELECT array_agg(se.label ORDER BY se.start_year, se.label) FROM seasons se WHERE se.competition_id = c.id) AS seasons,
             (SELECT count(*) FROM games g WHERE g.competition_id = c.id)::int AS games
        FROM competitions c JOIN sports s ON s.id = c.sport_id
       WHERE ($1::text IS NULL OR s.code = $1) ORDER BY s.id, c.code`,
     [options.sport ?? null],
   );
-  return rows.map((r) => ({ id: Number(r.id), sport: r.sport, code: r.code, name: r.name, country: r.country, seasons: r.seasons ?? [], games: Number(r.games) }));
+  return rows.map((r) => ({ id: Number(r.id), sport: r.sport, code: r.code, name: r.name, country: r.country, timeZone: r.time_zone, seasons: r.seasons ?? [], games: Number(r.games) }));
 }
 
 export async function listTeams(db: Db, options: { sport?: string } = {}): Promise<Team[]> {

@@ -9,6 +9,7 @@ const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description:
 const SportSchema = Type.Object({ id: Type.Integer(), code: Type.String(), name: Type.String(), outcomes: Type.String(), games: Type.Integer() });
 const CompetitionSchema = Type.Object({
   id: Type.Integer(), sport: Type.String(), code: Type.String(), name: Type.String(), country: Nullable(Type.String()),
+  timeZone: Type.String({ description: 'IANA zone of the local game dates (games.game_date is the kickoff\'s date there)' }),
   seasons: Type.Array(Type.String()), games: Type.Integer(),
 });
 const TeamSchema = Type.Object({
