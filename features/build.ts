@@ -8,6 +8,8 @@ import type { FeatureRow, FeatureSet } from './types.ts';
 export interface BuildOptions {
   /** Recompute every row from an empty state (default: incremental from the stored snapshot). */
   full?: boolean;
+  /** How long to wait for a concurrent build of the same set version (default 10 min). */
+  lockTimeoutMs?: number;
 }
 
 export interface BuildReport {
@@ -31,16 +33,18 @@ const BUILD_LOCK_CLASS = 7_301_203;
  * snapshot stored at the last watermark (the kickoff before the first game still 'scheduled')
  * when the history up to it is unchanged, and recomputes only games after it; otherwise, or with
  * `full`, replays everything. Runs in one REPEATABLE READ transaction so the rows, the snapshot
- * and its fingerprint come from one consistent view of the data.
- * @throws AppError FEATURE_SET_UNKNOWN for an unknown name.
+ * and its fingerprint come from one consistent view of the data. Builds of one set version
+ * serialise on an advisory lock granted before that snapshot is taken, so a build that waited
+ * starts from what the previous one committed (never "could not serialize access").
+ * @throws AppError FEATURE_SET_UNKNOWN for an unknown name; SERVICE_UNAVAILABLE when another
+ *   build of the set holds the lock longer than `lockTimeoutMs`.
  */
 export async function buildFeatures(db: Db, setOrName: string | FeatureSet, options: BuildOptions = {}): Promise<BuildReport> {
   const set = resolveFeatureSet(setOrName);
   const c = compileSet(set);
   const started = performance.now();
+  const lock = { classId: BUILD_LOCK_CLASS, key: set.hash, timeoutMs: options.lockTimeoutMs ?? 600_000, what: `another build of feature set ${set.name} (${set.version})` };
   return db.transaction(async (tx) => {
-    await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [BUILD_LOCK_CLASS, set.hash]);
     await upsertFeatureSet(tx, set);
 
     let mode: 'full' | 'incremental' = 'full';
@@ -103,5 +107,5 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       seconds,
       watermark: watermark.kickoff === null ? null : new Date(watermark.kickoff).toISOString(),
     };
-  });
+  }, { isolation: 'repeatable read', lock });
 }

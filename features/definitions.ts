@@ -65,7 +65,9 @@ export function defineFeatureSet(def: FeatureSetDefinition): FeatureSet {
 
   const columns: FeatureColumn[] = [];
   for (const f of features) {
-    for (const c of FAMILIES[f.family].create(f.params).columns) columns.push({ name: c.name, family: f.family, fill: c.fill, description: c.description });
+    for (const c of FAMILIES[f.family].create(f.params).columns) {
+      columns.push({ name: c.name, family: f.family, fill: c.fill, description: c.description, ...(c.missingFlag ? { missingFlag: true } : {}) });
+    }
   }
   const seen = new Set<string>();
   for (const c of columns) {

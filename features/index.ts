@@ -34,6 +34,8 @@ export type { BuildOptions, BuildReport } from './build.ts';
 export { lastBuild, getRows as getFeatureRows } from './feature-store.ts';
 export type { LastBuild, StoredRow } from './feature-store.ts';
 export { buildTrainingSet } from './training-set.ts';
+export { featureSetAvailability, assertFeatureSetAvailable } from './availability.ts';
+export type { FeatureSetAvailability, MissingInput } from './availability.ts';
 export type { TrainingSet, TrainingSetQuery } from './training-set.ts';
 export { loadMarketBaseline, loadReferenceForecasts } from './market-baseline.ts';
 export type { MarketBaseline, MarketProbabilities, BestPrices, OutcomeProbabilities } from './market-baseline.ts';

@@ -6,10 +6,12 @@ import { getBuildState, getRows } from './feature-store.ts';
 import { fingerprintText, historyFingerprint, loadHistory } from './history-store.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
-import type { FeatureRow, FeatureSet, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
+import { dayNumber } from './families/family.ts';
+import type { FeatureRow, FeatureSet, HistoryGame, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
 
 const LAST_GAME_SQL = loadSql(import.meta.url, './sql/online-last-game.sql');
 const MATCHUP_SQL = loadSql(import.meta.url, './sql/online-matchup.sql');
+const SEASONS_SQL = loadSql(import.meta.url, './sql/online-season-spans.sql');
 const WATERMARK_SQL = loadSql(import.meta.url, './sql/build-watermark.sql');
 
 /** Ad-hoc odds for a matchup: decimal prices of one bookmaker, known now (before kickoff). */
@@ -70,16 +72,22 @@ export interface OnlineRow {
 interface CacheEntry {
   key: string;
   setHash: string;
+  /** Kickoff of the state's last learned game (its last kickoff group). */
   lastKickoff: number;
+  /** Ids of the games learned at `lastKickoff`, ascending; null when not known (never extended then). */
+  lastIds: number[] | null;
   state: EngineState;
-  createdAt: number;
+  /** When the oldest history this state holds was read: an extended state keeps its base's time. */
+  verifiedAt: number;
 }
 
 /**
  * Engine states replayed for online rows, keyed by (set hash, last final game before the
- * cut-off). Owned by the caller's context (one per app/CLI run), never module-global. A new
- * result moves the key; a corrected older result is picked up once an entry is older than
- * `maxAgeMs` (or after `clear()`).
+ * cut-off, final games at its kickoff). Owned by the caller's context (one per app/CLI run),
+ * never module-global. A new result moves the key, also one sharing the last game's kickoff; a
+ * state is extended only when the games it learned at its last kickoff are still exactly the
+ * final ones there. A corrected older result is picked up once an entry's history was read
+ * more than `maxAgeMs` ago (extending a state keeps that age) or after `clear()`.
  */
 export interface FeatureCache {
   readonly maxEntries: number;
@@ -100,7 +108,8 @@ export interface FeatureCache {
    * refresh runs in the background; older ones are fetched before answering.
    */
   remember<T>(key: string, ttlMs: number, fetch: () => Promise<T>, options?: { revalidate?: boolean }): Promise<T>;
-  stats: { hits: number; misses: number; extended: number; fromSnapshot: number; fullReplays: number };
+  /** `refused`: extensions given up because a game at the base state's last kickoff became final (or changed) since. */
+  stats: { hits: number; misses: number; extended: number; refused: number; fromSnapshot: number; fullReplays: number };
 }
 
 /**
@@ -149,10 +158,10 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
     },
     maxEntries,
     maxAgeMs,
-    stats: { hits: 0, misses: 0, extended: 0, fromSnapshot: 0, fullReplays: 0 },
+    stats: { hits: 0, misses: 0, extended: 0, refused: 0, fromSnapshot: 0, fullReplays: 0 },
     get(key, now) {
       const e = entries.get(key);
-      if (!e || now - e.createdAt > maxAgeMs) return undefined;
+      if (!e || now - e.verifiedAt > maxAgeMs) return undefined;
       entries.delete(key);
       entries.set(key, e);
       return e;
@@ -160,7 +169,7 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
     nearest(setHash, cutoff, now) {
       let best: CacheEntry | undefined;
       for (const e of entries.values()) {
-        if (e.setHash !== setHash || e.lastKickoff >= cutoff || now - e.createdAt > maxAgeMs) continue;
+        if (e.setHash !== setHash || e.lastIds === null || e.lastKickoff >= cutoff || now - e.verifiedAt > maxAgeMs) continue;
         if (!best || e.lastKickoff > best.lastKickoff) best = e;
       }
       return best;
@@ -180,14 +189,54 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
   };
 }
 
-function seasonYearOf(sport: Sport, kickoff: number): number {
-  const d = new Date(kickoff);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + 1;
-  if (sport === 'soccer') return m >= 7 ? y : y - 1;
-  if (sport === 'nfl') return m >= 3 ? y : y - 1;
-  if (sport === 'nba') return m >= 8 ? y : y - 1;
-  return y;
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date 'YYYY-MM-DD' of an instant in an IANA zone. */
+function localDate(ms: number, zone: string): string {
+  let f = dateFormats.get(zone);
+  if (!f) dateFormats.set(zone, (f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(new Date(ms));
+}
+
+/** A stored season with the local dates of its first and last game. */
+interface SeasonSpan {
+  id: number;
+  start_year: number;
+  first: string;
+  last: string;
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
+/**
+ * The season a game on local date `date` belongs to, from the competition's stored seasons
+ * (`spans` in first-game order): the season whose first..last game dates hold the date; between
+ * two seasons the nearer one; before the first, the first. After the last stored game it is still
+ * the latest season while the date is within the competition's usual season length (median
+ * first-to-last span of its earlier seasons, or this season's own so far, plus 30 days), else the
+ * next one, which is not stored yet (id -1). Without stored seasons: the date's year, id -1.
+ */
+function seasonOf(spans: readonly SeasonSpan[], date: string): { id: number; year: number } {
+  if (!spans.length) return { id: -1, year: Number(date.slice(0, 4)) };
+  const day = dayNumber(date);
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    if (day < dayNumber(s.first)) {
+      const prev = spans[i - 1];
+      if (!prev || dayNumber(s.first) - day <= day - dayNumber(prev.last)) return { id: s.id, year: s.start_year };
+      return { id: prev.id, year: prev.start_year };
+    }
+    if (day <= dayNumber(s.last)) return { id: s.id, year: s.start_year };
+  }
+  const latest = spans[spans.length - 1]!;
+  const earlier = spans.slice(0, -1).map((s) => dayNumber(s.last) - dayNumber(s.first));
+  const usual = earlier.length ? median(earlier) : dayNumber(latest.last) - dayNumber(latest.first);
+  const sinceStart = day - dayNumber(latest.first);
+  if (sinceStart <= usual + 30) return { id: latest.id, year: latest.start_year };
+  return { id: -1, year: latest.start_year + Math.max(1, Math.round(sinceStart / 365.25)) };
 }
 
 function toMs(v: Date | string | undefined, what: string): number | undefined {
@@ -197,18 +246,23 @@ function toMs(v: Date | string | undefined, what: string): number | undefined {
   return ms;
 }
 
-type MatchupIds = { competition_id: number | null; competition: string | null; home_id: number | null; away_id: number | null; season_id: number | null };
+type MatchupIds = { competition_id: number | null; competition: string | null; time_zone: string | null; home_id: number | null; away_id: number | null };
 
 async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffOf: (kickoff: number) => number, cache: FeatureCache | undefined): Promise<PreGame> {
   const kickoff = toMs(req.kickoff, 'kickoff')!;
-  const seasonYear = seasonYearOf(set.sport, kickoff);
-  const params = [set.sport, req.competition, req.home, req.away, seasonYear];
+  const params = [set.sport, req.competition, req.home, req.away];
   const fetch = async () => (await db.query<MatchupIds>(MATCHUP_SQL, params)).rows[0]!;
   const r = cache ? await cache.remember(`matchup|${JSON.stringify(params)}`, cache.maxAgeMs, fetch) : await fetch();
   if (r.competition_id === null) throw new AppError('COMPETITION_UNKNOWN', `no ${set.sport} competition ${JSON.stringify(req.competition)}`, { details: { competition: req.competition } });
   if (r.home_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.home)}`, { details: { team: req.home } });
   if (r.away_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.away)}`, { details: { team: req.away } });
   if (r.home_id === r.away_id) throw new AppError('VALIDATION_FAILED', 'home and away are the same team', { details: { home: req.home, away: req.away } });
+  // Stored games keep the kickoff's calendar date in the competition's zone; so does a matchup.
+  const gameDate = localDate(kickoff, r.time_zone!);
+  const competitionId = r.competition_id;
+  const fetchSeasons = async () => (await db.query<SeasonSpan>(SEASONS_SQL, [competitionId])).rows;
+  const spans = cache ? await cache.remember(`seasons|${competitionId}`, cache.maxAgeMs, fetchSeasons) : await fetchSeasons();
+  const season = seasonOf(spans, gameDate);
   const market = set.sport === 'soccer' ? '1x2' : 'moneyline';
   const odds: OddsQuote[] = [];
   for (const o of req.odds ?? []) {
@@ -223,11 +277,11 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
   return {
     id: 0,
     kickoff,
-    gameDate: new Date(kickoff).toISOString().slice(0, 10),
+    gameDate,
     competitionId: r.competition_id,
     competition: r.competition!,
-    seasonId: r.season_id ?? -1,
-    seasonYear,
+    seasonId: season.id,
+    seasonYear: season.year,
     homeId: r.home_id,
     awayId: r.away_id,
     neutral: req.neutral ?? false,
@@ -243,6 +297,8 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
 interface LastGame {
   id: number;
   kickoff: number;
+  /** Final games of the sport at `kickoff` (one more finishing there moves the cache key). */
+  finals_at_kickoff: number;
 }
 
 async function queryLastGame(db: Db, sport: Sport, cutoff: number, gameId: number | null): Promise<LastGame | undefined> {
@@ -263,36 +319,55 @@ async function lastSettled(db: Db, sport: Sport, cutoff: number, gameId: number 
   return queryLastGame(db, sport, cutoff, gameId);
 }
 
+/** Ids (ascending) of the games in `games` learned at `kickoff`. */
+function learnedAt(games: readonly HistoryGame[], kickoff: number | null): number[] {
+  return games.filter((g) => g.played && g.pre.kickoff === kickoff).map((g) => g.pre.id).sort((a, b) => a - b);
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
 /** The engine state holding every final game of the sport with kickoff < cutoff (`last` is the latest of them). */
 async function stateBefore(db: Db, c: CompiledSet, cutoff: number, last: LastGame | undefined, cache: FeatureCache | undefined): Promise<EngineState> {
   const now = Date.now();
   if (!last) return initialState(c);
-  const key = `${c.set.hash}|${last.id}`;
+  const key = `${c.set.hash}|${last.id}|${last.finals_at_kickoff}`;
   const hit = cache?.get(key, now);
   if (hit) {
     cache!.stats.hits++;
     return hit.state;
   }
   if (cache) cache.stats.misses++;
-  let state: EngineState | undefined;
-  let after: number | undefined;
+  // Replays start with the base state's last kickoff group (inclusive), already learned: it
+  // proves the base still holds exactly the final games there, and names them for the new entry.
+  let base: { state: EngineState; kickoff: number; ids: number[] | null; verifiedAt: number } | undefined;
+  let games: HistoryGame[] | undefined;
   const near = cache?.nearest(c.set.hash, cutoff, now);
   if (near) {
-    state = cloneState(near.state);
-    after = near.lastKickoff;
-    cache!.stats.extended++;
-  } else {
+    const loaded = await loadHistory(db, c, { after: near.lastKickoff - 1, before: cutoff, asOf: cutoff });
+    if (sameIds(learnedAt(loaded, near.lastKickoff), near.lastIds!)) {
+      base = { state: cloneState(near.state), kickoff: near.lastKickoff, ids: near.lastIds, verifiedAt: near.verifiedAt };
+      games = loaded;
+      cache!.stats.extended++;
+    } else cache!.stats.refused++;
+  }
+  if (!base) {
     const stored = await getBuildState(db, c.set.hash);
     if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && fingerprintText(await historyFingerprint(db, c, stored.watermarkKickoff)) === stored.fingerprint) {
-      state = JSON.parse(stored.state) as EngineState;
-      after = stored.watermarkKickoff;
+      base = { state: JSON.parse(stored.state) as EngineState, kickoff: stored.watermarkKickoff, ids: null, verifiedAt: now };
       if (cache) cache.stats.fromSnapshot++;
     } else if (cache) cache.stats.fullReplays++;
+    games = await loadHistory(db, c, { after: base ? base.kickoff - 1 : undefined, before: cutoff, asOf: cutoff });
   }
-  state ??= initialState(c);
-  const games = await loadHistory(db, c, { after, before: cutoff, asOf: cutoff });
-  runEngine(c, state, games);
-  cache?.put({ key, setHash: c.set.hash, lastKickoff: last.kickoff, state, createdAt: now });
+  const state = base?.state ?? initialState(c);
+  const learned = base ? games!.findIndex((g) => g.pre.kickoff > base.kickoff) : 0;
+  runEngine(c, state, learned < 0 ? [] : games!.slice(learned));
+  if (cache && state.lastKickoff !== null) {
+    const fromGames = games!.some((g) => g.pre.kickoff === state.lastKickoff);
+    const lastIds = fromGames ? learnedAt(games!, state.lastKickoff) : base && state.lastKickoff === base.kickoff ? base.ids : null;
+    cache.put({ key, setHash: c.set.hash, lastKickoff: state.lastKickoff, lastIds, state, verifiedAt: base?.verifiedAt ?? now });
+  }
   return state;
 }
 

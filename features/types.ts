@@ -134,6 +134,8 @@ export interface FeatureColumn {
   /** Value used in training matrices when the row holds null (missing); documented per family. */
   readonly fill: number;
   readonly description: string;
+  /** A missing-value indicator (1 = the family's input is missing for the row). */
+  readonly missingFlag?: boolean;
 }
 
 /** A validated, frozen feature set: params normalised with defaults, versioned by content hash. */

@@ -3,7 +3,7 @@ import type { Db } from '../src/shared/db.ts';
 import { AppError } from '../src/shared/errors.ts';
 import type { Logger } from '../src/shared/logger.ts';
 import { loadSql } from '../src/shared/sql.ts';
-import { buildTrainingSet, loadMarketBaseline, loadReferenceForecasts, type TrainingSet } from '../features/index.ts';
+import { buildTrainingSet, loadMarketBaseline, loadReferenceForecasts, resolveFeatureSet, type TrainingSet } from '../features/index.ts';
 import {
   train,
   predictProba,
@@ -20,6 +20,7 @@ import {
 } from '../models/index.ts';
 import { createVersion, markReady, markFailed, putArtifact, savePredictions, type ModelVersion } from '../registry/index.ts';
 import { compareOnSameGames, backtest, type BacktestGame } from './evaluate/index.ts';
+import { checkTrainableColumns, neutralise } from './columns.ts';
 import type { TrainingSpec } from './spec.ts';
 
 const GAME_LABELS_SQL = loadSql(import.meta.url, './sql/game-labels.sql');
@@ -93,7 +94,9 @@ function inClassOrder(classes: readonly string[], p: Record<string, number | nul
  * Builds the datasets, trains, evaluates out of sample against the market and reference
  * forecasts on the same games, and registers a READY version with its artifacts and test
  * predictions. Idempotent per run id: a redelivered job whose version is READY returns it.
- * @throws AppError TRAINING_DATA_EMPTY, TRAINING_CANCELLED, FEATURE_SET_UNKNOWN, TRAINING_SPEC_INVALID
+ * Columns the training window cannot teach are refused before anything is registered (see
+ * columns.ts); constant-0 missing indicators are neutralised instead (weights zero).
+ * @throws AppError TRAINING_DATA_EMPTY, FEATURE_COLUMNS_DEGENERATE, TRAINING_CANCELLED, FEATURE_SET_UNKNOWN, TRAINING_SPEC_INVALID
  */
 export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: TrainingSpec, options: TrainingRunOptions = {}): Promise<TrainingOutcome> {
   const { db } = deps;
@@ -110,6 +113,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
   const testSet = await buildTrainingSet(db, spec.featureSet, { from: spec.testFrom, to: dayAfter(spec.testTo), competitions: spec.competitions, ensureBuilt: false });
   if (trainSet.nRows === 0) throw new AppError('TRAINING_DATA_EMPTY', `no finished games with features in the training window up to ${spec.trainTo}`, { details: { window: 'train' } });
   if (testSet.nRows === 0) throw new AppError('TRAINING_DATA_EMPTY', `no finished games with features in the test window ${spec.testFrom}..${spec.testTo}`, { details: { window: 'test' } });
+  const neutralColumns = checkTrainableColumns(trainSet, resolveFeatureSet(spec.featureSet).columns);
   lap('datasetMs');
 
   const overrides = { ...(spec.params ?? {}), algo: spec.algo, ...(spec.seed !== undefined ? { seed: spec.seed } : {}) } as Partial<TrainParams>;
@@ -150,6 +154,8 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
           options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs: fit0Epochs(overrides), loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows }),
       },
     );
+    // Constant-0 missing indicators carried no information in training: zero weights, never untrained ones.
+    neutralise(fit.model, neutralColumns);
     lap('trainMs');
 
     await options.onProgress?.({ phase: 'evaluating' });
@@ -174,7 +180,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
     lap('registerMs');
     const ready = await markReady(db, version.id, {
       metrics,
-      evaluation: { ...evaluation.report, training: { params: fit.params, bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
+      evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
       timings,
     });
     await options.onProgress?.({ phase: 'done' });

@@ -57,6 +57,7 @@ export const attackDefenceFamily: FamilyDefinition = {
         { name: `${prefix}_away`, fill: 0, description: `log expected ${what} of the away side; never missing (priors for new teams)` },
       ],
       needs: stat === 'goals' ? {} : { stats: true },
+      inputs: stat === 'goals' ? [] : [{ kind: 'stat', key: stat === 'shots_on_target' ? 'shotsOnTarget' : 'shots', label: `results.stats ${stat === 'shots_on_target' ? 'shotsOnTarget' : 'shots'} of finished games` }],
       init: () => ({ teams: {}, comps: {} }),
       emit(s, g, out, at) {
         const { lh, la } = predict(s, g);

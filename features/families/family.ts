@@ -1,5 +1,5 @@
 import { AppError } from '../../src/shared/errors.ts';
-import type { FamilyName, OddsMarket, PlayedGame, PreGame } from '../types.ts';
+import type { FamilyName, OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
 
 /** What a family needs loaded from history besides games and results. */
 export interface FamilyNeeds {
@@ -17,7 +17,28 @@ export interface ColumnSpec {
   readonly name: string;
   readonly fill: number;
   readonly description: string;
+  /** A missing-value indicator: 1 when the family's input is missing for the row, else 0. */
+  readonly missingFlag?: boolean;
 }
+
+/**
+ * What history must hold for a family's columns to be more than their fills, checked per
+ * competition before a set is offered for training (features/availability.ts). `label` says it
+ * in words for the "not available" message.
+ */
+export type FamilyInput =
+  | {
+      readonly kind: 'odds';
+      readonly market: OddsMarket;
+      /** Any of these (bookmaker, kind) pairs will do. */
+      readonly sources: readonly { readonly bookmaker: string; readonly kind: OddsKind }[];
+      /** Only quotes a row may see before kickoff count (not closing, captured before kickoff). */
+      readonly preKickoff: boolean;
+      readonly label: string;
+    }
+  | { readonly kind: 'stat'; readonly key: string; readonly label: string }
+  | { readonly kind: 'starters'; readonly label: string }
+  | { readonly kind: 'context'; readonly key: string; readonly label: string };
 
 /**
  * A family instantiated with normalised params. State is plain JSON data (objects keyed by
@@ -27,6 +48,8 @@ export interface ColumnSpec {
 export interface FamilyRuntime<S = unknown> {
   readonly columns: readonly ColumnSpec[];
   readonly needs: FamilyNeeds;
+  /** Inputs beyond final games and their scores (none for Elo, form, schedule, margin). */
+  readonly inputs?: readonly FamilyInput[];
   init(): S;
   /** Writes this family's values for `g` into `out` from `at`; must not change `state`. */
   emit(state: S, g: PreGame, out: (number | null)[], at: number): void;

@@ -23,5 +23,5 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.f
   context: contextFamily,
 });
 
-export type { FamilyDefinition, FamilyRuntime, FamilyNeeds, ColumnSpec, ParamSpec } from './family.ts';
+export type { FamilyDefinition, FamilyRuntime, FamilyNeeds, FamilyInput, ColumnSpec, ParamSpec } from './family.ts';
 export { movMultiplier, eloExpected } from './elo.ts';

@@ -63,9 +63,10 @@ export const marketRatingFamily: FamilyDefinition = {
     return {
       columns: [
         { name: `${prefix}_diff`, fill: 0, description: 'market-implied strength of home minus away plus home advantage, ln(p_home/p_away) scale, from past games only' },
-        { name: `${prefix}_missing`, fill: 1, description: '1 when either team has no past game with odds (its rating is the documented prior), else 0' },
+        { name: `${prefix}_missing`, fill: 1, description: '1 when either team has no past game with odds (its rating is the documented prior), else 0', missingFlag: true },
       ],
       needs: { odds: { markets: [market], bookmakers: [...new Set(sources.map((s) => s.bookmaker))] } },
+      inputs: [{ kind: 'odds', market, sources, preKickoff: false, label: `${market} odds of finished games from ${(p.sources as string[]).join(' / ')}` }],
       init: () => ({ teams: {}, hfa: {} }),
       emit(s, g, out, at) {
         out[at] = predict(s, g).diff;

@@ -41,11 +41,19 @@ export const marketFamily: FamilyDefinition = {
     }
     if (p.overround) columns.push({ name: `${prefix}_overround`, fill: 0.05, description: `Σ(1/odds) − 1 of the chosen set; ${missingNote} (fill 0.05)` });
     if (p.movement) columns.push({ name: `${prefix}_move`, fill: 0, description: 'ln(p_home/p_away) current minus opening; null (fill 0) unless both are known' });
-    columns.push({ name: `${prefix}_missing`, fill: 1, description: '1 when the game has no usable pre-kickoff odds, else 0' });
+    columns.push({ name: `${prefix}_missing`, fill: 1, description: '1 when the game has no usable pre-kickoff odds, else 0', missingFlag: true });
+    const kinds: OddsKind[] = p.useOpening ? [...CURRENT_KINDS, 'opening'] : [...CURRENT_KINDS];
 
     return {
       columns,
       needs: { odds: { markets: [market], bookmakers: books } },
+      inputs: [{
+        kind: 'odds',
+        market,
+        sources: books.flatMap((bookmaker) => kinds.map((kind) => ({ bookmaker, kind }))),
+        preKickoff: true,
+        label: `pre-kickoff ${market} odds (${kinds.join(', ')}; never closing) from ${books.join(' / ')}`,
+      }],
       init: () => ({}),
       emit(_s, g, out, at) {
         // g.odds already excludes closing quotes and anything captured at or after kickoff.

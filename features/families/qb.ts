@@ -48,6 +48,7 @@ export const qbFamily: FamilyDefinition = {
         { name: `${prefix}_value_delta`, fill: 0, description: '(home starter value − home previous starter value) − (same for away), points; 0 without a change or when unknown' },
       ],
       needs: { starters: true },
+      inputs: [{ kind: 'starters', label: 'starting quarterbacks of finished games (game_players, role starting_qb)' }],
       init: () => ({ teams: {}, qbs: {}, hfa: p.hfa as number }),
       emit(s, g: PreGame, out, at) {
         const hl = teamView(s, g.homeId, g.seasonYear).last;

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Db, QueryResult } from '../shared/db.ts';
+import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
+import { AppError } from '../shared/errors.ts';
 import { quoteIdent, quoteQualified } from '../shared/db.ts';
 import { copyText } from './encode.ts';
 
@@ -32,19 +33,49 @@ class PgHandle implements Db {
     await this.target.query(sql);
   }
 
-  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    if (this.client) return fn(this);
+  async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { lock } = options;
+    if (this.client) {
+      if (lock) await this.client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lock.classId, lock.key]);
+      return fn(this);
+    }
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    let locked = false;
     try {
-      await client.query('BEGIN');
-      const result = await fn(new PgHandle(this.pool, client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      if (lock) {
+        // A session lock taken before BEGIN: the snapshot (taken at the first statement after
+        // BEGIN) then postdates the previous holder's commit.
+        await client.query("SELECT set_config('lock_timeout', $1, false)", [`${Math.max(1, Math.round(lock.timeoutMs))}ms`]);
+        try {
+          await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [lock.classId, lock.key]);
+        } catch (error) {
+          if ((error as { code?: string }).code === '55P03') {
+            throw new AppError('SERVICE_UNAVAILABLE', `timed out after ${Math.round(lock.timeoutMs / 1000)} s waiting for ${lock.what}`, { details: { waitedMs: lock.timeoutMs }, cause: error });
+          }
+          throw error;
+        } finally {
+          await client.query("SELECT set_config('lock_timeout', '0', false)");
+        }
+        locked = true;
+      }
+      await client.query(options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation === 'serializable' ? 'SERIALIZABLE' : 'REPEATABLE READ'}` : 'BEGIN');
+      try {
+        const result = await fn(new PgHandle(this.pool, client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     } finally {
-      client.release();
+      if (locked) {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lock!.classId, lock!.key]).catch((error: Error) => {
+          // A connection that may still hold the lock is closed rather than pooled.
+          broken = error;
+        });
+      }
+      client.release(broken);
     }
   }
 

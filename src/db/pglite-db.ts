@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Db, QueryResult } from '../shared/db.ts';
+import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
 import { quoteIdent, quoteQualified } from '../shared/db.ts';
 import { plainValue } from './encode.ts';
 
@@ -46,9 +46,15 @@ class PgliteHandle implements Db {
     });
   }
 
-  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+  /** One transaction at a time on PGlite's one connection, so `options.lock` needs no lock. */
+  transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.tx) return fn(this);
-    return this.serialise(() => this.root.transaction((tx) => fn(new PgliteHandle(this.root, tx, this.queue))));
+    return this.serialise(() =>
+      this.root.transaction(async (tx) => {
+        if (options.isolation) await tx.exec(`SET TRANSACTION ISOLATION LEVEL ${options.isolation === 'serializable' ? 'SERIALIZABLE' : 'REPEATABLE READ'}`);
+        return fn(new PgliteHandle(this.root, tx, this.queue));
+      }),
+    );
   }
 
   async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {

@@ -19,6 +19,8 @@ export interface Competition {
   code: string;
   name: string;
   country: string | null;
+  /** IANA zone of the competition's local game dates (set by its importer). */
+  timeZone: string;
   seasons: string[];
   games: number;
 }
@@ -61,7 +63,10 @@ export interface OddsGroup {
 export interface GameDetail extends GameSummary {
   source: string;
   sourceId: string | null;
+  /** Known before kickoff. */
   context: Record<string, unknown>;
+  /** Recorded at or after kickoff (closing lines without prices, observed weather); never in a feature row. */
+  postGame: Record<string, unknown>;
   result: {
     homeScore: number;
     awayScore: number;
@@ -109,15 +114,15 @@ export async function listSports(db: Db): Promise<Sport[]> {
 
 export async function listCompetitions(db: Db, options: { sport?: string } = {}): Promise<Competition[]> {
   // -- competitions with season labels and game counts; $1 sport code or null
-  const { rows } = await db.query<{ id: number; sport: string; code: string; name: string; country: string | null; seasons: string[] | null; games: number }>(
-    `SELECT c.id, s.code AS sport, c.code, c.name, c.country,
+  const { rows } = await db.query<{ id: number; sport: string; code: string; name: string; country: string | null; time_zone: string; seasons: string[] | null; games: number }>(
+    `SELECT c.id, s.code AS sport, c.code, c.name, c.country, c.time_zone,
             (SELECT array_agg(se.label ORDER BY se.start_year, se.label) FROM seasons se WHERE se.competition_id = c.id) AS seasons,
             (SELECT count(*) FROM games g WHERE g.competition_id = c.id)::int AS games
        FROM competitions c JOIN sports s ON s.id = c.sport_id
       WHERE ($1::text IS NULL OR s.code = $1) ORDER BY s.id, c.code`,
     [options.sport ?? null],
   );
-  return rows.map((r) => ({ id: Number(r.id), sport: r.sport, code: r.code, name: r.name, country: r.country, seasons: r.seasons ?? [], games: Number(r.games) }));
+  return rows.map((r) => ({ id: Number(r.id), sport: r.sport, code: r.code, name: r.name, country: r.country, timeZone: r.time_zone, seasons: r.seasons ?? [], games: Number(r.games) }));
 }
 
 export async function listTeams(db: Db, options: { sport?: string } = {}): Promise<Team[]> {
@@ -214,8 +219,8 @@ export async function teamGames(db: Db, team: string, filter: Omit<GameFilter, '
 /** One game with result, odds grouped by bookmaker/market/kind, forecasts, players; throws GAME_NOT_FOUND. */
 export async function getGame(db: Db, id: number): Promise<GameDetail> {
   // -- one game; $1 id
-  const { rows } = await db.query<SummaryRow & { source: string; source_id: string | null; context: Record<string, unknown>; outcome: string | null; overtime: boolean | null; home_score_ht: number | null; away_score_ht: number | null; stats: Record<string, unknown> | null }>(
-    `${SUMMARY_SELECT}, g.source, g.source_id, g.context, r.outcome, r.overtime, r.home_score_ht, r.away_score_ht, r.stats ${SUMMARY_FROM} WHERE g.id = $1`,
+  const { rows } = await db.query<SummaryRow & { source: string; source_id: string | null; context: Record<string, unknown>; post_game: Record<string, unknown>; outcome: string | null; overtime: boolean | null; home_score_ht: number | null; away_score_ht: number | null; stats: Record<string, unknown> | null }>(
+    `${SUMMARY_SELECT}, g.source, g.source_id, g.context, g.post_game, r.outcome, r.overtime, r.home_score_ht, r.away_score_ht, r.stats ${SUMMARY_FROM} WHERE g.id = $1`,
     [id],
   );
   const r = rows[0];
@@ -250,6 +255,7 @@ export async function getGame(db: Db, id: number): Promise<GameDetail> {
     source: r.source,
     sourceId: r.source_id,
     context: r.context,
+    postGame: r.post_game,
     result: r.outcome === null || r.home_score === null || r.away_score === null
       ? null
       : { homeScore: r.home_score, awayScore: r.away_score, outcome: r.outcome, overtime: r.overtime ?? false, homeScoreHt: r.home_score_ht, awayScoreHt: r.away_score_ht, stats: r.stats ?? {} },

@@ -14,19 +14,35 @@ export interface CsvFile {
   blankLines: number;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const cp1252 = new TextDecoder('windows-1252');
+
 /**
- * Decodes a file's bytes as UTF-8 text, refusing what is clearly not a CSV text file
- * (empty, NUL bytes, mostly undecodable). Throws IMPORT_FILE_INVALID naming the file.
+ * Decodes a file's bytes: UTF-8 when they are valid UTF-8 (BOM stripped), else windows-1252 (the
+ * superset of latin-1 football-data's older files and Excel re-saves use), so `Alavés` stays
+ * `Alavés` and never becomes a new team `Alav\uFFFDs`. Refuses what is clearly not a CSV text file
+ * (empty, NUL bytes, or neither encoding: control characters). Throws IMPORT_FILE_INVALID naming the file.
  */
 export function decodeText(bytes: Uint8Array, file: string): string {
   if (bytes.length === 0) throw new AppError('IMPORT_FILE_INVALID', `${file}: the file is empty`, { details: { file } });
   const probe = bytes.subarray(0, Math.min(bytes.length, 65_536));
   if (probe.includes(0)) throw new AppError('IMPORT_FILE_INVALID', `${file}: binary content (NUL bytes), not a CSV text file`, { details: { file } });
-  let text = new TextDecoder('utf-8').decode(bytes);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    text = cp1252.decode(bytes);
+    // windows-1252 decodes any byte; text it is not has control characters where letters belong.
+    let controls = 0;
+    for (let i = 0; i < Math.min(text.length, 65_536); i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x80 && c < 0xa0)) controls++;
+    }
+    if (controls > 16) {
+      throw new AppError('IMPORT_FILE_INVALID', `${file}: neither UTF-8 nor windows-1252 (latin-1) text (${controls} control characters in the first 64 KiB)`, { details: { file } });
+    }
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let bad = 0;
-  for (let i = 0; i < Math.min(text.length, 65_536); i++) if (text.charCodeAt(i) === 0xfffd) bad++;
-  if (bad > 16) throw new AppError('IMPORT_FILE_INVALID', `${file}: not UTF-8 text (${bad} undecodable bytes in the first 64 KiB)`, { details: { file } });
   if (text.trim() === '') throw new AppError('IMPORT_FILE_INVALID', `${file}: the file is empty`, { details: { file } });
   return text;
 }

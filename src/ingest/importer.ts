@@ -62,6 +62,21 @@ export async function expandPaths(paths: readonly string[], pattern: RegExp): Pr
   return out;
 }
 
+/**
+ * A team name holding U+FFFD is a character lost to a wrong decoding upstream (a latin-1 file
+ * once read as UTF-8 and saved again): it would create a new team, so the file is refused.
+ * @throws IMPORT_FILE_INVALID naming the file, line and name.
+ */
+function refuseMisdecodedNames(file: string, names: Iterable<{ line: number; name: string }>): void {
+  for (const { line, name } of names) {
+    if (name.includes('\uFFFD')) {
+      throw new AppError('IMPORT_FILE_INVALID', `${file}: line ${line}: team name ${JSON.stringify(name)} holds U+FFFD, a character lost to a wrong text decoding; fix the file's encoding (nothing was imported)`, {
+        details: { file, line, name, reason: 'misdecoded name' },
+      });
+    }
+  }
+}
+
 async function readCsv(path: string): Promise<CsvFile> {
   const bytes = await readFile(path);
   const csv = parseCsv(decodeText(bytes, basename(path)));
@@ -82,7 +97,7 @@ function contentHash(source: string, headerHash: string, seasonLabel: string, ga
 class ShortcutMismatch extends Error {}
 
 function emptySummary(source: string, files: string[]): Omit<ImportSummary, 'runId' | 'seconds'> {
-  return { source, files, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, unknownTeams: [], oddsWritten: 0, unmatched: 0, skipped: 0 };
+  return { source, files, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, unknownTeams: [], oddsWritten: 0, unmatched: 0, skipped: 0, pricesQuarantined: 0 };
 }
 
 /**
@@ -121,11 +136,13 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
       const r = gameSource.parse(csv, file, {
         known: knownHashes.size ? (seasonLabel, gameNumber, raw) => knownHashes.has(contentHash(gameSource.name, headerHash, seasonLabel, gameNumber, raw)) : undefined,
       });
+      refuseMisdecodedNames(file, r.games.flatMap((g) => [{ line: g.line, name: g.home }, { line: g.line, name: g.away }]));
       for (const g of r.games) games.push(g);
       rejects.push(...r.rejects);
       summary.rowsRead += r.rowsRead;
     } else {
       const r = parseFiveThirtyEight(csv, file, options.sport);
+      refuseMisdecodedNames(file, r.forecasts.flatMap((f) => [{ line: f.line, name: f.team1 }, { line: f.line, name: f.team2 }]));
       forecasts = forecasts.concat(r.forecasts);
       rejects.push(...r.rejects);
       summary.rowsRead += r.rowsRead;
@@ -139,7 +156,8 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
     await db.transaction(async (tx) => {
       if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary);
       else await writeForecasts(tx, forecasts, rejects, summary);
-      summary.rejected = rejects.length;
+      summary.pricesQuarantined = rejects.filter((r) => r.field !== undefined).length;
+      summary.rejected = rejects.length - summary.pricesQuarantined;
       await insertRejects(tx, runId, rejects);
     });
   } catch (error) {
@@ -174,7 +192,7 @@ async function writeGames(
   for (const g of games) {
     if (!competitionIds.has(g.competition)) {
       const c = source.competition(g.competition);
-      competitionIds.set(g.competition, await ensureCompetition(tx, sport, g.competition, c.name, c.country));
+      competitionIds.set(g.competition, await ensureCompetition(tx, sport, g.competition, c.name, c.country, c.timeZone));
     }
     const sk = `${g.competition}|${g.seasonLabel}`;
     if (!seasonIds.has(sk)) seasonIds.set(sk, await ensureSeason(tx, competitionIds.get(g.competition)!, g.seasonLabel, g.seasonStartYear));
@@ -234,6 +252,7 @@ async function writeGames(
       source: source.name,
       sourceId: g.sourceId,
       context: g.context,
+      postGame: g.postGame,
       contentHash: hash,
       result: g.result,
       odds: g.odds.map((o) => ({ bookmakerId: bookmakers.get(o.bookmaker)!, market: o.market, selection: o.selection, line: o.line, kind: o.kind, price: o.price })),

@@ -21,11 +21,17 @@ export type RejectReason =
   | 'DUPLICATE_ROW'
   | 'PROBABILITY_INVALID';
 
+/**
+ * A quarantined row, or with `field` one quarantined value of a row that was kept (a bad
+ * bookmaker price or handicap line: the game and its other prices import).
+ */
 export interface Reject {
   file: string;
   line: number;
   raw: string;
   reasons: RejectReason[];
+  /** The column of a quarantined value; absent when the whole row was quarantined. */
+  field?: string;
 }
 
 /** One price: decimal odds > 1. `line` is the home handicap (spread) or the points (total), else 0. */
@@ -73,7 +79,13 @@ export interface GameRecord {
   status: 'scheduled' | 'final' | 'postponed' | 'cancelled';
   gameType: string | null;
   sourceId: string | null;
+  /** What is known before kickoff (venue, roof, rest, officials, opening lines); the engine may read it. */
   context: Record<string, unknown>;
+  /**
+   * Facts recorded at or after kickoff that are not a result or a priced odds row: closing
+   * spread/total lines without prices, observed weather. Kept in history, never in a feature row.
+   */
+  postGame: Record<string, unknown>;
   result: ResultValue | null;
   odds: OddsValue[];
   players: PlayerValue[];
@@ -136,4 +148,6 @@ export interface ImportSummary {
   unmatched: number;
   /** Rows outside the imported scope (other leagues, unplayed rows). */
   skipped: number;
+  /** Bad prices or lines quarantined on their own while their game imported (`rejected` counts whole rows). */
+  pricesQuarantined: number;
 }

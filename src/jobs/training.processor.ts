@@ -8,7 +8,9 @@ import type { TrainingJobData } from '../services/training-service.ts';
 const CANCEL_POLL_MS = 500;
 
 /** Codes that mean the spec or data will never train: fail at once, no retry. */
-const PERMANENT_CODES = new Set(['TRAINING_SPEC_INVALID', 'TRAINING_DATA_EMPTY', 'FEATURE_SET_UNKNOWN', 'FEATURE_SET_INVALID', 'MODEL_INPUT_INVALID', 'COMPETITION_UNKNOWN']);
+const PERMANENT_CODES = new Set([
+  'TRAINING_SPEC_INVALID', 'TRAINING_DATA_EMPTY', 'FEATURE_SET_UNKNOWN', 'FEATURE_SET_INVALID', 'FEATURE_SET_UNAVAILABLE', 'FEATURE_COLUMNS_DEGENERATE', 'MODEL_INPUT_INVALID', 'COMPETITION_UNKNOWN',
+]);
 
 /**
  * Adapts a queue job to `trainAndRegister`. The run row is the source of truth: a redelivered

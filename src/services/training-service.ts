@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { AppError } from '../shared/errors.ts';
 import { parseTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, jobIdOf, type TrainingRun } from '../../training/index.ts';
-import { resolveFeatureSet } from '../../features/index.ts';
+import { assertFeatureSetAvailable } from '../../features/index.ts';
 
 export const TRAINING_QUEUE = 'training';
 /** Transient faults (a dropped connection) are retried with exponential backoff. */
@@ -13,13 +13,14 @@ export interface TrainingJobData {
 }
 
 /**
- * Validates a spec, records the run (the source of truth) and enqueues its job. Submitting the
+ * Validates a spec — including that history holds the feature set's inputs for the requested
+ * competitions — records the run (the source of truth) and enqueues its job. Submitting the
  * same spec again returns the existing run instead of a second job.
- * @throws AppError TRAINING_SPEC_INVALID, FEATURE_SET_UNKNOWN
+ * @throws AppError TRAINING_SPEC_INVALID, FEATURE_SET_UNKNOWN, FEATURE_SET_UNAVAILABLE, COMPETITION_UNKNOWN
  */
 export async function submitTraining(ctx: AppContext, input: unknown, actor = 'anonymous'): Promise<{ run: TrainingRun; created: boolean }> {
   const spec = parseTrainingSpec(input);
-  resolveFeatureSet(spec.featureSet);
+  await assertFeatureSetAvailable(ctx.db, spec.featureSet, spec.competitions);
   const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor);
   if (created) await enqueue(ctx, run);
   return { run, created };

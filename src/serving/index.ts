@@ -10,7 +10,9 @@ export { createServingMetrics, type ServingMetrics, type ServingMetricsOptions }
 export { createPredictionLog, createFileSink, createMemorySink, type PredictionLog, type PredictionLogEntry, type PredictionSink } from './prediction-log.ts';
 export { classesHaveOdds, kellyStake, marketView, pricesFromDevigged, type MarketView, type OutcomePrices } from './market.ts';
 export {
+  isModelNumber,
   packInstances,
+  predictRows,
   predictGames,
   predictInstances,
   type GameInfo,

@@ -82,7 +82,13 @@ export interface PredictResult {
 export interface InputProblem {
   index: number;
   feature: string;
-  problem: 'missing' | 'extra' | 'non-numeric' | 'non-finite' | 'not-an-object';
+  /** 'out-of-range': finite, but beyond float32 (|v| > 3.4028234663852886e38), the models' arithmetic. */
+  problem: 'missing' | 'extra' | 'non-numeric' | 'non-finite' | 'out-of-range' | 'not-an-object';
+}
+
+/** True for a finite number the models' float32 arithmetic can hold (rounds to a finite float32). */
+export function isModelNumber(v: number): boolean {
+  return v - v === 0 && Math.fround(v) - Math.fround(v) === 0;
 }
 
 /** Problems reported per 400 (the count is always given). */
@@ -90,9 +96,10 @@ const MAX_PROBLEMS = 200;
 
 /**
  * Checks raw-feature instances against the version's feature names and packs them row-major.
- * Each instance must have exactly the version's features, each a finite number.
+ * Each instance must have exactly the version's features, each a finite number within float32
+ * range (the runtimes compute in float32: 1e39 would become Infinity and the answer NaN).
  * @throws MODEL_INPUT_INVALID (400) with `details.problems` naming each missing, extra,
- *         non-numeric or non-finite feature (first 200) and `details.count`.
+ *         non-numeric, non-finite or out-of-range feature (first 200) and `details.count`.
  */
 export function packInstances(served: ServedVersion, instances: readonly unknown[]): Float64Array {
   const names = served.featureNames;
@@ -122,6 +129,7 @@ export function packInstances(served: ServedVersion, instances: readonly unknown
         const v = values[f];
         if (typeof v !== 'number') report({ index: i, feature: names[f]!, problem: 'non-numeric' });
         else if (v - v !== 0) report({ index: i, feature: names[f]!, problem: 'non-finite' });
+        else if (!isModelNumber(v)) report({ index: i, feature: names[f]!, problem: 'out-of-range' });
         else X[o + f] = v;
       }
       continue;
@@ -136,6 +144,7 @@ export function packInstances(served: ServedVersion, instances: readonly unknown
       present++;
       if (typeof v !== 'number') report({ index: i, feature: names[f]!, problem: 'non-numeric' });
       else if (v - v !== 0) report({ index: i, feature: names[f]!, problem: 'non-finite' });
+      else if (!isModelNumber(v)) report({ index: i, feature: names[f]!, problem: 'out-of-range' });
       else X[o + f] = v;
     }
     // Only when the instance has more keys than matched features is it worth listing the extras.
@@ -158,9 +167,33 @@ function probabilityRecord(classes: readonly string[], out: Float64Array, offset
   return p;
 }
 
-async function runRows(served: ServedVersion, X: Float64Array, nRows: number): Promise<Float64Array> {
+/**
+ * Runs rows through the version and checks every probability is finite: an input the model was
+ * never meant to see (huge but within float32) can overflow its arithmetic, and NaN must never be
+ * served (it would go out as `null`). `label` names a row in errors: `instances[3]`, `games[0]`.
+ * @throws MODEL_OUTPUT_INVALID (422) naming the rows (first 200) and their count.
+ */
+export async function predictRows(served: ServedVersion, X: Float64Array, nRows: number, label: (row: number) => string): Promise<Float64Array> {
   // A lone row joins the coalescer; a batch is already one runtime call.
-  return nRows === 1 ? served.predictRow(X) : served.predict(X, nRows);
+  const out = nRows === 1 ? await served.predictRow(X) : await served.predict(X, nRows);
+  const nc = served.classes.length;
+  const rows: number[] = [];
+  let count = 0;
+  for (let r = 0; r < nRows; r++) {
+    for (let c = 0; c < nc; c++) {
+      const p = out[r * nc + c]!;
+      if (p - p !== 0) {
+        if (count++ < MAX_PROBLEMS) rows.push(r);
+        break;
+      }
+    }
+  }
+  if (count) {
+    throw new AppError('MODEL_OUTPUT_INVALID', `the model gave non-finite probabilities for ${count} row(s) (${rows.slice(0, 5).map(label).join(', ')}${count > 5 ? ', ...' : ''}): inputs this far outside the training range overflow its float32 arithmetic`, {
+      details: { model: served.model, version: served.version, count, rows: rows.map(label) },
+    });
+  }
+  return out;
 }
 
 function logRows(deps: PredictDeps, served: ServedVersion, source: string, X: Float64Array, out: Float64Array, nRows: number, gameIds?: (number | null)[]): void {
@@ -188,7 +221,7 @@ function logRows(deps: PredictDeps, served: ServedVersion, source: string, X: Fl
 export async function predictInstances(deps: PredictDeps, served: ServedVersion, instances: readonly Record<string, unknown>[]): Promise<PredictResult> {
   const n = instances.length;
   const X = packInstances(served, instances);
-  const out = n === 0 ? new Float64Array(0) : await runRows(served, X, n);
+  const out = n === 0 ? new Float64Array(0) : await predictRows(served, X, n, (r) => `instances[${r}]`);
   deps.metrics.countPredictions(served.model, served.version, n);
   logRows(deps, served, 'instances', X, out, n);
   const classes = served.classes;
@@ -328,7 +361,7 @@ export async function predictGames(deps: PredictDeps, served: ServedVersion, gam
     const cols = columnsFor(served, row);
     for (let f = 0; f < nf; f++) X[r * nf + f] = row.filled[cols[f]!]!;
   }
-  const out = n === 0 ? new Float64Array(0) : await runRows(served, X, n);
+  const out = n === 0 ? new Float64Array(0) : await predictRows(served, X, n, (r) => `games[${r}]`);
   deps.metrics.countPredictions(served.model, served.version, n);
   logRows(deps, served, 'games', X, out, n, resolved.map((g) => g.row.gameId));
   const classes = served.classes;

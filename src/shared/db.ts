@@ -10,6 +10,17 @@ export interface QueryResult<R> {
 
 export type DbKind = 'pg' | 'pglite';
 
+export interface TransactionOptions {
+  /** Isolation level of the transaction (default READ COMMITTED). */
+  isolation?: 'repeatable read' | 'serializable';
+  /**
+   * An advisory lock `(classId, hashtext(key))` granted BEFORE the transaction takes its snapshot
+   * and held until it ends: a REPEATABLE READ transaction then sees everything the previous holder
+   * committed. Waiting longer than `timeoutMs` fails with SERVICE_UNAVAILABLE naming `what`.
+   */
+  lock?: { classId: number; key: string; timeoutMs: number; what: string };
+}
+
 export interface Db {
   readonly kind: DbKind;
   /** Parameterised query ($1, $2 ...). */
@@ -18,9 +29,10 @@ export interface Db {
   exec(sql: string): Promise<void>;
   /**
    * Runs `fn` inside one transaction on one connection; commits when it resolves,
-   * rolls back when it throws. Nested calls reuse the outer transaction.
+   * rolls back when it throws. Nested calls reuse the outer transaction (and its isolation;
+   * a lock is then taken inside it).
    */
-  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Bulk-loads rows into `table` (COPY FROM STDIN on pg, batched unnest INSERTs on PGlite,
    * which cannot take COPY FROM STDIN). Values are text-encoded by the caller's types:

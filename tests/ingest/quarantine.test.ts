@@ -56,7 +56,7 @@ test(`corrupted rows are quarantined exactly; the good rows of the file import${
   };
   edit(3, 'Date', '32/13/2023'); // bad date
   edit(6, 'FTHG', '-1'); // negative score
-  edit(9, 'PSCH', '0.95'); // odds <= 1
+  edit(9, 'PSCH', '0.95'); // odds <= 1: only this price is quarantined, the match imports
   edit(12, 'HomeTeam', ''); // missing team
   lines[14] = lines[14]!.split(',').slice(0, 20).join(','); // line 15 truncated
   const duplicate = lines[20]!; // line 21 repeated at the end
@@ -65,31 +65,47 @@ test(`corrupted rows are quarantined exactly; the good rows of the file import${
   const file = join(tmp.dir, 'E0_2324.csv');
   await writeFile(file, body.join('\n') + '\n');
 
+  // A bad price used to quarantine its whole match (6 rejects, 375 games); now only the price goes.
   const s = await runImport(t.db, { source: 'football-data', paths: [file] });
   assert.equal(s.rowsRead, 381);
-  assert.equal(s.rejected, 6);
-  assert.equal(s.inserted, 375);
-  assert.equal(await count(t.db, 'games'), 375);
+  assert.equal(s.rejected, 5);
+  assert.equal(s.pricesQuarantined, 1);
+  assert.equal(s.inserted, 376);
+  assert.equal(await count(t.db, 'games'), 376);
   const { total, rows } = await listRejects(t.db, s.runId);
   assert.equal(total, 6);
-  assert.deepEqual(rows.map((r) => [r.lineNo, r.reasons]), [
-    [3, ['DATE_INVALID']],
-    [6, ['SCORE_INVALID']],
-    [9, ['ODDS_INVALID']],
-    [12, ['TEAM_MISSING']],
-    [15, ['ROW_TRUNCATED']],
-    [382, ['DUPLICATE_ROW']],
+  assert.deepEqual(rows.map((r) => [r.lineNo, r.reasons, r.field]), [
+    [3, ['DATE_INVALID'], null],
+    [6, ['SCORE_INVALID'], null],
+    [9, ['ODDS_INVALID'], 'PSCH'],
+    [12, ['TEAM_MISSING'], null],
+    [15, ['ROW_TRUNCATED'], null],
+    [382, ['DUPLICATE_ROW'], null],
   ]);
+  // The match of line 9 is stored with its result and every other price; the Pinnacle closing set lacks only home.
+  const cells = body[8]!.split(',');
+  const kept = await t.db.query<{ n: number; home_score: number; pinnacle_closing: string[] }>(
+    `SELECT (SELECT count(*)::int FROM odds o WHERE o.game_id = g.id) AS n, r.home_score,
+            (SELECT array_agg(o.selection ORDER BY o.selection) FROM odds o JOIN bookmakers b ON b.id = o.bookmaker_id
+              WHERE o.game_id = g.id AND b.code = 'pinnacle' AND o.kind = 'closing' AND o.market = '1x2') AS pinnacle_closing
+       FROM games g JOIN results r ON r.game_id = g.id JOIN teams h ON h.id = g.home_team_id
+      WHERE h.name = $1 AND g.game_date = to_date($2, 'DD/MM/YYYY')`,
+    [cells[header.indexOf('HomeTeam')], cells[header.indexOf('Date')]],
+  );
+  assert.equal(kept.rows[0]!.home_score, Number(cells[header.indexOf('FTHG')]));
+  assert.deepEqual(kept.rows[0]!.pinnacle_closing, ['away', 'draw']);
+  assert.ok(kept.rows[0]!.n > 20);
   assert.equal(rows[0]!.raw, body[2]);
   assert.equal(rows[0]!.file, 'E0_2324.csv');
   const [run] = await listRuns(t.db, { limit: 1 });
   assert.equal(run!.id, s.runId);
   assert.equal(run!.status, 'succeeded');
-  assert.equal(run!.rejected, 6);
+  assert.equal(run!.rejected, 5);
+  assert.equal(run!.pricesQuarantined, 1);
 
-  // Re-import: still the same six rejects, nothing written.
+  // Re-import: still the same quarantine, nothing written.
   const again = await runImport(t.db, { source: 'football-data', paths: [file] });
-  assert.deepEqual([again.inserted, again.updated, again.unchanged, again.rejected], [0, 0, 375, 6]);
+  assert.deepEqual([again.inserted, again.updated, again.unchanged, again.rejected, again.pricesQuarantined], [0, 0, 376, 5, 1]);
 });
 
 test(`an unknown team is reported, never merged${suffix}`, { skip }, async () => {

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCsv, runImport } from '../../src/ingest/index.ts';
+import { listRejects, parseCsv, runImport } from '../../src/ingest/index.ts';
 import { count, createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();
@@ -48,8 +48,8 @@ test(`nflverse: games, results, quarterbacks and moneylines converted exactly${s
   assert.ok(nfl.rows.length - played > 0, 'season 2025 is partial');
 
   // 2019_01_GB_CHI: GB 10 @ CHI 3, Thursday 20:20 US/Eastern; moneylines GB +160, CHI -178.
-  const { rows } = await t.db.query<{ id: number; kickoff: Date; game_date: string; home_score: number; away_score: number; context: any; source_id: string }>(
-    `SELECT g.id, g.kickoff, to_char(g.game_date, 'YYYY-MM-DD') AS game_date, r.home_score, r.away_score, g.context, g.source_id
+  const { rows } = await t.db.query<{ id: number; kickoff: Date; game_date: string; home_score: number; away_score: number; context: any; post_game: any; source_id: string }>(
+    `SELECT g.id, g.kickoff, to_char(g.game_date, 'YYYY-MM-DD') AS game_date, r.home_score, r.away_score, g.context, g.post_game, g.source_id
        FROM games g JOIN results r ON r.game_id = g.id WHERE g.source_id = '2019_01_GB_CHI'`,
   );
   const g = rows[0]!;
@@ -58,7 +58,9 @@ test(`nflverse: games, results, quarterbacks and moneylines converted exactly${s
   assert.deepEqual([g.home_score, g.away_score], [3, 10]);
   assert.equal(g.context.roof, 'outdoors');
   assert.equal(g.context.surface, 'grass');
-  assert.equal(g.context.spreadLine, -3.5);
+  // The closing spread is a post-game fact: kept in history, out of the pre-game context (it used to sit in context).
+  assert.equal(g.post_game.spreadLine, -3.5);
+  assert.equal(g.context.spreadLine, undefined);
   const odds = await t.db.query<{ market: string; selection: string; line: number; price: number }>(
     `SELECT market, selection, line, price FROM odds WHERE game_id = $1 ORDER BY market, selection`, [g.id],
   );
@@ -121,14 +123,19 @@ test(`nba-kaggle and sbr-mlb with their FiveThirtyEight forecasts (codes, double
   const m = await runImport(t.db, { source: 'sbr-mlb', paths: [data('sbr_odds_bettingtools/mlb_odds_2018.csv')] });
   const mlbRows = parseCsv(await readFile(data('sbr_odds_bettingtools/mlb_odds_2018.csv'), 'utf8')).records.length;
   assert.equal(m.rowsRead, mlbRows);
-  assert.equal(m.rejected, 4, 'four rows with invalid closing moneylines');
-  assert.equal(m.inserted, mlbRows - 4);
+  // Four rows have an invalid closing moneyline: each price is quarantined alone and the game imports
+  // (this used to quarantine the four whole games, which then vanished from ratings and rest days).
+  assert.equal(m.rejected, 0);
+  assert.equal(m.pricesQuarantined, 4, 'four invalid closing moneylines');
+  assert.equal(m.inserted, mlbRows);
+  const quarantined = (await listRejects(t.db, m.runId)).rows;
+  assert.deepEqual(quarantined.map((r) => [r.reasons, r.field?.endsWith('_close_ml')]), Array(4).fill([['ODDS_INVALID'], true]));
   assert.ok(await count(t.db, `games WHERE game_number = 2 AND sport_id = (SELECT id FROM sports WHERE code = 'mlb')`) > 5, 'doubleheaders');
   const fm = await runImport(t.db, { source: 'fivethirtyeight', paths: [data('fivethirtyeight_mlb_elo')] });
   assert.deepEqual(fm.unknownTeams, []);
-  // Every forecast matched except those of the four quarantined games (no cross-matching onto a series neighbour).
-  assert.equal(fm.unmatched, 8);
+  // Every forecast matches its game (no cross-matching onto a series neighbour), the four games with a bad price included.
+  assert.equal(fm.unmatched, 0);
   const mlb538 = parseCsv(await readFile(data('fivethirtyeight_mlb_elo/mlb_elo_2018_excel_export.csv'), 'utf8')).records.length;
-  assert.equal(await forecasts('fivethirtyeight-mlb-rating', 'mlb'), mlb538 - 4);
-  assert.equal(await forecasts('fivethirtyeight-elo', 'mlb'), mlb538 - 4);
+  assert.equal(await forecasts('fivethirtyeight-mlb-rating', 'mlb'), mlb538);
+  assert.equal(await forecasts('fivethirtyeight-elo', 'mlb'), mlb538);
 });

@@ -123,6 +123,38 @@ describe('POST /v1/models/:name/predict with instances', () => {
     assert.deepEqual(details.expected, NAMES);
   });
 
+  it('a feature beyond the float32 range (1e39): 400 naming it, on /v1 and /v2; never 200 with null probabilities', async () => {
+    const good = instanceOf(NAMES, v1.testX, 0);
+    const res = await post('/v1/models/wdl/predict', { instances: [good, { ...good, f0: 1e39 }, { ...good, f2: -3.5e38 }] });
+    assert.equal(res.statusCode, 400, res.body);
+    const { code, details } = res.json().error;
+    assert.equal(code, 'MODEL_INPUT_INVALID');
+    assert.deepEqual(details.problems, [{ index: 1, feature: 'f0', problem: 'out-of-range' }, { index: 2, feature: 'f2', problem: 'out-of-range' }]);
+    // The largest float32 itself is a valid input.
+    const max = await post('/v1/models/wdl/predict', { instances: [{ ...good, f1: 3.4028234663852886e38 }] });
+    assert.notEqual(max.json().error?.details?.problems?.[0]?.problem, 'out-of-range', max.body);
+    const v2 = await post('/v2/models/wdl/infer', { inputs: [{ name: 'features', shape: [1, 5], datatype: 'FP64', data: [1e39, 1, 0, 0, 0] }] });
+    assert.equal(v2.statusCode, 400, v2.body);
+    assert.equal(v2.json().error.code, 'MODEL_INPUT_INVALID');
+    assert.equal(v2.json().error.details.feature, 'f0');
+  });
+
+  it('a non-finite model output is never served: 422 MODEL_OUTPUT_INVALID naming the rows', async () => {
+    const good = instanceOf(NAMES, v1.testX, 0);
+    // Within float32, but the hidden layer's sums overflow to Infinity and the softmax gives NaN.
+    const huge = Object.fromEntries(NAMES.map((n) => [n, 3e38]));
+    for (const instances of [[huge], [good, huge]]) {
+      const res = await post('/v1/models/wdl/predict', { instances });
+      assert.equal(res.statusCode, 422, res.body);
+      const { code, details } = res.json().error;
+      assert.equal(code, 'MODEL_OUTPUT_INVALID');
+      assert.deepEqual(details.rows, [`instances[${instances.length - 1}]`]);
+    }
+    const v2 = await post('/v2/models/wdl/infer', { inputs: [{ name: 'features', shape: [1, 5], datatype: 'FP64', data: NAMES.map(() => 3e38) }] });
+    assert.equal(v2.statusCode, 422, v2.body);
+    assert.equal(v2.json().error.code, 'MODEL_OUTPUT_INVALID');
+  });
+
   it('rejects bodies with neither or both of instances/games, and bad query values', async () => {
     const neither = await post('/v1/models/wdl/predict', {});
     assert.equal(neither.statusCode, 400);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
-import { buildFeatures, computeOnline, createFeatureCache, lastBuild, listFeatureSets, resolveFeatureSet, type MatchupOdds } from '../../../features/index.ts';
+import { buildFeatures, computeOnline, createFeatureCache, featureSetAvailability, lastBuild, listFeatureSets, resolveFeatureSet, type MatchupOdds } from '../../../features/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
@@ -31,13 +31,24 @@ export function registerFeatureCommands(program: Command): void {
   const features = program.command('features').description('feature sets: list, show, build (materialise), get (online row)');
 
   features.command('list')
-    .description('list the feature sets and their versions')
+    .description('list the feature sets, their versions and whether history holds their inputs (the sets offered for training)')
+    .option('--competitions <codes>', "judge availability on these competitions only, e.g. 'E0,SP1' or 'NFL'")
     .option('--json', 'print one JSON document')
-    .action((opts: { json?: boolean }) =>
-      withContext(async () => {
-        const sets = listFeatureSets().map((s) => ({ name: s.name, version: s.version, sport: s.sport, target: s.target, usesMarket: s.usesMarket, features: s.featureNames.length }));
-        printResult({ featureSets: sets }, opts.json, (r) => table(r.featureSets));
-      }, { migrate: false }),
+    .action((opts: { json?: boolean; competitions?: string }) =>
+      withContext(async (ctx) => {
+        const competitions = opts.competitions?.split(',').map((c) => c.trim()).filter(Boolean);
+        const sets = [];
+        for (const s of listFeatureSets()) {
+          const a = await featureSetAvailability(ctx.db, s, { competitions, strict: false });
+          sets.push({ name: s.name, version: s.version, sport: s.sport, target: s.target, usesMarket: s.usesMarket, features: s.featureNames.length, available: a.available, reason: a.reason });
+        }
+        printResult({ featureSets: sets }, opts.json, (r) =>
+          [
+            table(r.featureSets.map(({ reason: _reason, ...row }) => row)),
+            ...r.featureSets.filter((s) => s.reason).map((s) => `- ${s.reason}`),
+          ].join('\n'),
+        );
+      }),
     );
 
   features.command('show <set>')
@@ -47,7 +58,8 @@ export function registerFeatureCommands(program: Command): void {
       withContext(async (ctx) => {
         const set = resolveFeatureSet(name);
         const build = await lastBuild(ctx.db, set.hash);
-        const doc = { name: set.name, version: set.version, hash: set.hash, sport: set.sport, target: set.target, usesMarket: set.usesMarket, description: set.description, features: set.features, columns: set.columns, lastBuild: build };
+        const availability = await featureSetAvailability(ctx.db, set);
+        const doc = { name: set.name, version: set.version, hash: set.hash, sport: set.sport, target: set.target, usesMarket: set.usesMarket, description: set.description, features: set.features, columns: set.columns, availability, lastBuild: build };
         printResult(doc, opts.json, (d) =>
           [
             `${d.name}  version ${d.version}  (${d.sport}, target ${d.target}, ${d.usesMarket ? 'reads the game\'s own odds' : 'no own-game odds'})`,
@@ -57,6 +69,7 @@ export function registerFeatureCommands(program: Command): void {
             '',
             ...d.features.map((f) => `${f.family}: ${JSON.stringify(f.params)}`),
             '',
+            d.availability.reason ?? `available: history holds every input (${d.availability.finalGames} finished games)`,
             d.lastBuild ? `last build: ${d.lastBuild.mode} (${d.lastBuild.reason}) ${d.lastBuild.rowsWritten} rows in ${d.lastBuild.seconds.toFixed(2)} s at ${d.lastBuild.finishedAt}; ${d.lastBuild.rowsTotal} rows stored` : 'never built',
           ].join('\n'),
         );

@@ -91,7 +91,7 @@ export function registerGamesCommands(program: Command): void {
     .action((opts: { json?: boolean; sport?: string }) =>
       withContext(async (ctx) => {
         const competitions = await listCompetitions(ctx.db, { sport: opts.sport });
-        printResult({ competitions }, opts.json, (r) => table(r.competitions.map((c) => ({ id: c.id, sport: c.sport, code: c.code, name: c.name, games: c.games, seasons: `${c.seasons[0] ?? ''}..${c.seasons.at(-1) ?? ''} (${c.seasons.length})` }))));
+        printResult({ competitions }, opts.json, (r) => table(r.competitions.map((c) => ({ id: c.id, sport: c.sport, code: c.code, name: c.name, timeZone: c.timeZone, games: c.games, seasons: `${c.seasons[0] ?? ''}..${c.seasons.at(-1) ?? ''} (${c.seasons.length})` }))));
       }),
     );
 

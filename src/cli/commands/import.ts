@@ -23,11 +23,12 @@ export function formatSummary(s: ImportSummary): string {
     `${s.source}: ${s.files.length} file(s), ${s.rowsRead} rows read in ${s.seconds}s (run ${s.runId})`,
     `  inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected}`,
   ];
+  if (s.pricesQuarantined) lines.push(`  prices quarantined (their games imported) ${s.pricesQuarantined}`);
   if (s.oddsWritten) lines.push(`  odds rows written ${s.oddsWritten}`);
   if (s.unmatched) lines.push(`  forecasts without a matching game ${s.unmatched}`);
   if (s.skipped) lines.push(`  rows outside the imported scope ${s.skipped}`);
   if (s.unknownTeams.length) lines.push(`  unknown teams (${s.unknownTeams.length}): ${s.unknownTeams.join(', ')}`);
-  if (s.rejected) lines.push(`  see: sharpline import rejected ${s.runId}`);
+  if (s.rejected || s.pricesQuarantined) lines.push(`  see: sharpline import rejected ${s.runId}`);
   return lines.join('\n');
 }
 
@@ -47,7 +48,7 @@ export function registerImportCommands(program: Command): void {
         if (source === 'runs') {
           const runs = await listRuns(ctx.db, { limit });
           printResult({ runs }, opts.json, (r) =>
-            table(r.runs.map((x) => ({ id: x.id, source: x.source, status: x.status, files: x.files.length, rows: x.rowsRead, inserted: x.inserted, updated: x.updated, unchanged: x.unchanged, rejected: x.rejected, started: x.startedAt, error: x.error }))),
+            table(r.runs.map((x) => ({ id: x.id, source: x.source, status: x.status, files: x.files.length, rows: x.rowsRead, inserted: x.inserted, updated: x.updated, unchanged: x.unchanged, rejected: x.rejected, prices: x.pricesQuarantined, started: x.startedAt, error: x.error }))),
           );
           return;
         }
@@ -57,7 +58,7 @@ export function registerImportCommands(program: Command): void {
           const run = await getRun(ctx.db, runId);
           const page = await listRejects(ctx.db, runId, { limit, offset: Number(opts.offset) });
           printResult({ runId, source: run.source, total: page.total, rows: page.rows }, opts.json, (r) =>
-            `run ${r.runId} (${r.source}): ${r.total} rejected row(s)\n` + table(r.rows.map((x) => ({ file: x.file, line: x.lineNo, reasons: x.reasons.join(','), raw: x.raw.length > 80 ? x.raw.slice(0, 77) + '...' : x.raw }))),
+            `run ${r.runId} (${r.source}): ${r.total} quarantined row(s) and value(s)\n` + table(r.rows.map((x) => ({ file: x.file, line: x.lineNo, field: x.field ?? '(row)', reasons: x.reasons.join(','), raw: x.raw.length > 80 ? x.raw.slice(0, 77) + '...' : x.raw }))),
           );
           return;
         }

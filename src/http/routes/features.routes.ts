@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { computeOnline, createFeatureCache, getGameFeatures, lastBuild, listFeatureSets, resolveFeatureSet, type FeatureSet } from '../../../features/index.ts';
+import { computeOnline, createFeatureCache, featureSetAvailability, getGameFeatures, lastBuild, listFeatureSets, resolveFeatureSet, type FeatureSet } from '../../../features/index.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -16,11 +16,22 @@ const FeatureSetSummary = Type.Object({
   featureNames: Type.Array(Type.String()),
 });
 
+const Availability = Type.Object({
+  available: Type.Boolean({ description: "history holds every input the set reads (for the competitions asked about), so each column can be trained" }),
+  reason: Nullable(Type.String({ description: 'why the set is not available, naming the columns and the input history lacks' })),
+  competitions: Nullable(Type.Array(Type.String())),
+  finalGames: Type.Integer(),
+  missing: Type.Array(Type.Object({ family: Type.String(), columns: Type.Array(Type.String()), needs: Type.String(), note: Type.Optional(Type.String()) })),
+});
+
+const FeatureSetListItem = Type.Intersect([FeatureSetSummary, Type.Object({ availability: Availability })]);
+
 const FeatureSetDetail = Type.Intersect([
   FeatureSetSummary,
   Type.Object({
     features: Type.Array(Type.Object({ family: Type.String(), params: Type.Record(Type.String(), Type.Unknown()) })),
-    columns: Type.Array(Type.Object({ name: Type.String(), family: Type.String(), fill: Type.Number(), description: Type.String() })),
+    columns: Type.Array(Type.Object({ name: Type.String(), family: Type.String(), fill: Type.Number(), description: Type.String(), missingFlag: Type.Optional(Type.Boolean()) })),
+    availability: Availability,
     lastBuild: Nullable(
       Type.Object({
         mode: Type.String(),
@@ -104,27 +115,44 @@ export async function featureRoutes(app: AppInstance): Promise<void> {
   const cache = createFeatureCache();
   const staleDays = app.ctx.config.featureStaleDays;
 
+  const Competitions = Type.Object({
+    competitions: Type.Optional(Type.String({ description: 'comma-separated competition codes the availability is checked for (default: every competition of the sport)', maxLength: 512 })),
+  }, { additionalProperties: false });
+  const codes = (text: string | undefined) => (text ? text.split(',').map((c) => c.trim()).filter(Boolean) : undefined);
+  const availability = async (set: FeatureSet, competitions: string[] | undefined, strict: boolean) => {
+    const { featureSet: _name, sport: _sport, ...a } = await featureSetAvailability(app.ctx.db, set, { competitions, strict });
+    return a;
+  };
+
   app.get('/v1/feature-sets', {
     schema: {
       tags: ['features'],
-      summary: 'List the feature sets with their versions.',
-      response: { 200: Type.Object({ featureSets: Type.Array(FeatureSetSummary) }) },
+      summary: 'List the feature sets with their versions and whether history holds their inputs (the sets offered for training).',
+      querystring: Competitions,
+      response: { 200: Type.Object({ featureSets: Type.Array(FeatureSetListItem) }), ...errorResponses(400) },
     },
-  }, async () => ({ featureSets: listFeatureSets().map(summary) }));
+  }, async (request) => {
+    const competitions = codes(request.query.competitions);
+    const sets = listFeatureSets();
+    return { featureSets: await Promise.all(sets.map(async (s) => ({ ...summary(s), availability: await availability(s, competitions, false) }))) };
+  });
 
   app.get('/v1/feature-sets/:name', {
     schema: {
       tags: ['features'],
       summary: 'One feature set: normalised definition, columns with their fills, last build.',
       params: Type.Object({ name: Type.String({ maxLength: 64 }) }),
-      response: { 200: FeatureSetDetail, ...errorResponses(404) },
+      querystring: Competitions,
+      response: { 200: FeatureSetDetail, ...errorResponses(400, 404) },
     },
   }, async (request) => {
     const set = resolveFeatureSet(request.params.name);
+    const a = await availability(set, codes(request.query.competitions), true);
     return {
       ...summary(set),
       features: set.features.map((f) => ({ family: f.family, params: { ...f.params } })),
       columns: set.columns.map((c) => ({ ...c })),
+      availability: a,
       lastBuild: await lastBuild(app.ctx.db, set.hash),
     };
   });

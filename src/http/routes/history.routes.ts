@@ -9,6 +9,7 @@ const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description:
 const SportSchema = Type.Object({ id: Type.Integer(), code: Type.String(), name: Type.String(), outcomes: Type.String(), games: Type.Integer() });
 const CompetitionSchema = Type.Object({
   id: Type.Integer(), sport: Type.String(), code: Type.String(), name: Type.String(), country: Nullable(Type.String()),
+  timeZone: Type.String({ description: 'IANA zone of the local game dates (games.game_date is the kickoff\'s date there)' }),
   seasons: Type.Array(Type.String()), games: Type.Integer(),
 });
 const TeamSchema = Type.Object({
@@ -28,7 +29,8 @@ const GameSummarySchema = Type.Object(gameSummaryFields);
 const GamePageSchema = Type.Object({ total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer(), items: Type.Array(GameSummarySchema) });
 const GameDetailSchema = Type.Object({
   ...gameSummaryFields,
-  source: Type.String(), sourceId: Nullable(Type.String()), context: Type.Record(Type.String(), Type.Unknown()),
+  source: Type.String(), sourceId: Nullable(Type.String()), context: Type.Record(Type.String(), Type.Unknown(), { description: 'known before kickoff' }),
+  postGame: Type.Record(Type.String(), Type.Unknown(), { description: 'recorded at or after kickoff (closing lines without prices, observed weather); never in a feature row' }),
   result: Nullable(Type.Object({
     homeScore: Type.Integer(), awayScore: Type.Integer(), outcome: Type.String(), overtime: Type.Boolean(),
     homeScoreHt: Nullable(Type.Integer()), awayScoreHt: Nullable(Type.Integer()), stats: Type.Record(Type.String(), Type.Unknown()),

@@ -35,7 +35,7 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
       params: PredictParams,
       querystring: PredictQuery,
       body: PredictBody,
-      response: { 200: PredictResponse, ...errorResponses(400, 404, 409, 413) },
+      response: { 200: PredictResponse, ...errorResponses(400, 404, 409, 413, 422) },
     },
     // The schema documents the response; native JSON.stringify writes it: 2-3x faster than the
     // compiled serializer on record-valued fields (a 1,000-row batch: ~8 ms vs ~20 ms). The handler

@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
-import type { ServedVersion, VersionSelector } from '../../serving/index.ts';
+import { isModelNumber, predictRows, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
 import {
   V2InferBody,
   V2InferResponse,
@@ -43,7 +43,7 @@ type InferBody = { id?: string; inputs: Array<{ name: string; shape: number[]; d
 
 /**
  * Packs a V2 input tensor: shape [n, nFeatures] (or [nFeatures] for one row), data flat
- * row-major or nested, every value a finite number.
+ * row-major or nested, every value a finite number within float32 range.
  * @throws MODEL_INPUT_INVALID naming the problem.
  */
 function packTensor(s: ServedVersion, body: InferBody, maxRows: number): { X: Float64Array; nRows: number } {
@@ -66,6 +66,9 @@ function packTensor(s: ServedVersion, body: InferBody, maxRows: number): { X: Fl
     const v = flat[i];
     if (typeof v !== 'number' || v - v !== 0) {
       throw invalid(`data[${i}] (row ${Math.floor(i / nf)}, feature ${s.featureNames[i % nf]}) is not a finite number`, { index: i, row: Math.floor(i / nf), feature: s.featureNames[i % nf] });
+    }
+    if (!isModelNumber(v)) {
+      throw invalid(`data[${i}] (row ${Math.floor(i / nf)}, feature ${s.featureNames[i % nf]}) is ${v}, outside the model's float32 range (|v| <= 3.4028234663852886e38)`, { index: i, row: Math.floor(i / nf), feature: s.featureNames[i % nf], problem: 'out-of-range' });
     }
     X[i] = v;
   }
@@ -122,13 +125,13 @@ export async function v2Routes(app: AppInstance): Promise<void> {
     summary: 'V2 inference: input "features" [n, nFeatures] FP32/FP64 → output "probabilities" [n, nClasses].',
     params,
     body: V2InferBody,
-    response: { 200: V2InferResponse, ...errorResponses(400, 404, 409, 413) },
+    response: { 200: V2InferResponse, ...errorResponses(400, 404, 409, 413, 422) },
   });
   const infer = async (name: string, v: string | undefined, body: InferBody) => {
     const { serving, config } = app.ctx;
     const s = await served(app, name, v);
     const { X, nRows } = packTensor(s, body, config.maxPredictRows);
-    const out = nRows === 1 ? await s.predictRow(X) : await s.predict(X, nRows);
+    const out = await predictRows(s, X, nRows, (r) => `row ${r}`);
     serving.metrics.countPredictions(s.model, s.version, nRows);
     return {
       model_name: s.model,

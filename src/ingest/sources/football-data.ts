@@ -6,11 +6,14 @@
  */
 import { AppError } from '../../shared/errors.ts';
 import type { CsvFile } from '../csv.ts';
+import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseClock, parseDmy, zonedToUtc } from '../time.ts';
 import type { GameRecord, Market, OddsKind, OddsValue, ParseOptions, ParsedGames, RejectReason, Selection } from '../types.ts';
 import { outcomeOf, parseDecimalOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const FOOTBALL_DATA_SOURCE = 'football-data';
+/** football-data `Time` is UK local time for every division; `Date` is the UK calendar date. */
+export const FOOTBALL_DATA_TIME_ZONE = 'Europe/London';
 
 /** Column prefix -> bookmaker code and display name. `P`/`PS` are both Pinnacle. */
 export const FOOTBALL_DATA_BOOKMAKERS: Record<string, [code: string, name: string]> = {
@@ -97,6 +100,40 @@ function classify(header: string[]): PriceColumn[] {
   return cols;
 }
 
+/**
+ * The prices of one row. A price that is not a decimal > 1 (`ODDS_INVALID`) or an Asian-handicap
+ * price whose line is not a number (`LINE_INVALID`) is left out and named in `bad` (its column),
+ * so one bookmaker's typo never costs the match or the other prices. A handicap that is not a
+ * quarter-goal multiple (a few old rows: -1.2, 3.4) drops that bookmaker's handicap prices silently.
+ */
+function readPrices(f: string[], prices: readonly PriceColumn[], header: readonly string[]): { odds: OddsValue[]; bad: BadValue[] } {
+  const odds: OddsValue[] = [];
+  const bad: BadValue[] = [];
+  for (const p of prices) {
+    const text = f[p.index];
+    if (text === undefined || text === '') continue;
+    const price = parseDecimalOdds(text);
+    if (price === null) {
+      bad.push({ field: header[p.index]!, reason: 'ODDS_INVALID' });
+      continue;
+    }
+    let line = p.line;
+    if (p.market === 'spread') {
+      const lt = f[p.lineIndex];
+      if (lt === undefined || lt.trim() === '') continue;
+      const l = parseNumber(lt);
+      if (l === null) {
+        bad.push({ field: header[p.index]!, reason: 'LINE_INVALID' });
+        continue;
+      }
+      if (Math.abs(l) > 20 || Math.round(l * 4) !== l * 4) continue;
+      line = l;
+    }
+    odds.push({ bookmaker: p.bookmaker, market: p.market, selection: p.selection, line, kind: p.kind, price });
+  }
+  return { odds, bad };
+}
+
 const STAT_COLUMNS: Array<[home: string, away: string, key: string]> = [
   ['HS', 'AS', 'shots'], ['HST', 'AST', 'shotsOnTarget'], ['HC', 'AC', 'corners'], ['HF', 'AF', 'fouls'],
   ['HY', 'AY', 'yellow'], ['HR', 'AR', 'red'], ['HO', 'AO', 'offsides'], ['HHW', 'AHW', 'woodwork'],
@@ -137,10 +174,12 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       // Stored before with this exact text: only the natural key is needed to confirm it.
       const date = parseDmy(f[iDate] ?? '');
       if (date) {
+        // Its bad prices are quarantined again, so every run reports the same quarantine.
+        quarantine(rejects, file, rec, new Set(), readPrices(f, prices, h).bad);
         games.push({
           file, line: rec.line, raw: rec.raw, competition: (f[iDiv] ?? '').trim(), seasonLabel, seasonStartYear: startYear, gameDate: date, gameNumber: 1,
           kickoff: new Date(0), kickoffKnown: false, home: (f[iHome] ?? '').trim(), away: (f[iAway] ?? '').trim(), neutral: false, status: 'final',
-          gameType: null, sourceId: null, context: {}, result: null, odds: [], players: [], unchanged: true,
+          gameType: null, sourceId: null, context: {}, postGame: {}, result: null, odds: [], players: [], unchanged: true,
         });
         continue;
       }
@@ -178,35 +217,8 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       aht = parseScore(f[iHtag] ?? '');
       if (hht === null || aht === null) reasons.add('SCORE_INVALID');
     }
-    const odds: OddsValue[] = [];
-    for (const p of prices) {
-      const text = f[p.index];
-      if (text === undefined || text === '') continue;
-      const price = parseDecimalOdds(text);
-      if (price === null) {
-        reasons.add('ODDS_INVALID');
-        continue;
-      }
-      let line = p.line;
-      if (p.market === 'spread') {
-        const lt = f[p.lineIndex];
-        if (lt === undefined || lt.trim() === '') continue;
-        const l = parseNumber(lt);
-        if (l === null) {
-          reasons.add('LINE_INVALID');
-          continue;
-        }
-        // A handicap that is not a quarter-goal multiple (a few old rows: -1.2, 3.4) is a typo in
-        // that bookmaker's column: its Asian-handicap prices are dropped, the match still imports.
-        if (Math.abs(l) > 20 || Math.round(l * 4) !== l * 4) continue;
-        line = l;
-      }
-      odds.push({ bookmaker: p.bookmaker, market: p.market, selection: p.selection, line, kind: p.kind, price });
-    }
-    if (reasons.size) {
-      rejects.push({ file, line: rec.line, raw: rec.raw, reasons: [...reasons] });
-      continue;
-    }
+    const { odds, bad } = readPrices(f, prices, h);
+    if (quarantine(rejects, file, rec, reasons, bad)) continue;
     const stat: { home: Record<string, number>; away: Record<string, number> } = { home: {}, away: {} };
     let hasStats = false;
     for (const [a, b, key] of stats) {
@@ -226,7 +238,7 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       gameDate: date!,
       gameNumber: 1,
       // No time before 2019/20: 15:00 UK time, the traditional kick-off, flagged as not known.
-      kickoff: zonedToUtc(date!, time ?? '15:00', 'Europe/London'),
+      kickoff: zonedToUtc(date!, time ?? '15:00', FOOTBALL_DATA_TIME_ZONE),
       kickoffKnown: time !== null,
       home,
       away,
@@ -235,6 +247,7 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       gameType: null,
       sourceId: null,
       context: referee ? { referee } : {},
+      postGame: {},
       result: played
         ? { homeScore: hg!, awayScore: ag!, overtime: false, homeScoreHt: hht, awayScoreHt: aht, stats: hasStats ? stat : {} }
         : null,

@@ -1,10 +1,10 @@
 /** The importable sources, by the name `sharpline import <source>` takes. */
 import type { CsvFile } from '../csv.ts';
 import type { ParseOptions, ParsedGames, SportCode } from '../types.ts';
-import { FOOTBALL_DATA_DIVISIONS, FOOTBALL_DATA_SOURCE, footballDataBookmakers, parseFootballData } from './football-data.ts';
-import { NFLVERSE_SOURCE, nflverseBookmakers, parseNflverse } from './nflverse.ts';
-import { NBA_KAGGLE_SOURCE, nbaKaggleBookmakers, parseNbaKaggle } from './nba-kaggle.ts';
-import { SBR_MLB_SOURCE, parseSbrMlb, sbrMlbBookmakers } from './sbr-mlb.ts';
+import { FOOTBALL_DATA_DIVISIONS, FOOTBALL_DATA_SOURCE, FOOTBALL_DATA_TIME_ZONE, footballDataBookmakers, parseFootballData } from './football-data.ts';
+import { NFLVERSE_SOURCE, NFLVERSE_TIME_ZONE, nflverseBookmakers, parseNflverse } from './nflverse.ts';
+import { NBA_KAGGLE_SOURCE, NBA_KAGGLE_TIME_ZONE, nbaKaggleBookmakers, parseNbaKaggle } from './nba-kaggle.ts';
+import { SBR_MLB_SOURCE, SBR_MLB_TIME_ZONE, parseSbrMlb, sbrMlbBookmakers } from './sbr-mlb.ts';
 
 export interface GameSource {
   name: string;
@@ -16,7 +16,8 @@ export interface GameSource {
   parse(csv: CsvFile, file: string, options?: ParseOptions): ParsedGames;
   /** Bookmakers (code -> name) whose odds this source writes. */
   bookmakers(): Map<string, string>;
-  competition(code: string): { name: string; country: string | null };
+  /** Name, country and the IANA zone the source's local dates and times are in (stored on the competition). */
+  competition(code: string): { name: string; country: string | null; timeZone: string };
 }
 
 export const GAME_SOURCES: Record<string, GameSource> = {
@@ -29,7 +30,7 @@ export const GAME_SOURCES: Record<string, GameSource> = {
     bookmakers: footballDataBookmakers,
     competition: (code) => {
       const known = FOOTBALL_DATA_DIVISIONS[code];
-      return known ? { name: known[0], country: known[1] } : { name: code, country: null };
+      return known ? { name: known[0], country: known[1], timeZone: FOOTBALL_DATA_TIME_ZONE } : { name: code, country: null, timeZone: FOOTBALL_DATA_TIME_ZONE };
     },
   },
   [NFLVERSE_SOURCE]: {
@@ -39,7 +40,7 @@ export const GAME_SOURCES: Record<string, GameSource> = {
     createsTeams: false,
     parse: parseNflverse,
     bookmakers: nflverseBookmakers,
-    competition: () => ({ name: 'National Football League', country: 'USA' }),
+    competition: () => ({ name: 'National Football League', country: 'USA', timeZone: NFLVERSE_TIME_ZONE }),
   },
   [NBA_KAGGLE_SOURCE]: {
     name: NBA_KAGGLE_SOURCE,
@@ -48,7 +49,7 @@ export const GAME_SOURCES: Record<string, GameSource> = {
     createsTeams: false,
     parse: parseNbaKaggle,
     bookmakers: nbaKaggleBookmakers,
-    competition: () => ({ name: 'National Basketball Association', country: 'USA' }),
+    competition: () => ({ name: 'National Basketball Association', country: 'USA', timeZone: NBA_KAGGLE_TIME_ZONE }),
   },
   [SBR_MLB_SOURCE]: {
     name: SBR_MLB_SOURCE,
@@ -57,7 +58,7 @@ export const GAME_SOURCES: Record<string, GameSource> = {
     createsTeams: false,
     parse: parseSbrMlb,
     bookmakers: sbrMlbBookmakers,
-    competition: () => ({ name: 'Major League Baseball', country: 'USA' }),
+    competition: () => ({ name: 'Major League Baseball', country: 'USA', timeZone: SBR_MLB_TIME_ZONE }),
   },
 };
 

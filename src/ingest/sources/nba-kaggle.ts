@@ -4,11 +4,14 @@
  * the favourite (`whos_favored`) and total. Spread and total have no prices: kept in `context`.
  */
 import { columnReader, type CsvFile } from '../csv.ts';
+import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
 
 export const NBA_KAGGLE_SOURCE = 'nba-kaggle';
+/** Dates are US/Eastern calendar dates (no times: noon there). */
+export const NBA_KAGGLE_TIME_ZONE = 'America/New_York';
 const REQUIRED = ['season', 'date', 'away', 'home', 'score_away', 'score_home', 'moneyline_away', 'moneyline_home'];
 
 export function nbaKaggleBookmakers(): Map<string, string> {
@@ -38,19 +41,18 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
     const as = parseScore(asText);
     if (played && (hs === null || as === null)) reasons.add('SCORE_INVALID');
     const odds: OddsValue[] = [];
+    const bad: BadValue[] = [];
     for (const side of ['home', 'away'] as const) {
       const text = get(f, `moneyline_${side}`);
       if (!text) continue;
       const p = americanToDecimal(text);
-      if (p === null) reasons.add('ODDS_INVALID');
+      // A bad price is quarantined alone: the game and its other price import.
+      if (p === null) bad.push({ field: `moneyline_${side}`, reason: 'ODDS_INVALID' });
       else odds.push({ bookmaker: 'consensus', market: 'moneyline', selection: side, line: 0, kind: 'closing', price: p });
     }
     const spread = parseNumber(get(f, 'spread'));
     const total = parseNumber(get(f, 'total'));
-    if (reasons.size) {
-      rejects.push({ file, line: rec.line, raw: rec.raw, reasons: [...reasons] });
-      continue;
-    }
+    if (quarantine(rejects, file, rec, reasons, bad)) continue;
     const quarters = (side: 'home' | 'away') => {
       const s: Record<string, number> = {};
       for (const q of ['q1', 'q2', 'q3', 'q4', 'ot']) {
@@ -60,10 +62,11 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
       return s;
     };
     const stats = { home: quarters('home'), away: quarters('away') };
-    const context: Record<string, unknown> = {};
+    // Closing lines without prices: post-game facts, kept out of the pre-game context.
+    const postGame: Record<string, unknown> = {};
     const favoured = get(f, 'whos_favored');
-    if (spread !== null && (favoured === 'home' || favoured === 'away')) context.spreadLine = spread === 0 ? 0 : favoured === 'home' ? -spread : spread;
-    if (total !== null) context.totalLine = total;
+    if (spread !== null && (favoured === 'home' || favoured === 'away')) postGame.spreadLine = spread === 0 ? 0 : favoured === 'home' ? -spread : spread;
+    if (total !== null) postGame.totalLine = total;
     const startYear = season - 1;
     const playoffs = get(f, 'playoffs') === 'True';
     games.push({
@@ -75,7 +78,7 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
       seasonStartYear: startYear,
       gameDate: date!,
       gameNumber: 1,
-      kickoff: zonedToUtc(date!, '12:00', 'America/New_York'),
+      kickoff: zonedToUtc(date!, '12:00', NBA_KAGGLE_TIME_ZONE),
       kickoffKnown: false,
       home,
       away,
@@ -83,7 +86,8 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
       status: played ? 'final' : 'scheduled',
       gameType: playoffs ? 'POST' : 'REG',
       sourceId: null,
-      context,
+      context: {},
+      postGame,
       result: played ? { homeScore: hs!, awayScore: as!, overtime: (stats.home.ot ?? 0) + (stats.away.ot ?? 0) > 0, homeScoreHt: null, awayScoreHt: null, stats } : null,
       odds,
       players: [],

@@ -4,11 +4,14 @@
  * through the MLB franchise table; doubleheaders get game numbers in file order.
  */
 import { columnReader, type CsvFile } from '../csv.ts';
+import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
 import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
 
 export const SBR_MLB_SOURCE = 'sbr-mlb';
+/** Dates are US/Eastern calendar dates (no times: noon there). */
+export const SBR_MLB_TIME_ZONE = 'America/New_York';
 const REQUIRED = ['date', 'away_abbrev', 'home_abbrev', 'away_score', 'home_score', 'away_close_ml', 'home_close_ml'];
 
 export function sbrMlbBookmakers(): Map<string, string> {
@@ -39,38 +42,40 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
     const as = parseScore(asText);
     if (played && (hs === null || as === null)) reasons.add('SCORE_INVALID');
     const odds: OddsValue[] = [];
-    const add = (text: string, market: 'moneyline' | 'spread', selection: 'home' | 'away', kind: 'opening' | 'closing', line = 0) => {
+    const bad: BadValue[] = [];
+    // A bad price is quarantined alone: the game and its other prices import.
+    const add = (column: string, market: 'moneyline' | 'spread', selection: 'home' | 'away', kind: 'opening' | 'closing', line = 0) => {
+      const text = get(f, column);
       if (!text) return;
       const p = americanToDecimal(text);
-      if (p === null) reasons.add('ODDS_INVALID');
+      if (p === null) bad.push({ field: column, reason: 'ODDS_INVALID' });
       else odds.push({ bookmaker: 'sbr', market, selection, line, kind, price: p });
     };
-    add(get(f, 'home_open_ml'), 'moneyline', 'home', 'opening');
-    add(get(f, 'away_open_ml'), 'moneyline', 'away', 'opening');
-    add(get(f, 'home_close_ml'), 'moneyline', 'home', 'closing');
-    add(get(f, 'away_close_ml'), 'moneyline', 'away', 'closing');
+    add('home_open_ml', 'moneyline', 'home', 'opening');
+    add('away_open_ml', 'moneyline', 'away', 'opening');
+    add('home_close_ml', 'moneyline', 'home', 'closing');
+    add('away_close_ml', 'moneyline', 'away', 'closing');
     const runLine = parseNumber(get(f, 'home_run_line'));
     if (runLine !== null) {
-      add(get(f, 'home_run_line_odds'), 'spread', 'home', 'closing', runLine);
-      add(get(f, 'away_run_line_odds'), 'spread', 'away', 'closing', runLine);
+      add('home_run_line_odds', 'spread', 'home', 'closing', runLine);
+      add('away_run_line_odds', 'spread', 'away', 'closing', runLine);
     }
     // The `game` column numbers rows within a file; a repeat is a duplicated row, not a doubleheader.
     const gameId = get(f, 'game');
     if (gameId && seenIds.has(gameId)) reasons.add('DUPLICATE_ROW');
-    if (reasons.size) {
-      rejects.push({ file, line: rec.line, raw: rec.raw, reasons: [...reasons] });
-      continue;
-    }
+    if (quarantine(rejects, file, rec, reasons, bad)) continue;
     if (gameId) seenIds.add(gameId);
     const key = `${date}|${home}|${away}`;
     const gameNumber = (seen.get(key) ?? 0) + 1;
     seen.set(key, gameNumber);
+    // The opening total is known before the game; the closing run line and total are post-game facts.
     const context: Record<string, unknown> = {};
-    if (runLine !== null) context.spreadLine = runLine;
+    const postGame: Record<string, unknown> = {};
+    if (runLine !== null) postGame.spreadLine = runLine;
     const openTotal = parseNumber(get(f, 'open_ou_line'));
     const closeTotal = parseNumber(get(f, 'close_ou_line'));
     if (openTotal !== null) context.openingTotalLine = openTotal;
-    if (closeTotal !== null) context.totalLine = closeTotal;
+    if (closeTotal !== null) postGame.totalLine = closeTotal;
     const year = Number(date!.slice(0, 4));
     games.push({
       file,
@@ -81,7 +86,7 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
       seasonStartYear: year,
       gameDate: date!,
       gameNumber,
-      kickoff: zonedToUtc(date!, '12:00', 'America/New_York'),
+      kickoff: zonedToUtc(date!, '12:00', SBR_MLB_TIME_ZONE),
       kickoffKnown: false,
       home,
       away,
@@ -90,6 +95,7 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
       gameType: null,
       sourceId: get(f, 'game') ? `${year}-${get(f, 'game')}` : null,
       context,
+      postGame,
       result: played ? { homeScore: hs!, awayScore: as!, overtime: false, homeScoreHt: null, awayScoreHt: null, stats: {} } : null,
       odds,
       players: [],

@@ -20,16 +20,17 @@ export async function sportId(db: Db, code: SportCode): Promise<number> {
   return id;
 }
 
-// -- upsert a competition and return its id; $1 sport_id, $2 code, $3 name, $4 country
-const UPSERT_COMPETITION = `INSERT INTO competitions (sport_id, code, name, country) VALUES ($1, $2, $3, $4)
-  ON CONFLICT (sport_id, code) DO UPDATE SET name = competitions.name RETURNING id`;
+// -- upsert a competition (its time zone follows the importing source) and return its id; $1 sport_id, $2 code, $3 name, $4 country, $5 time zone
+const UPSERT_COMPETITION = `INSERT INTO competitions (sport_id, code, name, country, time_zone) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (sport_id, code) DO UPDATE SET name = competitions.name, time_zone = EXCLUDED.time_zone RETURNING id`;
 
 // -- upsert a season and return its id; $1 competition_id, $2 label, $3 start_year
 const UPSERT_SEASON = `INSERT INTO seasons (competition_id, label, start_year) VALUES ($1, $2, $3)
   ON CONFLICT (competition_id, label) DO UPDATE SET start_year = seasons.start_year RETURNING id`;
 
-export async function ensureCompetition(db: Db, sport: number, code: string, name: string, country: string | null): Promise<number> {
-  const { rows } = await db.query<{ id: number }>(UPSERT_COMPETITION, [sport, code, name, country]);
+/** @param timeZone IANA zone of the source's local dates (`games.game_date` is the kickoff's date there). */
+export async function ensureCompetition(db: Db, sport: number, code: string, name: string, country: string | null, timeZone: string): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(UPSERT_COMPETITION, [sport, code, name, country, timeZone]);
   return Number(rows[0]!.id);
 }
 

@@ -31,6 +31,7 @@ export interface GameWrite {
   source: string;
   sourceId: string | null;
   context: Record<string, unknown>;
+  postGame: Record<string, unknown>;
   contentHash: string;
   result: ResultValue | null;
   odds: Array<{ bookmakerId: number; market: Market; selection: Selection; line: number; kind: OddsKind; price: number }>;
@@ -69,7 +70,7 @@ export async function storedSourceHashes(db: Db, source: string): Promise<Set<st
 const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ingest_stage_games (
   sport_id smallint, competition_id integer, season_id integer, game_date date, game_number smallint,
   kickoff timestamptz, kickoff_known boolean, home_team_id integer, away_team_id integer, neutral_site boolean,
-  status text, game_type text, source text, source_id text, context jsonb, content_hash text,
+  status text, game_type text, source text, source_id text, context jsonb, post_game jsonb, content_hash text,
   home_score smallint, away_score smallint, outcome text, overtime boolean, home_score_ht smallint, away_score_ht smallint, stats jsonb,
   o_book smallint[], o_market smallint[], o_sel smallint[], o_line float8[], o_kind smallint[], o_price float8[],
   players jsonb, game_id bigint, was_inserted boolean
@@ -77,7 +78,7 @@ const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ingest_stage_games (
 
 const STAGE_COLUMNS = [
   'sport_id', 'competition_id', 'season_id', 'game_date', 'game_number', 'kickoff', 'kickoff_known', 'home_team_id', 'away_team_id', 'neutral_site',
-  'status', 'game_type', 'source', 'source_id', 'context', 'content_hash',
+  'status', 'game_type', 'source', 'source_id', 'context', 'post_game', 'content_hash',
   'home_score', 'away_score', 'outcome', 'overtime', 'home_score_ht', 'away_score_ht', 'stats',
   'o_book', 'o_market', 'o_sel', 'o_line', 'o_kind', 'o_price', 'players',
 ] as const;
@@ -85,13 +86,13 @@ const STAGE_COLUMNS = [
 // -- upsert staged games, keep only new or changed (content hash), and note each game's id; no parameters
 const MERGE_GAMES = `WITH up AS (
   INSERT INTO games (sport_id, competition_id, season_id, game_date, game_number, kickoff, kickoff_known, home_team_id, away_team_id,
-                     neutral_site, status, game_type, source, source_id, context, content_hash)
+                     neutral_site, status, game_type, source, source_id, context, post_game, content_hash)
   SELECT sport_id, competition_id, season_id, game_date, game_number, kickoff, kickoff_known, home_team_id, away_team_id,
-         neutral_site, status, game_type, source, source_id, context, content_hash FROM ingest_stage_games
+         neutral_site, status, game_type, source, source_id, context, post_game, content_hash FROM ingest_stage_games
   ON CONFLICT (competition_id, game_date, home_team_id, away_team_id, game_number) DO UPDATE SET
     season_id = excluded.season_id, kickoff = excluded.kickoff, kickoff_known = excluded.kickoff_known, neutral_site = excluded.neutral_site,
     status = excluded.status, game_type = excluded.game_type, source = excluded.source, source_id = excluded.source_id,
-    context = excluded.context, content_hash = excluded.content_hash, updated_at = now()
+    context = excluded.context, post_game = excluded.post_game, content_hash = excluded.content_hash, updated_at = now()
   WHERE games.content_hash IS DISTINCT FROM excluded.content_hash
   RETURNING id, competition_id, game_date, home_team_id, away_team_id, game_number, (xmax = 0) AS inserted
 )
@@ -145,7 +146,7 @@ function stageRow(g: GameWrite): unknown[] {
   const r = g.result;
   return [
     g.sportId, g.competitionId, g.seasonId, g.gameDate, g.gameNumber, g.kickoff.toISOString(), g.kickoffKnown, g.homeTeamId, g.awayTeamId, g.neutral,
-    g.status, g.gameType, g.source, g.sourceId, JSON.stringify(g.context), g.contentHash,
+    g.status, g.gameType, g.source, g.sourceId, JSON.stringify(g.context), JSON.stringify(g.postGame), g.contentHash,
     r?.homeScore ?? null, r?.awayScore ?? null, r ? (r.homeScore > r.awayScore ? 'home' : r.homeScore < r.awayScore ? 'away' : 'draw') : null,
     r?.overtime ?? null, r?.homeScoreHt ?? null, r?.awayScoreHt ?? null, r ? JSON.stringify(r.stats) : null,
     pgArray(o.map((x) => x.bookmakerId)), pgArray(o.map((x) => MARKET_NO.get(x.market)!)), pgArray(o.map((x) => SELECTION_NO.get(x.selection)!)),

@@ -16,6 +16,7 @@ export interface ImportRunRow {
   updated: number;
   unchanged: number;
   rejected: number;
+  prices_quarantined: number;
   unknown_teams: string[];
   error: string | null;
   started_at: Date;
@@ -32,6 +33,8 @@ export interface ImportRun {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Bad prices or lines quarantined alone while their game imported. */
+  pricesQuarantined: number;
   unknownTeams: string[];
   error: string | null;
   startedAt: string;
@@ -44,6 +47,8 @@ export interface RejectedRow {
   lineNo: number;
   raw: string;
   reasons: string[];
+  /** The column of a value quarantined alone (its row imported); null when the whole row was quarantined. */
+  field: string | null;
 }
 
 function toRun(r: ImportRunRow): ImportRun {
@@ -57,6 +62,7 @@ function toRun(r: ImportRunRow): ImportRun {
     updated: r.updated,
     unchanged: r.unchanged,
     rejected: r.rejected,
+    pricesQuarantined: r.prices_quarantined,
     unknownTeams: r.unknown_teams,
     error: r.error,
     startedAt: new Date(r.started_at).toISOString(),
@@ -64,7 +70,7 @@ function toRun(r: ImportRunRow): ImportRun {
   };
 }
 
-const RUN_COLUMNS = 'id, source, status, files, rows_read, inserted, updated, unchanged, rejected, unknown_teams, error, started_at, finished_at';
+const RUN_COLUMNS = 'id, source, status, files, rows_read, inserted, updated, unchanged, rejected, prices_quarantined, unknown_teams, error, started_at, finished_at';
 
 export async function createRun(db: Db, source: string, files: string[]): Promise<number> {
   // -- start a run; $1 source, $2 files jsonb
@@ -78,15 +84,16 @@ export interface RunCounts {
   updated: number;
   unchanged: number;
   rejected: number;
+  pricesQuarantined: number;
   unknownTeams: string[];
 }
 
 export async function finishRun(db: Db, id: number, counts: RunCounts): Promise<void> {
-  // -- close a run as succeeded; $1 id, $2..$7 counts, $8 unknown teams jsonb
+  // -- close a run as succeeded; $1 id, $2..$6 counts, $7 unknown teams jsonb, $8 prices quarantined
   await db.query(
     `UPDATE import_runs SET status = 'succeeded', rows_read = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6,
-       unknown_teams = $7::jsonb, finished_at = now() WHERE id = $1`,
-    [id, counts.rowsRead, counts.inserted, counts.updated, counts.unchanged, counts.rejected, JSON.stringify(counts.unknownTeams)],
+       unknown_teams = $7::jsonb, prices_quarantined = $8, finished_at = now() WHERE id = $1`,
+    [id, counts.rowsRead, counts.inserted, counts.updated, counts.unchanged, counts.rejected, JSON.stringify(counts.unknownTeams), counts.pricesQuarantined],
   );
 }
 
@@ -95,13 +102,13 @@ export async function failRun(db: Db, id: number, error: string): Promise<void> 
   await db.query(`UPDATE import_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [id, error.slice(0, 2000)]);
 }
 
-/** Writes quarantined rows (bulk). */
+/** Writes quarantined rows and values (bulk). */
 export async function insertRejects(db: Db, runId: number, rejects: readonly Reject[]): Promise<void> {
   if (!rejects.length) return;
   await db.copyRows(
     'import_rejects',
-    ['run_id', 'file', 'line_no', 'raw', 'reasons'],
-    rejects.map((r) => [runId, r.file, r.line, r.raw, `{${r.reasons.join(',')}}`]),
+    ['run_id', 'file', 'line_no', 'raw', 'reasons', 'field'],
+    rejects.map((r) => [runId, r.file, r.line, r.raw, `{${r.reasons.join(',')}}`, r.field ?? null]),
   );
 }
 
@@ -122,12 +129,12 @@ export async function getRun(db: Db, id: number): Promise<ImportRun> {
   return toRun(rows[0]);
 }
 
-/** Quarantined rows of a run in file and line order; throws IMPORT_RUN_NOT_FOUND. */
+/** Quarantined rows and values of a run in file and line order; throws IMPORT_RUN_NOT_FOUND. */
 export async function listRejects(db: Db, runId: number, options: { limit?: number; offset?: number } = {}): Promise<{ total: number; rows: RejectedRow[] }> {
   await getRun(db, runId);
   // -- rejects of a run; $1 run id, $2 limit, $3 offset
-  const { rows } = await db.query<{ id: number; file: string; line_no: number; raw: string; reasons: string[]; total: number }>(
-    `SELECT id, file, line_no, raw, reasons, count(*) OVER () AS total FROM import_rejects WHERE run_id = $1
+  const { rows } = await db.query<{ id: number; file: string; line_no: number; raw: string; reasons: string[]; field: string | null; total: number }>(
+    `SELECT id, file, line_no, raw, reasons, field, count(*) OVER () AS total FROM import_rejects WHERE run_id = $1
      ORDER BY file, line_no, id LIMIT $2 OFFSET $3`,
     [runId, options.limit ?? 1000, options.offset ?? 0],
   );
@@ -136,5 +143,5 @@ export async function listRejects(db: Db, runId: number, options: { limit?: numb
     const c = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_rejects WHERE run_id = $1', [runId]);
     total = Number(c.rows[0]!.n);
   }
-  return { total, rows: rows.map((r) => ({ id: Number(r.id), file: r.file, lineNo: r.line_no, raw: r.raw, reasons: r.reasons })) };
+  return { total, rows: rows.map((r) => ({ id: Number(r.id), file: r.file, lineNo: r.line_no, raw: r.raw, reasons: r.reasons, field: r.field })) };
 }
