@@ -6,7 +6,7 @@
 import { columnReader, type CsvFile } from '../csv.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
-import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
+import { parseAmericanOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const NBA_KAGGLE_SOURCE = 'nba-kaggle';
 const REQUIRED = ['season', 'date', 'away', 'home', 'score_away', 'score_home', 'moneyline_away', 'moneyline_home'];
@@ -41,7 +41,7 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
     for (const side of ['home', 'away'] as const) {
       const text = get(f, `moneyline_${side}`);
       if (!text) continue;
-      const p = americanToDecimal(text);
+      const p = parseAmericanOdds(text);
       if (p === null) reasons.add('ODDS_INVALID');
       else odds.push({ bookmaker: 'consensus', market: 'moneyline', selection: side, line: 0, kind: 'closing', price: p });
     }

@@ -7,7 +7,7 @@
 import { columnReader, type CsvFile } from '../csv.ts';
 import { parseClock, parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, PlayerValue, RejectReason } from '../types.ts';
-import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
+import { parseAmericanOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const NFLVERSE_SOURCE = 'nflverse';
 const REQUIRED = ['game_id', 'season', 'game_type', 'gameday', 'away_team', 'home_team', 'away_score', 'home_score', 'location'];
@@ -45,7 +45,7 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
     const odds: OddsValue[] = [];
     const price = (text: string): number | null => {
       if (!text) return null;
-      const p = americanToDecimal(text);
+      const p = parseAmericanOdds(text);
       if (p === null) reasons.add('ODDS_INVALID');
       return p;
     };

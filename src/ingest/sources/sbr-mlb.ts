@@ -6,7 +6,7 @@
 import { columnReader, type CsvFile } from '../csv.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
-import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
+import { parseAmericanOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const SBR_MLB_SOURCE = 'sbr-mlb';
 const REQUIRED = ['date', 'away_abbrev', 'home_abbrev', 'away_score', 'home_score', 'away_close_ml', 'home_close_ml'];
@@ -41,7 +41,7 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
     const odds: OddsValue[] = [];
     const add = (text: string, market: 'moneyline' | 'spread', selection: 'home' | 'away', kind: 'opening' | 'closing', line = 0) => {
       if (!text) return;
-      const p = americanToDecimal(text);
+      const p = parseAmericanOdds(text);
       if (p === null) reasons.add('ODDS_INVALID');
       else odds.push({ bookmaker: 'sbr', market, selection, line, kind, price: p });
     };
