@@ -125,9 +125,9 @@ export interface Devigged {
   parameter: number;
 }
 
-/** Bisection for the root of a decreasing function on [lo, hi] (f(lo) ≥ 0 ≥ f(hi)). */
+/** Bisection for the root of a decreasing function on [lo, hi] (f(lo) ≥ 0 ≥ f(hi)), to double precision. */
 function bisect(f: (x: number) => number, lo: number, hi: number): number {
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, Math.abs(hi)); i++) {
+  for (let i = 0; i < 100 && hi - lo > 1e-13 * Math.max(1, Math.abs(hi)); i++) {
     const mid = (lo + hi) / 2;
     if (f(mid) > 0) lo = mid;
     else hi = mid;
@@ -138,6 +138,11 @@ function bisect(f: (x: number) => number, lo: number, hi: number): number {
 function normalised(values: number[]): number[] {
   const sum = values.reduce((a, b) => a + b, 0);
   return values.map((v) => v / sum);
+}
+
+/** Shin's p_i(z) for implied probabilities π (sum B). */
+function shinAt(pi: readonly number[], booksum: number, z: number): number[] {
+  return pi.map((p) => (Math.sqrt(z * z + (4 * (1 - z) * p * p) / booksum) - z) / (2 * (1 - z)));
 }
 
 /**
@@ -157,15 +162,32 @@ export function devigWith(prices: ArrayLike<number>, method: DevigMethod = 'prop
   const booksum = pi.reduce((a, b) => a + b, 0);
   const margin = booksum - 1;
   if (method === 'shin' && margin > 0) {
-    const at = (z: number) => pi.map((p) => (Math.sqrt(z * z + (4 * (1 - z) * p * p) / booksum) - z) / (2 * (1 - z)));
-    const z = bisect((x) => at(x).reduce((a, b) => a + b, 0) - 1, 0, 1 - 1e-9);
-    return { method, probabilities: normalised(at(z)), overround: margin, parameter: z };
+    const excess = (z: number) => {
+      let sum = -1;
+      for (const p of pi) sum += (Math.sqrt(z * z + (4 * (1 - z) * p * p) / booksum) - z) / (2 * (1 - z));
+      return sum;
+    };
+    const z = bisect(excess, 0, 1 - 1e-9);
+    return { method, probabilities: normalised(shinAt(pi, booksum, z)), overround: margin, parameter: z };
   }
   if (method === 'power' && margin !== 0) {
-    const f = (k: number) => pi.reduce((s, p) => s + p ** k, 0) - 1;
-    let hi = 1;
-    while (f(hi) > 0 && hi < 1e6) hi *= 2;
-    const k = bisect(f, 0, hi);
+    // Σ π^k − 1 is convex and decreasing in k: Newton from k = 1 converges monotonically (after at
+    // most one step past the root when the margin is negative) in a handful of steps.
+    const logs = pi.map(Math.log);
+    let k = 1;
+    for (let i = 0; i < 100; i++) {
+      let f = -1;
+      let df = 0;
+      for (let j = 0; j < pi.length; j++) {
+        const v = Math.exp(k * logs[j]!);
+        f += v;
+        df += v * logs[j]!;
+      }
+      const next = Math.max(k / 2, k - f / df);
+      const done = Math.abs(next - k) <= 1e-12 * k;
+      k = next;
+      if (done) break;
+    }
     return { method, probabilities: normalised(pi.map((p) => p ** k)), overround: margin, parameter: k };
   }
   if (method !== 'proportional' && method !== 'shin' && method !== 'power') throw invalid(`unknown de-vig method ${String(method)}`, { method });

@@ -179,28 +179,24 @@ interface PricedGame {
   t: number;
   k: number;
   net: number[];
-  /** Per class: the de-vigged close (each method) and the raw closing price of the same book. */
-  close: Array<{ price: number; fair: Record<DevigMethod, number> } | null>;
+  /** Per class: the raw closing price of the same book and that book's de-vigged close. */
+  close: Array<{ price: number; fair: (method: DevigMethod) => number } | null>;
 }
 
 function closeOf(game: BacktestGame, k: number): PricedGame['close'] {
   const out: PricedGame['close'] = [];
-  const memo = new Map<ArrayLike<number>, Record<DevigMethod, number[]>>();
+  // One bookmaker usually prices every class: de-vig its close once per method, and only the
+  // methods asked for (Shin and power are iterative; most classes are never bet).
+  const memo = new Map<string, Partial<Record<DevigMethod, number[]>>>();
   for (let c = 0; c < k; c++) {
     const set = game.closing?.[c];
     if (!validPrices(set, k)) {
       out.push(null);
       continue;
     }
-    let fair = memo.get(set);
-    if (!fair) {
-      const methods = {} as Record<DevigMethod, number[]>;
-      for (const m of DEVIG_METHODS) methods[m] = devig(set, m);
-      memo.set(set, (fair = methods));
-    }
-    const perMethod = {} as Record<DevigMethod, number>;
-    for (const m of DEVIG_METHODS) perMethod[m] = fair[m][c]!;
-    out.push({ price: set[c]!, fair: perMethod });
+    const key = Array.prototype.join.call(set, ',');
+    const fair = memo.get(key) ?? memo.set(key, {}).get(key)!;
+    out.push({ price: set[c]!, fair: (method) => (fair[method] ??= devig(set, method))[c]! });
   }
   return out;
 }
@@ -215,7 +211,7 @@ function createTally() {
   const priceRatios: number[] = [];
   const overrounds: number[] = [];
   return {
-    add(g: PricedGame, c: number, stake: number): number {
+    add(g: PricedGame, c: number, stake: number, methods: readonly DevigMethod[] = DEVIG_METHODS): number {
       const price = g.game.prices![c]!;
       const win = g.game.outcome === c;
       const pnl = win ? stake * (g.net[c]! - 1) : -stake;
@@ -228,7 +224,7 @@ function createTally() {
       overrounds.push(booksum - 1);
       const close = g.close[c];
       if (close) {
-        for (const m of DEVIG_METHODS) devigEdges[m].push(close.fair[m] * price - 1);
+        for (const m of methods) devigEdges[m].push(close.fair(m) * price - 1);
         priceRatios.push(price / close.price - 1);
       }
       return pnl;
@@ -330,8 +326,9 @@ export function backtest(games: readonly BacktestGame[], options: BacktestOption
         continue;
       }
       const priced: PricedGame = { game: g, index: i, t, k, net: Array.from(g.prices, (o) => 1 + (o - 1) * (1 - opts.commission)), close: closeOf(g, k) };
-      for (let c = 0; c < k; c++) everyOutcome.add(priced, c, flatUnit);
-      random.add(priced, Math.min(k - 1, Math.floor(uniformAt(opts.seed, i) * k)), flatUnit);
+      // The controls report the headline de-vig only.
+      for (let c = 0; c < k; c++) everyOutcome.add(priced, c, flatUnit, [opts.devig]);
+      random.add(priced, Math.min(k - 1, Math.floor(uniformAt(opts.seed, i) * k)), flatUnit, [opts.devig]);
 
       // Only the qualifying classes are Kelly candidates: zero probability elsewhere leaves the
       // closed form's R(S) of the candidates unchanged.
@@ -360,7 +357,7 @@ export function backtest(games: readonly BacktestGame[], options: BacktestOption
             kellyStake: 0,
             kellyProfit: 0,
             closingPrice: close ? close.price : null,
-            closingProbability: close ? close.fair[opts.devig] : null,
+            closingProbability: close ? close.fair(opts.devig) : null,
           },
         });
       }
