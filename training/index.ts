@@ -4,6 +4,7 @@
  */
 export { parseTrainingSpec, runIdOf, backtestSettingsOf, type TrainingSpec } from './spec.ts';
 export {
+  backtestGames,
   backtestVersion,
   marketBacktest,
   resolveBacktestSettings,
