@@ -115,6 +115,8 @@ describe('backtest', () => {
     // A home wins at 2.2, B home at 4.5, C away at 6.0: returns 12.7 on 9 staked.
     close(every.profit, 12.7 - 9);
     close(every.yield, 3.7 / 9);
+    close(every.roi, 3.7 / 100);
+    close(every.maxDrawdown, 0.8); // A first: 2.2 back on 3 staked
     assert.equal(every.clv.bets, 3);
     const margins = [[2.5, 3.5, 6.0], [2.2, 3.0, 4.0], [4.5, 3.4, 1.9]].map((o) => o.reduce((s, x) => s + 1 / x, 0) - 1);
     close(every.meanOverround, margins.reduce((a, b) => a + b, 0) / 3);

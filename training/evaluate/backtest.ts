@@ -110,6 +110,10 @@ export interface ControlResult {
   turnover: number;
   profit: number;
   yield: number | null;
+  /** profit / starting bankroll. */
+  roi: number;
+  /** Largest fall of its equity curve (after each kickoff) from the running peak, in units. */
+  maxDrawdown: number;
   clv: { bets: number; meanDevigEdge: number | null; meanPriceRatio: number | null };
   /** Mean overround (Σ 1/o − 1) of the prices it bet at: about minus what it should lose per unit. */
   meanOverround: number | null;
@@ -201,9 +205,11 @@ function closeOf(game: BacktestGame, k: number): PricedGame['close'] {
   return out;
 }
 
-/** Accumulates one flat-staked bettor's turnover, profit and closing-line value. */
-function createTally() {
+/** Accumulates one bettor's turnover, profit, equity curve (one point per kickoff) and closing-line value. */
+function createTally(initialBankroll: number) {
   let bets = 0;
+  let marked = 0;
+  const curve = [initialBankroll];
   let turnover = 0;
   let profit = 0;
   let won = 0;
@@ -229,7 +235,13 @@ function createTally() {
       }
       return pnl;
     },
-    staking(initialBankroll: number, curve: number[], final: number): StakingResult {
+    /** Closes a kickoff: one point on the equity curve when this bettor bet at it. */
+    mark(): void {
+      if (bets === marked) return;
+      marked = bets;
+      curve.push(initialBankroll + profit);
+    },
+    staking(): StakingResult {
       const dd = maxDrawdown(curve);
       return {
         bets,
@@ -240,7 +252,7 @@ function createTally() {
         hitRate: bets ? won / bets : null,
         maxDrawdown: dd.absolute,
         maxDrawdownPct: dd.relative,
-        finalBankroll: final,
+        finalBankroll: initialBankroll + profit,
       };
     },
     clv(method: DevigMethod): ClosingLineValue {
@@ -253,6 +265,8 @@ function createTally() {
         turnover,
         profit,
         yield: turnover > 0 ? profit / turnover : null,
+        roi: profit / initialBankroll,
+        maxDrawdown: maxDrawdown(curve).absolute,
         clv: { bets: priceRatios.length, meanDevigEdge: mean(devigEdges[method]), meanPriceRatio: mean(priceRatios) },
         meanOverround: mean(overrounds),
       };
@@ -297,14 +311,11 @@ export function backtest(games: readonly BacktestGame[], options: BacktestOption
   const order = games.map((g, i) => ({ g, i, t: kickoffMs(g.kickoff, i) })).sort((a, b) => a.t - b.t || a.i - b.i);
   const bets: Bet[] = [];
   let skippedGames = 0;
-  const flatCurve = [opts.initialBankroll];
-  const kellyCurve = [opts.initialBankroll];
-  let flatEquity = opts.initialBankroll;
   let bankroll = opts.initialBankroll;
-  const flat = createTally();
-  const kelly = createTally();
-  const everyOutcome = createTally();
-  const random = createTally();
+  const flat = createTally(opts.initialBankroll);
+  const kelly = createTally(opts.initialBankroll);
+  const everyOutcome = createTally(opts.initialBankroll);
+  const random = createTally(opts.initialBankroll);
 
   for (let start = 0; start < order.length; ) {
     let end = start;
@@ -365,22 +376,16 @@ export function backtest(games: readonly BacktestGame[], options: BacktestOption
     // Simultaneous games share one bankroll: never stake more than it holds.
     const scale = kellyFractions > 1 ? 1 / kellyFractions : 1;
     let kellyPnl = 0;
-    let flatPnl = 0;
     for (const { bet, priced, fraction } of group) {
       bet.flatProfit = flat.add(priced, bet.selection, bet.flatStake);
       bet.kellyStake = limit(bankroll * fraction * scale);
       // Simultaneous Kelly may leave a qualifying class unstaked (p·o ≤ R of the staked set).
       bet.kellyProfit = bet.kellyStake > 0 ? kelly.add(priced, bet.selection, bet.kellyStake) : 0;
       kellyPnl += bet.kellyProfit;
-      flatPnl += bet.flatProfit;
       bets.push(bet);
     }
-    if (group.length) {
-      bankroll += kellyPnl;
-      flatEquity += flatPnl;
-      flatCurve.push(flatEquity);
-      kellyCurve.push(bankroll);
-    }
+    bankroll += kellyPnl;
+    for (const tally of [flat, kelly, everyOutcome, random]) tally.mark();
     start = end;
   }
 
@@ -389,8 +394,8 @@ export function backtest(games: readonly BacktestGame[], options: BacktestOption
     games: order.length - skippedGames,
     skippedGames,
     bets: bets.length,
-    flat: flat.staking(opts.initialBankroll, flatCurve, flatEquity),
-    kelly: kelly.staking(opts.initialBankroll, kellyCurve, bankroll),
+    flat: flat.staking(),
+    kelly: kelly.staking(),
     clv: flat.clv(opts.devig),
     controls: { everyOutcome: everyOutcome.control(opts.devig), random: random.control(opts.devig) },
   };
