@@ -260,13 +260,14 @@ function createTally(initialBankroll: number) {
       return { bets: priceRatios.length, meanDevigEdge: byDevig[method], devig: method, byDevig, meanPriceRatio: mean(priceRatios) };
     },
     control(method: DevigMethod): ControlResult {
+      const { bets: n, turnover: staked, profit: pnl, yield: perUnit, roi, maxDrawdown: fall } = this.staking();
       return {
-        bets,
-        turnover,
-        profit,
-        yield: turnover > 0 ? profit / turnover : null,
-        roi: profit / initialBankroll,
-        maxDrawdown: maxDrawdown(curve).absolute,
+        bets: n,
+        turnover: staked,
+        profit: pnl,
+        yield: perUnit,
+        roi,
+        maxDrawdown: fall,
         clv: { bets: priceRatios.length, meanDevigEdge: mean(devigEdges[method]), meanPriceRatio: mean(priceRatios) },
         meanOverround: mean(overrounds),
       };
