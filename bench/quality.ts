@@ -22,6 +22,12 @@
  *               for the early-stopping epoch count beats the early-stopped model (see tuneRefit).
  * --json        One JSON document on stdout (the table goes to stderr).
  *
+ * Every run also prints its betting backtest on the test window at both price sources — `book`
+ * (one bookmaker's pre-kickoff prices: Pinnacle, else the market average; the default) and `best`
+ * (line shopping across real bookmakers, pseudo-books excluded) — beside two zero-skill bettors at
+ * the same prices (every outcome; one at random), which lose about the margin when the prices are
+ * honest. De-vig proportional; CLV against the same bookmaker's de-vigged close.
+ *
  * Data is read in place from ../shared/data (football-data big-5 2003–2024, nflverse games,
  * FiveThirtyEight NFL Elo/QB-Elo and club soccer SPI). DATABASE_URL defaults to
  * postgres://postgres@127.0.0.1:5432/test.
@@ -38,7 +44,7 @@ import type { Db } from '../src/shared/db.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';
-import { trainAndRegister, type TrainingSpec } from '../training/index.ts';
+import { backtestVersion, PRICE_SOURCE_NAMES, trainAndRegister, type MarketBacktest, type TrainingSpec } from '../training/index.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -273,6 +279,8 @@ interface RunResult {
   validation: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number | null; nValidationRows: number | null };
   scores: ScoreLine;
   comparators: Comparator[];
+  /** The backtest of the registered version at each price source. */
+  backtests: Record<string, BacktestLine[]>;
   targets: Target[];
   seconds: number;
 }
@@ -343,6 +351,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
     validation: { bestValLoss: ev.training?.bestValLoss ?? null, bestEpoch: ev.training?.bestEpoch ?? null, nTrainRows: ev.training?.nTrainRows ?? null, nValidationRows: ev.training?.nValidationRows ?? null },
     scores,
     comparators,
+    backtests: Object.fromEntries(await Promise.all(PRICE_SOURCE_NAMES.map(async (prices) => [prices, backtestLines((await backtestVersion(db, outcome.model, outcome.version, { prices })).backtest)] as const))),
     targets,
     seconds,
   };
@@ -352,6 +361,50 @@ const f4 = (v: number) => v.toFixed(4);
 const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
 
+/** One bettor's figures in a backtest: the model (flat and ¼ Kelly) or a zero-skill control (flat). */
+interface BacktestLine {
+  bettor: string;
+  bets: number;
+  yield: number | null;
+  roi: number;
+  clv: number | null;
+  priceRatio: number | null;
+  maxDrawdown: number;
+  kelly?: { bets: number; yield: number | null; roi: number; maxDrawdownPct: number };
+  bookmakers?: Record<string, number>;
+  meanOverround?: number | null;
+}
+
+function backtestLines(b: MarketBacktest): BacktestLine[] {
+  const control = (bettor: string, c: MarketBacktest['controls']['everyOutcome']): BacktestLine => ({
+    bettor, bets: c.bets, yield: c.yield, roi: c.roi, clv: c.clv.meanDevigEdge, priceRatio: c.clv.meanPriceRatio, maxDrawdown: c.maxDrawdown, meanOverround: c.meanOverround,
+  });
+  return [
+    {
+      bettor: 'model', bets: b.flat.bets, yield: b.flat.yield, roi: b.flat.roi, clv: b.clv.meanDevigEdge, priceRatio: b.clv.meanPriceRatio, maxDrawdown: b.flat.maxDrawdown,
+      kelly: { bets: b.kelly.bets, yield: b.kelly.yield, roi: b.kelly.roi, maxDrawdownPct: b.kelly.maxDrawdownPct }, bookmakers: b.pricing.bookmakers,
+    },
+    control('every outcome', b.controls.everyOutcome),
+    control('random outcome', b.controls.random),
+  ];
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
+
+function printBacktests(r: RunResult): void {
+  out(`  backtest on the test window (flat 1 unit; model bets when p × price > 1.02; de-vig proportional; CLV against the same bookmaker's de-vigged close):`);
+  out(`  ${pad('prices', 7)} ${pad('bettor', 15)} ${lpad('bets', 6)} ${lpad('yield', 8)} ${lpad('ROI', 9)} ${lpad('CLV', 7)} ${lpad('price/close', 11)} ${lpad('max DD', 7)}   ¼ Kelly (bets, yield, ROI, max DD)`);
+  for (const [prices, lines] of Object.entries(r.backtests)) {
+    for (const l of lines) {
+      const kelly = l.kelly ? `${l.kelly.bets}, ${pct(l.kelly.yield)}, ${pct(l.kelly.roi)}, ${pct(l.kelly.maxDrawdownPct)}` : `margin ${pct(l.meanOverround)}`;
+      out(`  ${pad(prices, 7)} ${pad(l.bettor, 15)} ${lpad(String(l.bets), 6)} ${lpad(pct(l.yield), 8)} ${lpad(pct(l.roi), 9)} ${lpad(pct(l.clv), 7)} ${lpad(pct(l.priceRatio), 11)} ${lpad(l.maxDrawdown.toFixed(1), 7)}   ${kelly}`);
+    }
+    const books = r.backtests[prices]![0]!.bookmakers ?? {};
+    out(`  ${pad('', 7)} model bets by bookmaker: ${Object.entries(books).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  out('  (ROI: profit over the 100-unit starting bankroll; yield: profit over turnover; max DD in units of the flat plan)');
+}
+
 function printRun(r: RunResult): void {
   out(`${r.run} · ${r.algo}  (${r.featureSet} ${r.featureSetHash.slice(0, 12)}, ${r.model} v${r.version}${r.trainedNow ? '' : ', reused'}; params ${JSON.stringify(r.params)})`);
   out(`  train games ${r.trainGames} (validation: last ${r.validation.nValidationRows} of them, best log loss ${r.validation.bestValLoss?.toFixed(4) ?? '–'} at epoch ${r.validation.bestEpoch ?? '–'}); test games ${r.testGames}`);
@@ -360,6 +413,7 @@ function printRun(r: RunResult): void {
     out(`  ${pad(label, 30)} ${lpad(String(s.n), 6)} ${lpad(f4(s.logLoss), 9)} ${lpad(f4(s.brier), 7)} ${lpad(s.accuracy.toFixed(3), 6)} ${lpad(s.ece.toFixed(4), 6)}   ${model ? lpad(`${f4(model.logLoss)} (${model.logLoss - s.logLoss >= 0 ? '+' : ''}${f4(model.logLoss - s.logLoss)})`, 19) : ''}`);
   row('model', r.scores);
   for (const c of r.comparators) row(c.label, c.scores, c.model);
+  printBacktests(r);
   out(`  targets: ${r.targets.map((t) => `${t.name}: ${t.met ? 'MET' : 'NOT MET'} (${Number.isFinite(t.value) ? t.value.toFixed(4) : '–'}${t.name.startsWith('beats') ? ` vs ${t.bar.toFixed(4)}` : ''})`).join('; ')}`);
   out();
 }

@@ -27,7 +27,7 @@ export { compileSet, initialState, emitRow, learn, runEngine } from './engine.ts
 export type { CompiledSet, EngineState, RunOptions } from './engine.ts';
 export { loadHistory } from './history-store.ts';
 export type { HistoryQuery } from './history-store.ts';
-export { devig, americanToDecimal } from './odds.ts';
+export { fairProbabilities } from './odds.ts';
 export type { ImpliedProbabilities } from './odds.ts';
 export { buildFeatures } from './build.ts';
 export type { BuildOptions, BuildReport } from './build.ts';
@@ -37,7 +37,7 @@ export { buildTrainingSet } from './training-set.ts';
 export { featureSetAvailability, assertFeatureSetAvailable } from './availability.ts';
 export type { FeatureSetAvailability, MissingInput } from './availability.ts';
 export type { TrainingSet, TrainingSetQuery } from './training-set.ts';
-export { loadMarketBaseline, loadReferenceForecasts } from './market-baseline.ts';
-export type { MarketBaseline, MarketProbabilities, BestPrices, OutcomeProbabilities } from './market-baseline.ts';
+export { loadMarketBaseline, loadReferenceForecasts, PRICE_SOURCES } from './market-baseline.ts';
+export type { BetPrices, MarketBaseline, MarketProbabilities, OutcomePrices, OutcomeProbabilities, PriceSource, StruckPrice } from './market-baseline.ts';
 export { computeOnline, getGameFeatures, createFeatureCache } from './online.ts';
 export type { OnlineRequest, MatchupRequest, MatchupOdds, OnlineOptions, OnlineRow, FeatureCache } from './online.ts';

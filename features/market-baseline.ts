@@ -1,6 +1,7 @@
 import type { Db } from '../src/shared/db.ts';
 import { loadSql } from '../src/shared/sql.ts';
-import { devig, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
+import { AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../src/shared/odds.ts';
+import { fairProbabilities, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
 import type { OddsKind, OddsMarket, OddsQuote } from './types.ts';
 
 const BASELINE_ODDS_SQL = loadSql(import.meta.url, './sql/baseline-odds.sql');
@@ -17,15 +18,34 @@ export interface MarketProbabilities extends OutcomeProbabilities {
   bookmaker: string;
   kind: OddsKind;
   overround: number;
+  /** The decimal prices the probabilities were de-vigged from. */
+  prices: OutcomePrices;
 }
 
-export interface BestPrices {
+/** Decimal prices per outcome; `draw` is null for two-way sports. */
+export interface OutcomePrices {
   home: number;
   draw: number | null;
   away: number;
-  /** Bookmaker code offering each best price ('market_max' is football-data's best-of-market column). */
-  bookmakers: { home: string; draw: string | null; away: string };
 }
+
+/** One outcome's bettable pre-kickoff price, with the same bookmaker's complete close (for closing-line value). */
+export interface StruckPrice {
+  price: number;
+  bookmaker: string;
+  /** That bookmaker's closing prices of every outcome; null when it has no complete close. */
+  closing: OutcomePrices | null;
+}
+
+/** Prices a backtest can strike, per outcome. */
+export interface BetPrices {
+  home: StruckPrice;
+  draw: StruckPrice | null;
+  away: StruckPrice;
+}
+
+/** Which prices a backtest strikes: one bookmaker's (default), or the best real bookmaker per outcome. */
+export type PriceSource = 'book' | 'best';
 
 export interface MarketBaseline {
   gameId: number;
@@ -33,23 +53,63 @@ export interface MarketBaseline {
   closing: MarketProbabilities | null;
   /** De-vigged pre-kickoff (non-closing, captured before kickoff) probabilities, same preference. */
   preclosing: MarketProbabilities | null;
-  /** Highest pre-kickoff decimal price per outcome over all bookmakers (for a betting backtest); null unless every outcome has one. */
-  bestPreclosing: BestPrices | null;
+  /**
+   * `book`: the pre-kickoff prices of `preclosing`'s bookmaker (Pinnacle, else market average, ...),
+   * each with that bookmaker's close. `best`: per outcome the highest pre-kickoff price among real
+   * bookmakers — aggregate pseudo-books (market_max, market_avg, consensus) excluded — each with the
+   * close of the bookmaker that offered it. Null when no complete set exists.
+   */
+  prices: Record<PriceSource, BetPrices | null>;
 }
+
+/** What each price source means, for every figure computed at those prices. */
+export const PRICE_SOURCES: Readonly<Record<PriceSource, string>> = Object.freeze({
+  book: 'one bookmaker\'s latest pre-kickoff prices: Pinnacle where it quotes the game, else the market average, else consensus, else Bet365, else the first other bookmaker by code (never a best-of-market maximum)',
+  best: 'line shopping: per outcome the highest latest pre-kickoff price among real bookmakers; aggregate pseudo-books (market_max, market_avg, consensus) excluded',
+});
 
 const CLOSING_PREFERENCE = ['pinnacle', 'market_avg', 'consensus', 'bet365'];
 const PRECLOSING_PREFERENCE = ['pinnacle', 'market_avg', 'consensus', 'bet365'];
 const PRE_KINDS: OddsKind[] = ['preclosing', 'snapshot', 'opening'];
 
 function withRest(sets: PriceSet[], preferred: string[]): string[] {
-  const rest = [...new Set(sets.map((s) => s.bookmaker))].filter((b) => !preferred.includes(b) && b !== 'market_max').sort();
+  // A best-of-market maximum is never one bookmaker's quote: it is never the market.
+  const rest = [...new Set(sets.map((s) => s.bookmaker))].filter((b) => !preferred.includes(b) && AGGREGATE_BOOKMAKERS[b] !== 'maximum').sort();
   return [...preferred, ...rest];
+}
+
+function pricesOf(set: PriceSet): OutcomePrices {
+  return { home: set.home, draw: set.draw, away: set.away };
 }
 
 function probs(set: PriceSet | null): MarketProbabilities | null {
   if (!set) return null;
-  const p = devig(set);
-  return { home: p.home, draw: p.draw, away: p.away, bookmaker: set.bookmaker, kind: set.kind, overround: p.overround };
+  const p = fairProbabilities(set);
+  return { home: p.home, draw: p.draw, away: p.away, bookmaker: set.bookmaker, kind: set.kind, overround: p.overround, prices: pricesOf(set) };
+}
+
+function struck(set: PriceSet, outcome: 'home' | 'draw' | 'away', closingSets: PriceSet[]): StruckPrice {
+  const close = pickPriceSet(closingSets, [set.bookmaker], ['closing']);
+  return { price: set[outcome]!, bookmaker: set.bookmaker, closing: close ? pricesOf(close) : null };
+}
+
+/** One bookmaker's set, per outcome. */
+function bookPrices(set: PriceSet | null, closingSets: PriceSet[]): BetPrices | null {
+  if (!set) return null;
+  return { home: struck(set, 'home', closingSets), draw: set.draw === null ? null : struck(set, 'draw', closingSets), away: struck(set, 'away', closingSets) };
+}
+
+/** Per outcome the highest price among the latest pre-kickoff sets of real bookmakers (ties: first by code). */
+function bestPrices(preSets: PriceSet[], closingSets: PriceSet[]): BetPrices | null {
+  const books = [...new Set(preSets.map((s) => s.bookmaker))].filter((b) => !isAggregateBookmaker(b)).sort();
+  const latest = books.map((b) => pickPriceSet(preSets, [b], PRE_KINDS)!);
+  if (latest.length === 0) return null;
+  const best = (outcome: 'home' | 'draw' | 'away') => latest.reduce((a, b) => (b[outcome]! > a[outcome]! ? b : a));
+  return {
+    home: struck(best('home'), 'home', closingSets),
+    draw: latest[0]!.draw === null ? null : struck(best('draw'), 'draw', closingSets),
+    away: struck(best('away'), 'away', closingSets),
+  };
 }
 
 /**
@@ -76,24 +136,12 @@ export async function loadMarketBaseline(db: Db, gameIds: readonly number[]): Pr
   for (const [gameId, g] of byGame) {
     const closingSets = priceSets(g.closing, g.market);
     const preSets = priceSets(g.pre, g.market);
-    const best: Partial<Record<'home' | 'draw' | 'away', { price: number; bookmaker: string }>> = {};
-    for (const q of g.pre) {
-      const cur = best[q.selection];
-      if (!cur || q.price > cur.price) best[q.selection] = { price: q.price, bookmaker: q.bookmaker };
-    }
-    const complete = best.home && best.away && (g.market !== '1x2' || best.draw);
+    const pre = pickPriceSet(preSets, withRest(preSets, PRECLOSING_PREFERENCE), PRE_KINDS);
     out.set(gameId, {
       gameId,
       closing: probs(pickPriceSet(closingSets, withRest(closingSets, CLOSING_PREFERENCE), ['closing'])),
-      preclosing: probs(pickPriceSet(preSets, withRest(preSets, PRECLOSING_PREFERENCE), PRE_KINDS)),
-      bestPreclosing: complete
-        ? {
-            home: best.home!.price,
-            draw: g.market === '1x2' ? best.draw!.price : null,
-            away: best.away!.price,
-            bookmakers: { home: best.home!.bookmaker, draw: g.market === '1x2' ? best.draw!.bookmaker : null, away: best.away!.bookmaker },
-          }
-        : null,
+      preclosing: probs(pre),
+      prices: { book: bookPrices(pre, closingSets), best: bestPrices(preSets, closingSets) },
     });
   }
   return out;

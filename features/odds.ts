@@ -1,3 +1,4 @@
+import { devigWith } from '../src/shared/odds.ts';
 import type { MarketSets, OddsKind, OddsMarket, OddsQuote, PriceSetLike } from './types.ts';
 
 /** Decimal prices of one complete quote set; draw is absent for two-way markets. */
@@ -19,18 +20,12 @@ export interface ImpliedProbabilities {
   readonly overround: number;
 }
 
-/** Proportional de-vig: p_i = (1/o_i) / Σ(1/o_j). */
-export function devig(set: Pick<PriceSet, 'home' | 'draw' | 'away'>): ImpliedProbabilities {
-  const h = 1 / set.home;
-  const a = 1 / set.away;
-  const d = set.draw === null ? 0 : 1 / set.draw;
-  const total = h + a + d;
-  return { home: h / total, draw: set.draw === null ? null : d / total, away: a / total, overround: total - 1 };
-}
-
-/** American moneyline to decimal odds: 1 + ml/100 if ml > 0 else 1 + 100/|ml|. */
-export function americanToDecimal(ml: number): number {
-  return ml > 0 ? 1 + ml / 100 : 1 + 100 / Math.abs(ml);
+/** Proportionally de-vigged probabilities of one complete set (`src/shared/odds.ts` de-vigs). */
+export function fairProbabilities(set: Pick<PriceSet, 'home' | 'draw' | 'away'>): ImpliedProbabilities {
+  // Summed home, away, draw: the order feature builds have always used, so stored rows and rows
+  // computed now agree to the last bit.
+  const { probabilities: p, overround } = devigWith(set.draw === null ? [set.home, set.away] : [set.home, set.away, set.draw]);
+  return { home: p[0]!, draw: set.draw === null ? null : p[2]!, away: p[1]!, overround };
 }
 
 /**

@@ -2,7 +2,20 @@
  * Training: dataset -> fit -> evaluate against the market -> register. No HTTP, no Redis:
  * a job processor adapts a queue job to `trainAndRegister`.
  */
-export { parseTrainingSpec, runIdOf, type TrainingSpec } from './spec.ts';
+export { parseTrainingSpec, runIdOf, backtestSettingsOf, type TrainingSpec } from './spec.ts';
+export {
+  backtestGames,
+  backtestVersion,
+  marketBacktest,
+  resolveBacktestSettings,
+  summariseBacktest,
+  PRICE_SOURCE_NAMES,
+  type BacktestPricing,
+  type BacktestSummary,
+  type BacktestSettings,
+  type MarketBacktest,
+  type ScoredGame,
+} from './market-backtest.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,

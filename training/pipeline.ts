@@ -19,9 +19,10 @@ import {
   type TrainParams,
 } from '../models/index.ts';
 import { createVersion, markReady, markFailed, putArtifact, savePredictions, type ModelVersion } from '../registry/index.ts';
-import { compareOnSameGames, backtest, type BacktestGame } from './evaluate/index.ts';
+import { compareOnSameGames } from './evaluate/index.ts';
 import { checkTrainableColumns, neutralise } from './columns.ts';
-import type { TrainingSpec } from './spec.ts';
+import { marketBacktest } from './market-backtest.ts';
+import { backtestSettingsOf, type TrainingSpec } from './spec.ts';
 
 const GAME_LABELS_SQL = loadSql(import.meta.url, './sql/game-labels.sql');
 
@@ -257,22 +258,8 @@ async function evaluate(db: Db, spec: TrainingSpec, model: DenseModel, testSet: 
     if (c.n > 0) comparisons[name] = c;
   }
 
-  const games: BacktestGame[] = gameIds.map((id, i) => {
-    const b = baseline.get(id);
-    const best = b?.bestPreclosing ? inClassOrder(classes, b.bestPreclosing as unknown as Record<string, number | null>) : null;
-    const prices = b?.bestPreclosing ? classes.map((c) => (b.bestPreclosing as unknown as Record<string, number>)[c]!) : null;
-    const closing = closingRows[i];
-    return {
-      gameId: id,
-      kickoff: testSet.kickoffs[i]!,
-      probabilities: modelRows[i]!,
-      preclosing: best ? prices : null,
-      // Closing-line value against the fair (de-vigged) closing price.
-      closing: closing ? closing.map((p) => 1 / p) : null,
-      outcome: outcomes[i]!,
-    };
-  });
-  const bt = backtest(games, { minEdge: spec.minEdge ?? 0.02, kellyFraction: spec.kellyFraction ?? 0.25 });
+  const scored = gameIds.map((gameId, i) => ({ gameId, kickoff: testSet.kickoffs[i]!, probabilities: modelRows[i]!, outcome: outcomes[i]! }));
+  const bt = await marketBacktest(db, classes, scored, backtestSettingsOf(spec), baseline);
   return {
     report: { classes, testGames: testSet.nRows, summary, comparisons: stripRows(comparisons), backtest: bt, featureNames: model.featureNames },
     summary: summary as Evaluation['summary'],

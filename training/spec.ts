@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../src/shared/errors.ts';
+import type { BacktestSettings } from './market-backtest.ts';
 
 /** What a data scientist asks for. Windows are ISO dates; `to` bounds are inclusive days. */
 export interface TrainingSpec {
@@ -18,12 +19,18 @@ export interface TrainingSpec {
   minEdge?: number;
   /** Backtest: fraction of the Kelly stake. */
   kellyFraction?: number;
+  /** Backtest prices: 'book' (default, one bookmaker's pre-kickoff prices) or 'best' (line shopping across real bookmakers). */
+  prices?: 'book' | 'best';
+  /** Backtest: commission on net winnings, 0 ≤ c < 1 (default 0). */
+  commission?: number;
+  /** Backtest: stake limit per bet in units (default none). */
+  maxStake?: number;
   description?: string;
 }
 
 const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const KNOWN_KEYS = new Set(['model', 'featureSet', 'algo', 'trainFrom', 'trainTo', 'testFrom', 'testTo', 'competitions', 'params', 'seed', 'minEdge', 'kellyFraction', 'description']);
+const KNOWN_KEYS = new Set(['model', 'featureSet', 'algo', 'trainFrom', 'trainTo', 'testFrom', 'testTo', 'competitions', 'params', 'seed', 'minEdge', 'kellyFraction', 'prices', 'commission', 'maxStake', 'description']);
 
 function invalid(field: string, message: string): never {
   throw new AppError('TRAINING_SPEC_INVALID', `${field}: ${message}`, { details: { field } });
@@ -73,6 +80,9 @@ export function parseTrainingSpec(input: unknown): TrainingSpec {
     return v;
   };
   const seed = number('seed', 0, 2 ** 31 - 1);
+  if (o.prices !== undefined && o.prices !== 'book' && o.prices !== 'best') invalid('prices', `expected book or best, got ${JSON.stringify(o.prices)}`);
+  const commission = number('commission', 0, 0.99);
+  const maxStake = number('maxStake', Number.MIN_VALUE, 1e9);
   if (seed !== undefined && !Number.isInteger(seed)) invalid('seed', 'expected a whole number');
   return {
     model: o.model as string,
@@ -86,9 +96,17 @@ export function parseTrainingSpec(input: unknown): TrainingSpec {
     ...(o.params ? { params: o.params as Record<string, unknown> } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(number('minEdge', 0, 10) !== undefined ? { minEdge: o.minEdge as number } : {}),
-    ...(number('kellyFraction', 0, 1) !== undefined ? { kellyFraction: o.kellyFraction as number } : {}),
+    ...(number('kellyFraction', Number.MIN_VALUE, 1) !== undefined ? { kellyFraction: o.kellyFraction as number } : {}),
+    ...(o.prices !== undefined ? { prices: o.prices as 'book' | 'best' } : {}),
+    ...(commission !== undefined ? { commission } : {}),
+    ...(maxStake !== undefined ? { maxStake } : {}),
     ...(typeof o.description === 'string' ? { description: o.description } : {}),
   };
+}
+
+/** The backtest settings a spec asks for (defaults filled by the backtest). */
+export function backtestSettingsOf(spec: TrainingSpec): BacktestSettings {
+  return { prices: spec.prices, minEdge: spec.minEdge, kellyFraction: spec.kellyFraction, commission: spec.commission, maxStake: spec.maxStake };
 }
 
 function canonical(value: unknown): string {

@@ -1,5 +1,5 @@
 import type { OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
-import { devig, pickPriceSet } from '../odds.ts';
+import { fairProbabilities, pickPriceSet } from '../odds.ts';
 import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
 import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
 
@@ -83,7 +83,7 @@ export const marketRatingFamily: FamilyDefinition = {
         }
         // A past game without usable odds teaches nothing; the teams keep their ratings.
         if (!chosen) return;
-        const pr = devig(chosen);
+        const pr = fairProbabilities(chosen);
         const observed = clamp(Math.log(pr.home / pr.away), -maxAbs, maxAbs);
         const { h, a, hfa, diff } = predict(s, g);
         const e = observed - diff;

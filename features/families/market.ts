@@ -1,5 +1,5 @@
 import type { OddsKind, OddsMarket } from '../types.ts';
-import { devig, pickPriceSet, type PriceSet } from '../odds.ts';
+import { fairProbabilities, pickPriceSet, type PriceSet } from '../odds.ts';
 import { PREFIX_PARAM, type ColumnSpec, type FamilyDefinition, type FamilyRuntime } from './family.ts';
 
 const CURRENT_KINDS: readonly OddsKind[] = ['preclosing', 'snapshot'];
@@ -61,7 +61,7 @@ export const marketFamily: FamilyDefinition = {
         let current: PriceSet | null = pickPriceSet(sets, books, CURRENT_KINDS);
         const opening = pickPriceSet(sets, current ? [current.bookmaker] : books, ['opening']);
         if (!current && p.useOpening) current = opening;
-        const pr = current ? devig(current) : null;
+        const pr = current ? fairProbabilities(current) : null;
         let i = at;
         if (asProb) {
           out[i++] = pr ? pr.home : null;
@@ -75,7 +75,7 @@ export const marketFamily: FamilyDefinition = {
         }
         if (p.overround) out[i++] = pr ? pr.overround : null;
         if (p.movement) {
-          const po = opening && current && opening !== current ? devig(opening) : null;
+          const po = opening && current && opening !== current ? fairProbabilities(opening) : null;
           out[i++] = po && pr ? Math.log(pr.home / pr.away) - Math.log(po.home / po.away) : null;
         }
         out[i++] = pr ? 0 : 1;

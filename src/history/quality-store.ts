@@ -4,6 +4,10 @@
  * candidates. Read-only; one pass of grouped queries.
  */
 import type { Db } from '../shared/db.ts';
+import { AGGREGATE_BOOKMAKERS } from '../shared/odds.ts';
+
+/** Pseudo-books derived from the other columns of the same file; consensus lines are checked like books (often the only line there is). */
+const DERIVED_AGGREGATES = Object.entries(AGGREGATE_BOOKMAKERS).filter(([, kind]) => kind !== 'consensus').map(([code]) => code);
 
 export interface SeasonQuality {
   sport: string;
@@ -14,7 +18,11 @@ export interface SeasonQuality {
   missingResults: number;
   /** Games with no closing odds from any bookmaker. */
   missingClosingOdds: number;
-  /** Closing 1X2 / moneyline books (one per game and bookmaker) with every selection priced. */
+  /**
+   * Closing 1X2 / moneyline books (one per game and bookmaker) with every selection priced. The
+   * aggregate columns computed from the other books of the same file (market_max, market_avg) are
+   * not bookmakers and are left out: a best-of-market maximum is below 1.0 by construction.
+   */
   books: number;
   /** Sum of implied probabilities (1/price) of those books: quantiles. */
   overround: { min: number; p05: number; median: number; p95: number; max: number } | null;
@@ -39,11 +47,11 @@ const GAME_COUNTS = `SELECT g.season_id, sp.code AS sport, c.code AS competition
   LEFT JOIN results r ON r.game_id = g.id
  GROUP BY g.season_id, sp.code, c.code, se.label, se.start_year`;
 
-// -- overround quantiles and suspicious closing books per season; no parameters
+// -- overround quantiles and suspicious closing books per season; $1 text[] bookmaker codes left out (derived aggregates)
 const OVERROUND = `WITH books AS (
   SELECT g.season_id, o.game_id, o.bookmaker_id, o.market, sum(1 / o.price) AS book, count(*) AS n, max(o.price) AS top
-    FROM odds o JOIN games g ON g.id = o.game_id
-   WHERE o.kind = 'closing' AND o.market IN ('1x2', 'moneyline')
+    FROM odds o JOIN games g ON g.id = o.game_id JOIN bookmakers b ON b.id = o.bookmaker_id
+   WHERE o.kind = 'closing' AND o.market IN ('1x2', 'moneyline') AND b.code <> ALL($1::text[])
    GROUP BY g.season_id, o.game_id, o.bookmaker_id, o.market
   HAVING count(*) = CASE WHEN o.market = '1x2' THEN 3 ELSE 2 END
 )
@@ -63,7 +71,7 @@ const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
 export async function dataQualityReport(db: Db, options: { sport?: string; competition?: string } = {}): Promise<QualityReport> {
   const counts = await db.query<{ season_id: number; sport: string; competition: string; season: string; start_year: number; games: number; missing_results: number; missing_closing: number }>(GAME_COUNTS);
-  const over = await db.query<{ season_id: number; books: number; min: number; p05: number; median: number; p95: number; max: number; suspicious: number }>(OVERROUND);
+  const over = await db.query<{ season_id: number; books: number; min: number; p05: number; median: number; p95: number; max: number; suspicious: number }>(OVERROUND, [DERIVED_AGGREGATES]);
   const dups = await db.query<{ season_id: number; n: number }>(DUPLICATES);
   const overBy = new Map(over.rows.map((r) => [Number(r.season_id), r]));
   const dupBy = new Map(dups.rows.map((r) => [Number(r.season_id), Number(r.n)]));

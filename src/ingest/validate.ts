@@ -1,4 +1,5 @@
 /** Field-level parsers shared by the importers; each returns null for "invalid". */
+import { americanToDecimal } from '../shared/odds.ts';
 
 /** A non-negative whole score; `2.0` (re-saved files) is accepted, `2.5` and `-1` are not. */
 export function parseScore(text: string): number | null {
@@ -17,14 +18,14 @@ export function parseDecimalOdds(text: string): number | null {
 }
 
 /**
- * American moneyline to decimal odds: +150 -> 2.5, -200 -> 1.5 ((|m| + 100)/|m| for favourites,
- * (m + 100)/100 for underdogs). |m| below 100 is not a valid moneyline and returns null.
+ * An American moneyline cell as decimal odds (`src/shared/odds.ts` converts): +150 -> 2.5,
+ * -200 -> 1.5. Blank, junk and |m| below 100 (not a valid moneyline) are null.
  */
-export function americanToDecimal(text: string): number | null {
-  const v = Number(text.trim());
-  if (text.trim() === '' || !Number.isFinite(v) || Math.abs(v) < 100) return null;
-  // One division of exact integers (e.g. 203/100, 278/178): the correctly rounded decimal price.
-  return v > 0 ? (v + 100) / 100 : (100 - v) / -v;
+export function parseAmericanOdds(text: string): number | null {
+  const t = text.trim();
+  const v = Number(t);
+  if (t === '' || !Number.isFinite(v) || Math.abs(v) < 100) return null;
+  return americanToDecimal(v);
 }
 
 /** A finite number or null (blank and junk are null). */

@@ -84,7 +84,7 @@ export function predictionCsvHeader(served: ServedVersion): string {
     'row', 'game_id', 'kickoff', 'model', 'version',
     ...c.map((k) => `p_${k}`),
     'market_source', 'bookmaker',
-    ...c.map((k) => `price_${k}`), ...c.map((k) => `market_p_${k}`), ...c.map((k) => `edge_${k}`), ...c.map((k) => `kelly_${k}`),
+    ...c.map((k) => `price_${k}`), ...c.map((k) => `market_p_${k}`), ...c.map((k) => `edge_${k}`), ...c.map((k) => `kelly_${k}`), 'market_caveat',
     'stale', 'missing',
     ...served.featureNames,
   ].join(',');
@@ -99,7 +99,7 @@ export function predictionCsvRows(served: ServedVersion, items: readonly Predict
       firstRow + i, p.game?.gameId ?? '', p.game?.kickoff ?? '', p.model, p.version,
       ...c.map((k) => p.probabilities[k]),
       m?.source ?? '', m?.bookmaker ?? '',
-      ...c.map((k) => m?.prices[k]), ...c.map((k) => m?.probabilities[k]), ...c.map((k) => m?.edge[k]), ...c.map((k) => m?.kellyStake[k]),
+      ...c.map((k) => m?.prices[k]), ...c.map((k) => m?.probabilities[k]), ...c.map((k) => m?.edge[k]), ...c.map((k) => m?.kellyStake[k]), m?.caveat?.code ?? '',
       p.game ? String(p.game.stale) : '', p.game?.missing.join(' ') ?? '',
       ...served.featureNames.map((f) => p.features[f]),
     ].map(csvCell).join(',') + '\n';

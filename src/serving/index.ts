@@ -8,7 +8,7 @@ export { loadServedVersion, type ServedVersion, type ServingRuntime, type Featur
 export { createCoalescer, type Coalescer, type CoalescerOptions } from './coalescer.ts';
 export { createServingMetrics, type ServingMetrics, type ServingMetricsOptions } from './metrics.ts';
 export { createPredictionLog, createFileSink, createMemorySink, type PredictionLog, type PredictionLogEntry, type PredictionSink } from './prediction-log.ts';
-export { classesHaveOdds, kellyStake, marketView, pricesFromDevigged, type MarketView, type OutcomePrices } from './market.ts';
+export { classesHaveOdds, marketStanding, marketView, type MarketCaveat, type MarketStanding, type MarketView, type OutcomePrices } from './market.ts';
 export {
   isModelNumber,
   packInstances,

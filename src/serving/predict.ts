@@ -1,7 +1,7 @@
 import { computeOnline, loadMarketBaseline, resolveFeatureSet, type FeatureCache, type MatchupRequest, type OnlineRow } from '../../features/index.ts';
 import type { Db } from '../shared/db.ts';
 import { AppError } from '../shared/errors.ts';
-import { classesHaveOdds, marketView, pricesFromDevigged, type MarketView } from './market.ts';
+import { classesHaveOdds, marketView, type MarketView } from './market.ts';
 import type { ServingMetrics } from './metrics.ts';
 import type { PredictionLog } from './prediction-log.ts';
 import type { ServedVersion } from './predictor.ts';
@@ -245,8 +245,7 @@ async function resolveGame(deps: PredictDeps, setName: string, request: GameRequ
     const baseline = (await loadMarketBaseline(deps.db, [request.gameId])).get(request.gameId);
     const pre = baseline?.preclosing;
     if (!pre) return { row, odds: null };
-    const prices = pricesFromDevigged(pre, pre.overround);
-    return { row, odds: { source: 'stored', bookmaker: pre.bookmaker, kind: pre.kind, home: prices.home, draw: prices.draw ?? null, away: prices.away } };
+    return { row, odds: { source: 'stored', bookmaker: pre.bookmaker, kind: pre.kind, home: pre.prices.home, draw: pre.prices.draw, away: pre.prices.away } };
   }
   const given = request.odds?.find((o) => o.home > 1 && o.away > 1);
   return { row, odds: given ? { source: 'request', bookmaker: given.bookmaker, kind: given.kind ?? 'preclosing', home: given.home, draw: given.draw ?? null, away: given.away } : null };
@@ -380,7 +379,7 @@ export async function predictGames(deps: PredictDeps, served: ServedVersion, gam
       game: { gameId: row.gameId, kickoff: row.kickoff, asOf: row.asOf, stale: row.stale, missing: row.missing, featureSet: { name: row.featureSet.name, hash: row.featureSet.hash } },
     };
     if (odds && withOdds) {
-      const view = marketView(classes, probs, odds, { source: odds.source, bookmaker: odds.bookmaker, kind: odds.kind }, kelly);
+      const view = marketView(classes, probs, odds, { source: odds.source, bookmaker: odds.bookmaker, kind: odds.kind }, kelly, served.marketStanding);
       if (view) item.market = view;
     }
     return item;

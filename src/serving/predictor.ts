@@ -13,6 +13,7 @@ import type { Db } from '../shared/db.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createCoalescer, type Coalescer } from './coalescer.ts';
+import { marketStanding, type MarketStanding } from './market.ts';
 
 export type ServingRuntime = 'onnx' | 'tfjs';
 
@@ -40,6 +41,8 @@ export interface ServedVersion {
   readonly featureIndex: ReadonlyMap<string, number>;
   /** Null when the version has no feature-spec artifact (then only raw `instances` are accepted). */
   readonly featureSpec: FeatureSpec | null;
+  /** How the version stood against the market on its test window (from its stored evaluation); shown beside every stake. */
+  readonly marketStanding: MarketStanding | null;
   readonly dense: DenseModel;
   readonly runtime: ServingRuntime;
   /** When it finished loading (ms since epoch). */
@@ -178,6 +181,7 @@ export async function loadServedVersion(db: Db, version: ModelVersion, options: 
     featureNames: dense.featureNames,
     featureIndex,
     featureSpec: readFeatureSpec(specArtifact?.json),
+    marketStanding: marketStanding(version.evaluation, version.lineage.testWindow),
     dense,
     runtime,
     loadedAt: Date.now(),

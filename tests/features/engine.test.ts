@@ -6,7 +6,7 @@ import {
   computeOnline,
   createFeatureCache,
   defineFeatureSet,
-  devig,
+  fairProbabilities,
   eloExpected,
   getFeatureRows,
   loadMarketBaseline,
@@ -142,11 +142,11 @@ test('market features read only quotes captured before kickoff, never closing', 
   const names = MKT.featureNames;
   const g5 = rows.get(ids.g5!)!;
   // Pinnacle's latest pre-kickoff set is the snapshot an hour before (not the one at kickoff).
-  const p = devig({ home: 1.9, draw: 3.6, away: 4.2 });
+  const p = fairProbabilities({ home: 1.9, draw: 3.6, away: 4.2 });
   assert.equal(g5[names.indexOf('mkt_home')], p.home);
   assert.equal(g5[names.indexOf('mkt_draw')], p.draw);
   assert.equal(g5[names.indexOf('mkt_overround')], p.overround);
-  const open = devig({ home: 2.2, draw: 3.4, away: 3.5 });
+  const open = fairProbabilities({ home: 2.2, draw: 3.4, away: 3.5 });
   assert.equal(g5[names.indexOf('mkt_move')], Math.log(p.home / p.away) - Math.log(open.home / open.away));
   assert.equal(g5[names.indexOf('mkt_missing')], 0);
   // g4 has only closing odds: missing, explicitly.
@@ -212,18 +212,33 @@ test('training sets: classes, labels, fills and a reproducible hash', { skip }, 
   assert.deepEqual([...two.labels], [1, 0]);
 });
 
-test('market baseline: Pinnacle closing first, pre-kickoff probabilities and best prices', { skip }, async () => {
+test('market baseline: Pinnacle closing first, pre-kickoff probabilities, one book\'s prices and line shopping without pseudo-books', { skip }, async () => {
   await fx.odds(ids.g5, 'market_avg', 'closing', { home: 1.6, draw: 4.2, away: 5.5 });
   await fx.odds(ids.g5, 'market_max', 'preclosing', { home: 2.3, draw: 3.8, away: 4.1 });
+  await fx.odds(ids.g5, 'bet365', 'preclosing', { home: 2.05, draw: 3.4, away: 4.3 });
   const m = await loadMarketBaseline(t.db, [ids.g5!, ids.g4!, ids.g1!]);
   const g5 = m.get(ids.g5!)!;
   assert.equal(g5.closing!.bookmaker, 'pinnacle');
-  assert.equal(g5.closing!.home, devig({ home: 1.5, draw: 4.5, away: 6.0 }).home);
+  assert.equal(g5.closing!.home, fairProbabilities({ home: 1.5, draw: 4.5, away: 6.0 }).home);
   assert.equal(g5.preclosing!.bookmaker, 'pinnacle');
-  assert.equal(g5.preclosing!.home, devig({ home: 1.9, draw: 3.6, away: 4.2 }).home);
-  // Best pre-kickoff prices: never closing, never captured at/after kickoff.
-  assert.deepEqual({ home: g5.bestPreclosing!.home, draw: g5.bestPreclosing!.draw, away: g5.bestPreclosing!.away }, { home: 2.3, draw: 3.8, away: 4.2 });
+  assert.equal(g5.preclosing!.home, fairProbabilities({ home: 1.9, draw: 3.6, away: 4.2 }).home);
+  assert.deepEqual(g5.preclosing!.prices, { home: 1.9, draw: 3.6, away: 4.2 });
+  // Default: Pinnacle's latest pre-kickoff set, with Pinnacle's close for closing-line value.
+  const pinnacleClose = { home: 1.5, draw: 4.5, away: 6.0 };
+  assert.deepEqual(g5.prices.book, {
+    home: { price: 1.9, bookmaker: 'pinnacle', closing: pinnacleClose },
+    draw: { price: 3.6, bookmaker: 'pinnacle', closing: pinnacleClose },
+    away: { price: 4.2, bookmaker: 'pinnacle', closing: pinnacleClose },
+  });
+  // Line shopping: the best real bookmaker per outcome; market_max (2.3, 3.8) and market_avg never
+  // count; never closing, never captured at/after kickoff. Bet365 has no close here.
+  assert.deepEqual(g5.prices.best, {
+    home: { price: 2.05, bookmaker: 'bet365', closing: null },
+    draw: { price: 3.6, bookmaker: 'pinnacle', closing: pinnacleClose },
+    away: { price: 4.3, bookmaker: 'bet365', closing: null },
+  });
   assert.equal(m.get(ids.g4!)!.preclosing, null);
+  assert.deepEqual(m.get(ids.g4!)!.prices, { book: null, best: null });
   assert.equal(m.has(ids.g1!), false);
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../src/shared/errors.ts';
-import { americanToDecimal, decodeText, parseCsv, zonedToUtc } from '../../src/ingest/index.ts';
+import { parseAmericanOdds, decodeText, parseCsv, zonedToUtc } from '../../src/ingest/index.ts';
 
 test('parseCsv: LF, CRLF and CR-only endings, quotes, blank padding rows', () => {
   const crlf = parseCsv('a,b,c\r\n1,"x,""y""",3\r\n,,\r\n4,5,\r\n');
@@ -24,14 +24,14 @@ test('decodeText strips the BOM and refuses empty and binary files', () => {
   assert.throws(() => decodeText(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]), 'x.zip'), (e: unknown) => e instanceof AppError && /binary/.test(e.message));
 });
 
-test('americanToDecimal converts exactly and refuses |m| < 100', () => {
-  assert.equal(americanToDecimal('+150'), 2.5);
-  assert.equal(americanToDecimal('-200'), 1.5);
-  assert.equal(americanToDecimal('100'), 2);
-  assert.equal(americanToDecimal('-178'), 278 / 178);
-  assert.equal(americanToDecimal('103'), 2.03);
-  assert.equal(americanToDecimal('9.5'), null);
-  assert.equal(americanToDecimal(''), null);
+test('parseAmericanOdds converts exactly and refuses |m| < 100', () => {
+  assert.equal(parseAmericanOdds('+150'), 2.5);
+  assert.equal(parseAmericanOdds('-200'), 1.5);
+  assert.equal(parseAmericanOdds('100'), 2);
+  assert.equal(parseAmericanOdds('-178'), 278 / 178);
+  assert.equal(parseAmericanOdds('103'), 2.03);
+  assert.equal(parseAmericanOdds('9.5'), null);
+  assert.equal(parseAmericanOdds(''), null);
 });
 
 test('zonedToUtc: Europe/London and US/Eastern with DST', () => {

@@ -57,6 +57,8 @@ export interface RegisterOptions {
   testRows?: number;
   /** Bytes stored as the `onnx` artifact instead of the real export (to test the tfjs fallback). */
   onnxBytes?: Uint8Array;
+  /** Stored evaluation of the version (default none), e.g. its comparisons against the market. */
+  evaluation?: Record<string, unknown>;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function registerTestModel(db: Db, options: RegisterOptions): Promi
     probabilities: Array.from(proba.subarray(i * 3, i * 3 + 3)),
     outcome: classes[y[i]!]!,
   })));
-  const ready = await markReady(db, version.id, { metrics: { logLoss: 1 } });
+  const ready = await markReady(db, version.id, { metrics: { logLoss: 1 }, ...(options.evaluation ? { evaluation: options.evaluation } : {}) });
   const alias = options.alias === undefined ? 'champion' : options.alias;
   if (alias) await setAlias(db, options.model, alias, ready.version, 'test');
   return { version: ready, model, testX, testRows };

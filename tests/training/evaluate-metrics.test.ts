@@ -2,13 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   accuracy,
-  americanToDecimal,
   brier,
   calibration,
   compareOnSameGames,
-  devig,
   logLoss,
-  overround,
   rankedProbabilityScore,
   reliability,
   score,
@@ -174,31 +171,5 @@ describe('per season and on the same games', () => {
     code(() => compareOnSameGames([0], { model: [[0.5, 0.5]], closing: [[0.3, 0.3, 0.4]] }), 'VALIDATION_FAILED');
     const none = compareOnSameGames([0], { model: [[0.5, 0.5]], closing: [null] });
     assert.deepEqual([none.n, none.predictors, none.missing], [0, {}, { model: 0, closing: 1 }]);
-  });
-});
-
-describe('market prices', () => {
-  it('converts American odds', () => {
-    close(americanToDecimal(150), 2.5);
-    close(americanToDecimal(-200), 1.5);
-    close(americanToDecimal(100), 2);
-    close(americanToDecimal(-100), 2);
-    close(americanToDecimal(-110), 1 + 100 / 110);
-    code(() => americanToDecimal(50), 'VALIDATION_FAILED');
-    code(() => americanToDecimal(Number.NaN), 'VALIDATION_FAILED');
-  });
-
-  it('de-vigs proportionally and measures the overround', () => {
-    // 1/2 + 1/3.5 + 1/4 = 1.0357142857...
-    const sum = 0.5 + 1 / 3.5 + 0.25;
-    close(overround([2, 3.5, 4]), sum - 1);
-    const p = devig([2, 3.5, 4]);
-    close(p[0]!, 0.5 / sum);
-    close(p[1]!, 1 / 3.5 / sum);
-    close(p[2]!, 0.25 / sum);
-    close(p.reduce((a, b) => a + b, 0), 1, 1e-12);
-    close(overround([1.9, 1.9]), 2 / 1.9 - 1);
-    assert.deepEqual(devig([1.9, 1.9]), [0.5, 0.5]);
-    code(() => devig([1, 2]), 'VALIDATION_FAILED');
   });
 });

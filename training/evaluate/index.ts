@@ -1,7 +1,8 @@
 /**
  * Honest evaluation, pure functions: probability scores (log loss, Brier, accuracy, RPS,
- * calibration), per-season breakdowns, comparisons on identical games, market de-vig and a
- * betting backtest with flat and fractional-Kelly stakes and closing-line value.
+ * calibration), per-season breakdowns, comparisons on identical games, and a betting backtest
+ * with flat and simultaneous fractional-Kelly stakes, closing-line value and zero-skill controls.
+ * Odds arithmetic (conversion, de-vig, Kelly) is src/shared/odds.ts.
  */
 export type { Probabilities, Outcomes, ProbabilityView } from './matrix.ts';
 export { viewOf } from './matrix.ts';
@@ -9,15 +10,14 @@ export { LOG_LOSS_EPSILON, logLoss, brier, accuracy, rankedProbabilityScore } fr
 export { calibration, reliability, type Calibration, type CalibrationMode, type CalibrationOptions, type ReliabilityBin } from './calibration.ts';
 export { score, scoreBySeason, type Scores } from './scores.ts';
 export { compareOnSameGames, type Comparison, type CompareOptions, type PredictorRows } from './compare.ts';
-export { americanToDecimal, devig, overround } from './market.ts';
 export {
   backtest,
-  kellyStakeFraction,
   maxDrawdown,
   type BacktestGame,
   type BacktestOptions,
   type BacktestResult,
   type Bet,
   type ClosingLineValue,
+  type ControlResult,
   type StakingResult,
 } from './backtest.ts';

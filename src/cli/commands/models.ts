@@ -19,6 +19,7 @@ import {
   type VersionStatus,
 } from '../../../registry/index.ts';
 import { AppError } from '../../shared/errors.ts';
+import { backtestVersion, summariseBacktest, type BacktestSettings } from '../../../training/index.ts';
 import { notifyAliasMoved } from '../../serving/index.ts';
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
@@ -55,7 +56,24 @@ function fmt(value: number | undefined): string {
 interface EvaluationSummary {
   summary?: Record<string, { n: number; logLoss: number; brier: number; accuracy: number; ece: number; rps?: number }>;
   comparisons?: Record<string, { n: number; predictors: Record<string, { logLoss: number; brier: number }> }>;
-  backtest?: { bets: number; flat: { roi: number | null; profit: number; maxDrawdown: number }; kelly: { roi: number | null; profit: number; maxDrawdownPct: number }; clv: { meanPriceRatio?: number | null } };
+  backtest?: unknown;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+
+/** A backtest in words: which prices and which de-vig first, then the figures. */
+function formatBacktest(stored: unknown): string[] {
+  const b = summariseBacktest(stored);
+  if (!b) return [];
+  const lines = [
+    b.legacy ? `backtest (LEGACY prices: ${b.pricesDescription})` : `backtest at "${b.prices}" prices: ${b.pricesDescription}`,
+    `  de-vig ${b.devig}; CLV against ${b.clvAgainst}; commission ${pct(b.commission)}; stake limit ${b.maxStake === null ? 'none' : `${b.maxStake} units`}`,
+    `  flat: ${b.bets} bets, yield ${pct(b.flatYield)} of turnover, ROI ${pct(b.flatRoi)} of the starting bankroll, max drawdown ${b.flatMaxDrawdown.toFixed(1)} units`,
+    `  fractional Kelly: ${b.kellyBets} bets, yield ${pct(b.kellyYield)}, ROI ${pct(b.kellyRoi)}, max drawdown ${pct(b.kellyMaxDrawdownPct)}`,
+    `  CLV ${pct(b.clv)}${b.priceRatio === null ? '' : `; price vs the same book's raw close ${pct(b.priceRatio)}`}`,
+  ];
+  if (!b.legacy) lines.push(`  zero-skill bettors at these prices: every outcome yield ${pct(b.everyOutcomeYield)}, one at random ${pct(b.randomYield)}`);
+  return lines;
 }
 
 /** A reviewer's reading of a version's stored evaluation: scores beside the market, and the backtest. */
@@ -68,13 +86,16 @@ function formatEvaluation(evaluation: Record<string, unknown>): string {
     if (name === 'all' || c.n === 0) continue;
     lines.push(`same ${c.n} games vs ${name}: ` + Object.entries(c.predictors).map(([p, s]) => `${p} ${s.logLoss.toFixed(4)}`).join(', '));
   }
-  if (e.backtest) {
-    const b = e.backtest;
-    const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
-    lines.push(`backtest: ${b.bets} bets; flat ROI ${pct(b.flat.roi)} (max drawdown ${b.flat.maxDrawdown.toFixed(1)} units); ` +
-      `fractional Kelly ROI ${pct(b.kelly.roi)} (max drawdown ${pct(b.kelly.maxDrawdownPct)}); CLV ${pct(b.clv.meanPriceRatio)}`);
-  }
+  lines.push(...formatBacktest(e.backtest));
   return lines.map((l) => l.split('\n').map((x) => `  ${x}`).join('\n')).join('\n');
+}
+
+function decimal(label: string) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isFinite(v)) throw new AppError('VALIDATION_FAILED', `${label} must be a number, got ${JSON.stringify(text)}`);
+    return v;
+  };
 }
 
 export function registerModelsCommands(program: Command): void {
@@ -177,14 +198,44 @@ export function registerModelsCommands(program: Command): void {
           .filter((k) => JSON.stringify(va.lineage[k]) !== JSON.stringify(vb.lineage[k]))
           .map((k) => ({ field: k, [`v${va.version}`]: va.lineage[k], [`v${vb.version}`]: vb.lineage[k] }));
         const sameTestWindow = JSON.stringify(va.lineage.testWindow) === JSON.stringify(vb.lineage.testWindow);
-        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, lineageDifferences: lineage }, opts.json, (r) =>
+        const backtests = [va, vb].map((v) => ({ version: v.version, ...summariseBacktest(v.evaluation.backtest) }));
+        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, backtests, lineageDifferences: lineage }, opts.json, (r) =>
           [
             `${name}: v${va.version} vs v${vb.version}${r.sameTestWindow ? ' (same test window)' : ' (DIFFERENT test windows: metrics are not directly comparable)'}`,
             table(r.metrics as Array<Record<string, unknown>>),
+            'backtests (prices and de-vig named per version; figures at different prices are not comparable):',
+            table(r.backtests.map((b) => ({
+              version: b.version,
+              prices: b.prices ?? '',
+              devig: b.devig ?? '',
+              bets: b.bets,
+              flatYield: pct(b.flatYield),
+              kellyYield: pct(b.kellyYield),
+              clv: pct(b.clv),
+              everyOutcomeYield: pct(b.everyOutcomeYield),
+            }))),
+            ...[...new Set(r.backtests.map((b) => b.prices && `  ${b.prices}: ${b.pricesDescription}`).filter(Boolean))] as string[],
             'lineage differences:',
             table(r.lineageDifferences as Array<Record<string, unknown>>),
           ].join('\n'),
         );
+      }),
+    );
+
+  models.command('backtest <name> <version>')
+    .description('re-run a version\'s betting backtest on its stored test predictions at other prices, commission or stake limit (no retraining)')
+    .option('--prices <source>', 'book (default: one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers; aggregates excluded)')
+    .option('--commission <c>', 'commission on net winnings, e.g. 0.02', decimal('--commission'))
+    .option('--max-stake <units>', 'stake limit per bet, units', decimal('--max-stake'))
+    .option('--min-edge <e>', 'bet when p × net price > 1 + e (default 0.02)', decimal('--min-edge'))
+    .option('--kelly <fraction>', 'fraction of full Kelly (default 0.25)', decimal('--kelly'))
+    .option('--devig <method>', 'de-vig of the close for CLV: proportional (default), shin or power')
+    .option('--json', 'print one JSON document')
+    .action((name: string, ref: string, opts: { prices?: string; commission?: number; maxStake?: number; minEdge?: number; kelly?: number; devig?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const settings = { prices: opts.prices, commission: opts.commission, maxStake: opts.maxStake, minEdge: opts.minEdge, kellyFraction: opts.kelly, devig: opts.devig } as BacktestSettings;
+        const result = await backtestVersion(ctx.db, name, ref, settings);
+        printResult(result, opts.json, (r) => [`${r.model} v${r.version}`, ...formatBacktest(r.backtest)].join('\n'));
       }),
     );
 

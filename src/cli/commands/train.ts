@@ -19,6 +19,9 @@ interface TrainOptions {
   competitions?: string;
   params?: string;
   seed?: string;
+  prices?: string;
+  commission?: string;
+  maxStake?: string;
   actor?: string;
   wait?: boolean;
   json?: boolean;
@@ -73,6 +76,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--competitions <codes>', 'comma-separated competition codes')
     .option('--params <json>', 'trainer parameters as JSON, e.g. {"hidden":[32,16],"epochs":20}')
     .option('--seed <n>', 'random seed')
+    .option('--prices <source>', 'backtest prices: book (default: one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers)')
+    .option('--commission <c>', 'backtest: commission on net winnings, e.g. 0.02')
+    .option('--max-stake <units>', 'backtest: stake limit per bet, units')
     .option('--actor <who>', 'who launches the run (lineage)', process.env.USER ?? 'cli')
     .option('--wait', 'show progress until the run ends and print the result')
     .option('--json', 'print one JSON document')
@@ -89,6 +95,9 @@ export function registerTrainCommands(program: Command): void {
           ...(opts.competitions ? { competitions: opts.competitions.split(',') } : {}),
           ...(opts.params ? { params: parseParams(opts.params) } : {}),
           ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+          ...(opts.prices !== undefined ? { prices: opts.prices } : {}),
+          ...(opts.commission !== undefined ? { commission: Number(opts.commission) } : {}),
+          ...(opts.maxStake !== undefined ? { maxStake: Number(opts.maxStake) } : {}),
         };
         const { run, created } = await submitTraining(ctx, spec, opts.actor);
         process.stderr.write(`${created ? 'queued' : 'already submitted'}: run ${run.id} (${run.status})\n`);

@@ -16,8 +16,11 @@ import {
   type ModelVersion,
 } from '../../../registry/index.ts';
 import { notifyAliasMoved } from '../../serving/index.ts';
+import { backtestVersion, summariseBacktest } from '../../../training/index.ts';
 import {
   AliasEventSchema,
+  BacktestQuery,
+  BacktestResponse,
   AliasParams,
   DeleteAliasQuery,
   DeleteAliasResponse,
@@ -84,7 +87,21 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
     const { db } = app.ctx;
     const version = await getVersion(db, request.params.name, request.params.v);
     const [artifacts, predictionCount] = await Promise.all([listArtifacts(db, version.id), countPredictions(db, version.id)]);
-    return { ...version, artifacts, predictionCount };
+    return { ...version, backtest: summariseBacktest(version.evaluation.backtest), artifacts, predictionCount };
+  });
+
+  app.get('/v1/models/:name/versions/:v/backtest', {
+    schema: {
+      tags: ['models'],
+      summary: 'The betting backtest re-run on the version\'s stored test predictions at other prices, commission or stake limit (no retraining).',
+      params: VersionParams,
+      querystring: BacktestQuery,
+      response: { 200: BacktestResponse, ...errorResponses(400, 404, 409) },
+    },
+  }, async (request) => {
+    const { kelly, ...rest } = request.query;
+    const result = await backtestVersion(app.ctx.db, request.params.name, request.params.v, { ...rest, kellyFraction: kelly });
+    return { ...result, summary: summariseBacktest(result.backtest)! };
   });
 
   app.get('/v1/models/:name/versions/:v/predictions', {

@@ -77,16 +77,69 @@ export const ArtifactInfoSchema = Type.Object({
   createdAt: Iso,
 });
 
+const Ratio = Type.Union([Type.Number(), Type.Null()]);
+
+/** A stored backtest's figures with the prices and de-vig they were computed at (`summariseBacktest`). */
+export const BacktestSummarySchema = Type.Object(
+  {
+    legacy: Type.Boolean({ description: 'stored before prices were labelled: struck at the best price across all books, market_max included (inflated)' }),
+    prices: Type.Union([Type.Literal('book'), Type.Literal('best'), Type.Literal('legacy')]),
+    pricesDescription: Type.String({ description: 'which bookmaker\'s prices the bets were struck at' }),
+    devig: Type.String({ description: 'de-vig of the close behind the CLV' }),
+    clvAgainst: Type.String(),
+    commission: Type.Number(),
+    maxStake: Ratio,
+    bets: Type.Integer(),
+    flatYield: Ratio,
+    flatRoi: Ratio,
+    flatMaxDrawdown: Type.Number(),
+    kellyBets: Type.Integer(),
+    kellyYield: Ratio,
+    kellyRoi: Ratio,
+    kellyMaxDrawdownPct: Type.Number(),
+    clv: Ratio,
+    priceRatio: Ratio,
+    everyOutcomeYield: Ratio,
+    randomYield: Ratio,
+  },
+  { title: 'BacktestSummary' },
+);
+
 /** One version in full: lineage, metrics, evaluation, timings, artifacts and the count of stored predictions. */
 export const ModelVersionDetailSchema = Type.Object(
   {
     ...VersionFields,
     evaluation: AnyObject,
+    backtest: Type.Union([BacktestSummarySchema, Type.Null()], { description: 'evaluation.backtest summarised, naming its prices and de-vig; null without a backtest' }),
     artifacts: Type.Array(ArtifactInfoSchema),
     predictionCount: Type.Integer(),
   },
   { title: 'ModelVersionDetail' },
 );
+
+export const BacktestQuery = Type.Object(
+  {
+    prices: Type.Optional(Type.Union([Type.Literal('book'), Type.Literal('best')], { description: 'book (default): one bookmaker\'s pre-kickoff prices, Pinnacle else market average; best: line shopping across real bookmakers, aggregates excluded' })),
+    commission: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'commission on net winnings' })),
+    maxStake: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'stake limit per bet, units' })),
+    minEdge: Type.Optional(Type.Number({ minimum: 0, maximum: 10, description: 'bet when p × net price > 1 + minEdge (default 0.02)' })),
+    kelly: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'fraction of full Kelly (default 0.25)' })),
+    devig: Type.Optional(Type.Union([Type.Literal('proportional'), Type.Literal('shin'), Type.Literal('power')], { description: 'de-vig of the close for CLV (default proportional)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const BacktestResponse = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  summary: BacktestSummarySchema,
+  backtest: Type.Object(
+    {
+      pricing: Type.Object({ prices: Type.String(), description: Type.String(), devig: Type.String(), clvAgainst: Type.String(), bookmakers: NumberMap }, { additionalProperties: true }),
+    },
+    { additionalProperties: true, description: 'the full result: options, flat, kelly, clv (byDevig), controls, pricing' },
+  ),
+});
 
 export const ModelAliasSchema = Type.Object({
   model: Type.String(),

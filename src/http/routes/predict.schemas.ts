@@ -86,6 +86,21 @@ const MarketSchema = Type.Object({
   edge: NumberMap,
   kellyStake: NumberMap,
   kellyFraction: Type.Number(),
+  standing: Type.Union([
+    Type.Object({
+      against: Type.Union([Type.Literal('preclosing'), Type.Literal('closing')]),
+      games: Type.Integer(),
+      testWindow: Type.Union([Type.Object({ from: Type.String(), to: Type.String() }), Type.Null()]),
+      modelLogLoss: Type.Number(),
+      marketLogLoss: Type.Number(),
+      beatsMarket: Type.Boolean(),
+    }),
+    Type.Null(),
+  ], { description: 'the version\'s test-window log loss against the market\'s on the same games (stored evaluation); null when never measured' }),
+  caveat: Type.Union([
+    Type.Object({ code: Type.Union([Type.Literal('MODEL_DID_NOT_BEAT_MARKET'), Type.Literal('NOT_EVALUATED_AGAINST_MARKET')]), message: Type.String() }),
+    Type.Null(),
+  ], { description: 'set when the model did not beat the market out of sample, or was never measured against it: do not take the stake at face value' }),
 });
 
 const GameInfoSchema = Type.Object({

@@ -36,6 +36,9 @@ const SpecSchema = Type.Object({
   seed: Type.Optional(Type.Integer({ minimum: 0 })),
   minEdge: Type.Optional(Type.Number({ minimum: 0 })),
   kellyFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  prices: Type.Optional(Type.Union([Type.Literal('book'), Type.Literal('best')], { description: 'backtest prices: book (default; one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers, aggregates excluded)' })),
+  commission: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'backtest: commission on net winnings' })),
+  maxStake: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'backtest: stake limit per bet, units' })),
   description: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 

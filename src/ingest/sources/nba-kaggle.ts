@@ -7,7 +7,7 @@ import { columnReader, type CsvFile } from '../csv.ts';
 import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
-import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
+import { parseAmericanOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const NBA_KAGGLE_SOURCE = 'nba-kaggle';
 /** Dates are US/Eastern calendar dates (no times: noon there). */
@@ -45,7 +45,7 @@ export function parseNbaKaggle(csv: CsvFile, file: string): ParsedGames {
     for (const side of ['home', 'away'] as const) {
       const text = get(f, `moneyline_${side}`);
       if (!text) continue;
-      const p = americanToDecimal(text);
+      const p = parseAmericanOdds(text);
       // A bad price is quarantined alone: the game and its other price import.
       if (p === null) bad.push({ field: `moneyline_${side}`, reason: 'ODDS_INVALID' });
       else odds.push({ bookmaker: 'consensus', market: 'moneyline', selection: side, line: 0, kind: 'closing', price: p });

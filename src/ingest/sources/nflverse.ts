@@ -8,7 +8,7 @@ import { columnReader, type CsvFile } from '../csv.ts';
 import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseClock, parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, PlayerValue, RejectReason } from '../types.ts';
-import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
+import { parseAmericanOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const NFLVERSE_SOURCE = 'nflverse';
 /** `gameday` + `gametime` are US/Eastern. */
@@ -51,7 +51,7 @@ export function parseNflverse(csv: CsvFile, file: string): ParsedGames {
     const price = (column: string): number | null => {
       const text = get(f, column);
       if (!text) return null;
-      const p = americanToDecimal(text);
+      const p = parseAmericanOdds(text);
       if (p === null) bad.push({ field: column, reason: 'ODDS_INVALID' });
       return p;
     };

@@ -7,7 +7,7 @@ import { columnReader, type CsvFile } from '../csv.ts';
 import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseIsoDate, zonedToUtc } from '../time.ts';
 import type { GameRecord, OddsValue, ParsedGames, RejectReason } from '../types.ts';
-import { americanToDecimal, parseNumber, parseScore } from '../validate.ts';
+import { parseAmericanOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const SBR_MLB_SOURCE = 'sbr-mlb';
 /** Dates are US/Eastern calendar dates (no times: noon there). */
@@ -47,7 +47,7 @@ export function parseSbrMlb(csv: CsvFile, file: string): ParsedGames {
     const add = (column: string, market: 'moneyline' | 'spread', selection: 'home' | 'away', kind: 'opening' | 'closing', line = 0) => {
       const text = get(f, column);
       if (!text) return;
-      const p = americanToDecimal(text);
+      const p = parseAmericanOdds(text);
       if (p === null) bad.push({ field: column, reason: 'ODDS_INVALID' });
       else odds.push({ bookmaker: 'sbr', market, selection, line, kind, price: p });
     };
