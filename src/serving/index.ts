@@ -23,4 +23,21 @@ export {
   type ResolvedGame,
 } from './predict.ts';
 export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows, type GameQuery } from './batch.ts';
-export { createExplanations, prefixGroups, type Explanations, type ExplainRequest, type ExplainEngine, type ExplainSpace, type ItemExplanation, type ClassExplanation, type FeatureAttribution } from './explain.ts';
+export {
+  createExplanations,
+  correlationGroups,
+  defaultGrouping,
+  prefixGroups,
+  CORRELATION_THRESHOLD,
+  type BackgroundInfo,
+  type ClassExplanation,
+  type Explanations,
+  type ExplanationsDeps,
+  type ExplainEngine,
+  type ExplainGrouping,
+  type ExplainRequest,
+  type ExplainSpace,
+  type FeatureAttribution,
+  type GroupingInfo,
+  type ItemExplanation,
+} from './explain.ts';

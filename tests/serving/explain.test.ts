@@ -24,6 +24,8 @@ interface Explained {
   explanation: {
     engine: string;
     outputSpace: string;
+    background: { rows: number; summary: boolean; storedRows: number; source: string };
+    grouping: { by: string; threshold?: number; groups: Array<{ name: string; features: string[] }> };
     classes: Record<string, { baseValue: number; prediction: number; residual: number; features: Array<{ name: string; value: unknown; shap: number }> }>;
   };
 }
@@ -55,9 +57,11 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
   };
 
   it('explains every class in probability space; attributions add up to the prediction', async () => {
-    const [item] = await predict('explain=true', { instances: [instance] });
+    const [item] = await predict('explain=true&groupBy=feature', { instances: [instance] });
     const e = item!.explanation;
     assert.equal(e.engine, 'exact');
+    assert.equal(e.grouping.by, 'feature');
+    assert.deepEqual(e.grouping.groups, []);
     assert.deepEqual(Object.keys(e.classes).sort(), ['away', 'draw', 'home']);
     for (const [cls, c] of Object.entries(e.classes)) {
       const total = c.baseValue + c.features.reduce((s, f) => s + f.shap, 0);
@@ -70,9 +74,39 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     }
   });
 
+  it('says what "exact" is exact against: a k-means summary of the background, its size and source', async () => {
+    const [item] = await predict('explain=exact', { instances: [instance] });
+    const bg = item!.explanation.background;
+    assert.equal(bg.summary, true);
+    assert.equal(bg.storedRows, 100);
+    assert.ok(bg.rows >= 4 && bg.rows <= 100, `rows ${bg.rows}`);
+    assert.match(bg.source, /k-means/);
+  });
+
+  it('groups correlated features by default for a market feature set, and says so', async () => {
+    const [item] = await predict('explain=true', { instances: [instance] });
+    const { grouping } = item!.explanation;
+    assert.equal(grouping.by, 'correlation');
+    assert.equal(grouping.threshold, 0.5);
+    assert.ok(grouping.groups.length >= 1, 'collinear strength features form a group');
+    const home = item!.explanation.classes.home!;
+    const covered = home.features.flatMap((f) => (typeof f.value === 'object' ? Object.keys(f.value as object) : [f.name])).sort();
+    assert.deepEqual(covered, Object.keys(instance).sort(), 'every feature in exactly one player');
+    for (const g of grouping.groups) assert.ok(home.features.some((f) => f.name === g.name), `group ${g.name} is a player`);
+    const total = home.baseValue + home.features.reduce((sum, f) => sum + f.shap, 0);
+    assert.ok(Math.abs(total - home.prediction) < 1e-6);
+  });
+
+  it('refuses linear SHAP in probability space (it has no closed form there) with EXPLAINER_UNSUPPORTED', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=linear', payload: { instances: [instance] } });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().error.code, 'EXPLAINER_UNSUPPORTED');
+    assert.match(res.json().error.message, /log-odds/);
+  });
+
   it('linear SHAP in log-odds equals exact SHAP in log-odds for a logistic model', async () => {
-    const [linear] = await predict('explain=linear&space=logodds', { instances: [instance] });
-    const [exact] = await predict('explain=exact&space=logodds', { instances: [instance] });
+    const [linear] = await predict('explain=linear&space=logodds&groupBy=feature', { instances: [instance] });
+    const [exact] = await predict('explain=exact&space=logodds&groupBy=feature', { instances: [instance] });
     assert.equal(linear!.explanation.engine, 'linear');
     for (const cls of ['home', 'draw', 'away']) {
       const byName = new Map(exact!.explanation.classes[cls]!.features.map((f) => [f.name, f.shap]));
@@ -81,8 +115,8 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
   });
 
   it('kernel SHAP agrees with exact SHAP', async () => {
-    const [kernel] = await predict('explain=kernel', { instances: [instance] });
-    const [exact] = await predict('explain=exact', { instances: [instance] });
+    const [kernel] = await predict('explain=kernel&groupBy=feature', { instances: [instance] });
+    const [exact] = await predict('explain=exact&groupBy=feature', { instances: [instance] });
     for (const cls of ['home', 'draw', 'away']) {
       const byName = new Map(exact!.explanation.classes[cls]!.features.map((f) => [f.name, f.shap]));
       for (const f of kernel!.explanation.classes[cls]!.features) assert.ok(Math.abs(f.shap - byName.get(f.name)!) < 5e-3, `${cls}/${f.name}`);
@@ -124,37 +158,122 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     const res = await app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=magic', payload: { instances: [instance] } });
     assert.equal(res.statusCode, 400);
   });
+
+  it('caps explained rows per request (SHARPLINE_MAX_EXPLAIN_ROWS): 413 EXPLAIN_ROWS_EXCEEDED beyond it, plain predictions unaffected', async () => {
+    const capped = await createTestApp(t.db, { env: { SHARPLINE_MAX_EXPLAIN_ROWS: '3' } });
+    try {
+      const rows = Array.from({ length: 4 }, () => instance);
+      const res = await capped.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: rows } });
+      assert.equal(res.statusCode, 413, res.body);
+      assert.equal(res.json().error.code, 'EXPLAIN_ROWS_EXCEEDED');
+      assert.deepEqual(res.json().error.details, { rows: 4, max: 3 });
+      const plain = await capped.app.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: rows } });
+      assert.equal(plain.statusCode, 200);
+    } finally {
+      await capped.app.close();
+      await capped.ctx.serving.close(); // not ctx.close(): the database is the suite's
+    }
+  });
+
+  it('explains off the event loop: /healthz and plain predictions answer while a 200-row exact explanation runs', async () => {
+    const big = await createTestApp(t.db, { env: { SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' } });
+    try {
+      const rows = Array.from({ length: 200 }, (_, i) => Object.fromEntries(Object.entries(instance).map(([k, v]) => [k, v * (1 + i / 400)])));
+      let finished = false;
+      const explaining = big.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } }).finally(() => (finished = true));
+      // Wait until the server counts the rows as being explained (handed to the worker pool).
+      let running = false;
+      while (!finished && !running) {
+        // Each poll yields to the event loop's I/O phase, or the request under test could never progress.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const metrics = await big.app.inject({ method: 'GET', url: '/metrics' });
+        running = /^sharpline_explain_rows_in_flight 200$/m.test(metrics.body);
+      }
+      assert.ok(running, 'the explanation finished before the server ever reported it in flight');
+      const health = await big.app.inject({ method: 'GET', url: '/healthz' });
+      assert.equal(health.statusCode, 200);
+      assert.equal(finished, false, '/healthz answered only after the explanation finished');
+      const plain = await big.app.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: [instance] } });
+      assert.equal(plain.statusCode, 200);
+      assert.equal(finished, false, 'a plain prediction answered only after the explanation finished');
+      const res = await explaining;
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().predictions.length, 200);
+    } finally {
+      await big.app.close();
+      await big.ctx.serving.close(); // not ctx.close(): the database is the suite's
+    }
+  });
+
+  it('stops an explanation at its deadline (SHARPLINE_EXPLAIN_TIMEOUT_MS) with 503 EXPLAIN_TIMEOUT; the next one is served', async () => {
+    const slow = await createTestApp(t.db, { env: { SHARPLINE_MAX_EXPLAIN_ROWS: '100000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '4000' } });
+    try {
+      const rows = Array.from({ length: 2000 }, () => instance);
+      const res = await slow.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } });
+      assert.equal(res.statusCode, 503, res.body.slice(0, 300));
+      assert.equal(res.json().error.code, 'EXPLAIN_TIMEOUT');
+      assert.equal(res.json().error.details.timeoutMs, 4000);
+      const metrics = await slow.app.inject({ method: 'GET', url: '/metrics' });
+      assert.match(metrics.body, /^sharpline_explain_rows_in_flight 0$/m);
+      const next = await slow.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: [instance] } });
+      assert.equal(next.statusCode, 200, next.body);
+    } finally {
+      await slow.app.close();
+      await slow.ctx.serving.close(); // not ctx.close(): the database is the suite's
+    }
+  });
 });
 
-describe('explanations on real data', () => {
-  const title = hasSharedData
-    ? 'market features dominate the attribution for a game with a heavy favourite'
-    : 'market features dominate the attribution for a heavy favourite (skipped: ../shared/data is absent)';
-  it(title, { skip: !hasSharedData }, async () => {
-    const t = await createTestPgDb('explainreal');
-    try {
-      const folder = join(SHARED_DATA_DIR, 'football_data_co_uk', 'big5_2003_2024');
-      const files = ['1314', '1415', '1516', '1617', '1718', '1819', '1920'].map((s) => join(folder, `E0_${s}.csv`));
-      await runImport(t.db, { source: 'football-data', paths: files });
-      await trainChampion(t.db, { model: 'epl', featureSet: 'soccer-1x2-market', algo: 'logistic', competitions: ['E0'], trainTo: '2018-06-30', testFrom: '2018-07-01', testTo: '2019-06-30' });
-      const test = await buildTrainingSet(t.db, 'soccer-1x2-market', { from: '2018-07-01', to: '2019-07-01', ensureBuilt: false });
-      const market = await loadMarketBaseline(t.db, test.gameIds);
-      const favourite = test.gameIds.find((id) => (market.get(id)?.preclosing?.home ?? 0) > 0.8);
-      assert.ok(favourite, 'a heavy home favourite exists in 2018/19');
-      const { app, ctx } = await createTestApp(t.db);
-      try {
-        const res = await app.inject({ method: 'POST', url: '/v1/models/epl/predict?explain=true&groupBy=prefix', payload: { games: [{ gameId: favourite }] } });
-        assert.equal(res.statusCode, 200, res.body);
-        const home = (res.json().predictions[0] as Explained).explanation.classes.home!;
-        const market = home.features.filter((f) => f.name === 'mkt' || f.name === 'avg').reduce((s, f) => s + Math.abs(f.shap), 0);
-        const others = home.features.filter((f) => f.name !== 'mkt' && f.name !== 'avg');
-        assert.ok(others.every((f) => Math.abs(f.shap) < market), `market ${market.toFixed(4)} vs ${others.map((f) => `${f.name} ${f.shap.toFixed(4)}`).join(', ')}`);
-      } finally {
-        await app.close();
-        await ctx.close();
-      }
-    } finally {
-      await t.drop();
+describe('explanations on real data (EPL, market feature set, logistic champion)', () => {
+  const reason = hasSharedData ? '' : ' (skipped: ../shared/data is absent)';
+  let t: TestDb | undefined;
+  let app: AppInstance;
+  let ctx: AppContext;
+  let testIds: number[] = [];
+  before(async () => {
+    if (!hasSharedData) return;
+    t = await createTestPgDb('explainreal');
+    const folder = join(SHARED_DATA_DIR, 'football_data_co_uk', 'big5_2003_2024');
+    const files = ['1314', '1415', '1516', '1617', '1718', '1819', '1920'].map((s) => join(folder, `E0_${s}.csv`));
+    await runImport(t.db, { source: 'football-data', paths: files });
+    await trainChampion(t.db, { model: 'epl', featureSet: 'soccer-1x2-market', algo: 'logistic', competitions: ['E0'], trainTo: '2018-06-30', testFrom: '2018-07-01', testTo: '2019-06-30' });
+    testIds = (await buildTrainingSet(t.db, 'soccer-1x2-market', { from: '2018-07-01', to: '2019-07-01', ensureBuilt: false })).gameIds;
+    ({ app, ctx } = await createTestApp(t.db));
+  });
+  after(async () => {
+    await app?.close();
+    await ctx?.close();
+    await t?.drop();
+  });
+
+  it(`market features dominate the attribution for a game with a heavy favourite${reason}`, { skip: !hasSharedData }, async () => {
+    const market = await loadMarketBaseline(t!.db, testIds);
+    const favourite = testIds.find((id) => (market.get(id)?.preclosing?.home ?? 0) > 0.8);
+    assert.ok(favourite, 'a heavy home favourite exists in 2018/19');
+    const res = await app.inject({ method: 'POST', url: '/v1/models/epl/predict?explain=true&groupBy=prefix', payload: { games: [{ gameId: favourite }] } });
+    assert.equal(res.statusCode, 200, res.body);
+    const home = (res.json().predictions[0] as Explained).explanation.classes.home!;
+    const marketShap = home.features.filter((f) => f.name === 'mkt' || f.name === 'avg').reduce((s, f) => s + Math.abs(f.shap), 0);
+    const others = home.features.filter((f) => f.name !== 'mkt' && f.name !== 'avg');
+    assert.ok(others.every((f) => Math.abs(f.shap) < marketShap), `market ${marketShap.toFixed(4)} vs ${others.map((f) => `${f.name} ${f.shap.toFixed(4)}`).join(', ')}`);
+  });
+
+  it(`by default Elo is explained together with the market prices it is collinear with: a strong away side pushes the home win down${reason}`, { skip: !hasSharedData }, async () => {
+    const all = await app.inject({ method: 'POST', url: '/v1/models/epl/predict', payload: { games: testIds.map((gameId) => ({ gameId })) } });
+    const games = (all.json().predictions as Array<{ features: Record<string, number>; game: { gameId: number } }>).filter((p) => p.features.elo_diff! <= -200).map((p) => ({ gameId: p.game.gameId }));
+    assert.ok(games.length >= 5, `games with elo_diff <= -200 in 2018/19: ${games.length}`);
+    const res = await app.inject({ method: 'POST', url: '/v1/models/epl/predict?explain=true', payload: { games } });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+    const awayFavoured = res.json().predictions as Explained[];
+    for (const item of awayFavoured) {
+      const e = item.explanation;
+      assert.equal(e.grouping.by, 'correlation');
+      assert.equal(e.background.summary, true);
+      const group = e.grouping.groups.find((g) => g.features.includes('elo_diff'));
+      assert.ok(group, 'elo_diff is in a correlated group');
+      assert.ok(group.features.includes('mkt_home_draw') && group.features.includes('mr_diff'), `group ${group.features.join(', ')}`);
+      const player = e.classes.home!.features.find((f) => f.name === group.name)!;
+      assert.ok(player.shap < 0, `elo_diff ${item.features.elo_diff!.toFixed(0)}: group ${group.name} pushes the home win ${player.shap.toFixed(3)}`);
     }
   });
 });
