@@ -8,20 +8,6 @@ import type { ExplainGrouping, ExplainRequest, ExplainTask, ExplainTaskResult, I
 import type { ServingMetrics } from './metrics.ts';
 import type { ServedVersion } from './predictor.ts';
 
-export {
-  correlationGroups,
-  prefixGroups,
-  CORRELATION_THRESHOLD,
-  type BackgroundInfo,
-  type ClassExplanation,
-  type ExplainEngine,
-  type ExplainGrouping,
-  type ExplainRequest,
-  type ExplainSpace,
-  type FeatureAttribution,
-  type GroupingInfo,
-  type ItemExplanation,
-} from './explain-task.ts';
 
 const WORKER_FILE = new URL('./explain.worker.mjs', import.meta.url).href;
 const MAX_CACHED_BACKGROUNDS = 64;

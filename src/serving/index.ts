@@ -23,16 +23,13 @@ export {
   type ResolvedGame,
 } from './predict.ts';
 export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows, type GameQuery } from './batch.ts';
+export { createExplanations, defaultGrouping, type Explanations, type ExplanationsDeps } from './explain.ts';
 export {
-  createExplanations,
   correlationGroups,
-  defaultGrouping,
   prefixGroups,
   CORRELATION_THRESHOLD,
   type BackgroundInfo,
   type ClassExplanation,
-  type Explanations,
-  type ExplanationsDeps,
   type ExplainEngine,
   type ExplainGrouping,
   type ExplainRequest,
@@ -40,4 +37,4 @@ export {
   type FeatureAttribution,
   type GroupingInfo,
   type ItemExplanation,
-} from './explain.ts';
+} from './explain-task.ts';

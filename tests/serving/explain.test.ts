@@ -50,6 +50,17 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     await t.drop();
   });
 
+  /** A second app on the suite's database with its own configuration; its serving runtime is closed after. */
+  const withApp = async (env: Record<string, string>, fn: (other: AppInstance) => Promise<void>) => {
+    const other = await createTestApp(t.db, { env });
+    try {
+      await fn(other.app);
+    } finally {
+      await other.app.close();
+      await other.ctx.serving.close(); // not ctx.close(): the database is the suite's
+    }
+  };
+
   const predict = async (query: string, body: Record<string, unknown>) => {
     const res = await app.inject({ method: 'POST', url: `/v1/models/syn/predict?${query}`, payload: body });
     assert.equal(res.statusCode, 200, res.body);
@@ -159,74 +170,59 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     assert.equal(res.statusCode, 400);
   });
 
-  it('caps explained rows per request (SHARPLINE_MAX_EXPLAIN_ROWS): 413 EXPLAIN_ROWS_EXCEEDED beyond it, plain predictions unaffected', async () => {
-    const capped = await createTestApp(t.db, { env: { SHARPLINE_MAX_EXPLAIN_ROWS: '3' } });
-    try {
+  it('caps explained rows per request (SHARPLINE_MAX_EXPLAIN_ROWS): 413 EXPLAIN_ROWS_EXCEEDED beyond it, plain predictions unaffected', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '3' }, async (capped) => {
       const rows = Array.from({ length: 4 }, () => instance);
-      const res = await capped.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: rows } });
+      const res = await capped.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: rows } });
       assert.equal(res.statusCode, 413, res.body);
       assert.equal(res.json().error.code, 'EXPLAIN_ROWS_EXCEEDED');
       assert.deepEqual(res.json().error.details, { rows: 4, max: 3 });
-      const plain = await capped.app.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: rows } });
+      const plain = await capped.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: rows } });
       assert.equal(plain.statusCode, 200);
-    } finally {
-      await capped.app.close();
-      await capped.ctx.serving.close(); // not ctx.close(): the database is the suite's
-    }
-  });
+    }));
 
-  it('explains off the event loop: /healthz and plain predictions answer while a 100-row exact explanation runs', async () => {
-    const big = await createTestApp(t.db, { env: { SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' } });
-    try {
+  it('explains off the event loop: /healthz and plain predictions answer while a 100-row exact explanation runs', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' }, async (big) => {
       const rows = Array.from({ length: 100 }, (_, i) => Object.fromEntries(Object.entries(instance).map(([k, v]) => [k, v * (1 + i / 200)])));
       let finished = false;
-      const explaining = big.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } }).finally(() => (finished = true));
+      const explaining = big.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } }).finally(() => (finished = true));
       // Wait until the server counts the rows as being explained (handed to the worker pool).
       let running = false;
       while (!finished && !running) {
         // Each poll yields to the event loop's I/O phase, or the request under test could never progress.
         await new Promise((resolve) => setTimeout(resolve, 10));
-        const metrics = await big.app.inject({ method: 'GET', url: '/metrics' });
+        const metrics = await big.inject({ method: 'GET', url: '/metrics' });
         running = /^sharpline_explain_rows_in_flight 100$/m.test(metrics.body);
       }
       assert.ok(running, 'the explanation finished before the server ever reported it in flight');
-      const health = await big.app.inject({ method: 'GET', url: '/healthz' });
+      const health = await big.inject({ method: 'GET', url: '/healthz' });
       assert.equal(health.statusCode, 200);
       assert.equal(finished, false, '/healthz answered only after the explanation finished');
-      const plain = await big.app.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: [instance] } });
+      const plain = await big.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: [instance] } });
       assert.equal(plain.statusCode, 200);
       assert.equal(finished, false, 'a plain prediction answered only after the explanation finished');
       const res = await explaining;
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().predictions.length, 100);
-    } finally {
-      await big.app.close();
-      await big.ctx.serving.close(); // not ctx.close(): the database is the suite's
-    }
-  });
+    }));
 
-  it('stops an explanation at its deadline (SHARPLINE_EXPLAIN_TIMEOUT_MS) with 503 EXPLAIN_TIMEOUT; the next one is served', async () => {
-    // The deadline covers a worker's start (~2 s on a loaded machine), so the next request fits in it.
-    const slow = await createTestApp(t.db, { env: { SHARPLINE_MAX_EXPLAIN_ROWS: '100000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '6000' } });
-    try {
+  // The deadline covers a worker's start (~2 s on a loaded machine), so the next request fits in it.
+  it('stops an explanation at its deadline (SHARPLINE_EXPLAIN_TIMEOUT_MS) with 503 EXPLAIN_TIMEOUT; the next one is served', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '100000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '6000' }, async (slow) => {
       const rows = Array.from({ length: 3000 }, () => instance);
-      const res = await slow.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } });
+      const res = await slow.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } });
       assert.equal(res.statusCode, 503, res.body.slice(0, 300));
       assert.equal(res.json().error.code, 'EXPLAIN_TIMEOUT');
       assert.equal(res.json().error.details.timeoutMs, 6000);
-      const metrics = await slow.app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await slow.inject({ method: 'GET', url: '/metrics' });
       assert.match(metrics.body, /^sharpline_explain_rows_in_flight 0$/m);
-      const next = await slow.app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: [instance] } });
+      const next = await slow.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: [instance] } });
       assert.equal(next.statusCode, 200, next.body);
-    } finally {
-      await slow.app.close();
-      await slow.ctx.serving.close(); // not ctx.close(): the database is the suite's
-    }
-  });
+    }));
 });
 
 describe('explanations on real data (EPL, market feature set, logistic champion)', () => {
-  const reason = hasSharedData ? '' : ' (skipped: ../shared/data is absent)';
+  const reason = hasSharedData ? '' : ` (skipped: data folder ${SHARED_DATA_DIR} is absent)`;
   let t: TestDb | undefined;
   let app: AppInstance;
   let ctx: AppContext;
