@@ -4,8 +4,7 @@ import type { ExplainableModel, LinearForm } from './explain/types.ts';
 /**
  * Adapts a dense model to the SHAP engines. A logistic model (no hidden layers) also exposes its
  * closed linear form, which makes linear SHAP exact in log-odds space. A sigmoid (two-class)
- * model is given the centred softmax-equivalent logits [−z/2, z/2], whose softmax is [1 − σ(z), σ(z)],
- * so both output spaces treat two-class and multi-class models alike.
+ * model's log-odds are the real ones, `log(p_k / (1 − p_k))`: [−z, z] for classes [0, 1].
  */
 export function explainableModelOf(model: DenseModel): ExplainableModel {
   const predictor = createPredictor(model);
@@ -32,9 +31,9 @@ function linearFormOf(model: DenseModel): LinearForm {
   }
   const weights = new Float64Array(nFeatures * 2);
   for (let i = 0; i < nFeatures; i++) {
-    weights[i * 2] = -layer.weights[i]! / 2;
-    weights[i * 2 + 1] = layer.weights[i]! / 2;
+    weights[i * 2] = -layer.weights[i]!;
+    weights[i * 2 + 1] = layer.weights[i]!;
   }
   const b = layer.bias[0]!;
-  return { weights, bias: Float64Array.from([-b / 2, b / 2]), center, scale };
+  return { weights, bias: Float64Array.from([-b, b]), center, scale };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AppError } from './shared/errors.ts';
 
@@ -19,6 +20,12 @@ export interface Config {
   readonly databaseSchema: string | undefined;
   /** Maximum rows accepted by one predict request. */
   readonly maxPredictRows: number;
+  /** Maximum rows one predict request may ask to explain (`?explain=`). */
+  readonly maxExplainRows: number;
+  /** Deadline of one request's explanations, ms; beyond it the worker task is terminated. */
+  readonly explainTimeoutMs: number;
+  /** Worker threads explanations run on (off the event loop). */
+  readonly explainThreads: number;
   /** Days after which an online feature row is marked stale. */
   readonly featureStaleDays: number;
   /** Base URL of football-data.co.uk style downloads for `sharpline fetch`. */
@@ -78,6 +85,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     databaseSchema: schema,
     maxPredictRows: readInt(env, 'SHARPLINE_MAX_PREDICT_ROWS', 10_000, 1, 1_000_000),
+    maxExplainRows: readInt(env, 'SHARPLINE_MAX_EXPLAIN_ROWS', 100, 1, 100_000),
+    explainTimeoutMs: readInt(env, 'SHARPLINE_EXPLAIN_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    // One core is left to the event loop (and the ONNX runtime) where there is more than one.
+    explainThreads: readInt(env, 'SHARPLINE_EXPLAIN_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),
     footballDataBaseUrl: (env.SHARPLINE_FOOTBALL_DATA_URL?.trim() || 'https://www.football-data.co.uk/mmz4281').replace(/\/+$/, ''),
   };

@@ -14,8 +14,9 @@ const LOG_FLOOR = 1e-300;
  *
  * `'probability'` is `model.predict`. `'logodds'` is, in order of preference: the model's
  * `predictLogits`; logits computed from `model.linear`; `logit(p)` for a one-output model;
- * the centred log-ratio `log p_k − mean_j log p_j` otherwise (softmax logits up to a per-row
- * constant). Probabilities are floored at 1e-300 before taking logs.
+ * `log(p_k / p_other)` for a two-output model (each class's real log-odds); the centred
+ * log-ratio `log p_k − mean_j log p_j` otherwise (softmax logits up to a per-row constant).
+ * Probabilities are floored at 1e-300 before taking logs.
  */
 export function resolveOutputFunction(model: ExplainableModel, space: OutputSpace): BatchFunction {
   if (space === 'probability') return (X, n) => model.predict(X, n);
@@ -28,6 +29,16 @@ export function resolveOutputFunction(model: ExplainableModel, space: OutputSpac
   const k = model.nOutputs;
   return (X, n) => {
     const p = model.predict(X, n).slice();
+    if (k === 2) {
+      // Two classes: each class's real log-odds log(p_k / p_other), not the centred log-ratio
+      // (which would be half of it).
+      for (let r = 0; r < n; r++) {
+        const l = Math.log(Math.max(p[r * 2], LOG_FLOOR)) - Math.log(Math.max(p[r * 2 + 1], LOG_FLOOR));
+        p[r * 2] = l;
+        p[r * 2 + 1] = -l;
+      }
+      return p;
+    }
     if (k === 1) {
       for (let r = 0; r < n; r++) {
         const v = Math.min(Math.max(p[r], LOG_FLOOR), 1 - 1e-16);

@@ -28,8 +28,8 @@
  *   exact (complete); 12 players ≈ 5e-4 on a smooth tanh MLP, ≈ 5e-3 on a strongly
  *   interacting one (raise `nSamples` there; 4096 enumerates all coalitions at 12).
  * - `'linear'`: closed form `φ_ik = w_ik (x_i − μ_i)` in log-odds space for models with a
- *   `linear` form (equal to exact interventional SHAP of the logits); in probability space a
- *   rescaled approximation flagged `approximate`.
+ *   `linear` form (equal to exact interventional SHAP of the logits); refused in probability
+ *   space (EXPLAINER_UNSUPPORTED), where no closed form exists.
  *
  * `engine: 'auto'` picks linear (log-odds + linear form), else exact (M ≤ 14), else kernel.
  * Create an {@link Explainer} once per model and background for serving: background

@@ -1,29 +1,33 @@
 import { AppError } from '../../src/shared/errors.ts';
-import { evaluateRows, foldedWeights } from './evaluate.ts';
-import { evaluateBackground, type Prepared } from './prepare.ts';
+import { foldedWeights } from './evaluate.ts';
+import type { Prepared } from './prepare.ts';
 import type { Engine, RawExplanation } from './result.ts';
 
 /**
- * Creates the linear SHAP engine for a model with a `linear` form.
+ * Creates the linear SHAP engine for a model with a `linear` form, in `'logodds'` space only.
  *
- * In `'logodds'` space the logit of class k is `z_k(x) = b_k + Σ_i w_ik x_i`, and the
- * interventional Shapley value over a background with weighted mean `μ` is exactly
- * `φ_ik = w_ik (x_i − μ_i)` (summed over a group's features); the base value is `z_k(μ)`,
- * which equals the weighted mean logit over the background. No model call is made.
+ * The logit of class k is `z_k(x) = b_k + Σ_i w_ik x_i`, and the interventional Shapley value
+ * over a background with weighted mean `μ` is exactly `φ_ik = w_ik (x_i − μ_i)` (summed over a
+ * group's features); the base value is `z_k(μ)`, which equals the weighted mean logit over the
+ * background. No model call is made.
  *
- * In `'probability'` space there is no closed form (softmax is not additive), so the logit
- * attributions are rescaled per class to sum to `p_k(x) − E_b p_k(b)` (one batched model
- * call per explained block). The result is flagged `approximate`; when a class's logit
- * attributions sum to ~0 the probability change is split equally. Use the exact or kernel
- * engine for exact probability-space values.
+ * Probabilities have no such closed form (softmax is not additive). Rescaling the logit
+ * attributions to the probability change is not SHAP and explodes when a class's logit
+ * attributions nearly cancel (values of ±1e8 were served that way), so it is refused.
  *
- * @throws AppError EXPLAINER_UNSUPPORTED when the model has no linear form.
+ * @throws AppError EXPLAINER_UNSUPPORTED when the model has no linear form or the output space
+ *   is `'probability'`.
  */
 export function createLinearEngine(p: Prepared): Engine {
   const { model } = p;
   if (model.linear === undefined) {
     throw new AppError('EXPLAINER_UNSUPPORTED', 'linear SHAP needs a model with a linear form', {
-      details: { hint: 'use the exact or kernel engine' },
+      details: { engine: 'linear', hint: 'use the exact or kernel engine' },
+    });
+  }
+  if (p.space !== 'logodds') {
+    throw new AppError('EXPLAINER_UNSUPPORTED', 'linear SHAP is exact only in log-odds space; explain probabilities with the exact or kernel engine', {
+      details: { engine: 'linear', space: p.space, hint: 'use space=logodds, or explain=exact (or auto) for probabilities' },
     });
   }
   const { nFeatures: d, nOutputs: nOut } = model;
@@ -37,16 +41,9 @@ export function createLinearEngine(p: Prepared): Engine {
     for (let f = 0; f < d; f++) for (let k = 0; k < nOut; k++) z[k] += W[f * nOut + k] * row[offset + f];
     return z;
   };
-  const probabilityBase = p.space === 'probability' ? evaluateBackground(p) : undefined;
-  const base = probabilityBase?.base ?? logitAt(mu, 0);
+  const base = logitAt(mu, 0);
 
   const run = (xs: Float64Array, nExplain: number): RawExplanation[] => {
-    let probs: { out: Float64Array; calls: number } | undefined;
-    if (probabilityBase !== undefined) {
-      probs = evaluateRows(p.fn, d, nOut, nExplain, p.maxBatchRows, (buf, first, count) => {
-        buf.set(xs.subarray(first * d, (first + count) * d));
-      });
-    }
     const results: RawExplanation[] = [];
     for (let e = 0; e < nExplain; e++) {
       const phi = new Float64Array(M * nOut);
@@ -55,36 +52,16 @@ export function createLinearEngine(p: Prepared): Engine {
         const i = p.playerOf[f];
         for (let k = 0; k < nOut; k++) phi[i * nOut + k] += W[f * nOut + k] * dx;
       }
-      if (probs === undefined) {
-        results.push({
-          engine: 'linear',
-          phi,
-          base: base.slice(),
-          prediction: logitAt(xs, e * d),
-          approximate: false,
-          stats: { modelCalls: 0, modelRows: 0, coalitions: 0 },
-        });
-        continue;
-      }
-      const prediction = probs.out.slice(e * nOut, (e + 1) * nOut);
-      for (let k = 0; k < nOut; k++) {
-        let sum = 0;
-        for (let i = 0; i < M; i++) sum += phi[i * nOut + k];
-        const change = prediction[k] - base[k];
-        for (let i = 0; i < M; i++) {
-          phi[i * nOut + k] = Math.abs(sum) > 1e-12 ? (phi[i * nOut + k] * change) / sum : change / M;
-        }
-      }
       results.push({
         engine: 'linear',
         phi,
         base: base.slice(),
-        prediction,
-        approximate: true,
-        stats: { modelCalls: probs.calls, modelRows: nExplain, coalitions: 0 },
+        prediction: logitAt(xs, e * d),
+        approximate: false,
+        stats: { modelCalls: 0, modelRows: 0, coalitions: 0 },
       });
     }
     return results;
   };
-  return { name: 'linear', setupCalls: probabilityBase?.calls ?? 0, base, run };
+  return { name: 'linear', setupCalls: 0, base, run };
 }

@@ -58,8 +58,9 @@ export interface Background {
 /**
  * `'probability'` explains the model's probabilities. `'logodds'` explains the logits: the
  * model's `predictLogits` if given, else logits computed from `linear`, else (one output)
- * `logit(p)`, else (several outputs) the centred log-ratio `log p_k − mean_j log p_j`, which
- * equals the softmax logits up to a per-row constant shared by all classes.
+ * `logit(p)`, else (two outputs) each class's log-odds `log(p_k / (1 − p_k))`, else (three or
+ * more) the centred log-ratio `log p_k − mean_j log p_j`, which equals the softmax logits up to
+ * a per-row constant shared by all classes.
  */
 export type OutputSpace = 'probability' | 'logodds';
 
@@ -128,7 +129,7 @@ export interface RowExplanation {
   /** Raw Shapley values, `nPlayers × nOutputs` row-major, players in `players` order. */
   readonly phi: Float64Array;
   readonly outputs: readonly OutputExplanation[];
-  /** True when the values are an approximation (sampled kernel SHAP, rescaled linear SHAP). */
+  /** True when the values are an approximation (sampled kernel SHAP). */
   readonly approximate: boolean;
   readonly stats: ExplainStats;
 }

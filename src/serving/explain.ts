@@ -1,180 +1,135 @@
+import { Piscina } from 'piscina';
+import { resolveFeatureSet } from '../../features/index.ts';
+import { getArtifact } from '../../registry/index.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../shared/db.ts';
 import { AppError } from '../shared/errors.ts';
-import { getArtifact } from '../../registry/index.ts';
-import { createExplainer, explainableModelOf, selectBackground, MAX_EXACT_PLAYERS, type Explainer, type Background, type RowExplanation } from '../../models/index.ts';
+import type { ExplainGrouping, ExplainRequest, ExplainTask, ExplainTaskResult, ItemExplanation, StoredBackground } from './explain-task.ts';
+import type { ServingMetrics } from './metrics.ts';
 import type { ServedVersion } from './predictor.ts';
 
-export type ExplainEngine = 'auto' | 'exact' | 'kernel' | 'linear';
-export type ExplainSpace = 'probability' | 'logodds';
 
-export interface ExplainRequest {
-  engine: ExplainEngine;
-  space: ExplainSpace;
-  /** 'prefix' explains features sharing a name prefix (`mkt_`, `elo_` …) as one player. */
-  groupBy?: 'feature' | 'prefix';
-}
+const WORKER_FILE = new URL('./explain.worker.mjs', import.meta.url).href;
+const MAX_CACHED_BACKGROUNDS = 64;
 
-export interface FeatureAttribution {
-  /** Feature name, or the group's prefix. */
-  name: string;
-  /** The row's value (a feature), or values by feature name (a group). */
-  value: number | Record<string, number>;
-  shap: number;
-}
-
-export interface ClassExplanation {
-  /** Weighted mean model output over the background, in the output space. */
-  baseValue: number;
-  prediction: number;
-  /** Sorted by |shap|, largest first. */
-  features: FeatureAttribution[];
-  /** |baseValue + Σ shap − prediction|. */
-  residual: number;
-}
-
-export interface ItemExplanation {
-  engine: string;
-  outputSpace: ExplainSpace;
-  approximate: boolean;
-  background: { rows: number; source: string };
-  classes: Record<string, ClassExplanation>;
+export interface ExplanationsDeps {
+  db: Db;
+  config: Pick<Config, 'maxExplainRows' | 'explainTimeoutMs' | 'explainThreads'>;
+  metrics?: Pick<ServingMetrics, 'explanationStarted' | 'explanationEnded'>;
 }
 
 /**
- * Multiply-adds one explanation may cost on the request path (~20 ms of one core). `auto` picks
- * exact SHAP with a background summarised to fit it, or kernel SHAP with background draws per
- * coalition sized to fit it when even a 4-row background would not.
+ * Explanations for served versions, computed off the event loop: each request's rows go to a
+ * worker-thread pool (piscina) as one task, under a deadline. Threads start on the first
+ * explanation, so a server that never explains runs none.
  */
-const EXPLAIN_MAC_BUDGET = 20_000_000;
-const KERNEL_COALITIONS = 4096;
-const MAX_CACHED_EXPLAINERS = 64;
-
-/** Feature groups by name prefix (the part before the first underscore). */
-export function prefixGroups(featureNames: readonly string[]): { groups: number[][]; names: string[] } {
-  const byPrefix = new Map<string, number[]>();
-  featureNames.forEach((name, i) => {
-    const prefix = name.includes('_') ? name.slice(0, name.indexOf('_')) : name;
-    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), i]);
-  });
-  return { groups: [...byPrefix.values()], names: [...byPrefix.keys()] };
+export interface Explanations {
+  /**
+   * Explains `nRows` rows (row-major raw features) of a served version.
+   * @throws EXPLAIN_ROWS_EXCEEDED (413) beyond `SHARPLINE_MAX_EXPLAIN_ROWS`; EXPLAIN_TIMEOUT (503)
+   *         when the deadline passes (the worker running it is terminated); EXPLAIN_QUEUE_FULL (503)
+   *         when every thread is busy and the queue is full; EXPLAINER_UNSUPPORTED (400) when the
+   *         engine cannot explain this model or space.
+   */
+  explainRows(served: ServedVersion, X: Float64Array, nRows: number, request: ExplainRequest): Promise<ItemExplanation[]>;
+  /** Throws EXPLAIN_ROWS_EXCEEDED for more rows than one request may explain: check before predicting. */
+  assertRows(nRows: number): void;
+  /** Terminates the worker threads; later calls fail with SERVICE_UNAVAILABLE. */
+  close(): Promise<void>;
 }
 
-/** The version's stored background (k-means summary of its training rows, with weights). */
-async function loadBackground(db: Db, served: ServedVersion): Promise<{ background: Background; source: string }> {
-  let json: { rows: number[][]; weights: number[] | null; method?: string };
+/** The grouping a request gets when it names none: correlated groups for market feature sets. */
+export function defaultGrouping(served: ServedVersion): ExplainGrouping {
+  const name = served.featureSpec?.featureSet.name;
+  if (!name) return 'feature';
   try {
-    json = (await getArtifact(db, served.versionId, 'background')).json as typeof json;
+    return resolveFeatureSet(name).usesMarket ? 'correlation' : 'feature';
   } catch {
-    throw new AppError('EXPLAINER_UNSUPPORTED', `${served.model} v${served.version} has no background sample to explain against`, { details: { model: served.model, version: served.version } });
+    return 'feature';
   }
-  const width = served.featureNames.length;
-  const data = new Float64Array(json.rows.length * width);
-  json.rows.forEach((row, i) => data.set(row, i * width));
-  return {
-    background: { data, nRows: json.rows.length, ...(json.weights ? { weights: Float64Array.from(json.weights) } : {}) },
-    source: `stored ${json.method ?? 'sample'} background`,
-  };
 }
 
-/**
- * Explanations for served versions. Explainers (background evaluation, coalition design, kernel
- * factorisation) are built once per version and request shape, then reused by every request.
- */
-export function createExplanations(db: Db) {
-  const explainers = new Map<string, Promise<{ explainer: Explainer; rows: number; source: string }>>();
+export function createExplanations(deps: ExplanationsDeps): Explanations {
+  const { db, config, metrics } = deps;
+  const backgrounds = new Map<number, Promise<StoredBackground>>();
+  let pool: Piscina | undefined;
+  let closed = false;
 
-  async function explainerFor(served: ServedVersion, request: ExplainRequest) {
-    const key = `${served.versionId}|${request.engine}|${request.space}|${request.groupBy ?? 'feature'}`;
-    let entry = explainers.get(key);
+  const poolOf = (): Piscina => {
+    pool ??= new Piscina({
+      filename: WORKER_FILE,
+      minThreads: 0,
+      maxThreads: config.explainThreads,
+      // A bounded wait: beyond a few tasks per thread, a new request is refused rather than queued for minutes.
+      maxQueue: config.explainThreads * 4,
+      idleTimeout: 60_000,
+    });
+    return pool;
+  };
+
+  /** The version's stored background (k-means summary of its training rows, with weights). */
+  const backgroundOf = (served: ServedVersion): Promise<StoredBackground> => {
+    let entry = backgrounds.get(served.versionId);
     if (!entry) {
-      entry = (async () => {
-        const model = explainableModelOf(served.dense);
-        const { background: stored, source } = await loadBackground(db, served);
-        const grouping = request.groupBy === 'prefix' ? prefixGroups(served.featureNames) : undefined;
-        const players = grouping ? grouping.groups.length : served.featureNames.length;
-        const macsPerRow = served.dense.layers.reduce((sum, l) => sum + l.inputSize * l.outputSize, 0);
-        const exactRowsAt = (bgRows: number) => 2 ** players * bgRows * macsPerRow;
-        const linearFits = request.space === 'logodds' && Boolean(model.linear);
-        const engine: ExplainEngine = request.engine !== 'auto' || linearFits
-          ? request.engine
-          : players <= MAX_EXACT_PLAYERS && exactRowsAt(4) <= EXPLAIN_MAC_BUDGET ? 'exact' : 'kernel';
-        // Exact SHAP costs 2^players × background rows per explanation: summarise the stored
-        // background (weighted k-means) until that fits the budget.
-        const size = engine === 'exact' ? Math.max(4, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (2 ** players * macsPerRow)))) : stored.nRows;
-        const backgroundSamples = engine === 'kernel' ? Math.max(1, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (KERNEL_COALITIONS * macsPerRow)))) : undefined;
-        const background = size < stored.nRows ? summarise(stored, size, served.featureNames.length) : stored;
-        const explainer = createExplainer(model, {
-          background,
-          outputSpace: request.space,
-          engine,
-          ...(grouping ? { groups: grouping.groups, groupNames: grouping.names } : {}),
-          // Kernel SHAP: each coalition against a weighted draw of background rows, sized to the budget.
-          ...(backgroundSamples !== undefined && backgroundSamples < stored.nRows ? { backgroundSamples } : {}),
-        });
-        return { explainer, rows: background.nRows, source: size < stored.nRows ? `${source}, summarised to ${background.nRows} rows` : source };
-      })();
-      entry.catch(() => explainers.delete(key));
-      if (explainers.size >= MAX_CACHED_EXPLAINERS) explainers.delete(explainers.keys().next().value!);
-      explainers.set(key, entry);
+      entry = getArtifact(db, served.versionId, 'background').then(
+        (artifact) => artifact.json as StoredBackground,
+        (error: unknown) => {
+          throw new AppError('EXPLAINER_UNSUPPORTED', `${served.model} v${served.version} has no background sample to explain against`, { details: { model: served.model, version: served.version }, cause: error });
+        },
+      );
+      entry.catch(() => backgrounds.delete(served.versionId));
+      if (backgrounds.size >= MAX_CACHED_BACKGROUNDS) backgrounds.delete(backgrounds.keys().next().value!);
+      backgrounds.set(served.versionId, entry);
     }
     return entry;
-  }
+  };
+
+  const assertRows = (nRows: number): void => {
+    if (nRows > config.maxExplainRows) {
+      throw new AppError('EXPLAIN_ROWS_EXCEEDED', `${nRows} rows exceed the limit of ${config.maxExplainRows} explained rows per request (SHARPLINE_MAX_EXPLAIN_ROWS); predict them without ?explain= or split the request`, {
+        details: { rows: nRows, max: config.maxExplainRows },
+      });
+    }
+  };
 
   return {
-    /** Explains `nRows` rows (row-major raw features) of a served version. */
-    async explainRows(served: ServedVersion, X: Float64Array, nRows: number, request: ExplainRequest): Promise<ItemExplanation[]> {
-      const { explainer, rows, source } = await explainerFor(served, request);
-      const width = served.featureNames.length;
-      const out: ItemExplanation[] = [];
-      for (let r = 0; r < nRows; r++) out.push(toItem(explainer.explain(X.subarray(r * width, (r + 1) * width)), served, rows, source));
-      return out;
+    assertRows,
+    async explainRows(served, X, nRows, request) {
+      assertRows(nRows);
+      if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'explanations are shut down');
+      const background = await backgroundOf(served);
+      const full: Required<ExplainRequest> = { engine: request.engine, space: request.space, groupBy: request.groupBy ?? defaultGrouping(served) };
+      const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: served.dense, background, request: full, X, nRows };
+      const deadline = AbortSignal.timeout(config.explainTimeoutMs);
+      metrics?.explanationStarted(nRows);
+      let result: ExplainTaskResult;
+      try {
+        result = (await poolOf().run(task, { signal: deadline })) as ExplainTaskResult;
+      } catch (error) {
+        throw translate(error, deadline, config.explainTimeoutMs, nRows);
+      } finally {
+        metrics?.explanationEnded(nRows);
+      }
+      if (!result.ok) throw new AppError(result.error.code, result.error.message, { details: result.error.details });
+      return result.items;
+    },
+    async close() {
+      closed = true;
+      await pool?.destroy();
     },
   };
 }
 
-export type Explanations = ReturnType<typeof createExplanations>;
-
-/** Weighted mean of a background's rows. */
-function weightedMean(b: Background, width: number): Float64Array {
-  const mean = new Float64Array(width);
-  let total = 0;
-  for (let r = 0; r < b.nRows; r++) {
-    const w = b.weights?.[r] ?? 1;
-    total += w;
-    for (let j = 0; j < width; j++) mean[j]! += w * b.data[r * width + j]!;
+/** Names the deadline and a full queue; anything else is unexpected (a 500). */
+function translate(error: unknown, deadline: AbortSignal, timeoutMs: number, nRows: number): unknown {
+  if (deadline.aborted) {
+    return new AppError('EXPLAIN_TIMEOUT', `explaining ${nRows} rows took longer than ${timeoutMs} ms (SHARPLINE_EXPLAIN_TIMEOUT_MS); the explanation was stopped. Explain fewer rows, or use groupBy or a cheaper engine`, {
+      details: { rows: nRows, timeoutMs },
+      cause: error,
+    });
   }
-  for (let j = 0; j < width; j++) mean[j]! /= total;
-  return mean;
-}
-
-/**
- * A smaller k-means summary of a background that keeps its weighted mean exactly. Interventional
- * SHAP of anything linear in the features depends on the background only through that mean, so
- * log-odds attributions of a logistic model do not change with the summary's size.
- */
-function summarise(stored: Background, size: number, width: number): Background {
-  const summary = selectBackground(stored.data, stored.nRows, width, { size, method: 'kmeans', seed: 5 });
-  const target = weightedMean(stored, width);
-  const current = weightedMean(summary, width);
-  const data = Float64Array.from(summary.data);
-  for (let r = 0; r < summary.nRows; r++) for (let j = 0; j < width; j++) data[r * width + j]! += target[j]! - current[j]!;
-  return { ...summary, data };
-}
-
-function toItem(row: RowExplanation, served: ServedVersion, backgroundRows: number, source: string): ItemExplanation {
-  const classes: Record<string, ClassExplanation> = {};
-  for (const output of row.outputs) {
-    classes[output.output] = {
-      baseValue: output.baseValue,
-      prediction: output.prediction,
-      residual: output.residual,
-      features: output.contributions.map((c) => ({
-        name: c.player,
-        // A feature is its own player: its value. A group (even of one feature): values by feature.
-        value: c.featureIndices.length === 1 && served.featureNames[c.featureIndices[0]!] === c.player ? c.values[0]! : Object.fromEntries(c.featureIndices.map((f, i) => [served.featureNames[f]!, c.values[i]!])),
-        shap: c.shap,
-      })),
-    };
+  if (error instanceof Error && /queue is at limit/i.test(error.message)) {
+    return new AppError('EXPLAIN_QUEUE_FULL', 'every explanation thread is busy and the queue is full; retry shortly', { cause: error });
   }
-  return { engine: row.engine, outputSpace: row.outputSpace, approximate: row.approximate, background: { rows: backgroundRows, source }, classes };
+  return error;
 }

@@ -25,4 +25,18 @@ export {
   type ResolvedGame,
 } from './predict.ts';
 export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows, type GameQuery } from './batch.ts';
-export { createExplanations, prefixGroups, type Explanations, type ExplainRequest, type ExplainEngine, type ExplainSpace, type ItemExplanation, type ClassExplanation, type FeatureAttribution } from './explain.ts';
+export { createExplanations, defaultGrouping, type Explanations, type ExplanationsDeps } from './explain.ts';
+export {
+  correlationGroups,
+  prefixGroups,
+  CORRELATION_THRESHOLD,
+  type BackgroundInfo,
+  type ClassExplanation,
+  type ExplainEngine,
+  type ExplainGrouping,
+  type ExplainRequest,
+  type ExplainSpace,
+  type FeatureAttribution,
+  type GroupingInfo,
+  type ItemExplanation,
+} from './explain-task.ts';

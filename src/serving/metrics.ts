@@ -16,6 +16,9 @@ export interface ServingMetrics {
   countSwap(model: string, alias: string): void;
   /** Prediction-log entries dropped because the buffer was full. */
   countLogDropped(n: number): void;
+  /** An explanation of `rows` rows was handed to the worker pool / came back (or failed). */
+  explanationStarted(rows: number): void;
+  explanationEnded(rows: number): void;
   /** Text exposition (Prometheus format). */
   render(): Promise<string>;
   readonly contentType: string;
@@ -67,6 +70,16 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     help: 'Sampled prediction-log entries dropped because the buffer was full',
     registers: [registry],
   });
+  const explaining = new Gauge({
+    name: 'sharpline_explain_rows_in_flight',
+    help: 'Rows being explained right now (queued for or running on the explanation threads)',
+    registers: [registry],
+  });
+  const explained = new Counter({
+    name: 'sharpline_explain_rows_total',
+    help: 'Rows handed to the explanation threads',
+    registers: [registry],
+  });
   const tensorCount = options.tensorCount ?? (() => 0);
   new Gauge({
     name: 'sharpline_tfjs_tensors',
@@ -116,6 +129,13 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     },
     countLogDropped(n) {
       dropped.inc(n);
+    },
+    explanationStarted(rows) {
+      explaining.inc(rows);
+      explained.inc(rows);
+    },
+    explanationEnded(rows) {
+      explaining.dec(rows);
     },
     render: () => registry.metrics(),
   };

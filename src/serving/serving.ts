@@ -4,6 +4,7 @@ import { initTf, type Tf } from '../../models/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../shared/db.ts';
 import type { Logger } from '../shared/logger.ts';
+import { createExplanations, type Explanations } from './explain.ts';
 import { createModelCache, type ModelCache } from './model-cache.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { createLimiter, type PredictDeps } from './predict.ts';
@@ -33,6 +34,8 @@ export interface ServingOptions {
 /** The serving runtime of one context: model cache, metrics, prediction log, online-feature cache. */
 export interface Serving extends PredictDeps {
   readonly cache: ModelCache;
+  /** SHAP explanations of served versions, on worker threads under a deadline. */
+  readonly explanations: Explanations;
   readonly config: Config;
   readonly logger: Logger;
   /** Announces an alias move to every server (wire into whatever moves aliases). */
@@ -76,11 +79,13 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger }, 
     onDropped: (n) => metrics.countLogDropped(n),
   });
   const modelCache = cache;
+  const explanations = createExplanations({ db, config, metrics });
   return {
     db,
     config,
     logger,
     cache: modelCache,
+    explanations,
     metrics,
     log,
     // One engine state per distinct information cut-off: room for a round of fixtures and a few
@@ -93,6 +98,7 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger }, 
     notifyAliasMoved: (model) => modelCache.notifyAliasMoved(model),
     async close() {
       await modelCache.close();
+      await explanations.close();
       await log.close();
     },
   };

@@ -49,6 +49,9 @@ export const HTTP_STATUS_BY_CODE = {
   MODEL_FEATURES_UNAVAILABLE: 409,
   MODEL_FORMAT_INVALID: 500,
   EXPLAINER_UNSUPPORTED: 400,
+  EXPLAIN_ROWS_EXCEEDED: 413,
+  EXPLAIN_TIMEOUT: 503,
+  EXPLAIN_QUEUE_FULL: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof HTTP_STATUS_BY_CODE;

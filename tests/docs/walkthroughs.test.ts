@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { createPgDb } from '../../src/db/index.ts';
-import { TEST_DATABASE_URL, hasSharedData, uniqueName } from '../support/services.ts';
+import { SHARED_DATA_DIR, TEST_DATABASE_URL, hasSharedData, uniqueName } from '../support/services.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -25,6 +25,60 @@ function walkthroughs(): Map<string, string[]> {
     found.set(m[1]!, list);
   }
   return found;
+}
+
+/** A step of a walkthrough: the commands since the previous step, and what their stdout must match. */
+export interface Step {
+  commands: string;
+  /** Extended regular expressions (`grep -E`), from the `# expect: …` lines under the commands. */
+  expect: string[];
+}
+
+const EXPECT = /^#\s*expect:\s?(.*)$/;
+
+/** Splits blocks into steps: each step ends with its `# expect:` lines. */
+export function stepsOf(blocks: readonly string[]): Step[] {
+  const steps: Step[] = [];
+  for (const block of blocks) {
+    let commands: string[] = [];
+    let expect: string[] = [];
+    for (const line of block.split('\n')) {
+      const m = EXPECT.exec(line.trim());
+      if (m) {
+        expect.push(m[1]!);
+        continue;
+      }
+      if (expect.length > 0) {
+        steps.push({ commands: commands.join('\n'), expect });
+        commands = [];
+        expect = [];
+      }
+      commands.push(line);
+    }
+    if (commands.some((l) => l.trim() !== '') || expect.length > 0) steps.push({ commands: commands.join('\n'), expect });
+  }
+  return steps;
+}
+
+const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The bash script of a walkthrough: each step runs in the session itself (variables and a
+ * backgrounded server carry over), its stdout is kept and printed, and each of its expectations
+ * must match it, or the script stops naming the step and the expectation.
+ */
+export function scriptOf(steps: readonly Step[], outDir: string): string {
+  const lines = ['set -euo pipefail'];
+  steps.forEach((step, i) => {
+    const out = quote(join(outDir, `step-${i + 1}.out`));
+    const first = step.commands.split('\n').find((l) => l.trim() !== '' && !l.trim().startsWith('#'))?.trim() ?? '';
+    lines.push(`{\n${step.commands}\n} > ${out}`, `cat ${out}`);
+    for (const pattern of step.expect) {
+      const reason = quote(`walkthrough step ${i + 1} (${first.slice(0, 120)}): output does not match /${pattern}/`);
+      lines.push(`grep -Eq -- ${quote(pattern)} ${out} || { echo ${reason} >&2; exit 1; }`);
+    }
+  });
+  return lines.join('\n');
 }
 
 const blocks = walkthroughs();
@@ -63,11 +117,42 @@ describe('README walkthroughs', () => {
     assert.deepEqual([...blocks.keys()].sort(), ['app-developer', 'data-scientist', 'reviewer']);
   });
 
+  it('every step of every walkthrough says what its output must contain', () => {
+    for (const [name, list] of blocks) {
+      for (const step of stepsOf(list)) assert.ok(step.expect.length > 0, `${name}: no "# expect:" line under\n${step.commands}`);
+    }
+  });
+
+  it('every curl fails on an HTTP error (-f), or prints the status the step expects', () => {
+    for (const [name, list] of blocks) {
+      for (const step of stepsOf(list)) {
+        for (const command of step.commands.split('\n').filter((l) => /\bcurl\s/.test(l))) {
+          const failsOnError = /curl -[a-zA-Z]*f/.test(command);
+          const printsStatus = command.includes('%{http_code}') && step.expect.some((e) => /\b[1-5]\d\d\b/.test(e));
+          assert.ok(failsOnError || printsStatus, `${name}: ${command.trim().slice(0, 100)}`);
+        }
+      }
+    }
+  });
+
+  it('a step whose output misses its expectation, or whose command fails, stops the walkthrough', () => {
+    const run = (block: string) => spawnSync('bash', ['-c', scriptOf(stepsOf([block]), scratch)], { encoding: 'utf8' });
+    const good = run('echo "rows 42"\n# expect: rows [0-9]+\necho done\n# expect: ^done$');
+    assert.equal(good.status, 0, good.stderr);
+    const wrong = run('echo "rows 42"\n# expect: rows 43\necho never\n# expect: never');
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.stderr, /step 1 \(echo "rows 42"\): output does not match \/rows 43\//);
+    assert.doesNotMatch(wrong.stdout, /never/);
+    const failing = run("false | cat\n# expect: .*");
+    assert.notEqual(failing.status, 0);
+  });
+
   // Order matters: the data scientist's model is what the others use.
   for (const name of ['data-scientist', 'reviewer', 'app-developer']) {
-    const title = hasSharedData ? `walkthrough: ${name}` : `walkthrough: ${name} (skipped: ../shared/data is absent, the walkthroughs use real files)`;
+    const title = hasSharedData ? `walkthrough: ${name}` : `walkthrough: ${name} (skipped: ${SHARED_DATA_DIR} is absent, the walkthroughs use real files)`;
     it(title, { skip: !hasSharedData }, () => {
-      const script = ['set -euo pipefail', ...(blocks.get(name) ?? [])].join('\n');
+      const out = mkdtempSync(join(scratch, `${name}-`));
+      const script = scriptOf(stepsOf(blocks.get(name) ?? []), out);
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', TMPDIR: scratch, PORT: String(port) };
       delete env.REDIS_URL;
       const result = spawnSync('bash', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 400_000 });

@@ -18,10 +18,12 @@ import {
   type FeatureSet,
   type StoredRow,
 } from '../../features/index.ts';
-import { HAS_DATA, createTestDb, data, postgresReachable, type TestDb } from './helpers.ts';
+import { DATA_DIR, HAS_DATA, createTestDb, data, postgresReachable, type TestDb } from './helpers.ts';
 
-const reachable = await postgresReachable();
-const skip = !HAS_DATA ? 'data folder ../shared/data is absent' : !reachable ? 'Postgres is not reachable (set DATABASE_URL)' : false;
+await postgresReachable();
+const skip = HAS_DATA ? false : `data folder ${DATA_DIR} is absent`;
+/** The skip reason, in the test's name too. */
+const suffix = skip ? ` [skipped: ${skip}]` : '';
 
 let t: TestDb;
 const SOCCER = resolveFeatureSet('soccer-1x2-market');
@@ -62,7 +64,7 @@ after(async () => {
   if (!skip) await t.drop();
 });
 
-test('point in time: altering results, stats and closing odds from D on, and adding quotes captured at/after kickoff, leaves every row up to D unchanged', { skip }, async () => {
+test(`point in time: altering results, stats and closing odds from D on, and adding quotes captured at/after kickoff, leaves every row up to D unchanged${suffix}`, { skip }, async () => {
   const games = await gamesOf('soccer');
   assert.equal(games.length, 1140);
   await buildFeatures(t.db, SOCCER, { full: true });
@@ -117,7 +119,7 @@ test('point in time: altering results, stats and closing odds from D on, and add
   for (const g of games) if (g.kickoff <= D2) assert.deepEqual(comparable(rows2.get(g.id)), comparable(before2.get(g.id)));
 });
 
-test('train/serve parity: online rows as of kickoff equal materialised rows value for value', { skip }, async () => {
+test(`train/serve parity: online rows as of kickoff equal materialised rows value for value${suffix}`, { skip }, async () => {
   for (const set of [NFL, SOCCER]) {
     const games = await gamesOf(set.sport);
     await buildFeatures(t.db, set, { full: true });
@@ -142,7 +144,7 @@ test('train/serve parity: online rows as of kickoff equal materialised rows valu
   }
 });
 
-test('an incremental build of a new matchday equals a full build', { skip }, async () => {
+test(`an incremental build of a new matchday equals a full build${suffix}`, { skip }, async () => {
   const games = await gamesOf('nfl');
   // Pretend the last played week had not been played yet.
   const played = await t.db.query<{ id: number; kickoff: Date }>(
@@ -171,7 +173,7 @@ test('an incremental build of a new matchday equals a full build', { skip }, asy
   for (const g of games) assert.deepEqual(comparable(incremental.get(g.id)), comparable(full.get(g.id)), `game ${g.id}`);
 });
 
-test('known values on real NFL games: 538 Elo by hand, and rest days equal nflverse\'s own counts', { skip }, async () => {
+test(`known values on real NFL games: 538 Elo by hand, and rest days equal nflverse's own counts${suffix}`, { skip }, async () => {
   const set = defineFeatureSet({
     name: 'nfl-known',
     sport: 'nfl',
@@ -251,7 +253,7 @@ test('known values on real NFL games: 538 Elo by hand, and rest days equal nflve
   assert.ok(checked > 10_000, `${checked} rest values checked`);
 });
 
-test('default sets build on real data with explicit missing values only where documented', { skip }, async () => {
+test(`default sets build on real data with explicit missing values only where documented${suffix}`, { skip }, async () => {
   const set = DEFAULT_FEATURE_SETS.get('soccer-1x2-base')!;
   const report = await buildFeatures(t.db, set, { full: true });
   assert.equal(report.rowsWritten, 1140);

@@ -354,17 +354,16 @@ describe('linear engine', () => {
     }
   });
 
-  it('is chosen by auto in log-odds space and rescales in probability space', () => {
+  it('is chosen by auto in log-odds space and refused in probability space, where it has no closed form', () => {
     const model = logisticModel(5, 3, 111);
     const bg = makeBackground(4, 5, 112);
     const x = gaussianMatrix(1, 5, 113);
     assert.equal(explain(model, x, { background: bg, outputSpace: 'logodds' }).engine, 'linear');
     assert.equal(explain(model, x, { background: bg }).engine, 'exact');
-    const prob = explain(model, x, { engine: 'linear', background: bg });
-    assert.equal(prob.approximate, true);
-    assertAdditive(prob, 1e-9);
-    const p = model.predict(x, 1);
-    prob.outputs.forEach((o, k) => assert.ok(Math.abs(o.prediction - p[k]) < 1e-12));
+    assert.throws(
+      () => explain(model, x, { engine: 'linear', background: bg }),
+      (err: unknown) => isAppError(err) && err.code === 'EXPLAINER_UNSUPPORTED' && /log-odds/.test(err.message),
+    );
   });
 
   it('throws EXPLAINER_UNSUPPORTED without a linear form', () => {

@@ -53,3 +53,29 @@ for (const classes of [['home', 'draw', 'away'], ['away', 'home']]) {
     });
   });
 }
+
+describe('two-class log-odds are the real log-odds', () => {
+  it('log(p / (1 − p)) of each class, for the linear and exact engines and for an MLP', async () => {
+    const data = problem(1500, ['away', 'home'], 11);
+    for (const algo of ['logistic', 'mlp'] as const) {
+      const { model } = await train(data, { algo, epochs: 10, seed: 3, ...(algo === 'mlp' ? { hidden: [6] } : {}) });
+      const explainable = explainableModelOf(model);
+      const X64 = Float64Array.from(data.X);
+      const background = selectBackground(X64, data.nRows, 4, { size: 12, seed: 2 });
+      const engines = algo === 'logistic' ? (['linear', 'exact'] as const) : (['exact'] as const);
+      for (const engine of engines) {
+        const explainer = createExplainer(explainable, { background, outputSpace: 'logodds', engine });
+        for (let r = 0; r < 5; r++) {
+          const x = X64.subarray(r * 4, r * 4 + 4);
+          const p = predictProba(model, x, 1);
+          const row = explainer.explain(x);
+          row.outputs.forEach((out, k) => {
+            const logOdds = Math.log(p[k]! / (1 - p[k]!));
+            assert.ok(Math.abs(out.prediction - logOdds) < 1e-6, `${algo}/${engine} ${out.output}: ${out.prediction} vs log-odds ${logOdds}`);
+            assert.ok(out.residual < 1e-6);
+          });
+        }
+      }
+    }
+  });
+});

@@ -1,32 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, type TestDb } from '../support/services.ts';
+import { createTestPgDb, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
-import { parseTrainingSpec, runIdOf, trainAndRegister } from '../../training/index.ts';
-import { setAlias } from '../../registry/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import { loadMarketBaseline, buildTrainingSet } from '../../features/index.ts';
+import { trainChampion, type Explained } from './explain-helpers.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
-
-async function trainChampion(db: TestDb['db'], spec: Record<string, unknown>): Promise<number> {
-  const parsed = parseTrainingSpec(spec);
-  const outcome = await trainAndRegister({ db }, runIdOf(parsed), parsed);
-  await setAlias(db, parsed.model, 'champion', outcome.version, 'test');
-  return outcome.version;
-}
-
-interface Explained {
-  probabilities: Record<string, number>;
-  features: Record<string, number>;
-  explanation: {
-    engine: string;
-    outputSpace: string;
-    classes: Record<string, { baseValue: number; prediction: number; residual: number; features: Array<{ name: string; value: unknown; shap: number }> }>;
-  };
-}
 
 describe('explanations over HTTP (synthetic league, logistic model)', () => {
   let t: TestDb;
@@ -48,6 +27,17 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     await t.drop();
   });
 
+  /** A second app on the suite's database with its own configuration; its serving runtime is closed after. */
+  const withApp = async (env: Record<string, string>, fn: (other: AppInstance) => Promise<void>) => {
+    const other = await createTestApp(t.db, { env });
+    try {
+      await fn(other.app);
+    } finally {
+      await other.app.close();
+      await other.ctx.serving.close(); // not ctx.close(): the database is the suite's
+    }
+  };
+
   const predict = async (query: string, body: Record<string, unknown>) => {
     const res = await app.inject({ method: 'POST', url: `/v1/models/syn/predict?${query}`, payload: body });
     assert.equal(res.statusCode, 200, res.body);
@@ -55,9 +45,11 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
   };
 
   it('explains every class in probability space; attributions add up to the prediction', async () => {
-    const [item] = await predict('explain=true', { instances: [instance] });
+    const [item] = await predict('explain=true&groupBy=feature', { instances: [instance] });
     const e = item!.explanation;
     assert.equal(e.engine, 'exact');
+    assert.equal(e.grouping.by, 'feature');
+    assert.deepEqual(e.grouping.groups, []);
     assert.deepEqual(Object.keys(e.classes).sort(), ['away', 'draw', 'home']);
     for (const [cls, c] of Object.entries(e.classes)) {
       const total = c.baseValue + c.features.reduce((s, f) => s + f.shap, 0);
@@ -70,9 +62,39 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     }
   });
 
+  it('says what "exact" is exact against: a k-means summary of the background, its size and source', async () => {
+    const [item] = await predict('explain=exact', { instances: [instance] });
+    const bg = item!.explanation.background;
+    assert.equal(bg.summary, true);
+    assert.equal(bg.storedRows, 100);
+    assert.ok(bg.rows >= 4 && bg.rows <= 100, `rows ${bg.rows}`);
+    assert.match(bg.source, /k-means/);
+  });
+
+  it('groups correlated features by default for a market feature set, and says so', async () => {
+    const [item] = await predict('explain=true', { instances: [instance] });
+    const { grouping } = item!.explanation;
+    assert.equal(grouping.by, 'correlation');
+    assert.equal(grouping.threshold, 0.5);
+    assert.ok(grouping.groups.length >= 1, 'collinear strength features form a group');
+    const home = item!.explanation.classes.home!;
+    const covered = home.features.flatMap((f) => (typeof f.value === 'object' ? Object.keys(f.value as object) : [f.name])).sort();
+    assert.deepEqual(covered, Object.keys(instance).sort(), 'every feature in exactly one player');
+    for (const g of grouping.groups) assert.ok(home.features.some((f) => f.name === g.name), `group ${g.name} is a player`);
+    const total = home.baseValue + home.features.reduce((sum, f) => sum + f.shap, 0);
+    assert.ok(Math.abs(total - home.prediction) < 1e-6);
+  });
+
+  it('refuses linear SHAP in probability space (it has no closed form there) with EXPLAINER_UNSUPPORTED', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=linear', payload: { instances: [instance] } });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().error.code, 'EXPLAINER_UNSUPPORTED');
+    assert.match(res.json().error.message, /log-odds/);
+  });
+
   it('linear SHAP in log-odds equals exact SHAP in log-odds for a logistic model', async () => {
-    const [linear] = await predict('explain=linear&space=logodds', { instances: [instance] });
-    const [exact] = await predict('explain=exact&space=logodds', { instances: [instance] });
+    const [linear] = await predict('explain=linear&space=logodds&groupBy=feature', { instances: [instance] });
+    const [exact] = await predict('explain=exact&space=logodds&groupBy=feature', { instances: [instance] });
     assert.equal(linear!.explanation.engine, 'linear');
     for (const cls of ['home', 'draw', 'away']) {
       const byName = new Map(exact!.explanation.classes[cls]!.features.map((f) => [f.name, f.shap]));
@@ -81,8 +103,8 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
   });
 
   it('kernel SHAP agrees with exact SHAP', async () => {
-    const [kernel] = await predict('explain=kernel', { instances: [instance] });
-    const [exact] = await predict('explain=exact', { instances: [instance] });
+    const [kernel] = await predict('explain=kernel&groupBy=feature', { instances: [instance] });
+    const [exact] = await predict('explain=exact&groupBy=feature', { instances: [instance] });
     for (const cls of ['home', 'draw', 'away']) {
       const byName = new Map(exact!.explanation.classes[cls]!.features.map((f) => [f.name, f.shap]));
       for (const f of kernel!.explanation.classes[cls]!.features) assert.ok(Math.abs(f.shap - byName.get(f.name)!) < 5e-3, `${cls}/${f.name}`);
@@ -124,37 +146,54 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     const res = await app.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=magic', payload: { instances: [instance] } });
     assert.equal(res.statusCode, 400);
   });
-});
 
-describe('explanations on real data', () => {
-  const title = hasSharedData
-    ? 'market features dominate the attribution for a game with a heavy favourite'
-    : 'market features dominate the attribution for a heavy favourite (skipped: ../shared/data is absent)';
-  it(title, { skip: !hasSharedData }, async () => {
-    const t = await createTestPgDb('explainreal');
-    try {
-      const folder = join(SHARED_DATA_DIR, 'football_data_co_uk', 'big5_2003_2024');
-      const files = ['1314', '1415', '1516', '1617', '1718', '1819', '1920'].map((s) => join(folder, `E0_${s}.csv`));
-      await runImport(t.db, { source: 'football-data', paths: files });
-      await trainChampion(t.db, { model: 'epl', featureSet: 'soccer-1x2-market', algo: 'logistic', competitions: ['E0'], trainTo: '2018-06-30', testFrom: '2018-07-01', testTo: '2019-06-30' });
-      const test = await buildTrainingSet(t.db, 'soccer-1x2-market', { from: '2018-07-01', to: '2019-07-01', ensureBuilt: false });
-      const market = await loadMarketBaseline(t.db, test.gameIds);
-      const favourite = test.gameIds.find((id) => (market.get(id)?.preclosing?.home ?? 0) > 0.8);
-      assert.ok(favourite, 'a heavy home favourite exists in 2018/19');
-      const { app, ctx } = await createTestApp(t.db);
-      try {
-        const res = await app.inject({ method: 'POST', url: '/v1/models/epl/predict?explain=true&groupBy=prefix', payload: { games: [{ gameId: favourite }] } });
-        assert.equal(res.statusCode, 200, res.body);
-        const home = (res.json().predictions[0] as Explained).explanation.classes.home!;
-        const market = home.features.filter((f) => f.name === 'mkt' || f.name === 'avg').reduce((s, f) => s + Math.abs(f.shap), 0);
-        const others = home.features.filter((f) => f.name !== 'mkt' && f.name !== 'avg');
-        assert.ok(others.every((f) => Math.abs(f.shap) < market), `market ${market.toFixed(4)} vs ${others.map((f) => `${f.name} ${f.shap.toFixed(4)}`).join(', ')}`);
-      } finally {
-        await app.close();
-        await ctx.close();
+  it('caps explained rows per request (SHARPLINE_MAX_EXPLAIN_ROWS): 413 EXPLAIN_ROWS_EXCEEDED beyond it, plain predictions unaffected', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '3' }, async (capped) => {
+      const rows = Array.from({ length: 4 }, () => instance);
+      const res = await capped.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: rows } });
+      assert.equal(res.statusCode, 413, res.body);
+      assert.equal(res.json().error.code, 'EXPLAIN_ROWS_EXCEEDED');
+      assert.deepEqual(res.json().error.details, { rows: 4, max: 3 });
+      const plain = await capped.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: rows } });
+      assert.equal(plain.statusCode, 200);
+    }));
+
+  it('explains off the event loop: /healthz and plain predictions answer while a 100-row exact explanation runs', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' }, async (big) => {
+      const rows = Array.from({ length: 100 }, (_, i) => Object.fromEntries(Object.entries(instance).map(([k, v]) => [k, v * (1 + i / 200)])));
+      let finished = false;
+      const explaining = big.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } }).finally(() => (finished = true));
+      // Wait until the server counts the rows as being explained (handed to the worker pool).
+      let running = false;
+      while (!finished && !running) {
+        // Each poll yields to the event loop's I/O phase, or the request under test could never progress.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const metrics = await big.inject({ method: 'GET', url: '/metrics' });
+        running = /^sharpline_explain_rows_in_flight 100$/m.test(metrics.body);
       }
-    } finally {
-      await t.drop();
-    }
-  });
+      assert.ok(running, 'the explanation finished before the server ever reported it in flight');
+      const health = await big.inject({ method: 'GET', url: '/healthz' });
+      assert.equal(health.statusCode, 200);
+      assert.equal(finished, false, '/healthz answered only after the explanation finished');
+      const plain = await big.inject({ method: 'POST', url: '/v1/models/syn/predict', payload: { instances: [instance] } });
+      assert.equal(plain.statusCode, 200);
+      assert.equal(finished, false, 'a plain prediction answered only after the explanation finished');
+      const res = await explaining;
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().predictions.length, 100);
+    }));
+
+  // The deadline covers a worker's start (~2 s on a loaded machine), so the next request fits in it.
+  it('stops an explanation at its deadline (SHARPLINE_EXPLAIN_TIMEOUT_MS) with 503 EXPLAIN_TIMEOUT; the next one is served', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '100000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '6000' }, async (slow) => {
+      const rows = Array.from({ length: 3000 }, () => instance);
+      const res = await slow.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=exact&groupBy=feature', payload: { instances: rows } });
+      assert.equal(res.statusCode, 503, res.body.slice(0, 300));
+      assert.equal(res.json().error.code, 'EXPLAIN_TIMEOUT');
+      assert.equal(res.json().error.details.timeoutMs, 6000);
+      const metrics = await slow.inject({ method: 'GET', url: '/metrics' });
+      assert.match(metrics.body, /^sharpline_explain_rows_in_flight 0$/m);
+      const next = await slow.inject({ method: 'POST', url: '/v1/models/syn/predict?explain=true', payload: { instances: [instance] } });
+      assert.equal(next.statusCode, 200, next.body);
+    }));
 });

@@ -9,7 +9,7 @@ import { computeOnline } from '../../features/index.ts';
 import { predictProba } from '../../models/index.ts';
 import { runImport } from '../../src/ingest/index.ts';
 import { kellyStakes } from '../../src/shared/odds.ts';
-import { createTestPgDb, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
+import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createServingApp, instanceOf, registerTestModel, type RegisteredTestModel } from './support.ts';
@@ -17,7 +17,10 @@ import { createServingApp, instanceOf, registerTestModel, type RegisteredTestMod
 const run = promisify(execFile);
 const BIN = new URL('../../bin/sharpline.mjs', import.meta.url).pathname;
 
-describe('POST /v1/models/:name/predict with games (online features)', () => {
+// The games are a real EPL season: without the data folder the suite (and its setup) is skipped.
+const skipped = hasSharedData ? '' : ` [skipped: data folder ${SHARED_DATA_DIR} is absent]`;
+
+describe(`POST /v1/models/:name/predict with games (online features)${skipped}`, { skip: !hasSharedData }, () => {
   let t: TestDb;
   let app: AppInstance;
   let ctx: AppContext;

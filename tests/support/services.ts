@@ -11,8 +11,11 @@ import type { Db } from '../../src/shared/db.ts';
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** The shared real-data folder, read in place (never copied into the repo). */
-export const SHARED_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+/**
+ * The shared real-data folder, read in place (never copied into the repo). SHARPLINE_SHARED_DATA
+ * points the tests elsewhere: a folder that does not exist runs the suite as a fresh machine would.
+ */
+export const SHARED_DATA_DIR = process.env.SHARPLINE_SHARED_DATA?.trim() || fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 export const hasSharedData = existsSync(SHARED_DATA_DIR);
 
 /** A path inside the shared data folder. */
@@ -20,16 +23,18 @@ export function data(...parts: string[]): string {
   return join(SHARED_DATA_DIR, ...parts);
 }
 
-/** Whether Postgres answers; under CI=true an unreachable database throws (a failure, not a skip). */
-export async function postgresReachable(): Promise<boolean> {
+/**
+ * Resolves true when Postgres answers and throws when it does not: a test that needs a service
+ * fails, never skips (it used to resolve false outside CI, and callers skipped).
+ */
+export async function postgresReachable(): Promise<true> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
     return true;
   } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`Postgres at ${TEST_DATABASE_URL} is unreachable (CI=true): ${(error as Error).message}`);
-    return false;
+    throw new Error(`Postgres at ${TEST_DATABASE_URL} is required for this test and unreachable: ${(error as Error).message}`);
   } finally {
     await client.end().catch(() => undefined);
   }

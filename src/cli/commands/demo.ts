@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import { createContext, type AppContext } from '../../context.ts';
@@ -9,11 +9,28 @@ import { submitTraining } from '../../services/training-service.ts';
 import { runImport } from '../../ingest/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
+import { AppError } from '../../shared/errors.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
 
+/**
+ * Real and synthetic games never mix: each has its own model name, and each training spec names
+ * its competitions, so a demo run on real files after the synthetic one (same database) neither
+ * trains nor evaluates on the synthetic league, nor moves the synthetic model's champion.
+ */
 const DEMO_MODEL = 'soccer-demo';
+const REAL_MODEL = 'soccer-real';
+/** football-data.co.uk file names: division and season, `E0_1920.csv`, `SP1_034.csv`. */
+const FOOTBALL_DATA_FILE = /^([A-Z]+[0-9]*)_([0-9]{3,4})\.csv$/i;
+
+interface DemoOptions {
+  data?: string;
+  /** Division codes to import (`E0,SP1`); default every file in the folder. */
+  leagues?: string;
+  /** Season codes as in the file names (`1819,1920`); default every season. */
+  seasons?: string;
+}
 
 interface DemoPlan {
   label: string;
@@ -34,16 +51,31 @@ function footballDataFolder(dir: string): string | undefined {
   return undefined;
 }
 
-function plan(ctx: AppContext, dataDir: string | undefined): DemoPlan {
-  if (dataDir) {
-    const folder = footballDataFolder(resolve(dataDir));
-    if (!folder) throw new Error(`--data ${dataDir}: no football-data.co.uk folder found there`);
+const codes = (list: string | undefined) => (list ? new Set(list.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)) : undefined);
+
+function plan(ctx: AppContext, opts: DemoOptions): DemoPlan {
+  if (opts.data) {
+    const folder = footballDataFolder(resolve(opts.data));
+    if (!folder) throw new AppError('VALIDATION_FAILED', `--data ${opts.data}: no football-data.co.uk folder found there`);
+    const leagues = codes(opts.leagues);
+    const seasons = codes(opts.seasons);
+    const chosen = readdirSync(folder)
+      .map((name) => ({ name, m: FOOTBALL_DATA_FILE.exec(name) }))
+      .filter(({ m }) => m && (!leagues || leagues.has(m[1]!.toUpperCase())) && (!seasons || seasons.has(m[2]!)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    if (chosen.length === 0) {
+      throw new AppError('VALIDATION_FAILED', `--data ${opts.data}: no football-data files (like E0_1920.csv) in ${folder}${leagues || seasons ? ' for --leagues/--seasons' : ''}`, {
+        details: { folder, leagues: opts.leagues ?? null, seasons: opts.seasons ?? null },
+      });
+    }
+    const competitions = [...new Set(chosen.map(({ m }) => m![1]!.toUpperCase()))].sort();
     return {
-      label: `real football-data.co.uk files in ${folder}`,
+      label: `real football-data.co.uk files in ${folder}: ${chosen.length} files, ${competitions.join(', ')}`,
       synthetic: false,
-      files: [folder],
-      // The window the quality benchmark uses: train to 2019-06-30, test five seasons after it.
-      spec: { model: DEMO_MODEL, featureSet: 'soccer-1x2-market', algo: 'logistic', trainTo: '2019-06-30', testFrom: '2019-07-01', testTo: '2024-06-30' },
+      files: chosen.map(({ name }) => join(folder, name)),
+      // The window the quality benchmark uses: train to 2019-06-30, test five seasons after it;
+      // only the imported leagues, never the synthetic one.
+      spec: { model: REAL_MODEL, featureSet: 'soccer-1x2-market', algo: 'logistic', competitions, trainTo: '2019-06-30', testFrom: '2019-07-01', testTo: '2024-06-30' },
     };
   }
   const now = new Date();
@@ -70,17 +102,21 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('the main job: import data, build features, train through the job system, register, promote to champion, serve')
-    .option('--data <dir>', 'a folder of real files (e.g. ../shared/data); default: a simulated league, labelled synthetic')
+    .option('--data <dir>', `a folder of real files (e.g. ../shared/data), trained as model ${REAL_MODEL}; default: a simulated league, labelled synthetic, as ${DEMO_MODEL}`)
+    .option('--leagues <codes>', 'with --data: only these divisions, e.g. E0,SP1 (default: every file)')
+    .option('--seasons <codes>', 'with --data: only these seasons as in the file names, e.g. 1819,1920 (default: every season)')
     .option('--no-serve', 'do everything, then exit instead of serving')
     .option('--json', 'print one JSON summary instead of the walkthrough text (with --no-serve)')
-    .action(async (opts: { data?: string; serve: boolean; json?: boolean }) => {
+    .action(async (opts: DemoOptions & { serve: boolean; json?: boolean }) => {
       let ctx: AppContext | undefined;
       try {
         const config = loadConfig();
         const total = opts.serve ? 6 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
         ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' });
-        const demo = plan(ctx, opts.data);
+        if (!opts.data && (opts.leagues || opts.seasons)) throw new AppError('VALIDATION_FAILED', '--leagues and --seasons need --data');
+        const demo = plan(ctx, opts);
+        const modelName = demo.spec.model;
         step(2, total, `importing ${demo.label}`);
         const started = Date.now();
         const imported = await runImport(ctx.db, {
@@ -101,20 +137,20 @@ export function registerDemoCommand(program: Command): void {
         await workers?.close();
         if (done.status !== 'succeeded') throw new Error(`training run ${run.id} ${done.status}: ${done.error?.message ?? ''}`);
         const versionNumber = Number(done.result?.version);
-        const version = await getVersion(ctx.db, DEMO_MODEL, versionNumber);
+        const version = await getVersion(ctx.db, modelName, versionNumber);
 
-        step(4, total, `registered ${DEMO_MODEL} v${versionNumber}`);
+        step(4, total, `registered ${modelName} v${versionNumber}`);
         const m = version.metrics;
         const evaluation = version.evaluation as { summary?: Record<string, { logLoss: number; n: number }> };
         const s = evaluation.summary ?? {};
         process.stderr.write(`      out of sample (${demo.synthetic ? 'SYNTHETIC data' : 'real data'}), log loss on the same ${s.closing?.n ?? m.testGames} games: model ${m.logLoss?.toFixed(4)}` +
           `${s.preclosing ? `, pre-closing market ${s.preclosing.logLoss.toFixed(4)}` : ''}${s.closing ? `, closing market ${s.closing.logLoss.toFixed(4)}` : ''}; ECE ${m.ece?.toFixed(4)}\n`);
 
-        const model = await getModel(ctx.db, DEMO_MODEL);
-        if (model.aliases.champion !== versionNumber) await setAlias(ctx.db, DEMO_MODEL, 'champion', versionNumber, 'demo');
-        step(5, total, `champion -> ${DEMO_MODEL} v${versionNumber}`);
+        const model = await getModel(ctx.db, modelName);
+        if (model.aliases.champion !== versionNumber) await setAlias(ctx.db, modelName, 'champion', versionNumber, 'demo');
+        step(5, total, `champion -> ${modelName} v${versionNumber}`);
 
-        const summary = { data: demo.label, synthetic: demo.synthetic, import: imported, run: done.id, model: DEMO_MODEL, version: versionNumber, metrics: m };
+        const summary = { data: demo.label, synthetic: demo.synthetic, competitions: demo.spec.competitions ?? null, import: imported, run: done.id, model: modelName, version: versionNumber, metrics: m };
         if (!opts.serve) {
           if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
           await ctx.close();
@@ -122,7 +158,7 @@ export function registerDemoCommand(program: Command): void {
         }
         const server = await startServer(ctx);
         step(6, total, `serving on ${server.url}`);
-        process.stdout.write(nextSteps(server.url, demo.synthetic));
+        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic));
         await untilSignal();
         process.stderr.write('stopping...\n');
         await stopWithin(server.stop(), ctx.logger);
@@ -133,16 +169,16 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-function nextSteps(url: string, synthetic: boolean): string {
+function nextSteps(url: string, model: string, version: number, synthetic: boolean): string {
   return `
-Sharpline is serving ${DEMO_MODEL} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
+Sharpline is serving ${model} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
   API docs        ${url}/docs
-  the version     curl -s ${url}/v1/models/${DEMO_MODEL}/versions/1 | head -c 600
-  its predictions curl -s '${url}/v1/models/${DEMO_MODEL}/versions/1/predictions?format=csv' | head
+  the version     curl -s ${url}/v1/models/${model}/versions/${version} | head -c 600
+  its predictions curl -s '${url}/v1/models/${model}/versions/${version}/predictions?format=csv' | head
   training runs   curl -s ${url}/v1/training-jobs
 
-  CLI             npx sharpline models show ${DEMO_MODEL}
+  CLI             npx sharpline models show ${model}
                   npx sharpline runs
                   npx sharpline --help
 

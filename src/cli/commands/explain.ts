@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
-import { predictGames, createExplanations, type ItemExplanation, type ExplainRequest } from '../../serving/index.ts';
+import { predictGames, type ItemExplanation, type ExplainRequest } from '../../serving/index.ts';
 import { getArtifact, getVersion } from '../../../registry/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -31,7 +31,9 @@ export function waterfall(explanation: ItemExplanation, probabilities: Record<st
     }
     lines.push('');
   }
-  lines.push(`engine ${explanation.engine}${explanation.approximate ? ' (approximate)' : ''}; background ${explanation.background.rows} rows (${explanation.background.source})`);
+  const groups = explanation.grouping.groups.map((g) => g.name).join(', ');
+  lines.push(`engine ${explanation.engine}${explanation.approximate ? ' (approximate)' : ''}, exact against ${explanation.background.rows} background rows: ${explanation.background.source}`);
+  lines.push(`players grouped by ${explanation.grouping.by}${explanation.grouping.threshold !== undefined ? ` (|r| >= ${explanation.grouping.threshold})` : ''}${groups ? `: ${groups}` : ''}`);
   return lines.join('\n');
 }
 
@@ -45,21 +47,21 @@ export function registerExplainCommand(program: Command): void {
     .option('--version <v>', 'version number (instead of an alias)')
     .option('--engine <engine>', 'auto | exact | kernel | linear', 'auto')
     .option('--space <space>', 'probability | logodds', 'probability')
-    .option('--group-by <mode>', "feature | prefix (features sharing a name prefix as one player, e.g. all market features)", 'feature')
+    .option('--group-by <mode>', 'feature | prefix (features sharing a name prefix as one player) | correlation (features correlated on the background as one player); default correlation for market feature sets, else feature')
     .option('--json', 'print one JSON document')
-    .action((opts: { model: string; game: string; alias?: string; version?: string; engine: string; space: string; groupBy: string; json?: boolean }) =>
+    .action((opts: { model: string; game: string; alias?: string; version?: string; engine: string; space: string; groupBy?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         if (!/^\d+$/.test(opts.game)) throw new AppError('VALIDATION_FAILED', `--game must be a game id, got ${JSON.stringify(opts.game)}`);
         if (!['auto', 'exact', 'kernel', 'linear'].includes(opts.engine)) throw new AppError('VALIDATION_FAILED', `--engine must be auto, exact, kernel or linear`);
         if (!['probability', 'logodds'].includes(opts.space)) throw new AppError('VALIDATION_FAILED', `--space must be probability or logodds`);
-        if (!['feature', 'prefix'].includes(opts.groupBy)) throw new AppError('VALIDATION_FAILED', `--group-by must be feature or prefix`);
+        if (opts.groupBy !== undefined && !['feature', 'prefix', 'correlation'].includes(opts.groupBy)) throw new AppError('VALIDATION_FAILED', `--group-by must be feature, prefix or correlation`);
         const served = await ctx.serving.cache.resolve(opts.model, opts.version ? { version: Number(opts.version) } : { alias: opts.alias ?? 'champion' });
         const result = await predictGames(ctx.serving, served, [{ gameId: Number(opts.game) }]);
         const item = result.predictions[0]!;
         const width = served.featureNames.length;
         const X = Float64Array.from(served.featureNames.map((n) => item.features[n]!));
-        const request: ExplainRequest = { engine: opts.engine as ExplainRequest['engine'], space: opts.space as ExplainRequest['space'], groupBy: opts.groupBy as ExplainRequest['groupBy'] };
-        const [explanation] = await createExplanations(ctx.db).explainRows(served, X, X.length / width, request);
+        const request: ExplainRequest = { engine: opts.engine as ExplainRequest['engine'], space: opts.space as ExplainRequest['space'], ...(opts.groupBy ? { groupBy: opts.groupBy as ExplainRequest['groupBy'] } : {}) };
+        const [explanation] = await ctx.serving.explanations.explainRows(served, X, X.length / width, request);
         printResult({ model: result.model, version: result.version, gameId: Number(opts.game), probabilities: item.probabilities, game: item.game, market: item.market ?? null, explanation }, opts.json, (r) =>
           `${r.model} v${r.version}, game ${r.gameId} (kickoff ${r.game?.kickoff ?? '?'})\n\n` + waterfall(r.explanation!, r.probabilities),
         );

@@ -1,7 +1,7 @@
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { AppError } from '../../shared/errors.ts';
-import { predictGames, predictInstances, createExplanations, type GameRequest, type ServedVersion, type VersionSelector, type PredictResult, type ExplainRequest } from '../../serving/index.ts';
+import { predictGames, predictInstances, type GameRequest, type ServedVersion, type VersionSelector, type PredictResult, type ExplainRequest } from '../../serving/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse } from './predict.schemas.ts';
 
 /** The served version for a request; synchronous when cached (the usual case). */
@@ -14,7 +14,7 @@ export function selectorOf(query: { alias?: string; version?: number }): Version
 
 /** Predictions from a registered model: raw features or games (online features), one row or a batch. */
 export async function predictRoutes(app: AppInstance): Promise<void> {
-  const explanations = createExplanations(app.ctx.db);
+  const explanations = app.ctx.serving.explanations;
 
   /** Adds SHAP attributions to each prediction, from the feature values the model received. */
   async function explainResult(served: ServedVersion, result: PredictResult, request: ExplainRequest): Promise<PredictResult> {
@@ -31,11 +31,12 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
       summary: 'Probabilities per class from a model version (alias, default champion, or ?version=), with market edge and Kelly stake when odds are known.',
       description:
         'Body: { "instances": [ { "<feature>": number, ... } ] } with exactly the version\'s features, or { "games": [ { "gameId" } | { "competition", "home", "away", "kickoff", "odds"? } ] } ' +
-        'resolved by the online feature store. Rows per request are limited by SHARPLINE_MAX_PREDICT_ROWS (413 beyond).',
+        'resolved by the online feature store. Rows per request are limited by SHARPLINE_MAX_PREDICT_ROWS, explained rows by SHARPLINE_MAX_EXPLAIN_ROWS (413 beyond); ' +
+        'explanations run on worker threads under SHARPLINE_EXPLAIN_TIMEOUT_MS (503 EXPLAIN_TIMEOUT beyond).',
       params: PredictParams,
       querystring: PredictQuery,
       body: PredictBody,
-      response: { 200: PredictResponse, ...errorResponses(400, 404, 409, 413, 422) },
+      response: { 200: PredictResponse, ...errorResponses(400, 404, 409, 413, 422, 503) },
     },
     // The schema documents the response; native JSON.stringify writes it: 2-3x faster than the
     // compiled serializer on record-valued fields (a 1,000-row batch: ~8 ms vs ~20 ms). The handler
@@ -51,13 +52,15 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
     if (rows > config.maxPredictRows) {
       throw new AppError('PAYLOAD_TOO_LARGE', `${rows} rows exceed the limit of ${config.maxPredictRows} per request`, { details: { rows, max: config.maxPredictRows } });
     }
+    const { explain, space, groupBy } = request.query;
+    const explaining = explain !== undefined && explain !== 'false';
+    if (explaining) explanations.assertRows(rows);
     const found = serving.cache.resolve(request.params.name, selectorOf(request.query));
     const served: ServedVersion = found instanceof Promise ? await found : found;
     const result = instances
       ? await predictInstances(serving, served, instances as Record<string, unknown>[])
       : await predictGames(serving, served, games as GameRequest[], { kellyFraction: request.query.kelly });
-    const { explain, space, groupBy } = request.query;
-    if (explain === undefined || explain === 'false') return result;
+    if (!explaining) return result;
     return explainResult(served, result, { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy });
   });
 }

@@ -14,7 +14,9 @@ export const PredictQuery = Type.Object({
     description: 'add SHAP attributions per class: true/auto picks the engine (linear for logistic models in log-odds, exact up to 14 players, else kernel)',
   })),
   space: Type.Optional(Type.Union([Type.Literal('probability'), Type.Literal('logodds')], { description: 'output space of the attributions (default probability)' })),
-  groupBy: Type.Optional(Type.Union([Type.Literal('feature'), Type.Literal('prefix')], { description: "'prefix' explains features sharing a name prefix (mkt_, elo_ ...) as one player" })),
+  groupBy: Type.Optional(Type.Union([Type.Literal('feature'), Type.Literal('prefix'), Type.Literal('correlation')], {
+    description: "players of the explanation: 'feature' (each alone), 'prefix' (features sharing a name prefix, mkt_, elo_ ..., as one player), 'correlation' (features with |r| >= 0.5 on the version's background as one player); default correlation for market feature sets, else feature",
+  })),
 });
 
 const AttributionSchema = Type.Object({
@@ -27,7 +29,17 @@ export const ExplanationSchema = Type.Object({
   engine: Type.String(),
   outputSpace: Type.String(),
   approximate: Type.Boolean(),
-  background: Type.Object({ rows: Type.Integer(), source: Type.String() }),
+  background: Type.Object({
+    rows: Type.Integer({ description: 'rows the values are exact against' }),
+    summary: Type.Boolean({ description: 'true: those rows are a weighted k-means summary, not the training rows' }),
+    storedRows: Type.Integer({ description: "rows of the version's stored background (GET …/background)" }),
+    source: Type.String(),
+  }),
+  grouping: Type.Object({
+    by: Type.String({ description: 'feature, prefix or correlation' }),
+    threshold: Type.Optional(Type.Number({ description: 'correlation grouping: |r| at or above which features share a player' })),
+    groups: Type.Array(Type.Object({ name: Type.String(), features: Type.Array(Type.String()) }), { description: 'players of more than one feature' }),
+  }),
   classes: Type.Record(Type.String(), Type.Object({
     baseValue: Type.Number(),
     prediction: Type.Number(),
