@@ -2,19 +2,23 @@
  * Training: dataset -> fit -> evaluate against the market -> register. No HTTP, no Redis:
  * a job processor adapts a queue job to `trainAndRegister`.
  */
-export { parseTrainingSpec, runIdOf, type TrainingSpec } from './spec.ts';
+export { parseTrainingSpec, validateTrainingSpec, runIdOf, TrainingSpecSchema, type TrainingSpec } from './spec.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,
   getRun,
+  findRun,
   listRuns,
   startRun,
   updateProgress,
-  isCancelRequested,
+  attemptStanding,
   finishRun,
   requestCancel,
   listStaleQueued,
   jobIdOf,
+  RUN_TRANSITIONS,
+  statusesBefore,
+  type AttemptStanding,
   type TrainingRun,
   type RunStatus,
 } from './run-store.ts';

@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult } from '../shared/db.ts';
 import { quoteIdent, quoteQualified } from '../shared/db.ts';
+import { AppError } from '../shared/errors.ts';
+import { errorText, redactUrl, type OutageLog } from '../shared/outage.ts';
 import { copyText } from './encode.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -12,39 +14,105 @@ type Queryable = pg.Pool | pg.PoolClient;
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/** SQLSTATEs and socket errors that mean "Postgres is not there", not "this statement is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  '57P01', '57P02', '57P03', // admin / crash shutdown, cannot connect now (starting up or shutting down)
+  '3D000', '28000', '28P01', // no such database, authorisation failed
+  '53300', // too many connections
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection ended unexpectedly/i;
+
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof AppError) return false;
+  const e = error as { code?: string; message?: string; errors?: unknown[] };
+  if (error instanceof AggregateError) return error.errors.some(isUnavailable);
+  return (e?.code !== undefined && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) || UNAVAILABLE_MESSAGES.test(e?.message ?? '');
+}
+
+interface Target {
+  /** The URL without its password, for messages. */
+  url: string;
+  outage?: OutageLog;
+}
+
 class PgHandle implements Db {
   readonly kind = 'pg' as const;
   constructor(
     private readonly pool: pg.Pool,
     private readonly client: pg.PoolClient | undefined,
+    private readonly where: Target,
   ) {}
 
   private get target(): Queryable {
     return this.client ?? this.pool;
   }
 
+  /**
+   * A lost or refused connection becomes DATABASE_UNAVAILABLE (503) naming Postgres and
+   * DATABASE_URL; every other error passes through unchanged.
+   */
+  private fail(error: unknown): unknown {
+    if (!isUnavailable(error)) return error;
+    this.where.outage?.failed(error);
+    return new AppError('DATABASE_UNAVAILABLE', `Postgres at ${this.where.url} (DATABASE_URL): ${errorText(error)}`, {
+      cause: error,
+      details: { database: this.where.url },
+    });
+  }
+
+  private answered(): void {
+    if (this.where.outage?.down) this.where.outage.recovered();
+  }
+
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const result = await this.target.query(sql, params as unknown[]);
-    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    try {
+      const result = await this.target.query(sql, params as unknown[]);
+      this.answered();
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw this.fail(error);
+    }
   }
 
   async exec(sql: string): Promise<void> {
-    await this.target.query(sql);
+    try {
+      await this.target.query(sql);
+      this.answered();
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  /** Releases a client; one whose connection failed is destroyed, never handed out again. */
+  private static release(client: pg.PoolClient, error: unknown): void {
+    client.release(isUnavailable(error) || (error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') ? (error as Error) : undefined);
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.client) return fn(this);
-    const client = await this.pool.connect();
+    const client = await this.connect();
+    let failure: unknown;
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgHandle(this.pool, client));
+      const result = await fn(new PgHandle(this.pool, client, this.where));
       await client.query('COMMIT');
+      this.answered();
       return result;
     } catch (error) {
+      failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw this.fail(error);
     } finally {
-      client.release();
+      PgHandle.release(client, failure);
     }
   }
 
@@ -67,12 +135,16 @@ class PgHandle implements Db {
       await pipeline(Readable.from(lines()), stream);
       return rows.length;
     };
-    if (this.client) return run(this.client);
-    const client = await this.pool.connect();
+    if (this.client) return run(this.client).catch((error: unknown) => Promise.reject(this.fail(error)));
+    const client = await this.connect();
+    let failure: unknown;
     try {
       return await run(client);
+    } catch (error) {
+      failure = error;
+      throw this.fail(error);
     } finally {
-      client.release();
+      PgHandle.release(client, failure);
     }
   }
 
@@ -86,16 +158,24 @@ export interface PgDbOptions {
   /** Schema put first on every connection's search_path (tests give each suite its own). */
   schema?: string;
   max?: number;
+  /** Told about lost connections, so an outage is reported once (not per query). */
+  outage?: OutageLog;
 }
+
+/** Longest wait for a pooled connection (a busy pool or an unanswering server), ms. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A `Db` over a `pg` Pool. */
 export function createPgDb(connectionString: string, options: PgDbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
     ...(options.schema ? { options: `-c search_path=${options.schema},public` } : {}),
   });
-  // An idle client losing its connection must not crash the process.
-  pool.on('error', () => undefined);
-  return new PgHandle(pool, undefined);
+  // An idle client losing its connection (a Postgres restart) must not crash the process; the
+  // pool drops that client and connects afresh on the next query.
+  pool.on('error', (error) => options.outage?.failed(error));
+  return new PgHandle(pool, undefined, { url: redactUrl(connectionString), outage: options.outage });
 }

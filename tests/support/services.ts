@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { createServer } from 'node:net';
 import { createPgDb, createPgliteDb, migrate } from '../../src/db/index.ts';
 import type { Db } from '../../src/shared/db.ts';
 
@@ -91,4 +92,15 @@ export async function assertRedisUp(url = TEST_REDIS_URL): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
 }

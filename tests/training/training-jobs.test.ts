@@ -175,7 +175,7 @@ describe('training jobs on BullMQ (real Redis)', () => {
     const workers = startWorkers(ctx, workerDefinitions, { lockDurationMs: 2000, onStalled: (id) => stalled.push(id) });
     try {
       // Far more epochs than it will get to run: the test lets it train for 8 s, then cancels it.
-      const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-long', algo: 'mlp', params: { epochs: 100000, earlyStoppingPatience: 0, batchSize: 8 } });
+      const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-long', algo: 'mlp', params: { epochs: 10000, earlyStoppingPatience: 0, batchSize: 8 } });
       const deadline = Date.now() + 60_000;
       while ((await getRun(ctx.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(50);
       const trainingSince = Date.now();
@@ -195,7 +195,7 @@ describe('training jobs on BullMQ (real Redis)', () => {
 
   it('the reconciler re-enqueues a run that Postgres shows queued but Redis lost', async () => {
     const spec = parseTrainingSpec({ ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-lost' });
-    const { run } = await upsertRun(t.db, runIdOf(spec), spec, 'test');
+    const { run } = await upsertRun(t.db, runIdOf(spec), spec, 'test', ctx.deployment.tag);
     assert.equal(await ctx.queues.getJob(TRAINING_QUEUE, run.jobId), undefined);
     const requeued = await reconcileQueuedRuns(ctx, 0);
     assert.deepEqual(requeued, [run.id]);
