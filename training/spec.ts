@@ -66,6 +66,12 @@ function refuse(problems: Problem[]): never {
   throw new AppError('TRAINING_SPEC_INVALID', message, { details: { field: problems[0]!.field, problems } });
 }
 
+/** True for a real day: `Date` rolls 2026-02-30 over to March, so the round trip must match. */
+function isCalendarDay(day: string): boolean {
+  const parsed = new Date(day + 'T00:00:00Z');
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+}
+
 /** `/params/hidden/2` → `params.hidden[2]`. */
 function fieldOf(path: string): string {
   return path.split('/').filter(Boolean).reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '') || 'spec';
@@ -106,7 +112,7 @@ export function parseTrainingSpec(input: unknown): TrainingSpec {
   const algo = o.algo ?? 'logistic';
   for (const field of ['trainFrom', 'trainTo', 'testFrom', 'testTo'] as const) {
     const value = o[field];
-    if (value !== undefined && Number.isNaN(Date.parse(value + 'T00:00:00Z'))) problems.push({ field, message: `${value} is not a calendar date` });
+    if (value !== undefined && !isCalendarDay(value)) problems.push({ field, message: `${value} is not a calendar date` });
   }
   if (problems.length) refuse(problems);
   if (o.trainFrom && o.trainFrom > o.trainTo) problems.push({ field: 'trainFrom', message: 'is after trainTo' });
