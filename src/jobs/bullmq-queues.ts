@@ -57,7 +57,9 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
   // Queue commands fail at once while Redis is away (no offline queue) and after `timeoutMs` when
   // it hangs, so a submission never waits on Redis. Workers' blocking connections are the opposite:
   // BullMQ needs them to retry forever (maxRetriesPerRequest null) and resumes when Redis returns.
-  const commandOptions: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: timeoutMs, commandTimeout: timeoutMs, retryStrategy };
+  // (ioredis's own 10 s connect timeout stays: a connection slow to open on a loaded machine is
+  // not an outage, and no operation waits for it longer than `timeoutMs` anyway.)
+  const commandOptions: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeoutMs, retryStrategy };
   const connection = watch(new Redis(redisUrl, commandOptions));
   const queues = new Map<string, Queue>();
   const workers = new Set<WorkerHandle>();
@@ -214,11 +216,12 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
       return handle;
     },
 
-    async ping(ms = 1000) {
+    async problem(ms = 1000) {
       try {
-        return (await bounded(() => connection.ping(), ms)) === 'PONG';
-      } catch {
-        return false;
+        const answer = await bounded(() => connection.ping(), ms);
+        return answer === 'PONG' ? undefined : `${where} answered PING with ${JSON.stringify(answer)}`;
+      } catch (error) {
+        return (error as Error).message;
       }
     },
 

@@ -131,8 +131,8 @@ export function createInProcessQueues(): JobQueues {
       return handle;
     },
 
-    async ping() {
-      return true;
+    async problem() {
+      return undefined;
     },
 
     async close() {

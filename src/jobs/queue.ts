@@ -69,8 +69,8 @@ export interface JobQueues {
   startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: WorkerOptions): WorkerHandle;
   /** Removes a waiting job (cancellation before it starts); false when it is not waiting. */
   remove(queue: string, jobId: string): Promise<boolean>;
-  /** True when the backing service answers within `timeoutMs` (default 1000). */
-  ping(timeoutMs?: number): Promise<boolean>;
+  /** Undefined when the backing service answers within `timeoutMs` (default 1000), else why not. */
+  problem(timeoutMs?: number): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

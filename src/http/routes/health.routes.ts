@@ -43,7 +43,7 @@ export async function healthRoutes(app: AppInstance): Promise<void> {
       ),
       queues.kind === 'in-process'
         ? 'ok (in-process)'
-        : queues.ping(READY_CHECK_MS).then((ok) => (ok ? 'ok' : `down: ${queues.target} did not answer within ${READY_CHECK_MS} ms`)),
+        : queues.problem(READY_CHECK_MS).then((problem) => (problem ? `down: ${problem}` : 'ok')),
     ]);
     const checks: Record<string, string> = { database, queue };
     const down = Object.entries(checks).filter(([, v]) => v.startsWith('down')).map(([k]) => k);
