@@ -61,14 +61,15 @@ class PgHandle implements Db {
     });
   }
 
-  private answered(): void {
-    if (this.where.outage?.down) this.where.outage.recovered();
+  private answered(startedAt: number): void {
+    if (this.where.outage?.down) this.where.outage.recovered({ startedAt });
   }
 
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    const startedAt = Date.now();
     try {
       const result = await this.target.query(sql, params as unknown[]);
-      this.answered();
+      this.answered(startedAt);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (error) {
       throw this.fail(error);
@@ -76,43 +77,61 @@ class PgHandle implements Db {
   }
 
   async exec(sql: string): Promise<void> {
+    const startedAt = Date.now();
     try {
       await this.target.query(sql);
-      this.answered();
+      this.answered(startedAt);
     } catch (error) {
       throw this.fail(error);
     }
   }
 
-  private async connect(): Promise<pg.PoolClient> {
+  /**
+   * A client of our own for a transaction or a COPY, and how to hand it back. pg-pool listens for
+   * errors only on idle clients: a checked-out client whose server goes away emits 'error' with
+   * nobody listening, which would crash the process, so we listen while we hold it. A client
+   * whose connection failed is destroyed on release, never handed out again.
+   */
+  private async connect(): Promise<{ client: pg.PoolClient; release(error: unknown): void }> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
       throw this.fail(error);
     }
-  }
-
-  /** Releases a client; one whose connection failed is destroyed, never handed out again. */
-  private static release(client: pg.PoolClient, error: unknown): void {
-    client.release(isUnavailable(error) || (error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') ? (error as Error) : undefined);
+    let broken: unknown;
+    const onError = (error: unknown) => {
+      broken = error;
+      this.where.outage?.failed(error);
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release: (error: unknown) => {
+        client.off('error', onError);
+        const lost = broken ?? (isUnavailable(error) || (error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') ? error : undefined);
+        client.release(lost ? (lost as Error) : undefined);
+      },
+    };
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.client) return fn(this);
-    const client = await this.connect();
+    const startedAt = Date.now();
+    const { client, release } = await this.connect();
     let failure: unknown;
     try {
       await client.query('BEGIN');
       const result = await fn(new PgHandle(this.pool, client, this.where));
       await client.query('COMMIT');
-      this.answered();
+      this.answered(startedAt);
       return result;
     } catch (error) {
       failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw this.fail(error);
     } finally {
-      PgHandle.release(client, failure);
+      release(failure);
     }
   }
 
@@ -136,7 +155,7 @@ class PgHandle implements Db {
       return rows.length;
     };
     if (this.client) return run(this.client).catch((error: unknown) => Promise.reject(this.fail(error)));
-    const client = await this.connect();
+    const { client, release } = await this.connect();
     let failure: unknown;
     try {
       return await run(client);
@@ -144,7 +163,7 @@ class PgHandle implements Db {
       failure = error;
       throw this.fail(error);
     } finally {
-      PgHandle.release(client, failure);
+      release(failure);
     }
   }
 

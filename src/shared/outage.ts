@@ -11,8 +11,16 @@ export interface OutageLog {
   /** The first error of the current outage (message only), when down. */
   readonly reason: string | undefined;
   failed(error: unknown): void;
-  recovered(): void;
+  /**
+   * The dependency answered. Without `startedAt` (a connection's 'ready' event) that ends the
+   * outage; with it (a query that succeeded) only when the query began a settling second after
+   * the last failure, so the stragglers of a shutting-down server do not make one outage three.
+   */
+  recovered(evidence?: { startedAt: number }): void;
 }
+
+/** How long after the last failure a succeeding query counts as recovery, ms. */
+const SETTLE_MS = 1000;
 
 /**
  * @param service what is down, as a person names it (`Redis`, `Postgres`)
@@ -22,6 +30,7 @@ export interface OutageLog {
 export function createOutageLog(logger: Logger, service: string, target: string, consequence = ''): OutageLog {
   let since: number | undefined;
   let reason: string | undefined;
+  let lastFailure = 0;
   return {
     get down() {
       return since !== undefined;
@@ -30,13 +39,15 @@ export function createOutageLog(logger: Logger, service: string, target: string,
       return reason;
     },
     failed(error) {
+      lastFailure = Date.now();
       if (since !== undefined) return;
       since = Date.now();
       reason = errorText(error);
       logger.warn({ service, target, reason }, `${service} at ${target} is unreachable: ${reason}${consequence ? `; ${consequence}` : ''}`);
     },
-    recovered() {
+    recovered(evidence) {
       if (since === undefined) return;
+      if (evidence && evidence.startedAt - lastFailure < SETTLE_MS) return;
       const seconds = Math.round((Date.now() - since) / 100) / 10;
       since = undefined;
       reason = undefined;
