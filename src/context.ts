@@ -46,7 +46,7 @@ export interface CreateContextOptions {
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const postgresOutage = config.databaseUrl
-    ? createOutageLog(logger, 'Postgres', `${redactUrl(config.databaseUrl)} (DATABASE_URL)`, 'requests that need it answer 503 DATABASE_UNAVAILABLE until it returns')
+    ? createOutageLog(logger, 'Postgres', `${redactUrl(config.databaseUrl)} (DATABASE_URL)`, 'requests that need it answer 503 DATABASE_UNAVAILABLE until it returns', { started: false })
     : undefined;
   const redisOutage = config.redisUrl
     ? createOutageLog(logger, 'Redis', `${redactUrl(config.redisUrl)} (REDIS_URL)`, 'training submissions answer 503 QUEUE_UNAVAILABLE and queued runs wait in Postgres until it returns')
@@ -59,6 +59,7 @@ export async function createContext(config: Config, options: CreateContextOption
       if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
     }
     tag = await readDeploymentTag(db);
+    postgresOutage?.start();
   } catch (error) {
     // Nothing else is open yet: release the pool so a failed start exits at once.
     if (!options.db) await db.close().catch(() => undefined);

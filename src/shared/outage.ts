@@ -17,6 +17,11 @@ export interface OutageLog {
    * the last failure, so the stragglers of a shutting-down server do not make one outage three.
    */
   recovered(evidence?: { startedAt: number }): void;
+  /**
+   * Starts reporting. Until then failures are only recorded: a process that cannot start says so
+   * itself, in one line, and a warning beside it would say it twice.
+   */
+  start(): void;
 }
 
 /** How long after the last failure a succeeding query counts as recovery, ms. */
@@ -27,10 +32,12 @@ const SETTLE_MS = 1000;
  * @param target where it was expected, without credentials (`redis://127.0.0.1:6379 (REDIS_URL)`)
  * @param consequence what the process does meanwhile, appended to the warning
  */
-export function createOutageLog(logger: Logger, service: string, target: string, consequence = ''): OutageLog {
+export function createOutageLog(logger: Logger, service: string, target: string, consequence = '', options: { started?: boolean } = {}): OutageLog {
+  let started = options.started ?? true;
   let since: number | undefined;
   let reason: string | undefined;
   let lastFailure = 0;
+  const warn = () => logger.warn({ service, target, reason }, `${service} at ${target} is unreachable: ${reason}${consequence ? `; ${consequence}` : ''}`);
   return {
     get down() {
       return since !== undefined;
@@ -43,7 +50,13 @@ export function createOutageLog(logger: Logger, service: string, target: string,
       if (since !== undefined) return;
       since = Date.now();
       reason = errorText(error);
-      logger.warn({ service, target, reason }, `${service} at ${target} is unreachable: ${reason}${consequence ? `; ${consequence}` : ''}`);
+      if (started) warn();
+    },
+    start() {
+      if (started) return;
+      started = true;
+      // Down at the moment reporting starts (it failed after the start-up checks passed): say so now.
+      if (since !== undefined) warn();
     },
     recovered(evidence) {
       if (since === undefined) return;
@@ -51,7 +64,7 @@ export function createOutageLog(logger: Logger, service: string, target: string,
       const seconds = Math.round((Date.now() - since) / 100) / 10;
       since = undefined;
       reason = undefined;
-      logger.info({ service, target, seconds }, `${service} at ${target} answers again after ${seconds} s`);
+      if (started) logger.info({ service, target, seconds }, `${service} at ${target} answers again after ${seconds} s`);
     },
   };
 }
