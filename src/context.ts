@@ -41,6 +41,11 @@ export interface CreateContextOptions {
   db?: Db;
   queues?: JobQueues;
   serving?: ServingOptions;
+  /**
+   * No outage warnings (default false). One-shot CLI commands set it: the command's own one-line
+   * error already says which service failed, and a log line beside it would say it twice.
+   */
+  quietOutages?: boolean;
 }
 
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
@@ -49,7 +54,7 @@ export async function createContext(config: Config, options: CreateContextOption
     ? createOutageLog(logger, 'Postgres', `${redactUrl(config.databaseUrl)} (DATABASE_URL)`, 'requests that need it answer 503 DATABASE_UNAVAILABLE until it returns', { started: false })
     : undefined;
   const redisOutage = config.redisUrl
-    ? createOutageLog(logger, 'Redis', `${redactUrl(config.redisUrl)} (REDIS_URL)`, 'training submissions answer 503 QUEUE_UNAVAILABLE and queued runs wait in Postgres until it returns')
+    ? createOutageLog(logger, 'Redis', `${redactUrl(config.redisUrl)} (REDIS_URL)`, 'training submissions answer 503 QUEUE_UNAVAILABLE and queued runs wait in Postgres until it returns', { started: !options.quietOutages })
     : undefined;
   const db = options.db ?? (await openDb(config, { outage: postgresOutage }));
   let tag: string | undefined;
@@ -59,7 +64,7 @@ export async function createContext(config: Config, options: CreateContextOption
       if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
     }
     tag = await readDeploymentTag(db);
-    postgresOutage?.start();
+    if (!options.quietOutages) postgresOutage?.start();
   } catch (error) {
     // Nothing else is open yet: release the pool so a failed start exits at once.
     if (!options.db) await db.close().catch(() => undefined);

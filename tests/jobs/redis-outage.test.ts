@@ -1,6 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createTestPgDb, startRedisServer, TEST_DATABASE_URL, type OwnedServer, type TestDb } from '../support/services.ts';
 import { createCapturingLogger, WARN } from '../support/logs.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
@@ -11,6 +13,7 @@ import { buildApp, type AppInstance } from '../../src/http/app.ts';
 import { startReconciler, startWorkers, workerDefinitions, type Reconciler } from '../../src/jobs/index.ts';
 import { getRun } from '../../training/index.ts';
 
+const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 const SPEC = { featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25' };
 
 /** The promise's value, or a failure saying what did not answer within `ms` (the issue: it hung). */
@@ -99,6 +102,16 @@ describe('Redis goes away and comes back (a redis-server of the test’s own, ki
     assert.equal((await getRun(t.db, refusedRunId)).status, 'queued', 'the run row stays, queued');
 
     assert.equal((await predict()).statusCode, 200, 'predictions do not need Redis');
+
+    // `sharpline train` fails fast too, with the one line a CLI owes (its own process, same deployment).
+    const cli = spawnSync(process.execPath, [BIN, 'train', '--model', 'cli-while-redis-was-down', '--feature-set', SPEC.featureSet, '--train-to', SPEC.trainTo, '--test-from', SPEC.testFrom, '--test-to', SPEC.testTo], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+      timeout: 60_000,
+    });
+    assert.equal(cli.status, 2, `exit ${cli.status} ${cli.signal ?? ''}: ${cli.stderr}`);
+    assert.match(cli.stderr.trim().split('\n').at(-1)!, /^error QUEUE_UNAVAILABLE: run run_[0-9a-f]+ is recorded as queued, but Redis at redis:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\) is unreachable/);
+    assert.equal(cli.stderr.trim().split('\n').length, 1, 'one line, no log noise');
     // Several connections retry several times a second meanwhile: still one warning, no stacks.
     await sleep(3000);
     assert.equal((await within('/readyz again', 2000, app.inject({ method: 'GET', url: '/readyz' }))).statusCode, 503);
