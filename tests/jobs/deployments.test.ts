@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForRunEnd } from '../support/runs.ts';
 import { createTestPgDb, assertRedisUp, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDb } from '../support/services.ts';
 import { createCapturingLogger, ERROR, type LogLine } from '../support/logs.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
@@ -8,7 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { submitTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../src/services/training-service.ts';
 import { startWorkers, workerDefinitions, type JobInfo } from '../../src/jobs/index.ts';
-import { getRun, upsertRun, parseTrainingSpec, runIdOf, type TrainingRun } from '../../training/index.ts';
+import { getRun, upsertRun, parseTrainingSpec, runIdOf } from '../../training/index.ts';
 import { listVersions } from '../../registry/index.ts';
 
 const BASE = { featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25' } as const;
@@ -28,16 +29,6 @@ async function deployment(name: string): Promise<Deployment> {
   const config = loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'info' });
   const ctx = await createContext(config, { db: t.db, logger, migrate: false });
   return { t, ctx, lines };
-}
-
-async function waitForEnd(ctx: AppContext, id: string, timeoutMs = 120_000): Promise<TrainingRun> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const run = await getRun(ctx.db, id);
-    if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
-    await sleep(100);
-  }
-  throw new Error(`run ${id} of ${ctx.config.databaseSchema} did not finish within ${timeoutMs} ms: it is ${(await getRun(ctx.db, id)).status}`);
 }
 
 async function waitForJob(ctx: AppContext, jobId: string, states: JobInfo['state'][], timeoutMs = 30_000): Promise<JobInfo> {
@@ -86,7 +77,7 @@ describe('two deployments (two databases) sharing one Redis', () => {
       submitTraining(b.ctx, { ...BASE, model: 'model-b' }, 'bob'),
     ]);
     for (const [d, { run }] of [[a, sharedA], [b, sharedB], [a, onlyA], [b, onlyB]] as const) {
-      const done = await waitForEnd(d.ctx, run.id, 60_000);
+      const done = await waitForRunEnd(d.ctx, run.id, 60_000);
       assert.equal(done.status, 'succeeded', `${run.model} in ${d.t.schema}: ${JSON.stringify(done.error)}`);
       assert.equal(done.attempts, 1, `${run.model} in ${d.t.schema} trained once`);
     }
@@ -120,7 +111,7 @@ describe('two deployments (two databases) sharing one Redis', () => {
     assert.match(refused.failedReason ?? '', /SHARPLINE_QUEUE_PREFIX/);
     assert.equal((await getRun(a.t.db, run.id)).status, 'queued', 'the refused job left the run alone');
     assert.deepEqual(await reconcileQueuedRuns(a.ctx, 0), [run.id], 'a queued run whose job finished is re-enqueued');
-    const done = await waitForEnd(a.ctx, run.id);
+    const done = await waitForRunEnd(a.ctx, run.id);
     assert.equal(done.status, 'succeeded');
     assert.equal(done.attempts, 1);
   });
@@ -136,6 +127,6 @@ describe('two deployments (two databases) sharing one Redis', () => {
     assert.equal(again.run.status, 'queued');
     assert.equal((await a.ctx.queues.getJob(TRAINING_QUEUE, run.jobId))?.state, 'waiting');
     a.workers = startWorkers(a.ctx, workerDefinitions);
-    assert.equal((await waitForEnd(a.ctx, run.id)).status, 'succeeded');
+    assert.equal((await waitForRunEnd(a.ctx, run.id)).status, 'succeeded');
   });
 });

@@ -137,32 +137,46 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
   throw new Error(`${what} did not come up within ${timeoutMs} ms`);
 }
 
-/** A redis-server of the test's own on a free port (never the shared one), no persistence. */
-export async function startRedisServer(): Promise<OwnedServer> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+/** One owned process: spawned by `launch`, ready when `answers`, stopped by PID with `stopSignal`. */
+function ownedServer(spec: { url: string; port: number; stopSignal: NodeJS.Signals; launch(): ChildProcess; answers(): Promise<boolean>; cleanup?(): void }): OwnedServer {
   let child: ChildProcess | undefined;
   const kill = async () => {
     if (!child) return;
     const running = child;
     child = undefined;
-    running.kill('SIGKILL');
+    running.kill(spec.stopSignal);
     await exited(running);
   };
   process.once('exit', () => child?.kill('SIGKILL'));
-  const server: OwnedServer = {
-    url,
-    port,
+  return {
+    url: spec.url,
+    port: spec.port,
     get pid() {
       return child?.pid;
     },
     kill,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      await waitUntil(`redis-server on ${port}`, () => assertRedisUp(url).then(() => true));
+      child = spec.launch();
+      await waitUntil(spec.url, spec.answers);
     },
-    dispose: kill,
+    async dispose() {
+      await kill();
+      spec.cleanup?.();
+    },
   };
+}
+
+/** A redis-server of the test's own on a free port (never the shared one), no persistence. */
+export async function startRedisServer(): Promise<OwnedServer> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const server = ownedServer({
+    url,
+    port,
+    stopSignal: 'SIGKILL',
+    launch: () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }),
+    answers: () => assertRedisUp(url).then(() => true),
+  });
   await server.start();
   return server;
 }
@@ -184,31 +198,14 @@ export async function startPostgresCluster(): Promise<OwnedServer> {
   const init = spawnSync(`${bin}/initdb`, ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { ...as, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let child: ChildProcess | undefined;
-  const kill = async () => {
-    if (!child) return;
-    const running = child;
-    child = undefined;
-    running.kill('SIGINT');
-    await exited(running);
-  };
-  process.once('exit', () => child?.kill('SIGKILL'));
-  const server: OwnedServer = {
+  const server = ownedServer({
     url,
     port,
-    get pid() {
-      return child?.pid;
-    },
-    kill,
-    async start() {
-      child = spawn(`${bin}/postgres`, ['-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'], { ...as, stdio: 'ignore' });
-      await waitUntil(`postgres on ${port}`, () => postgresAnswers(url));
-    },
-    async dispose() {
-      await kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    stopSignal: 'SIGINT',
+    launch: () => spawn(`${bin}/postgres`, ['-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'], { ...as, stdio: 'ignore' }),
+    answers: () => postgresAnswers(url),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
   await server.start();
   return server;
 }
