@@ -1,6 +1,7 @@
 export { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, classCount, createPredictor, deserializeModel, logLoss, predictProba, serializeModel } from './network.ts';
 export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKind } from './network.ts';
 export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer.ts';
+export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainParams } from './train-params.ts';
 export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer.ts';
 export { initTf } from './tfjs-backend.ts';
 export type { Tf, TfRuntime } from './tfjs-backend.ts';

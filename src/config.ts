@@ -30,6 +30,15 @@ export interface Config {
   readonly featureStaleDays: number;
   /** Base URL of football-data.co.uk style downloads for `sharpline fetch`. */
   readonly footballDataBaseUrl: string;
+  /**
+   * BullMQ key prefix; unset derives one from the database's deployment id, so deployments
+   * sharing one Redis never share queues.
+   */
+  readonly queuePrefix: string | undefined;
+  /** How often `serve` and `worker` re-enqueue runs Postgres shows queued but the queue lost, s. */
+  readonly reconcileSeconds: number;
+  /** `train --wait` says no worker has picked its run up after this long, s. */
+  readonly pickupWarningSeconds: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -91,7 +100,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     explainThreads: readInt(env, 'SHARPLINE_EXPLAIN_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),
     footballDataBaseUrl: (env.SHARPLINE_FOOTBALL_DATA_URL?.trim() || 'https://www.football-data.co.uk/mmz4281').replace(/\/+$/, ''),
+    queuePrefix: env.SHARPLINE_QUEUE_PREFIX?.trim() || undefined,
+    reconcileSeconds: readInt(env, 'SHARPLINE_RECONCILE_SECONDS', 30, 1, 86_400),
+    pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
   };
+  if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
+    throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);
+  }
   if (env.SHARPLINE_FOOTBALL_DATA_URL) readUrl(env, 'SHARPLINE_FOOTBALL_DATA_URL', ['http:', 'https:']);
   return Object.freeze(config);
 }

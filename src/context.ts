@@ -2,7 +2,8 @@ import type { Config } from './config.ts';
 import type { Db } from './shared/db.ts';
 import type { Logger } from './shared/logger.ts';
 import { createLogger } from './shared/logger.ts';
-import { openDb, migrate } from './db/index.ts';
+import { openDb, migrate, readDeploymentTag } from './db/index.ts';
+import { createOutageLog, redactUrl } from './shared/outage.ts';
 import { openQueues } from './jobs/open-queues.ts';
 import type { JobQueues } from './jobs/queue.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
@@ -11,8 +12,17 @@ import { createServing, type Serving, type ServingOptions } from './serving/inde
  * Everything a running process shares, built once at start-up and passed in.
  * Fastify decorates itself with it; CLI commands and workers receive it.
  */
+/** Which deployment this process serves: what tells it apart from others sharing one Redis. */
+export interface Deployment {
+  /** 12 hex characters derived from the database's deployment id, database name and schema. */
+  readonly tag: string;
+  /** BullMQ key prefix: SHARPLINE_QUEUE_PREFIX, else `sharpline-<tag>`. */
+  readonly queuePrefix: string;
+}
+
 export interface AppContext {
   readonly config: Config;
+  readonly deployment: Deployment;
   readonly db: Db;
   readonly queues: JobQueues;
   readonly logger: Logger;
@@ -26,25 +36,48 @@ export interface CreateContextOptions {
   /** Apply pending migrations on start (default true: the embedded mode has no separate step). */
   migrate?: boolean;
   logger?: Logger;
-  /** BullMQ key prefix (tests use their own). */
+  /** BullMQ key prefix, over SHARPLINE_QUEUE_PREFIX and the derived default. */
   queuePrefix?: string;
   db?: Db;
   queues?: JobQueues;
   serving?: ServingOptions;
+  /**
+   * No outage warnings (default false). One-shot CLI commands set it: the command's own one-line
+   * error already says which service failed, and a log line beside it would say it twice.
+   */
+  quietOutages?: boolean;
 }
 
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? (await openDb(config));
-  if (options.migrate ?? true) {
-    const applied = await migrate(db);
-    if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
+  const postgresOutage = config.databaseUrl
+    ? createOutageLog(logger, 'Postgres', `${redactUrl(config.databaseUrl)} (DATABASE_URL)`, 'requests that need it answer 503 DATABASE_UNAVAILABLE until it returns', { started: false })
+    : undefined;
+  const redisOutage = config.redisUrl
+    ? createOutageLog(logger, 'Redis', `${redactUrl(config.redisUrl)} (REDIS_URL)`, 'training submissions answer 503 QUEUE_UNAVAILABLE and queued runs wait in Postgres until it returns', { started: !options.quietOutages })
+    : undefined;
+  const db = options.db ?? (await openDb(config, { outage: postgresOutage }));
+  let tag: string | undefined;
+  try {
+    if (options.migrate ?? true) {
+      const applied = await migrate(db);
+      if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
+    }
+    tag = await readDeploymentTag(db);
+    if (!options.quietOutages) postgresOutage?.start();
+  } catch (error) {
+    // Nothing else is open yet: release the pool so a failed start exits at once.
+    if (!options.db) await db.close().catch(() => undefined);
+    throw error;
   }
-  const queues = options.queues ?? openQueues(config, options.queuePrefix);
-  const serving = createServing({ db, config, logger }, options.serving);
+  // Before migration 0008 (`db migrate`, `db status`) there is no tag yet, and no queue is used.
+  const deployment: Deployment = Object.freeze({ tag: tag ?? 'unmigrated', queuePrefix: options.queuePrefix ?? config.queuePrefix ?? `sharpline-${tag ?? 'unmigrated'}` });
+  const queues = options.queues ?? openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger });
+  const serving = createServing({ db, config, logger, redisOutage }, options.serving);
   let closed: Promise<void> | undefined;
   return {
     config,
+    deployment,
     db,
     queues,
     logger,

@@ -2,7 +2,7 @@
  * Training: dataset -> fit -> evaluate against the market -> register. No HTTP, no Redis:
  * a job processor adapts a queue job to `trainAndRegister`.
  */
-export { parseTrainingSpec, runIdOf, backtestSettingsOf, type TrainingSpec } from './spec.ts';
+export { parseTrainingSpec, validateTrainingSpec, runIdOf, backtestSettingsOf, TrainingSpecSchema, type TrainingSpec } from './spec.ts';
 export {
   backtestGames,
   backtestVersion,
@@ -20,14 +20,18 @@ export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type Tra
 export {
   upsertRun,
   getRun,
+  findRun,
   listRuns,
   startRun,
   updateProgress,
-  isCancelRequested,
+  attemptStanding,
   finishRun,
   requestCancel,
   listStaleQueued,
   jobIdOf,
+  RUN_TRANSITIONS,
+  statusesBefore,
+  type AttemptStanding,
   type TrainingRun,
   type RunStatus,
 } from './run-store.ts';

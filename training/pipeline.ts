@@ -46,6 +46,11 @@ export interface TrainingRunOptions {
   signal?: AbortSignal;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   createdBy?: string;
+  /**
+   * True once another attempt has taken this run over. The version is then that attempt's:
+   * this one stops (abort `signal` too) and must not mark it FAILED on its way out.
+   */
+  superseded?: () => boolean;
 }
 
 export interface TrainingOutcome {
@@ -108,7 +113,13 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
     timings[name] = now - mark;
     mark = now;
   };
-  await options.onProgress?.({ phase: 'dataset' });
+  // Each phase boundary is also a stopping point: a cancel (or a takeover) seen while reporting
+  // stops the run before its next phase, not only between training batches.
+  const enterPhase = async (progress: TrainingProgress) => {
+    await options.onProgress?.(progress);
+    if (options.signal?.aborted) throw new AppError('TRAINING_CANCELLED', 'Training was cancelled', { cause: options.signal.reason });
+  };
+  await enterPhase({ phase: 'dataset' });
 
   const trainSet = await buildTrainingSet(db, spec.featureSet, { from: spec.trainFrom, to: dayAfter(spec.trainTo), competitions: spec.competitions });
   const testSet = await buildTrainingSet(db, spec.featureSet, { from: spec.testFrom, to: dayAfter(spec.testTo), competitions: spec.competitions, ensureBuilt: false });
@@ -145,7 +156,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
   }
 
   try {
-    await options.onProgress?.({ phase: 'training', trainRows: trainSet.nRows, testRows: testSet.nRows });
+    await enterPhase({ phase: 'training', trainRows: trainSet.nRows, testRows: testSet.nRows });
     const fit = await train(
       { X: float32(trainSet.X), y: trainSet.labels, nRows: trainSet.nRows, nFeatures: trainSet.featureNames.length, classes: trainSet.classes, featureNames: trainSet.featureNames },
       overrides,
@@ -159,12 +170,12 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
     neutralise(fit.model, neutralColumns);
     lap('trainMs');
 
-    await options.onProgress?.({ phase: 'evaluating' });
+    await enterPhase({ phase: 'evaluating' });
     const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
     const evaluation = await evaluate(db, spec, fit.model, testSet, probabilities);
     lap('evaluateMs');
 
-    await options.onProgress?.({ phase: 'registering' });
+    await enterPhase({ phase: 'registering' });
     await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels);
     const metrics = {
       logLoss: evaluation.summary.model.logLoss,
@@ -187,8 +198,9 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
     await options.onProgress?.({ phase: 'done' });
     return { model: ready.model, version: ready.version, versionId: ready.id, trained: true, metrics };
   } catch (error) {
-    // A cancelled or failed run leaves a FAILED version with the reason, never a half-READY one.
-    await markFailed(db, version.id, error instanceof AppError ? `${error.code}: ${error.message}` : (error as Error).message, timings).catch(() => undefined);
+    // A cancelled or failed run leaves a FAILED version with the reason, never a half-READY one;
+    // a superseded attempt leaves the version to the attempt that took the run over.
+    if (!options.superseded?.()) await markFailed(db, version.id, error instanceof AppError ? `${error.code}: ${error.message}` : (error as Error).message, timings).catch(() => undefined);
     throw error;
   }
 }

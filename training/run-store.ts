@@ -4,6 +4,26 @@ import type { TrainingSpec } from './spec.ts';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * Every status change a run may make. Each UPDATE below is conditioned on it (and the ones an
+ * attempt makes on that attempt's number), so a stale or duplicate delivery can never move a run
+ * out of a state it has already left: `succeeded` is final, and only the newest attempt finishes.
+ */
+export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = Object.freeze({
+  queued: ['running', 'cancelled'],
+  // running -> running: a redelivery (BullMQ found the attempt stalled, or a retry) takes the run over.
+  running: ['running', 'succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  // A failed or cancelled run submitted again is queued under a new submission.
+  failed: ['queued'],
+  cancelled: ['queued'],
+});
+
+/** The statuses a run may reach `to` from. */
+export function statusesBefore(to: RunStatus): RunStatus[] {
+  return (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
+}
+
 export interface TrainingRunRow {
   id: string;
   model_name: string;
@@ -13,6 +33,7 @@ export interface TrainingRunRow {
   result: Record<string, unknown> | null;
   error: { code: string; message: string } | null;
   submission: number;
+  job_id: string;
   attempts: number;
   cancel_requested: boolean;
   created_by: string;
@@ -33,6 +54,7 @@ export interface TrainingRun {
   result: Record<string, unknown> | null;
   error: { code: string; message: string } | null;
   submission: number;
+  /** Attempts started; the newest one owns a running run. */
   attempts: number;
   cancelRequested: boolean;
   createdBy: string;
@@ -45,15 +67,19 @@ export interface TrainingRun {
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-export function jobIdOf(runId: string, submission: number): string {
-  return submission === 1 ? runId : `${runId}-s${submission}`;
+/**
+ * The queue job id of a run's submission, unique per deployment: the same spec (so the same run
+ * id) in two deployments is two jobs even if they were given one queue prefix.
+ */
+export function jobIdOf(runId: string, submission: number, deploymentTag: string): string {
+  return `${runId}-s${submission}-${deploymentTag}`;
 }
 
 export function toTrainingRun(row: TrainingRunRow): TrainingRun {
   const end = row.finished_at ? new Date(row.finished_at).getTime() : Date.now();
   return {
     id: row.id,
-    jobId: jobIdOf(row.id, row.submission),
+    jobId: row.job_id,
     model: row.model_name,
     status: row.status,
     spec: row.spec,
@@ -76,29 +102,42 @@ export function toTrainingRun(row: TrainingRunRow): TrainingRun {
  * re-queued under a new submission number (so its queue job id is new too).
  * `created` says whether the caller must enqueue a job.
  */
-export async function upsertRun(db: Db, id: string, spec: TrainingSpec, createdBy: string): Promise<{ run: TrainingRun; created: boolean }> {
+export async function upsertRun(db: Db, id: string, spec: TrainingSpec, createdBy: string, deploymentTag: string): Promise<{ run: TrainingRun; created: boolean }> {
   return db.transaction(async (tx) => {
     const inserted = await tx.query<TrainingRunRow>(
-      `INSERT INTO training_runs (id, model_name, status, spec, created_by) VALUES ($1, $2, 'queued', $3, $4)
+      `INSERT INTO training_runs (id, model_name, status, spec, created_by, job_id) VALUES ($1, $2, 'queued', $3, $4, $5)
        ON CONFLICT (id) DO NOTHING RETURNING *`,
-      [id, spec.model, spec, createdBy],
+      [id, spec.model, spec, createdBy, jobIdOf(id, 1, deploymentTag)],
     );
     if (inserted.rows[0]) return { run: toTrainingRun(inserted.rows[0]), created: true };
-    const again = await tx.query<TrainingRunRow>(
-      `UPDATE training_runs SET status = 'queued', submission = submission + 1, progress = '{}', error = NULL, result = NULL,
-              cancel_requested = false, started_at = NULL, finished_at = NULL, updated_at = now(), created_by = $2
-        WHERE id = $1 AND status IN ('failed', 'cancelled') RETURNING *`,
-      [id, createdBy],
+    const { rows: current } = await tx.query<{ submission: number }>(
+      `SELECT submission FROM training_runs WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE`,
+      [id, statusesBefore('queued')],
     );
-    if (again.rows[0]) return { run: toTrainingRun(again.rows[0]), created: true };
+    if (current[0]) {
+      const submission = current[0].submission + 1;
+      const { rows } = await tx.query<TrainingRunRow>(
+        `UPDATE training_runs SET status = 'queued', submission = $2, job_id = $3, progress = '{}', error = NULL, result = NULL,
+                cancel_requested = false, started_at = NULL, finished_at = NULL, updated_at = now(), created_by = $4
+          WHERE id = $1 RETURNING *`,
+        [id, submission, jobIdOf(id, submission, deploymentTag), createdBy],
+      );
+      return { run: toTrainingRun(rows[0]!), created: true };
+    }
     return { run: await getRun(tx, id), created: false };
   });
 }
 
-export async function getRun(db: Db, id: string): Promise<TrainingRun> {
+/** The run, or undefined when this database has no run of that id. */
+export async function findRun(db: Db, id: string): Promise<TrainingRun | undefined> {
   const { rows } = await db.query<TrainingRunRow>('SELECT * FROM training_runs WHERE id = $1', [id]);
-  if (!rows[0]) throw new AppError('TRAINING_RUN_NOT_FOUND', `no training run ${id}`, { details: { id } });
-  return toTrainingRun(rows[0]);
+  return rows[0] ? toTrainingRun(rows[0]) : undefined;
+}
+
+export async function getRun(db: Db, id: string): Promise<TrainingRun> {
+  const run = await findRun(db, id);
+  if (!run) throw new AppError('TRAINING_RUN_NOT_FOUND', `no training run ${id}`, { details: { id } });
+  return run;
 }
 
 export async function listRuns(db: Db, options: { model?: string; status?: RunStatus; limit?: number } = {}): Promise<TrainingRun[]> {
@@ -111,41 +150,63 @@ export async function listRuns(db: Db, options: { model?: string; status?: RunSt
 }
 
 /**
- * Claims a queued run for this attempt. Returns undefined when the run is not runnable
- * (cancelled, or already finished by an earlier delivery of the same job).
+ * Claims the run for a new attempt, numbered `attempts` in the returned run: from `queued`, or
+ * from `running` when a redelivery takes over an attempt BullMQ declared stalled (that attempt
+ * can then neither report progress nor finish the run). Returns undefined when the run is not
+ * runnable: finished by an earlier delivery, cancelled, or not in this database.
  */
 export async function startRun(db: Db, id: string): Promise<TrainingRun | undefined> {
   const { rows } = await db.query<TrainingRunRow>(
     `UPDATE training_runs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()), updated_at = now()
-      WHERE id = $1 AND status IN ('queued', 'running') AND NOT cancel_requested RETURNING *`,
-    [id],
+      WHERE id = $1 AND status = ANY($2::text[]) AND NOT cancel_requested RETURNING *`,
+    [id, statusesBefore('running')],
   );
   return rows[0] ? toTrainingRun(rows[0]) : undefined;
 }
 
-export async function updateProgress(db: Db, id: string, progress: Record<string, unknown>): Promise<{ cancelRequested: boolean }> {
+/** What an attempt learns each time it reports: whether it still owns the run, and whether to stop. */
+export interface AttemptStanding {
+  /** False once another attempt has taken the run over or the run has ended. */
+  owned: boolean;
+  cancelRequested: boolean;
+}
+
+/** Writes the attempt's progress; a superseded attempt writes nothing and learns it is superseded. */
+export async function updateProgress(db: Db, id: string, attempt: number, progress: Record<string, unknown>): Promise<AttemptStanding> {
   const { rows } = await db.query<{ cancel_requested: boolean }>(
-    'UPDATE training_runs SET progress = $2, updated_at = now() WHERE id = $1 RETURNING cancel_requested',
-    [id, progress],
+    `UPDATE training_runs SET progress = $3, updated_at = now() WHERE id = $1 AND attempts = $2 AND status = 'running' RETURNING cancel_requested`,
+    [id, attempt, progress],
   );
-  return { cancelRequested: rows[0]?.cancel_requested ?? false };
+  if (rows[0]) return { owned: true, cancelRequested: rows[0].cancel_requested };
+  return { owned: false, cancelRequested: false };
 }
 
-export async function isCancelRequested(db: Db, id: string): Promise<boolean> {
-  const { rows } = await db.query<{ cancel_requested: boolean }>('SELECT cancel_requested FROM training_runs WHERE id = $1', [id]);
-  return rows[0]?.cancel_requested ?? false;
+/** Reads whether the attempt still owns the run and whether it was asked to stop. */
+export async function attemptStanding(db: Db, id: string, attempt: number): Promise<AttemptStanding> {
+  const { rows } = await db.query<{ cancel_requested: boolean; owned: boolean }>(
+    `SELECT cancel_requested, (attempts = $2 AND status = 'running') AS owned FROM training_runs WHERE id = $1`,
+    [id, attempt],
+  );
+  return { owned: rows[0]?.owned ?? false, cancelRequested: rows[0]?.cancel_requested ?? false };
 }
 
+/**
+ * Ends the run as the attempt that owns it. Returns false, changing nothing, when the run is not
+ * running or another attempt owns it: a stale attempt can never overwrite another's outcome.
+ */
 export async function finishRun(
   db: Db,
   id: string,
+  attempt: number,
   status: 'succeeded' | 'failed' | 'cancelled',
   fields: { result?: Record<string, unknown>; error?: { code: string; message: string } },
-): Promise<void> {
-  await db.query(
-    `UPDATE training_runs SET status = $2, result = $3, error = $4, finished_at = now(), updated_at = now() WHERE id = $1`,
-    [id, status, fields.result ?? null, fields.error ?? null],
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE training_runs SET status = $3, result = $4, error = $5, finished_at = now(), updated_at = now()
+      WHERE id = $1 AND attempts = $2 AND status = ANY($6::text[])`,
+    [id, attempt, status, fields.result ?? null, fields.error ?? null, statusesBefore(status)],
   );
+  return rowCount > 0;
 }
 
 /** Asks a run to stop: a queued run is cancelled at once, a running one at its next batch. */
@@ -154,8 +215,8 @@ export async function requestCancel(db: Db, id: string): Promise<TrainingRun> {
     `UPDATE training_runs SET cancel_requested = true,
             status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
             finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END, updated_at = now()
-      WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
-    [id],
+      WHERE id = $1 AND status = ANY($2::text[]) RETURNING *`,
+    [id, statusesBefore('cancelled')],
   );
   if (rows[0]) return toTrainingRun(rows[0]);
   return getRun(db, id);

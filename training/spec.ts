@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import type { Db } from '../src/shared/db.ts';
 import { AppError } from '../src/shared/errors.ts';
+import { loadSql } from '../src/shared/sql.ts';
+import { resolveFeatureSet } from '../features/index.ts';
+import { TrainParamsSchema, describeAllowed, resolveTrainParams, type TrainParams } from '../models/index.ts';
 import type { BacktestSettings } from './market-backtest.ts';
+
+const COMPETITIONS_SQL = loadSql(import.meta.url, './sql/competitions-by-code.sql');
+const SPORT_COMPETITIONS_SQL = loadSql(import.meta.url, './sql/sport-competitions.sql');
 
 /** What a data scientist asks for. Windows are ISO dates; `to` bounds are inclusive days. */
 export interface TrainingSpec {
@@ -13,7 +22,7 @@ export interface TrainingSpec {
   testTo: string;
   competitions?: string[];
   /** Trainer hyper-parameters (hidden, dropout, l2, learningRate, batchSize, epochs, ...). */
-  params?: Record<string, unknown>;
+  params?: Partial<Omit<TrainParams, 'algo' | 'seed'>>;
   seed?: number;
   /** Backtest: bet when p × pre-closing price > 1 + minEdge. */
   minEdge?: number;
@@ -28,85 +37,161 @@ export interface TrainingSpec {
   description?: string;
 }
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const KNOWN_KEYS = new Set(['model', 'featureSet', 'algo', 'trainFrom', 'trainTo', 'testFrom', 'testTo', 'competitions', 'params', 'seed', 'minEdge', 'kellyFraction', 'prices', 'commission', 'maxStake', 'description']);
+const DAY = { pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date, YYYY-MM-DD' };
 
-function invalid(field: string, message: string): never {
-  throw new AppError('TRAINING_SPEC_INVALID', `${field}: ${message}`, { details: { field } });
+/**
+ * The one schema of a training spec: the HTTP route documents it (OpenAPI) and
+ * `validateTrainingSpec` enforces it for every edge, so HTTP and CLI refuse the same specs with
+ * the same coded errors.
+ */
+export const TrainingSpecSchema = Type.Object(
+  {
+    model: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'registered model name (created on first use): lower-case letters, digits, ".", "_" or "-", up to 64 characters' }),
+    featureSet: Type.String({ minLength: 1, maxLength: 100, description: 'feature set name, e.g. soccer-1x2-market' }),
+    algo: Type.Optional(Type.Union([Type.Literal('logistic'), Type.Literal('mlp')], { description: 'default logistic' })),
+    trainFrom: Type.Optional(Type.String({ ...DAY, description: 'first training day (default: all history), YYYY-MM-DD' })),
+    trainTo: Type.String({ ...DAY, description: 'last training day, YYYY-MM-DD' }),
+    testFrom: Type.String({ ...DAY, description: 'first test day, after trainTo, YYYY-MM-DD' }),
+    testTo: Type.String({ ...DAY, description: 'last test day, YYYY-MM-DD' }),
+    competitions: Type.Optional(Type.Array(Type.String({ pattern: '^\\s*\\S{1,32}\\s*$', description: 'a competition code, e.g. E0' }), { minItems: 1, maxItems: 200, description: 'competition codes of the feature set’s sport (default: all of them)' })),
+    params: Type.Optional(TrainParamsSchema),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    minEdge: Type.Optional(Type.Number({ minimum: 0, maximum: 10, description: 'backtest: bet when p × price > 1 + minEdge (default 0.02)' })),
+    kellyFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'backtest: fraction of the Kelly stake (default 0.25)' })),
+    prices: Type.Optional(Type.Union([Type.Literal('book'), Type.Literal('best')], { description: "backtest prices: book (default; one bookmaker's pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers, aggregates excluded)" })),
+    commission: Type.Optional(Type.Number({ minimum: 0, maximum: 0.99, description: 'backtest: commission on net winnings (default 0)' })),
+    maxStake: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e9, description: 'backtest: stake limit per bet, units (default none)' })),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false, $id: 'TrainingSpec' },
+);
+
+interface Problem {
+  field: string;
+  message: string;
 }
 
-function date(input: Record<string, unknown>, field: string, required: boolean): string | undefined {
-  const value = input[field];
-  if (value === undefined || value === null || value === '') {
-    if (required) invalid(field, 'is required (YYYY-MM-DD)');
-    return undefined;
+function refuse(problems: Problem[]): never {
+  const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  throw new AppError('TRAINING_SPEC_INVALID', message, { details: { field: problems[0]!.field, problems } });
+}
+
+/** True for a real day: `Date` rolls 2026-02-30 over to March, so the round trip must match. */
+function isCalendarDay(day: string): boolean {
+  const parsed = new Date(day + 'T00:00:00Z');
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+}
+
+/** `/params/hidden/2` → `params.hidden[2]`. */
+function fieldOf(path: string): string {
+  return path.split('/').filter(Boolean).reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '') || 'spec';
+}
+
+/** Every schema violation, one per field, each saying what the field allows. */
+function schemaProblems(input: unknown): Problem[] {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const error of Value.Errors(TrainingSpecSchema, input)) {
+    const field = fieldOf(error.path);
+    if (seen.has(field)) continue;
+    seen.add(field);
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      const known = Object.keys((error.schema as { properties?: Record<string, unknown> }).properties ?? {});
+      problems.push({ field, message: `unknown ${field.startsWith('params.') ? 'parameter' : 'field'} (known: ${known.join(', ')})` });
+    } else if (error.type === ValueErrorType.ObjectRequiredProperty) {
+      problems.push({ field, message: 'is required' });
+    } else if (error.type === ValueErrorType.Object) {
+      problems.push({ field, message: `expected an object, got ${JSON.stringify(error.value)}` });
+    } else {
+      problems.push({ field, message: `expected ${describeAllowed(error.schema as TSchema)}, got ${JSON.stringify(error.value)}` });
+    }
   }
-  if (typeof value !== 'string' || !DATE.test(value) || Number.isNaN(Date.parse(value + 'T00:00:00Z'))) invalid(field, `expected YYYY-MM-DD, got ${JSON.stringify(value)}`);
-  return value;
+  return problems;
 }
 
 /**
- * Validates a submitted spec; every problem names its field.
- * Checks the windows are ordered and do not overlap (the test window starts after training ends).
- * @throws AppError TRAINING_SPEC_INVALID
+ * Checks a spec on its own: the schema (unknown keys refused, types, ranges), real calendar
+ * dates, ordered windows that do not overlap, and parameters that fit the algorithm. Normalises
+ * competitions (trimmed, deduplicated, sorted) so equal specs hash to one run id.
+ * @throws AppError TRAINING_SPEC_INVALID naming every bad field in `details.problems`
  */
 export function parseTrainingSpec(input: unknown): TrainingSpec {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) invalid('spec', 'expected an object');
-  const o = input as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!KNOWN_KEYS.has(key)) invalid(key, 'unknown field');
-  if (typeof o.model !== 'string' || !MODEL_NAME.test(o.model)) invalid('model', 'lower-case letters, digits, ".", "_" or "-", up to 64 characters');
-  if (typeof o.featureSet !== 'string' || !o.featureSet) invalid('featureSet', 'is required');
+  const problems = schemaProblems(input);
+  if (problems.length) refuse(problems);
+  const o = input as TrainingSpec;
   const algo = o.algo ?? 'logistic';
-  if (algo !== 'logistic' && algo !== 'mlp') invalid('algo', `expected logistic or mlp, got ${JSON.stringify(algo)}`);
-  const trainFrom = date(o, 'trainFrom', false);
-  const trainTo = date(o, 'trainTo', true)!;
-  const testFrom = date(o, 'testFrom', true)!;
-  const testTo = date(o, 'testTo', true)!;
-  if (trainFrom && trainFrom > trainTo) invalid('trainFrom', 'is after trainTo');
-  if (testFrom <= trainTo) invalid('testFrom', `must be after trainTo (${trainTo}): the test window is out of sample`);
-  if (testTo < testFrom) invalid('testTo', 'is before testFrom');
-  let competitions: string[] | undefined;
-  if (o.competitions !== undefined) {
-    const list = typeof o.competitions === 'string' ? o.competitions.split(',') : o.competitions;
-    if (!Array.isArray(list) || list.some((c) => typeof c !== 'string' || !c.trim())) invalid('competitions', 'expected a list of competition codes');
-    competitions = [...new Set((list as string[]).map((c) => c.trim()))].sort();
+  for (const field of ['trainFrom', 'trainTo', 'testFrom', 'testTo'] as const) {
+    const value = o[field];
+    if (value !== undefined && !isCalendarDay(value)) problems.push({ field, message: `${value} is not a calendar date` });
   }
-  if (o.params !== undefined && (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params))) invalid('params', 'expected an object');
-  const number = (field: string, min: number, max: number): number | undefined => {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) invalid(field, `expected a number in [${min}, ${max}]`);
-    return v;
-  };
-  const seed = number('seed', 0, 2 ** 31 - 1);
-  if (o.prices !== undefined && o.prices !== 'book' && o.prices !== 'best') invalid('prices', `expected book or best, got ${JSON.stringify(o.prices)}`);
-  const commission = number('commission', 0, 0.99);
-  const maxStake = number('maxStake', Number.MIN_VALUE, 1e9);
-  if (seed !== undefined && !Number.isInteger(seed)) invalid('seed', 'expected a whole number');
+  if (problems.length) refuse(problems);
+  if (o.trainFrom && o.trainFrom > o.trainTo) problems.push({ field: 'trainFrom', message: 'is after trainTo' });
+  if (o.testFrom <= o.trainTo) problems.push({ field: 'testFrom', message: `must be after trainTo (${o.trainTo}): the test window is out of sample` });
+  if (o.testTo < o.testFrom) problems.push({ field: 'testTo', message: 'is before testFrom' });
+  try {
+    // The trainer's own checks, now rather than in the job: e.g. an mlp needs a hidden layer.
+    resolveTrainParams({ ...(o.params ?? {}), algo, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const field = (error.details as { field?: string } | undefined)?.field;
+    problems.push({ field: field ? `params.${field}` : 'params', message: error.message });
+  }
+  if (problems.length) refuse(problems);
+  const competitions = o.competitions ? [...new Set(o.competitions.map((c) => c.trim()))].sort() : undefined;
   return {
-    model: o.model as string,
-    featureSet: o.featureSet as string,
+    model: o.model,
+    featureSet: o.featureSet,
     algo,
-    ...(trainFrom ? { trainFrom } : {}),
-    trainTo,
-    testFrom,
-    testTo,
+    ...(o.trainFrom ? { trainFrom: o.trainFrom } : {}),
+    trainTo: o.trainTo,
+    testFrom: o.testFrom,
+    testTo: o.testTo,
     ...(competitions ? { competitions } : {}),
-    ...(o.params ? { params: o.params as Record<string, unknown> } : {}),
-    ...(seed !== undefined ? { seed } : {}),
-    ...(number('minEdge', 0, 10) !== undefined ? { minEdge: o.minEdge as number } : {}),
-    ...(number('kellyFraction', Number.MIN_VALUE, 1) !== undefined ? { kellyFraction: o.kellyFraction as number } : {}),
-    ...(o.prices !== undefined ? { prices: o.prices as 'book' | 'best' } : {}),
-    ...(commission !== undefined ? { commission } : {}),
-    ...(maxStake !== undefined ? { maxStake } : {}),
-    ...(typeof o.description === 'string' ? { description: o.description } : {}),
+    ...(o.params ? { params: o.params } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.minEdge !== undefined ? { minEdge: o.minEdge } : {}),
+    ...(o.kellyFraction !== undefined ? { kellyFraction: o.kellyFraction } : {}),
+    ...(o.prices !== undefined ? { prices: o.prices } : {}),
+    ...(o.commission !== undefined ? { commission: o.commission } : {}),
+    ...(o.maxStake !== undefined ? { maxStake: o.maxStake } : {}),
+    ...(o.description !== undefined ? { description: o.description } : {}),
   };
 }
 
 /** The backtest settings a spec asks for (defaults filled by the backtest). */
 export function backtestSettingsOf(spec: TrainingSpec): BacktestSettings {
   return { prices: spec.prices, minEdge: spec.minEdge, kellyFraction: spec.kellyFraction, commission: spec.commission, maxStake: spec.maxStake };
+}
+
+/**
+ * The whole check of a submission, before anything is recorded or queued: `parseTrainingSpec`,
+ * then the feature set exists and every competition exists and is of the feature set's sport.
+ * The one validator every edge (HTTP, CLI, demo) goes through.
+ * @throws AppError TRAINING_SPEC_INVALID, FEATURE_SET_UNKNOWN, COMPETITION_UNKNOWN, FEATURE_SPORT_MISMATCH
+ */
+export async function validateTrainingSpec(db: Db, input: unknown): Promise<TrainingSpec> {
+  const spec = parseTrainingSpec(input);
+  const set = resolveFeatureSet(spec.featureSet);
+  if (spec.competitions) {
+    const { rows } = await db.query<{ code: string; sport: string }>(COMPETITIONS_SQL, [spec.competitions]);
+    const ofSport = new Set(rows.filter((r) => r.sport === set.sport).map((r) => r.code));
+    const elsewhere = spec.competitions.filter((c) => !ofSport.has(c) && rows.some((r) => r.code === c));
+    if (elsewhere.length) {
+      const sports = elsewhere.map((c) => `${c} is ${rows.filter((r) => r.code === c).map((r) => r.sport).join('/')}`);
+      throw new AppError('FEATURE_SPORT_MISMATCH', `competitions: ${sports.join(', ')}; feature set ${set.name} is ${set.sport}`, {
+        details: { field: 'competitions', competitions: elsewhere, featureSet: set.name, sport: set.sport },
+      });
+    }
+    const unknown = spec.competitions.filter((c) => !ofSport.has(c));
+    if (unknown.length) {
+      const { rows: known } = await db.query<{ code: string }>(SPORT_COMPETITIONS_SQL, [set.sport]);
+      const list = known.map((r) => r.code);
+      throw new AppError('COMPETITION_UNKNOWN', `competitions: no ${set.sport} competition ${unknown.map((c) => JSON.stringify(c)).join(', ')} (${list.length ? `known: ${list.join(', ')}` : `none imported yet: \`sharpline import\` some ${set.sport} history first`})`, {
+        details: { field: 'competitions', unknown, known: list, sport: set.sport },
+      });
+    }
+  }
+  return spec;
 }
 
 function canonical(value: unknown): string {

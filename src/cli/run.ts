@@ -11,7 +11,7 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>, option
   try {
     const config = loadConfig();
     // Commands log at warn by default so their stderr shows progress, not chatter.
-    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, options);
+    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, { quietOutages: true, ...options });
     await fn(ctx);
   } catch (error) {
     process.exitCode = reportFailure(error);

@@ -3,8 +3,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
 import { quoteIdent, quoteQualified } from '../shared/db.ts';
+import { AppError } from '../shared/errors.ts';
+import { errorText, redactUrl, type OutageLog } from '../shared/outage.ts';
 import { copyText } from './encode.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -13,34 +14,116 @@ type Queryable = pg.Pool | pg.PoolClient;
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/** SQLSTATEs and socket errors that mean "Postgres is not there", not "this statement is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  '57P01', '57P02', '57P03', // admin / crash shutdown, cannot connect now (starting up or shutting down)
+  '3D000', '28000', '28P01', // no such database, authorisation failed
+  '53300', // too many connections
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection ended unexpectedly/i;
+
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof AppError) return false;
+  const e = error as { code?: string; message?: string; errors?: unknown[] };
+  if (error instanceof AggregateError) return error.errors.some(isUnavailable);
+  return (e?.code !== undefined && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) || UNAVAILABLE_MESSAGES.test(e?.message ?? '');
+}
+
+interface Target {
+  /** The URL without its password, for messages. */
+  url: string;
+  outage?: OutageLog;
+}
+
 class PgHandle implements Db {
   readonly kind = 'pg' as const;
   constructor(
     private readonly pool: pg.Pool,
     private readonly client: pg.PoolClient | undefined,
+    private readonly where: Target,
   ) {}
 
   private get target(): Queryable {
     return this.client ?? this.pool;
   }
 
+  /**
+   * A lost or refused connection becomes DATABASE_UNAVAILABLE (503) naming Postgres and
+   * DATABASE_URL; every other error passes through unchanged.
+   */
+  private fail(error: unknown): unknown {
+    if (!isUnavailable(error)) return error;
+    this.where.outage?.failed(error);
+    return new AppError('DATABASE_UNAVAILABLE', `Postgres at ${this.where.url} (DATABASE_URL): ${errorText(error)}`, {
+      cause: error,
+      details: { database: this.where.url },
+    });
+  }
+
+  private answered(startedAt: number): void {
+    if (this.where.outage?.down) this.where.outage.recovered({ startedAt });
+  }
+
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const result = await this.target.query(sql, params as unknown[]);
-    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    const startedAt = Date.now();
+    try {
+      const result = await this.target.query(sql, params as unknown[]);
+      this.answered(startedAt);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw this.fail(error);
+    }
   }
 
   async exec(sql: string): Promise<void> {
-    await this.target.query(sql);
+    const startedAt = Date.now();
+    try {
+      await this.target.query(sql);
+      this.answered(startedAt);
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  /**
+   * A client of our own for a transaction or a COPY, and how to hand it back. pg-pool listens for
+   * errors only on idle clients: a checked-out client whose server goes away emits 'error' with
+   * nobody listening, which would crash the process, so we listen while we hold it. A client
+   * whose connection failed is destroyed on release, never handed out again.
+   */
+  private async connect(): Promise<{ client: pg.PoolClient; release(error: unknown): void }> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw this.fail(error);
+    }
+    let broken: unknown;
+    const onError = (error: unknown) => {
+      broken = error;
+      this.where.outage?.failed(error);
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release: (error: unknown) => {
+        client.off('error', onError);
+        const lost = broken ?? (isUnavailable(error) || (error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') ? error : undefined);
+        client.release(lost ? (lost as Error) : undefined);
+      },
+    };
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { lock } = options;
     if (this.client) {
-      if (lock) await this.client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lock.classId, lock.key]);
+      if (lock) await this.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lock.classId, lock.key]);
       return fn(this);
     }
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
+    const startedAt = Date.now();
+    const { client, release } = await this.connect();
+    let failure: unknown;
     let locked = false;
     try {
       if (lock) {
@@ -55,27 +138,32 @@ class PgHandle implements Db {
           }
           throw error;
         } finally {
-          await client.query("SELECT set_config('lock_timeout', '0', false)");
+          await client.query("SELECT set_config('lock_timeout', '0', false)").catch(() => undefined);
         }
         locked = true;
       }
       await client.query(options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation === 'serializable' ? 'SERIALIZABLE' : 'REPEATABLE READ'}` : 'BEGIN');
       try {
-        const result = await fn(new PgHandle(this.pool, client));
+        const result = await fn(new PgHandle(this.pool, client, this.where));
         await client.query('COMMIT');
+        this.answered(startedAt);
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
+    } catch (error) {
+      failure = error;
+      throw this.fail(error);
     } finally {
       if (locked) {
         await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lock!.classId, lock!.key]).catch((error: Error) => {
           // A connection that may still hold the lock is closed rather than pooled.
-          broken = error;
+          failure ??= error;
+          if (!isUnavailable(failure)) failure = Object.assign(new Error('advisory unlock failed'), { code: '08006', cause: error });
         });
       }
-      client.release(broken);
+      release(failure);
     }
   }
 
@@ -98,12 +186,16 @@ class PgHandle implements Db {
       await pipeline(Readable.from(lines()), stream);
       return rows.length;
     };
-    if (this.client) return run(this.client);
-    const client = await this.pool.connect();
+    if (this.client) return run(this.client).catch((error: unknown) => Promise.reject(this.fail(error)));
+    const { client, release } = await this.connect();
+    let failure: unknown;
     try {
       return await run(client);
+    } catch (error) {
+      failure = error;
+      throw this.fail(error);
     } finally {
-      client.release();
+      release(failure);
     }
   }
 
@@ -117,16 +209,24 @@ export interface PgDbOptions {
   /** Schema put first on every connection's search_path (tests give each suite its own). */
   schema?: string;
   max?: number;
+  /** Told about lost connections, so an outage is reported once (not per query). */
+  outage?: OutageLog;
 }
+
+/** Longest wait for a pooled connection (a busy pool or an unanswering server), ms. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A `Db` over a `pg` Pool. */
 export function createPgDb(connectionString: string, options: PgDbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
     ...(options.schema ? { options: `-c search_path=${options.schema},public` } : {}),
   });
-  // An idle client losing its connection must not crash the process.
-  pool.on('error', () => undefined);
-  return new PgHandle(pool, undefined);
+  // An idle client losing its connection (a Postgres restart) must not crash the process; the
+  // pool drops that client and connects afresh on the next query.
+  pool.on('error', (error) => options.outage?.failed(error));
+  return new PgHandle(pool, undefined, { url: redactUrl(connectionString), outage: options.outage });
 }

@@ -41,7 +41,9 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toHttpError(error);
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  // A dependency that is down (503) is an outage, warned about once by its connection; each
+  // request it fails is an ordinary request line, without a stack.
+  if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
   void reply.status(status).send(body);
 }

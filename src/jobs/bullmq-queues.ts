@@ -1,11 +1,20 @@
 import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { AddJobOptions, JobInfo, JobQueues, JobState, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
 import { PermanentJobError } from './queue.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { errorText, redactUrl, type OutageLog } from '../shared/outage.ts';
 
 export interface BullmqQueuesOptions {
-  /** Key prefix, so tests (and several deployments on one Redis) never share queues. */
-  prefix?: string;
+  /** Key prefix: each deployment (and each test) has its own, so none takes another's jobs. */
+  prefix: string;
+  /** Told when Redis stops and starts answering (one warning per outage). */
+  outage?: OutageLog;
+  /** Errors of a worker that are not about the connection. */
+  logger?: Logger;
+  /** Longest a queue operation waits for Redis before QUEUE_UNAVAILABLE, ms (default 2000). */
+  timeoutMs?: number;
 }
 
 /** `state` must be read before the job hash: the hash then already holds what that state implies. */
@@ -22,20 +31,88 @@ function toInfo(job: Job, state: string): JobInfo {
   };
 }
 
+/** Reconnect every 0.2 s, 0.4 s … at most every 2 s, for as long as it takes. */
+const retryStrategy = (times: number) => Math.min(times * 200, 2000);
+
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|Connection is closed|Stream isn't writeable|Command timed out|connect/i;
+
 /** BullMQ queues and workers on one Redis. */
-export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOptions = {}): JobQueues {
-  const prefix = options.prefix ?? 'sharpline';
-  // Workers need blocking connections with maxRetriesPerRequest null; queues share one connection.
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  connection.on('error', () => undefined);
+export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOptions): JobQueues {
+  const { prefix, outage, logger } = options;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const where = `Redis at ${redactUrl(redisUrl)} (REDIS_URL)`;
+  let down: string | undefined;
+
+  const watch = (connection: Redis): Redis => {
+    connection.on('error', (error: unknown) => {
+      down ??= errorText(error);
+      outage?.failed(error);
+    });
+    connection.on('ready', () => {
+      down = undefined;
+      outage?.recovered();
+    });
+    return connection;
+  };
+  // Queue commands fail at once while Redis is away (no offline queue) and after `timeoutMs` when
+  // it hangs, so a submission never waits on Redis. Workers' blocking connections are the opposite:
+  // BullMQ needs them to retry forever (maxRetriesPerRequest null) and resumes when Redis returns.
+  // (ioredis's own 10 s connect timeout stays: a connection slow to open on a loaded machine is
+  // not an outage, and no operation waits for it longer than `timeoutMs` anyway.)
+  const commandOptions: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeoutMs, retryStrategy };
+  const connection = watch(new Redis(redisUrl, commandOptions));
   const queues = new Map<string, Queue>();
   const workers = new Set<WorkerHandle>();
+
+  function unavailable(reason: string | undefined, cause?: unknown): AppError {
+    return new AppError('QUEUE_UNAVAILABLE', `${where} is unreachable${reason ? `: ${reason}` : ''}`, { cause, details: { redis: redactUrl(redisUrl), prefix } });
+  }
+
+  /** Resolves once the command connection is ready; rejects at its first error or after `ms`. */
+  function ready(ms: number): Promise<void> {
+    if (connection.status === 'ready') return Promise.resolve();
+    if (down) return Promise.reject(unavailable(down));
+    return new Promise((resolve, reject) => {
+      const done = (error?: unknown) => {
+        clearTimeout(timer);
+        connection.off('ready', onReady);
+        connection.off('error', onError);
+        if (error === undefined) resolve();
+        else reject(error instanceof AppError ? error : unavailable(errorText(error), error));
+      };
+      const onReady = () => done();
+      const onError = (error: unknown) => done(error);
+      const timer = setTimeout(() => done(unavailable(`no connection within ${ms} ms`)), ms);
+      connection.once('ready', onReady);
+      connection.once('error', onError);
+    });
+  }
+
+  /** Runs `op` against Redis within `ms`, turning connection failures into QUEUE_UNAVAILABLE. */
+  async function bounded<T>(op: () => Promise<T>, ms = timeoutMs): Promise<T> {
+    await ready(ms);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        op(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(unavailable(`no answer within ${ms} ms`)), ms);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (CONNECTION_ERROR.test((error as Error)?.message ?? '')) throw unavailable(errorText(error), error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   function queueOf(name: string): Queue {
     let q = queues.get(name);
     if (!q) {
       q = new Queue(name, { connection, prefix });
-      q.on('error', () => undefined);
+      q.on('error', (error: unknown) => outage?.failed(error));
       queues.set(name, q);
     }
     return q;
@@ -43,44 +120,60 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
 
   return {
     kind: 'bullmq',
+    target: `${where}, prefix ${prefix}`,
 
     async add<TData>(queue: string, name: string, data: TData, opts: AddJobOptions) {
-      const job = await queueOf(queue).add(name, data, {
-        jobId: opts.jobId,
-        attempts: opts.attempts ?? 1,
-        backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
-        removeOnComplete: { age: 7 * 24 * 3600 },
-        removeOnFail: { age: 30 * 24 * 3600 },
+      return bounded(async () => {
+        const q = queueOf(queue);
+        if (opts.replaceFinished) {
+          const existing = await q.getJob(opts.jobId);
+          const state = existing ? await existing.getState() : undefined;
+          if (existing && (state === 'completed' || state === 'failed')) await existing.remove();
+        }
+        const job = await q.add(name, data, {
+          jobId: opts.jobId,
+          attempts: opts.attempts ?? 1,
+          backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
+          removeOnComplete: { age: 7 * 24 * 3600 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        });
+        return toInfo(job, await job.getState());
       });
-      return toInfo(job, await job.getState());
     },
 
     async getJob(queue, jobId) {
-      const q = queueOf(queue);
-      // Reading the state first: a job read as 'completed' then has its return value in the hash.
-      const state = await q.getJobState(jobId);
-      const job = await q.getJob(jobId);
-      return job ? toInfo(job, state) : undefined;
+      return bounded(async () => {
+        const q = queueOf(queue);
+        // Reading the state first: a job read as 'completed' then has its return value in the hash.
+        const state = await q.getJobState(jobId);
+        const job = await q.getJob(jobId);
+        return job ? toInfo(job, state) : undefined;
+      });
+    },
+
+    async workerCount(queue) {
+      return bounded(() => queueOf(queue).getWorkersCount());
     },
 
     async remove(queue, jobId) {
-      const job = await queueOf(queue).getJob(jobId);
-      if (!job) return false;
-      const state = await job.getState();
-      if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
-      try {
-        await job.remove();
-        return true;
-      } catch {
-        return false;
-      }
+      return bounded(async () => {
+        const job = await queueOf(queue).getJob(jobId);
+        if (!job) return false;
+        const state = await job.getState();
+        if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
+        try {
+          await job.remove();
+          return true;
+        } catch {
+          return false;
+        }
+      });
     },
 
     startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, opts: WorkerOptions = {}): WorkerHandle {
       const controller = new AbortController();
       // A connection we hand to BullMQ is ours to close after the worker stops.
-      const workerConnection = connection.duplicate();
-      workerConnection.on('error', () => undefined);
+      const workerConnection = watch(new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy }));
       const worker = new Worker(
         queue,
         async (job: Job) => {
@@ -106,7 +199,11 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
           ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {}),
         },
       );
-      worker.on('error', () => undefined);
+      // Connection trouble is the outage log's to report (once); anything else is worth a line.
+      worker.on('error', (error: unknown) => {
+        if (CONNECTION_ERROR.test((error as Error)?.message ?? '')) outage?.failed(error);
+        else logger?.warn({ queue, error: errorText(error) }, 'worker error');
+      });
       if (opts.onStalled) worker.on('stalled', (jobId: string) => opts.onStalled!(jobId));
       const handle: WorkerHandle = {
         async close() {
@@ -119,17 +216,19 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
       return handle;
     },
 
-    async ping() {
+    async problem(ms = 1000) {
       try {
-        return (await connection.ping()) === 'PONG';
-      } catch {
-        return false;
+        const answer = await bounded(() => connection.ping(), ms);
+        return answer === 'PONG' ? undefined : `${where} answered PING with ${JSON.stringify(answer)}`;
+      } catch (error) {
+        return (error as Error).message;
       }
     },
 
     async close() {
       await Promise.all([...workers].map((w) => w.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      // Closing a queue talks to Redis; when Redis is away that must not keep the process alive.
+      await Promise.all([...queues.values()].map((q) => Promise.race([q.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())])));
       connection.disconnect();
     },
   };

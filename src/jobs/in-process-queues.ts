@@ -15,13 +15,13 @@ interface InProcessJob {
  * Nothing survives a restart; the run rows in Postgres are the source of truth.
  */
 export function createInProcessQueues(): JobQueues {
-  const queues = new Map<string, { jobs: Map<string, InProcessJob>; pending: string[]; waiters: Array<() => void> }>();
+  const queues = new Map<string, { jobs: Map<string, InProcessJob>; pending: string[]; waiters: Array<() => void>; workers: number }>();
   const workers = new Set<WorkerHandle>();
 
   function queueOf(name: string) {
     let q = queues.get(name);
     if (!q) {
-      q = { jobs: new Map(), pending: [], waiters: [] };
+      q = { jobs: new Map(), pending: [], waiters: [], workers: 0 };
       queues.set(name, q);
     }
     return q;
@@ -29,11 +29,13 @@ export function createInProcessQueues(): JobQueues {
 
   return {
     kind: 'in-process',
+    target: 'in-process',
 
     async add(queue, name, data, options: AddJobOptions) {
       const q = queueOf(queue);
       const existing = q.jobs.get(options.jobId);
-      if (existing) return { ...existing.info };
+      const finished = existing && (existing.info.state === 'completed' || existing.info.state === 'failed');
+      if (existing && !(finished && options.replaceFinished)) return { ...existing.info };
       const job: InProcessJob = {
         info: { id: options.jobId, name, state: 'waiting', progress: 0, attemptsMade: 0 },
         data,
@@ -49,6 +51,10 @@ export function createInProcessQueues(): JobQueues {
     async getJob(queue, jobId) {
       const job = queues.get(queue)?.jobs.get(jobId);
       return job ? { ...job.info } : undefined;
+    },
+
+    async workerCount(queue) {
+      return queues.get(queue)?.workers ?? 0;
     },
 
     async remove(queue, jobId) {
@@ -110,9 +116,12 @@ export function createInProcessQueues(): JobQueues {
       }
 
       for (let i = 0; i < (options.concurrency ?? 1); i++) loops.push(loop());
+      q.workers += 1;
       const handle: WorkerHandle = {
         async close() {
+          if (closing) return;
           closing = true;
+          q.workers -= 1;
           for (const wake of q.waiters.splice(0)) wake();
           await Promise.all(loops);
           workers.delete(handle);
@@ -122,8 +131,8 @@ export function createInProcessQueues(): JobQueues {
       return handle;
     },
 
-    async ping() {
-      return true;
+    async problem() {
+      return undefined;
     },
 
     async close() {

@@ -4,3 +4,4 @@ export { createInProcessQueues } from './in-process-queues.ts';
 export { openQueues } from './open-queues.ts';
 export { startWorkers, type WorkerDefinition } from './workers.ts';
 export { workerDefinitions } from './definitions.ts';
+export { startReconciler, type Reconciler } from './reconciler.ts';

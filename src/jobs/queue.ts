@@ -23,6 +23,11 @@ export interface AddJobOptions {
   jobId: string;
   attempts?: number;
   backoffMs?: number;
+  /**
+   * A completed or failed job of this id is removed and the job added afresh (the reconciler's
+   * way to re-run a run whose job finished without settling it). Waiting and active jobs stay.
+   */
+  replaceFinished?: boolean;
 }
 
 export interface JobInfo {
@@ -48,16 +53,24 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
+/**
+ * Every method that talks to Redis answers within a bound: when Redis is away it throws
+ * AppError QUEUE_UNAVAILABLE (naming Redis and REDIS_URL) instead of waiting for it.
+ */
 export interface JobQueues {
   readonly kind: 'bullmq' | 'in-process';
+  /** Where the jobs live, for messages: `Redis at redis://host:6379 (REDIS_URL), prefix p`, or `in-process`. */
+  readonly target: string;
   add<TData>(queue: string, name: string, data: TData, options: AddJobOptions): Promise<JobInfo>;
   getJob(queue: string, jobId: string): Promise<JobInfo | undefined>;
+  /** Workers consuming `queue` right now (in any process, for BullMQ). */
+  workerCount(queue: string): Promise<number>;
   /** Starts consuming `queue` with `processor`. */
   startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: WorkerOptions): WorkerHandle;
   /** Removes a waiting job (cancellation before it starts); false when it is not waiting. */
   remove(queue: string, jobId: string): Promise<boolean>;
-  /** True when the backing service answers. */
-  ping(): Promise<boolean>;
+  /** Undefined when the backing service answers within `timeoutMs` (default 1000), else why not. */
+  problem(timeoutMs?: number): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

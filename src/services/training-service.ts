@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
-import { AppError } from '../shared/errors.ts';
-import { parseTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, jobIdOf, type TrainingRun } from '../../training/index.ts';
+import { AppError, isAppError } from '../shared/errors.ts';
+import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
 
 export const TRAINING_QUEUE = 'training';
@@ -10,27 +10,50 @@ export const TRAINING_ATTEMPTS = 3;
 export interface TrainingJobData {
   runId: string;
   attempts?: number;
+  /** The submitting deployment's tag: a worker of another deployment refuses the job loudly. */
+  deployment?: string;
 }
 
 /**
- * Validates a spec — including that history holds the feature set's inputs for the requested
- * competitions — records the run (the source of truth) and enqueues its job. Submitting the
- * same spec again returns the existing run instead of a second job.
- * @throws AppError TRAINING_SPEC_INVALID, FEATURE_SET_UNKNOWN, FEATURE_SET_UNAVAILABLE, COMPETITION_UNKNOWN
+ * Validates the whole spec (against the database too: competitions, sport, and that history holds
+ * the feature set's inputs for those competitions), records the run
+ * (the source of truth) and enqueues its job. Submitting the same spec again returns the
+ * existing run, and re-enqueues it if it is queued but its job was lost or finished.
+ * When the queue is unreachable the run stays recorded as queued and QUEUE_UNAVAILABLE is
+ * thrown; the reconciler enqueues it when the queue is back.
+ * @throws AppError TRAINING_SPEC_INVALID, FEATURE_SET_UNKNOWN, COMPETITION_UNKNOWN,
+ *         FEATURE_SPORT_MISMATCH, FEATURE_SET_UNAVAILABLE, QUEUE_UNAVAILABLE, DATABASE_UNAVAILABLE
  */
 export async function submitTraining(ctx: AppContext, input: unknown, actor = 'anonymous'): Promise<{ run: TrainingRun; created: boolean }> {
-  const spec = parseTrainingSpec(input);
+  const spec = await validateTrainingSpec(ctx.db, input);
   await assertFeatureSetAvailable(ctx.db, spec.featureSet, spec.competitions);
-  const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor);
-  if (created) await enqueue(ctx, run);
+  const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor, ctx.deployment.tag);
+  if (created || run.status === 'queued') {
+    try {
+      await enqueue(ctx, run);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'QUEUE_UNAVAILABLE') {
+        throw new AppError('QUEUE_UNAVAILABLE', `run ${run.id} is recorded as queued, but ${error.message}; it is enqueued when the queue answers again (\`sharpline runs reconcile\`, or within SHARPLINE_RECONCILE_SECONDS of a running server or worker)`, {
+          cause: error,
+          details: { runId: run.id, status: run.status, ...(error.details as object) },
+        });
+      }
+      throw error;
+    }
+  }
   return { run, created };
 }
 
+/**
+ * Adds the run's job. Idempotent by job id; a job of that id that already completed or failed
+ * (while the run is still queued) is replaced, so a queued run always ends up with a live job.
+ */
 async function enqueue(ctx: AppContext, run: TrainingRun): Promise<void> {
-  await ctx.queues.add<TrainingJobData>(TRAINING_QUEUE, 'train', { runId: run.id, attempts: TRAINING_ATTEMPTS }, {
-    jobId: jobIdOf(run.id, run.submission),
+  await ctx.queues.add<TrainingJobData>(TRAINING_QUEUE, 'train', { runId: run.id, attempts: TRAINING_ATTEMPTS, deployment: ctx.deployment.tag }, {
+    jobId: run.jobId,
     attempts: TRAINING_ATTEMPTS,
     backoffMs: 2000,
+    replaceFinished: true,
   });
 }
 
@@ -41,20 +64,24 @@ export async function cancelTraining(ctx: AppContext, runId: string): Promise<Tr
     throw new AppError('CONFLICT', `run ${runId} is already ${before.status}`, { details: { status: before.status } });
   }
   const run = await requestCancel(ctx.db, runId);
+  // The run row already says cancelled; a job left behind (queue away) finds that and does nothing.
   await ctx.queues.remove(TRAINING_QUEUE, run.jobId).catch(() => false);
   return run;
 }
 
 /**
- * Re-enqueues runs that Postgres shows as queued but the queue has lost (a Redis flush or
- * failover). Adding is idempotent by job id, so a run whose job still exists is untouched.
+ * Re-enqueues runs that Postgres shows as queued (for longer than `olderThanMs`) whose job the
+ * queue does not hold alive: lost (a Redis flush or failover, a submission while Redis was
+ * away, an in-process queue of a process that stopped) or finished without settling the run.
+ * A run whose job is waiting, delayed or active is left alone.
+ * @throws AppError QUEUE_UNAVAILABLE, DATABASE_UNAVAILABLE
  */
 export async function reconcileQueuedRuns(ctx: AppContext, olderThanMs = 60_000): Promise<string[]> {
   const stale = await listStaleQueued(ctx.db, olderThanMs);
   const requeued: string[] = [];
   for (const run of stale) {
-    // A job that still exists in any state is the processor's to settle; only lost ones are re-added.
-    if (await ctx.queues.getJob(TRAINING_QUEUE, run.jobId)) continue;
+    const job = await ctx.queues.getJob(TRAINING_QUEUE, run.jobId);
+    if (job && job.state !== 'completed' && job.state !== 'failed') continue;
     await enqueue(ctx, run);
     requeued.push(run.id);
   }

@@ -3,6 +3,7 @@ import { aliasVersionStamp, getVersion, listAliases, listModels } from '../../re
 import type { Db } from '../shared/db.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { OutageLog } from '../shared/outage.ts';
 import { loadServedVersion, type LoadOptions, type ServedVersion, type ServingRuntime } from './predictor.ts';
 
 /** Redis channel on which alias moves are announced to every server. */
@@ -19,6 +20,8 @@ export interface ModelCacheOptions {
   logger: Logger;
   /** Redis for alias-move announcements; without it only polling notices moves. */
   redisUrl?: string;
+  /** Reports Redis outages once for the whole process (the subscriber retries quietly meanwhile). */
+  redisOutage?: OutageLog;
   /** Postgres schema, sent with announcements so servers of other schemas can tell (informational). */
   schema?: string;
   /** Alias-stamp poll interval, ms (default 1000; 0 disables polling). */
@@ -214,7 +217,8 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
       if (stamp !== lastStamp) await refresh();
       lastStamp = stamp;
     } catch (error) {
-      logger.warn({ err: error }, 'alias poll failed');
+      // A database outage is reported once by the database handle; the poll keeps trying quietly.
+      if (!isAppError(error) || error.code !== 'DATABASE_UNAVAILABLE') logger.warn({ err: error }, 'alias poll failed');
     }
     if (!closed) {
       pollTimer = setTimeout(() => void poll(), pollMs);
@@ -227,8 +231,10 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     watching = true;
     if (pollMs > 0) void poll();
     if (options.redisUrl) {
-      subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-      subscriber.on('error', (error) => logger.warn({ err: error }, 'alias subscriber: redis error'));
+      subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
+      const outage = options.redisOutage;
+      subscriber.on('error', (error) => (outage ? outage.failed(error) : logger.warn({ err: error }, 'alias subscriber: redis error')));
+      subscriber.on('ready', () => outage?.recovered());
       subscriber.on('message', (_channel, message) => {
         logger.debug({ message }, 'alias moved (pub/sub)');
         refresh().catch((error: unknown) => logger.warn({ err: error }, 'alias refresh failed'));
@@ -271,7 +277,7 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     refresh,
     async notifyAliasMoved(model) {
       if (options.redisUrl && !closed) {
-        publisher ??= new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+        publisher ??= new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 });
         publisher.on('error', () => undefined);
         try {
           await publisher.publish(ALIAS_MOVED_CHANNEL, JSON.stringify({ model, schema: options.schema ?? null, at: new Date().toISOString() }));

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../shared/db.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createExplanations, type Explanations } from './explain.ts';
+import type { OutageLog } from '../shared/outage.ts';
 import { createModelCache, type ModelCache } from './model-cache.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { createLimiter, type PredictDeps } from './predict.ts';
@@ -47,7 +48,7 @@ export interface Serving extends PredictDeps {
  * Builds the serving runtime; nothing is loaded and no timer runs until `cache.start()` or the
  * first request. Closing releases every ONNX session / tfjs model and flushes the log.
  */
-export function createServing(deps: { db: Db; config: Config; logger: Logger }, options: ServingOptions = {}): Serving {
+export function createServing(deps: { db: Db; config: Config; logger: Logger; redisOutage?: OutageLog }, options: ServingOptions = {}): Serving {
   const { db, config, logger } = deps;
   let tf: Tf | undefined;
   let cache: ModelCache | undefined;
@@ -60,6 +61,7 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger }, 
     db,
     logger,
     redisUrl: config.redisUrl,
+    redisOutage: deps.redisOutage,
     schema: config.databaseSchema,
     pollMs: options.pollMs,
     retireAfterMs: options.retireAfterMs,

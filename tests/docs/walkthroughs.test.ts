@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { createPgDb } from '../../src/db/index.ts';
-import { SHARED_DATA_DIR, TEST_DATABASE_URL, hasSharedData, uniqueName } from '../support/services.ts';
+import { SHARED_DATA_DIR, TEST_DATABASE_URL, TEST_REDIS_URL, hasSharedData, uniqueName } from '../support/services.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -15,7 +15,8 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 /**
  * The README's walkthroughs are executed, so the docs cannot rot: every ```sh block preceded by
  * `<!-- walkthrough: NAME -->` runs, in order, in one bash session per walkthrough, against a
- * schema of its own on the real Postgres (jobs in-process), from the repo root.
+ * schema of its own on the real Postgres (the data scientist's jobs on the real Redis through the
+ * worker it starts, the others' in-process), from the repo root.
  */
 function walkthroughs(): Map<string, string[]> {
   const found = new Map<string, string[]>();
@@ -154,7 +155,10 @@ describe('README walkthroughs', () => {
       const out = mkdtempSync(join(scratch, `${name}-`));
       const script = scriptOf(stepsOf(blocks.get(name) ?? []), out);
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', TMPDIR: scratch, PORT: String(port) };
-      delete env.REDIS_URL;
+      // The data scientist trains through Redis and the worker the walkthrough starts (the schema's
+      // own queue prefix keeps its jobs apart); the others run jobs in-process.
+      if (name === 'data-scientist') env.REDIS_URL = TEST_REDIS_URL;
+      else delete env.REDIS_URL;
       const result = spawnSync('bash', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 400_000 });
       assert.equal(result.status, 0, `walkthrough ${name} failed (exit ${result.status}):\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`);
     });

@@ -5,7 +5,7 @@ import { createPgDb } from '../../src/db/index.ts';
 import { AppError } from '../../src/shared/errors.ts';
 import { createTrainingProcessor } from '../../src/jobs/training.processor.ts';
 import { submitTraining, TRAINING_QUEUE } from '../../src/services/training-service.ts';
-import { getRun, jobIdOf, type TrainingRun } from '../../training/index.ts';
+import { getRun, type TrainingRun } from '../../training/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createTestContext } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
@@ -71,7 +71,7 @@ test('two training jobs on one feature set at once both succeed on their first a
     const done = await Promise.all(runs.map(({ run }) => waitForEnd(run.id)));
     for (const run of done) {
       assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
-      const job = await ctx.queues.getJob(TRAINING_QUEUE, jobIdOf(run.id, run.submission));
+      const job = await ctx.queues.getJob(TRAINING_QUEUE, run.jobId);
       assert.equal(job?.attemptsMade, 0, `${run.spec.model} needed a retry: ${job?.failedReason}`);
     }
   } finally {

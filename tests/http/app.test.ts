@@ -6,7 +6,8 @@ import { createTestContext } from '../support/app.ts';
 import { buildApp, type AppInstance } from '../../src/http/app.ts';
 import { AppError } from '../../src/shared/errors.ts';
 import type { AppContext } from '../../src/context.ts';
-import type { JobQueues } from '../../src/jobs/index.ts';
+import { createBullmqQueues } from '../../src/jobs/index.ts';
+import { freePort } from '../support/services.ts';
 
 describe('HTTP app', () => {
   let t: TestDb;
@@ -45,13 +46,15 @@ describe('HTTP app', () => {
   });
 
   it('GET /readyz answers 503 naming Redis when the queue backend is down', async () => {
-    const downQueues: JobQueues = { ...ctx.queues, kind: 'bullmq', ping: async () => false };
+    // A real BullMQ client pointed at a port nothing listens on.
+    const downQueues = createBullmqQueues(`redis://127.0.0.1:${await freePort()}`, { prefix: 'readyz-test' });
     const down = await buildApp({ ...ctx, queues: downQueues });
     const res = await down.inject({ method: 'GET', url: '/readyz' });
     assert.equal(res.statusCode, 503);
     assert.match(res.json().status, /queue/);
-    assert.match(res.json().checks.queue, /redis/);
+    assert.match(res.json().checks.queue, /Redis at redis:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\)/);
     await down.close();
+    await downQueues.close();
   });
 
   it('serves OpenAPI generated from route schemas, and a docs page', async () => {

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { createServer } from 'node:net';
 import { createPgDb, createPgliteDb, migrate } from '../../src/db/index.ts';
 import type { Db } from '../../src/shared/db.ts';
 
@@ -96,4 +99,139 @@ export async function assertRedisUp(url = TEST_REDIS_URL): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A service process the test owns: started on a port of its own, stopped and restarted by PID. */
+export interface OwnedServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  /**
+   * Stops the process by PID and waits for it to exit: redis-server with SIGKILL (a crash),
+   * Postgres with SIGINT (the fast shutdown `pg_ctl restart` does: sessions are cut off).
+   */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (and, for Postgres, the same data). */
+  start(): Promise<void>;
+  /** Kills it and removes what it left behind. */
+  dispose(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+}
+
+/** One owned process: spawned by `launch`, ready when `answers`, stopped by PID with `stopSignal`. */
+function ownedServer(spec: { url: string; port: number; stopSignal: NodeJS.Signals; launch(): ChildProcess; answers(): Promise<boolean>; cleanup?(): void }): OwnedServer {
+  let child: ChildProcess | undefined;
+  const kill = async () => {
+    if (!child) return;
+    const running = child;
+    child = undefined;
+    running.kill(spec.stopSignal);
+    await exited(running);
+  };
+  process.once('exit', () => child?.kill('SIGKILL'));
+  return {
+    url: spec.url,
+    port: spec.port,
+    get pid() {
+      return child?.pid;
+    },
+    kill,
+    async start() {
+      child = spec.launch();
+      await waitUntil(spec.url, spec.answers);
+    },
+    async dispose() {
+      await kill();
+      spec.cleanup?.();
+    },
+  };
+}
+
+/** A redis-server of the test's own on a free port (never the shared one), no persistence. */
+export async function startRedisServer(): Promise<OwnedServer> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const server = ownedServer({
+    url,
+    port,
+    stopSignal: 'SIGKILL',
+    launch: () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }),
+    answers: () => assertRedisUp(url).then(() => true),
+  });
+  await server.start();
+  return server;
+}
+
+/**
+ * A Postgres cluster of the test's own: `initdb` into a temp folder and `postgres` on a free port,
+ * from the newest /usr/lib/postgresql/<v>/bin (never the machine's shared cluster). initdb refuses
+ * to run as root, so under root both run as the `postgres` system user.
+ */
+export async function startPostgresCluster(): Promise<OwnedServer> {
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  if (!versions.length) throw new Error('no Postgres binaries under /usr/lib/postgresql/*/bin: this test starts a cluster of its own');
+  const bin = `/usr/lib/postgresql/${versions[0]}/bin`;
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sharpline-pg-'));
+  const user = process.getuid?.() === 0 ? osUser('postgres') : undefined;
+  if (user) chownSync(dir, user.uid, user.gid);
+  const as = user ? { uid: user.uid, gid: user.gid } : {};
+  const init = spawnSync(`${bin}/initdb`, ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { ...as, encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const server = ownedServer({
+    url,
+    port,
+    stopSignal: 'SIGINT',
+    launch: () => spawn(`${bin}/postgres`, ['-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'], { ...as, stdio: 'ignore' }),
+    answers: () => postgresAnswers(url),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+  await server.start();
+  return server;
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function osUser(name: string): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`running as root and there is no ${name} user to run initdb as`);
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
 }

@@ -1,12 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForRunEnd } from '../support/runs.ts';
 import { createTestPgDb, assertRedisUp, TEST_REDIS_URL, uniqueName, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../src/services/training-service.ts';
 import { startWorkers, workerDefinitions, createBullmqQueues } from '../../src/jobs/index.ts';
-import { getRun, upsertRun, runIdOf, parseTrainingSpec, trainAndRegister, type TrainingRun } from '../../training/index.ts';
+import { getRun, upsertRun, runIdOf, parseTrainingSpec, trainAndRegister } from '../../training/index.ts';
 import { listVersions, getVersion, getArtifact, listPredictions } from '../../registry/index.ts';
 import { buildTrainingSet } from '../../features/index.ts';
 import { deserializeModel, predictProba } from '../../models/index.ts';
@@ -14,16 +15,6 @@ import type { AppContext } from '../../src/context.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 
 const SPEC = { model: 'syn-logit', featureSet: 'soccer-1x2-market', algo: 'logistic', trainTo: '2024-06-30', testFrom: '2024-07-01', testTo: '2026-11-25' } as const;
-
-async function waitForEnd(ctx: AppContext, id: string, timeoutMs = 120_000): Promise<TrainingRun> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const run = await getRun(ctx.db, id);
-    if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
-    await sleep(100);
-  }
-  throw new Error(`run ${id} did not finish`);
-}
 
 describe('training jobs (in-process queue, real Postgres)', () => {
   let t: TestDb;
@@ -45,7 +36,7 @@ describe('training jobs (in-process queue, real Postgres)', () => {
   it('trains, evaluates against the market and registers a READY version with lineage', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/training-jobs', payload: SPEC, headers: { 'x-actor': 'alice' } });
     assert.equal(res.statusCode, 201, res.body);
-    const run = await waitForEnd(ctx, res.json().id);
+    const run = await waitForRunEnd(ctx, res.json().id);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
     const version = await getVersion(t.db, 'syn-logit', 1);
     assert.equal(version.status, 'READY');
@@ -126,7 +117,7 @@ describe('training jobs (in-process queue, real Postgres)', () => {
 
   it('a run with no training data fails once, without retries', async () => {
     const { run } = await submitTraining(ctx, { ...SPEC, model: 'syn-empty', trainTo: '1999-06-30', testFrom: '1999-07-01' });
-    const done = await waitForEnd(ctx, run.id);
+    const done = await waitForRunEnd(ctx, run.id);
     assert.equal(done.status, 'failed');
     assert.equal(done.error?.code, 'TRAINING_DATA_EMPTY');
     assert.equal(done.attempts, 1);
@@ -138,7 +129,7 @@ describe('training jobs (in-process queue, real Postgres)', () => {
     while ((await getRun(ctx.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(50);
     const res = await app.inject({ method: 'DELETE', url: `/v1/training-jobs/${run.id}` });
     assert.equal(res.statusCode, 202);
-    const done = await waitForEnd(ctx, run.id);
+    const done = await waitForRunEnd(ctx, run.id);
     assert.equal(done.status, 'cancelled');
     const versions = await listVersions(t.db, 'syn-cancel');
     assert.deepEqual(versions.map((v) => v.status), ['FAILED']);
@@ -174,8 +165,9 @@ describe('training jobs on BullMQ (real Redis)', () => {
     const stalled: string[] = [];
     const workers = startWorkers(ctx, workerDefinitions, { lockDurationMs: 2000, onStalled: (id) => stalled.push(id) });
     try {
-      // Far more epochs than it will get to run: the test lets it train for 8 s, then cancels it.
-      const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-long', algo: 'mlp', params: { epochs: 100000, earlyStoppingPatience: 0, batchSize: 8 } });
+      // Far more steps than it will get to run (10,000 epochs, the most a spec may ask, of one-row
+      // batches): the test lets it train for 8 s, then cancels it.
+      const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-long', algo: 'mlp', params: { epochs: 10000, earlyStoppingPatience: 0, batchSize: 1 } });
       const deadline = Date.now() + 60_000;
       while ((await getRun(ctx.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(50);
       const trainingSince = Date.now();
@@ -185,7 +177,7 @@ describe('training jobs on BullMQ (real Redis)', () => {
       assert.equal((await ctx.queues.getJob(TRAINING_QUEUE, run.jobId))?.state, 'active');
       assert.ok(Date.now() - trainingSince >= 8000);
       await cancelTraining(ctx, run.id);
-      const done = await waitForEnd(ctx, run.id);
+      const done = await waitForRunEnd(ctx, run.id);
       assert.equal(done.status, 'cancelled');
       assert.deepEqual(stalled, [], 'BullMQ never declared the job stalled');
     } finally {
@@ -195,14 +187,14 @@ describe('training jobs on BullMQ (real Redis)', () => {
 
   it('the reconciler re-enqueues a run that Postgres shows queued but Redis lost', async () => {
     const spec = parseTrainingSpec({ ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-lost' });
-    const { run } = await upsertRun(t.db, runIdOf(spec), spec, 'test');
+    const { run } = await upsertRun(t.db, runIdOf(spec), spec, 'test', ctx.deployment.tag);
     assert.equal(await ctx.queues.getJob(TRAINING_QUEUE, run.jobId), undefined);
     const requeued = await reconcileQueuedRuns(ctx, 0);
     assert.deepEqual(requeued, [run.id]);
     assert.deepEqual(await reconcileQueuedRuns(ctx, 0), [], 'a run whose job exists is left alone');
     const workers = startWorkers(ctx, workerDefinitions);
     try {
-      assert.equal((await waitForEnd(ctx, run.id)).status, 'succeeded');
+      assert.equal((await waitForRunEnd(ctx, run.id)).status, 'succeeded');
     } finally {
       await workers.close();
     }

@@ -2,45 +2,58 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createContext } from '../../context.ts';
 import { startServer } from '../../server.ts';
-import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
+import { startReconciler, startWorkers, workerDefinitions } from '../../jobs/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
+
+/**
+ * A failed start has already closed what it opened; exiting here makes sure no library timer or
+ * socket left behind keeps a process that cannot serve alive.
+ */
+function exitAfterFailedStart(error: unknown): never {
+  process.exit(reportFailure(error));
+}
 
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('start the HTTP API on HOST:PORT (and in-process job workers when REDIS_URL is unset)')
     .action(async () => {
+      let server: Awaited<ReturnType<typeof startServer>>;
+      let ctx: Awaited<ReturnType<typeof createContext>>;
       try {
-        const ctx = await createContext(loadConfig());
-        const server = await startServer(ctx);
-        ctx.logger.info({ url: server.url, database: ctx.db.kind, queues: ctx.queues.kind }, 'listening');
-        process.stderr.write(`sharpline listening on ${server.url} (docs: ${server.url}/docs)\n`);
-        const signal = await untilSignal();
-        ctx.logger.info({ signal }, 'shutting down');
-        await stopWithin(server.stop(), ctx.logger);
+        ctx = await createContext(loadConfig());
+        server = await startServer(ctx);
       } catch (error) {
-        process.exitCode = reportFailure(error);
+        exitAfterFailedStart(error);
       }
+      ctx.logger.info({ url: server.url, database: ctx.db.kind, queues: ctx.queues.target }, 'listening');
+      process.stderr.write(`sharpline listening on ${server.url} (docs: ${server.url}/docs)\n`);
+      const signal = await untilSignal();
+      ctx.logger.info({ signal }, 'shutting down');
+      await stopWithin(server.stop(), ctx.logger);
     });
 
   program
     .command('worker')
-    .description('start job workers for every queue (BullMQ on REDIS_URL; in-process without it)')
+    .description('start job workers for every queue (BullMQ on REDIS_URL, under this deployment\'s queue prefix; in-process without it)')
     .action(async () => {
+      let ctx: Awaited<ReturnType<typeof createContext>>;
       try {
-        const ctx = await createContext(loadConfig());
-        const workers = startWorkers(ctx, workerDefinitions);
-        ctx.logger.info({ queues: workerDefinitions.map((d) => d.queue), mode: ctx.queues.kind }, 'worker started');
-        process.stderr.write(`sharpline worker consuming ${workerDefinitions.map((d) => d.queue).join(', ') || '(no queues)'} (${ctx.queues.kind})\n`);
-        const signal = await untilSignal();
-        ctx.logger.info({ signal }, 'worker shutting down: finishing in-flight jobs');
-        await stopWithin((async () => {
-          await workers.close();
-          await ctx.close();
-        })(), ctx.logger);
+        ctx = await createContext(loadConfig());
       } catch (error) {
-        process.exitCode = reportFailure(error);
+        exitAfterFailedStart(error);
       }
+      const workers = startWorkers(ctx, workerDefinitions);
+      const reconciler = startReconciler(ctx);
+      ctx.logger.info({ queues: workerDefinitions.map((d) => d.queue), target: ctx.queues.target, deployment: ctx.deployment.tag }, 'worker started');
+      process.stderr.write(`sharpline worker consuming ${workerDefinitions.map((d) => d.queue).join(', ') || '(no queues)'} (${ctx.queues.target})\n`);
+      const signal = await untilSignal();
+      ctx.logger.info({ signal }, 'worker shutting down: finishing in-flight jobs');
+      await stopWithin((async () => {
+        await reconciler.close();
+        await workers.close();
+        await ctx.close();
+      })(), ctx.logger);
     });
 }

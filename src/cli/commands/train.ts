@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../shared/errors.ts';
-import { submitTraining, cancelTraining, reconcileQueuedRuns } from '../../services/training-service.ts';
+import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../services/training-service.ts';
 import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
-import { getRun, listRuns, type TrainingRun } from '../../../training/index.ts';
+import { getRun, listRuns, requestCancel, type TrainingRun } from '../../../training/index.ts';
+import { describeTrainParams } from '../../../models/index.ts';
 import type { AppContext } from '../../context.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -24,8 +25,12 @@ interface TrainOptions {
   maxStake?: string;
   actor?: string;
   wait?: boolean;
+  timeout: string;
   json?: boolean;
 }
+
+/** `train --wait` gives up after this long unless `--timeout` says otherwise, s. */
+const DEFAULT_WAIT_SECONDS = 12 * 3600;
 
 function parseParams(text: string | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
@@ -43,9 +48,42 @@ function describeRun(run: TrainingRun): string {
   return lines.join('\n');
 }
 
-/** Polls the run row until it ends, drawing epoch / loss / validation loss on stderr. */
-export async function waitForRun(ctx: AppContext, runId: string, quiet = false): Promise<TrainingRun> {
+/** Says once, on stderr, why a run is still queued after a while, and what to do about it. */
+async function pickupHint(ctx: AppContext, runId: string, seconds: number, timeoutSeconds: number): Promise<string | undefined> {
+  if (ctx.queues.kind === 'in-process') return undefined;
+  const still = `still waiting, up to --timeout ${timeoutSeconds} s`;
+  let workers: number;
+  try {
+    workers = await ctx.queues.workerCount(TRAINING_QUEUE);
+  } catch (error) {
+    return `run ${runId} is queued in Postgres, but ${(error as Error).message}; it is enqueued when Redis answers again (${still})`;
+  }
+  if (workers === 0) {
+    return `no worker has picked run ${runId} up after ${seconds} s: none is consuming queue "${TRAINING_QUEUE}" on ${ctx.queues.target}. ` +
+      `Start one with the same DATABASE_URL and REDIS_URL: npx sharpline worker (${still})`;
+  }
+  return `run ${runId} is still queued after ${seconds} s: ${workers} worker(s) consume queue "${TRAINING_QUEUE}" on ${ctx.queues.target}, all busy so far (${still})`;
+}
+
+export interface WaitOptions {
+  /** Give up after this long (TIMEOUT); default 12 h. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Polls the run row until it ends, drawing epoch / loss / validation loss on stderr. Says once
+ * if no worker picks the run up within SHARPLINE_PICKUP_WARNING_SECONDS, and gives up after
+ * `timeoutSeconds` with TIMEOUT: a run on Redis goes on without us; a run of this process's
+ * in-process queue is cancelled, since it would die with the process anyway.
+ * @throws AppError TIMEOUT
+ */
+export async function waitForRun(ctx: AppContext, runId: string, quiet = false, options: WaitOptions = {}): Promise<TrainingRun> {
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_WAIT_SECONDS;
+  const started = Date.now();
+  const warnAfterMs = ctx.config.pickupWarningSeconds * 1000;
+  let hinted = false;
   let lastLine = '';
+  if (!quiet) process.stderr.write(`waiting for run ${runId} to finish (up to ${timeoutSeconds} s)\n`);
   while (true) {
     const run = await getRun(ctx.db, runId);
     const p = run.progress as { phase?: string; epoch?: number; epochs?: number; loss?: number; valLoss?: number | null };
@@ -57,6 +95,21 @@ export async function waitForRun(ctx: AppContext, runId: string, quiet = false):
     if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
       if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
       return run;
+    }
+    const waited = Date.now() - started;
+    if (!hinted && run.status === 'queued' && waited >= warnAfterMs) {
+      hinted = true;
+      const hint = await pickupHint(ctx, runId, Math.round(waited / 1000), timeoutSeconds);
+      // The hint is the point of waiting visibly: it goes to stderr even when progress is quiet.
+      if (hint) process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${hint}\n`);
+    }
+    if (waited >= timeoutSeconds * 1000) {
+      const inProcess = ctx.queues.kind === 'in-process';
+      if (inProcess) await requestCancel(ctx.db, runId);
+      throw new AppError('TIMEOUT', `gave up waiting for run ${runId} after ${timeoutSeconds} s (--timeout): it is ${run.status}` +
+        (inProcess ? '; it ran in this process, so it was cancelled' : `; it goes on: follow it with \`sharpline runs show ${runId}\``), {
+        details: { runId, status: run.status, timeoutSeconds },
+      });
     }
     await sleep(250);
   }
@@ -81,7 +134,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--max-stake <units>', 'backtest: stake limit per bet, units')
     .option('--actor <who>', 'who launches the run (lineage)', process.env.USER ?? 'cli')
     .option('--wait', 'show progress until the run ends and print the result')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this long (exit code 2, error TIMEOUT)', String(DEFAULT_WAIT_SECONDS))
     .option('--json', 'print one JSON document')
+    .addHelpText('after', `\nTrainer parameters (--params, a JSON object; unknown keys are refused before anything is queued):\n${describeTrainParams()}\n`)
     .action((opts: TrainOptions) =>
       withContext(async (ctx) => {
         const spec = {
@@ -94,11 +149,13 @@ export function registerTrainCommands(program: Command): void {
           testTo: opts.testTo,
           ...(opts.competitions ? { competitions: opts.competitions.split(',') } : {}),
           ...(opts.params ? { params: parseParams(opts.params) } : {}),
-          ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+          ...(opts.seed !== undefined ? { seed: /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed } : {}),
           ...(opts.prices !== undefined ? { prices: opts.prices } : {}),
           ...(opts.commission !== undefined ? { commission: Number(opts.commission) } : {}),
           ...(opts.maxStake !== undefined ? { maxStake: Number(opts.maxStake) } : {}),
         };
+        const timeoutSeconds = Number(opts.timeout);
+        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new AppError('VALIDATION_FAILED', `--timeout: expected a whole number of seconds >= 1, got ${JSON.stringify(opts.timeout)}`);
         const { run, created } = await submitTraining(ctx, spec, opts.actor);
         process.stderr.write(`${created ? 'queued' : 'already submitted'}: run ${run.id} (${run.status})\n`);
         const inProcess = ctx.queues.kind === 'in-process';
@@ -108,7 +165,7 @@ export function registerTrainCommands(program: Command): void {
         }
         const workers = inProcess ? startWorkers(ctx, workerDefinitions) : undefined;
         try {
-          const done = await waitForRun(ctx, run.id, opts.json === true && !process.stderr.isTTY);
+          const done = await waitForRun(ctx, run.id, opts.json === true && !process.stderr.isTTY, { timeoutSeconds });
           printResult(done, opts.json, describeRun);
           if (done.status !== 'succeeded') process.exitCode = 1;
         } finally {

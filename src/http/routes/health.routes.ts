@@ -1,6 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 
+/** Longest each readiness check waits for its dependency, ms. */
+const READY_CHECK_MS = 1000;
+
+/** True when `work` settles within `ms`; its rejection passes through. */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function healthRoutes(app: AppInstance): Promise<void> {
   app.get('/healthz', {
     schema: {
@@ -21,14 +34,18 @@ export async function healthRoutes(app: AppInstance): Promise<void> {
     },
   }, async (_request, reply) => {
     const { db, queues } = app.ctx;
-    const checks: Record<string, string> = {};
-    try {
-      await db.query('SELECT 1');
-      checks.database = 'ok';
-    } catch (error) {
-      checks.database = `down: ${(error as Error).message}`;
-    }
-    checks.queue = queues.kind === 'in-process' ? 'ok (in-process)' : (await queues.ping()) ? 'ok' : 'down: redis did not answer';
+    // Both checks run at once and each gives up after a second, so the answer comes within ~1 s
+    // whatever is down; a hung dependency reads as down.
+    const [database, queue] = await Promise.all([
+      withinMs(db.query('SELECT 1'), READY_CHECK_MS).then(
+        (answered) => (answered ? 'ok' : `down: Postgres did not answer within ${READY_CHECK_MS} ms`),
+        (error: unknown) => `down: ${(error as Error).message}`,
+      ),
+      queues.kind === 'in-process'
+        ? 'ok (in-process)'
+        : queues.problem(READY_CHECK_MS).then((problem) => (problem ? `down: ${problem}` : 'ok')),
+    ]);
+    const checks: Record<string, string> = { database, queue };
     const down = Object.entries(checks).filter(([, v]) => v.startsWith('down')).map(([k]) => k);
     return reply.status(down.length ? 503 : 200).send({ status: down.length ? `down: ${down.join(', ')}` : 'ok', checks });
   });

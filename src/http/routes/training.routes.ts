@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { submitTraining, cancelTraining } from '../../services/training-service.ts';
-import { getRun, listRuns } from '../../../training/index.ts';
+import { getRun, listRuns, TrainingSpecSchema } from '../../../training/index.ts';
 
 const RunSchema = Type.Object({
   id: Type.String(),
@@ -23,25 +23,6 @@ const RunSchema = Type.Object({
   seconds: Type.Union([Type.Number(), Type.Null()]),
 }, { $id: 'TrainingRun' });
 
-const SpecSchema = Type.Object({
-  model: Type.String({ description: 'registered model name (created on first use)' }),
-  featureSet: Type.String({ description: 'feature set name, e.g. soccer-1x2-market' }),
-  algo: Type.Optional(Type.Union([Type.Literal('logistic'), Type.Literal('mlp')])),
-  trainFrom: Type.Optional(Type.String({ format: 'date' })),
-  trainTo: Type.String({ format: 'date' }),
-  testFrom: Type.String({ format: 'date' }),
-  testTo: Type.String({ format: 'date' }),
-  competitions: Type.Optional(Type.Array(Type.String())),
-  params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  seed: Type.Optional(Type.Integer({ minimum: 0 })),
-  minEdge: Type.Optional(Type.Number({ minimum: 0 })),
-  kellyFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  prices: Type.Optional(Type.Union([Type.Literal('book'), Type.Literal('best')], { description: 'backtest prices: book (default; one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers, aggregates excluded)' })),
-  commission: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'backtest: commission on net winnings' })),
-  maxStake: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'backtest: stake limit per bet, units' })),
-  description: Type.Optional(Type.String()),
-}, { additionalProperties: false });
-
 export async function trainingRoutes(app: AppInstance): Promise<void> {
   app.addSchema(RunSchema);
   const ref = Type.Ref('TrainingRun');
@@ -49,13 +30,17 @@ export async function trainingRoutes(app: AppInstance): Promise<void> {
   app.post('/v1/training-jobs', {
     schema: {
       tags: ['training'],
-      summary: 'Launch a training job (idempotent: the same spec returns the existing run).',
-      body: SpecSchema,
+      summary: 'Launch a training job (idempotent: the same spec returns the existing run). 400 TRAINING_SPEC_INVALID names every bad field; 503 QUEUE_UNAVAILABLE when Redis is away (the run is recorded and enqueued when it returns).',
+      body: TrainingSpecSchema,
       headers: Type.Object({ 'x-actor': Type.Optional(Type.String()) }),
-      response: { 201: ref, 200: ref, ...errorResponses(400, 404) },
+      response: { 201: ref, 200: ref, ...errorResponses(400, 404, 503) },
     },
+    // The schema above documents the body; training's own validator enforces it, so HTTP and the
+    // CLI refuse the same specs with the same codes (TRAINING_SPEC_INVALID, COMPETITION_UNKNOWN ...).
+    validatorCompiler: () => (value: unknown) => ({ value }),
   }, async (request, reply) => {
-    const { run, created } = await submitTraining(app.ctx, request.body, request.headers['x-actor'] ?? 'http');
+    const actor = request.headers['x-actor'];
+    const { run, created } = await submitTraining(app.ctx, request.body, typeof actor === 'string' && actor ? actor : 'http');
     return reply.status(created ? 201 : 200).send(run);
   });
 

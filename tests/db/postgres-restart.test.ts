@@ -1,0 +1,83 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startPostgresCluster, type OwnedServer } from '../support/services.ts';
+import { createCapturingLogger, WARN } from '../support/logs.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createContext, type AppContext } from '../../src/context.ts';
+import { createInProcessQueues } from '../../src/jobs/index.ts';
+import { buildApp, type AppInstance } from '../../src/http/app.ts';
+
+interface Answer {
+  phase: 'before' | 'down' | 'restarting' | 'after';
+  status: number;
+  code?: string;
+}
+
+describe('Postgres restarted under load (a cluster of the test’s own, stopped and started by PID)', () => {
+  let pgServer: OwnedServer;
+  let ctx: AppContext;
+  let app: AppInstance;
+  let lines: ReturnType<typeof createCapturingLogger>['lines'];
+  before(async () => {
+    pgServer = await startPostgresCluster();
+    let logger;
+    ({ logger, lines } = createCapturingLogger('info'));
+    // Built as `serve` builds it: the pool comes from DATABASE_URL, migrations run at start.
+    ctx = await createContext(loadConfig({ DATABASE_URL: pgServer.url, LOG_LEVEL: 'info' }), { logger, queues: createInProcessQueues(), serving: { logSampleRate: 0 } });
+    app = await buildApp(ctx);
+    await app.ready();
+  });
+  after(async () => {
+    await app?.close();
+    await ctx?.close();
+    await pgServer?.dispose();
+  });
+
+  it('requests answer 503 DATABASE_UNAVAILABLE while it is down and 200 again after, without a restart of the app', async () => {
+    const answers: Answer[] = [];
+    let phase: Answer['phase'] = 'before';
+    let stop = false;
+    let submission = 0;
+    const requests = [
+      () => app.inject({ method: 'GET', url: '/v1/sports' }),
+      () => app.inject({ method: 'GET', url: '/v1/training-jobs' }),
+      // A transaction (the run row is upserted in one): its connection must not go back to the pool broken.
+      () => app.inject({ method: 'POST', url: '/v1/training-jobs', payload: { model: `load-${++submission}`, featureSet: 'soccer-1x2-base', trainTo: '2020-06-30', testFrom: '2020-07-01', testTo: '2021-06-30' } }),
+    ];
+    const load = requests.flatMap((request) => [0, 1].map(async () => {
+      while (!stop) {
+        const at = phase;
+        const res = await request();
+        answers.push({ phase: at, status: res.statusCode, ...(res.statusCode >= 400 ? { code: res.json().error?.code } : {}) });
+        await sleep(10);
+      }
+    }));
+
+    await sleep(1000);
+    await pgServer.kill();
+    phase = 'down';
+    await sleep(2000);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    phase = 'restarting';
+    await pgServer.start();
+    phase = 'after';
+    const recovered = Date.now() + 20_000;
+    while (Date.now() < recovered && !answers.slice(-12).every((a) => a.phase === 'after' && a.status < 300)) await sleep(100);
+    await sleep(1000);
+    stop = true;
+    await Promise.all(load);
+
+    const summary = JSON.stringify(answers.reduce<Record<string, number>>((n, a) => ({ ...n, [`${a.phase} ${a.status} ${a.code ?? ''}`.trim()]: (n[`${a.phase} ${a.status} ${a.code ?? ''}`.trim()] ?? 0) + 1 }), {}));
+    assert.deepEqual(answers.filter((a) => !(a.status < 300 || (a.status === 503 && a.code === 'DATABASE_UNAVAILABLE'))), [], `only successes and 503 DATABASE_UNAVAILABLE: ${summary}`);
+    assert.ok(answers.some((a) => a.phase === 'before' && a.status < 300), summary);
+    assert.ok(answers.filter((a) => a.phase === 'down').length > 10, `requests kept being answered while Postgres was down: ${summary}`);
+    assert.ok(answers.filter((a) => a.phase === 'down').every((a) => a.status === 503), summary);
+    assert.ok(answers.slice(-12).every((a) => a.phase === 'after' && a.status < 300), `the pool recovered by itself: ${summary}`);
+    assert.equal(ready.statusCode, 503);
+    assert.match(ready.json().checks.database, new RegExp(`^down: Postgres at postgres://postgres@127\\.0\\.0\\.1:${pgServer.port}/postgres \\(DATABASE_URL\\): `));
+    const warnings = lines.filter((l) => l.level === WARN && l.service === 'Postgres');
+    assert.equal(warnings.length, 1, `one warning per outage: ${JSON.stringify(warnings)}`);
+    assert.ok(lines.some((l) => l.service === 'Postgres' && /answers again/.test(l.msg)));
+  });
+});
