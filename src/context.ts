@@ -40,7 +40,7 @@ export async function createContext(config: Config, options: CreateContextOption
     const applied = await migrate(db);
     if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');
   }
-  const queues = options.queues ?? openQueues(config, options.queuePrefix);
+  const queues = options.queues ?? (await openQueues(config, options.queuePrefix));
   const serving = createServing({ db, config, logger }, options.serving);
   let closed: Promise<void> | undefined;
   return {

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.ts';
-import { createContext, type AppContext, type CreateContextOptions } from '../context.ts';
+import type { AppContext, CreateContextOptions } from '../context.ts';
 import { reportFailure } from './output.ts';
 
 /**
@@ -10,6 +10,9 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>, option
   let ctx: AppContext | undefined;
   try {
     const config = loadConfig();
+    // The context (database drivers, queues, serving) is imported only when a command runs, so
+    // `--help` and `--version` load none of it.
+    const { createContext } = await import('../context.ts');
     // Commands log at warn by default so their stderr shows progress, not chatter.
     ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, options);
     await fn(ctx);

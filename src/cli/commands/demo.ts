@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
-import { createContext, type AppContext } from '../../context.ts';
-import { startServer } from '../../server.ts';
-import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
+import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
 import { runImport } from '../../ingest/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
@@ -14,6 +12,12 @@ import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
 
 const DEMO_MODEL = 'soccer-demo';
+
+/** The database, queue and server modules, loaded when the demo runs (never for `--help`). */
+async function runtime() {
+  const [context, server, jobs] = await Promise.all([import('../../context.ts'), import('../../server.ts'), import('../../jobs/index.ts')]);
+  return { ...context, ...server, ...jobs };
+}
 
 interface DemoPlan {
   label: string;
@@ -77,6 +81,7 @@ export function registerDemoCommand(program: Command): void {
       let ctx: AppContext | undefined;
       try {
         const config = loadConfig();
+        const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
         const total = opts.serve ? 6 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
         ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' });

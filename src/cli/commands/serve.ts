@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createContext } from '../../context.ts';
-import { startServer } from '../../server.ts';
-import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
+
+/** The server's modules, loaded when `serve` or `worker` runs (never for `--help`). */
+async function runtime() {
+  const [context, server, jobs] = await Promise.all([import('../../context.ts'), import('../../server.ts'), import('../../jobs/index.ts')]);
+  return { ...context, ...server, ...jobs };
+}
 
 export function registerServeCommands(program: Command): void {
   program
@@ -12,6 +15,7 @@ export function registerServeCommands(program: Command): void {
     .description('start the HTTP API on HOST:PORT (and in-process job workers when REDIS_URL is unset)')
     .action(async () => {
       try {
+        const { createContext, startServer } = await runtime();
         const ctx = await createContext(loadConfig());
         const server = await startServer(ctx);
         ctx.logger.info({ url: server.url, database: ctx.db.kind, queues: ctx.queues.kind }, 'listening');
@@ -29,6 +33,7 @@ export function registerServeCommands(program: Command): void {
     .description('start job workers for every queue (BullMQ on REDIS_URL; in-process without it)')
     .action(async () => {
       try {
+        const { createContext, startWorkers, workerDefinitions } = await runtime();
         const ctx = await createContext(loadConfig());
         const workers = startWorkers(ctx, workerDefinitions);
         ctx.logger.info({ queues: workerDefinitions.map((d) => d.queue), mode: ctx.queues.kind }, 'worker started');
