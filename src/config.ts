@@ -23,6 +23,8 @@ export interface Config {
   readonly featureStaleDays: number;
   /** Base URL of football-data.co.uk style downloads for `sharpline fetch`. */
   readonly footballDataBaseUrl: string;
+  /** Embedded mode: how long a command waits for the database folder another command holds. */
+  readonly dbLockWaitSeconds: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxPredictRows: readInt(env, 'SHARPLINE_MAX_PREDICT_ROWS', 10_000, 1, 1_000_000),
     featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),
     footballDataBaseUrl: (env.SHARPLINE_FOOTBALL_DATA_URL?.trim() || 'https://www.football-data.co.uk/mmz4281').replace(/\/+$/, ''),
+    dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
   };
   if (env.SHARPLINE_FOOTBALL_DATA_URL) readUrl(env, 'SHARPLINE_FOOTBALL_DATA_URL', ['http:', 'https:']);
   return Object.freeze(config);

@@ -31,11 +31,18 @@ export interface CreateContextOptions {
   db?: Db;
   queues?: JobQueues;
   serving?: ServingOptions;
+  /**
+   * Embedded mode: serve this process's database connection to CLI commands run meanwhile
+   * (default true: serve, worker and the demo; one-shot CLI commands pass false).
+   */
+  shareEmbeddedDb?: boolean;
+  /** Embedded mode: told when another process holds the database folder and this one waits. */
+  onDbWait?: (message: string) => void;
 }
 
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? (await openDb(config));
+  const db = options.db ?? (await openDb(config, { share: options.shareEmbeddedDb ?? true, onWait: options.onDbWait ?? ((message) => logger.warn({}, message)) }));
   if (options.migrate ?? true) {
     const applied = await migrate(db);
     if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');

@@ -14,7 +14,12 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>, option
     // `--help` and `--version` load none of it.
     const { createContext } = await import('../context.ts');
     // Commands log at warn by default so their stderr shows progress, not chatter.
-    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, options);
+    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, {
+      // A one-shot command borrows a running server's database, never lends its own.
+      shareEmbeddedDb: false,
+      onDbWait: (message) => process.stderr.write(`${message}\n`),
+      ...options,
+    });
     await fn(ctx);
   } catch (error) {
     process.exitCode = reportFailure(error);

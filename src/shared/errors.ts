@@ -15,6 +15,8 @@ export const HTTP_STATUS_BY_CODE = {
   // config / infrastructure
   CONFIG_INVALID: 500,
   DB_MIGRATION_FAILED: 500,
+  DB_LOCKED: 503,
+  DB_BRIDGE_CLOSED: 503,
   // ingest
   IMPORT_SOURCE_UNKNOWN: 400,
   IMPORT_FILE_INVALID: 400,
