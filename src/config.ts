@@ -25,9 +25,12 @@ export interface Config {
   readonly footballDataBaseUrl: string;
   /** Embedded mode: how long a command waits for the database folder another command holds. */
   readonly dbLockWaitSeconds: number;
+  /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
+  readonly progress: 'auto' | 'bars' | 'lines' | 'off';
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const PROGRESS_MODES = ['auto', 'bars', 'lines', 'off'] as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -67,6 +70,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!LOG_LEVELS.includes(logLevel)) {
     throw invalid('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
   }
+  const progress = (env.SHARPLINE_PROGRESS?.trim() || 'auto') as Config['progress'];
+  if (!PROGRESS_MODES.includes(progress)) {
+    throw invalid('SHARPLINE_PROGRESS', `expected one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(env.SHARPLINE_PROGRESS)}`);
+  }
   const schema = env.DATABASE_SCHEMA?.trim() || undefined;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw invalid('DATABASE_SCHEMA', `expected a lower-case identifier, got ${JSON.stringify(schema)}`);
@@ -83,6 +90,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),
     footballDataBaseUrl: (env.SHARPLINE_FOOTBALL_DATA_URL?.trim() || 'https://www.football-data.co.uk/mmz4281').replace(/\/+$/, ''),
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
+    progress,
   };
   if (env.SHARPLINE_FOOTBALL_DATA_URL) readUrl(env, 'SHARPLINE_FOOTBALL_DATA_URL', ['http:', 'https:']);
   return Object.freeze(config);

@@ -36,13 +36,13 @@ export interface CreateContextOptions {
    * (default true: serve, worker and the demo; one-shot CLI commands pass false).
    */
   shareEmbeddedDb?: boolean;
-  /** Embedded mode: told when another process holds the database folder and this one waits. */
-  onDbWait?: (message: string) => void;
+  /** Embedded mode: told what a slow open waits for (another process holding the folder, a first start). */
+  onDbNotice?: (message: string) => void;
 }
 
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? (await openDb(config, { share: options.shareEmbeddedDb ?? true, onWait: options.onDbWait ?? ((message) => logger.warn({}, message)) }));
+  const db = options.db ?? (await openDb(config, { share: options.shareEmbeddedDb ?? true, onNotice: options.onDbNotice ?? ((message) => logger.info({}, message)) }));
   if (options.migrate ?? true) {
     const applied = await migrate(db);
     if (applied.length) logger.info({ versions: applied.map((m) => m.version) }, 'applied migrations');

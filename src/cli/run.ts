@@ -17,7 +17,7 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>, option
     ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, {
       // A one-shot command borrows a running server's database, never lends its own.
       shareEmbeddedDb: false,
-      onDbWait: (message) => process.stderr.write(`${message}\n`),
+      onDbNotice: (message) => process.stderr.write(`${message}\n`),
       ...options,
     });
     await fn(ctx);

@@ -4,6 +4,8 @@
  * through its bridge, or waits a bounded time for a short command holding it to finish, and then
  * refuses with `DB_LOCKED` naming the holder. A second process never opens the folder itself.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../shared/db.ts';
 import { AppError } from '../shared/errors.ts';
@@ -19,8 +21,8 @@ export interface EmbeddedDbOptions {
   share?: boolean;
   /** Longest wait for the folder while another process holds it without sharing it. */
   waitMs?: number;
-  /** Told once, when the folder is held by another process: what this one waits for. */
-  onWait?: (message: string) => void;
+  /** Told what a slow open waits for: another process holding the folder, or a first start creating it. */
+  onNotice?: (message: string) => void;
   /** Recorded in the lock for other processes' messages. */
   command?: string;
 }
@@ -85,7 +87,7 @@ export async function openEmbeddedDb(options: EmbeddedDbOptions): Promise<Db> {
     if (Date.now() >= deadline) throw lockedError(options.dataDir, holder, waitMs);
     if (!told) {
       told = true;
-      options.onWait?.(`waiting up to ${Math.round(waitMs / 1000)} s for the embedded database in ${options.dataDir}, in use by ${describeHolder(holder)}`);
+      options.onNotice?.(`waiting up to ${Math.round(waitMs / 1000)} s for the embedded database in ${options.dataDir}, in use by ${describeHolder(holder)}`);
     }
     await sleep(POLL_MS);
   }
@@ -95,7 +97,13 @@ async function openLocked(lock: FolderLock, options: EmbeddedDbOptions): Promise
   let db: Db | undefined;
   try {
     const { createPgliteDb } = await import('./pglite-db.ts');
+    // A first start runs initdb inside PGlite: several seconds in which the event loop is busy, so
+    // a line before and one after are all the progress there can be.
+    const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
+    const started = performance.now();
+    if (fresh) options.onNotice?.(`creating the embedded database in ${options.dataDir} (first start only; about 10 s) ...`);
     db = await createPgliteDb({ dataDir: options.dataDir, schema: options.schema });
+    if (fresh) options.onNotice?.(`created the embedded database in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const bridge = options.share ? await serveDbBridge(db, bridgeAddress(options.dataDir)) : undefined;
     if (bridge) lock.announce(bridge.address);
     return new LockedDb(db, lock, bridge);

@@ -23,8 +23,8 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
 export interface OpenDbOptions {
   /** Embedded mode: serve this process's connection to other processes (long-running processes). */
   share?: boolean;
-  /** Embedded mode: told once when another process holds the folder and this one waits. */
-  onWait?: (message: string) => void;
+  /** Embedded mode: told what a slow open waits for (another process holding the folder, a first start). */
+  onNotice?: (message: string) => void;
 }
 
 /** The embedded database folder under SHARPLINE_HOME. */
@@ -40,5 +40,5 @@ export function embeddedDataDir(config: Config): string {
 export async function openDb(config: Config, options: OpenDbOptions = {}): Promise<Db> {
   if (config.databaseUrl) return createPgDb(config.databaseUrl, { schema: config.databaseSchema });
   const { openEmbeddedDb } = await import('./embedded.ts');
-  return openEmbeddedDb({ dataDir: embeddedDataDir(config), schema: config.databaseSchema, share: options.share, waitMs: config.dbLockWaitSeconds * 1000, onWait: options.onWait });
+  return openEmbeddedDb({ dataDir: embeddedDataDir(config), schema: config.databaseSchema, share: options.share, waitMs: config.dbLockWaitSeconds * 1000, onNotice: options.onNotice });
 }

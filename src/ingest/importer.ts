@@ -25,8 +25,12 @@ import type { ForecastRecord, GameRecord, ImportSummary, Reject, SportCode } fro
 // Bump when a parser change alters what the same source text imports as, to force rewrites.
 const HASH_VERSION = '1';
 
+/**
+ * Where an import is: `read` and `parse` count files, `write` counts the new or changed games merged
+ * so far (odds, results and players of each chunk are written with its games); `done` ends it.
+ */
 export interface ImportProgress {
-  phase: 'read' | 'write' | 'done';
+  phase: 'read' | 'parse' | 'write' | 'done';
   file?: string;
   done: number;
   total: number;
@@ -114,7 +118,8 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   let forecasts: ForecastRecord[] = [];
   const rejects: Reject[] = [];
   const headerHashes = new Map<string, string>();
-  for (const { file, csv } of parsed) {
+  for (const [i, { file, csv }] of parsed.entries()) {
+    progress({ phase: 'parse', file, done: i, total: parsed.length });
     if (gameSource) {
       const headerHash = sha1(csv.header.join(','));
       headerHashes.set(file, headerHash);
@@ -133,11 +138,11 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
     }
   }
 
+  progress({ phase: 'parse', done: parsed.length, total: parsed.length });
   const runId = await createRun(db, options.source, names);
-  progress({ phase: 'write', done: 0, total: 1 });
   try {
     await db.transaction(async (tx) => {
-      if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary);
+      if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary, progress);
       else await writeForecasts(tx, forecasts, rejects, summary);
       summary.rejected = rejects.length;
       await insertRejects(tx, runId, rejects);
@@ -158,6 +163,7 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
 
 async function writeGames(
   tx: Db, source: GameSource, games: GameRecord[], rejects: Reject[], headerHashes: Map<string, string>, summary: ReturnType<typeof emptySummary>,
+  progress: (event: ImportProgress) => void,
 ): Promise<void> {
   const sport = (await sportIds(tx)).get(source.sport)!;
   await ensureFranchises(tx, source.sport, sport);
@@ -242,7 +248,8 @@ async function writeGames(
   }
   // Kickoff order keeps odds inserts near the right edge of the (kickoff, ...) primary key.
   writes.sort((a, b) => a.kickoff.getTime() - b.kickoff.getTime());
-  const counts = await mergeGames(tx, writes, sourceBookmakerIds);
+  progress({ phase: 'write', done: 0, total: writes.length });
+  const counts = await mergeGames(tx, writes, sourceBookmakerIds, { onChunk: (done) => progress({ phase: 'write', done, total: writes.length }) });
   summary.inserted += counts.inserted;
   summary.updated += counts.updated;
   summary.unchanged += writes.length - counts.inserted - counts.updated;

@@ -10,6 +10,7 @@ import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
+import { importProgress } from './import.ts';
 
 const DEMO_MODEL = 'soccer-demo';
 
@@ -84,18 +85,11 @@ export function registerDemoCommand(program: Command): void {
         const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
         const total = opts.serve ? 6 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
-        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' });
+        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
         const demo = plan(ctx, opts.data);
         step(2, total, `importing ${demo.label}`);
         const started = Date.now();
-        const imported = await runImport(ctx.db, {
-          source: 'football-data',
-          paths: demo.files,
-          onProgress: (e) => {
-            if (e.phase === 'read' && process.stderr.isTTY) process.stderr.write(`\r      read ${e.done}/${e.total} files`);
-          },
-        });
-        if (process.stderr.isTTY) process.stderr.write('\n');
+        const imported = await runImport(ctx.db, { source: 'football-data', paths: demo.files, onProgress: importProgress(config.progress, '      ') });
         process.stderr.write(`      inserted ${imported.inserted}, updated ${imported.updated}, unchanged ${imported.unchanged}, quarantined ${imported.rejected} bad rows (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
         step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);

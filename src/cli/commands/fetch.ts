@@ -14,7 +14,7 @@ export function registerFetchCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: { league: string; season: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const summary = await fetchFootballData(ctx.db, { baseUrl: ctx.config.footballDataBaseUrl, league: opts.league, season: opts.season, onProgress: importProgress(opts.json) });
+        const summary = await fetchFootballData(ctx.db, { baseUrl: ctx.config.footballDataBaseUrl, league: opts.league, season: opts.season, onProgress: importProgress(ctx.config.progress) });
         printResult(summary, opts.json, (s) => `${s.url}\n${formatSummary(s)}`);
       }),
     );

@@ -2,19 +2,17 @@ import type { Command } from 'commander';
 import { getRun, listRejects, listRuns, runImport, SOURCE_NAMES, type ImportProgress, type ImportSummary } from '../../ingest/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { SportCode } from '../../ingest/index.ts';
-import { createProgress, printResult, table } from '../output.ts';
+import { createPhasedProgress, printResult, table, type ProgressMode } from '../output.ts';
 import { withContext } from '../run.ts';
 
-/** A progress bar on stderr for multi-file imports (silent for one file or with --json). */
-export function importProgress(json: boolean | undefined): ((event: ImportProgress) => void) | undefined {
-  if (json) return undefined;
-  let bar: ReturnType<typeof createProgress> | undefined;
+/** Progress on stderr for each phase of an import: files read, files parsed, games written. */
+export function importProgress(mode: ProgressMode, indent = ''): (event: ImportProgress) => void {
+  const labels = { read: `${indent}reading files`, parse: `${indent}parsing files`, write: `${indent}writing games` };
+  // One file reads and parses in a blink; a write of nothing needs no bar.
+  const shown = createPhasedProgress(labels, mode, (phase, total) => (phase === 'write' ? total > 0 : total > 1));
   return (event) => {
-    if (event.phase === 'read' && event.total > 1) {
-      bar ??= createProgress('reading', event.total);
-      bar.tick(1, event.file);
-      if (event.done === event.total) bar.done();
-    } else if (event.phase === 'write' && process.stderr.isTTY) process.stderr.write('writing...\n');
+    if (event.phase === 'done') shown.done();
+    else shown.update(event.phase, event.done, event.total, event.phase === 'write' ? undefined : event.file);
   };
 }
 
@@ -62,7 +60,7 @@ export function registerImportCommands(program: Command): void {
           return;
         }
         if (!paths.length) throw new AppError('VALIDATION_FAILED', `usage: sharpline import ${source} <files or folders...>`);
-        const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(opts.json) });
+        const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(ctx.config.progress) });
         printResult(summary, opts.json, formatSummary);
       }),
     );

@@ -93,7 +93,7 @@ export function registerPredictCommands(program: Command): void {
         const write = async (text: string) => {
           if (!out.write(text)) await once(out, 'drain');
         };
-        const progress = createProgress('predict', total);
+        const progress = createProgress('predicting', total, ctx.config.progress);
         const started = performance.now();
         await write(predictionCsvHeader(served) + '\n');
         let done = 0;
