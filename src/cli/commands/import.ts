@@ -25,8 +25,26 @@ export function formatSummary(s: ImportSummary): string {
   if (s.unmatched) lines.push(`  forecasts without a matching game ${s.unmatched}`);
   if (s.skipped) lines.push(`  rows outside the imported scope ${s.skipped}`);
   if (s.unknownTeams.length) lines.push(`  unknown teams (${s.unknownTeams.length}): ${s.unknownTeams.join(', ')}`);
+  if (s.newTeams.length) lines.push(`  new teams (${s.newTeams.length}): ${s.newTeams.join(', ')}`);
+  for (const t of s.possibleTypos) {
+    lines.push(`  possible typo: ${JSON.stringify(t.name)} (${t.competition}) looks like ${JSON.stringify(t.similarTo)}; its games were stored under a new team: if it is a typo, fix the file and import it again`);
+  }
   if (s.rejected) lines.push(`  see: sharpline import rejected ${s.runId}`);
   return lines.join('\n');
+}
+
+/**
+ * Prints the summary, then fails (exit 2) when rows were read but every one was rejected: nothing
+ * was imported, which a script must not mistake for success.
+ * @throws AppError IMPORT_NOTHING_ACCEPTED
+ */
+export function reportImport<S extends ImportSummary>(summary: S, json: boolean | undefined, human: (s: S) => string = formatSummary): void {
+  printResult(summary, json, human);
+  if (summary.rejected > 0 && summary.inserted + summary.updated + summary.unchanged === 0) {
+    throw new AppError('IMPORT_NOTHING_ACCEPTED', `all ${summary.rejected} row(s) were rejected, nothing was imported; see: sharpline import rejected ${summary.runId}`, {
+      details: { runId: summary.runId, rejected: summary.rejected },
+    });
+  }
 }
 
 export function registerImportCommands(program: Command): void {
@@ -61,7 +79,7 @@ export function registerImportCommands(program: Command): void {
         }
         if (!paths.length) throw new AppError('VALIDATION_FAILED', `usage: sharpline import ${source} <files or folders...>`);
         const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(ctx.config.progress) });
-        printResult(summary, opts.json, formatSummary);
+        reportImport(summary, opts.json);
       }),
     );
 }
