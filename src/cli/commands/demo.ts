@@ -7,6 +7,7 @@ import { submitTraining } from '../../services/training-service.ts';
 import { runImport } from '../../ingest/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
+import { listGames } from '../../history/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
@@ -119,9 +120,10 @@ export function registerDemoCommand(program: Command): void {
           await ctx.close();
           return;
         }
+        const example = await examplePrediction(ctx, demo.spec.competitions);
         const server = await startServer(ctx);
         step(6, total, `serving on ${server.url}`);
-        process.stdout.write(nextSteps(server.url, demo.synthetic));
+        process.stdout.write(nextSteps(server.url, demo.synthetic, versionNumber, example));
         await untilSignal();
         process.stderr.write('stopping...\n');
         await stopWithin(server.stop(), ctx.logger);
@@ -132,13 +134,36 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-function nextSteps(url: string, synthetic: boolean): string {
+/**
+ * A predict body that works on the imported data: the next scheduled fixture by id, else (history
+ * only, e.g. the real files) tomorrow's matchup of the last game's teams with example odds.
+ */
+async function examplePrediction(ctx: AppContext, competitions: string[] | undefined): Promise<{ games: Array<Record<string, unknown>> }> {
+  const competition = competitions?.[0];
+  const next = (await listGames(ctx.db, { competition, status: 'scheduled', limit: 1 })).items[0];
+  if (next) return { games: [{ gameId: next.id }] };
+  const { total } = await listGames(ctx.db, { competition, limit: 1 });
+  const last = (await listGames(ctx.db, { competition, limit: 1, offset: Math.max(total - 1, 0) })).items[0]!;
+  const kickoff = new Date(Date.now() + 24 * 3600 * 1000);
+  kickoff.setUTCHours(15, 0, 0, 0);
+  return {
+    games: [{ competition: last.competition.code, home: last.home.name, away: last.away.name, kickoff: kickoff.toISOString(), odds: [{ bookmaker: 'pinnacle', home: 2.1, draw: 3.4, away: 3.6 }] }],
+  };
+}
+
+/** Quotes text for a POSIX shell: the printed commands must work as pasted (team names hold quotes). */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function nextSteps(url: string, synthetic: boolean, version: number, example: object): string {
   return `
 Sharpline is serving ${DEMO_MODEL} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
-  API docs        ${url}/docs
-  the version     curl -s ${url}/v1/models/${DEMO_MODEL}/versions/1 | head -c 600
-  its predictions curl -s '${url}/v1/models/${DEMO_MODEL}/versions/1/predictions?format=csv' | head
+  API index       ${url}/   (reference: ${url}/docs)
+  a prediction    curl -s -X POST ${url}/v1/models/${DEMO_MODEL}/predict -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
+  the version     curl -s ${url}/v1/models/${DEMO_MODEL}/versions/${version} | head -c 600
+  its predictions curl -s '${url}/v1/models/${DEMO_MODEL}/versions/${version}/predictions?format=csv' | head
   training runs   curl -s ${url}/v1/training-jobs
 
   CLI             npx sharpline models show ${DEMO_MODEL}
