@@ -2,23 +2,12 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { BIN, embeddedEnv, freePort } from '../support/cli.ts';
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm run demo (the simulated league, served)', () => {
   const home = mkdtempSync(join(tmpdir(), 'sharpline-demo-'));
@@ -26,9 +15,7 @@ describe('npm run demo (the simulated league, served)', () => {
 
   it('ends serving, and its "try next" commands work as printed while it serves', async () => {
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, PORT: String(port) };
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
+    const env = embeddedEnv(home, { PORT: String(port) });
     delete env.LOG_LEVEL;
     const demo = spawn(process.execPath, [BIN, 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -4,15 +4,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeSyntheticLeague } from '../../src/demo/synthetic-league.ts';
 import { createPgliteDb, migrate } from '../../src/db/index.ts';
 import { runImport, type ImportProgress } from '../../src/ingest/index.ts';
 import { SYNTHETIC_AS_OF } from '../support/synthetic.ts';
+import { BIN, embeddedEnv } from '../support/cli.ts';
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 
 describe('progress of long steps', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-progress-'));
@@ -36,9 +35,7 @@ describe('progress of long steps', () => {
   });
 
   it('the CLI says when it creates a fresh embedded database, and draws a bar per phase when asked', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: join(dir, 'home'), LOG_LEVEL: 'warn', SHARPLINE_PROGRESS: 'bars' };
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
+    const env = embeddedEnv(join(dir, 'home'), { SHARPLINE_PROGRESS: 'bars' });
     const imported = await run(process.execPath, [BIN, 'import', 'football-data', ...league.files, '--json'], { env });
     const { inserted } = JSON.parse(imported.stdout) as { inserted: number };
     assert.match(imported.stderr, /creating the embedded database in .*pgdata \(first start only/);

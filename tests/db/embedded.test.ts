@@ -2,24 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPgliteDb, lockPathOf, migrate } from '../../src/db/index.ts';
 import { connectDbBridge, serveDbBridge } from '../../src/db/db-bridge.ts';
 import { createVersion, markReady } from '../../registry/index.ts';
+import { BIN, embeddedEnv, freePort } from '../support/cli.ts';
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
-
-function embeddedEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn', ...extra };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  return env;
-}
 
 async function cli(home: string, args: string[], extra: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -29,15 +20,6 @@ async function cli(home: string, args: string[], extra: Record<string, string> =
     const e = error as { stdout: string; stderr: string; code: number };
     return { stdout: e.stdout, stderr: e.stderr, code: e.code };
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 describe('the embedded database folder: one process opens it, others go through it', () => {

@@ -4,16 +4,15 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
 import { runImport } from '../../src/ingest/index.ts';
 import { listGames } from '../../src/history/index.ts';
 import { AppError } from '../../src/shared/errors.ts';
+import { BIN, embeddedEnv } from '../support/cli.ts';
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 
 /** A small football-data.co.uk file: one row per [date, home, away, home goals, away goals]. */
 function footballData(rows: Array<[string, string, string, number, number]>): string {
@@ -83,9 +82,7 @@ describe('teams: looked up by any name, new names checked for typos', () => {
 
   it('the CLI prints the possible typo, and exits non-zero when every row of an import is rejected', async () => {
     const home = join(dir, 'home');
-    const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn' };
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
+    const env = embeddedEnv(home);
     const good = join(dir, 'E0_2223.csv');
     writeFileSync(good, footballData([['06/08/2022', 'Arsenal', 'Chelsea', 1, 0], ['13/08/2022', 'Chelsae', 'Arsenal', 0, 0], ['20/08/2022', 'Chelsea', 'Arsenal', 2, 2]]));
     const imported = await run(process.execPath, [BIN, 'import', 'football-data', good], { env });
