@@ -1,22 +1,37 @@
 # One image for every role: `api` (default), `worker`, or any sharpline command.
-# Stage 1 installs locked production dependencies; stage 2 is the slim, non-root runtime.
-FROM node:20-bookworm-slim AS deps
+# Stage 1 compiles the TypeScript once into dist/; stage 2 installs locked production dependencies;
+# stage 3 is the slim, non-root runtime holding dist/ only (no sources, no compiler, no tsx).
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund
-
-FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 SHARPLINE_HOME=/data
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
+# Only esbuild runs here, and it needs no install script (its binary is an optional package);
+# skipping scripts also skips the root `prepare`, which would build before the sources are copied.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY bin ./bin
+COPY scripts ./scripts
 COPY src ./src
 COPY features ./features
 COPY training ./training
 COPY registry ./registry
 COPY models ./models
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+# npm 10 (Node 20's) runs every dependency's install script: this keeps onnxruntime-node's from
+# downloading CUDA files. (npm 11 skips it through package.json "allowScripts".)
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json .npmrc ./
+# dist/ comes from the build stage, so the root `prepare` (the build) is dropped here.
+RUN npm pkg delete scripts.prepare && npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 SHARPLINE_HOME=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
 COPY docker-entrypoint.sh ./
 RUN mkdir -p /data && chown node:node /data
 USER node

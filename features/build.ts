@@ -5,12 +5,25 @@ import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, pars
 import { resolveFeatureSet } from './registry.ts';
 import type { FeatureRow, FeatureSet } from './types.ts';
 
+/** Where a build is: `history` read (0 or 1 of 1), games `compute`d, rows `write`n. */
+export interface BuildProgress {
+  phase: 'history' | 'compute' | 'write';
+  done: number;
+  total: number;
+}
+
 export interface BuildOptions {
   /** Recompute every row from an empty state (default: incremental from the stored snapshot). */
   full?: boolean;
   /** How long to wait for a concurrent build of the same set version (default 10 min). */
   lockTimeoutMs?: number;
+  /** Called as the build moves (the engine calls it synchronously, every PROGRESS_EVERY games). */
+  onProgress?: (progress: BuildProgress) => void;
 }
+
+const PROGRESS_EVERY = 1000;
+/** Rows per insert while writing, so the write phase reports as it goes. */
+const WRITE_SLICE = 10_000;
 
 export interface BuildReport {
   featureSet: { name: string; hash: string; version: string };
@@ -68,20 +81,30 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       }
     }
 
+    const progress = options.onProgress ?? (() => undefined);
+    progress({ phase: 'history', done: 0, total: 1 });
     const games = await loadHistory(tx, c, { after });
+    progress({ phase: 'history', done: 1, total: 1 });
     const rows: FeatureRow[] = [];
     let snapshot = '';
     let watermark: { kickoff: number | null; gameId: number | null } = { kickoff: after ?? null, gameId: null };
     runEngine(c, state, games, {
       resumedFrom,
-      onRow: (row) => rows.push(row),
+      onRow: (row) => {
+        if (rows.push(row) % PROGRESS_EVERY === 0) progress({ phase: 'compute', done: rows.length, total: games.length });
+      },
       onSnapshot: (s, w) => {
         snapshot = s;
         watermark = w;
       },
     });
+    progress({ phase: 'compute', done: games.length, total: games.length });
     await deleteRowsAfter(tx, set.hash, after ?? null);
-    const written = await insertRows(tx, set.hash, rows);
+    let written = 0;
+    for (let start = 0; start < rows.length; start += WRITE_SLICE) {
+      written += await insertRows(tx, set.hash, rows.slice(start, start + WRITE_SLICE));
+      progress({ phase: 'write', done: written, total: rows.length });
+    }
     const learned = (JSON.parse(snapshot) as EngineState).learned;
     // The digest up to the new watermark: the verified one plus the newly settled range.
     let fingerprint = '';

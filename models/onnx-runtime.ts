@@ -3,7 +3,7 @@
  * MLP: ~0.013 ms per row, see MODELING.md "Serving speed").
  */
 
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { AppError } from '../src/shared/errors.ts';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './onnx-export.ts';
 
@@ -31,7 +31,9 @@ export interface OnnxPredictorOptions {
  *         `features` input / `probabilities` output.
  */
 export async function createOnnxPredictor(bytes: Uint8Array, nFeatures: number, options: OnnxPredictorOptions = {}): Promise<OnnxPredictor> {
-  let session: ort.InferenceSession;
+  // Loaded on first use: the native binding is not needed by commands that serve no model.
+  const ort = (await import('onnxruntime-node')) as typeof Ort;
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: options.intraOpNumThreads ?? 1,

@@ -6,10 +6,10 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tfjs from '@tensorflow/tfjs';
+import type * as Tfjs from '@tensorflow/tfjs';
 import { AppError } from '../src/shared/errors.ts';
 
-export type Tf = typeof tfjs;
+export type Tf = typeof Tfjs;
 
 export interface TfRuntime {
   tf: Tf;
@@ -25,6 +25,8 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
  * process-wide fact in tfjs, so a second concurrent `initTf()` must await the first.
  */
 let initPromise: Promise<TfRuntime> | undefined;
+/** The runtime once `initTf()` has resolved (the same process-wide fact, readable synchronously). */
+let initialised: TfRuntime | undefined;
 
 /**
  * Initialise TensorFlow.js and return the namespace with its active backend.
@@ -32,7 +34,7 @@ let initPromise: Promise<TfRuntime> | undefined;
  * @throws AppError INTERNAL when no backend can be initialised (should not happen: `cpu` is built in).
  */
 export function initTf(): Promise<TfRuntime> {
-  initPromise ??= initialise().catch((error: unknown) => {
+  initPromise ??= initialise().then((runtime) => (initialised = runtime)).catch((error: unknown) => {
     // Let a later call retry instead of caching the failure forever.
     initPromise = undefined;
     throw error;
@@ -40,7 +42,19 @@ export function initTf(): Promise<TfRuntime> {
   return initPromise;
 }
 
+/**
+ * The tfjs namespace after `initTf()` has resolved, for the synchronous calls that follow a load
+ * (building and running a LayersModel).
+ * @throws AppError INTERNAL when called before `initTf()` completed.
+ */
+export function initialisedTf(): Tf {
+  if (!initialised) throw new AppError('INTERNAL', 'TensorFlow.js used before initTf() completed');
+  return initialised.tf;
+}
+
 async function initialise(): Promise<TfRuntime> {
+  // Loaded here, not at the top: tfjs costs ~0.6 s to import, and most commands never need it.
+  const tfjs = (await import('@tensorflow/tfjs')) as Tf;
   try {
     const native = (await import(TFJS_NODE)) as Tf;
     await native.ready();

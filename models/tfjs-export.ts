@@ -16,10 +16,10 @@
  * `predictProba`.
  */
 
-import * as tf from '@tensorflow/tfjs';
+import type * as Tfjs from '@tensorflow/tfjs';
 import { AppError } from '../src/shared/errors.ts';
 import { assertDenseModel, type DenseModel } from './network.ts';
-import { initTf } from './tfjs-backend.ts';
+import { initTf, initialisedTf } from './tfjs-backend.ts';
 
 /** BatchNormalization ε: tiny so the layer reproduces `(x - mean) / std` to float32 precision. */
 const STANDARDIZE_EPSILON = 1e-12;
@@ -28,7 +28,7 @@ const STANDARDIZE_EPSILON = 1e-12;
 export interface TfjsArtifacts {
   format: 'tfjs-layers/1';
   modelTopology: object;
-  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightSpecs: Tfjs.io.WeightsManifestEntry[];
   /** All weights concatenated, little-endian float32, base64-encoded. */
   weightData: string;
   featureNames: string[];
@@ -40,11 +40,12 @@ export interface TfjsArtifacts {
  * The caller owns the result and must `dispose()` it. Requires `initTf()` to have completed.
  * @throws AppError MODEL_FORMAT_INVALID when `model` is inconsistent.
  */
-export function buildTfjsModel(model: DenseModel): tf.LayersModel {
+export function buildTfjsModel(model: DenseModel): Tfjs.LayersModel {
+  const tf = initialisedTf();
   assertDenseModel(model);
   const nFeatures = model.featureNames.length;
   const sigmoid = model.output === 'sigmoid';
-  const layers: tf.layers.Layer[] = [
+  const layers: Tfjs.layers.Layer[] = [
     tf.layers.batchNormalization({
       inputShape: [nFeatures],
       center: false,
@@ -103,8 +104,9 @@ export function buildTfjsModel(model: DenseModel): tf.LayersModel {
 /**
  * Serialise a LayersModel built by `buildTfjsModel` into storable artifacts.
  */
-export async function saveTfjsArtifacts(lm: tf.LayersModel, model: Pick<DenseModel, 'featureNames' | 'classes'>): Promise<TfjsArtifacts> {
-  let captured: tf.io.ModelArtifacts | undefined;
+export async function saveTfjsArtifacts(lm: Tfjs.LayersModel, model: Pick<DenseModel, 'featureNames' | 'classes'>): Promise<TfjsArtifacts> {
+  const tf = initialisedTf();
+  let captured: Tfjs.io.ModelArtifacts | undefined;
   await lm.save(
     tf.io.withSaveHandler(async (artifacts) => {
       captured = artifacts;
@@ -144,8 +146,8 @@ export async function exportToTfjs(model: DenseModel): Promise<TfjsArtifacts> {
  * tfjs if needed). The caller owns the result and must `dispose()` it.
  * @throws AppError MODEL_FORMAT_INVALID when the artifacts are malformed.
  */
-export async function loadTfjsModel(artifacts: TfjsArtifacts): Promise<tf.LayersModel> {
-  await initTf();
+export async function loadTfjsModel(artifacts: TfjsArtifacts): Promise<Tfjs.LayersModel> {
+  const { tf } = await initTf();
   if (artifacts?.format !== 'tfjs-layers/1' || typeof artifacts.weightData !== 'string') {
     throw new AppError('MODEL_FORMAT_INVALID', 'Not tfjs-layers/1 artifacts', { details: { format: artifacts?.format } });
   }
@@ -166,7 +168,8 @@ export async function loadTfjsModel(artifacts: TfjsArtifacts): Promise<tf.Layers
  * @returns Float64Array `nRows × nClasses` (sigmoid models: `[1 - p, p]` per row).
  * @throws AppError MODEL_INPUT_INVALID when `X.length` is not a multiple of the model's input width.
  */
-export function predictWithTfjs(lm: tf.LayersModel, X: Float32Array | Float64Array, nRows: number): Float64Array {
+export function predictWithTfjs(lm: Tfjs.LayersModel, X: Float32Array | Float64Array, nRows: number): Float64Array {
+  const tf = initialisedTf();
   const nFeatures = lm.inputs[0].shape[1] as number;
   if (!Number.isInteger(nRows) || nRows < 1 || X.length !== nRows * nFeatures) {
     throw new AppError('MODEL_INPUT_INVALID', `Expected ${nRows} rows × ${nFeatures} features`, {
@@ -175,7 +178,7 @@ export function predictWithTfjs(lm: tf.LayersModel, X: Float32Array | Float64Arr
   }
   const values = tf.tidy(() => {
     const input = tf.tensor2d(X instanceof Float32Array ? X : Float32Array.from(X), [nRows, nFeatures]);
-    const output = lm.predict(input) as tf.Tensor;
+    const output = lm.predict(input) as Tfjs.Tensor;
     return output.dataSync();
   });
   return Float64Array.from(values);

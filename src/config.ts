@@ -39,9 +39,14 @@ export interface Config {
   readonly reconcileSeconds: number;
   /** `train --wait` says no worker has picked its run up after this long, s. */
   readonly pickupWarningSeconds: number;
+  /** Embedded mode: how long a command waits for the database folder another command holds. */
+  readonly dbLockWaitSeconds: number;
+  /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
+  readonly progress: 'auto' | 'bars' | 'lines' | 'off';
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const PROGRESS_MODES = ['auto', 'bars', 'lines', 'off'] as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -81,6 +86,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!LOG_LEVELS.includes(logLevel)) {
     throw invalid('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
   }
+  const progress = (env.SHARPLINE_PROGRESS?.trim() || 'auto') as Config['progress'];
+  if (!PROGRESS_MODES.includes(progress)) {
+    throw invalid('SHARPLINE_PROGRESS', `expected one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(env.SHARPLINE_PROGRESS)}`);
+  }
   const schema = env.DATABASE_SCHEMA?.trim() || undefined;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw invalid('DATABASE_SCHEMA', `expected a lower-case identifier, got ${JSON.stringify(schema)}`);
@@ -103,6 +112,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     queuePrefix: env.SHARPLINE_QUEUE_PREFIX?.trim() || undefined,
     reconcileSeconds: readInt(env, 'SHARPLINE_RECONCILE_SECONDS', 30, 1, 86_400),
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
+    dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
+    progress,
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

@@ -46,6 +46,13 @@ export interface CreateContextOptions {
    * error already says which service failed, and a log line beside it would say it twice.
    */
   quietOutages?: boolean;
+  /**
+   * Embedded mode: serve this process's database connection to CLI commands run meanwhile
+   * (default true: serve, worker and the demo; one-shot CLI commands pass false).
+   */
+  shareEmbeddedDb?: boolean;
+  /** Embedded mode: told what a slow open waits for (another process holding the folder, a first start). */
+  onDbNotice?: (message: string) => void;
 }
 
 export async function createContext(config: Config, options: CreateContextOptions = {}): Promise<AppContext> {
@@ -56,7 +63,13 @@ export async function createContext(config: Config, options: CreateContextOption
   const redisOutage = config.redisUrl
     ? createOutageLog(logger, 'Redis', `${redactUrl(config.redisUrl)} (REDIS_URL)`, 'training submissions answer 503 QUEUE_UNAVAILABLE and queued runs wait in Postgres until it returns', { started: !options.quietOutages })
     : undefined;
-  const db = options.db ?? (await openDb(config, { outage: postgresOutage }));
+  const db =
+    options.db ??
+    (await openDb(config, {
+      outage: postgresOutage,
+      share: options.shareEmbeddedDb ?? true,
+      onNotice: options.onDbNotice ?? ((message) => logger.info({}, message)),
+    }));
   let tag: string | undefined;
   try {
     if (options.migrate ?? true) {
@@ -72,7 +85,7 @@ export async function createContext(config: Config, options: CreateContextOption
   }
   // Before migration 0008 (`db migrate`, `db status`) there is no tag yet, and no queue is used.
   const deployment: Deployment = Object.freeze({ tag: tag ?? 'unmigrated', queuePrefix: options.queuePrefix ?? config.queuePrefix ?? `sharpline-${tag ?? 'unmigrated'}` });
-  const queues = options.queues ?? openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger });
+  const queues = options.queues ?? (await openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger }));
   const serving = createServing({ db, config, logger, redisOutage }, options.serving);
   let closed: Promise<void> | undefined;
   return {

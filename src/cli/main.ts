@@ -1,38 +1,43 @@
 import { Command } from 'commander';
-import { registerDbCommands } from './commands/db.ts';
-import { registerServeCommands } from './commands/serve.ts';
-import { registerDemoCommand } from './commands/demo.ts';
-import { registerImportCommands } from './commands/import.ts';
-import { registerGamesCommands } from './commands/games.ts';
-import { registerDataCommands } from './commands/data.ts';
-import { registerFetchCommands } from './commands/fetch.ts';
-import { registerModelsCommands } from './commands/models.ts';
-import { registerTrainCommands } from './commands/train.ts';
-import { registerFeatureCommands } from './commands/features.ts';
-import { registerPredictCommands } from './commands/predict.ts';
-import { registerExplainCommand } from './commands/explain.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Every command file, in help order, with the top-level command names it registers. A run loads
+ * only the file of the command it names (the whole tree for `--help`, no command or a typo), so a
+ * start parses a few dozen modules, not every one.
+ */
+const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['demo'], load: async () => (await import('./commands/demo.ts')).registerDemoCommand },
+  { names: ['db'], load: async () => (await import('./commands/db.ts')).registerDbCommands },
+  { names: ['serve', 'worker'], load: async () => (await import('./commands/serve.ts')).registerServeCommands },
+  { names: ['import'], load: async () => (await import('./commands/import.ts')).registerImportCommands },
+  { names: ['fetch'], load: async () => (await import('./commands/fetch.ts')).registerFetchCommands },
+  { names: ['games'], load: async () => (await import('./commands/games.ts')).registerGamesCommands },
+  { names: ['data'], load: async () => (await import('./commands/data.ts')).registerDataCommands },
+  { names: ['models', 'predictions'], load: async () => (await import('./commands/models.ts')).registerModelsCommands },
+  { names: ['train', 'runs'], load: async () => (await import('./commands/train.ts')).registerTrainCommands },
+  { names: ['features'], load: async () => (await import('./commands/features.ts')).registerFeatureCommands },
+  { names: ['predict'], load: async () => (await import('./commands/predict.ts')).registerPredictCommands },
+  { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },
+];
+
+export const VERSION = '0.1.0';
 
 /** Builds the `sharpline` command tree; every command lives in its own file. */
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('sharpline')
     .description('Sharpline: train, version, serve and explain sports-betting models, measured against the market')
-    .version('0.1.0')
+    .version(VERSION)
     // Program options only before the subcommand, so `predictions export --version 3` reaches the subcommand.
     .enablePositionalOptions()
     .showHelpAfterError();
-  registerDemoCommand(program);
-  registerDbCommands(program);
-  registerServeCommands(program);
-  registerImportCommands(program);
-  registerFetchCommands(program);
-  registerGamesCommands(program);
-  registerDataCommands(program);
-  registerModelsCommands(program);
-  registerTrainCommands(program);
-  registerFeatureCommands(program);
-  registerPredictCommands(program);
-  registerExplainCommand(program);
+  const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const only = COMMAND_FILES.find((file) => named !== undefined && file.names.includes(named));
+  for (const file of only ? [only] : COMMAND_FILES) (await file.load())(program);
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(VERSION + '\n');
+else await (await buildProgram()).parseAsync(process.argv);

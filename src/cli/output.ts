@@ -37,32 +37,4 @@ export function reportFailure(error: unknown): number {
   return 1;
 }
 
-/** A progress bar on stderr, drawn only on a terminal; silent elsewhere. */
-export function createProgress(label: string, total: number): { tick(n?: number, note?: string): void; done(note?: string): void } {
-  let current = 0;
-  const tty = process.stderr.isTTY;
-  let lastDraw = 0;
-  const draw = (note = '') => {
-    const width = 30;
-    const filled = total > 0 ? Math.round((current / total) * width) : width;
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${current}/${total} ${note}`.slice(0, 200));
-  };
-  return {
-    tick(n = 1, note) {
-      current += n;
-      const now = Date.now();
-      if (tty && (now - lastDraw > 100 || current >= total)) {
-        lastDraw = now;
-        draw(note);
-      }
-    },
-    done(note) {
-      if (tty) {
-        draw(note);
-        process.stderr.write('\n');
-      } else if (note) {
-        process.stderr.write(`${label}: ${note}\n`);
-      }
-    },
-  };
-}
+export { createPhasedProgress, createProgress, type Progress, type ProgressMode } from './progress.ts';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.ts';
-import { createContext, type AppContext, type CreateContextOptions } from '../context.ts';
+import type { AppContext, CreateContextOptions } from '../context.ts';
 import { reportFailure } from './output.ts';
 
 /**
@@ -10,8 +10,17 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>, option
   let ctx: AppContext | undefined;
   try {
     const config = loadConfig();
+    // The context (database drivers, queues, serving) is imported only when a command runs, so
+    // `--help` and `--version` load none of it.
+    const { createContext } = await import('../context.ts');
     // Commands log at warn by default so their stderr shows progress, not chatter.
-    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, { quietOutages: true, ...options });
+    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, {
+      // A one-shot command borrows a running server's database, never lends its own.
+      shareEmbeddedDb: false,
+      onDbNotice: (message) => process.stderr.write(`${message}\n`),
+      quietOutages: true,
+      ...options,
+    });
     await fn(ctx);
   } catch (error) {
     process.exitCode = reportFailure(error);

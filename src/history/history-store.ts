@@ -4,6 +4,7 @@
  */
 import type { Db } from '../shared/db.ts';
 import { AppError } from '../shared/errors.ts';
+import { nameDistance, nameKey } from '../shared/names.ts';
 
 export interface Sport {
   id: number;
@@ -87,7 +88,7 @@ export interface GameFilter {
   competition?: string;
   /** Season label ('2023/24', '2023'). */
   season?: string;
-  /** Team id or key. */
+  /** Team id, key, name, former name or any source's alias (case and punctuation aside). */
   team?: string;
   /** Inclusive local dates, YYYY-MM-DD. */
   from?: string;
@@ -139,15 +140,71 @@ export async function listTeams(db: Db, options: { sport?: string } = {}): Promi
   return rows.map((r) => ({ id: Number(r.id), sport: r.sport, key: r.key, name: r.name, aliases: r.aliases ?? [], names: r.names ?? [] }));
 }
 
-/** Resolves a team id or key to the id; throws TEAM_NOT_FOUND. */
-export async function resolveTeamId(db: Db, team: string): Promise<number> {
-  // -- team by id or key; $1 id or key
-  const { rows } = await db.query<{ id: number }>(
-    `SELECT id FROM teams WHERE ($1 ~ '^[0-9]+$' AND id = $1::bigint) OR key = $1 ORDER BY id LIMIT 1`,
-    [team],
-  );
-  if (!rows[0]) throw new AppError('TEAM_NOT_FOUND', `team ${JSON.stringify(team)} not found`, { details: { team } });
-  return Number(rows[0].id);
+// -- every name a team answers to: key, name, former names, each source's aliases; $1 sport code or null
+const TEAM_NAMES = `SELECT t.id, s.code AS sport, t.key, t.name, n.known_as
+  FROM teams t JOIN sports s ON s.id = t.sport_id
+  CROSS JOIN LATERAL (SELECT t.key UNION SELECT t.name UNION SELECT a.alias FROM team_aliases a WHERE a.team_id = t.id
+                      UNION SELECT tn.name FROM team_names tn WHERE tn.team_id = t.id) AS n(known_as)
+ WHERE ($1::text IS NULL OR s.code = $1)`;
+
+/** A name further than this (edit distance over length) from every team's names suggests none. */
+const SUGGEST_WITHIN = 0.34;
+
+/** First words where one starts the other (`Manchester` and `Man City`): a shortened name. */
+function sharesLeadingWord(a: string, b: string): boolean {
+  const first = (text: string) => nameKey(text.split(/[^\p{L}\p{N}]+/u).find(Boolean) ?? '');
+  const [x, y] = [first(a), first(b)];
+  return Math.min(x.length, y.length) >= 3 && (x.startsWith(y) || y.startsWith(x));
+}
+
+interface TeamName {
+  id: number;
+  sport: string;
+  key: string;
+  name: string;
+  known_as: string;
+}
+
+/** Up to three teams whose names are closest to `team`, closest first. */
+function closeTeams(team: string, names: TeamName[]): Array<{ id: number; key: string; name: string; sport: string }> {
+  const key = nameKey(team);
+  const best = new Map<number, { score: number; row: TeamName }>();
+  for (const row of names) {
+    const other = nameKey(row.known_as);
+    // A name that holds the other whole (`Man City` in `Man City WFC`), or starts like it, is close.
+    const contains = key.length >= 3 && other.length >= 3 && (other.includes(key) || key.includes(other));
+    const score = Math.min(nameDistance(team, row.known_as), contains ? 0.2 : 1, sharesLeadingWord(team, row.known_as) ? 0.3 : 1);
+    if (score <= SUGGEST_WITHIN && score < (best.get(row.id)?.score ?? Infinity)) best.set(row.id, { score, row });
+  }
+  return [...best.values()].sort((a, b) => a.score - b.score).slice(0, 3).map(({ row }) => ({ id: Number(row.id), key: row.key, name: row.name, sport: row.sport }));
+}
+
+/**
+ * Resolves a team by id, key, name, former name or any source's alias — case, accents, spaces and
+ * punctuation aside (`"Man City"`, `man-city`, `MAN CITY`) — within `sport` when given.
+ * @throws AppError TEAM_NOT_FOUND with up to three close matches (`did you mean …`);
+ *         TEAM_AMBIGUOUS when the name belongs to teams of several sports or franchises.
+ */
+export async function resolveTeamId(db: Db, team: string, options: { sport?: string } = {}): Promise<number> {
+  if (/^[0-9]+$/.test(team)) {
+    // -- team by id; $1 id
+    const { rows } = await db.query<{ id: number }>('SELECT id FROM teams WHERE id = $1::bigint', [team]);
+    if (!rows[0]) throw new AppError('TEAM_NOT_FOUND', `no team with id ${team}`, { details: { team } });
+    return Number(rows[0].id);
+  }
+  const { rows } = await db.query<TeamName>(TEAM_NAMES, [options.sport ?? null]);
+  const teamsWhere = (test: (r: TeamName) => boolean) => [...new Map(rows.filter(test).map((r) => [Number(r.id), r])).values()];
+  const byKey = teamsWhere((r) => r.key === team);
+  const wanted = nameKey(team);
+  const matches = byKey.length ? byKey : teamsWhere((r) => nameKey(r.known_as) === wanted);
+  if (matches.length === 1) return Number(matches[0]!.id);
+  if (matches.length > 1) {
+    const teams = matches.map((m) => ({ id: Number(m.id), key: m.key, name: m.name, sport: m.sport }));
+    throw new AppError('TEAM_AMBIGUOUS', `team ${JSON.stringify(team)} could be ${teams.map((t) => `${t.key} (${t.sport})`).join(' or ')}: give the key, or a sport`, { details: { team, teams } });
+  }
+  const suggestions = closeTeams(team, rows);
+  const hint = suggestions.length ? `; did you mean ${suggestions.map((s) => (s.key === s.name ? s.key : `${s.key} (${s.name})`)).join(', ')}?` : '; list them with `sharpline games teams` (GET /v1/teams)';
+  throw new AppError('TEAM_NOT_FOUND', `team ${JSON.stringify(team)} not found${options.sport ? ` in ${options.sport}` : ''}${hint}`, { details: { team, suggestions } });
 }
 
 /** The team's name on the game's date from its name history (St. Louis Rams in 1999). */
@@ -194,7 +251,7 @@ function toSummary(r: SummaryRow): GameSummary {
 export async function listGames(db: Db, filter: GameFilter = {}): Promise<Page<GameSummary>> {
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
   const offset = Math.max(filter.offset ?? 0, 0);
-  const teamId = filter.team === undefined ? null : await resolveTeamId(db, filter.team);
+  const teamId = filter.team === undefined ? null : await resolveTeamId(db, filter.team, { sport: filter.sport });
   // -- filtered games page; $1 sport, $2 competition code or id, $3 season label, $4 team id, $5 from, $6 to, $7 status, $8 limit, $9 offset
   const where = `WHERE ($1::text IS NULL OR sp.code = $1)
       AND ($2::text IS NULL OR c.code = $2 OR ($2 ~ '^[0-9]+$' AND c.id = $2::int))
@@ -212,8 +269,7 @@ export async function listGames(db: Db, filter: GameFilter = {}): Promise<Page<G
 
 /** A team's timeline (its games in kickoff order); throws TEAM_NOT_FOUND. */
 export async function teamGames(db: Db, team: string, filter: Omit<GameFilter, 'team'> = {}): Promise<Page<GameSummary>> {
-  await resolveTeamId(db, team);
-  return listGames(db, { ...filter, team });
+  return listGames(db, { ...filter, team: String(await resolveTeamId(db, team, { sport: filter.sport })) });
 }
 
 /** One game with result, odds grouped by bookmaker/market/kind, forecasts, players; throws GAME_NOT_FOUND. */

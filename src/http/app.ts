@@ -6,7 +6,7 @@ import type { AppInstance } from './types.ts';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { ErrorBodySchema } from './schemas.ts';
+import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
 
 export type { AppInstance } from './types.ts';
@@ -27,7 +27,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
     // Request-level logs come from our hooks and error handler; the id label is 'requestId'.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // verbose: each error carries its schema and value, so a 400 for a union reports only the
+    // branch the request meant (http/errors.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, verbose: true, keywords: [IDENTIFIED_BY, UNMATCHED] } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../shared/errors.ts';
+import { IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
@@ -15,18 +16,52 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
 };
 
+/** One Ajv error; `parentSchema` and `data` are there because the app's Ajv runs with `verbose`. */
+interface SchemaError {
+  instancePath?: string;
+  schemaPath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+  parentSchema?: { anyOf?: Array<Record<string, unknown>>; [UNMATCHED]?: string };
+  data?: unknown;
+}
+
+/**
+ * Keeps, for each union (`anyOf`) a value failed, only the errors of the branch the request meant:
+ * the first whose identifying keys (IDENTIFIED_BY) the value has. A value with none of them gets
+ * the union's one UNMATCHED message instead of every branch's complaints.
+ */
+function errorsOfMeantBranches(errors: SchemaError[]): SchemaError[] {
+  let kept = errors;
+  for (const union of errors.filter((e) => e.keyword === 'anyOf' && e.parentSchema?.anyOf)) {
+    const branches = union.parentSchema!.anyOf!;
+    if (!branches.some((b) => Array.isArray(b[IDENTIFIED_BY]))) continue;
+    const keys = union.data !== null && typeof union.data === 'object' ? Object.keys(union.data) : [];
+    const meant = branches.findIndex((b) => (b[IDENTIFIED_BY] as string[] | undefined)?.some((k) => keys.includes(k)));
+    const within = `${union.schemaPath}/`;
+    kept = kept.filter((e) => {
+      if (e === union) return meant < 0;
+      return !e.schemaPath?.startsWith(within) || e.schemaPath.startsWith(`${within}${meant}/`);
+    });
+    if (meant < 0) union.message = union.parentSchema![UNMATCHED] ?? union.message;
+  }
+  return kept;
+}
+
 /** Turns any thrown value into `{ error: { code, message, details } }` with its status. */
 export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof AppError) return { status: error.statusCode, body: error.toBody() };
   const fe = error as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (fe?.validation) {
-    const details = fe.validation.map((v) => {
-      const item = v as { instancePath?: string; message?: string; params?: Record<string, unknown> };
+    const details = errorsOfMeantBranches(fe.validation as SchemaError[]).map((item) => {
       const extra = item.params?.additionalProperty ?? item.params?.missingProperty;
       const path = `${fe.validationContext ?? ''}${item.instancePath ?? ''}`;
-      return { path: extra ? `${path}/${String(extra)}` : path, message: item.message ?? 'invalid' };
+      const message = item.params?.additionalProperty ? 'is not allowed here' : item.params?.missingProperty ? 'is required' : (item.message ?? 'invalid');
+      return { path: extra ? `${path}/${String(extra)}` : path, message };
     });
-    return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message: fe.message, details } } };
+    const message = details.map((d) => `${d.path} ${d.message}`).join('; ');
+    return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details } } };
   }
   const code = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (code) {

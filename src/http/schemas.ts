@@ -12,6 +12,15 @@ export const ErrorBodySchema = Type.Object(
   { $id: 'ErrorBody' },
 );
 
+/**
+ * Keys that tell a union's object shapes apart (an extension keyword on each `anyOf` branch): a 400
+ * for a value in the union reports only the problems of the first branch whose keys the value uses,
+ * the shape the request meant, instead of every branch's complaints (see http/errors.ts).
+ */
+export const IDENTIFIED_BY = 'x-identified-by';
+/** On the union: the one error for a value that uses none of the branches' identifying keys. */
+export const UNMATCHED = 'x-unmatched';
+
 /** Standard error responses to spread into a route's `response` schema. */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(statuses.map((s) => [s, Type.Ref('ErrorBody')]));

@@ -14,8 +14,9 @@ import { GAME_SOURCES, SOURCE_NAMES, type GameSource } from './sources/index.ts'
 import { FIVETHIRTYEIGHT_SOURCE, SPI_TEAM_NAMES, parseFiveThirtyEight } from './sources/fivethirtyeight.ts';
 import { FOOTBALL_DATA_SOURCE } from './sources/football-data.ts';
 import {
-  competitionIdsByCode, ensureAliasesTo, ensureBookmakers, ensureCompetition, ensureFranchises, ensureSeason, ensureSourceTeams, loadTeamResolver, sportIds,
+  competitionIdsByCode, ensureAliasesTo, ensureBookmakers, ensureCompetition, ensureFranchises, ensureSeason, ensureSourceTeams, loadTeamResolver, sourceNamesByCompetition, sportIds,
 } from './store/catalog-store.ts';
+import { looksLikeTypo } from '../shared/names.ts';
 import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from './store/game-store.ts';
 import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from './store/forecast-store.ts';
 import { createRun, failRun, finishRun, insertRejects } from './store/run-store.ts';
@@ -25,8 +26,12 @@ import type { ForecastRecord, GameRecord, ImportSummary, Reject, SportCode } fro
 // Bump when a parser change alters what the same source text imports as, to force rewrites.
 const HASH_VERSION = '1';
 
+/**
+ * Where an import is: `read` and `parse` count files, `write` counts the new or changed games merged
+ * so far (odds, results and players of each chunk are written with its games); `done` ends it.
+ */
 export interface ImportProgress {
-  phase: 'read' | 'write' | 'done';
+  phase: 'read' | 'parse' | 'write' | 'done';
   file?: string;
   done: number;
   total: number;
@@ -97,7 +102,7 @@ function contentHash(source: string, headerHash: string, seasonLabel: string, ga
 class ShortcutMismatch extends Error {}
 
 function emptySummary(source: string, files: string[]): Omit<ImportSummary, 'runId' | 'seconds'> {
-  return { source, files, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, unknownTeams: [], oddsWritten: 0, unmatched: 0, skipped: 0, pricesQuarantined: 0 };
+  return { source, files, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, unknownTeams: [], oddsWritten: 0, unmatched: 0, skipped: 0, pricesQuarantined: 0, newTeams: [], possibleTypos: [] };
 }
 
 /**
@@ -129,7 +134,8 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   let forecasts: ForecastRecord[] = [];
   const rejects: Reject[] = [];
   const headerHashes = new Map<string, string>();
-  for (const { file, csv } of parsed) {
+  for (const [i, { file, csv }] of parsed.entries()) {
+    progress({ phase: 'parse', file, done: i, total: parsed.length });
     if (gameSource) {
       const headerHash = sha1(csv.header.join(','));
       headerHashes.set(file, headerHash);
@@ -150,11 +156,11 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
     }
   }
 
+  progress({ phase: 'parse', done: parsed.length, total: parsed.length });
   const runId = await createRun(db, options.source, names);
-  progress({ phase: 'write', done: 0, total: 1 });
   try {
     await db.transaction(async (tx) => {
-      if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary);
+      if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary, progress);
       else await writeForecasts(tx, forecasts, rejects, summary);
       summary.pricesQuarantined = rejects.filter((r) => r.field !== undefined).length;
       summary.rejected = rejects.length - summary.pricesQuarantined;
@@ -176,6 +182,7 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
 
 async function writeGames(
   tx: Db, source: GameSource, games: GameRecord[], rejects: Reject[], headerHashes: Map<string, string>, summary: ReturnType<typeof emptySummary>,
+  progress: (event: ImportProgress) => void,
 ): Promise<void> {
   const sport = (await sportIds(tx)).get(source.sport)!;
   await ensureFranchises(tx, source.sport, sport);
@@ -184,6 +191,8 @@ async function writeGames(
     const fresh = new Set<string>();
     for (const g of games) for (const t of [g.home, g.away]) if (resolver.resolve(source.name, t) === undefined) fresh.add(t);
     await ensureSourceTeams(tx, sport, source.name, [...fresh].sort());
+    summary.newTeams = [...fresh].sort();
+    if (fresh.size) summary.possibleTypos = await possibleTypos(tx, sport, source.name, games, fresh);
   }
   const resolver = await loadTeamResolver(tx, sport);
 
@@ -261,12 +270,43 @@ async function writeGames(
   }
   // Kickoff order keeps odds inserts near the right edge of the (kickoff, ...) primary key.
   writes.sort((a, b) => a.kickoff.getTime() - b.kickoff.getTime());
-  const counts = await mergeGames(tx, writes, sourceBookmakerIds);
+  progress({ phase: 'write', done: 0, total: writes.length });
+  const counts = await mergeGames(tx, writes, sourceBookmakerIds, { onChunk: (done) => progress({ phase: 'write', done, total: writes.length }) });
   summary.inserted += counts.inserted;
   summary.updated += counts.updated;
   summary.unchanged += writes.length - counts.inserted - counts.updated;
   summary.oddsWritten += counts.oddsWritten;
   summary.unknownTeams.push(...unknown);
+}
+
+/**
+ * New team names that read as a misspelling of another team's name in the same competition: one
+ * stored before (`Arsenl` beside a stored `Arsenal` in E0), or — when both are new — the one of the
+ * pair with fewer games in this import.
+ */
+async function possibleTypos(tx: Db, sport: number, source: string, games: GameRecord[], fresh: Set<string>): Promise<ImportSummary['possibleTypos']> {
+  const byCompetition = new Map<string, Map<string, number>>();
+  for (const g of games) {
+    const names = byCompetition.get(g.competition) ?? new Map<string, number>();
+    byCompetition.set(g.competition, names);
+    for (const t of [g.home, g.away]) names.set(t, (names.get(t) ?? 0) + 1);
+  }
+  const stored = new Map<string, Set<string>>();
+  for (const { competition, alias } of await sourceNamesByCompetition(tx, sport, source, [...byCompetition.keys()])) {
+    stored.set(competition, (stored.get(competition) ?? new Set<string>()).add(alias));
+  }
+  const found: ImportSummary['possibleTypos'] = [];
+  for (const [competition, names] of byCompetition) {
+    const known = stored.get(competition) ?? new Set<string>();
+    for (const [name, count] of names) {
+      if (!fresh.has(name)) continue;
+      const similarTo =
+        [...known].find((other) => looksLikeTypo(name, other)) ??
+        [...names].find(([other, n]) => other !== name && looksLikeTypo(name, other) && (n > count || (n === count && other < name)))?.[0];
+      if (similarTo) found.push({ name, similarTo, competition });
+    }
+  }
+  return found.sort((a, b) => a.competition.localeCompare(b.competition) || a.name.localeCompare(b.name));
 }
 
 async function writeForecasts(tx: Db, forecasts: ForecastRecord[], rejects: Reject[], summary: ReturnType<typeof emptySummary>): Promise<void> {

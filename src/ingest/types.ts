@@ -140,6 +140,13 @@ export interface ImportSummary {
   unchanged: number;
   rejected: number;
   unknownTeams: string[];
+  /** Teams this import created (football-data creates a team on a name's first sight). */
+  newTeams: string[];
+  /**
+   * New team names one typing slip away from a team already in the same competition: the games
+   * were stored under the new team, so a real typo needs fixing in the file and a re-import.
+   */
+  possibleTypos: Array<{ name: string; similarTo: string; competition: string }>;
   runId: number;
   seconds: number;
   /** Odds rows written (inserted into games new or changed). */

@@ -4,27 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-
-const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
-
-/** The embedded mode: no DATABASE_URL, no REDIS_URL, a data folder of its own. */
-function embeddedEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  return env;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { BIN, embeddedEnv, freePort } from '../support/cli.ts';
 
 describe('sharpline CLI', () => {
   const home = mkdtempSync(join(tmpdir(), 'sharpline-cli-'));

@@ -1,10 +1,32 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { migrate, migrationStatus, listMigrations } from '../../src/db/index.ts';
+import { connectDbBridge, serveDbBridge } from '../../src/db/db-bridge.ts';
 
-/** The same contract runs against both Db implementations. */
-for (const [label, open] of [['pg', () => createTestPgDb('dbc')], ['pglite', createTestPgliteDb]] as const) {
+/** A PGlite database reached the way a CLI command reaches a running server's: through its bridge. */
+async function createBridgedPgliteDb(): Promise<TestDb> {
+  const holder = await createTestPgliteDb();
+  const dir = mkdtempSync(join(tmpdir(), 'sharpline-bridge-'));
+  const bridge = await serveDbBridge(holder.db, join(dir, 'pgdata.sock'));
+  const db = await connectDbBridge(bridge.address, 'the test');
+  return {
+    db,
+    schema: 'public',
+    async drop() {
+      await db.close();
+      await bridge.close();
+      await holder.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The same contract runs against both Db implementations, and PGlite through the bridge. */
+for (const [label, open] of [['pg', () => createTestPgDb('dbc')], ['pglite', createTestPgliteDb], ['pglite through the bridge', createBridgedPgliteDb]] as const) {
   describe(`Db contract: ${label}`, () => {
     let t: TestDb;
     before(async () => {

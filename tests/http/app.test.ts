@@ -32,6 +32,17 @@ describe('HTTP app', () => {
     await t.drop();
   });
 
+  it('GET / points to the docs, the OpenAPI document and health (JSON, or a page for a browser)', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    assert.equal(res.statusCode, 200);
+    const hrefs = (res.json() as { links: Array<{ href: string }> }).links.map((l) => l.href);
+    for (const href of ['/docs', '/openapi.json', '/healthz']) assert.ok(hrefs.includes(href), href);
+    const page = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    assert.equal(page.statusCode, 200);
+    assert.match(String(page.headers['content-type']), /text\/html/);
+    assert.match(page.body, /<a href="\/docs">/);
+  });
+
   it('GET /healthz is live', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(res.statusCode, 200);

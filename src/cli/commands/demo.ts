@@ -2,17 +2,17 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
-import { createContext, type AppContext } from '../../context.ts';
-import { startServer } from '../../server.ts';
-import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
+import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
 import { runImport } from '../../ingest/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
 import { AppError } from '../../shared/errors.ts';
+import { listGames } from '../../history/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
+import { importProgress } from './import.ts';
 
 /**
  * Real and synthetic games never mix: each has its own model name, and each training spec names
@@ -30,6 +30,12 @@ interface DemoOptions {
   leagues?: string;
   /** Season codes as in the file names (`1819,1920`); default every season. */
   seasons?: string;
+}
+
+/** The database, queue and server modules, loaded when the demo runs (never for `--help`). */
+async function runtime() {
+  const [context, server, jobs] = await Promise.all([import('../../context.ts'), import('../../server.ts'), import('../../jobs/index.ts')]);
+  return { ...context, ...server, ...jobs };
 }
 
 interface DemoPlan {
@@ -111,22 +117,16 @@ export function registerDemoCommand(program: Command): void {
       let ctx: AppContext | undefined;
       try {
         const config = loadConfig();
+        const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
         const total = opts.serve ? 6 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
-        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' });
+        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
         if (!opts.data && (opts.leagues || opts.seasons)) throw new AppError('VALIDATION_FAILED', '--leagues and --seasons need --data');
         const demo = plan(ctx, opts);
         const modelName = demo.spec.model;
         step(2, total, `importing ${demo.label}`);
         const started = Date.now();
-        const imported = await runImport(ctx.db, {
-          source: 'football-data',
-          paths: demo.files,
-          onProgress: (e) => {
-            if (e.phase === 'read' && process.stderr.isTTY) process.stderr.write(`\r      read ${e.done}/${e.total} files`);
-          },
-        });
-        if (process.stderr.isTTY) process.stderr.write('\n');
+        const imported = await runImport(ctx.db, { source: 'football-data', paths: demo.files, onProgress: importProgress(config.progress, '      ') });
         process.stderr.write(`      inserted ${imported.inserted}, updated ${imported.updated}, unchanged ${imported.unchanged}, quarantined ${imported.rejected} bad rows (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
         step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);
@@ -156,9 +156,10 @@ export function registerDemoCommand(program: Command): void {
           await ctx.close();
           return;
         }
+        const example = await examplePrediction(ctx, demo.spec.competitions);
         const server = await startServer(ctx);
         step(6, total, `serving on ${server.url}`);
-        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic));
+        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic, example));
         await untilSignal();
         process.stderr.write('stopping...\n');
         await stopWithin(server.stop(), ctx.logger);
@@ -169,11 +170,34 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-function nextSteps(url: string, model: string, version: number, synthetic: boolean): string {
+/**
+ * A predict body that works on the imported data: the next scheduled fixture by id, else (history
+ * only, e.g. the real files) tomorrow's matchup of the last game's teams with example odds.
+ */
+async function examplePrediction(ctx: AppContext, competitions: string[] | undefined): Promise<{ games: Array<Record<string, unknown>> }> {
+  const competition = competitions?.[0];
+  const next = (await listGames(ctx.db, { competition, status: 'scheduled', limit: 1 })).items[0];
+  if (next) return { games: [{ gameId: next.id }] };
+  const { total } = await listGames(ctx.db, { competition, limit: 1 });
+  const last = (await listGames(ctx.db, { competition, limit: 1, offset: Math.max(total - 1, 0) })).items[0]!;
+  const kickoff = new Date(Date.now() + 24 * 3600 * 1000);
+  kickoff.setUTCHours(15, 0, 0, 0);
+  return {
+    games: [{ competition: last.competition.code, home: last.home.name, away: last.away.name, kickoff: kickoff.toISOString(), odds: [{ bookmaker: 'pinnacle', home: 2.1, draw: 3.4, away: 3.6 }] }],
+  };
+}
+
+/** Quotes text for a POSIX shell: the printed commands must work as pasted (team names hold quotes). */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function nextSteps(url: string, model: string, version: number, synthetic: boolean, example: object): string {
   return `
 Sharpline is serving ${model} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
-  API docs        ${url}/docs
+  API index       ${url}/   (reference: ${url}/docs)
+  a prediction    curl -s -X POST ${url}/v1/models/${model}/predict -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
   the version     curl -s ${url}/v1/models/${model}/versions/${version} | head -c 600
   its predictions curl -s '${url}/v1/models/${model}/versions/${version}/predictions?format=csv' | head
   training runs   curl -s ${url}/v1/training-jobs

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
-import { predictGames, type ItemExplanation, type ExplainRequest } from '../../serving/index.ts';
+import type { ItemExplanation, ExplainRequest } from '../../serving/index.ts';
 import { getArtifact, getVersion } from '../../../registry/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -55,6 +55,7 @@ export function registerExplainCommand(program: Command): void {
         if (!['auto', 'exact', 'kernel', 'linear'].includes(opts.engine)) throw new AppError('VALIDATION_FAILED', `--engine must be auto, exact, kernel or linear`);
         if (!['probability', 'logodds'].includes(opts.space)) throw new AppError('VALIDATION_FAILED', `--space must be probability or logodds`);
         if (opts.groupBy !== undefined && !['feature', 'prefix', 'correlation'].includes(opts.groupBy)) throw new AppError('VALIDATION_FAILED', `--group-by must be feature, prefix or correlation`);
+        const { predictGames } = await import('../../serving/index.ts');
         const served = await ctx.serving.cache.resolve(opts.model, opts.version ? { version: Number(opts.version) } : { alias: opts.alias ?? 'champion' });
         const result = await predictGames(ctx.serving, served, [{ gameId: Number(opts.game) }]);
         const item = result.predictions[0]!;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
 import { buildFeatures, computeOnline, createFeatureCache, featureSetAvailability, lastBuild, listFeatureSets, resolveFeatureSet, type MatchupOdds } from '../../../features/index.ts';
-import { printResult, table } from '../output.ts';
+import { createPhasedProgress, printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
 interface GetOptions {
@@ -83,7 +83,9 @@ export function registerFeatureCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: { set: string; full?: boolean; json?: boolean }) =>
       withContext(async (ctx) => {
-        const report = await buildFeatures(ctx.db, opts.set, { full: opts.full });
+        const shown = createPhasedProgress({ history: 'reading history', compute: 'computing features', write: 'writing rows' }, ctx.config.progress);
+        const report = await buildFeatures(ctx.db, opts.set, { full: opts.full, onProgress: (p) => shown.update(p.phase, p.done, p.total) });
+        shown.done();
         printResult(report, opts.json, (r) =>
           `${r.featureSet.name} ${r.featureSet.version}: ${r.mode} build (${r.reason}), ${r.gamesProcessed} games processed, ${r.rowsWritten} rows written in ${r.seconds.toFixed(2)} s; watermark ${r.watermark ?? '(none)'}`,
         );

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { fetchFootballData } from '../../ingest/index.ts';
-import { printResult } from '../output.ts';
 import { withContext } from '../run.ts';
-import { formatSummary, importProgress } from './import.ts';
+import { formatSummary, importProgress, reportImport } from './import.ts';
 
 export function registerFetchCommands(program: Command): void {
   const fetch = program.command('fetch').description('download from a publisher and import');
@@ -14,8 +13,8 @@ export function registerFetchCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: { league: string; season: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const summary = await fetchFootballData(ctx.db, { baseUrl: ctx.config.footballDataBaseUrl, league: opts.league, season: opts.season, onProgress: importProgress(opts.json) });
-        printResult(summary, opts.json, (s) => `${s.url}\n${formatSummary(s)}`);
+        const summary = await fetchFootballData(ctx.db, { baseUrl: ctx.config.footballDataBaseUrl, league: opts.league, season: opts.season, onProgress: importProgress(ctx.config.progress) });
+        reportImport(summary, opts.json, (s) => `${s.url}\n${formatSummary(s)}`);
       }),
     );
 }

@@ -24,7 +24,7 @@ export function registerGamesCommands(program: Command): void {
     .option('--sport <code>', 'soccer, nfl, nba, mlb')
     .option('--competition <code>', 'competition code or id (E0, NFL ...)')
     .option('--season <label>', "season label ('2023/24', '2023')")
-    .option('--team <idOrKey>', 'team id or key')
+    .option('--team <team>', 'team id, key, name or any alias, in any case ("Man City")')
     .option('--from <date>', 'first local date, YYYY-MM-DD')
     .option('--to <date>', 'last local date, YYYY-MM-DD')
     .option('--status <status>', 'scheduled, final, postponed, cancelled')
@@ -59,7 +59,7 @@ export function registerGamesCommands(program: Command): void {
   games
     .command('team')
     .description("a team's timeline")
-    .argument('<idOrKey>', 'team id or key')
+    .argument('<team>', 'team id, key, name or any alias, in any case')
     .option('--from <date>', 'first local date')
     .option('--to <date>', 'last local date')
     .option('--limit <n>', 'page size', '50')

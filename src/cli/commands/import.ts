@@ -2,19 +2,17 @@ import type { Command } from 'commander';
 import { getRun, listRejects, listRuns, runImport, SOURCE_NAMES, type ImportProgress, type ImportSummary } from '../../ingest/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { SportCode } from '../../ingest/index.ts';
-import { createProgress, printResult, table } from '../output.ts';
+import { createPhasedProgress, printResult, table, type ProgressMode } from '../output.ts';
 import { withContext } from '../run.ts';
 
-/** A progress bar on stderr for multi-file imports (silent for one file or with --json). */
-export function importProgress(json: boolean | undefined): ((event: ImportProgress) => void) | undefined {
-  if (json) return undefined;
-  let bar: ReturnType<typeof createProgress> | undefined;
+/** Progress on stderr for each phase of an import: files read, files parsed, games written. */
+export function importProgress(mode: ProgressMode, indent = ''): (event: ImportProgress) => void {
+  const labels = { read: `${indent}reading files`, parse: `${indent}parsing files`, write: `${indent}writing games` };
+  // One file reads and parses in a blink; a write of nothing needs no bar.
+  const shown = createPhasedProgress(labels, mode, (phase, total) => (phase === 'write' ? total > 0 : total > 1));
   return (event) => {
-    if (event.phase === 'read' && event.total > 1) {
-      bar ??= createProgress('reading', event.total);
-      bar.tick(1, event.file);
-      if (event.done === event.total) bar.done();
-    } else if (event.phase === 'write' && process.stderr.isTTY) process.stderr.write('writing...\n');
+    if (event.phase === 'done') shown.done();
+    else shown.update(event.phase, event.done, event.total, event.phase === 'write' ? undefined : event.file);
   };
 }
 
@@ -28,8 +26,26 @@ export function formatSummary(s: ImportSummary): string {
   if (s.unmatched) lines.push(`  forecasts without a matching game ${s.unmatched}`);
   if (s.skipped) lines.push(`  rows outside the imported scope ${s.skipped}`);
   if (s.unknownTeams.length) lines.push(`  unknown teams (${s.unknownTeams.length}): ${s.unknownTeams.join(', ')}`);
+  if (s.newTeams.length) lines.push(`  new teams (${s.newTeams.length}): ${s.newTeams.join(', ')}`);
+  for (const t of s.possibleTypos) {
+    lines.push(`  possible typo: ${JSON.stringify(t.name)} (${t.competition}) looks like ${JSON.stringify(t.similarTo)}; its games were stored under a new team: if it is a typo, fix the file and import it again`);
+  }
   if (s.rejected || s.pricesQuarantined) lines.push(`  see: sharpline import rejected ${s.runId}`);
   return lines.join('\n');
+}
+
+/**
+ * Prints the summary, then fails (exit 2) when rows were read but every one was rejected: nothing
+ * was imported, which a script must not mistake for success.
+ * @throws AppError IMPORT_NOTHING_ACCEPTED
+ */
+export function reportImport<S extends ImportSummary>(summary: S, json: boolean | undefined, human: (s: S) => string = formatSummary): void {
+  printResult(summary, json, human);
+  if (summary.rejected > 0 && summary.inserted + summary.updated + summary.unchanged === 0) {
+    throw new AppError('IMPORT_NOTHING_ACCEPTED', `all ${summary.rejected} row(s) were rejected, nothing was imported; see: sharpline import rejected ${summary.runId}`, {
+      details: { runId: summary.runId, rejected: summary.rejected },
+    });
+  }
 }
 
 export function registerImportCommands(program: Command): void {
@@ -63,8 +79,8 @@ export function registerImportCommands(program: Command): void {
           return;
         }
         if (!paths.length) throw new AppError('VALIDATION_FAILED', `usage: sharpline import ${source} <files or folders...>`);
-        const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(opts.json) });
-        printResult(summary, opts.json, formatSummary);
+        const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(ctx.config.progress) });
+        reportImport(summary, opts.json);
       }),
     );
 }

@@ -20,7 +20,6 @@ import {
 } from '../../../registry/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { backtestVersion, summariseBacktest, type BacktestSettings } from '../../../training/index.ts';
-import { notifyAliasMoved } from '../../serving/index.ts';
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -248,7 +247,7 @@ export function registerModelsCommands(program: Command): void {
     .action((name: string, aliasName: string, version: string, opts: { actor: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const result = await setAlias(ctx.db, name, aliasName, positiveInt('version')(version), opts.actor);
-        if (result.changed) await notifyAliasMoved(ctx, name);
+        if (result.changed) await (await import('../../serving/index.ts')).notifyAliasMoved(ctx, name);
         printResult(result, opts.json, (r) =>
           r.changed
             ? `${name}: ${aliasName} ${r.previousVersion === null ? 'set to' : `moved ${r.previousVersion} ->`} ${r.alias.version}`
@@ -264,7 +263,7 @@ export function registerModelsCommands(program: Command): void {
     .action((name: string, aliasName: string, opts: { actor: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const { previousVersion } = await deleteAlias(ctx.db, name, aliasName, opts.actor);
-        await notifyAliasMoved(ctx, name);
+        await (await import('../../serving/index.ts')).notifyAliasMoved(ctx, name);
         printResult({ model: name, alias: aliasName, previousVersion }, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
       }),
     );

@@ -3,15 +3,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { parseCsv } from '../../ingest/index.ts';
-import {
-  findGames,
-  parseGameQuery,
-  predictInChunks,
-  predictionCsvHeader,
-  predictionCsvRows,
-  type GameRequest,
-  type ServedVersion,
-} from '../../serving/index.ts';
+import type { GameRequest, ServedVersion } from '../../serving/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createProgress, printResult } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -88,6 +80,7 @@ export function registerPredictCommands(program: Command): void {
         if (opts.version !== undefined && !/^\d+$/.test(opts.version)) throw new AppError('VALIDATION_FAILED', `--version must be a whole number, got ${JSON.stringify(opts.version)}`);
         const kelly = opts.kelly === undefined ? undefined : Number(opts.kelly);
         if (kelly !== undefined && !(kelly > 0 && kelly <= 1)) throw new AppError('VALIDATION_FAILED', '--kelly must be in (0, 1]');
+        const { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows } = await import('../../serving/index.ts');
 
         const found = ctx.serving.cache.resolve(opts.model, opts.version ? { version: Number(opts.version) } : { alias: opts.alias ?? 'champion' });
         const served: ServedVersion = found instanceof Promise ? await found : found;
@@ -100,7 +93,7 @@ export function registerPredictCommands(program: Command): void {
         const write = async (text: string) => {
           if (!out.write(text)) await once(out, 'drain');
         };
-        const progress = createProgress('predict', total);
+        const progress = createProgress('predicting', total, ctx.config.progress);
         const started = performance.now();
         await write(predictionCsvHeader(served) + '\n');
         let done = 0;

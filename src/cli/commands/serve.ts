@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createContext } from '../../context.ts';
-import { startServer } from '../../server.ts';
-import { startReconciler, startWorkers, workerDefinitions } from '../../jobs/index.ts';
+import type { AppContext } from '../../context.ts';
+import type { RunningServer } from '../../server.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
+
+/** The server's modules, loaded when `serve` or `worker` runs (never for `--help`). */
+async function runtime() {
+  const [context, server, jobs] = await Promise.all([import('../../context.ts'), import('../../server.ts'), import('../../jobs/index.ts')]);
+  return { ...context, ...server, ...jobs };
+}
 
 /**
  * A failed start has already closed what it opened; exiting here makes sure no library timer or
@@ -19,9 +24,10 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .description('start the HTTP API on HOST:PORT (and in-process job workers when REDIS_URL is unset)')
     .action(async () => {
-      let server: Awaited<ReturnType<typeof startServer>>;
-      let ctx: Awaited<ReturnType<typeof createContext>>;
+      let server: RunningServer;
+      let ctx: AppContext;
       try {
+        const { createContext, startServer } = await runtime();
         ctx = await createContext(loadConfig());
         server = await startServer(ctx);
       } catch (error) {
@@ -38,12 +44,15 @@ export function registerServeCommands(program: Command): void {
     .command('worker')
     .description('start job workers for every queue (BullMQ on REDIS_URL, under this deployment\'s queue prefix; in-process without it)')
     .action(async () => {
-      let ctx: Awaited<ReturnType<typeof createContext>>;
+      let ctx: AppContext;
+      let jobs: Awaited<ReturnType<typeof runtime>>;
       try {
-        ctx = await createContext(loadConfig());
+        jobs = await runtime();
+        ctx = await jobs.createContext(loadConfig());
       } catch (error) {
         exitAfterFailedStart(error);
       }
+      const { startReconciler, startWorkers, workerDefinitions } = jobs;
       const workers = startWorkers(ctx, workerDefinitions);
       const reconciler = startReconciler(ctx);
       ctx.logger.info({ queues: workerDefinitions.map((d) => d.queue), target: ctx.queues.target, deployment: ctx.deployment.tag }, 'worker started');

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../shared/errors.ts';
 import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../services/training-service.ts';
-import { startWorkers, workerDefinitions } from '../../jobs/index.ts';
 import { getRun, listRuns, requestCancel, type TrainingRun } from '../../../training/index.ts';
 import { describeTrainParams } from '../../../models/index.ts';
 import type { AppContext } from '../../context.ts';
@@ -163,6 +162,7 @@ export function registerTrainCommands(program: Command): void {
           printResult(run, opts.json, describeRun);
           return;
         }
+        const { startWorkers, workerDefinitions } = await import('../../jobs/index.ts');
         const workers = inProcess ? startWorkers(ctx, workerDefinitions) : undefined;
         try {
           const done = await waitForRun(ctx, run.id, opts.json === true && !process.stderr.isTTY, { timeoutSeconds });

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, IDENTIFIED_BY, UNMATCHED } from '../schemas.ts';
 import { computeOnline, createFeatureCache, featureSetAvailability, getGameFeatures, lastBuild, listFeatureSets, resolveFeatureSet, type FeatureSet } from '../../../features/index.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -65,7 +65,7 @@ const OnlineRowSchema = Type.Object({
 const AsOf = Type.Optional(Type.String({ format: 'date-time', description: 'information cut-off (default now)' }));
 
 const OnlineBody = Type.Union([
-  Type.Object({ gameId: Type.Integer({ minimum: 1 }), asOf: AsOf }, { additionalProperties: false }),
+  Type.Object({ gameId: Type.Integer({ minimum: 1 }), asOf: AsOf }, { additionalProperties: false, [IDENTIFIED_BY]: ['gameId'] }),
   Type.Object(
     {
       competition: Type.String({ minLength: 1, maxLength: 64 }),
@@ -92,9 +92,9 @@ const OnlineBody = Type.Union([
       ),
       asOf: AsOf,
     },
-    { additionalProperties: false },
+    { additionalProperties: false, [IDENTIFIED_BY]: ['competition', 'home', 'away', 'kickoff'] },
   ),
-]);
+], { [UNMATCHED]: 'must be a stored game { "gameId" } or a matchup { "competition", "home", "away", "kickoff", "odds"? }' });
 
 function summary(set: FeatureSet): Static<typeof FeatureSetSummary> {
   return {

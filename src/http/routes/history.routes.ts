@@ -54,7 +54,7 @@ const GamesQuery = Type.Object({
   sport: Type.Optional(Type.String()),
   competition: Type.Optional(Type.String({ description: 'competition code (E0, NFL) or id' })),
   season: Type.Optional(Type.String({ description: "season label: '2023/24' (soccer, NBA), '2023' (NFL, MLB)" })),
-  team: Type.Optional(Type.String({ description: 'team id or key' })),
+  team: Type.Optional(Type.String({ description: 'team id, key, name or any alias, in any case ("Man City"); 404 TEAM_NOT_FOUND suggests close names' })),
   from: Type.Optional(DateString),
   to: Type.Optional(DateString),
   status: Type.Optional(Type.Union([Type.Literal('scheduled'), Type.Literal('final'), Type.Literal('postponed'), Type.Literal('cancelled')])),
@@ -62,7 +62,7 @@ const GamesQuery = Type.Object({
 }, { additionalProperties: false });
 const TeamGamesQuery = Type.Object({ from: Type.Optional(DateString), to: Type.Optional(DateString), ...PageQuery }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }) });
-const TeamParams = Type.Object({ id: Type.String({ description: 'team id or key' }) });
+const TeamParams = Type.Object({ id: Type.String({ description: 'team id, key, name or any alias, in any case' }) });
 
 /** Read API over the historical data: sports, competitions, teams, games. */
 export async function historyRoutes(app: AppInstance): Promise<void> {

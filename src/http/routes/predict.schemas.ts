@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { IDENTIFIED_BY, UNMATCHED } from '../schemas.ts';
 
 /** Schemas of the prediction routes (`predict.routes.ts`, `v2.routes.ts`). */
 
@@ -60,7 +61,7 @@ const MatchupOdds = Type.Object(
 );
 
 export const GameRequestSchema = Type.Union([
-  Type.Object({ gameId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false, title: 'StoredGame' }),
+  Type.Object({ gameId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false, title: 'StoredGame', [IDENTIFIED_BY]: ['gameId'] }),
   Type.Object(
     {
       competition: Type.String({ minLength: 1, maxLength: 32 }),
@@ -72,9 +73,9 @@ export const GameRequestSchema = Type.Union([
       homeStarter: Type.Optional(Type.Integer()),
       awayStarter: Type.Optional(Type.Integer()),
     },
-    { additionalProperties: false, title: 'Matchup' },
+    { additionalProperties: false, title: 'Matchup', [IDENTIFIED_BY]: ['competition', 'home', 'away', 'kickoff'] },
   ),
-]);
+], { [UNMATCHED]: 'must be a stored game { "gameId" } or a matchup { "competition", "home", "away", "kickoff", "odds"? } (rows of feature values go in "instances")' });
 
 export const PredictBody = Type.Object(
   {

@@ -130,6 +130,20 @@ export async function ensureSourceTeams(db: Db, sport: number, source: string, n
   return created.rowCount;
 }
 
+/** How a source spells the teams that have games in each of the given competitions. */
+export async function sourceNamesByCompetition(db: Db, sport: number, source: string, competitions: readonly string[]): Promise<Array<{ competition: string; alias: string }>> {
+  // -- a source's names of the teams with games in competitions; $1 sport_id, $2 source, $3 competition codes
+  const { rows } = await db.query<{ competition: string; alias: string }>(
+    `SELECT DISTINCT c.code AS competition, a.alias
+       FROM competitions c
+       JOIN games g ON g.competition_id = c.id
+       JOIN team_aliases a ON a.sport_id = $1 AND a.source = $2 AND a.team_id IN (g.home_team_id, g.away_team_id)
+      WHERE c.sport_id = $1 AND c.code = ANY($3::text[])`,
+    [sport, source, competitions],
+  );
+  return rows;
+}
+
 /** Adds aliases from another source's spelling to the team a canonical alias names. */
 export async function ensureAliasesTo(db: Db, sport: number, source: string, pairs: ReadonlyArray<[alias: string, canonicalAlias: string, canonicalSource: string]>): Promise<void> {
   if (!pairs.length) return;

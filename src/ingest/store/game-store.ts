@@ -161,11 +161,23 @@ export interface MergeCounts {
   oddsWritten: number;
 }
 
+export interface MergeOptions {
+  /**
+   * Games staged and merged per round: small enough that a round takes seconds, so progress moves
+   * (one round's odds insert is one statement). Big-5 folder, measured on a loaded 2-core machine:
+   * PGlite 164 s at 2,500 vs 217 s at 20,000; Postgres 29.1 / 46.9 s vs 28.4 / 42.6 s (paired).
+   */
+  chunkSize?: number;
+  /** After each round: games merged so far. */
+  onChunk?: (done: number) => void;
+}
+
 /**
  * Stages and merges new or changed games. `sourceBookmakerIds` are the bookmakers whose odds a
  * changed game's re-import replaces. Must be called on a transaction handle.
  */
-export async function mergeGames(tx: Db, games: readonly GameWrite[], sourceBookmakerIds: readonly number[], chunkSize = 20_000): Promise<MergeCounts> {
+export async function mergeGames(tx: Db, games: readonly GameWrite[], sourceBookmakerIds: readonly number[], options: MergeOptions = {}): Promise<MergeCounts> {
+  const chunkSize = options.chunkSize ?? 2500;
   const counts: MergeCounts = { inserted: 0, updated: 0, oddsWritten: 0 };
   if (!games.length) return counts;
   if (tx.kind === 'pg') await tx.query('SET LOCAL synchronous_commit = off');
@@ -195,6 +207,7 @@ export async function mergeGames(tx: Db, games: readonly GameWrite[], sourceBook
       await tx.exec('ANALYZE players');
       await tx.query(INSERT_GAME_PLAYERS);
     }
+    options.onChunk?.(start + chunk.length);
   }
   return counts;
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Compiles the TypeScript sources once into dist/ (one .js file per .ts file, same layout, so
+// `loadSql(import.meta.url, './sql/x.sql')` and the migrations folder resolve beside the built
+// module), copies the .sql files, and stamps the build. `npm install` runs it (`prepare`);
+// `npm test` and `npm run demo` run it with --if-stale, which is a no-op when dist/ is current.
+// bin/sharpline.mjs runs dist/ when the stamp is newer than every source file, else the sources.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildState, SOURCE_FOLDERS, STAMP } from '../bin/build-state.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+
+function files(dir, test) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path, test) : test(path) ? [path] : [];
+  });
+}
+
+/** Builds dist/ from the sources; returns the number of modules compiled. */
+export async function build() {
+  // Stamp with the start time: a file saved while the build runs stays newer than the stamp.
+  const started = new Date();
+  const { build: esbuild } = await import('esbuild');
+  const roots = SOURCE_FOLDERS.map((f) => join(ROOT, f)).filter(existsSync);
+  const entries = roots.flatMap((dir) => files(dir, (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')));
+  rmSync(DIST, { recursive: true, force: true });
+  await esbuild({
+    entryPoints: entries,
+    outdir: DIST,
+    outbase: ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    plugins: [{
+      name: 'one-module-per-file',
+      setup(b) {
+        // Every import stays an import (so heavy packages still load only when a command asks for
+        // them); relative .ts specifiers point at the built .js. JSON is inlined into its importer.
+        b.onResolve({ filter: /.*/ }, (args) => {
+          if (args.kind === 'entry-point') return undefined;
+          if (args.path.startsWith('.') && args.path.endsWith('.json')) return undefined;
+          return { path: args.path.startsWith('.') ? args.path.replace(/\.ts$/, '.js') : args.path, external: true };
+        });
+      },
+    }],
+  });
+  for (const dir of roots) {
+    for (const file of files(dir, (p) => p.endsWith('.sql'))) {
+      const target = join(DIST, relative(ROOT, file));
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(file, target);
+    }
+  }
+  writeFileSync(join(DIST, STAMP), `built ${started.toISOString()} from ${entries.length} modules\n`);
+  utimesSync(join(DIST, STAMP), started, started);
+  return entries.length;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const ifStale = process.argv.includes('--if-stale');
+  const state = buildState(ROOT);
+  if (ifStale && state.kind === 'current') process.exit(0);
+  const started = performance.now();
+  const modules = await build();
+  process.stderr.write(`built dist/ (${modules} modules) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}

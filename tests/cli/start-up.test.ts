@@ -1,0 +1,89 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'sharpline.mjs');
+/** Packages that cost 0.1-0.7 s each to import and that `--help` never needs. */
+const HEAVY = ['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'ioredis', '@electric-sql/pglite', 'pg', 'fastify', 'tsx'];
+
+describe('CLI start-up', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sharpline-startup-'));
+  const hooks = join(dir, 'hooks.mjs');
+  const register = join(dir, 'register.mjs');
+
+  before(() => {
+    // A module hook that records every package the CLI's own modules import, to a file.
+    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';
+export async function resolve(spec, context, next) {
+  const result = await next(spec, context);
+  const m = result.url.match(/node_modules\\/((@[^/]+\\/)?[^/]+)/);
+  if (m && !context.parentURL?.includes('/node_modules/')) appendFileSync(process.env.PACKAGES_LOG, m[1] + '\\n');
+  return result;
+}\n`);
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function packagesLoaded(args: string[], env: NodeJS.ProcessEnv = process.env): { packages: Set<string>; stdout: string; stderr: string; status: number | null } {
+    const log = join(dir, `packages-${args.join('-')}.log`);
+    writeFileSync(log, '');
+    const out = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], { encoding: 'utf8', env: { ...env, PACKAGES_LOG: log } });
+    return { packages: new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean)), stdout: out.stdout, stderr: out.stderr, status: out.status };
+  }
+
+  for (const args of [['--version'], ['--help'], ['models', '--help']]) {
+    it(`${args.join(' ')} runs the build and loads no database driver, queue, model runtime or HTTP server`, () => {
+      const run = packagesLoaded(args);
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stderr, '', 'a current build runs without a note');
+      assert.deepEqual(HEAVY.filter((p) => run.packages.has(p)), []);
+    });
+  }
+
+  it('a command on the embedded database loads PGlite, but no model runtime, queue library or HTTP server', () => {
+    const home = join(dir, 'home');
+    const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    delete env.REDIS_URL;
+    const run = packagesLoaded(['db', 'migrate', '--json'], env);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout).applied.length >= 1, 'migrations ran from dist/ (the .sql files were copied)');
+    assert.ok(run.packages.has('@electric-sql/pglite'));
+    assert.deepEqual(['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'fastify', 'tsx'].filter((p) => run.packages.has(p)), []);
+  });
+
+  it('runs dist/ when it is current, and the sources (saying so) when a source file is newer', () => {
+    // A copy of the launcher over a stand-in tree: dist/ and src/ each print where they ran from.
+    const root = join(dir, 'checkout');
+    cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    mkdirSync(join(root, 'dist', 'src', 'cli'), { recursive: true });
+    mkdirSync(join(root, 'src', 'cli'), { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+    writeFileSync(join(root, 'dist', 'src', 'cli', 'main.js'), "process.stdout.write('ran dist');\n");
+    writeFileSync(join(root, 'src', 'cli', 'main.ts'), "const from: string = 'sources';\nprocess.stdout.write(`ran ${from}`);\n");
+    const run = () => spawnSync(process.execPath, [join(root, 'bin', 'sharpline.mjs')], { encoding: 'utf8' });
+
+    const missing = run();
+    assert.equal(missing.stdout, 'ran sources');
+    assert.match(missing.stderr, /dist\/ is not built.*npm run build/);
+
+    const past = new Date(Date.now() - 60_000);
+    for (const path of [join(root, 'src', 'cli', 'main.ts'), join(root, 'src', 'cli'), join(root, 'src')]) utimesSync(path, past, past);
+    writeFileSync(join(root, 'dist', '.build-stamp'), 'built\n');
+    const current = run();
+    assert.deepEqual([current.stdout, current.stderr], ['ran dist', '']);
+
+    writeFileSync(join(root, 'src', 'cli', 'main.ts'), "process.stdout.write('ran edited sources');\n");
+    const stale = run();
+    assert.equal(stale.stdout, 'ran edited sources');
+    assert.match(stale.stderr, /dist\/ is older than src\/cli\/main\.ts.*npm run build/);
+  });
+});
