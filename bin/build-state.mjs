@@ -15,7 +15,7 @@ function newest(dir, best) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest(path, best);
-    else if (/\.(ts|sql|json)$/.test(entry.name)) {
+    else if (/\.(ts|mjs|sql|json)$/.test(entry.name)) {
       const m = statSync(path).mtimeMs;
       if (m > best.mtimeMs) Object.assign(best, { mtimeMs: m, path });
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles the TypeScript sources once into dist/ (one .js file per .ts file, same layout, so
 // `loadSql(import.meta.url, './sql/x.sql')` and the migrations folder resolve beside the built
-// module), copies the .sql files, and stamps the build. `npm install` runs it (`prepare`);
+// module), copies the .sql and .mjs files, and stamps the build. `npm install` runs it (`prepare`);
 // `npm test` and `npm run demo` run it with --if-stale, which is a no-op when dist/ is current.
 // bin/sharpline.mjs runs dist/ when the stamp is newer than every source file, else the sources.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -49,8 +49,10 @@ export async function build() {
       },
     }],
   });
+  // Files loaded beside their module at run time: SQL, and plain-JS entries such as the
+  // explanation worker (src/serving/explain.worker.mjs), which piscina starts by file name.
   for (const dir of roots) {
-    for (const file of files(dir, (p) => p.endsWith('.sql'))) {
+    for (const file of files(dir, (p) => p.endsWith('.sql') || p.endsWith('.mjs'))) {
       const target = join(DIST, relative(ROOT, file));
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(file, target);

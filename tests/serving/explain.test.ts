@@ -1,6 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestPgDb, type TestDb } from '../support/services.ts';
+import { spawnSync } from 'node:child_process';
+import { createTestPgDb, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
+import { BIN } from '../support/cli.ts';
 import { createTestApp } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { trainChampion, type Explained } from './explain-helpers.ts';
@@ -127,6 +129,20 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     const gameId = games.json().items[0].id;
     const [item] = await predict('explain=true', { games: [{ gameId }] });
     assert.ok(item!.explanation.classes.home!.features.length > 0);
+  });
+
+  it('explains from the built CLI (dist/): its worker threads load the built modules, with no tsx', async () => {
+    const games = await app.inject({ method: 'GET', url: '/v1/games?status=scheduled&limit=1' });
+    const gameId = String(games.json().items[0].id);
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, LOG_LEVEL: 'warn' };
+    delete env.REDIS_URL;
+    delete env.NODE_OPTIONS;
+    const out = spawnSync(process.execPath, [BIN, 'explain', '--model', 'syn', '--game', gameId, '--json'], { env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(out.status, 0, out.stderr);
+    assert.doesNotMatch(out.stderr, /tsx/, 'the CLI ran dist/, not the sources');
+    const { explanation } = JSON.parse(out.stdout) as { explanation: Explained['explanation'] };
+    assert.equal(explanation.engine, 'exact');
+    assert.deepEqual(Object.keys(explanation.classes).sort(), ['away', 'draw', 'home']);
   });
 
   it('serves global importance and the background of a version', async () => {
