@@ -1,4 +1,4 @@
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { resolveFeatureSet } from '../../features/index.ts';
 import { getArtifact } from '../../registry/index.ts';
 import type { Config } from '../config.ts';
@@ -20,8 +20,8 @@ export interface ExplanationsDeps {
 
 /**
  * Explanations for served versions, computed off the event loop: each request's rows go to a
- * worker-thread pool (piscina) as one task, under a deadline. Threads start on the first
- * explanation, so a server that never explains runs none.
+ * worker-thread pool (piscina) as one task, under a deadline. piscina loads and threads start on
+ * the first explanation, so a server (or a CLI command) that never explains runs none.
  */
 export interface Explanations {
   /**
@@ -52,18 +52,21 @@ export function defaultGrouping(served: ServedVersion): ExplainGrouping {
 export function createExplanations(deps: ExplanationsDeps): Explanations {
   const { db, config, metrics } = deps;
   const backgrounds = new Map<number, Promise<StoredBackground>>();
-  let pool: Piscina | undefined;
+  let pool: Promise<Piscina> | undefined;
   let closed = false;
 
-  const poolOf = (): Piscina => {
-    pool ??= new Piscina({
-      filename: WORKER_FILE,
-      minThreads: 0,
-      maxThreads: config.explainThreads,
-      // A bounded wait: beyond a few tasks per thread, a new request is refused rather than queued for minutes.
-      maxQueue: config.explainThreads * 4,
-      idleTimeout: 60_000,
-    });
+  const poolOf = (): Promise<Piscina> => {
+    pool ??= import('piscina').then(
+      ({ Piscina }) =>
+        new Piscina({
+          filename: WORKER_FILE,
+          minThreads: 0,
+          maxThreads: config.explainThreads,
+          // A bounded wait: beyond a few tasks per thread, a new request is refused rather than queued for minutes.
+          maxQueue: config.explainThreads * 4,
+          idleTimeout: 60_000,
+        }),
+    );
     return pool;
   };
 
@@ -104,7 +107,7 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
       metrics?.explanationStarted(nRows);
       let result: ExplainTaskResult;
       try {
-        result = (await poolOf().run(task, { signal: deadline })) as ExplainTaskResult;
+        result = (await (await poolOf()).run(task, { signal: deadline })) as ExplainTaskResult;
       } catch (error) {
         throw translate(error, deadline, config.explainTimeoutMs, nRows);
       } finally {
@@ -115,7 +118,7 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     },
     async close() {
       closed = true;
-      await pool?.destroy();
+      await (await pool)?.destroy();
     },
   };
 }

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sharpline.mjs');
 /** Packages that cost 0.1-0.7 s each to import and that `--help` never needs. */
-const HEAVY = ['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'ioredis', '@electric-sql/pglite', 'pg', 'fastify', 'tsx'];
+const HEAVY = ['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'ioredis', '@electric-sql/pglite', 'pg', 'piscina', 'fastify', 'tsx'];
 
 describe('CLI start-up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-startup-'));
@@ -47,7 +47,7 @@ export async function resolve(spec, context, next) {
     });
   }
 
-  it('a command on the embedded database loads PGlite, but no model runtime, queue library or HTTP server', () => {
+  it('a command on the embedded database loads PGlite, but no model runtime, queue library, explanation worker pool or HTTP server', () => {
     const home = join(dir, 'home');
     const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_HOME: home, LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
@@ -56,7 +56,7 @@ export async function resolve(spec, context, next) {
     assert.equal(run.status, 0, run.stderr);
     assert.ok(JSON.parse(run.stdout).applied.length >= 1, 'migrations ran from dist/ (the .sql files were copied)');
     assert.ok(run.packages.has('@electric-sql/pglite'));
-    assert.deepEqual(['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'fastify', 'tsx'].filter((p) => run.packages.has(p)), []);
+    assert.deepEqual(['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'piscina', 'fastify', 'tsx'].filter((p) => run.packages.has(p)), []);
   });
 
   it('runs dist/ when it is current, and the sources (saying so) when a source file is newer', () => {
