@@ -13,7 +13,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { Db, QueryResult } from '../shared/db.ts';
+import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
 import { AppError, type ErrorCode, HTTP_STATUS_BY_CODE } from '../shared/errors.ts';
 
 /** A transaction left without a statement this long is rolled back, so a stuck client never blocks the holder. */
@@ -26,7 +26,7 @@ type Call =
   | { op: 'query'; tx?: number; sql: string; params: readonly unknown[] }
   | { op: 'exec'; tx?: number; sql: string }
   | { op: 'copyRows'; tx?: number; table: string; columns: readonly string[]; rows: readonly (readonly unknown[])[] }
-  | { op: 'begin' }
+  | { op: 'begin'; options?: TransactionOptions }
   | { op: 'commit' | 'rollback'; tx: number };
 type Request = Call & { id: number };
 
@@ -105,7 +105,7 @@ export async function serveDbBridge(db: Db, address: string): Promise<DbBridgeSe
     };
 
     /** Opens a transaction on the holder's connection that stays open until commit, rollback or disconnect. */
-    function begin(): Promise<number> {
+    function begin(options: TransactionOptions | undefined): Promise<number> {
       return new Promise((resolve, reject) => {
         const id = nextTx++;
         let decide!: (commit: boolean) => void;
@@ -133,7 +133,7 @@ export async function serveDbBridge(db: Db, address: string): Promise<DbBridgeSe
           open.idle();
           resolve(id);
           if (!(await decided)) throw new RollbackRequested();
-        });
+        }, options);
         // BEGIN itself failed (the transaction never opened): the client's begin fails.
         done.catch((error) => {
           if (!transactions.has(id) && !(error instanceof RollbackRequested)) reject(error);
@@ -145,7 +145,7 @@ export async function serveDbBridge(db: Db, address: string): Promise<DbBridgeSe
       let open: OpenTransaction | undefined;
       try {
         let value: unknown;
-        if (request.op === 'begin') value = await begin();
+        if (request.op === 'begin') value = await begin(request.options);
         else if (request.op === 'commit' || request.op === 'rollback') {
           open = transactions.get(request.tx);
           if (!open) throw new Error(`no open transaction ${request.tx}`);
@@ -233,9 +233,9 @@ class BridgedHandle implements Db {
     return this.connection.call({ op: 'copyRows', tx: this.tx, table, columns, rows });
   }
 
-  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.tx !== undefined) return fn(this);
-    const tx = await this.connection.call<number>({ op: 'begin' });
+    const tx = await this.connection.call<number>({ op: 'begin', options });
     let result: T;
     try {
       result = await fn(new BridgedHandle(this.connection, tx));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
-import { migrate, migrationStatus, listMigrations } from '../../src/db/index.ts';
+import { createPgliteDb, migrate, migrationStatus, listMigrations } from '../../src/db/index.ts';
 import { connectDbBridge, serveDbBridge } from '../../src/db/db-bridge.ts';
 
 /** A PGlite database reached the way a CLI command reaches a running server's: through its bridge. */
@@ -25,8 +25,28 @@ async function createBridgedPgliteDb(): Promise<TestDb> {
   };
 }
 
-/** The same contract runs against both Db implementations, and PGlite through the bridge. */
-for (const [label, open] of [['pg', () => createTestPgDb('dbc')], ['pglite', createTestPgliteDb], ['pglite through the bridge', createBridgedPgliteDb]] as const) {
+/** The embedded default: PGlite in a data folder, opened under the folder's lock. */
+async function createFolderPgliteDb(): Promise<TestDb> {
+  const dir = mkdtempSync(join(tmpdir(), 'sharpline-folder-'));
+  const db = await createPgliteDb({ dataDir: join(dir, 'pgdata') });
+  await migrate(db);
+  return {
+    db,
+    schema: 'public',
+    async drop() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The same contract runs against both Db implementations, PGlite in its folder, and PGlite through the bridge. */
+for (const [label, open] of [
+  ['pg', () => createTestPgDb('dbc')],
+  ['pglite', createTestPgliteDb],
+  ['pglite in a locked data folder', createFolderPgliteDb],
+  ['pglite through the bridge', createBridgedPgliteDb],
+] as const) {
   describe(`Db contract: ${label}`, () => {
     let t: TestDb;
     before(async () => {
@@ -61,6 +81,15 @@ for (const [label, open] of [['pg', () => createTestPgDb('dbc')], ['pglite', cre
       );
       const { rows } = await t.db.query<{ k: string }>("SELECT k FROM kv WHERE k IN ('c', 'd') ORDER BY k");
       assert.deepEqual(rows.map((r) => r.k), ['c']);
+    });
+
+    it('runs a transaction at the isolation level it asks for, nested calls inside the outer one', async () => {
+      const level = (db: typeof t.db) => db.query<{ level: string }>("SELECT current_setting('transaction_isolation') AS level").then((r) => r.rows[0]!.level);
+      const lock = { classId: 7_301_999, key: 'contract', timeoutMs: 5000, what: 'the contract test' };
+      assert.equal(await t.db.transaction((tx) => level(tx), { isolation: 'repeatable read', lock }), 'repeatable read');
+      assert.equal(await t.db.transaction((tx) => level(tx), { isolation: 'serializable' }), 'serializable');
+      assert.equal(await t.db.transaction((tx) => level(tx)), 'read committed');
+      assert.equal(await t.db.transaction((tx) => tx.transaction((inner) => level(inner), { isolation: 'serializable' }), { isolation: 'repeatable read' }), 'repeatable read');
     });
 
     it('bulk-loads rows with awkward text through copyRows', async () => {
