@@ -5,9 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import { createPgDb } from '../../src/db/index.ts';
-import { SHARED_DATA_DIR, TEST_DATABASE_URL, TEST_REDIS_URL, hasSharedData, uniqueName } from '../support/services.ts';
+import { SHARED_DATA_DIR, TEST_DATABASE_URL, TEST_REDIS_URL, freePort, hasSharedData, uniqueName } from '../support/services.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -83,15 +82,6 @@ export function scriptOf(steps: readonly Step[], outDir: string): string {
 }
 
 const blocks = walkthroughs();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('README walkthroughs', () => {
   const schema = uniqueName('readme');

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 
 /** The CLI as users start it. */
 export const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
@@ -12,12 +11,5 @@ export function embeddedEnv(home: string, extra: Record<string, string> = {}): N
   return env;
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port nobody listens on right now (one helper for every test). */
+export { freePort } from './services.ts';
