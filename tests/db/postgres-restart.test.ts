@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPostgresCluster, type OwnedServer } from '../support/services.ts';
 import { createCapturingLogger, WARN } from '../support/logs.ts';
+import { importSyntheticLeague } from '../support/synthetic.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { createInProcessQueues } from '../../src/jobs/index.ts';
@@ -25,6 +26,9 @@ describe('Postgres restarted under load (a cluster of the test’s own, stopped 
     ({ logger, lines } = createCapturingLogger('info'));
     // Built as `serve` builds it: the pool comes from DATABASE_URL, migrations run at start.
     ctx = await createContext(loadConfig({ DATABASE_URL: pgServer.url, LOG_LEVEL: 'info' }), { logger, queues: createInProcessQueues(), serving: { logSampleRate: 0 } });
+    // History the submitted feature set can train on: without it the submission is refused
+    // (FEATURE_SET_UNAVAILABLE) before its transaction, which this test is about.
+    await importSyntheticLeague(ctx.db, { seasons: 2 });
     app = await buildApp(ctx);
     await app.ready();
   });
