@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createPgDb, migrate } from '../src/db/index.ts';
 import { runImport } from '../src/ingest/index.ts';
-import type { Db } from '../src/shared/db.ts';
+import type { Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';

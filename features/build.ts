@@ -1,4 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
+import type { Db } from '../core/index.ts';
 import { compileSet, initialState, runEngine, type EngineState } from './engine.ts';
 import { deleteRowsAfter, getBuildState, insertRows, logBuild, putBuildState, upsertFeatureSet } from './feature-store.ts';
 import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, parseFingerprint, type HistoryFingerprint } from './history-store.ts';

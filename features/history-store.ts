@@ -1,5 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, loadSql } from '../core/index.ts';
 import type { CompiledSet } from './engine.ts';
 import { marketSets } from './odds.ts';
 import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';

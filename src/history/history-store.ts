@@ -2,9 +2,7 @@
  * Read store over the historical tables: sports, competitions, teams, games (with results,
  * odds grouped by bookmaker/market/kind, reference forecasts). Every function takes `db` first.
  */
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
-import { nameDistance, nameKey } from '../shared/names.ts';
+import { type Db, AppError, nameDistance, nameKey } from '../../core/index.ts';
 
 export interface Sport {
   id: number;

@@ -3,8 +3,7 @@
  * the overround distribution of closing 1X2/moneyline books, suspicious books and duplicate
  * candidates. Read-only; one pass of grouped queries.
  */
-import type { Db } from '../shared/db.ts';
-import { AGGREGATE_BOOKMAKERS } from '../shared/odds.ts';
+import { type Db, AGGREGATE_BOOKMAKERS } from '../../core/index.ts';
 
 /** Pseudo-books derived from the other columns of the same file; consensus lines are checked like books (often the only line there is). */
 const DERIVED_AGGREGATES = Object.entries(AGGREGATE_BOOKMAKERS).filter(([, kind]) => kind !== 'consensus').map(([code]) => code);

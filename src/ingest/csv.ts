@@ -1,4 +1,4 @@
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 
 /** One data record of a CSV file: 1-based physical line where it starts, its fields and raw text. */
 export interface CsvRecord {

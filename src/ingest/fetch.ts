@@ -6,8 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import { runImport, type ImportProgress } from './importer.ts';
 import type { ImportSummary } from './types.ts';
 

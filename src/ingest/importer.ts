@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError, looksLikeTypo } from '../../core/index.ts';
 import { decodeText, parseCsv, type CsvFile } from './csv.ts';
 import { GAME_SOURCES, SOURCE_NAMES, type GameSource } from './sources/index.ts';
 import { FIVETHIRTYEIGHT_SOURCE, SPI_TEAM_NAMES, parseFiveThirtyEight } from './sources/fivethirtyeight.ts';
@@ -16,7 +15,6 @@ import { FOOTBALL_DATA_SOURCE } from './sources/football-data.ts';
 import {
   competitionIdsByCode, ensureAliasesTo, ensureBookmakers, ensureCompetition, ensureFranchises, ensureSeason, ensureSourceTeams, loadTeamResolver, sourceNamesByCompetition, sportIds,
 } from './store/catalog-store.ts';
-import { looksLikeTypo } from '../shared/names.ts';
 import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from './store/game-store.ts';
 import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from './store/forecast-store.ts';
 import { createRun, failRun, finishRun, insertRejects } from './store/run-store.ts';

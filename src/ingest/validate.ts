@@ -1,5 +1,5 @@
 /** Field-level parsers shared by the importers; each returns null for "invalid". */
-import { americanToDecimal } from '../shared/odds.ts';
+import { americanToDecimal } from '../../core/index.ts';
 
 /** A non-negative whole score; `2.0` (re-saved files) is accepted, `2.5` and `-1` are not. */
 export function parseScore(text: string): number | null {
@@ -18,7 +18,7 @@ export function parseDecimalOdds(text: string): number | null {
 }
 
 /**
- * An American moneyline cell as decimal odds (`src/shared/odds.ts` converts): +150 -> 2.5,
+ * An American moneyline cell as decimal odds (`core/odds.ts` converts): +150 -> 2.5,
  * -200 -> 1.5. Blank, junk and |m| below 100 (not a valid moneyline) are null.
  */
 export function parseAmericanOdds(text: string): number | null {

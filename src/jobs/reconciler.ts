@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
-import { isAppError } from '../shared/errors.ts';
-import { errorText } from '../shared/outage.ts';
+import { isAppError } from '../../core/index.ts';
+import { errorText } from '../outage.ts';
 import { reconcileQueuedRuns } from '../services/training-service.ts';
 
 export interface Reconciler {

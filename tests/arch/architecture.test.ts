@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import madge from 'madge';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SOURCE_FOLDERS = ['src', 'features', 'training', 'registry', 'models'];
+const SOURCE_FOLDERS = ['src', 'core', 'features', 'training', 'registry', 'models'];
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -26,7 +26,7 @@ function importsOf(file: string): string[] {
 /** Which top-level area a repo-relative path belongs to. */
 function areaOf(path: string): string {
   const [top, second] = path.split('/');
-  if (top === 'src') return second === 'shared' ? 'src/shared' : `src/${second?.replace(/\.ts$/, '')}`;
+  if (top === 'src') return `src/${second?.replace(/\.ts$/, '')}`;
   return top!;
 }
 
@@ -39,13 +39,13 @@ describe('architecture', () => {
     assert.deepEqual(result.circular(), []);
   });
 
-  it('keeps dependencies pointing one way (src -> training -> models/features/registry -> src/shared)', () => {
+  it('keeps dependencies pointing one way (src -> training -> models/features/registry -> core)', () => {
     const allowed: Record<string, (target: string) => boolean> = {
-      features: (t) => t === 'features' || t === 'src/shared',
-      registry: (t) => t === 'registry' || t === 'src/shared',
-      models: (t) => t === 'models' || t === 'src/shared',
-      training: (t) => ['training', 'models', 'features', 'registry', 'src/shared'].includes(t),
-      'src/shared': (t) => t === 'src/shared',
+      features: (t) => t === 'features' || t === 'core',
+      registry: (t) => t === 'registry' || t === 'core',
+      models: (t) => t === 'models' || t === 'core',
+      training: (t) => ['training', 'models', 'features', 'registry', 'core'].includes(t),
+      core: (t) => t === 'core',
     };
     const violations: string[] = [];
     for (const folder of SOURCE_FOLDERS) {

@@ -7,7 +7,7 @@ import { buildFeatures, compileSet, defineFeatureSet, getFeatureRows, loadHistor
 import { createPgliteDb, listMigrations, migrate } from '../../src/db/index.ts';
 import { getGame } from '../../src/history/index.ts';
 import { runImport } from '../../src/ingest/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { createTestDb, postgresReachable, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPgDb, data, postgresReachable, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/db.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** `../shared/data` relative to the repository root. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { parseAmericanOdds, decodeText, parseCsv, zonedToUtc } from '../../src/ingest/index.ts';
 
 test('parseCsv: LF, CRLF and CR-only endings, quotes, blank padding rows', () => {

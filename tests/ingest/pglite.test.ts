@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPgliteDb, migrate } from '../../src/db/index.ts';
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/db.ts';
 import { runImport } from '../../src/ingest/index.ts';
 import { count, data, HAS_DATA, NO_DATA_REASON } from './helpers.ts';
 

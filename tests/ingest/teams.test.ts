@@ -9,7 +9,7 @@ import { createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
 import { runImport } from '../../src/ingest/index.ts';
 import { listGames } from '../../src/history/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { BIN, embeddedEnv } from '../support/cli.ts';
 
 const run = promisify(execFile);

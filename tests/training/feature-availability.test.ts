@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { featureSetAvailability } from '../../features/index.ts';
 import { runImport } from '../../src/ingest/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { submitTraining } from '../../src/services/training-service.ts';
 import { parseTrainingSpec, trainAndRegister } from '../../training/index.ts';
 import { getArtifact, getVersion, listVersions } from '../../registry/index.ts';

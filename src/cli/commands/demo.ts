@@ -7,7 +7,7 @@ import { submitTraining } from '../../services/training-service.ts';
 import { runImport } from '../../ingest/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { listGames } from '../../history/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';

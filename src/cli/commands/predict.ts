@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { extname } from 'node:path';
 import { parseCsv } from '../../ingest/index.ts';
 import type { GameRequest, ServedVersion } from '../../serving/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { createProgress, printResult } from '../output.ts';
 import { withContext } from '../run.ts';
 

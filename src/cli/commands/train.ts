@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../services/training-service.ts';
 import { getRun, listRuns, requestCancel, type TrainingRun } from '../../../training/index.ts';
 import { describeTrainParams } from '../../../models/index.ts';

@@ -1,6 +1,6 @@
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { predictGames, predictInstances, type GameRequest, type ServedVersion, type VersionSelector, type PredictResult, type ExplainRequest } from '../../serving/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse } from './predict.schemas.ts';
 

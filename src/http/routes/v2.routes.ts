@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { AppError, isAppError } from '../../shared/errors.ts';
+import { AppError, isAppError } from '../../../core/index.ts';
 import { isModelNumber, predictRows, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
 import {
   V2InferBody,

@@ -3,7 +3,7 @@
  * QB-adjusted snapshots), NBA Elo, MLB Elo with the pitcher-adjusted rating, club soccer SPI.
  * Only completed rows are read: unplayed rows hold forecasts made on the snapshot day.
  */
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import type { CsvFile } from '../csv.ts';
 import { parseAnyDate } from '../time.ts';
 import type { ForecastRecord, ParsedForecasts, RejectReason, SportCode } from '../types.ts';

@@ -4,7 +4,7 @@
  * `dd/mm/yyyy`; `Time` (UK local) from 2019/20. Odds: 1X2, over/under 2.5 and Asian handicap
  * for every bookmaker column present, pre-closing and closing (`C` infix).
  */
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import type { CsvFile } from '../csv.ts';
 import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseClock, parseDmy, zonedToUtc } from '../time.ts';

@@ -2,8 +2,7 @@
  * Catalog store: sports, competitions, seasons, teams (aliases, name history) and bookmakers.
  * Every function takes the `Db` handle first, so it runs inside the caller's transaction.
  */
-import type { Db } from '../../shared/db.ts';
-import { AppError } from '../../shared/errors.ts';
+import { type Db, AppError } from '../../../core/index.ts';
 import type { SportCode } from '../types.ts';
 import { FRANCHISES } from '../teams/franchises.ts';
 

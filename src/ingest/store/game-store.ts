@@ -4,7 +4,7 @@
  * then merges set-based into games, results, odds, players and game_players.
  * All functions must run on a transaction handle: the staging table is dropped at commit.
  */
-import type { Db } from '../../shared/db.ts';
+import type { Db } from '../../../core/index.ts';
 import type { Market, OddsKind, PlayerValue, ResultValue, Selection } from '../types.ts';
 
 export const MARKETS: readonly Market[] = ['1x2', 'moneyline', 'spread', 'total'];

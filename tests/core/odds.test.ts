@@ -15,7 +15,7 @@ import {
   simultaneousKelly,
   singleKelly,
   DEVIG_METHODS,
-} from '../../src/shared/odds.ts';
+} from '../../core/odds.ts';
 
 const close = (actual: number, expected: number, tolerance = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
@@ -215,11 +215,11 @@ describe('one module owns odds arithmetic', () => {
         const full = join(dir, name);
         return statSync(join(root, full)).isDirectory() ? walk(full) : full.endsWith('.ts') ? [full] : [];
       });
-    const files = ['src', 'features', 'training', 'registry', 'models', 'bench'].flatMap(walk);
+    const files = ['src', 'core', 'features', 'training', 'registry', 'models', 'bench'].flatMap(walk);
     const owned = /\bfunction\s+(americanToDecimal|decimalToAmerican|fractionalToDecimal|overround|devig\w*|\w*[kK]elly\w*)\s*[(<]/g;
     const offenders: string[] = [];
     for (const file of files) {
-      if (file === join('src', 'shared', 'odds.ts')) continue;
+      if (file === join('core', 'odds.ts')) continue;
       for (const [, name] of readFileSync(join(root, file), 'utf8').matchAll(owned)) offenders.push(`${file}: ${name}`);
     }
     assert.deepEqual(offenders, []);

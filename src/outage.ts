@@ -1,4 +1,4 @@
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/index.ts';
 
 /**
  * Reports a dependency's outages, not its retries: one warning when it stops answering, one line
