@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import pg from 'pg';
 import { createPgDb, migrate } from '../src/db/index.ts';
-import { runImport } from '../src/ingest/index.ts';
+import { runImport } from '../history/index.ts';
 import { buildFeatures, compileSet, computeOnline, createFeatureCache, resolveFeatureSet, type FeatureSet } from '../features/index.ts';
 import type { Db } from '../core/index.ts';
 

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createPgDb, migrate } from '../src/db/index.ts';
-import { decodeText, parseCsv, runImport } from '../src/ingest/index.ts';
+import { decodeText, parseCsv, runImport } from '../history/index.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -39,7 +39,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createPgDb, migrate } from '../src/db/index.ts';
-import { runImport } from '../src/ingest/index.ts';
+import { runImport } from '../history/index.ts';
 import type { Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';

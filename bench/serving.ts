@@ -49,7 +49,7 @@ async function child(): Promise<void> {
   const { createContext } = await import('../src/context.ts');
   const { startServer } = await import('../src/server.ts');
   const { createPgDb, createPgliteDb, migrate } = await import('../src/db/index.ts');
-  const { runImport } = await import('../src/ingest/index.ts');
+  const { runImport } = await import('../history/index.ts');
   const { createVersion, markReady, putArtifact, setAlias } = await import('../registry/index.ts');
   const { exportToOnnx, serializeModel, train } = await import('../models/index.ts');
   const { resolveFeatureSet, computeOnline, createFeatureCache } = await import('../features/index.ts');

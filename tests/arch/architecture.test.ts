@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import madge from 'madge';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SOURCE_FOLDERS = ['src', 'core', 'features', 'training', 'registry', 'models'];
+const SOURCE_FOLDERS = ['src', 'core', 'history', 'features', 'training', 'registry', 'models'];
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -41,10 +41,11 @@ describe('architecture', () => {
 
   it('keeps dependencies pointing one way (src -> training -> models/features/registry -> core)', () => {
     const allowed: Record<string, (target: string) => boolean> = {
-      features: (t) => t === 'features' || t === 'core',
+      features: (t) => t === 'features' || t === 'history' || t === 'core',
+      history: (t) => t === 'history' || t === 'core',
       registry: (t) => t === 'registry' || t === 'core',
       models: (t) => t === 'models' || t === 'core',
-      training: (t) => ['training', 'models', 'features', 'registry', 'core'].includes(t),
+      training: (t) => ['training', 'models', 'features', 'history', 'registry', 'core'].includes(t),
       core: (t) => t === 'core',
     };
     const violations: string[] = [];
@@ -62,7 +63,7 @@ describe('architecture', () => {
           }
           // Other top-level folders are entered through their index.ts only.
           const top = target.split('/')[0]!;
-          if (['features', 'training', 'registry', 'models'].includes(top) && from.split('/')[0] !== top && !/^(features|training|registry|models)\/index\.ts$/.test(target)) {
+          if (['core', 'history', 'features', 'training', 'registry', 'models'].includes(top) && from.split('/')[0] !== top && !/^(core|history|features|training|registry|models)\/index\.ts$/.test(target)) {
             violations.push(`${from} imports ${target} (use ${top}/index.ts)`);
           }
         }

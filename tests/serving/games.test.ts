@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { computeOnline } from '../../features/index.ts';
 import { predictProba } from '../../models/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { runImport } from '../../history/index.ts';
 import { kellyStakes } from '../../core/odds.ts';
 import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
 import type { AppInstance } from '../../src/http/app.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { featureSetAvailability } from '../../features/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { runImport } from '../../history/index.ts';
 import { AppError } from '../../core/errors.ts';
 import { submitTraining } from '../../src/services/training-service.ts';
 import { parseTrainingSpec, trainAndRegister } from '../../training/index.ts';

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgliteDb, migrate } from '../../src/db/index.ts';
-import type { Db } from '../../core/db.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { createPgliteDb, migrate } from '../../../src/db/index.ts';
+import type { Db } from '../../../core/db.ts';
+import { runImport } from '../../../history/index.ts';
 import { count, data, HAS_DATA, NO_DATA_REASON } from './helpers.ts';
 
 // The embedded mode: PGlite has no COPY FROM STDIN, so staging goes through unnest INSERTs.

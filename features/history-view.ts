@@ -1,44 +1,13 @@
-import { type Db, loadSql } from '../core/index.ts';
+/**
+ * The engine's point-in-time view of history: the rows history's timeline store reads (history
+ * owns the tables and their SQL), split by the one point-in-time rule into what was known before
+ * kickoff and what only after.
+ */
+import type { Db } from '../core/index.ts';
+import { digestGameTimeline, digestOddsTimeline, readGameTimeline, readOddsTimeline, type TimelineOddsRow } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
 import { marketSets } from './odds.ts';
 import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';
-
-const GAMES_SQL = loadSql(import.meta.url, './sql/history-games.sql');
-const ODDS_SQL = loadSql(import.meta.url, './sql/history-odds.sql');
-const HISTORY_FP_SQL = loadSql(import.meta.url, './sql/history-fingerprint.sql');
-const ODDS_FP_SQL = loadSql(import.meta.url, './sql/odds-fingerprint.sql');
-
-interface GameRowDb {
-  id: number;
-  kickoff: number;
-  game_date: string;
-  competition_id: number;
-  competition: string;
-  season_id: number;
-  season_year: number;
-  home_team_id: number;
-  away_team_id: number;
-  neutral_site: boolean;
-  status: HistoryGame['status'];
-  game_type: string | null;
-  context: Record<string, unknown> | string | null;
-  home_score: number | null;
-  away_score: number | null;
-  outcome: GameResult['outcome'] | null;
-  stats: { home?: SideStats; away?: SideStats } | string | null;
-  home_starter: number | null;
-  away_starter: number | null;
-}
-
-interface OddsRowDb {
-  game_id: number;
-  bookmaker: string;
-  market: OddsQuote['market'];
-  selection: OddsQuote['selection'];
-  kind: OddsQuote['kind'];
-  captured_at: number;
-  price: number;
-}
 
 export interface HistoryQuery {
   /** Exclusive lower kickoff bound, epoch ms (default: none). */
@@ -54,10 +23,6 @@ export interface HistoryQuery {
   asOf?: number;
 }
 
-function ts(ms: number | undefined, fallback: string): string {
-  return ms === undefined ? fallback : new Date(ms).toISOString();
-}
-
 function json<T>(v: T | string | null): T | null {
   return typeof v === 'string' ? (JSON.parse(v) as T) : v;
 }
@@ -69,25 +34,22 @@ function json<T>(v: T | string | null): T | null {
  * quote never reaches the engine.
  */
 export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}): Promise<HistoryGame[]> {
-  const sport = c.set.sport;
-  const lo = ts(q.after, '-infinity');
-  const hi = ts(q.before, 'infinity');
-  const ids = q.gameIds ? [...q.gameIds] : null;
-  const gamesP = db.query<GameRowDb>(GAMES_SQL, [sport, lo, hi, c.needs.stats, c.needs.context, c.needs.starters, q.competitionId ?? null, ids]);
-  const oddsP = c.needs.odds
-    ? db.query<OddsRowDb>(ODDS_SQL, [sport, lo, hi, c.needs.odds.markets, c.needs.odds.bookmakers, ids])
-    : Promise.resolve({ rows: [] as OddsRowDb[], rowCount: 0 });
-  const [games, odds] = await Promise.all([gamesP, oddsP]);
+  const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
+  const [games, odds] = await Promise.all([
+    readGameTimeline(db, range, c.needs),
+    c.needs.odds ? readOddsTimeline(db, range, c.needs.odds) : Promise.resolve([] as TimelineOddsRow[]),
+  ]);
 
   const pre = new Map<number, OddsQuote[]>();
   const closing = new Map<number, OddsQuote[]>();
   const kickoffOf = new Map<number, number>();
-  for (const g of games.rows) kickoffOf.set(g.id, g.kickoff);
+  for (const g of games) kickoffOf.set(g.id, g.kickoff);
   const asOf = q.asOf ?? Infinity;
-  for (const o of odds.rows) {
+  for (const o of odds) {
     const kickoff = kickoffOf.get(o.game_id);
     if (kickoff === undefined || o.captured_at >= asOf) continue;
-    const quote: OddsQuote = { bookmaker: o.bookmaker, market: o.market, selection: o.selection, kind: o.kind, capturedAt: o.captured_at, price: o.price };
+    // The SQL reads only the engine's markets and home/draw/away selections.
+    const quote: OddsQuote = { bookmaker: o.bookmaker, market: o.market as OddsQuote['market'], selection: o.selection as OddsQuote['selection'], kind: o.kind, capturedAt: o.captured_at, price: o.price };
     if (o.kind === 'closing') {
       if (kickoff < asOf) (closing.get(o.game_id) ?? closing.set(o.game_id, []).get(o.game_id)!).push(quote);
     } else if (o.captured_at < kickoff) {
@@ -95,7 +57,7 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
     }
   }
   const empty: OddsQuote[] = [];
-  return games.rows.map((g) => {
+  return games.map((g) => {
     const view: PreGame = {
       id: g.id,
       kickoff: g.kickoff,
@@ -116,7 +78,7 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
     };
     const known = g.kickoff < asOf;
     const final = known && g.status === 'final' && g.home_score !== null && g.outcome !== null;
-    const result: GameResult | null = final ? { homeScore: g.home_score!, awayScore: g.away_score!, outcome: g.outcome!, stats: json(g.stats) ?? {} } : null;
+    const result: GameResult | null = final ? { homeScore: g.home_score!, awayScore: g.away_score!, outcome: g.outcome!, stats: (json(g.stats) as { home?: SideStats; away?: SideStats } | null) ?? {} } : null;
     const closingQuotes = final ? closing.get(g.id) ?? empty : empty;
     const closingSets = marketSets(closingQuotes);
     return {
@@ -143,15 +105,11 @@ export interface HistoryFingerprint {
 }
 
 export async function historyFingerprint(db: Db, c: CompiledSet, upTo: number, after?: number): Promise<HistoryFingerprint> {
-  const lo = after === undefined ? '-infinity' : new Date(after).toISOString();
-  const hi = new Date(upTo).toISOString();
   const [h, o] = await Promise.all([
-    db.query<{ n: string; h: string }>(HISTORY_FP_SQL, [c.set.sport, lo, hi, c.needs.stats, c.needs.context, c.needs.starters]),
-    c.needs.odds
-      ? db.query<{ n: string; h: string }>(ODDS_FP_SQL, [c.set.sport, lo, hi, c.needs.odds.markets, c.needs.odds.bookmakers])
-      : Promise.resolve({ rows: [{ n: '0', h: '0' }], rowCount: 1 }),
+    digestGameTimeline(db, c.set.sport, upTo, after, c.needs),
+    c.needs.odds ? digestOddsTimeline(db, c.set.sport, upTo, after, c.needs.odds) : Promise.resolve({ n: '0', h: '0' }),
   ]);
-  return { games: h.rows[0]!.n, gamesHash: h.rows[0]!.h, odds: o.rows[0]!.n, oddsHash: o.rows[0]!.h };
+  return { games: h.n, gamesHash: h.h, odds: o.n, oddsHash: o.h };
 }
 
 /** Exact sum of two decimal integer strings (the sums exceed 2^53). */

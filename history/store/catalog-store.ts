@@ -2,9 +2,9 @@
  * Catalog store: sports, competitions, seasons, teams (aliases, name history) and bookmakers.
  * Every function takes the `Db` handle first, so it runs inside the caller's transaction.
  */
-import { type Db, AppError } from '../../../core/index.ts';
-import type { SportCode } from '../types.ts';
-import { FRANCHISES } from '../teams/franchises.ts';
+import { type Db, AppError } from '../../core/index.ts';
+import type { SportCode } from '../ingest/types.ts';
+import { FRANCHISES } from '../ingest/teams/franchises.ts';
 
 /** Sport ids by code (seeded by migration 0001). */
 export async function sportIds(db: Db): Promise<Map<SportCode, number>> {

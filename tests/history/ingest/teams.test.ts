@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestPgliteDb, type TestDb } from '../support/services.ts';
-import { createTestApp } from '../support/app.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import { listGames } from '../../src/history/index.ts';
-import { AppError } from '../../core/errors.ts';
-import { BIN, embeddedEnv } from '../support/cli.ts';
+import { createTestPgliteDb, type TestDb } from '../../support/services.ts';
+import { createTestApp } from '../../support/app.ts';
+import { runImport } from '../../../history/index.ts';
+import { listGames } from '../../../history/index.ts';
+import { AppError } from '../../../core/errors.ts';
+import { BIN, embeddedEnv } from '../../support/cli.ts';
 
 const run = promisify(execFile);
 

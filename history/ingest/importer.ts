@@ -14,10 +14,10 @@ import { FIVETHIRTYEIGHT_SOURCE, SPI_TEAM_NAMES, parseFiveThirtyEight } from './
 import { FOOTBALL_DATA_SOURCE } from './sources/football-data.ts';
 import {
   competitionIdsByCode, ensureAliasesTo, ensureBookmakers, ensureCompetition, ensureFranchises, ensureSeason, ensureSourceTeams, loadTeamResolver, sourceNamesByCompetition, sportIds,
-} from './store/catalog-store.ts';
-import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from './store/game-store.ts';
-import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from './store/forecast-store.ts';
-import { createRun, failRun, finishRun, insertRejects } from './store/run-store.ts';
+} from '../store/catalog-store.ts';
+import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from '../store/game-store.ts';
+import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from '../store/forecast-store.ts';
+import { createRun, failRun, finishRun, insertRejects } from '../store/run-store.ts';
 import { addDays } from './time.ts';
 import type { ForecastRecord, GameRecord, ImportSummary, Reject, SportCode } from './types.ts';
 

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestPgDb, data, postgresReachable, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
-import type { Db } from '../../core/db.ts';
+import { createTestPgDb, data, postgresReachable, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../../support/services.ts';
+import type { Db } from '../../../core/db.ts';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 /** `../shared/data` relative to the repository root. */
 export const DATA_DIR = SHARED_DATA_DIR.replace(/\/$/, '');
 export const HAS_DATA = existsSync(join(DATA_DIR, 'football_data_co_uk'));
@@ -18,7 +18,7 @@ export const NO_DATA_REASON = `data folder ${DATA_DIR} is absent`;
 export const DATABASE_URL = TEST_DATABASE_URL;
 export { data, postgresReachable };
 
-export type { TestDb } from '../support/services.ts';
+export type { TestDb } from '../../support/services.ts';
 
 /** A fresh migrated schema `<prefix>_<random>` on the test Postgres (see tests/support). */
 export function createTestDb(prefix: string): Promise<TestDb> {

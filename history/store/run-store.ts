@@ -2,8 +2,8 @@
  * Import run store: one import_runs row per `sharpline import`, quarantined rows in
  * import_rejects. The run row is written outside the data transaction so a failure is recorded.
  */
-import { type Db, AppError } from '../../../core/index.ts';
-import type { Reject } from '../types.ts';
+import { type Db, AppError } from '../../core/index.ts';
+import type { Reject } from '../ingest/types.ts';
 
 export interface ImportRunRow {
   id: number;

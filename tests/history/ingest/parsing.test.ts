@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../core/errors.ts';
-import { parseAmericanOdds, decodeText, parseCsv, zonedToUtc } from '../../src/ingest/index.ts';
+import { AppError } from '../../../core/errors.ts';
+import { parseAmericanOdds, decodeText, parseCsv, zonedToUtc } from '../../../history/index.ts';
 
 test('parseCsv: LF, CRLF and CR-only endings, quotes, blank padding rows', () => {
   const crlf = parseCsv('a,b,c\r\n1,"x,""y""",3\r\n,,\r\n4,5,\r\n');

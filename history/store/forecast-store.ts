@@ -2,7 +2,7 @@
  * Reference forecast store for importers: the games a forecast file can match, and a staged,
  * set-based upsert into reference_forecasts that counts inserted / updated / unchanged exactly.
  */
-import type { Db } from '../../../core/index.ts';
+import type { Db } from '../../core/index.ts';
 
 export interface MatchableGame {
   id: number;

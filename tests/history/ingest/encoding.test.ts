@@ -2,8 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../../core/errors.ts';
-import { decodeText, runImport } from '../../src/ingest/index.ts';
+import { AppError } from '../../../core/errors.ts';
+import { decodeText, runImport } from '../../../history/index.ts';
 import { count, createTestDb, postgresReachable, tempDir, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();

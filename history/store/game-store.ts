@@ -4,8 +4,8 @@
  * then merges set-based into games, results, odds, players and game_players.
  * All functions must run on a transaction handle: the staging table is dropped at commit.
  */
-import type { Db } from '../../../core/index.ts';
-import type { Market, OddsKind, PlayerValue, ResultValue, Selection } from '../types.ts';
+import type { Db } from '../../core/index.ts';
+import type { Market, OddsKind, PlayerValue, ResultValue, Selection } from '../ingest/types.ts';
 
 export const MARKETS: readonly Market[] = ['1x2', 'moneyline', 'spread', 'total'];
 export const SELECTIONS: readonly Selection[] = ['home', 'draw', 'away', 'over', 'under'];

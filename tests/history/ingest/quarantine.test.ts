@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../../core/errors.ts';
-import { listRejects, listRuns, runImport } from '../../src/ingest/index.ts';
+import { AppError } from '../../../core/errors.ts';
+import { listRejects, listRuns, runImport } from '../../../history/index.ts';
 import { count, createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();
