@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import pg from 'pg';
-import { createPgDb, migrate } from '../src/db/index.ts';
+import { createPgDb, migrate } from '../src/index.ts';
 import { runImport } from '../history/index.ts';
 import { buildFeatures, compileSet, computeOnline, createFeatureCache, resolveFeatureSet, type FeatureSet } from '../features/index.ts';
 import type { Db } from '../core/index.ts';

@@ -15,8 +15,8 @@ export { parseAmericanOdds, parseDecimalOdds, parseScore } from './ingest/valida
 export { zonedToUtc } from './ingest/time.ts';
 export { NFL_FRANCHISES, NBA_FRANCHISES, MLB_FRANCHISES } from './ingest/teams/franchises.ts';
 export type { ImportSummary, GameRecord, ForecastRecord, OddsValue, Reject, RejectReason, SportCode, Market, Selection, OddsKind } from './ingest/types.ts';
-export { listRuns, getRun, listRejects } from './store/run-store.ts';
-export type { ImportRun, RejectedRow } from './store/run-store.ts';
+export { listRuns, getRun, listRejects } from './store/import-run-store.ts';
+export type { ImportRun, RejectedRow } from './store/import-run-store.ts';
 // Reads: browsing games and teams, data quality, the feature engine's timelines.
 export { listSports, listCompetitions, listTeams, resolveTeamId, listGames, teamGames, getGame } from './store/browse-store.ts';
 export type { Sport, Competition, Team, GameSummary, GameDetail, OddsGroup, GameFilter, Page } from './store/browse-store.ts';

@@ -17,7 +17,7 @@ import {
 } from '../store/catalog-store.ts';
 import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from '../store/game-store.ts';
 import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from '../store/forecast-store.ts';
-import { createRun, failRun, finishRun, insertRejects } from '../store/run-store.ts';
+import { createRun, failRun, finishRun, insertRejects } from '../store/import-run-store.ts';
 import { addDays } from './time.ts';
 import type { ForecastRecord, GameRecord, ImportSummary, Reject, SportCode } from './types.ts';
 
