@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { trainAndRegister, startRun, findRun, updateProgress, attemptStanding, finishRun, type AttemptStanding, type TrainingProgress } from '../../training/index.ts';
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
 import type { TrainingJobData } from './training.job.ts';
