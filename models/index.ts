@@ -3,7 +3,6 @@ export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKi
 export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer/index.ts';
 export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainParams } from './train-params.ts';
 export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
-export { pairedBootstrap, type BootstrapInterval } from './bootstrap.ts';
 export { initTf } from './tfjs-backend.ts';
 export type { Tf, TfRuntime } from './tfjs-backend.ts';
 export { buildTfjsModel, exportToTfjs, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts } from './tfjs-export.ts';
