@@ -1,4 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
+import type { Db } from '../core/index.ts';
 import { listPredictions, type ModelVersion } from '../registry/index.ts';
 import { compareOnSameGames, type LogLossDifference } from './evaluate/index.ts';
 

@@ -1,6 +1,6 @@
 // Anchored models: a fixed logit offset from feature columns (the market's log-odds), folded into the
 // trained network so that the result is a plain DenseModel (every runtime, export and SHAP engine works).
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import type { DenseLayer, DenseModel } from '../network.ts';
 
 /** Column index per logit (-1: none), checked against the feature names and the output width. */

@@ -1,5 +1,5 @@
 // Checks on the rows handed to the trainer, and the standardisation fitted on the training part.
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { STD_FLOOR } from '../network.ts';
 import type { TrainingData } from './types.ts';
 

@@ -1,5 +1,5 @@
 // Which engine runs a training: the kernel choice resolved, and the engine built on its storage.
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { simdKernelsAvailable } from '../kernels/simd-kernels.ts';
 import type { Shape } from './shape.ts';
 import type { Engine, RawRows, TrainerKernelChoice, TrainerKernels } from './types.ts';

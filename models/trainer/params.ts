@@ -1,5 +1,5 @@
 // Hyper-parameters of a training run: the type, the defaults per algorithm, and their validation.
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 
 export type TrainAlgo = 'logistic' | 'mlp';
 

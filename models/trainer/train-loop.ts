@@ -1,6 +1,5 @@
 // The training loop: epochs, validation, early stopping, cancellation and yielding; gradients for tests.
-import { AppError } from '../../src/shared/errors.ts';
-import { pairedBootstrap } from '../../src/shared/bootstrap.ts';
+import { AppError, pairedBootstrap } from '../../core/index.ts';
 import { assertDenseModel, predictProba, type DenseModel } from '../network.ts';
 import { createEngine, resolveKernels } from './engine.ts';
 import { defaultFeatureNames, standardizationStats, validateTrainingData } from './data.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DENSE_MODEL_FORMAT, logLoss, predictProba, train, type DenseModel, type TrainingData } from '../../models/index.ts';
 import { foldAnchor } from '../../models/trainer/anchor.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,5 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
-import { pairedBootstrap, type BootstrapInterval } from '../../src/shared/bootstrap.ts';
+import { AppError, pairedBootstrap, type BootstrapInterval } from '../../core/index.ts';
 import type { CalibrationOptions } from './calibration.ts';
 import { LOG_LOSS_EPSILON } from './metrics.ts';
 import { groupRows, score, type Scores } from './scores.ts';
