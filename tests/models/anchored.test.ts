@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DENSE_MODEL_FORMAT, logLoss, predictProba, train, type DenseModel, type TrainingData } from '../../models/index.ts';
+import { DENSE_MODEL_FORMAT, createExplainer, explainableModelOf, logLoss, predictProba, selectBackground, train, type DenseModel, type TrainingData } from '../../models/index.ts';
 import { foldAnchor } from '../../models/trainer/anchor.ts';
 import { isAppError } from '../../core/errors.ts';
 
@@ -72,9 +72,21 @@ for (const algo of ['logistic', 'mlp'] as const) {
   });
 }
 
-test('anchored model with nothing to add is the anchor on validation (zero correction or a negligible one)', async () => {
+test('anchored model with nothing to add keeps the anchor: the gate refuses a correction within the noise; SHAP credits the anchor columns', async () => {
   const d = marketData(4000, 9, 0);
   const fit = await train(d, { algo: 'logistic', anchor: ANCHOR, seed: 1 });
+  assert.equal(fit.anchor!.chosenL2, null, `gain ${JSON.stringify(fit.anchor!.gain)}`);
+  assert.ok(fit.anchor!.gain!.hi >= 0);
+  // The explanation names the anchor: in log-odds space only its columns move the prediction.
+  const X64 = Float64Array.from(d.X);
+  const explainer = createExplainer(explainableModelOf(fit.model), { background: selectBackground(X64, d.nRows, 4, { size: 20, seed: 2 }), outputSpace: 'logodds', engine: 'linear' });
+  const row = explainer.explain(X64.subarray(0, 4));
+  for (const out of row.outputs) {
+    const by = new Map(out.contributions.map((c) => [c.player, c.shap]));
+    assert.equal(by.get('edge') ?? 0, 0, `${out.output}: edge`);
+    assert.equal(by.get('noise') ?? 0, 0, `${out.output}: noise`);
+  }
+  assert.ok(Math.abs(new Map(row.outputs[0]!.contributions.map((c) => [c.player, c.shap])).get('mkt_h') ?? 0) > 0, 'the anchor column carries the home logit');
   assert.ok(fit.bestValLoss! <= fit.anchor!.anchorValLoss);
   const nTrain = fit.nTrainRows;
   const val = predictProba(fit.model, d.X.subarray(nTrain * d.nFeatures), d.nRows - nTrain);
