@@ -10,6 +10,38 @@ export type { TfjsArtifacts } from './tfjs-export.ts';
 export { ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT_NAME, exportToOnnx } from './onnx-export.ts';
 export { createOnnxPredictor } from './onnx-runtime.ts';
 export type { OnnxPredictor, OnnxPredictorOptions } from './onnx-runtime.ts';
-export * from './explain/index.ts';
+export {
+  DEFAULT_KERNEL_SAMPLES,
+  MAX_EXACT_PLAYERS,
+  buildPlayers,
+  chooseEngine,
+  createExplainer,
+  explain,
+  explainRows,
+  linearLogits,
+  meanAbsShap,
+  permutationImportance,
+  selectBackground,
+} from './explain/index.ts';
+export type {
+  AutoExplainOptions,
+  Background,
+  Contribution,
+  EngineName,
+  ExplainOptions,
+  ExplainStats,
+  ExplainableModel,
+  Explainer,
+  KernelOptions,
+  LinearForm,
+  MeanAbsShap,
+  OutputExplanation,
+  OutputSpace,
+  PermutationImportance,
+  PermutationImportanceOptions,
+  Player,
+  RowExplanation,
+  SelectBackgroundOptions,
+} from './explain/index.ts';
 export { explainableModelOf } from './explainable.ts';
 export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer.ts';

@@ -15,7 +15,7 @@
  * in tests/models.
  */
 
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, type DenseLayer, type DenseModel } from './network.ts';
 import { instantiateSimdKernels, simdKernelsAvailable, type SimdKernels } from './kernels/simd-kernels.ts';
 

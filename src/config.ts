@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { AppError } from './shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import { MasterKey, parseMasterKey } from './secrets/master-key.ts';
 
 /**

@@ -1,8 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import type { Logger } from '../src/shared/logger.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, type Logger, loadSql } from '../core/index.ts';
 import { buildTrainingSet, loadMarketBaseline, loadReferenceForecasts, resolveFeatureSet, type TrainingSet } from '../features/index.ts';
 import {
   train,
