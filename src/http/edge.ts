@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppInstance } from './types.ts';
 import type { RateLimitSubject } from '../config.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 
 /** Probes a load balancer or orchestrator sends; never rate limited. */
 const PROBES = new Set(['/healthz', '/readyz']);

@@ -1,6 +1,4 @@
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
-import { loadSql } from '../shared/sql.ts';
+import { type Db, AppError, loadSql } from '../../core/index.ts';
 import type { SecretsConfig } from '../config.ts';
 import { openSecret, rewrapSecret, sealSecret, type SealedSecret } from './envelope.ts';
 import type { MasterKey } from './master-key.ts';

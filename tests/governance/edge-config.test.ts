@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { loadConfig } from '../../src/config.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 const refused = (variable: string, hidden?: string) => (error: unknown) =>
   error instanceof AppError && error.code === 'CONFIG_INVALID' && error.message.startsWith(`${variable}:`) && (hidden === undefined || !error.message.includes(hidden));

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestPgDb, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createSecrets } from '../../src/secrets/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 const keyA = randomBytes(32).toString('base64');
