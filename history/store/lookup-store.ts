@@ -5,7 +5,7 @@
  * spans, and a game's sport. History owns the tables, so the SQL is here. `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import type { Market, OddsKind, Selection } from '../ingest/types.ts';
+import type { TimelineOddsRow } from './timeline-store.ts';
 
 const MATCH_ODDS_SQL = loadSql(import.meta.url, './sql/match-odds.sql');
 const REFERENCE_FORECASTS_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
@@ -14,17 +14,10 @@ const MATCHUP_SQL = loadSql(import.meta.url, './sql/resolve-matchup.sql');
 const SEASON_SPANS_SQL = loadSql(import.meta.url, './sql/season-spans.sql');
 const SPORT_OF_GAME_SQL = loadSql(import.meta.url, './sql/sport-of-game.sql');
 
-/** One 1x2/moneyline home/draw/away price of a game, with its kickoff and its sport's outcome type (epoch ms). */
-export interface MatchOddsRow {
-  game_id: number;
+/** One 1x2/moneyline home/draw/away price of a game (as a timeline row), with its kickoff (epoch ms) and its sport's outcome type. */
+export interface MatchOddsRow extends TimelineOddsRow {
   outcomes: string;
   kickoff: number;
-  bookmaker: string;
-  market: Market;
-  selection: Selection;
-  kind: OddsKind;
-  captured_at: number;
-  price: number;
 }
 
 /** One published forecast (FiveThirtyEight ...) of a game. */
