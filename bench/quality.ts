@@ -45,7 +45,7 @@ import type { Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';
-import { backtestVersion, PRICE_SOURCE_NAMES, trainAndRegister, type MarketBacktest, type TrainingSpec } from '../training/index.ts';
+import { backtestVersion, PRICE_SOURCE_NAMES, trainAndRegister, verdictOf, type MarketBacktest, type TrainingSpec } from '../training/index.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -395,7 +395,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
     // "Beats" means the whole 95 % interval of the per-game difference lies below zero.
     targets.push({
       name: `beats ${COMPARATOR_LABELS[def.beat] ?? def.beat} on the same games (interval below 0)`,
-      met: !!c && c.difference !== null && c.difference.hi < 0,
+      met: !!c && c.difference !== null && verdictOf(c.difference) === 'beats',
       value: c ? c.model.logLoss : NaN,
       bar: c ? c.scores.logLoss : NaN,
     });
@@ -476,7 +476,7 @@ function printRun(r: RunResult): void {
   out(`  ${pad('predictor', 30)} ${lpad('games', 6)} ${lpad('log loss', 9)} ${lpad('Brier*', 7)} ${lpad('acc', 6)} ${lpad('ECE', 6)}   ${lpad('model on same games', 19)}  95% interval of the difference`);
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${f4(v)}`;
   const row = (label: string, s: ScoreLine, model?: ScoreLine, d?: Comparator['difference']) =>
-    out(`  ${pad(label, 30)} ${lpad(String(s.n), 6)} ${lpad(f4(s.logLoss), 9)} ${lpad(f4(s.brier), 7)} ${lpad(s.accuracy.toFixed(3), 6)} ${lpad(s.ece.toFixed(4), 6)}   ${model ? lpad(`${f4(model.logLoss)} (${signed(model.logLoss - s.logLoss)})`, 19) : ''}${d ? `  [${signed(d.lo)}, ${signed(d.hi)}]${d.hi < 0 ? ' beats' : d.lo > 0 ? ' loses' : ''}` : ''}`);
+    out(`  ${pad(label, 30)} ${lpad(String(s.n), 6)} ${lpad(f4(s.logLoss), 9)} ${lpad(f4(s.brier), 7)} ${lpad(s.accuracy.toFixed(3), 6)} ${lpad(s.ece.toFixed(4), 6)}   ${model ? lpad(`${f4(model.logLoss)} (${signed(model.logLoss - s.logLoss)})`, 19) : ''}${d ? `  [${signed(d.lo)}, ${signed(d.hi)}]${verdictOf(d) === 'within noise' ? '' : ` ${verdictOf(d)}`}` : ''}`);
   if (r.anchor) {
     const a = r.anchor;
     const g = a.gain ? `gain ${signed(a.gain.mean)} [${signed(a.gain.lo)}, ${signed(a.gain.hi)}]` : 'no gain measured';
