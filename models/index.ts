@@ -1,8 +1,8 @@
 export { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, classCount, createPredictor, deserializeModel, logLoss, predictProba, serializeModel } from './network.ts';
 export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKind } from './network.ts';
-export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer.ts';
+export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer/index.ts';
 export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainParams } from './train-params.ts';
-export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer.ts';
+export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
 export { initTf } from './tfjs-backend.ts';
 export type { Tf, TfRuntime } from './tfjs-backend.ts';
 export { buildTfjsModel, exportToTfjs, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts } from './tfjs-export.ts';
@@ -28,9 +28,9 @@ export type {
   Background,
   Contribution,
   EngineName,
+  ExplainableModel,
   ExplainOptions,
   ExplainStats,
-  ExplainableModel,
   Explainer,
   KernelOptions,
   LinearForm,
@@ -44,4 +44,4 @@ export type {
   SelectBackgroundOptions,
 } from './explain/index.ts';
 export { explainableModelOf } from './explainable.ts';
-export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer.ts';
+export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer/index.ts';
