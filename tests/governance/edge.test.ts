@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { createTestPgDb, uniqueName, TEST_REDIS_URL, assertRedisUp, type TestDb } from '../support/services.ts';
+import { createTestPgDb, uniqueName, TEST_REDIS_URL, assertRedisUp, startRedisServer, type TestDb } from '../support/services.ts';
 import { createTestApp, createTestContext } from '../support/app.ts';
 import { buildApp, type AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -84,6 +84,7 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
     const { app } = await createTestApp(t.db, { env: { SHARPLINE_RATE_LIMIT: 'off' } });
     try {
       const res = await app.inject({ method: 'OPTIONS', url: '/v1/models', headers: { origin: 'https://desk.example.com', 'access-control-request-method': 'GET' } });
+      assert.equal(res.statusCode, 404);
       assert.equal(res.headers['access-control-allow-origin'], undefined);
       const get = await app.inject({ url: '/v1/models', headers: { origin: 'https://desk.example.com' } });
       assert.equal(get.headers['access-control-allow-origin'], undefined);
@@ -118,6 +119,7 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
       const limited = await app.inject({ url: '/v1/models' });
       assert.equal(limited.statusCode, 429);
       assert.equal(limited.json().error.code, 'RATE_LIMITED');
+      assert.equal(limited.headers['x-ratelimit-limit'], '3');
       assert.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 600, String(limited.headers['retry-after']));
       assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'probes pass');
       // An app key has its own, larger budget, counted per key.
@@ -156,6 +158,21 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
       await b.app.close();
       await closeKeepingDb(a.ctx);
       await closeKeepingDb(b.ctx);
+    }
+  });
+
+  it('rate limit on a Redis that stops answering: requests pass uncounted and at once', async () => {
+    const redis = await startRedisServer();
+    const env = { REDIS_URL: redis.url, SHARPLINE_QUEUE_PREFIX: uniqueName('edge_down'), SHARPLINE_RATE_LIMIT: 'anonymous=2', SHARPLINE_RATE_LIMIT_WINDOW_SECONDS: '600' };
+    const { app, ctx } = await createTestApp(t.db, { env });
+    try {
+      assert.equal((await app.inject({ url: '/v1/models' })).statusCode, 200);
+      await redis.kill();
+      for (let i = 0; i < 4; i++) assert.equal((await app.inject({ url: '/v1/models' })).statusCode, 200, 'Redis down: not limited, not failed');
+    } finally {
+      await app.close();
+      await closeKeepingDb(ctx);
+      await redis.dispose();
     }
   });
 
