@@ -7,6 +7,7 @@ import { createOutageLog, redactUrl } from './shared/outage.ts';
 import { openQueues } from './jobs/open-queues.ts';
 import type { JobQueues } from './jobs/queue.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
+import { findCodeVersion } from './code-version.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -28,6 +29,8 @@ export interface AppContext {
   readonly logger: Logger;
   /** Model cache, metrics and prediction log; loads nothing until started or first asked. */
   readonly serving: Serving;
+  /** The running code's commit (SHARPLINE_CODE_VERSION, else the checkout's HEAD), for trained versions' lineage. */
+  readonly codeVersion: string | null;
   /** Closes pools and queues; idempotent. */
   close(): Promise<void>;
 }
@@ -95,6 +98,7 @@ export async function createContext(config: Config, options: CreateContextOption
     queues,
     logger,
     serving,
+    codeVersion: findCodeVersion(config.codeVersion),
     close() {
       closed ??= (async () => {
         await serving.close();
