@@ -38,3 +38,4 @@ export {
   type RunStatus,
 } from './run-store.ts';
 export * from './evaluate/index.ts';
+export type { TrainingErrorCode } from './errors.ts';

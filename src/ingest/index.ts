@@ -12,3 +12,4 @@ export { parseAmericanOdds, parseDecimalOdds, parseScore } from './validate.ts';
 export { zonedToUtc } from './time.ts';
 export { NFL_FRANCHISES, NBA_FRANCHISES, MLB_FRANCHISES } from './teams/franchises.ts';
 export type { ImportSummary, GameRecord, ForecastRecord, OddsValue, Reject, RejectReason, SportCode, Market, Selection, OddsKind } from './types.ts';
+export type { HistoryErrorCode } from './errors.ts';

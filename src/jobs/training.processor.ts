@@ -3,12 +3,10 @@ import { isAppError } from '../shared/errors.ts';
 import { runTrainingAttempt, type RunAttemptResult } from '../../training/index.ts';
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
 import type { TrainingJobData } from './training.job.ts';
+import { isRetryable } from '../http/error-table.ts';
 
-/** Codes that mean the spec or data will never train: fail at once, no retry. */
-const PERMANENT_CODES = new Set([
-  'TRAINING_SPEC_INVALID', 'TRAINING_DATA_EMPTY', 'TRAINING_RUN_NOT_FOUND', 'FEATURE_SET_UNKNOWN', 'FEATURE_SET_INVALID', 'FEATURE_SET_UNAVAILABLE', 'FEATURE_COLUMNS_DEGENERATE', 'MODEL_INPUT_INVALID', 'COMPETITION_UNKNOWN', 'FEATURE_SPORT_MISMATCH',
-]);
-const isPermanent = (code: string) => PERMANENT_CODES.has(code);
+/** The retry policy is the error table's: a code that will fail the same way again is not retried. */
+const isPermanent = (code: string) => !isRetryable(code);
 
 /**
  * Adapts a queue job to training's run lifecycle (`runTrainingAttempt`: ownership, cancellation,

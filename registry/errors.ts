@@ -1,0 +1,11 @@
+/** Codes the model registry throws (models, versions, aliases). Status and retry: src/http/error-table.ts. */
+export type RegistryErrorCode =
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_VERSION_NOT_FOUND'
+  | 'MODEL_ALIAS_NOT_FOUND'
+  | 'MODEL_VERSION_NOT_READY'
+  | 'MODEL_ALIAS_INVALID';
+
+declare module '../src/shared/errors.ts' {
+  interface ErrorCodes extends Record<RegistryErrorCode, true> {}
+}
