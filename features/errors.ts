@@ -1,4 +1,4 @@
-/** Codes the feature store throws (definitions, availability, online rows). Status and retry: src/http/error-table.ts. */
+/** Codes the feature store throws (definitions, availability, online rows). Status and retry: src/error-policy.ts. */
 export type FeatureErrorCode =
   | 'FEATURE_SET_UNKNOWN'
   | 'FEATURE_SET_INVALID'

@@ -1,4 +1,4 @@
-/** Codes the model registry throws (models, versions, aliases). Status and retry: src/http/error-table.ts. */
+/** Codes the model registry throws (models, versions, aliases). Status and retry: src/error-policy.ts. */
 export type RegistryErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'MODEL_VERSION_NOT_FOUND'

@@ -1,4 +1,4 @@
-/** Codes training throws (specs, runs, datasets, cancellation). Status and retry: src/http/error-table.ts. */
+/** Codes training throws (specs, runs, datasets, cancellation). Status and retry: src/error-policy.ts. */
 export type TrainingErrorCode =
   | 'TRAINING_SPEC_INVALID'
   | 'TRAINING_RUN_NOT_FOUND'

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../shared/errors.ts';
 import { IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
-import { httpStatusOf } from './error-table.ts';
+import { httpStatusOf } from '../error-policy.ts';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

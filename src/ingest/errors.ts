@@ -1,6 +1,6 @@
 /**
  * Codes the historical domain throws (ingest sources, validation, teams, the history stores). Their
- * HTTP status and retry policy: src/http/error-table.ts.
+ * HTTP status and retry policy: src/error-policy.ts.
  */
 export type HistoryErrorCode =
   | 'IMPORT_SOURCE_UNKNOWN'

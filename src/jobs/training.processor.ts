@@ -3,7 +3,7 @@ import { isAppError } from '../shared/errors.ts';
 import { runTrainingAttempt, type RunAttemptResult } from '../../training/index.ts';
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
 import type { TrainingJobData } from './training.job.ts';
-import { isRetryable } from '../http/error-table.ts';
+import { isRetryable } from '../error-policy.ts';
 
 /** The retry policy is the error table's: a code that will fail the same way again is not retried. */
 const isPermanent = (code: string) => !isRetryable(code);

@@ -1,4 +1,4 @@
-/** Codes serving throws (served versions' inputs and outputs, explanations). Status and retry: src/http/error-table.ts. */
+/** Codes serving throws (served versions' inputs and outputs, explanations). Status and retry: src/error-policy.ts. */
 export type ServingErrorCode =
   | 'MODEL_OUTPUT_INVALID'
   | 'MODEL_FEATURES_UNAVAILABLE'

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../shared/db.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createExplanations, type Explanations } from './explain.ts';
-import type { OutageLog } from '../shared/outage.ts';
+import type { RedisConnections } from '../redis.ts';
 import { createModelCache, type ModelCache } from './model-cache.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { createLimiter, type PredictDeps } from './predict.ts';
@@ -48,7 +48,7 @@ export interface Serving extends PredictDeps {
  * Builds the serving runtime; nothing is loaded and no timer runs until `cache.start()` or the
  * first request. Closing releases every ONNX session / tfjs model and flushes the log.
  */
-export function createServing(deps: { db: Db; config: Config; logger: Logger; redisOutage?: OutageLog }, options: ServingOptions = {}): Serving {
+export function createServing(deps: { db: Db; config: Config; logger: Logger; redis?: RedisConnections }, options: ServingOptions = {}): Serving {
   const { db, config, logger } = deps;
   let tf: Tf | undefined;
   let cache: ModelCache | undefined;
@@ -60,8 +60,7 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger; re
   cache = createModelCache({
     db,
     logger,
-    redisUrl: config.redisUrl,
-    redisOutage: deps.redisOutage,
+    redis: deps.redis,
     schema: config.databaseSchema,
     pollMs: options.pollMs,
     retireAfterMs: options.retireAfterMs,

@@ -2,7 +2,7 @@
  * Errors with stable codes. Each domain declares the codes it throws in its own `errors.ts`, adding
  * them to `ErrorCodes` (declaration merging), so the kernel knows no domain and `ErrorCode` is still
  * the union of every domain's codes. What a code means to a client (HTTP status) and to a queue
- * (retried or not) is decided at the edge, in one table (src/http/error-table.ts) that must name
+ * (retried or not) is decided at the edge, in one table (src/error-policy.ts) that must name
  * every code: a new code without its row fails to compile.
  */
 

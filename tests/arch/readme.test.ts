@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ERROR_POLICY, HTTP_STATUS_BY_CODE } from '../../src/http/error-table.ts';
+import { ERROR_POLICY, HTTP_STATUS_BY_CODE } from '../../src/error-policy.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

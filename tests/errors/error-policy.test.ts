@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_POLICY, HTTP_STATUS_BY_CODE, isRetryable, isErrorCode } from '../../src/http/error-table.ts';
+import { ERROR_POLICY, HTTP_STATUS_BY_CODE, isRetryable, isErrorCode } from '../../src/error-policy.ts';
 
 describe('one table at the edge: HTTP status and retry policy of every code', () => {
   it('refuses at once, without retrying, the codes that mean the spec or the data will never train (the list the worker used to keep)', () => {

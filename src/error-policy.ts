@@ -1,12 +1,13 @@
-import type { CoreErrorCode, ErrorCode, ModelFamilyErrorCode } from '../shared/errors.ts';
-import type { HistoryErrorCode } from '../ingest/index.ts';
-import type { FeatureErrorCode } from '../../features/index.ts';
-import type { TrainingErrorCode } from '../../training/index.ts';
-import type { RegistryErrorCode } from '../../registry/index.ts';
-import type { ServingErrorCode } from '../serving/index.ts';
+import type { CoreErrorCode, ErrorCode, ModelFamilyErrorCode } from './shared/errors.ts';
+import type { HistoryErrorCode } from './ingest/index.ts';
+import type { FeatureErrorCode } from '../features/index.ts';
+import type { TrainingErrorCode } from '../training/index.ts';
+import type { RegistryErrorCode } from '../registry/index.ts';
+import type { ServingErrorCode } from './serving/index.ts';
 
 /**
- * What an error code means at the edges: the HTTP status a request answered with it gets, and
+ * The one table of what each error code means at the edges, read by the HTTP error handler and by
+ * the job processors: the HTTP status a request answered with it gets, and
  * whether a job that failed with it is worth another attempt (`retry: false` = the input or the
  * data will fail the same way again: the job fails at once, BullMQ's UnrecoverableError).
  */
