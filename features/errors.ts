@@ -6,6 +6,6 @@ export type FeatureErrorCode =
   | 'FEATURE_SPORT_MISMATCH'
   | 'FEATURE_SET_UNAVAILABLE';
 
-declare module '../src/shared/errors.ts' {
+declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<FeatureErrorCode, true> {}
 }

@@ -6,6 +6,6 @@ export type RegistryErrorCode =
   | 'MODEL_VERSION_NOT_READY'
   | 'MODEL_ALIAS_INVALID';
 
-declare module '../src/shared/errors.ts' {
+declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<RegistryErrorCode, true> {}
 }

@@ -1,5 +1,5 @@
-import type { CoreErrorCode, ErrorCode, ModelFamilyErrorCode } from './shared/errors.ts';
-import type { HistoryErrorCode } from './ingest/index.ts';
+import type { CoreErrorCode, ErrorCode, ModelFamilyErrorCode } from '../core/index.ts';
+import type { HistoryErrorCode } from '../history/index.ts';
 import type { FeatureErrorCode } from '../features/index.ts';
 import type { TrainingErrorCode } from '../training/index.ts';
 import type { RegistryErrorCode } from '../registry/index.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { Logger } from './shared/logger.ts';
-import type { OutageLog } from './shared/outage.ts';
+import type { Logger } from '../core/index.ts';
+import type { OutageLog } from './outage.ts';
 
 /**
  * The context's Redis connections for what is not BullMQ's (the queues open their own): a

@@ -6,6 +6,6 @@ export type TrainingErrorCode =
   | 'TRAINING_CANCELLED'
   | 'FEATURE_COLUMNS_DEGENERATE';
 
-declare module '../src/shared/errors.ts' {
+declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<TrainingErrorCode, true> {}
 }

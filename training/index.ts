@@ -37,5 +37,39 @@ export {
   type TrainingRun,
   type RunStatus,
 } from './run-store.ts';
-export * from './evaluate/index.ts';
+export {
+  LOG_LOSS_EPSILON,
+  accuracy,
+  backtest,
+  brier,
+  calibration,
+  compareOnSameGames,
+  logLoss,
+  maxDrawdown,
+  rankedProbabilityScore,
+  reliability,
+  score,
+  scoreBySeason,
+  viewOf,
+} from './evaluate/index.ts';
+export type {
+  BacktestGame,
+  BacktestOptions,
+  BacktestResult,
+  Bet,
+  Calibration,
+  CalibrationMode,
+  CalibrationOptions,
+  ClosingLineValue,
+  CompareOptions,
+  Comparison,
+  ControlResult,
+  Outcomes,
+  PredictorRows,
+  Probabilities,
+  ProbabilityView,
+  ReliabilityBin,
+  Scores,
+  StakingResult,
+} from './evaluate/index.ts';
 export type { TrainingErrorCode } from './errors.ts';

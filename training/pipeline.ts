@@ -1,7 +1,5 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import type { Logger } from '../src/shared/logger.ts';
-import { predictProba } from '../models/index.ts';
+import { type Db, AppError, type Logger } from '../core/index.ts';
+import { predictProba, type TrainerKernelChoice } from '../models/index.ts';
 import { markReady, markFailed } from '../registry/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
@@ -30,6 +28,8 @@ export interface TrainingDeps {
   logger?: Logger;
   /** The running code's commit, recorded in each version's lineage; the composition root finds it. */
   codeVersion?: string | null;
+  /** Trainer kernels (config `trainerKernels`); default `auto`. */
+  trainerKernels?: TrainerKernelChoice;
 }
 
 export interface TrainingRunOptions {
@@ -91,6 +91,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
   try {
     await enterPhase({ phase: 'training', trainRows: trainSet.nRows, testRows: testSet.nRows });
     const fit = await fitModel(datasets, params, {
+      kernels: deps.trainerKernels,
       signal: options.signal,
       onEpoch: (report, epochs) =>
         options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs, loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows }),
@@ -108,7 +109,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
     lap('registerMs');
     const ready = await markReady(db, version.id, {
       metrics,
-      evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
+      evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
       timings,
     });
     await options.onProgress?.({ phase: 'done' });

@@ -1,6 +1,5 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import type { Logger } from '../src/shared/logger.ts';
+import { type Db, AppError, type Logger } from '../core/index.ts';
+import type { TrainerKernelChoice } from '../models/index.ts';
 import { trainAndRegister, type TrainingProgress } from './pipeline.ts';
 import { attemptStanding, findRun, finishRun, startRun, updateProgress, type AttemptStanding, type RunStatus } from './run-store.ts';
 
@@ -28,6 +27,8 @@ export interface RunAttemptDeps {
   logger: Logger;
   /** The running code's commit, for the version's lineage. */
   codeVersion?: string | null;
+  /** Trainer kernels (config `trainerKernels`). */
+  trainerKernels?: TrainerKernelChoice;
   /**
    * Whether a failure with this code will fail again however often it is retried (a bad spec, no
    * data): the run then fails at once. The retry policy is the caller's (one table at the edge).
@@ -87,7 +88,7 @@ export async function runTrainingAttempt(deps: RunAttemptDeps, runId: string, de
   };
   try {
     log.info({ model: run.spec.model, featureSet: run.spec.featureSet }, 'training started');
-    const outcome = await trainAndRegister({ db, logger: log, codeVersion: deps.codeVersion }, runId, run.spec, {
+    const outcome = await trainAndRegister({ db, logger: log, codeVersion: deps.codeVersion, trainerKernels: deps.trainerKernels }, runId, run.spec, {
       signal: controller.signal,
       onProgress,
       createdBy: run.createdBy,

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { isAppError } from '../shared/errors.ts';
+import { isAppError } from '../../core/index.ts';
 import { runTrainingAttempt, type RunAttemptResult } from '../../training/index.ts';
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
 import type { TrainingJobData } from './training.job.ts';
@@ -26,7 +26,7 @@ export function createTrainingProcessor(ctx: AppContext): Processor<TrainingJobD
       throw new PermanentJobError(message);
     }
     try {
-      return await runTrainingAttempt({ db: ctx.db, logger, codeVersion: ctx.codeVersion, isPermanent }, runId, {
+      return await runTrainingAttempt({ db: ctx.db, logger, codeVersion: ctx.codeVersion, trainerKernels: ctx.config.trainerKernels, isPermanent }, runId, {
         id: job.id,
         attemptsMade: job.attemptsMade,
         maxAttempts: job.data.attempts ?? 1,

@@ -1,7 +1,5 @@
 import { aliasVersionStamp } from '../../registry/index.ts';
-import type { Db } from '../shared/db.ts';
-import { isAppError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
+import { type Db, isAppError, type Logger } from '../../core/index.ts';
 import type { RedisConnections } from '../redis.ts';
 
 /** Redis channel on which alias moves are announced to every server. */

@@ -6,6 +6,6 @@ export type ServingErrorCode =
   | 'EXPLAIN_TIMEOUT'
   | 'EXPLAIN_QUEUE_FULL';
 
-declare module '../shared/errors.ts' {
+declare module '../../core/errors.ts' {
   interface ErrorCodes extends Record<ServingErrorCode, true> {}
 }

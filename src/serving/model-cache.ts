@@ -1,7 +1,5 @@
 import { getVersion, listAliases, listModels } from '../../registry/index.ts';
-import type { Db } from '../shared/db.ts';
-import { AppError, isAppError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
+import { type Db, AppError, isAppError, type Logger } from '../../core/index.ts';
 import type { RedisConnections } from '../redis.ts';
 import type { LoadOptions, ServedVersion, ServingRuntime } from './predictor.ts';
 import { createAliasWatcher } from './alias-watcher.ts';

@@ -1,6 +1,5 @@
 import { getVersion } from '../../registry/index.ts';
-import type { Db } from '../shared/db.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Db, Logger } from '../../core/index.ts';
 import { loadServedVersion, type LoadOptions, type ServedVersion } from './predictor.ts';
 
 export interface VersionTableOptions {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setAlias } from '../../registry/index.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { createVersionTable } from '../../src/serving/version-table.ts';
 import { createAliasWatcher } from '../../src/serving/alias-watcher.ts';
 import { createTestPgDb, type TestDb } from '../support/services.ts';

@@ -1,5 +1,4 @@
-import type { Db } from '../../src/shared/db.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import { buildTrainingSet, resolveFeatureSet, type TrainingSet } from '../../features/index.ts';
 import { checkTrainableColumns } from '../columns.ts';
 import type { TrainingSpec } from '../spec.ts';

@@ -1,5 +1,4 @@
-import type { Db } from '../../src/shared/db.ts';
-import { loadSql } from '../../src/shared/sql.ts';
+import { type Db, loadSql } from '../../core/index.ts';
 import { loadMarketBaseline, loadReferenceForecasts, type TrainingSet } from '../../features/index.ts';
 import type { DenseModel } from '../../models/index.ts';
 import { compareOnSameGames } from '../evaluate/index.ts';

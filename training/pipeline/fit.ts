@@ -1,4 +1,4 @@
-import { train, type EpochReport, type TrainParams, type TrainResult } from '../../models/index.ts';
+import { train, type EpochReport, type TrainParams, type TrainResult, type TrainerKernelChoice } from '../../models/index.ts';
 import { neutralise } from '../columns.ts';
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
@@ -9,6 +9,8 @@ export function trainParamsOf(spec: TrainingSpec): Partial<TrainParams> {
 }
 
 export interface FitOptions {
+  /** Trainer kernels (config `trainerKernels`); default `auto`. */
+  kernels?: TrainerKernelChoice;
   signal?: AbortSignal;
   onEpoch?: (report: EpochReport, epochs: number | undefined) => void | Promise<void>;
 }
@@ -24,7 +26,7 @@ export async function fitModel(datasets: Datasets, params: Partial<TrainParams>,
   const fit = await train(
     { X: Float32Array.from(trainSet.X), y: trainSet.labels, nRows: trainSet.nRows, nFeatures: trainSet.featureNames.length, classes: trainSet.classes, featureNames: trainSet.featureNames },
     params,
-    { signal: options.signal, onEpoch: (report: EpochReport) => options.onEpoch?.(report, epochs) },
+    { kernels: options.kernels, signal: options.signal, onEpoch: (report: EpochReport) => options.onEpoch?.(report, epochs) },
   );
   neutralise(fit.model, datasets.neutralColumns);
   return fit;

@@ -1,4 +1,4 @@
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/index.ts';
 import type { TrainingSet } from '../../features/index.ts';
 import { exportToOnnx, exportToTfjs, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
 import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
