@@ -17,6 +17,10 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** What one-shot CLI commands log at: LOG_LEVEL when set, else warn (stderr shows progress, not chatter). */
+  readonly commandLogLevel: Config['logLevel'];
+  /** Who a CLI-launched training run is recorded as launched by without `--actor` (lineage): USER, else `cli`. */
+  readonly defaultActor: string;
   /** Postgres schema to use (tests give each suite its own). */
   readonly databaseSchema: string | undefined;
   /** Maximum rows accepted by one predict request. */
@@ -213,6 +217,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: readInt(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     logLevel,
+    commandLogLevel: env.LOG_LEVEL?.trim() ? logLevel : 'warn',
+    defaultActor: env.USER?.trim() || 'cli',
     databaseSchema: schema,
     maxPredictRows: readInt(env, 'SHARPLINE_MAX_PREDICT_ROWS', 10_000, 1, 1_000_000),
     maxExplainRows: readInt(env, 'SHARPLINE_MAX_EXPLAIN_ROWS', 100, 1, 100_000),
