@@ -79,7 +79,14 @@ export interface EdgeConfig {
    * Requests allowed per window, per key (per IP without one), by the key's role;
    * undefined when SHARPLINE_RATE_LIMIT=off.
    */
-  readonly rateLimit: { readonly windowSeconds: number; readonly maxByRole: Readonly<Record<RateLimitSubject, number>> } | undefined;
+  readonly rateLimit:
+    | {
+        readonly windowSeconds: number;
+        readonly maxByRole: Readonly<Record<RateLimitSubject, number>>;
+        /** Failed authentications (401) one address may have per window before it is refused 429 unheard. */
+        readonly maxAuthFailures: number;
+      }
+    | undefined;
   /** Origins allowed by CORS; empty means CORS is off (no Access-Control-* headers at all). */
   readonly corsOrigins: readonly string[];
   /** Largest request body of a route that does not declare its own, bytes. */
@@ -154,7 +161,8 @@ function readRateLimit(env: Env): EdgeConfig['rateLimit'] {
     }
     maxByRole[m[1] as RateLimitSubject] = Number(m[2]);
   }
-  return Object.freeze({ windowSeconds, maxByRole: Object.freeze(maxByRole) });
+  const maxAuthFailures = readInt(env, 'SHARPLINE_AUTH_FAILURE_LIMIT', 20, 1, 1_000_000);
+  return Object.freeze({ windowSeconds, maxByRole: Object.freeze(maxByRole), maxAuthFailures });
 }
 
 /** `SHARPLINE_CORS_ORIGINS`: comma-separated origins (`https://desk.example.com`) or `*`. */

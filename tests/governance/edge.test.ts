@@ -207,3 +207,43 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
     }
   });
 });
+
+describe('failed authentications per address', () => {
+  let t: TestDb;
+  before(async () => {
+    t = await createTestPgDb('edge_auth');
+  });
+  after(async () => {
+    await t.drop();
+  });
+
+  for (const store of ['memory', 'redis'] as const) {
+    it(`an address with too many 401s is refused 429 before its key is checked (${store})`, async () => {
+      const env: Record<string, string> = { SHARPLINE_RATE_LIMIT: 'anonymous=1000', SHARPLINE_AUTH_FAILURE_LIMIT: '3', SHARPLINE_RATE_LIMIT_WINDOW_SECONDS: '600' };
+      if (store === 'redis') Object.assign(env, { REDIS_URL: TEST_REDIS_URL, SHARPLINE_QUEUE_PREFIX: uniqueName('edge_af') });
+      const ctx = await createTestContext(t.db, { env });
+      const app = await buildApp(ctx);
+      // Stands in for the auth hook refusing a bad key; counts how often it is reached.
+      let checked = 0;
+      app.get('/test/deny', { schema: { hide: true } }, async (_request, reply) => {
+        checked++;
+        return reply.code(401).send({ error: { code: 'VALIDATION_FAILED', message: 'bad key' } });
+      });
+      await app.ready();
+      try {
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push((await app.inject({ url: '/test/deny', remoteAddress: '10.7.0.1' })).statusCode);
+        assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+        assert.equal(checked, 3, 'refused before the check');
+        const other = await app.inject({ url: '/v1/models', remoteAddress: '10.7.0.1' });
+        assert.equal(other.statusCode, 429, 'the address is refused on every route');
+        assert.equal(other.json().error.code, 'RATE_LIMITED');
+        assert.ok(Number(other.headers['retry-after']) > 0);
+        assert.equal((await app.inject({ url: '/v1/models', remoteAddress: '10.7.0.2' })).statusCode, 200, 'other addresses are not');
+      } finally {
+        await app.close();
+        await closeKeepingDb(ctx);
+      }
+    });
+  }
+});
