@@ -59,6 +59,9 @@ export const HTTP_STATUS_BY_CODE = {
   EXPLAIN_ROWS_EXCEEDED: 413,
   EXPLAIN_TIMEOUT: 503,
   EXPLAIN_QUEUE_FULL: 503,
+  // console and the evidence routes it reads
+  CONSOLE_NOT_BUILT: 503,
+  COMPARE_INVALID: 400,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof HTTP_STATUS_BY_CODE;
