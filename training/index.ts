@@ -6,16 +6,20 @@ export { parseTrainingSpec, validateTrainingSpec, runIdOf, backtestSettingsOf, T
 export {
   backtestGames,
   backtestVersion,
+  backtestSeries,
   marketBacktest,
   resolveBacktestSettings,
   summariseBacktest,
   PRICE_SOURCE_NAMES,
   type BacktestPricing,
+  type BacktestSeries,
+  type BetPoint,
   type BacktestSummary,
   type BacktestSettings,
   type MarketBacktest,
   type ScoredGame,
 } from './market-backtest.ts';
+export { compareVersions, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,

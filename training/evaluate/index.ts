@@ -21,3 +21,4 @@ export {
   type ControlResult,
   type StakingResult,
 } from './backtest.ts';
+export { pairedBootstrap, seededUniform, type PairedBootstrap } from './bootstrap.ts';
