@@ -262,7 +262,7 @@ export interface BacktestSeries {
   version: number;
   pricing: MarketBacktest['pricing'];
   bets: BetPoint[];
-  /** After each bet in kickoff order: flat profit (units), Kelly bankroll, and each one's drawdown from its peak. */
+  /** After each kickoff with bets (the backtest's own curve points): flat profit (units), Kelly bankroll, and each one's drawdown from its peak. */
   equity: Array<{ kickoff: string; flatProfit: number; flatDrawdown: number; kellyBankroll: number; kellyDrawdownPct: number }>;
   /** Per calendar month (UTC) of kickoff: bets, flat profit, turnover. */
   months: Array<{ month: string; bets: number; flatProfit: number; turnover: number }>;
@@ -292,19 +292,21 @@ export async function backtestSeries(db: Db, model: string, ref: string | number
   let kellyPeak = initial;
   const equity: BacktestSeries['equity'] = [];
   const months = new Map<string, { bets: number; flatProfit: number; turnover: number }>();
-  for (const bet of log) {
+  for (const [i, bet] of log.entries()) {
     flat += bet.flatProfit;
-    flatPeak = Math.max(flatPeak, flat);
     bankroll += bet.kellyProfit;
-    kellyPeak = Math.max(kellyPeak, bankroll);
     const kickoff = new Date(bet.kickoff).toISOString();
-    equity.push({ kickoff, flatProfit: flat, flatDrawdown: flatPeak - flat, kellyBankroll: bankroll, kellyDrawdownPct: kellyPeak > 0 ? (kellyPeak - bankroll) / kellyPeak : 0 });
     const month = kickoff.slice(0, 7);
     const m = months.get(month) ?? { bets: 0, flatProfit: 0, turnover: 0 };
     m.bets++;
     m.flatProfit += bet.flatProfit;
     m.turnover += bet.flatStake;
     months.set(month, m);
+    // One point per kickoff, as the backtest's own equity curve: games kicking off together settle together.
+    if (log[i + 1]?.kickoff === bet.kickoff) continue;
+    flatPeak = Math.max(flatPeak, flat);
+    kellyPeak = Math.max(kellyPeak, bankroll);
+    equity.push({ kickoff, flatProfit: flat, flatDrawdown: flatPeak - flat, kellyBankroll: bankroll, kellyDrawdownPct: kellyPeak > 0 ? (kellyPeak - bankroll) / kellyPeak : 0 });
   }
   return {
     model: version.model,

@@ -26,12 +26,12 @@ function Page(props: { route: Route; principal: Principal }) {
   return html`<p role="alert">${t('common.noSuchPage')}</p>`;
 }
 
-const NAV: Array<[string, string]> = [
-  ['models', 'nav.models'],
-  ['compare', 'nav.compare'],
-  ['explain', 'nav.explain'],
-  ['runs', 'nav.runs'],
-  ['promotions', 'nav.promotions'],
+const NAV: Array<[string, () => string]> = [
+  ['models', () => t('nav.models')],
+  ['compare', () => t('nav.compare')],
+  ['explain', () => t('nav.explain')],
+  ['runs', () => t('nav.runs')],
+  ['promotions', () => t('nav.promotions')],
 ];
 
 function LanguageSwitch(props: { onChange: () => void }) {
@@ -102,7 +102,7 @@ function App() {
   const header = html`<header class="top">
     <a class="skip" href="#main" onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>${t('common.skip')}</a>
     <span class="brand">${t('app.title')}</span>
-    ${principal ? html`<nav aria-label=${t('nav.label')}><ul>${NAV.map(([path, key]) => html`<li><a href=${href(path)} aria-current=${(route.path[0] ?? 'models') === path ? 'page' : undefined}>${t(key)}</a></li>`)}</ul></nav>` : null}
+    ${principal ? html`<nav aria-label=${t('nav.label')}><ul>${NAV.map(([path, label]) => html`<li><a href=${href(path)} aria-current=${(route.path[0] ?? 'models') === path ? 'page' : undefined}>${label()}</a></li>`)}</ul></nav>` : null}
     <${LanguageSwitch} onChange=${rerender} />
     ${principal ? html`<span class="who">${t('signIn.as', { name: principal.name, role: t(`role.${principal.role}`) })}</span><button type="button" class="link" onClick=${signOut}>${t('signIn.out')}</button>` : null}
   </header>`;
