@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { getRun, type TrainingRun } from '../../../training/index.ts';
+import { getRun, TrainingSpecSchema, type TrainingRun } from '../../../training/index.ts';
+import { checkTraining } from '../../services/training-service.ts';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 /** How often the run row (the source of truth, written by whichever worker trains it) is read. */
@@ -33,6 +34,20 @@ function logLinesOf(before: TrainingRun | null, run: TrainingRun): string[] {
  * when the client goes away.
  */
 export async function trainingEventsRoutes(app: AppInstance): Promise<void> {
+  app.post('/v1/training-jobs/check', {
+    schema: {
+      tags: ['training'],
+      summary: 'Checks a training spec as a launch would (same codes: TRAINING_SPEC_INVALID naming every bad field, COMPETITION_UNKNOWN, FEATURE_SET_UNAVAILABLE ...) without launching anything; answers the normalised spec and the run id a launch would get.',
+      body: TrainingSpecSchema,
+      response: { 200: Type.Object({ spec: Type.Record(Type.String(), Type.Unknown()), runId: Type.String() }), ...errorResponses(400, 404) },
+    },
+    // As POST /v1/training-jobs: training's own validator is the one that decides.
+    validatorCompiler: () => (value: unknown) => ({ value }),
+  }, async (request) => {
+    const { spec, runId } = await checkTraining(app.ctx, request.body);
+    return { spec: { ...spec }, runId };
+  });
+
   app.get('/v1/training-jobs/:id/events', {
     schema: {
       tags: ['training'],
