@@ -54,6 +54,18 @@ function invalid(variable: string, message: string): AppError {
   return new AppError('CONFIG_INVALID', `${variable}: ${message}`, { details: { variable } });
 }
 
+/**
+ * A URL-like value with whatever stands between `scheme://` and the last `@` masked: a connection
+ * string that fails to parse still carries its password, and the start-up error must not echo it.
+ */
+export function maskCredentials(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at < 0) return raw;
+  const scheme = raw.indexOf('://');
+  const start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  return `${raw.slice(0, start)}***${raw.slice(at)}`;
+}
+
 function readUrl(env: Env, variable: string, protocols: readonly string[]): string | undefined {
   const raw = env[variable]?.trim();
   if (!raw) return undefined;
@@ -61,7 +73,7 @@ function readUrl(env: Env, variable: string, protocols: readonly string[]): stri
   try {
     url = new URL(raw);
   } catch {
-    throw invalid(variable, `not a URL: ${JSON.stringify(raw)}`);
+    throw invalid(variable, `not a URL: ${JSON.stringify(maskCredentials(raw))}`);
   }
   if (!protocols.includes(url.protocol)) {
     throw invalid(variable, `expected ${protocols.join(' or ')} URL, got ${url.protocol}`);

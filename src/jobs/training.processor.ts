@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../shared/errors.ts';
 import { trainAndRegister, startRun, findRun, updateProgress, attemptStanding, finishRun, type AttemptStanding, type TrainingProgress } from '../../training/index.ts';
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
-import type { TrainingJobData } from '../services/training-service.ts';
+import type { TrainingJobData } from './training.job.ts';
 
 /** How often a running job looks at its run row for a cancel request (or a takeover). */
 const CANCEL_POLL_MS = 500;

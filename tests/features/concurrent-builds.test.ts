@@ -4,7 +4,8 @@ import { buildFeatures, buildTrainingSet, resolveFeatureSet } from '../../featur
 import { createPgDb } from '../../src/db/index.ts';
 import { AppError } from '../../src/shared/errors.ts';
 import { createTrainingProcessor } from '../../src/jobs/training.processor.ts';
-import { submitTraining, TRAINING_QUEUE } from '../../src/services/training-service.ts';
+import { submitTraining } from '../../src/services/index.ts';
+import { TRAINING_QUEUE } from '../../src/jobs/index.ts';
 import { getRun, type TrainingRun } from '../../training/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createTestContext } from '../support/app.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { featureSetAvailability } from '../../features/index.ts';
 import { runImport } from '../../src/ingest/index.ts';
 import { AppError } from '../../src/shared/errors.ts';
-import { submitTraining } from '../../src/services/training-service.ts';
+import { submitTraining } from '../../src/services/index.ts';
 import { parseTrainingSpec, trainAndRegister } from '../../training/index.ts';
 import { getArtifact, getVersion, listVersions } from '../../registry/index.ts';
 import type { AppContext } from '../../src/context.ts';
