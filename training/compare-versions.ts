@@ -1,5 +1,4 @@
-import { AppError } from '../src/shared/errors.ts';
-import type { Db } from '../src/shared/db.ts';
+import { AppError, type Db } from '../core/index.ts';
 import { getVersion, listPredictions, type ModelVersion } from '../registry/index.ts';
 import { brier, logLoss, rankedProbabilityScore } from './evaluate/metrics.ts';
 import { calibration, type ReliabilityBin } from './evaluate/calibration.ts';

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, loadSql } from '../core/index.ts';
 import { resolveFeatureSet } from '../features/index.ts';
 import { TrainParamsSchema, describeAllowed, resolveTrainParams, type TrainParams } from '../models/index.ts';
 import { MODEL_NAME_PATTERN } from '../registry/index.ts';

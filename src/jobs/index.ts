@@ -1,4 +1,5 @@
-export * from './queue.ts';
+export { PermanentJobError } from './queue.ts';
+export type { AddJobOptions, JobContext, JobInfo, JobQueues, JobState, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
 export { createBullmqQueues } from './bullmq-queues.ts';
 export { createInProcessQueues } from './in-process-queues.ts';
 export { openQueues } from './open-queues.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import type { VersionSelector } from '../serving/index.ts';
 
 /** Which model, and which of its versions, a request means. */

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { AppError, isAppError } from '../shared/errors.ts';
+import { AppError, isAppError } from '../../core/index.ts';
 import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun, type TrainingSpec } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
 import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJobData } from '../jobs/training.job.ts';

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildFeatures, buildTrainingSet, resolveFeatureSet } from '../../features/index.ts';
 import { createPgDb } from '../../src/db/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { createTrainingProcessor } from '../../src/jobs/training.processor.ts';
 import { submitTraining } from '../../src/services/index.ts';
 import { TRAINING_QUEUE } from '../../src/jobs/index.ts';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/shared/logger.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import { AppError } from '../../core/errors.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 const PASSWORD = 'hunter2-not-for-logs';

@@ -12,7 +12,7 @@ import {
   type TrainingData,
   type TrainParams,
 } from '../../models/index.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { ALIAS_MOVED_CHANNEL } from '../../src/serving/index.ts';
 import { moveAlias, removeAlias } from '../../src/services/index.ts';
 import { assertRedisUp, createTestPgDb, TEST_REDIS_URL, type TestDb } from '../support/services.ts';

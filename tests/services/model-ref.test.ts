@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { parseModelRef, formatModelRef } from '../../src/services/index.ts';
 
 const refused = (pattern: RegExp) => (e: unknown) => e instanceof AppError && e.code === 'VALIDATION_FAILED' && pattern.test(e.message);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { parseTrainingSpec } from '../../training/index.ts';
 import { MODEL_NAME_PATTERN } from '../../registry/index.ts';
 

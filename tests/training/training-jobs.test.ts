@@ -95,6 +95,21 @@ describe('training jobs (in-process queue, real Postgres)', () => {
     assert.equal((await listVersions(t.db, 'syn-logit')).length, 1);
   });
 
+  it('the worker trains on the kernels the config names (SHARPLINE_TRAINER_KERNELS=js), recorded in the evaluation', async () => {
+    const js = await createTestApp(t.db, { env: { SHARPLINE_TRAINER_KERNELS: 'js' } });
+    const jsWorkers = startWorkers(js.ctx, workerDefinitions);
+    try {
+      const { run } = await submitTraining(js.ctx, { ...SPEC, model: 'syn-js-kernels' });
+      const done = await waitForRunEnd(js.ctx, run.id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      const version = await getVersion(t.db, 'syn-js-kernels', 1);
+      assert.equal((version.evaluation as { training: { kernels: string } }).training.kernels, 'js');
+    } finally {
+      await jsWorkers.close();
+      await js.app.close();
+    }
+  });
+
   it('a redelivered job (same run id) never registers a second version', async () => {
     const spec = parseTrainingSpec(SPEC);
     const outcome = await trainAndRegister({ db: t.db }, runIdOf(spec), spec);

@@ -1,16 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
-
-/** A small seeded generator (mulberry32): the same seed gives the same resamples, so a comparison is reproducible. */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { AppError, createRandomStream } from '../../core/index.ts';
 
 export interface PairedBootstrap {
   /** Mean of the per-game differences (b − a). */
@@ -41,7 +29,7 @@ export function pairedBootstrap(differences: ArrayLike<number>, options: { resam
   if (!(level > 0 && level < 1)) throw new AppError('VALIDATION_FAILED', 'level must be in (0, 1)', { details: { level } });
   let total = 0;
   for (let i = 0; i < n; i++) total += differences[i]!;
-  const random = seededUniform(options.seed ?? 1);
+  const random = createRandomStream(options.seed ?? 1);
   const means = new Float64Array(resamples);
   let below = 0;
   for (let r = 0; r < resamples; r++) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import type { ItemExplanation, ExplainRequest } from '../../serving/index.ts';
 import { getArtifact, getVersion } from '../../../registry/index.ts';
 import { printResult, table } from '../output.ts';

@@ -16,7 +16,7 @@ import {
   VERSION_STATUSES,
   type VersionStatus,
 } from '../../../registry/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { backtestVersion, summariseBacktest, type BacktestSettings } from '../../../training/index.ts';
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';

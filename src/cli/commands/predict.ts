@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
-import { parseCsv } from '../../ingest/index.ts';
-import type { GameRequest } from '../../serving/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { parseCsv } from '../../../history/index.ts';
+import type { GameRequest, ServedVersion } from '../../serving/index.ts';
+import { AppError } from '../../../core/index.ts';
 import { createProgress, printResult } from '../output.ts';
 import { withContext } from '../run.ts';
 

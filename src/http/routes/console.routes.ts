@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { AppInstance } from '../types.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 
 /**
  * Where the built console is: dist/web beside the compiled modules (run from dist/) or under the

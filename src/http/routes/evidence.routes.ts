@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { getArtifact, getVersion, listArtifacts, renderModelCard } from '../../../registry/index.ts';
 import { backtestSeries, compareVersions, type VersionRef } from '../../../training/index.ts';
 import { ArtifactInfoSchema, BacktestQuery, VersionParams } from './models.schemas.ts';

@@ -1,7 +1,8 @@
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import type { ExplainRequest, GameRequest } from '../../serving/index.ts';
+import { type ExplainRequest, type GameRequest, predictGames, predictInstances, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
 import { predict } from '../../services/index.ts';
+import { AppError } from '../../../core/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse } from './predict.schemas.ts';
 
 /** Predictions from a registered model: raw features or games (online features), one row or a batch. */

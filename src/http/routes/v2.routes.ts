@@ -1,9 +1,9 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { AppError, isAppError } from '../../shared/errors.ts';
-import { isModelNumber, predictRows, type ServedVersion } from '../../serving/index.ts';
 import { resolveServedVersion } from '../../services/index.ts';
+import { AppError, isAppError } from '../../../core/index.ts';
+import { isModelNumber, predictRows, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
 import {
   V2InferBody,
   V2InferResponse,
