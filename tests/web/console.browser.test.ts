@@ -64,7 +64,7 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     const v2 = (await app.inject({ method: 'GET', url: '/v1/models/syn/versions/2' })).json();
     assert.equal(row![3], en(v2.metrics.logLoss, 4));
     assert.equal(row![4], en(v2.metrics.closingLogLoss, 4));
-    await page.locator('[data-chart="spark-syn"] svg').waitFor();
+    await page.locator('[data-chart="spark-syn"] svg[data-plot]').waitFor();
     await assertAccessible(page, 'models');
     await screenshot(page, 'models');
   });
@@ -72,8 +72,8 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
   it(`a version page draws the reliability diagram and the backtest with the stored numbers${missing}`, { skip: !!missing }, async () => {
     const v1 = (await app.inject({ method: 'GET', url: '/v1/models/syn/versions/1' })).json();
     await page.goto(`${base}/ui/#/models/syn/versions/1`);
-    await page.locator('[data-chart="reliability"] svg').waitFor();
-    await page.locator('[data-chart="equity"] svg').waitFor();
+    await page.locator('[data-chart="reliability"] svg[data-plot]').waitFor();
+    await page.locator('[data-chart="equity"] svg[data-plot]').waitFor();
     const bins = (v1.evaluation.comparisons.all.predictors.model.calibration.bins as Array<{ count: number; observedFrequency: number | null; meanPredicted: number | null }>).filter((b) => b.count > 0);
     const rows = (await tableText(page, 'reliability-table')).filter((r) => r[0] === 'Model');
     assert.equal(rows.length, bins.length, 'one row per non-empty bin');
@@ -83,14 +83,14 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
       assert.equal(rows[i]![4], String(b.count));
     }
     // The chart itself: one dot per bin and series (model and closing market).
-    const dots = await page.locator('[data-chart="reliability"] svg circle').count();
+    const dots = await page.locator('[data-chart="reliability"] svg[data-plot] circle').count();
     assert.ok(dots >= bins.length, `${dots} dots for ${bins.length} bins`);
     const [book, best] = await tableText(page, 'backtest-summary');
     assert.equal(book![1], String(v1.backtest.bets), 'bets at the default price');
     assert.equal(book![2], new Intl.NumberFormat('en-GB', { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' }).format(v1.backtest.flatYield));
     assert.match(best![0]!, /line shopping/);
-    assert.ok(await page.locator('[data-chart="equity"] svg path').count() >= 2, 'a curve per price source');
-    await page.locator('[data-chart="shap-importance"] svg').waitFor();
+    assert.ok(await page.locator('[data-chart="equity"] svg[data-plot] path').count() >= 2, 'a curve per price source');
+    await page.locator('[data-chart="shap-importance"] svg[data-plot]').waitFor();
     await assertAccessible(page, 'version');
     await screenshot(page, 'version');
   });
@@ -99,12 +99,12 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     const game = (await app.inject({ method: 'GET', url: '/v1/models/syn/versions/1/predictions?limit=1' })).json().predictions[0].gameId;
     await page.goto(`${base}/ui/#/explain?model=syn&version=1&game=${game}`);
     await page.getByRole('button', { name: 'Explain', exact: true }).click();
-    await page.locator('[data-chart="waterfall-home"] svg').waitFor();
+    await page.locator('[data-chart="waterfall-home"] svg[data-plot]').waitFor();
     assert.match(await page.locator('#explain-result').locator('..').innerText(), /k-means/);
     const probs = await tableText(page, 'explain-probabilities');
     assert.deepEqual(probs.map((r) => r[0]), ['home', 'draw', 'away']);
     await page.getByRole('button', { name: 'draw', exact: true }).click();
-    await page.locator('[data-chart="waterfall-draw"] svg').waitFor();
+    await page.locator('[data-chart="waterfall-draw"] svg[data-plot]').waitFor();
     const steps = await tableText(page, 'waterfall-draw-table');
     assert.equal(steps[0]![0], 'Base value');
     assert.equal(steps.at(-1)![0], 'Prediction');
@@ -119,7 +119,7 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     const diffs = await tableText(page, 'compare-differences');
     assert.equal(diffs.length, 3);
     assert.equal(diffs[0]![2], en(api.differences[0].scores.logLoss.mean, 5));
-    await page.locator('[data-chart="compare-calibration"] svg').waitFor();
+    await page.locator('[data-chart="compare-calibration"] svg[data-plot]').waitFor();
     await assertAccessible(page, 'compare');
     await screenshot(page, 'compare');
   });
@@ -151,8 +151,12 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
   });
 
   it(`works from the keyboard: skip link, navigation, and no console errors on any page${missing}`, { skip: !!missing }, async () => {
-    await page.goto(`${base}/ui/#/models`);
+    // A fresh load (focus at the top of the document), signed in again: the key lives in the tab's session only.
+    await page.reload();
+    await signIn(page, base, '');
     await page.locator('[data-table="models"]').waitFor();
+    // Start keyboard navigation from the top of the page, as a fresh visit does.
+    await page.mouse.click(2, 2);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
     await page.keyboard.press('Tab');

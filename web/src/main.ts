@@ -107,7 +107,14 @@ function App() {
     ${principal ? html`<span class="who">${t('signIn.as', { name: principal.name, role: t(`role.${principal.role}`) })}</span><button type="button" class="link" onClick=${signOut}>${t('signIn.out')}</button>` : null}
   </header>`;
   if (!checked) return html`${header}<main id="main" tabindex="-1"><p role="status">${t('common.loading')}</p></main>`;
-  if (!principal) return html`${header}<${SignIn} refused=${refused} onSignedIn=${(p: Principal) => { setRefused(null); setPrincipal(p); }} />`;
+  if (!principal) {
+    return html`${header}<${SignIn} refused=${refused} onSignedIn=${(p: Principal) => {
+      setRefused(null);
+      setPrincipal(p);
+      // The form is gone: keyboard focus goes to the page it opened, not back to the top.
+      requestAnimationFrame(() => document.getElementById('main')?.focus());
+    }} />`;
+  }
   return html`${header}<main id="main" tabindex="-1"><${Page} route=${route} principal=${principal} /></main>`;
 }
 

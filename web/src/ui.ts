@@ -25,6 +25,18 @@ export function Chart(props: { id: string; title: string; description?: string; 
     if (!node) return;
     const options = props.plot();
     const chart = Plot.plot({ ariaLabel: props.title, ariaDescription: props.description ?? t('chart.tableBelow'), style: { fontSize: '12px', background: 'transparent' }, ...options });
+    // The figure is one image named by its title (its numbers are the table below); the marks'
+    // own aria-labels ("line", "dot") on plain groups are not allowed by ARIA, and the legend
+    // swatches repeat what the table says.
+    const svgs = chart.tagName.toLowerCase() === 'svg' ? [chart] : Array.from(chart.querySelectorAll(':scope > svg'));
+    const main = svgs.at(-1);
+    for (const svg of svgs) if (svg !== main) svg.setAttribute('aria-hidden', 'true');
+    main?.setAttribute('role', 'img');
+    main?.setAttribute('data-plot', '');
+    for (const g of chart.querySelectorAll('g[aria-label], g[aria-description]')) {
+      g.removeAttribute('aria-label');
+      g.removeAttribute('aria-description');
+    }
     node.replaceChildren(chart);
     return () => chart.remove();
   });
