@@ -72,7 +72,9 @@ function SignIn(props: { onSignedIn: (p: Principal) => void; refused?: ApiError 
       <p id="api-key-help" class="muted">${t('signIn.keyHelp')}</p>
       <button type="submit" disabled=${busy}>${t('signIn.submit')}</button>
     </form>
-    ${error ? html`<${Problem} error=${error} />` : null}
+    ${error?.code === 'CONSOLE_ROLE_REFUSED'
+      ? html`<div class="problem" role="alert" data-refused="role"><strong>${t('signIn.refusedTitle')}</strong> ${t('signIn.refusedRole', { role: (error.details as { role: string }).role })}</div>`
+      : error ? html`<${Problem} error=${error} />` : null}
   </main>`;
 }
 

@@ -26,7 +26,7 @@ export async function whoAmI(): Promise<Principal> {
     principal = { name: 'local', role: 'admin', keyPrefix: null };
   }
   if (!CONSOLE_ROLES.includes(principal.role)) {
-    throw new ApiError(403, 'CONSOLE_ROLE_REFUSED', `the console is for people (admin, scientist, reviewer); this key has role ${principal.role}`);
+    throw new ApiError(403, 'CONSOLE_ROLE_REFUSED', `the console is for people (admin, scientist, reviewer); this key has role ${principal.role}`, { role: principal.role });
   }
   return principal;
 }
