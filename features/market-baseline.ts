@@ -2,8 +2,8 @@ import { type Db, loadSql, AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '..
 import { fairProbabilities, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
 import type { OddsKind, OddsMarket, OddsQuote } from './types.ts';
 
-const BASELINE_ODDS_SQL = loadSql(import.meta.url, './sql/baseline-odds.sql');
-const REFERENCE_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
+const BASELINE_ODDS_SQL = loadSql(import.meta.url, '../history/store/sql/match-odds.sql');
+const REFERENCE_SQL = loadSql(import.meta.url, '../history/store/sql/reference-forecasts.sql');
 
 /** Probabilities per outcome; `draw` is null for two-way sports. */
 export interface OutcomeProbabilities {

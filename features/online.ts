@@ -7,9 +7,9 @@ import { marketSets } from './odds.ts';
 import { dayNumber } from './families/family.ts';
 import type { FeatureRow, FeatureSet, HistoryGame, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
 
-const LAST_GAME_SQL = loadSql(import.meta.url, './sql/online-last-game.sql');
-const MATCHUP_SQL = loadSql(import.meta.url, './sql/online-matchup.sql');
-const SEASONS_SQL = loadSql(import.meta.url, './sql/online-season-spans.sql');
+const LAST_GAME_SQL = loadSql(import.meta.url, '../history/store/sql/last-final-game.sql');
+const MATCHUP_SQL = loadSql(import.meta.url, '../history/store/sql/resolve-matchup.sql');
+const SEASONS_SQL = loadSql(import.meta.url, '../history/store/sql/season-spans.sql');
 const WATERMARK_SQL = loadSql(import.meta.url, './sql/build-watermark.sql');
 
 /** Ad-hoc odds for a matchup: decimal prices of one bookmaker, known now (before kickoff). */

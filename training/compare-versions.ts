@@ -1,8 +1,7 @@
-import { AppError, type Db } from '../core/index.ts';
+import { AppError, type Db, pairedBootstrap, type BootstrapInterval } from '../core/index.ts';
 import { getVersion, listPredictions, type ModelVersion } from '../registry/index.ts';
 import { brier, logLoss, rankedProbabilityScore } from './evaluate/metrics.ts';
 import { calibration, type ReliabilityBin } from './evaluate/calibration.ts';
-import { pairedBootstrap, type PairedBootstrap } from './evaluate/bootstrap.ts';
 
 /** The scores compared per game; all lower-is-better. */
 export const COMPARED_SCORES = ['logLoss', 'brier', 'rps'] as const;
@@ -32,7 +31,7 @@ export interface VersionComparison {
   gamesPerVersion: number[];
   versions: ComparedVersion[];
   /** For each later version, its difference from the first per score (later − first) with the bootstrap interval. */
-  differences: Array<{ against: number; version: number; scores: Record<ComparedScore, PairedBootstrap> }>;
+  differences: Array<{ against: number; version: number; scores: Record<ComparedScore, BootstrapInterval> }>;
   /** What differs in the lineage: feature set, windows, algorithm, features added/removed (each against the first). */
   lineageDiff: Array<{ version: number; field: string; first: unknown; this: unknown }>;
   featureDiff: Array<{ version: number; added: string[]; removed: string[] }>;
@@ -108,7 +107,7 @@ export async function compareVersions(db: Db, refs: VersionRef[], options: { res
     differences: versions.slice(1).map((v, j) => ({
       against: first.version,
       version: v.version,
-      scores: Object.fromEntries(COMPARED_SCORES.map((s) => [s, pairedBootstrap(losses[j + 1]![s].map((x, g) => x - losses[0]![s][g]!), { resamples, level, seed })])) as Record<ComparedScore, PairedBootstrap>,
+      scores: Object.fromEntries(COMPARED_SCORES.map((s) => [s, pairedBootstrap(losses[j + 1]![s].map((x, g) => x - losses[0]![s][g]!), { resamples, level, seed })!])) as Record<ComparedScore, BootstrapInterval>,
     })),
     lineageDiff,
     featureDiff,

@@ -20,6 +20,7 @@ export {
   type ScoredGame,
 } from './market-backtest.ts';
 export { compareVersions, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
+export { compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,
@@ -48,7 +49,6 @@ export {
   compareOnSameGames,
   logLoss,
   maxDrawdown,
-  pairedBootstrap,
   rankedProbabilityScore,
   reliability,
   score,
@@ -68,7 +68,6 @@ export type {
   Comparison,
   ControlResult,
   Outcomes,
-  PairedBootstrap,
   PredictorRows,
   Probabilities,
   ProbabilityView,

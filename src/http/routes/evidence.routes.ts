@@ -16,7 +16,7 @@ const CompareQuery = Type.Object({
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'bootstrap seed (default 1): the same seed gives the same interval' })),
 }, { additionalProperties: false });
 
-const Bootstrap = Type.Object({ mean: Type.Number(), lower: Type.Number(), upper: Type.Number(), level: Type.Number(), shareBelowZero: Type.Number(), resamples: Type.Integer(), n: Type.Integer() });
+const Bootstrap = Type.Object({ mean: Type.Number(), lo: Type.Number(), hi: Type.Number(), level: Type.Number(), resamples: Type.Integer(), n: Type.Integer() }, { description: 'paired bootstrap over games (core/bootstrap.ts)' });
 const Scores = Type.Object({ logLoss: Type.Number(), brier: Type.Number(), rps: Type.Number() });
 const Bin = Type.Object({ lower: Type.Number(), upper: Type.Number(), count: Type.Integer(), meanPredicted: Type.Union([Type.Number(), Type.Null()]), observedFrequency: Type.Union([Type.Number(), Type.Null()]) });
 

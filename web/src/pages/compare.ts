@@ -7,7 +7,7 @@ import { html, Plot, Show, useLoad, Chart, DataTable, Section } from '../ui.ts';
 import { reliabilityPoints } from '../stats.ts';
 import type { RegisteredModel, ReliabilityBin, VersionSummary } from '../types.ts';
 
-interface Bootstrap { mean: number; lower: number; upper: number; level: number; shareBelowZero: number; n: number }
+interface Bootstrap { mean: number; lo: number; hi: number; level: number; n: number }
 interface CompareBody {
   games: number;
   gamesPerVersion: number[];
@@ -64,10 +64,10 @@ function Result(props: { body: CompareBody }) {
     <h3>${t('compare.differences')}</h3>
     <p class="muted">${t('compare.differencesHelp')}</p>
     <${DataTable} id="compare-differences" caption=${t('compare.differences')} data=${{
-      columns: [t('compare.version'), t('compare.score'), t('compare.difference'), t('compare.interval'), t('compare.shareBetter')],
+      columns: [t('compare.version'), t('compare.score'), t('compare.difference'), t('compare.interval'), t('compare.verdict')],
       rows: b.differences.flatMap((d) => SCORES.map((s) => {
         const x = d.scores[s]!;
-        return [`v${d.version} − v${d.against}`, t(`metric.${s}`), num(x.mean, 5), `${num(x.lower, 5)} … ${num(x.upper, 5)}`, pct(x.shareBelowZero, 1).replace('+', '')];
+        return [`v${d.version} − v${d.against}`, t(`metric.${s}`), num(x.mean, 5), `${num(x.lo, 5)} … ${num(x.hi, 5)}`, x.hi < 0 ? t('compare.better') : x.lo > 0 ? t('compare.worse') : t('compare.noise')];
       })),
     }} />
     <div class="charts">

@@ -21,7 +21,7 @@ interface Proposal {
   decidedAt: string | null;
   reason: string | null;
 }
-interface Bootstrap { mean: number; lower: number; upper: number; shareBelowZero: number }
+interface Bootstrap { mean: number; lo: number; hi: number }
 interface Evidence {
   proposed: VersionSummary;
   current: VersionSummary | null;
@@ -100,8 +100,8 @@ function ProposalCard(props: { p: Proposal; principal: Principal; onDecided: () 
       ${ev.compare ? html`<p>${t('promotions.bootstrap', {
         n: int(ev.compare.games),
         mean: num(ev.compare.differences[0]!.scores.logLoss!.mean, 5),
-        lower: num(ev.compare.differences[0]!.scores.logLoss!.lower, 5),
-        upper: num(ev.compare.differences[0]!.scores.logLoss!.upper, 5),
+        lower: num(ev.compare.differences[0]!.scores.logLoss!.lo, 5),
+        upper: num(ev.compare.differences[0]!.scores.logLoss!.hi, 5),
       })}</p>` : null}
       ${ev.compareError ? html`<${Problem} error=${ev.compareError} />` : null}
       <p><a href=${href('models', p.model, 'versions', p.version)}>${t('promotions.openProposed')}</a>
