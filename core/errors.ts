@@ -22,7 +22,8 @@ export type CoreErrorCode =
   | 'DATABASE_UNAVAILABLE'
   | 'QUEUE_UNAVAILABLE'
   | 'DB_LOCKED'
-  | 'DB_BRIDGE_CLOSED';
+  | 'DB_BRIDGE_CLOSED'
+  | 'CONSOLE_NOT_BUILT';
 
 /**
  * The model families' codes (models/: trainer, exports, explainers). Declared here until models/

@@ -47,3 +47,4 @@ export {
   type ListPredictionsOptions,
 } from './prediction-store.ts';
 export type { RegistryErrorCode } from './errors.ts';
+export { renderModelCard } from './model-card.ts';

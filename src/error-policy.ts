@@ -41,6 +41,7 @@ const core = {
   QUEUE_UNAVAILABLE: transient(503),
   DB_LOCKED: transient(503),
   DB_BRIDGE_CLOSED: transient(503),
+  CONSOLE_NOT_BUILT: refused(503),
 } as const satisfies Record<CoreErrorCode, ErrorPolicy>;
 
 const modelFamilies = {
@@ -77,6 +78,7 @@ const training = {
   TRAINING_DATA_EMPTY: refused(400),
   // Not a failure: the run lifecycle settles a cancelled run itself, before any retry decision.
   TRAINING_CANCELLED: refused(409),
+  COMPARE_INVALID: refused(400),
   FEATURE_COLUMNS_DEGENERATE: refused(400),
 } as const satisfies Record<TrainingErrorCode, ErrorPolicy>;
 

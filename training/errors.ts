@@ -4,7 +4,8 @@ export type TrainingErrorCode =
   | 'TRAINING_RUN_NOT_FOUND'
   | 'TRAINING_DATA_EMPTY'
   | 'TRAINING_CANCELLED'
-  | 'FEATURE_COLUMNS_DEGENERATE';
+  | 'FEATURE_COLUMNS_DEGENERATE'
+  | 'COMPARE_INVALID';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<TrainingErrorCode, true> {}
