@@ -12,6 +12,8 @@ export type CoreErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_TEXT_INVALID'
+  | 'RATE_LIMITED'
   | 'INTERNAL'
   | 'SERVICE_UNAVAILABLE'
   | 'TIMEOUT'

@@ -7,6 +7,7 @@ import type { JobQueues } from './jobs/queue.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 import { findCodeVersion } from './code-version.ts';
 import { createRedisConnections, type RedisConnections } from './redis.ts';
+import { createSecrets, type Secrets } from './secrets/index.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -32,6 +33,8 @@ export interface AppContext {
   readonly redis: RedisConnections | undefined;
   /** The running code's commit (SHARPLINE_CODE_VERSION, else the checkout's HEAD), for trained versions' lineage. */
   readonly codeVersion: string | null;
+  /** Encrypted data-provider secrets: `secrets.use(name, fn)` opens one for the length of `fn`. */
+  readonly secrets: Secrets;
   /** Closes pools and queues; idempotent. */
   close(): Promise<void>;
 }
@@ -92,6 +95,7 @@ export async function createContext(config: Config, options: CreateContextOption
   const queues = options.queues ?? (await openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger }));
   const redis = config.redisUrl ? createRedisConnections(config.redisUrl, { logger, outage: redisOutage }) : undefined;
   const serving = createServing({ db, config, logger, redis }, options.serving);
+  const secrets = createSecrets(db, config.secrets);
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -102,6 +106,7 @@ export async function createContext(config: Config, options: CreateContextOption
     serving,
     redis,
     codeVersion: findCodeVersion(config.codeVersion),
+    secrets,
     close() {
       closed ??= (async () => {
         await serving.close();

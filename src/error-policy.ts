@@ -4,6 +4,7 @@ import type { FeatureErrorCode } from '../features/index.ts';
 import type { TrainingErrorCode } from '../training/index.ts';
 import type { RegistryErrorCode } from '../registry/index.ts';
 import type { ServingErrorCode } from './serving/index.ts';
+import type { SecretErrorCode } from './secrets/index.ts';
 
 /**
  * The one table of what each error code means at the edges, read by the HTTP error handler and by
@@ -27,6 +28,9 @@ const core = {
   // A state conflict can be a race another writer is finishing (a version being settled): retried.
   CONFLICT: transient(409),
   PAYLOAD_TOO_LARGE: refused(413),
+  REQUEST_TEXT_INVALID: refused(400),
+  // Too many requests now, served later: the one 4xx worth retrying (after the window).
+  RATE_LIMITED: transient(429),
   // An unexpected fault may be one (a bug meeting a rare state): retried, as before.
   INTERNAL: transient(500),
   SERVICE_UNAVAILABLE: transient(503),
@@ -92,8 +96,17 @@ const serving = {
   EXPLAIN_QUEUE_FULL: transient(503),
 } as const satisfies Record<ServingErrorCode, ErrorPolicy>;
 
+const secrets = {
+  SECRET_NOT_FOUND: refused(404),
+  SECRET_INVALID: refused(400),
+  // A missing master key is configuration: no retry brings it.
+  MASTER_KEY_MISSING: refused(503),
+  MASTER_KEY_UNKNOWN: refused(500),
+  SECRET_UNREADABLE: refused(500),
+} as const satisfies Record<SecretErrorCode, ErrorPolicy>;
+
 /** The one table: every code's HTTP status and retry policy. Exhaustive over `ErrorCode` at compile time. */
-export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving });
+export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving, ...secrets });
 
 /** Code → HTTP status, as the README's error table lists them. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze(

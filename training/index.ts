@@ -18,6 +18,7 @@ export {
   type ScoredGame,
 } from './market-backtest.ts';
 export { runTrainingAttempt, type RunAttemptDeps, type RunAttemptResult, type RunDelivery } from './run-attempt.ts';
+export { DIFFERENCE_FLOOR, compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,
