@@ -4,7 +4,7 @@ import type { FeatureErrorCode } from '../features/index.ts';
 import type { TrainingErrorCode } from '../training/index.ts';
 import type { RegistryErrorCode } from '../registry/index.ts';
 import type { ServingErrorCode } from './serving/index.ts';
-import type { SecretsErrorCode } from './secrets/index.ts';
+import type { SecretErrorCode } from './secrets/index.ts';
 
 /**
  * The one table of what each error code means at the edges, read by the HTTP error handler and by
@@ -29,8 +29,8 @@ const core = {
   CONFLICT: transient(409),
   PAYLOAD_TOO_LARGE: refused(413),
   REQUEST_TEXT_INVALID: refused(400),
-  // Only requests are rate limited; a job never sees it.
-  RATE_LIMITED: refused(429),
+  // Too many requests now, served later: the one 4xx worth retrying (after the window).
+  RATE_LIMITED: transient(429),
   // An unexpected fault may be one (a bug meeting a rare state): retried, as before.
   INTERNAL: transient(500),
   SERVICE_UNAVAILABLE: transient(503),
@@ -101,11 +101,11 @@ const serving = {
 const secrets = {
   SECRET_NOT_FOUND: refused(404),
   SECRET_INVALID: refused(400),
-  // The operator must set the key; another attempt without it fails the same way.
+  // A missing master key is configuration: no retry brings it.
   MASTER_KEY_MISSING: refused(503),
   MASTER_KEY_UNKNOWN: refused(500),
   SECRET_UNREADABLE: refused(500),
-} as const satisfies Record<SecretsErrorCode, ErrorPolicy>;
+} as const satisfies Record<SecretErrorCode, ErrorPolicy>;
 
 /** The one table: every code's HTTP status and retry policy. Exhaustive over `ErrorCode` at compile time. */
 export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving, ...secrets });

@@ -1,6 +1,6 @@
-/** Codes the secrets store throws. Status and retry: src/error-policy.ts. */
-export type SecretsErrorCode = 'SECRET_NOT_FOUND' | 'SECRET_INVALID' | 'MASTER_KEY_MISSING' | 'MASTER_KEY_UNKNOWN' | 'SECRET_UNREADABLE';
+/** Codes the secrets store throws (data-provider secrets, master keys). Status and retry: src/error-policy.ts. */
+export type SecretErrorCode = 'SECRET_NOT_FOUND' | 'SECRET_INVALID' | 'MASTER_KEY_MISSING' | 'MASTER_KEY_UNKNOWN' | 'SECRET_UNREADABLE';
 
 declare module '../../core/errors.ts' {
-  interface ErrorCodes extends Record<SecretsErrorCode, true> {}
+  interface ErrorCodes extends Record<SecretErrorCode, true> {}
 }

@@ -13,9 +13,9 @@ describe('one table at the edge: HTTP status and retry policy of every code', ()
     for (const code of ['DATABASE_UNAVAILABLE', 'QUEUE_UNAVAILABLE', 'DB_LOCKED', 'INTERNAL', 'TIMEOUT', 'ECONNRESET']) assert.equal(isRetryable(code), true, code);
   });
 
-  it('every retried code is a fault of the moment; every 4xx but a conflict is final', () => {
+  it('every retried code is a fault of the moment; every 4xx but a conflict or a rate limit is final', () => {
     for (const [code, { status, retry }] of Object.entries(ERROR_POLICY)) {
-      if (status >= 400 && status < 500 && code !== 'CONFLICT') assert.equal(retry, false, `${code} (${status}) is a refusal`);
+      if (status >= 400 && status < 500 && code !== 'CONFLICT' && code !== 'RATE_LIMITED') assert.equal(retry, false, `${code} (${status}) is a refusal`);
     }
     assert.deepEqual(Object.keys(HTTP_STATUS_BY_CODE).sort(), Object.keys(ERROR_POLICY).sort());
     assert.equal(HTTP_STATUS_BY_CODE.MODEL_VERSION_NOT_FOUND, 404);
