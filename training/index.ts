@@ -16,7 +16,7 @@ export {
   type MarketBacktest,
   type ScoredGame,
 } from './market-backtest.ts';
-export { compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
+export { DIFFERENCE_FLOOR, compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,
