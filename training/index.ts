@@ -19,7 +19,7 @@ export {
   type MarketBacktest,
   type ScoredGame,
 } from './market-backtest.ts';
-export { compareVersions, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
+export { compareVersions, scoreByCompetition, type CompetitionBreakdown, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
 export { compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
