@@ -2,6 +2,8 @@ import { AppError, type Db, pairedBootstrap, type BootstrapInterval } from '../c
 import { getVersion, listPredictions, type ModelVersion } from '../registry/index.ts';
 import { brier, logLoss, rankedProbabilityScore } from './evaluate/metrics.ts';
 import { calibration, type ReliabilityBin } from './evaluate/calibration.ts';
+import { compareOnSameGames } from './evaluate/compare.ts';
+import { loadMarketBaseline } from '../features/index.ts';
 
 /** The scores compared per game; all lower-is-better. */
 export const COMPARED_SCORES = ['logLoss', 'brier', 'rps'] as const;
@@ -113,4 +115,43 @@ export async function compareVersions(db: Db, refs: VersionRef[], options: { res
     featureDiff,
     bootstrap: { resamples, level, seed },
   };
+}
+
+export interface CompetitionBreakdown {
+  model: string;
+  version: number;
+  /** Per competition code: games and each predictor's scores on the games all of them cover. */
+  competitions: Record<string, { n: number; predictors: Record<string, { n: number; logLoss: number; brier: number; accuracy: number }> }>;
+}
+
+function marketRow(classes: readonly string[], p: Record<string, number | null> | null | undefined): number[] | null {
+  if (!p) return null;
+  const values = classes.map((c) => p[c]);
+  if (values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return null;
+  const sum = (values as number[]).reduce((a, b) => a + b, 0);
+  return (values as number[]).map((v) => v / sum);
+}
+
+/**
+ * A version's test scores per competition beside the closing and pre-closing market on the same
+ * games (the stored evaluation breaks down by season only), from its stored test predictions.
+ * @throws MODEL_NOT_FOUND, MODEL_VERSION_NOT_FOUND
+ */
+export async function scoreByCompetition(db: Db, model: string, ref: string | number): Promise<CompetitionBreakdown> {
+  const version = await getVersion(db, model, ref);
+  const rows = (await listPredictions(db, version.id)).filter((p) => p.outcome !== null && version.classes.includes(p.outcome));
+  const baseline = await loadMarketBaseline(db, rows.map((p) => p.gameId));
+  const outcomes = rows.map((p) => version.classes.indexOf(p.outcome!));
+  const predictors: Record<string, Array<number[] | null>> = { model: rows.map((p) => p.probabilities) };
+  const closing = rows.map((p) => marketRow(version.classes, baseline.get(p.gameId)?.closing as Record<string, number | null> | undefined));
+  const preclosing = rows.map((p) => marketRow(version.classes, baseline.get(p.gameId)?.preclosing as Record<string, number | null> | undefined));
+  if (closing.some(Boolean)) predictors.closing = closing;
+  if (preclosing.some(Boolean)) predictors.preclosing = preclosing;
+  // compareOnSameGames groups by any label; here the label is the competition.
+  const groups = rows.length ? (compareOnSameGames(outcomes, predictors, { seasons: rows.map((p) => p.competition || 'unknown') }).seasons ?? {}) : {};
+  const competitions: CompetitionBreakdown['competitions'] = {};
+  for (const [code, group] of Object.entries(groups)) {
+    competitions[code] = { n: group.n, predictors: Object.fromEntries(Object.entries(group.predictors).map(([name, s]) => [name, { n: s.n, logLoss: s.logLoss, brier: s.brier, accuracy: s.accuracy }])) };
+  }
+  return { model: version.model, version: version.version, competitions };
 }

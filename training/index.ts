@@ -22,7 +22,7 @@ export {
 } from './market-backtest.ts';
 export { DIFFERENCE_FLOOR, compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
 export { runTrainingAttempt, type RunAttemptDeps, type RunAttemptResult, type RunDelivery } from './run-attempt.ts';
-export { compareVersions, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
+export { compareVersions, scoreByCompetition, type CompetitionBreakdown, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,

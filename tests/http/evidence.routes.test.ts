@@ -74,6 +74,18 @@ describe('evidence routes: compare, backtest series, artifacts, model card, run 
     assert.equal(best.pricing.prices, 'best');
   });
 
+  it('scores a version per competition beside the market on the same games (here one competition: the stored comparison)', async () => {
+    const stored = (await app.inject({ method: 'GET', url: '/v1/models/syn/versions/1' })).json().evaluation.comparisons.closing;
+    const res = await app.inject({ method: 'GET', url: '/v1/models/syn/versions/1/competitions' });
+    assert.equal(res.statusCode, 200, res.body);
+    const syn = res.json().competitions.SYN;
+    assert.deepEqual(Object.keys(res.json().competitions), ['SYN']);
+    assert.ok(syn.predictors.closing && syn.predictors.preclosing, 'the markets beside the model');
+    assert.equal(syn.n, stored.n);
+    assert.ok(Math.abs(syn.predictors.model.logLoss - stored.predictors.model.logLoss) < 1e-9);
+    assert.ok(Math.abs(syn.predictors.closing.logLoss - stored.predictors.closing.logLoss) < 1e-9);
+  });
+
   it('downloads an artifact with its sha256 in the headers, matching the bytes', async () => {
     const list = (await app.inject({ method: 'GET', url: '/v1/models/syn/versions/1/artifacts' })).json().artifacts as Array<{ kind: string; sha256: string }>;
     assert.ok(list.some((a) => a.kind === 'onnx'));

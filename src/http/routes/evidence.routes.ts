@@ -3,7 +3,7 @@ import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { AppError } from '../../../core/index.ts';
 import { getArtifact, getVersion, listArtifacts, renderModelCard } from '../../../registry/index.ts';
-import { backtestSeries, compareVersions, type VersionRef } from '../../../training/index.ts';
+import { backtestSeries, compareVersions, scoreByCompetition, type VersionRef } from '../../../training/index.ts';
 import { ArtifactInfoSchema, BacktestQuery, VersionParams } from './models.schemas.ts';
 
 const AnyObject = Type.Record(Type.String(), Type.Unknown());
@@ -109,6 +109,22 @@ export async function evidenceRoutes(app: AppInstance): Promise<void> {
     const { kelly, ...rest } = request.query;
     return backtestSeries(app.ctx.db, request.params.name, request.params.v, { ...rest, kellyFraction: kelly });
   });
+
+  app.get('/v1/models/:name/versions/:v/competitions', {
+    schema: {
+      tags: ['models'],
+      summary: 'The version\'s test scores per competition beside the closing and pre-closing market on the same games.',
+      params: VersionParams,
+      response: {
+        200: Type.Object({
+          model: Type.String(),
+          version: Type.Integer(),
+          competitions: Type.Record(Type.String(), Type.Object({ n: Type.Integer(), predictors: Type.Record(Type.String(), Type.Object({ n: Type.Integer(), logLoss: Type.Number(), brier: Type.Number(), accuracy: Type.Number() })) })),
+        }),
+        ...errorResponses(404),
+      },
+    },
+  }, async (request) => scoreByCompetition(app.ctx.db, request.params.name, request.params.v));
 
   app.get('/v1/models/:name/versions/:v/artifacts', {
     schema: {

@@ -21,8 +21,13 @@ interface Importance {
   permutation: { repeats: number; features: Array<{ name: string; importance: number; std: number }> };
 }
 
+interface Breakdown {
+  competitions: Record<string, { n: number; predictors: Record<string, { n: number; logLoss: number; brier: number; accuracy: number }> }>;
+}
+
 interface VersionData {
   version: VersionDetail;
+  breakdown: Breakdown | null;
   importance: Importance | null;
   book: SeriesBody | null;
   best: SeriesBody | null;
@@ -36,13 +41,14 @@ async function loadVersion(model: string, ref: string): Promise<VersionData> {
   const vbase = `/v1/models/${seg(model)}/versions/${version.version}`;
   const optional = <T>(p: Promise<T>) => p.then((v) => [v, null] as const, (e: ApiError) => [null, e] as const);
   const ready = version.status === 'READY';
-  const [[importance], [book, bookError], [best], [bestBacktest]] = await Promise.all([
+  const [[importance], [book, bookError], [best], [bestBacktest], [breakdown]] = await Promise.all([
     optional(api<{ importance: Importance }>(`${vbase}/importance`).then((r) => r.importance)),
     ready ? optional(api<SeriesBody>(`${vbase}/backtest/series?prices=book`)) : Promise.resolve([null, null] as const),
     ready ? optional(api<SeriesBody>(`${vbase}/backtest/series?prices=best`)) : Promise.resolve([null, null] as const),
     ready ? optional(api<{ summary: BacktestSummary }>(`${vbase}/backtest?prices=best`)) : Promise.resolve([null, null] as const),
+    optional(api<Breakdown>(`${vbase}/competitions`)),
   ]);
-  return { version, importance, book, best, bestSummary: bestBacktest?.summary ?? null, bookError };
+  return { version, importance, book, best, bestSummary: bestBacktest?.summary ?? null, bookError, breakdown };
 }
 
 const PREDICTOR_ORDER = ['model', 'closing', 'preclosing'];
@@ -93,6 +99,17 @@ function Metrics(props: { v: VersionDetail }) {
         rows: seasons.map(([season, s]) => [season, int(s.n), ...Object.keys(c.predictors).map((p) => num(s.predictors[p]?.logLoss))]),
       }} />` : null}`;
   })}`;
+}
+
+function PerCompetition(props: { breakdown: Breakdown | null }) {
+  const entries = Object.entries(props.breakdown?.competitions ?? {});
+  if (entries.length === 0) return null;
+  const names = [...new Set(entries.flatMap(([, c]) => Object.keys(c.predictors)))].sort((a, b) => (PREDICTOR_ORDER.indexOf(a) + 99) % 100 - (PREDICTOR_ORDER.indexOf(b) + 99) % 100);
+  const caption = t('version.perCompetition');
+  return html`<h3>${caption}</h3><${DataTable} id="per-competition" caption=${caption} data=${{
+    columns: [t('lineage.competitions'), t('metric.games'), ...names.map((p) => `${predictorLabel(p)} · ${t('metric.logLoss')}`)],
+    rows: entries.map(([code, c]) => [code, int(c.n), ...names.map((p) => num(c.predictors[p]?.logLoss))]),
+  }} />`;
 }
 
 function Reliability(props: { v: VersionDetail }) {
@@ -250,7 +267,7 @@ export function VersionPage(props: { model: string; version: string }) {
         <a href=${`#/explain?model=${encodeURIComponent(v.model)}&version=${v.version}`}>${t('version.explainGame')}</a>
       </p>
       <${Section} id="lineage" title=${t('version.lineage')}><${Lineage} v=${v} /><//>
-      <${Section} id="metrics" title=${t('version.metrics')}><p class="muted">${t('version.metricsHelp')}</p><${Metrics} v=${v} /><//>
+      <${Section} id="metrics" title=${t('version.metrics')}><p class="muted">${t('version.metricsHelp')}</p><${Metrics} v=${v} /><${PerCompetition} breakdown=${data.breakdown} /><//>
       <${Section} id="calibration" title=${t('version.calibration')}><div class="charts"><${Reliability} v=${v} /><${TrainingCurve} v=${v} /></div><//>
       <${Section} id="backtest" title=${t('version.backtest')}><${BacktestSection} data=${data} /><//>
       <${Section} id="importance" title=${t('version.importance')}><${ImportanceSection} importance=${data.importance} /><//>
