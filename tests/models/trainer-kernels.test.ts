@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DENSE_MODEL_FORMAT, logLoss, predictProba, type DenseModel, type TrainingData } from '../../models/index.ts';
 import { defaultTrainerKernels, lossAndGradients, train, type TrainerKernels } from '../../models/trainer.ts';
