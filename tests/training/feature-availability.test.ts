@@ -13,7 +13,7 @@ import type { AppContext } from '../../src/context.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import { createTestApp } from '../support/app.ts';
 import { createTestPgDb, postgresReachable, type TestDb } from '../support/services.ts';
-import { lcg } from '../serving/support.ts';
+import { seededRandom } from '../support/fixtures.ts';
 
 const reachable = await postgresReachable();
 const skip = reachable ? false : 'Postgres is not reachable (set DATABASE_URL)';
@@ -27,7 +27,7 @@ let dir: string;
 
 /** Two NFL seasons as nflverse writes them: closing moneylines only, starting quarterbacks named. */
 function nflverseRows(): string {
-  const r = lcg(11);
+  const r = seededRandom(11);
   const lines = ['game_id,season,game_type,week,gameday,gametime,away_team,away_score,home_team,home_score,location,away_moneyline,home_moneyline,away_qb_id,home_qb_id,away_qb_name,home_qb_name'];
   for (const season of [2020, 2021]) {
     for (let week = 1; week <= 12; week++) {

@@ -11,7 +11,7 @@ import { loadMarketBaseline } from '../../features/index.ts';
 import { runImport } from '../../src/ingest/index.ts';
 import { backtest, backtestGames, type BacktestGame, type ScoredGame } from '../../training/index.ts';
 import { createTestPgDb, data, hasSharedData, postgresReachable, type TestDb } from '../support/services.ts';
-import { lcg } from '../serving/support.ts';
+import { seededRandom } from '../support/fixtures.ts';
 
 /** Fair 1X2 probabilities of a plausible soccer match (away ≥ 0.1). */
 function fairMatch(random: () => number): number[] {
@@ -44,7 +44,7 @@ const NO_BETS = [0, 0, 0];
 const reachable = await postgresReachable();
 
 describe('zero-skill bettors on a hand-made market', () => {
-  const random = lcg(2024);
+  const random = seededRandom(2024);
   const margin = 0.05;
   const fixture: Array<{ fair: number[]; outcome: number }> = Array.from({ length: 12_000 }, () => {
     const fair = fairMatch(random);
