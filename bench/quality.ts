@@ -33,14 +33,14 @@
  * postgres://postgres@127.0.0.1:5432/test.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createPgDb, migrate } from '../src/db/index.ts';
-import { runImport } from '../src/ingest/index.ts';
-import type { Db } from '../src/shared/db.ts';
+import { createPgDb, migrate } from '../src/index.ts';
+import { runImport } from '../history/index.ts';
+import type { Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';
@@ -226,7 +226,9 @@ function hash(value: unknown): string {
 }
 
 /** The trainer's source: a registered version is reused only when the code that trained it is unchanged. */
-const trainerHash = hash(readFileSync(resolve(root, 'models/trainer.ts'), 'utf8') + readFileSync(resolve(root, 'training/pipeline.ts'), 'utf8'));
+// Every file of the trainer (models/trainer/) and the pipeline: a change to either retrains.
+const trainerSources = readdirSync(resolve(root, 'models/trainer')).filter((f) => f.endsWith('.ts')).sort().map((f) => resolve(root, 'models/trainer', f));
+const trainerHash = hash([...trainerSources, resolve(root, 'training/pipeline.ts')].map((f) => readFileSync(f, 'utf8')).join('\n'));
 
 interface ScoreLine {
   n: number;

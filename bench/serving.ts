@@ -45,11 +45,8 @@ interface ChildInfo {
 
 // ---------------------------------------------------------------- child: the server under test
 async function child(): Promise<void> {
-  const { loadConfig } = await import('../src/config.ts');
-  const { createContext } = await import('../src/context.ts');
-  const { startServer } = await import('../src/server.ts');
-  const { createPgDb, createPgliteDb, migrate } = await import('../src/db/index.ts');
-  const { runImport } = await import('../src/ingest/index.ts');
+  const { loadConfig, createContext, startServer, createPgDb, createPgliteDb, migrate } = await import('../src/index.ts');
+  const { runImport } = await import('../history/index.ts');
   const { createVersion, markReady, putArtifact, setAlias } = await import('../registry/index.ts');
   const { exportToOnnx, serializeModel, train } = await import('../models/index.ts');
   const { resolveFeatureSet, computeOnline, createFeatureCache } = await import('../features/index.ts');
@@ -134,7 +131,7 @@ async function child(): Promise<void> {
   times.sort((a, b) => a - b);
   const instances = Array.from({ length: BATCH_ROWS }, (_, r) => Object.fromEntries(featureNames.map((n, f) => [n, Math.round(X[r * nf + f]! * 1e4) / 1e4])));
   const payload = JSON.stringify({ instances });
-  const { predictInstances } = await import('../src/serving/index.ts');
+  const { predictInstances } = await import('../src/index.ts');
   const parts = { parseMs: [] as number[], predictMs: [] as number[], serializeMs: [] as number[] };
   for (let i = 0; i < 130; i++) {
     const t0 = performance.now();

@@ -1,6 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, loadSql } from '../core/index.ts';
 import { compileSet } from './engine.ts';
 import type { FamilyInput } from './families/index.ts';
 import { resolveFeatureSet } from './registry.ts';

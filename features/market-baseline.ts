@@ -1,6 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
-import { loadSql } from '../src/shared/sql.ts';
-import { AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../src/shared/odds.ts';
+import { type Db, loadSql, AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../core/index.ts';
 import { fairProbabilities, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
 import type { OddsKind, OddsMarket, OddsQuote } from './types.ts';
 

@@ -1,9 +1,7 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, loadSql } from '../core/index.ts';
 import { cloneState, compileSet, emitRow, initialState, runEngine, type CompiledSet, type EngineState } from './engine.ts';
 import { getBuildState, getRows } from './feature-store.ts';
-import { fingerprintText, historyFingerprint, loadHistory } from './history-store.ts';
+import { fingerprintText, historyFingerprint, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
 import { dayNumber } from './families/family.ts';

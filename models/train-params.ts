@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { LOGISTIC_DEFAULTS, MLP_DEFAULTS, type TrainParams } from './trainer.ts';
+import { LOGISTIC_DEFAULTS, MLP_DEFAULTS, type TrainParams } from './trainer/index.ts';
 
 /**
  * The trainer parameters a training spec may set (`params`), with the bounds a submission is held

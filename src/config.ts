@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { AppError } from './shared/errors.ts';
+import { AppError } from '../core/index.ts';
 
 /**
  * Everything the service reads from the environment, validated once at start-up and frozen.
@@ -43,15 +43,33 @@ export interface Config {
   readonly dbLockWaitSeconds: number;
   /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
   readonly progress: 'auto' | 'bars' | 'lines' | 'off';
+  /**
+   * Trainer kernels (`SHARPLINE_TRAINER_KERNELS`): `auto` = WebAssembly SIMD where the runtime has
+   * it, else plain JS; `js` forces the fallback; `wasm-simd` insists (a run fails where it is missing).
+   */
+  readonly trainerKernels: 'auto' | 'wasm-simd' | 'js';
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PROGRESS_MODES = ['auto', 'bars', 'lines', 'off'] as const;
+const TRAINER_KERNELS = ['auto', 'wasm-simd', 'js'] as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 function invalid(variable: string, message: string): AppError {
   return new AppError('CONFIG_INVALID', `${variable}: ${message}`, { details: { variable } });
+}
+
+/**
+ * A URL-like value with whatever stands between `scheme://` and the last `@` masked: a connection
+ * string that fails to parse still carries its password, and the start-up error must not echo it.
+ */
+export function maskCredentials(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at < 0) return raw;
+  const scheme = raw.indexOf('://');
+  const start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  return `${raw.slice(0, start)}***${raw.slice(at)}`;
 }
 
 function readUrl(env: Env, variable: string, protocols: readonly string[]): string | undefined {
@@ -61,7 +79,7 @@ function readUrl(env: Env, variable: string, protocols: readonly string[]): stri
   try {
     url = new URL(raw);
   } catch {
-    throw invalid(variable, `not a URL: ${JSON.stringify(raw)}`);
+    throw invalid(variable, `not a URL: ${JSON.stringify(maskCredentials(raw))}`);
   }
   if (!protocols.includes(url.protocol)) {
     throw invalid(variable, `expected ${protocols.join(' or ')} URL, got ${url.protocol}`);
@@ -90,6 +108,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!PROGRESS_MODES.includes(progress)) {
     throw invalid('SHARPLINE_PROGRESS', `expected one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(env.SHARPLINE_PROGRESS)}`);
   }
+  const trainerKernels = (env.SHARPLINE_TRAINER_KERNELS?.trim() || 'auto') as Config['trainerKernels'];
+  if (!TRAINER_KERNELS.includes(trainerKernels)) {
+    throw invalid('SHARPLINE_TRAINER_KERNELS', `expected one of ${TRAINER_KERNELS.join(', ')}, got ${JSON.stringify(env.SHARPLINE_TRAINER_KERNELS)}`);
+  }
   const schema = env.DATABASE_SCHEMA?.trim() || undefined;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw invalid('DATABASE_SCHEMA', `expected a lower-case identifier, got ${JSON.stringify(schema)}`);
@@ -114,6 +136,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
     progress,
+    trainerKernels,
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

@@ -1,9 +1,7 @@
 import type { Config } from './config.ts';
-import type { Db } from './shared/db.ts';
-import type { Logger } from './shared/logger.ts';
-import { createLogger } from './shared/logger.ts';
+import { type Db, type Logger, createLogger } from '../core/index.ts';
 import { openDb, migrate, readDeploymentTag } from './db/index.ts';
-import { createOutageLog, redactUrl } from './shared/outage.ts';
+import { createOutageLog, redactUrl } from './outage.ts';
 import { openQueues } from './jobs/open-queues.ts';
 import type { JobQueues } from './jobs/queue.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';

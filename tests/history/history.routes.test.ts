@@ -6,8 +6,8 @@ import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { AppInstance } from '../../src/http/types.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import { createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from '../ingest/helpers.ts';
+import { runImport } from '../../history/index.ts';
+import { createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from './ingest/helpers.ts';
 
 const reachable = await postgresReachable();
 const skip = !HAS_DATA ? NO_DATA_REASON : !reachable ? 'Postgres unreachable (set CI=true to fail instead)' : false;

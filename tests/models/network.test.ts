@@ -10,7 +10,7 @@ import {
   train,
   type DenseModel,
 } from '../../models/index.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 import { seededRandom } from '../support/fixtures.ts';
 
 function randomModel(output: 'softmax' | 'sigmoid', sizes: number[], seed = 1): DenseModel {

@@ -12,7 +12,7 @@ import {
   type TrainingData,
   type TrainParams,
 } from '../../models/index.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 import { seededRandom } from '../support/fixtures.ts';
 
 /** Features on realistic scales: an Elo-like rating (~1500 ± 100), a price (~2.5), a rate. */

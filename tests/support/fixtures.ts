@@ -1,21 +1,14 @@
 /**
  * Test fixtures shared across the suite: one seeded random generator, so every synthetic data set
- * is reproducible from its seed and no test depends on Math.random.
+ * is reproducible from its seed and no test depends on Math.random (five copies of an LCG and two of
+ * mulberry32 used to live in the test files).
  */
+import { createRandomStream, type RandomStream } from '../../core/index.ts';
 
 /**
- * Uniform numbers in [0, 1) from a 32-bit seed (mulberry32: full 2^32 period, passes the usual
- * statistical batteries; a multiply-add LCG's low bits were poor and five copies of it drifted).
- * Two generators with the same seed give the same sequence.
+ * Uniform numbers in [0, 1) from a 32-bit seed: the kernel's mulberry32 stream (core/rng.ts), so the
+ * tests and the code they check draw from one generator. Two calls with one seed give one sequence.
  */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export function seededRandom(seed: number): RandomStream {
+  return createRandomStream(seed);
 }
-

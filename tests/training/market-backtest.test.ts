@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createVersion, markReady, savePredictions } from '../../registry/index.ts';
-import { devig } from '../../src/shared/odds.ts';
+import { devig } from '../../core/odds.ts';
 import { backtestVersion, marketBacktest, resolveBacktestSettings } from '../../training/index.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';

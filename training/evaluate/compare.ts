@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import type { CalibrationOptions } from './calibration.ts';
 import { groupRows, score, type Scores } from './scores.ts';
 

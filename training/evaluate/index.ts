@@ -2,7 +2,7 @@
  * Honest evaluation, pure functions: probability scores (log loss, Brier, accuracy, RPS,
  * calibration), per-season breakdowns, comparisons on identical games, and a betting backtest
  * with flat and simultaneous fractional-Kelly stakes, closing-line value and zero-skill controls.
- * Odds arithmetic (conversion, de-vig, Kelly) is src/shared/odds.ts.
+ * Odds arithmetic (conversion, de-vig, Kelly) is core/odds.ts.
  */
 export type { Probabilities, Outcomes, ProbabilityView } from './matrix.ts';
 export { viewOf } from './matrix.ts';

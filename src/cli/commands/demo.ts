@@ -4,11 +4,10 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
-import { runImport } from '../../ingest/index.ts';
+import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
-import { AppError } from '../../shared/errors.ts';
-import { listGames } from '../../history/index.ts';
+import { AppError } from '../../../core/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
@@ -146,8 +145,9 @@ export function registerDemoCommand(program: Command): void {
         process.stderr.write(`      out of sample (${demo.synthetic ? 'SYNTHETIC data' : 'real data'}), log loss on the same ${s.closing?.n ?? m.testGames} games: model ${m.logLoss?.toFixed(4)}` +
           `${s.preclosing ? `, pre-closing market ${s.preclosing.logLoss.toFixed(4)}` : ''}${s.closing ? `, closing market ${s.closing.logLoss.toFixed(4)}` : ''}; ECE ${m.ece?.toFixed(4)}\n`);
 
-        const model = await getModel(ctx.db, modelName);
-        if (model.aliases.champion !== versionNumber) await setAlias(ctx.db, modelName, 'champion', versionNumber, 'demo');
+        // The one promotion path: a server sharing this database swaps to the new champion at once.
+        const { moveAlias } = await import('../../services/index.ts');
+        await moveAlias(ctx, { model: modelName, alias: 'champion', version: versionNumber, actor: 'demo' });
         step(5, total, `champion -> ${modelName} v${versionNumber}`);
 
         const summary = { data: demo.label, synthetic: demo.synthetic, competitions: demo.spec.competitions ?? null, import: imported, run: done.id, model: modelName, version: versionNumber, metrics: m };

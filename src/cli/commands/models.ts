@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { userInfo } from 'node:os';
 import {
   countPredictions,
-  deleteAlias,
   getModel,
   getVersion,
   listAliasEvents,
@@ -14,11 +13,10 @@ import {
   listVersions,
   predictionsCsvHeader,
   predictionsCsvRows,
-  setAlias,
   VERSION_STATUSES,
   type VersionStatus,
 } from '../../../registry/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { backtestVersion, summariseBacktest, type BacktestSettings } from '../../../training/index.ts';
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
@@ -246,8 +244,8 @@ export function registerModelsCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((name: string, aliasName: string, version: string, opts: { actor: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const result = await setAlias(ctx.db, name, aliasName, positiveInt('version')(version), opts.actor);
-        if (result.changed) await (await import('../../serving/index.ts')).notifyAliasMoved(ctx, name);
+        const { moveAlias } = await import('../../services/index.ts');
+        const result = await moveAlias(ctx, { model: name, alias: aliasName, version: positiveInt('version')(version), actor: opts.actor });
         printResult(result, opts.json, (r) =>
           r.changed
             ? `${name}: ${aliasName} ${r.previousVersion === null ? 'set to' : `moved ${r.previousVersion} ->`} ${r.alias.version}`
@@ -262,9 +260,9 @@ export function registerModelsCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((name: string, aliasName: string, opts: { actor: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const { previousVersion } = await deleteAlias(ctx.db, name, aliasName, opts.actor);
-        await (await import('../../serving/index.ts')).notifyAliasMoved(ctx, name);
-        printResult({ model: name, alias: aliasName, previousVersion }, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
+        const { removeAlias } = await import('../../services/index.ts');
+        const result = await removeAlias(ctx, { model: name, alias: aliasName, actor: opts.actor });
+        printResult(result, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
       }),
     );
 

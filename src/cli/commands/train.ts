@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../../shared/errors.ts';
-import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../services/training-service.ts';
+import { TRAINING_QUEUE } from '../../jobs/training.job.ts';
+import { AppError } from '../../../core/index.ts';
+import { submitTraining, cancelTraining, reconcileQueuedRuns } from '../../services/index.ts';
 import { getRun, listRuns, requestCancel, type TrainingRun } from '../../../training/index.ts';
 import { describeTrainParams } from '../../../models/index.ts';
 import type { AppContext } from '../../context.ts';

@@ -3,7 +3,6 @@ import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import {
   countPredictions,
-  deleteAlias,
   getModel,
   getVersion,
   listAliasEvents,
@@ -12,10 +11,9 @@ import {
   listPredictions,
   listVersions,
   predictionsToCsv,
-  setAlias,
   type ModelVersion,
 } from '../../../registry/index.ts';
-import { notifyAliasMoved } from '../../serving/index.ts';
+import { moveAlias, removeAlias } from '../../services/index.ts';
 import { backtestVersion, summariseBacktest } from '../../../training/index.ts';
 import {
   AliasEventSchema,
@@ -151,13 +149,7 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    const result = await setAlias(app.ctx.db, name, alias, request.body.version, request.body.actor ?? DEFAULT_ACTOR);
-    if (result.changed) {
-      request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
-      // Every server swaps now (Redis pub/sub); the alias-stamp poll is the safety net.
-      await notifyAliasMoved(app.ctx, name);
-    }
-    return result;
+    return moveAlias(app.ctx, { model: name, alias, version: request.body.version, actor: request.body.actor ?? DEFAULT_ACTOR });
   });
 
   app.delete('/v1/models/:name/aliases/:alias', {
@@ -170,10 +162,7 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    const { previousVersion } = await deleteAlias(app.ctx.db, name, alias, request.query.actor ?? DEFAULT_ACTOR);
-    request.log.info({ model: name, alias, from: previousVersion, to: null }, 'alias removed');
-    await notifyAliasMoved(app.ctx, name);
-    return { model: name, alias, previousVersion };
+    return removeAlias(app.ctx, { model: name, alias, actor: request.query.actor ?? DEFAULT_ACTOR });
   });
 
   app.get('/v1/models/:name/aliases/:alias/history', {

@@ -1,7 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { AppError, isAppError } from '../../shared/errors.ts';
+import { resolveServedVersion } from '../../services/index.ts';
+import { AppError, isAppError } from '../../../core/index.ts';
 import { isModelNumber, predictRows, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
 import {
   V2InferBody,
@@ -18,13 +19,8 @@ import {
 const INPUT_NAME = 'features';
 const OUTPUT_NAME = 'probabilities';
 
-function selectorOfPath(v: string | undefined): VersionSelector {
-  if (v === undefined) return { alias: 'champion' };
-  return /^\d+$/.test(v) ? { version: Number(v) } : { alias: v };
-}
-
 async function served(app: AppInstance, name: string, v: string | undefined): Promise<ServedVersion> {
-  const found = app.ctx.serving.cache.resolve(name, selectorOfPath(v));
+  const found = resolveServedVersion(app.ctx, { model: name, ref: v });
   return found instanceof Promise ? await found : found;
 }
 

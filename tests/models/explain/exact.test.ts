@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { isAppError } from '../../../src/shared/errors.ts';
+import { isAppError } from '../../../core/errors.ts';
 import { explain } from '../../../models/explain/index.ts';
 import { gaussianMatrix, nonlinearModel, logisticModel, mlpModel, referenceShapley, singletons, phiMatrix, maxAbsDiff, assertAdditive, makeBackground } from './fixtures.ts';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { DENSE_MODEL_FORMAT, logLoss, predictProba, type DenseModel, type TrainerKernels, type TrainingData } from '../../../models/index.ts';
-import { isAppError } from '../../../src/shared/errors.ts';
+import { isAppError } from '../../../core/errors.ts';
 import { seededRandom } from '../../support/fixtures.ts';
 
 /** Both kernel paths of the trainer: WebAssembly SIMD and plain JS. */

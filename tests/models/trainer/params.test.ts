@@ -1,7 +1,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { resolveTrainParams, train, type TrainerKernels } from '../../../models/index.ts';
-import { isAppError } from '../../../src/shared/errors.ts';
+import { isAppError } from '../../../core/errors.ts';
 import { expectRejects, synthetic } from './fixtures.ts';
 
 // Parameters and inputs: validation with coded errors, defaults per algorithm.
