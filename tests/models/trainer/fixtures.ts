@@ -3,7 +3,7 @@
  * model, the float64 reference loss and the finite-difference check every gradient test makes.
  */
 import assert from 'node:assert/strict';
-import { DENSE_MODEL_FORMAT, logLoss, predictProba, type DenseModel, type TrainerKernels, type TrainingData } from '../../../models/index.ts';
+import { DENSE_MODEL_FORMAT, logLoss, predictProba, type DenseModel, type LayerGradients, type TrainerKernels, type TrainingData } from '../../../models/index.ts';
 import { isAppError } from '../../../core/errors.ts';
 import { seededRandom } from '../../support/fixtures.ts';
 
@@ -80,6 +80,40 @@ export function referenceLoss(model: DenseModel, X: Float32Array, y: Int32Array,
   let sq = 0;
   for (const layer of model.layers) for (const w of layer.weights) sq += w * w;
   return logLoss(predictProba(model, X, n), y, model.classes.length) + 0.5 * l2 * sq;
+}
+
+/**
+ * Checks `gradients` of `model`'s loss against central finite differences of the float64
+ * reference loss on every parameter (within 2e-4 + 1e-3·|fd|); `label` names the path checked.
+ */
+export function assertMatchesFiniteDifferences(
+  model: DenseModel,
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  l2: number,
+  gradients: LayerGradients[],
+  label: string,
+): void {
+  const eps = 1e-4;
+  model.layers.forEach((layer, l) => {
+    for (const [key, grad] of [
+      ['weights', gradients[l].weights],
+      ['bias', gradients[l].bias],
+    ] as const) {
+      assert.equal(grad.length, layer[key].length, `${label} layer ${l} ${key}: one gradient per parameter`);
+      for (let i = 0; i < layer[key].length; i++) {
+        const original = layer[key][i];
+        layer[key][i] = original + eps;
+        const up = referenceLoss(model, X, y, n, l2);
+        layer[key][i] = original - eps;
+        const down = referenceLoss(model, X, y, n, l2);
+        layer[key][i] = original;
+        const fd = (up - down) / (2 * eps);
+        assert.ok(Math.abs(fd - grad[i]) < 2e-4 + 1e-3 * Math.abs(fd), `${label} layer ${l} ${key}[${i}]: ${grad[i]} vs fd ${fd}`);
+      }
+    }
+  });
 }
 
 /** Dyadic values (multiples of 1/8 in [-1, 1]): every product and short sum is exact in float32. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { initTf, lossAndGradients } from '../../../models/index.ts';
 import { seededRandom } from '../../support/fixtures.ts';
-import { PATHS, referenceLoss, tinyModel } from './fixtures.ts';
+import { assertMatchesFiniteDifferences, PATHS, referenceLoss, tinyModel } from './fixtures.ts';
 
 // Backprop: the trainer's gradients against central finite differences, tf.grad, and across its two kernel paths.
 
@@ -24,24 +24,7 @@ for (const [output, sizes] of [
     assert.ok(Math.abs(loss - referenceLoss(model, X, y, n, l2)) < 1e-5);
 
     // Central finite differences in float64 on every parameter.
-    const eps = 1e-4;
-    model.layers.forEach((layer, l) => {
-      for (const [key, grad] of [
-        ['weights', gradients[l].weights],
-        ['bias', gradients[l].bias],
-      ] as const) {
-        for (let i = 0; i < layer[key].length; i++) {
-          const original = layer[key][i];
-          layer[key][i] = original + eps;
-          const up = referenceLoss(model, X, y, n, l2);
-          layer[key][i] = original - eps;
-          const down = referenceLoss(model, X, y, n, l2);
-          layer[key][i] = original;
-          const fd = (up - down) / (2 * eps);
-          assert.ok(Math.abs(fd - grad[i]) < 2e-4 + 1e-3 * Math.abs(fd), `layer ${l} ${key}[${i}]: backprop ${grad[i]} vs fd ${fd}`);
-        }
-      }
-    });
+    assertMatchesFiniteDifferences(model, X, y, n, l2, gradients, 'backprop');
 
     // tfjs autodiff on the same function.
     const { tf } = await initTf();
@@ -101,27 +84,9 @@ for (const [output, sizes, n] of [
     const y = Int32Array.from({ length: n }, (_, i) => i % model.classes.length);
     const l2 = 0.01;
     const results = PATHS.map((kernels) => lossAndGradients(model, X, y, n, l2, kernels));
-    const eps = 1e-4;
     for (const [p, { loss, gradients }] of results.entries()) {
       assert.ok(Math.abs(loss - referenceLoss(model, X, y, n, l2)) < 1e-5, `${PATHS[p]} loss`);
-      model.layers.forEach((layer, l) => {
-        for (const [key, grad] of [
-          ['weights', gradients[l].weights],
-          ['bias', gradients[l].bias],
-        ] as const) {
-          assert.equal(grad.length, layer[key].length);
-          for (let i = 0; i < layer[key].length; i++) {
-            const original = layer[key][i];
-            layer[key][i] = original + eps;
-            const up = referenceLoss(model, X, y, n, l2);
-            layer[key][i] = original - eps;
-            const down = referenceLoss(model, X, y, n, l2);
-            layer[key][i] = original;
-            const fd = (up - down) / (2 * eps);
-            assert.ok(Math.abs(fd - grad[i]) < 2e-4 + 1e-3 * Math.abs(fd), `${PATHS[p]} layer ${l} ${key}[${i}]: ${grad[i]} vs fd ${fd}`);
-          }
-        }
-      });
+      assertMatchesFiniteDifferences(model, X, y, n, l2, gradients, PATHS[p]);
     }
     const [wasm, js] = results;
     wasm.gradients.forEach((layer, l) => {
