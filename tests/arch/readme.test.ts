@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ERROR_POLICY, HTTP_STATUS_BY_CODE } from '../../src/error-policy.ts';

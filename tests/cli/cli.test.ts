@@ -1,4 +1,4 @@
-import { describe, it, after } from 'node:test';
+import { describe, it, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { BIN, embeddedEnv, freePort } from '../support/cli.ts';
 
 describe('sharpline CLI', () => {
   const home = mkdtempSync(join(tmpdir(), 'sharpline-cli-'));
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('--help lists the commands', () => {
     const out = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +34,7 @@ describe('sharpline demo announces its champion move', () => {
   let workers: { close(): Promise<void> } | undefined;
   const subscriber = new Redis(TEST_REDIS_URL, { lazyConnect: true });
 
-  before(async () => {
+  beforeAll(async () => {
     await assertRedisUp();
     await admin.exec(`CREATE SCHEMA ${schema}`);
     // With REDIS_URL the demo enqueues on BullMQ; this test's worker (same database, same prefix) trains.
@@ -42,7 +42,7 @@ describe('sharpline demo announces its champion move', () => {
     workers = startWorkers(worker, workerDefinitions);
     await subscriber.subscribe(ALIAS_MOVED_CHANNEL);
   });
-  after(async () => {
+  afterAll(async () => {
     subscriber.disconnect();
     await workers?.close();
     await worker?.close();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,11 +41,11 @@ describe('sharpline demo: real and synthetic data never mix', () => {
   };
   let synthetic: DemoSummary;
 
-  before(async () => {
+  beforeAll(async () => {
     await admin.exec(`CREATE SCHEMA ${schema}`);
     synthetic = demo();
   });
-  after(async () => {
+  afterAll(async () => {
     await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.close();
     rmSync(home, { recursive: true, force: true });
@@ -81,7 +81,7 @@ describe('sharpline demo: real and synthetic data never mix', () => {
 
 describe('npm run demo (the simulated league, served)', () => {
   const home = mkdtempSync(join(tmpdir(), 'sharpline-demo-'));
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('ends serving, and its "try next" commands work as printed while it serves', async () => {
     const port = await freePort();

@@ -1,4 +1,4 @@
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ const run = promisify(execFile);
 
 describe('progress of long steps', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-progress-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // Eight seasons of a 20-team league: 3,040 games, more than one write round of 2,500.
   const league = writeSyntheticLeague(join(dir, 'files'), { seasons: 8, asOf: SYNTHETIC_AS_OF });
 

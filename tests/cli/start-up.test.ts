@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ describe('CLI start-up', () => {
   const hooks = join(dir, 'hooks.mjs');
   const register = join(dir, 'register.mjs');
 
-  before(() => {
+  beforeAll(() => {
     // A module hook that records every package the CLI's own modules import, to a file.
     writeFileSync(hooks, `import { appendFileSync } from 'node:fs';
 export async function resolve(spec, context, next) {
@@ -29,7 +29,7 @@ export async function resolve(spec, context, next) {
     const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function packagesLoaded(args: string[], env: NodeJS.ProcessEnv = process.env): { packages: Set<string>; stdout: string; stderr: string; status: number | null } {
     const log = join(dir, `packages-${args.join('-')}.log`);

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
@@ -28,12 +28,12 @@ describe('start-up errors name what failed, and a failed start exits', () => {
   let t: TestDb;
   let holder: Server;
   let busyPort = 0;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('startup');
     busyPort = await freePort();
     holder = createServer().listen(busyPort, '127.0.0.1');
   });
-  after(async () => {
+  afterAll(async () => {
     holder.close();
     await t.drop();
   });

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +12,14 @@ describe('train --wait on Redis says when no worker picks the run up, and every 
   let t: TestDb;
   let env: NodeJS.ProcessEnv;
   let worker: ChildProcess | undefined;
-  before(async () => {
+  beforeAll(async () => {
     await assertRedisUp();
     t = await createTestPgDb('trainwait');
     await importSyntheticLeague(t.db, { seasons: 3 });
     // The deployment's own queue prefix derives from this schema: no other worker can take its jobs.
     env = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'warn', SHARPLINE_PICKUP_WARNING_SECONDS: '1' };
   });
-  after(async () => {
+  afterAll(async () => {
     if (worker && worker.exitCode === null) {
       worker.kill('SIGKILL');
       await new Promise((resolve) => worker!.once('exit', resolve));

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { AppError } from '../../core/errors.ts';

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,11 +49,11 @@ for (const [label, open] of [
 ] as const) {
   describe(`Db contract: ${label}`, () => {
     let t: TestDb;
-    before(async () => {
+    beforeAll(async () => {
       t = await open();
       await t.db.exec('CREATE TABLE kv (k text PRIMARY KEY, v integer, meta jsonb, at timestamptz, tags text[])');
     });
-    after(() => t.drop());
+    afterAll(() => t.drop());
 
     it('runs parameterised queries and returns rows and counts', async () => {
       const ins = await t.db.query('INSERT INTO kv (k, v) VALUES ($1, $2), ($3, $4)', ['a', 1, 'b', 2]);

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ async function cli(home: string, args: string[], extra: Record<string, string> =
 
 describe('the embedded database folder: one process opens it, others go through it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-embedded-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a CLI write while the server runs reaches the server and is still there after the server stops', async () => {
     const home = join(dir, 'served');
@@ -95,10 +95,10 @@ describe('the embedded database folder: one process opens it, others go through 
 
 describe('the database bridge', () => {
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sharpline-bridge-'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps database error codes, rolls back what a client left unfinished, and fails calls once the holder is gone', async () => {
     const holder = await createPgliteDb();

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPostgresCluster, type OwnedServer } from '../support/services.ts';
@@ -20,7 +20,7 @@ describe('Postgres restarted under load (a cluster of the test’s own, stopped 
   let ctx: AppContext;
   let app: AppInstance;
   let lines: ReturnType<typeof createCapturingLogger>['lines'];
-  before(async () => {
+  beforeAll(async () => {
     pgServer = await startPostgresCluster();
     let logger;
     ({ logger, lines } = createCapturingLogger('info'));
@@ -32,7 +32,7 @@ describe('Postgres restarted under load (a cluster of the test’s own, stopped 
     app = await buildApp(ctx);
     await app.ready();
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.close();
     await pgServer?.dispose();

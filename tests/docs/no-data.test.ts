@@ -1,6 +1,6 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
+const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+
+/** The part of vitest's JSON report (`--reporter=json`) read here. */
+interface VitestReport {
+  testResults: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }>;
+  }>;
+}
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -31,21 +42,29 @@ describe('without the shared data folder', () => {
     assert.ok(dataTests.length >= 8, `found ${dataTests.length} test files reading the data`);
     const empty = mkdtempSync(join(tmpdir(), 'sharpline-no-data-'));
     try {
+      const report = join(empty, 'report.json');
       const env: NodeJS.ProcessEnv = { ...process.env, SHARPLINE_SHARED_DATA: join(empty, 'data') };
-      // Set by the runner for its own children; the inner runner must report TAP, not to us.
-      delete env.NODE_TEST_CONTEXT;
-      const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=tap', ...dataTests], {
+      // Set by vitest for its own workers; the inner run is a run of its own.
+      for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
+      const result = spawnSync(process.execPath, [VITEST, 'run', '--reporter=json', `--outputFile.json=${report}`, ...dataTests], {
         cwd: ROOT,
         env,
         encoding: 'utf8',
         timeout: 280_000,
       });
-      const failures = result.stdout.split('\n').filter((line) => /^\s*not ok /.test(line));
-      assert.deepEqual(failures, [], `tests failed without the data folder:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`);
-      assert.equal(result.status, 0, `exit ${result.status}:\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-2000)}`);
-      const skipped = [...result.stdout.matchAll(/^\s*ok \d+ - (.*?) # SKIP(.*)$/gm)].map((m) => ({ name: m[1]!, reason: m[2]!.trim() }));
+      const output = `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`;
+      assert.ok(existsSync(report), `no report written (exit ${result.status}):\n${output}`);
+      const tests = (JSON.parse(readFileSync(report, 'utf8')) as VitestReport).testResults.flatMap((file) => {
+        assert.notEqual(file.status, 'failed', `${file.name} failed without the data folder: ${file.message ?? ''}\n${output}`);
+        return file.assertionResults;
+      });
+      const failures = tests.filter((t) => t.status === 'failed').map((t) => `${t.fullName}: ${t.failureMessages.join('\n').slice(0, 500)}`);
+      assert.deepEqual(failures, [], `tests failed without the data folder:\n${output}`);
+      assert.equal(result.status, 0, `exit ${result.status}:\n${output}`);
+      const skipped = tests.filter((t) => t.status === 'skipped' || t.status === 'pending' || t.status === 'todo');
       assert.ok(skipped.length >= 20, `only ${skipped.length} tests skipped`);
-      for (const s of skipped) assert.match(s.name, /absent/, `skipped without the reason in its name: ${s.name} (${s.reason})`);
+      // The reason is in the test's name or in the name of the suite it belongs to.
+      for (const t of skipped) assert.match(t.fullName, /absent/, `skipped without the reason in its name: ${t.fullName}`);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

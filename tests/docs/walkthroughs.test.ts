@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -90,7 +90,7 @@ describe('README walkthroughs', () => {
   const bin = join(scratch, 'bin');
   const realNpx = spawnSync('bash', ['-c', 'command -v npx'], { encoding: 'utf8' }).stdout.trim();
   let port = 0;
-  before(async () => {
+  beforeAll(async () => {
     await admin.exec(`CREATE SCHEMA ${schema}`);
     port = await freePort();
     // `npx sharpline` without npx's start-up cost: a wrapper that execs the CLI, so `$!` of a
@@ -98,7 +98,7 @@ describe('README walkthroughs', () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'npx'), `#!/usr/bin/env bash\nif [ "$1" = sharpline ]; then shift; exec node "${ROOT}bin/sharpline.mjs" "$@"; fi\nexec "${realNpx}" "$@"\n`, { mode: 0o755 });
   });
-  after(async () => {
+  afterAll(async () => {
     await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.close();
     rmSync(scratch, { recursive: true, force: true });

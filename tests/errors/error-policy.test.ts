@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { ERROR_POLICY, HTTP_STATUS_BY_CODE, isRetryable, isErrorCode } from '../../src/error-policy.ts';
 

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { buildFeatures, buildTrainingSet, resolveFeatureSet } from '../../features/index.ts';
 import { createPgDb } from '../../src/db/index.ts';
@@ -19,19 +19,19 @@ const SET = 'soccer-1x2-market';
 let t: TestDb;
 let ctx: AppContext;
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_concurrent');
   await importSyntheticLeague(t.db);
   ctx = await createTestContext(t.db);
 });
 
-after(async () => {
+afterAll(async () => {
   await ctx?.close();
   if (reachable) await t.drop();
 });
 
-test('two builds of one feature set at once both succeed and leave the rows of one build', { skip }, async () => {
+test('two builds of one feature set at once both succeed and leave the rows of one build', { skip: Boolean(skip) }, async () => {
   const [a, b] = await Promise.all([buildFeatures(t.db, SET, { full: true }), buildFeatures(t.db, SET, { full: true })]);
   assert.equal(a.rowsWritten, b.rowsWritten);
   // Incremental builds racing each other: the second waits for the first and then sees its state.
@@ -44,7 +44,7 @@ test('two builds of one feature set at once both succeed and leave the rows of o
   assert.ok(ts.nRows > 1000);
 });
 
-test('a build waiting longer than its bound for another build fails with a coded error naming the set', { skip }, async () => {
+test('a build waiting longer than its bound for another build fails with a coded error naming the set', { skip: Boolean(skip) }, async () => {
   const holder = createPgDb(TEST_DATABASE_URL, { schema: t.schema, max: 1 });
   const set = resolveFeatureSet(SET);
   try {
@@ -59,7 +59,7 @@ test('a build waiting longer than its bound for another build fails with a coded
   }
 });
 
-test('two training jobs on one feature set at once both succeed on their first attempt', { skip }, async () => {
+test('two training jobs on one feature set at once both succeed on their first attempt', { skip: Boolean(skip) }, async () => {
   const worker = ctx.queues.startWorker(TRAINING_QUEUE, createTrainingProcessor(ctx), { concurrency: 2 });
   try {
     // A fresh set version state: both jobs start with a full build of the same set.

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DEFAULT_FEATURE_SETS, FAMILIES, canonicalJson, defineFeatureSet, type FeatureSetDefinition } from '../../features/index.ts';
 import { AppError } from '../../core/errors.ts';

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import {
   buildFeatures,
@@ -58,7 +58,7 @@ async function rowsOf(set: FeatureSet): Promise<Map<number, (number | null)[]>> 
   return new Map([...rows].map(([id, r]) => [id, r.values]));
 }
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_engine');
   fx = new Fixture(t.db);
@@ -81,11 +81,11 @@ before(async () => {
   await fx.odds(ids.g4, 'pinnacle', 'closing', { home: 3.0, draw: 3.2, away: 2.5 });
 });
 
-after(async () => {
+afterAll(async () => {
   if (reachable) await t.drop();
 });
 
-test('Elo, rest days and form by hand on fixture games', { skip }, async () => {
+test('Elo, rest days and form by hand on fixture games', { skip: Boolean(skip) }, async () => {
   await buildFeatures(t.db, KNOWN, { full: true });
   const rows = await rowsOf(KNOWN);
   const names = KNOWN.featureNames;
@@ -119,7 +119,7 @@ test('Elo, rest days and form by hand on fixture games', { skip }, async () => {
   assert.ok(rows.has(ids.g6!));
 });
 
-test('games at the same kickoff never see each other; later games see both', { skip }, async () => {
+test('games at the same kickoff never see each other; later games see both', { skip: Boolean(skip) }, async () => {
   await buildFeatures(t.db, ADAPT, { full: true });
   const before = await rowsOf(ADAPT);
   await t.db.query("UPDATE results SET home_score = 6, away_score = 0, outcome = 'home' WHERE game_id = $1", [ids.g3]);
@@ -136,7 +136,7 @@ test('games at the same kickoff never see each other; later games see both', { s
   }
 });
 
-test('market features read only quotes captured before kickoff, never closing', { skip }, async () => {
+test('market features read only quotes captured before kickoff, never closing', { skip: Boolean(skip) }, async () => {
   await buildFeatures(t.db, MKT, { full: true });
   const rows = await rowsOf(MKT);
   const names = MKT.featureNames;
@@ -166,7 +166,7 @@ test('market features read only quotes captured before kickoff, never closing', 
   await t.db.query("UPDATE odds SET price = price / 2 WHERE selection = 'home' AND game_id = $1 AND (kind = 'closing' OR captured_at >= kickoff)", [ids.g5]);
 });
 
-test('incremental builds resume from the snapshot and equal a full build', { skip }, async () => {
+test('incremental builds resume from the snapshot and equal a full build', { skip: Boolean(skip) }, async () => {
   const first = await buildFeatures(t.db, ADAPT, { full: true });
   assert.equal(first.watermark, '2020-08-16T15:00:00.000Z'); // g6 is still scheduled
   const none = await buildFeatures(t.db, ADAPT);
@@ -186,7 +186,7 @@ test('incremental builds resume from the snapshot and equal a full build', { ski
   assert.deepEqual(await rowsOf(ADAPT), incremental);
 });
 
-test('training sets: classes, labels, fills and a reproducible hash', { skip }, async () => {
+test('training sets: classes, labels, fills and a reproducible hash', { skip: Boolean(skip) }, async () => {
   await buildFeatures(t.db, MKT, { full: true });
   const ts = await buildTrainingSet(t.db, MKT);
   assert.deepEqual(ts.classes, ['home', 'draw', 'away']);
@@ -212,7 +212,7 @@ test('training sets: classes, labels, fills and a reproducible hash', { skip }, 
   assert.deepEqual([...two.labels], [1, 0]);
 });
 
-test('market baseline: Pinnacle closing first, pre-kickoff probabilities, one book\'s prices and line shopping without pseudo-books', { skip }, async () => {
+test('market baseline: Pinnacle closing first, pre-kickoff probabilities, one book\'s prices and line shopping without pseudo-books', { skip: Boolean(skip) }, async () => {
   await fx.odds(ids.g5, 'market_avg', 'closing', { home: 1.6, draw: 4.2, away: 5.5 });
   await fx.odds(ids.g5, 'market_max', 'preclosing', { home: 2.3, draw: 3.8, away: 4.1 });
   await fx.odds(ids.g5, 'bet365', 'preclosing', { home: 2.05, draw: 3.4, away: 4.3 });
@@ -242,7 +242,7 @@ test('market baseline: Pinnacle closing first, pre-kickoff probabilities, one bo
   assert.equal(m.has(ids.g1!), false);
 });
 
-test('online rows equal materialised rows as of kickoff; matchups, staleness and errors', { skip }, async () => {
+test('online rows equal materialised rows as of kickoff; matchups, staleness and errors', { skip: Boolean(skip) }, async () => {
   await buildFeatures(t.db, ADAPT, { full: true });
   const stored = await getFeatureRows(t.db, ADAPT.hash, Object.values(ids));
   const cache = createFeatureCache();
@@ -276,7 +276,7 @@ test('online rows equal materialised rows as of kickoff; matchups, staleness and
   assert.equal(await codeOf(computeOnline(t.db, ADAPT, { competition: 'XX', home: 'a', away: 'b', kickoff: '2020-09-01T15:00:00Z' })), 'COMPETITION_UNKNOWN');
 });
 
-test('an old game that never got a result does not hold the watermark back; its late result forces a full build', { skip }, async () => {
+test('an old game that never got a result does not hold the watermark back; its late result forces a full build', { skip: Boolean(skip) }, async () => {
   const old = await fx.game({ kickoff: '2020-06-01T15:00:00Z', home: 'c', away: 'd' }); // 'scheduled', months before the rest
   try {
     const first = await buildFeatures(t.db, KNOWN, { full: true });

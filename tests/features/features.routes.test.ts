@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
@@ -14,7 +14,7 @@ let ctx: AppContext;
 let app: AppInstance;
 const ids: Record<string, number> = {};
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_http');
   ctx = await createContext(loadConfig({ LOG_LEVEL: 'silent', SHARPLINE_FEATURE_STALE_DAYS: '30' }), { db: t.db, migrate: false });
@@ -27,13 +27,13 @@ before(async () => {
   await fx.odds(ids.g3, 'pinnacle', 'preclosing', { home: 1.6, draw: 4.2, away: 5.5 });
 });
 
-after(async () => {
+afterAll(async () => {
   await app?.close();
   await ctx?.close();
   if (reachable) await t.drop();
 });
 
-test('GET /v1/feature-sets and /v1/feature-sets/:name', { skip }, async () => {
+test('GET /v1/feature-sets and /v1/feature-sets/:name', { skip: Boolean(skip) }, async () => {
   const list = await app.inject({ url: '/v1/feature-sets' });
   assert.equal(list.statusCode, 200);
   const names = list.json().featureSets.map((s: { name: string }) => s.name);
@@ -49,7 +49,7 @@ test('GET /v1/feature-sets and /v1/feature-sets/:name', { skip }, async () => {
   assert.equal(missing.json().error.code, 'FEATURE_SET_UNKNOWN');
 });
 
-test('POST /v1/feature-sets/:name/online for a matchup and a stored game; GET /v1/games/:id/features', { skip }, async () => {
+test('POST /v1/feature-sets/:name/online for a matchup and a stored game; GET /v1/games/:id/features', { skip: Boolean(skip) }, async () => {
   const res = await app.inject({
     method: 'POST',
     url: '/v1/feature-sets/soccer-1x2-market/online',
@@ -87,7 +87,7 @@ test('POST /v1/feature-sets/:name/online for a matchup and a stored game; GET /v
   assert.equal((await app.inject({ url: `/v1/games/${ids.g3}/features?set=soccer-1x2-market` })).json().source, 'online');
 });
 
-test('errors: validation, unknown team, competition, game and sport mismatch', { skip }, async () => {
+test('errors: validation, unknown team, competition, game and sport mismatch', { skip: Boolean(skip) }, async () => {
   const post = (payload: unknown, set = 'soccer-1x2-base') => app.inject({ method: 'POST', url: `/v1/feature-sets/${set}/online`, payload: payload as object });
   const bad = await post({ competition: 'E0', home: 'liverpool' });
   assert.equal(bad.statusCode, 400);

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ const ROWS: Array<[number, string, string, string, number | null, number | null]
   [2020, '2020-09-30', 'lal', 'mia', null, null],
 ];
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_calendar');
   dir = await mkdtemp(join(tmpdir(), 'sharpline-calendar-'));
@@ -41,7 +41,7 @@ before(async () => {
   await buildFeatures(t.db, SET, { full: true });
 });
 
-after(async () => {
+afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   if (reachable) await t.drop();
 });
@@ -51,7 +51,7 @@ async function storedRow(home: string, date: string) {
   return (await getFeatureRows(t.db, (await computeOnline(t.db, SET, { gameId: rows[0]!.id })).featureSet.hash, [rows[0]!.id])).get(rows[0]!.id)!;
 }
 
-test('an evening tip-off in New York (next day in UTC) gets the rest and back-to-back of the stored game that day', { skip }, async () => {
+test('an evening tip-off in New York (next day in UTC) gets the rest and back-to-back of the stored game that day', { skip: Boolean(skip) }, async () => {
   // 19:30 EST on 10 January = 00:30 UTC on the 11th; the Lakers played on the 9th.
   const row = await computeOnline(t.db, SET, { competition: 'NBA', home: 'lal', away: 'bos', kickoff: '2020-01-10T19:30:00-05:00' }, { asOf: '2020-01-10T19:30:00-05:00', cache: createFeatureCache() });
   const at = (name: string) => row.values[row.featureNames.indexOf(name)];
@@ -62,7 +62,7 @@ test('an evening tip-off in New York (next day in UTC) gets the rest and back-to
   assert.deepEqual(row.values, (await storedRow('lal', '2020-01-10')).values);
 });
 
-test('the season of a matchup is looked up from the stored seasons (the bubble playoffs in September 2020 are 2019/20)', { skip }, async () => {
+test('the season of a matchup is looked up from the stored seasons (the bubble playoffs in September 2020 are 2019/20)', { skip: Boolean(skip) }, async () => {
   const row = await computeOnline(t.db, SET, { competition: 'NBA', home: 'mia', away: 'lal', kickoff: '2020-09-30T15:00:00-04:00' }, { asOf: '2020-09-30T15:00:00-04:00' });
   const stored = await storedRow('mia', '2020-09-30');
   // Elo regresses a team to the mean at its first game of a new season: a guessed 2020/21 would move elo_diff.

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,13 +43,13 @@ const MATCHDAY = (final: boolean): Array<[string, string, string, [number, numbe
   ['22/08/2020', 'Alpha', 'Echo', null],
 ];
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_online_cache');
   dir = await mkdtemp(join(tmpdir(), 'sharpline-online-cache-'));
 });
 
-after(async () => {
+afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   if (reachable) await t.drop();
 });
@@ -59,7 +59,7 @@ async function gameId(home: string, date: string): Promise<number> {
   return rows[0]!.id;
 }
 
-test('games finalised later at a cached kickoff are learned: online rows with the cache equal a fresh computation', { skip }, async () => {
+test('games finalised later at a cached kickoff are learned: online rows with the cache equal a fresh computation', { skip: Boolean(skip) }, async () => {
   await importRows('X1_a.csv', [...HISTORY, ...MATCHDAY(false)]);
   const next = await gameId('Alpha', '2020-08-22');
   const requests: OnlineRequest[] = [

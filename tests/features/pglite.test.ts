@@ -2,7 +2,7 @@
  * The feature store on the embedded PGlite database (the default without DATABASE_URL):
  * build, incremental build, training set and online parity on a few fixture games.
  */
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { createPgliteDb, migrate } from '../../src/db/index.ts';
 import type { Db } from '../../core/db.ts';
@@ -13,7 +13,7 @@ let db: Db;
 const ids: number[] = [];
 const SET = resolveFeatureSet('soccer-1x2-market');
 
-before(async () => {
+beforeAll(async () => {
   db = await createPgliteDb();
   await migrate(db);
   const fx = new Fixture(db);
@@ -34,7 +34,7 @@ before(async () => {
   }
 });
 
-after(async () => {
+afterAll(async () => {
   await db?.close();
 });
 

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ const VENUE = defineFeatureSet({
 let t: TestDb;
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_post_game');
   dir = await mkdtemp(join(tmpdir(), 'sharpline-post-game-'));
@@ -42,12 +42,12 @@ before(async () => {
   assert.equal(s.inserted, 3);
 });
 
-after(async () => {
+afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   if (reachable) await t.drop();
 });
 
-test('closing lines and observed weather are kept in history as post-game facts, never in the pre-game context', { skip }, async () => {
+test('closing lines and observed weather are kept in history as post-game facts, never in the pre-game context', { skip: Boolean(skip) }, async () => {
   const { rows } = await t.db.query<{ id: number; context: Record<string, unknown>; post_game: Record<string, unknown> }>('SELECT id, context, post_game FROM games ORDER BY kickoff');
   assert.deepEqual(rows[0]!.post_game, { spreadLine: -3.5, totalLine: 54.5, temperature: 71, wind: 12 });
   assert.equal(rows[0]!.context.roof, 'outdoors');

@@ -3,7 +3,7 @@
  * known values by hand. Imports one league (EPL 2017/18–2019/20) and the nflverse games file
  * through the ingest importer into this file's own schema.
  */
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { runImport } from '../../history/index.ts';
 import {
@@ -51,7 +51,7 @@ function comparable(row: StoredRow | undefined) {
   return row && { values: row.values, home: row.homeDaysSinceLast, away: row.awayDaysSinceLast };
 }
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('features_real');
   const fd = data('football_data_co_uk', 'big5_2003_2024');
@@ -60,11 +60,11 @@ before(async () => {
   await t.db.query('ANALYZE');
 });
 
-after(async () => {
+afterAll(async () => {
   if (!skip) await t.drop();
 });
 
-test(`point in time: altering results, stats and closing odds from D on, and adding quotes captured at/after kickoff, leaves every row up to D unchanged${suffix}`, { skip }, async () => {
+test(`point in time: altering results, stats and closing odds from D on, and adding quotes captured at/after kickoff, leaves every row up to D unchanged${suffix}`, { skip: Boolean(skip) }, async () => {
   const games = await gamesOf('soccer');
   assert.equal(games.length, 1140);
   await buildFeatures(t.db, SOCCER, { full: true });
@@ -119,7 +119,7 @@ test(`point in time: altering results, stats and closing odds from D on, and add
   for (const g of games) if (g.kickoff <= D2) assert.deepEqual(comparable(rows2.get(g.id)), comparable(before2.get(g.id)));
 });
 
-test(`train/serve parity: online rows as of kickoff equal materialised rows value for value${suffix}`, { skip }, async () => {
+test(`train/serve parity: online rows as of kickoff equal materialised rows value for value${suffix}`, { skip: Boolean(skip) }, async () => {
   for (const set of [NFL, SOCCER]) {
     const games = await gamesOf(set.sport);
     await buildFeatures(t.db, set, { full: true });
@@ -144,7 +144,7 @@ test(`train/serve parity: online rows as of kickoff equal materialised rows valu
   }
 });
 
-test(`an incremental build of a new matchday equals a full build${suffix}`, { skip }, async () => {
+test(`an incremental build of a new matchday equals a full build${suffix}`, { skip: Boolean(skip) }, async () => {
   const games = await gamesOf('nfl');
   // Pretend the last played week had not been played yet.
   const played = await t.db.query<{ id: number; kickoff: Date }>(
@@ -173,7 +173,7 @@ test(`an incremental build of a new matchday equals a full build${suffix}`, { sk
   for (const g of games) assert.deepEqual(comparable(incremental.get(g.id)), comparable(full.get(g.id)), `game ${g.id}`);
 });
 
-test(`known values on real NFL games: 538 Elo by hand, and rest days equal nflverse's own counts${suffix}`, { skip }, async () => {
+test(`known values on real NFL games: 538 Elo by hand, and rest days equal nflverse's own counts${suffix}`, { skip: Boolean(skip) }, async () => {
   const set = defineFeatureSet({
     name: 'nfl-known',
     sport: 'nfl',
@@ -253,7 +253,7 @@ test(`known values on real NFL games: 538 Elo by hand, and rest days equal nflve
   assert.ok(checked > 10_000, `${checked} rest values checked`);
 });
 
-test(`default sets build on real data with explicit missing values only where documented${suffix}`, { skip }, async () => {
+test(`default sets build on real data with explicit missing values only where documented${suffix}`, { skip: Boolean(skip) }, async () => {
   const set = DEFAULT_FEATURE_SETS.get('soccer-1x2-base')!;
   const report = await buildFeatures(t.db, set, { full: true });
   assert.equal(report.rowsWritten, 1140);

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createTestPgDb, uniqueName, TEST_REDIS_URL, assertRedisUp, startRedisServer, type TestDb } from '../support/services.ts';
@@ -29,10 +29,10 @@ async function closeKeepingDb(ctx: AppContext): Promise<void> {
 
 describe('the edge: security headers, CORS, rate limits, body bounds', () => {
   let t: TestDb;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('edge');
   });
-  after(async () => {
+  afterAll(async () => {
     await t.drop();
   });
 
@@ -210,10 +210,10 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
 
 describe('failed authentications per address', () => {
   let t: TestDb;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('edge_auth');
   });
-  after(async () => {
+  afterAll(async () => {
     await t.drop();
   });
 

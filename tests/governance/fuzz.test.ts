@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
@@ -30,14 +30,14 @@ describe('fuzzing every route of the OpenAPI document', () => {
   let t: TestDb;
   let app: AppInstance;
   let ops: Operation[];
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('fuzz');
     await importSyntheticLeague(t.db, { seasons: 2 });
     await registerTestModel(t.db, { model: 'fuzz' });
     ({ app } = await createTestApp(t.db, { env: { SHARPLINE_RATE_LIMIT: 'off', SHARPLINE_BODY_LIMIT_BYTES: String(BODY_LIMIT), SHARPLINE_PREDICT_BODY_LIMIT_BYTES: String(BODY_LIMIT * 4) } }));
     ops = operationsOf((await app.inject({ url: '/openapi.json' })).json());
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await t?.drop();
   });

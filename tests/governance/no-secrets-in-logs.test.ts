@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -56,7 +56,7 @@ describe('no secret or key appears in any log line', () => {
   let ctx: AppContext;
   let app: AppInstance;
   const lines: string[] = [];
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('nosecrets');
     await importSyntheticLeague(t.db, { seasons: 2 });
     await registerTestModel(t.db, { model: 'fuzz' });
@@ -78,7 +78,7 @@ describe('no secret or key appears in any log line', () => {
     app = await buildApp(ctx);
     await app.ready();
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await t?.drop();
   });

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,10 +18,10 @@ const code = (c: string) => (error: unknown) => error instanceof AppError && err
 
 describe('secrets: envelope-encrypted, opened only for the call that uses them, rotatable', () => {
   let t: TestDb;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('secrets');
   });
-  after(async () => {
+  afterAll(async () => {
     await t.drop();
   });
 

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ let ctx: AppContext;
 let app: AppInstance;
 let rejectRun = 0;
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('history');
   ctx = await createContext(loadConfig({ LOG_LEVEL: 'silent' }), { db: t.db });
@@ -30,13 +30,13 @@ before(async () => {
   rejectRun = (await runImport(t.db, { source: 'football-data', paths: [join(tmp.dir, 'SP1_2324.csv')] })).runId;
   await tmp.remove();
 });
-after(async () => {
+afterAll(async () => {
   await app?.close();
   await ctx?.close();
   await t?.drop();
 });
 
-test(`GET /v1/sports, /v1/competitions, /v1/teams${suffix}`, { skip }, async () => {
+test(`GET /v1/sports, /v1/competitions, /v1/teams${suffix}`, { skip: Boolean(skip) }, async () => {
   const sports = await app.inject({ url: '/v1/sports' });
   assert.equal(sports.statusCode, 200);
   assert.equal(sports.json().items.find((s: { code: string }) => s.code === 'soccer').games, 759);
@@ -52,7 +52,7 @@ test(`GET /v1/sports, /v1/competitions, /v1/teams${suffix}`, { skip }, async () 
   assert.equal(bad.json().error.code, 'VALIDATION_FAILED');
 });
 
-test(`GET /v1/games: filters, stable pagination; /v1/games/:id details; team timeline${suffix}`, { skip }, async () => {
+test(`GET /v1/games: filters, stable pagination; /v1/games/:id details; team timeline${suffix}`, { skip: Boolean(skip) }, async () => {
   const first = (await app.inject({ url: '/v1/games?competition=E0&season=2023/24&limit=10' })).json();
   assert.equal(first.total, 380);
   assert.equal(first.items.length, 10);
@@ -92,7 +92,7 @@ test(`GET /v1/games: filters, stable pagination; /v1/games/:id details; team tim
   assert.equal(badDate.statusCode, 400);
 });
 
-test(`GET /v1/imports and /v1/imports/:id/rejected${suffix}`, { skip }, async () => {
+test(`GET /v1/imports and /v1/imports/:id/rejected${suffix}`, { skip: Boolean(skip) }, async () => {
   const runs = (await app.inject({ url: '/v1/imports' })).json().items;
   assert.equal(runs.length, 2);
   assert.equal(runs[0].id, rejectRun);

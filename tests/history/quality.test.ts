@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { dataQualityReport } from '../../history/index.ts';
 import { runImport } from '../../history/index.ts';
@@ -10,15 +10,15 @@ const skip = reachable ? false : 'Postgres is not reachable (set DATABASE_URL)';
 const noData = !hasSharedData ? 'skipped: ../shared/data is absent' : skip;
 let t: TestDb;
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestPgDb('history_quality');
 });
-after(async () => {
+afterAll(async () => {
   await t?.drop();
 });
 
-test('data check: aggregate pseudo-books are not bookmakers; a real book below 1.0 still is suspicious', { skip }, async () => {
+test('data check: aggregate pseudo-books are not bookmakers; a real book below 1.0 still is suspicious', { skip: Boolean(skip) }, async () => {
   const fx = new Fixture(t.db);
   const g = await fx.game({ competition: 'QC', kickoff: '2021-08-14T14:00:00Z', home: 'a', away: 'b', score: [1, 0] });
   await fx.odds(g, 'pinnacle', 'closing', { home: 2.0, draw: 3.4, away: 3.9 });
@@ -33,7 +33,7 @@ test('data check: aggregate pseudo-books are not bookmakers; a real book below 1
   assert.equal(s.overround!.max, Math.round((1 / 2 + 1 / 3.4 + 1 / 3.9) * 10_000) / 10_000);
 });
 
-test(`data check on real football-data files from 2019/20: no suspicious books${noData ? ` [${noData}]` : ''}`, { skip: noData }, async () => {
+test(`data check on real football-data files from 2019/20: no suspicious books${noData ? ` [${noData}]` : ''}`, { skip: Boolean(noData) }, async () => {
   await runImport(t.db, { source: 'football-data', paths: [data('football_data_co_uk/big5_2003_2024/E0_2122.csv'), data('football_data_co_uk/big5_2003_2024/D1_2223.csv')] });
   const report = await dataQualityReport(t.db, { sport: 'soccer' });
   const real = report.seasons.filter((s) => s.competition !== 'QC');

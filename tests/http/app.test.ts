@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
 import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
@@ -13,7 +13,7 @@ describe('HTTP app', () => {
   let t: TestDb;
   let ctx: AppContext;
   let app: AppInstance;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('http');
     ctx = await createTestContext(t.db);
     app = await buildApp(ctx);
@@ -27,7 +27,7 @@ describe('HTTP app', () => {
     });
     await app.ready();
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await t.drop();
   });

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
@@ -15,7 +15,7 @@ describe('evidence routes: compare, backtest series, artifacts, model card, run 
   let t: TestDb;
   let app: AppInstance;
   let ctx: AppContext;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('evidence');
     await importSyntheticLeague(t.db, { seasons: 3 });
     for (const spec of [{ ...BASE, model: 'syn', algo: 'logistic' }, { ...BASE, model: 'syn', algo: 'logistic', params: { l2: 0.5 } }]) {
@@ -24,7 +24,7 @@ describe('evidence routes: compare, backtest series, artifacts, model card, run 
     }
     ({ app, ctx } = await createTestApp(t.db));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.close();
     await t.drop();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
@@ -10,11 +10,11 @@ describe('400s for a bad game report the branch the request meant', () => {
   let t: TestDb;
   let app: AppInstance;
   let ctx: AppContext;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgliteDb();
     ({ app, ctx } = await createTestApp(t.db));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.close();
   });

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForRunEnd } from '../support/runs.ts';
@@ -47,12 +47,12 @@ const trainedBy = (d: Deployment) => d.lines.filter((l) => l.msg === 'training s
 describe('two deployments (two databases) sharing one Redis', () => {
   let a: Deployment;
   let b: Deployment;
-  before(async () => {
+  beforeAll(async () => {
     await assertRedisUp();
     a = await deployment('depla');
     b = await deployment('deplb');
   });
-  after(async () => {
+  afterAll(async () => {
     for (const d of [a, b]) {
       await d?.workers?.close();
       await d?.ctx.close();

@@ -1,4 +1,4 @@
-import { describe, it, after } from 'node:test';
+import { describe, it, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBullmqQueues, createInProcessQueues, PermanentJobError, type JobQueues, type JobInfo } from '../../src/jobs/index.ts';
@@ -26,7 +26,7 @@ const modes: Array<[string, () => Promise<JobQueues>]> = [
 for (const [label, open] of modes) {
   describe(`job queues: ${label}`, () => {
     const opened: JobQueues[] = [];
-    after(async () => {
+    afterAll(async () => {
       for (const q of opened) await q.close();
     });
 

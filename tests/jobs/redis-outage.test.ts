@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
@@ -50,7 +50,7 @@ describe('Redis goes away and comes back (a redis-server of the test’s own, ki
   const redisWarnings = () => lines.filter((l) => l.level === WARN && l.service === 'Redis');
   const predict = () => app.inject({ method: 'POST', url: '/v1/models/served/predict', payload: { instances: [{ f0: 40, f1: 2.1, f2: 0.1, f3: -0.2, f4: 0.3 }] } });
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await startRedisServer();
     t = await createTestPgDb('redisout');
     await importSyntheticLeague(t.db, { seasons: 3 });
@@ -70,7 +70,7 @@ describe('Redis goes away and comes back (a redis-server of the test’s own, ki
       return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof process.stderr.write;
   });
-  after(async () => {
+  afterAll(async () => {
     process.stderr.write = writeStderr;
     await reconciler?.close();
     await workers?.close();

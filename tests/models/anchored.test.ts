@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { DENSE_MODEL_FORMAT, createExplainer, explainableModelOf, logLoss, predictProba, selectBackground, train, type DenseModel, type TrainingData } from '../../models/index.ts';
 import { foldAnchor } from '../../models/trainer/anchor.ts';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import {
   DENSE_MODEL_FORMAT,
@@ -11,18 +11,10 @@ import {
   type DenseModel,
 } from '../../models/index.ts';
 import { isAppError } from '../../core/errors.ts';
-
-/** Deterministic LCG so the fixture does not depend on Math.random. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { seededRandom } from '../support/fixtures.ts';
 
 function randomModel(output: 'softmax' | 'sigmoid', sizes: number[], seed = 1): DenseModel {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   const nFeatures = sizes[0];
   const classes = output === 'sigmoid' ? ['away', 'home'] : ['home', 'draw', 'away'].slice(0, sizes.at(-1));
   return {
@@ -84,7 +76,7 @@ test('sigmoid models report [1 - p, p] with p the probability of classes[1]', ()
 });
 
 test('serialise → JSON → deserialise gives bit-identical predictions', async () => {
-  const r = lcg(7);
+  const r = seededRandom(7);
   const n = 600;
   const f = 6;
   const X = new Float32Array(n * f).map(() => r() * 10 - 5);
@@ -97,7 +89,7 @@ test('serialise → JSON → deserialise gives bit-identical predictions', async
 
 test('a compiled predictor reuses buffers and agrees with predictProba across block boundaries', () => {
   const model = randomModel('softmax', [5, 7, 3], 3);
-  const r = lcg(3);
+  const r = seededRandom(3);
   const n = 700; // > one 256-row block, not a multiple of it
   const X = new Float64Array(n * 5).map(() => r() * 6 - 3);
   const predictor = createPredictor(model);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import {
   createOnnxPredictor,
@@ -13,18 +13,11 @@ import {
   type TrainParams,
 } from '../../models/index.ts';
 import { isAppError } from '../../core/errors.ts';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { seededRandom } from '../support/fixtures.ts';
 
 /** Features on realistic scales: an Elo-like rating (~1500 ± 100), a price (~2.5), a rate. */
 function bettingLike(nRows: number, nClasses: 2 | 3, seed: number): TrainingData {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   const nFeatures = 5;
   const X = new Float32Array(nRows * nFeatures);
   const y = new Int32Array(nRows);

@@ -1,29 +1,24 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { simdKernelsAvailable } from '../../models/kernels/simd-kernels.ts';
 import { train, type TrainerKernels, type TrainingData } from '../../models/index.ts';
+import { seededRandom } from '../support/fixtures.ts';
 
 /**
  * Seeded training is bit-for-bit reproducible, and these fingerprints pin the exact models (weights,
- * standardisation and epoch history) that the single-file trainer (models/trainer.ts before the split
- * into models/trainer/) produced for these runs: a refactor that changes one rounding fails here.
+ * standardisation and epoch history) of these runs: a refactor that changes one rounding fails here.
+ * The first pins were the single-file trainer's (models/trainer.ts before the split into
+ * models/trainer/), on data from an LCG; the trainer that reproduced them bit for bit then computed
+ * these, on the same data shapes drawn from the suite's one generator (tests/support/fixtures.ts).
  */
 const FINGERPRINTS: Record<TrainerKernels, Record<string, string>> = {
-  'wasm-simd': { 'logistic-3': 'a558502b67cb9a0b', 'mlp-3': '0df75df642dbbed6', 'mlp-2': '5fa73ab08d101455' },
-  js: { 'logistic-3': '2e3d72e342c4b5b9', 'mlp-3': 'fa35446fe8d5618a', 'mlp-2': '1763ad7460e8d810' },
+  'wasm-simd': { 'logistic-3': '7c83e0be56c9219d', 'mlp-3': 'adeabf857473f8c7', 'mlp-2': '390b77810adaea5a' },
+  js: { 'logistic-3': '6c9af821d2890d21', 'mlp-3': '5527d89d09d4530f', 'mlp-2': '3cca2c837cdd51a9' },
 };
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 function data(nRows: number, nFeatures: number, nClasses: 2 | 3, seed: number): TrainingData {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   const X = new Float32Array(nRows * nFeatures);
   const y = new Int32Array(nRows);
   for (let i = 0; i < nRows; i++) {
@@ -41,7 +36,7 @@ const RUNS = [
 ] as const;
 
 for (const kernels of ['wasm-simd', 'js'] as const) {
-  test(`seeded ${kernels} training reproduces the pinned models bit for bit`, { skip: kernels === 'wasm-simd' && !simdKernelsAvailable() ? 'no WebAssembly SIMD in this runtime' : false }, async () => {
+  test(`seeded ${kernels} training reproduces the pinned models bit for bit`, { skip: Boolean(kernels === 'wasm-simd' && !simdKernelsAvailable() ? 'no WebAssembly SIMD in this runtime' : false) }, async () => {
     for (const [name, k, params] of RUNS) {
       const fit = await train(data(700, 5, k, 7), { ...params, hidden: 'hidden' in params ? [...params.hidden] : undefined, seed: 11 }, { kernels });
       assert.equal(fit.kernels, kernels);

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ describe('sharpline models / predictions CLI (pg)', () => {
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('cli');
     dir = mkdtempSync(join(tmpdir(), 'sharpline-cli-'));
     const classes = ['home', 'away'];
@@ -39,7 +39,7 @@ describe('sharpline models / predictions CLI (pg)', () => {
     await markReady(t.db, v1.id, { metrics: { logLoss: 0.62 } });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await t?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { AppContext } from '../../src/context.ts';
 import type { AppInstance } from '../../src/http/app.ts';
@@ -11,7 +11,7 @@ describe('models routes', () => {
   let ctx: AppContext;
   let app: AppInstance;
 
-  before(async () => {
+  beforeAll(async () => {
     // The routes do not depend on the Db kind (the contract suites cover both); pg starts faster.
     t = await createTestPgDb('routes');
     ({ app, ctx } = await createTestApp(t.db));
@@ -28,7 +28,7 @@ describe('models routes', () => {
     await createVersion(db, { model: 'soccer-1x2', runId: 'r2', classes, lineage: { ...lineage, seed: null, codeVersion: null } });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.close();
     await t?.drop();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -40,10 +40,10 @@ async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise
 export function registryContract(label: string, open: () => Promise<TestDb>, options: { concurrency: number }): void {
   describe(`registry contract (${label})`, () => {
     let t: TestDb | undefined;
-    before(async () => {
+    beforeAll(async () => {
       t = await open();
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.drop();
     });
     const db = () => t!.db;

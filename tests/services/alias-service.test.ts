@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { AppError } from '../../core/errors.ts';
@@ -30,7 +30,7 @@ describe('promotion and demotion: one use case for every edge', () => {
   let subscriber: Redis;
   const model = `promo-${process.pid}`;
 
-  before(async () => {
+  beforeAll(async () => {
     await assertRedisUp();
     t = await createTestPgDb('services_alias');
     v1 = await registerTestModel(t.db, { model, seed: 31 });
@@ -38,7 +38,7 @@ describe('promotion and demotion: one use case for every edge', () => {
     subscriber = new Redis(TEST_REDIS_URL, { lazyConnect: true });
     await subscriber.subscribe(ALIAS_MOVED_CHANNEL);
   });
-  after(async () => {
+  afterAll(async () => {
     subscriber?.disconnect();
     await t?.drop();
   });

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { AppError } from '../../core/errors.ts';
 import { parseModelRef, formatModelRef } from '../../src/services/index.ts';

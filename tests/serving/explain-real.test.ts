@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, type TestDb } from '../support/services.ts';
@@ -15,7 +15,7 @@ describe('explanations on real data (EPL, market feature set, logistic champion)
   let app: AppInstance;
   let ctx: AppContext;
   let testIds: number[] = [];
-  before(async () => {
+  beforeAll(async () => {
     if (!hasSharedData) return;
     t = await createTestPgDb('explainreal');
     const folder = join(SHARED_DATA_DIR, 'football_data_co_uk', 'big5_2003_2024');
@@ -25,7 +25,7 @@ describe('explanations on real data (EPL, market feature set, logistic champion)
     testIds = (await buildTrainingSet(t.db, 'soccer-1x2-market', { from: '2018-07-01', to: '2019-07-01', ensureBuilt: false })).gameIds;
     ({ app, ctx } = await createTestApp(t.db));
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.close();
     await t?.drop();

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createTestPgDb, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
@@ -14,7 +14,7 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
   let app: AppInstance;
   let ctx: AppContext;
   let instance: Record<string, number>;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('explain');
     await importSyntheticLeague(t.db, { seasons: 3 });
     await trainChampion(t.db, { model: 'syn', featureSet: 'soccer-1x2-market', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25' });
@@ -23,7 +23,7 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     const background = res.json().background as { rows: number[][]; featureNames: string[] };
     instance = Object.fromEntries(background.featureNames.map((n, i) => [n, background.rows[3]![i]! * 1.1]));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.close();
     await t.drop();

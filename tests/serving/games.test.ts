@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -28,7 +28,7 @@ describe(`POST /v1/models/:name/predict with games (online features)${skipped}`,
   let gameId: number;
   let teams: { home: string; away: string; kickoff: string };
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('serving_games');
     await runImport(t.db, { source: 'football-data', paths: [join(SHARED_DATA_DIR, 'football_data_co_uk/big5_2003_2024/E0_2324.csv')] });
     const { rows } = await t.db.query<{ id: number; home: string; away: string; kickoff: string }>(
@@ -40,7 +40,7 @@ describe(`POST /v1/models/:name/predict with games (online features)${skipped}`,
     await registerTestModel(t.db, { model: 'raw', seed: 42 });
     ({ app, ctx } = await createServingApp(t.db, { serving: { onlineRowTtlMs: 0 } }));
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.serving.close();
     await t?.drop();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { deleteAlias, setAlias } from '../../registry/index.ts';
 import { notifyAliasMoved } from '../../src/serving/index.ts';
@@ -21,13 +21,13 @@ describe('hot model swaps', () => {
   let v1: RegisteredTestModel;
   let v2: RegisteredTestModel;
 
-  before(async () => {
+  beforeAll(async () => {
     await assertRedisUp();
     t = await createTestPgDb('serving_swap');
     v1 = await registerTestModel(t.db, { model: 'swap', seed: 21 });
     v2 = await registerTestModel(t.db, { model: 'swap', seed: 22, alias: null });
   });
-  after(async () => t?.drop());
+  afterAll(async () => t?.drop());
 
   it('promoting a version under load on two servers (Redis pub/sub) fails no request', async () => {
     // Polling is slowed right down so the swap on B can only come from the pub/sub message.

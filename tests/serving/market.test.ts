@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { kellyStakes } from '../../core/odds.ts';
 import { marketStanding, marketView } from '../../src/serving/index.ts';
@@ -52,13 +52,13 @@ describe('market standing beside the stake', () => {
 
 const reachable = await postgresReachable();
 
-describe('POST /v1/models/:name/predict: the market view of a stored game', { skip: reachable ? false : 'Postgres is not reachable (set DATABASE_URL)' }, () => {
+describe('POST /v1/models/:name/predict: the market view of a stored game', { skip: Boolean(reachable ? false : 'Postgres is not reachable (set DATABASE_URL)') }, () => {
   let t: TestDb;
   let app: AppInstance;
   let ctx: AppContext;
   let gameId: number;
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('serving_market');
     const fx = new Fixture(t.db);
     await fx.game({ kickoff: '2023-08-05T14:00:00Z', home: 'a', away: 'b', score: [2, 1] });
@@ -72,7 +72,7 @@ describe('POST /v1/models/:name/predict: the market view of a stored game', { sk
     await registerTestModel(t.db, { model: 'unmeasured', featureSet: 'soccer-1x2-base', seed: 5 });
     ({ app, ctx } = await createServingApp(t.db, { serving: { onlineRowTtlMs: 0 } }));
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.serving.close();
     await t?.drop();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { setAlias } from '../../registry/index.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -19,13 +19,13 @@ async function until(what: string, check: () => boolean, timeoutMs = 5000): Prom
 
 describe('the model cache in two parts: a version table and an alias watcher', () => {
   let t: TestDb;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('serving_parts');
     await registerTestModel(t.db, { model: 'parts', seed: 41 });
     await registerTestModel(t.db, { model: 'parts', seed: 42, alias: null });
     await registerTestModel(t.db, { model: 'parts', seed: 43, alias: null, pending: true });
   });
-  after(async () => t?.drop());
+  afterAll(async () => t?.drop());
 
   it('the version table loads each version once, keeps no failed load, and retires what it evicts', async () => {
     const table = createVersionTable({ db: t.db, logger, load: { logger }, maxVersions: 1, retireAfterMs: 0 });

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { predictProba } from '../../models/index.ts';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
@@ -16,14 +16,14 @@ describe('POST /v1/models/:name/predict with instances', () => {
   let v1: RegisteredTestModel;
   let v2: RegisteredTestModel;
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('serving_predict');
     v1 = await registerTestModel(t.db, { model: 'wdl', seed: 1 });
     v2 = await registerTestModel(t.db, { model: 'wdl', seed: 2, alias: 'challenger' });
     await registerTestModel(t.db, { model: 'wdl', seed: 3, alias: null, pending: true });
     ({ app, ctx } = await createTestApp(t.db, { env: { SHARPLINE_MAX_PREDICT_ROWS: '50' } }));
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.serving.close();
     await t?.drop();

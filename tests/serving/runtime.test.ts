@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { initTf } from '../../models/index.ts';
 import { getVersion, listPredictions } from '../../registry/index.ts';
@@ -19,11 +19,11 @@ describe('serving runtimes', () => {
   let t: TestDb;
   let reg: RegisteredTestModel;
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('serving_runtime');
     reg = await registerTestModel(t.db, { model: 'rt', seed: 11, tfjs: true, testRows: 300 });
   });
-  after(async () => t?.drop());
+  afterAll(async () => t?.drop());
 
   it('ONNX and tfjs agree within 1e-5 on the version\'s stored test set', async () => {
     const version = await getVersion(t.db, 'rt', 'champion');

@@ -2,19 +2,11 @@ import { createVersion, markReady, putArtifact, savePredictions, setAlias, type 
 import { exportToOnnx, exportToTfjs, predictProba, serializeModel, train, type DenseModel, type TrainParams } from '../../models/index.ts';
 import { resolveFeatureSet } from '../../features/index.ts';
 import type { Db } from '../../core/db.ts';
-
-/** Seeded uniform source (LCG). */
-export function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { seededRandom } from '../support/fixtures.ts';
 
 /** Synthetic betting-like rows: a rating difference, a price, a rate, noise; labels home/draw/away. */
 export function syntheticRows(nRows: number, featureNames: readonly string[], seed: number): { X: Float32Array; y: Int32Array } {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   const nf = featureNames.length;
   const X = new Float32Array(nRows * nf);
   const y = new Int32Array(nRows);

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { predictProba } from '../../models/index.ts';
 import { createMemorySink, createPredictionLog } from '../../src/serving/index.ts';
@@ -16,14 +16,14 @@ describe('V2 inference protocol, /metrics and the prediction log', () => {
   let reg: RegisteredTestModel;
   const sink = createMemorySink();
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('serving_v2');
     reg = await registerTestModel(t.db, { model: 'kv', seed: 31 });
     await registerTestModel(t.db, { model: 'kv', seed: 32, alias: null, pending: true });
     ({ app, ctx } = await createServingApp(t.db, { serving: { logSampleRate: 1, logSink: sink } }));
     await ctx.serving.cache.start();
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.serving.close();
     await t?.drop();

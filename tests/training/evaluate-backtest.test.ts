@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { backtest, maxDrawdown, type BacktestGame } from '../../training/evaluate/index.ts';
 import { devig, kellyStakes, simultaneousKelly } from '../../core/odds.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import {
   accuracy,
@@ -11,6 +11,7 @@ import {
   score,
   scoreBySeason,
 } from '../../training/evaluate/index.ts';
+import { seededRandom } from '../support/fixtures.ts';
 
 const close = (actual: number, expected: number, tolerance = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
@@ -24,18 +25,6 @@ const P = [
   [0.1, 0.6, 0.3],
 ];
 const Y = [0, 2];
-
-/** Deterministic uniform numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('probability scores', () => {
   it('log loss is the mean of −ln p(observed), clipped at 1e-15', () => {
@@ -94,7 +83,7 @@ describe('calibration', () => {
   });
 
   it('ECE of a synthetic calibrated two-way set is ≈ 0; of an overconfident one it is not', () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     const probs: number[][] = [];
     const outcomes: number[] = [];
     for (let i = 0; i < 100_000; i++) {

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import type { AppContext } from '../../src/context.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import { createTestApp } from '../support/app.ts';
 import { createTestPgDb, postgresReachable, type TestDb } from '../support/services.ts';
-import { lcg } from '../serving/support.ts';
+import { seededRandom } from '../support/fixtures.ts';
 
 const reachable = await postgresReachable();
 const skip = reachable ? false : 'Postgres is not reachable (set DATABASE_URL)';
@@ -27,7 +27,7 @@ let dir: string;
 
 /** Two NFL seasons as nflverse writes them: closing moneylines only, starting quarterbacks named. */
 function nflverseRows(): string {
-  const r = lcg(11);
+  const r = seededRandom(11);
   const lines = ['game_id,season,game_type,week,gameday,gametime,away_team,away_score,home_team,home_score,location,away_moneyline,home_moneyline,away_qb_id,home_qb_id,away_qb_name,home_qb_name'];
   for (const season of [2020, 2021]) {
     for (let week = 1; week <= 12; week++) {
@@ -49,7 +49,7 @@ function nflverseRows(): string {
   return lines.join('\n') + '\n';
 }
 
-before(async () => {
+beforeAll(async () => {
   if (!reachable) return;
   t = await createTestPgDb('train_avail');
   dir = await mkdtemp(join(tmpdir(), 'sharpline-avail-'));
@@ -59,13 +59,13 @@ before(async () => {
   ({ app, ctx } = await createTestApp(t.db));
 });
 
-after(async () => {
+afterAll(async () => {
   await app?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
   if (reachable) await t.drop();
 });
 
-test('nfl-market is not offered where history holds only closing lines; the reason names the columns and the missing input', { skip }, async () => {
+test('nfl-market is not offered where history holds only closing lines; the reason names the columns and the missing input', { skip: Boolean(skip) }, async () => {
   const market = await featureSetAvailability(t.db, 'nfl-market', { competitions: ['NFL'] });
   assert.equal(market.available, false);
   assert.equal(market.finalGames, 72);
@@ -83,7 +83,7 @@ test('nfl-market is not offered where history holds only closing lines; the reas
   assert.match(byName['soccer-1x2-base']!.reason!, /none of NFL is a soccer competition/);
 });
 
-test('submitting training on a set whose inputs history lacks is refused at once with FEATURE_SET_UNAVAILABLE', { skip }, async () => {
+test('submitting training on a set whose inputs history lacks is refused at once with FEATURE_SET_UNAVAILABLE', { skip: Boolean(skip) }, async () => {
   await assert.rejects(submitTraining(ctx, { ...SPEC, model: 'nfl-mkt' }), (e: unknown) => e instanceof AppError && e.code === 'FEATURE_SET_UNAVAILABLE' && /mkt_home/.test(e.message));
   const res = await app.inject({ method: 'POST', url: '/v1/training-jobs', payload: { ...SPEC, model: 'nfl-mkt' } });
   assert.equal(res.statusCode, 400, res.body);
@@ -91,7 +91,7 @@ test('submitting training on a set whose inputs history lacks is refused at once
   assert.deepEqual(res.json().error.details.missing[0].columns, ['mkt_home', 'mkt_move', 'mkt_missing']);
 });
 
-test('training refuses all-missing and constant columns with FEATURE_COLUMNS_DEGENERATE naming them; nothing is registered', { skip }, async () => {
+test('training refuses all-missing and constant columns with FEATURE_COLUMNS_DEGENERATE naming them; nothing is registered', { skip: Boolean(skip) }, async () => {
   const spec = parseTrainingSpec({ ...SPEC, model: 'nfl-mkt-direct' });
   await assert.rejects(trainAndRegister({ db: t.db }, 'run_degenerate', spec), (e: unknown) => {
     assert.ok(e instanceof AppError);
@@ -103,7 +103,7 @@ test('training refuses all-missing and constant columns with FEATURE_COLUMNS_DEG
   assert.deepEqual(await listVersions(t.db, 'nfl-mkt-direct').catch(() => []), []);
 });
 
-test('a missing-value flag that is 0 in every training row is neutralised (zero weights), not left untrained', { skip }, async () => {
+test('a missing-value flag that is 0 in every training row is neutralised (zero weights), not left untrained', { skip: Boolean(skip) }, async () => {
   // Pre-kickoff consensus lines for every game: the market block trains; its flag never fires.
   await t.db.query(`INSERT INTO odds (game_id, kickoff, bookmaker_id, market, selection, kind, captured_at, price)
     SELECT o.game_id, o.kickoff, o.bookmaker_id, o.market, o.selection, k.kind, o.kickoff - k.before,

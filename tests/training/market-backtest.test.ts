@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -26,7 +26,7 @@ const LEGACY_BACKTEST = {
   clv: { bets: 2, meanDevigEdge: 0.08, meanPriceRatio: 0.08 },
 };
 
-describe('the backtest at stored prices: one bookmaker, line shopping, labels', { skip: reachable ? false : 'Postgres is not reachable (set DATABASE_URL)' }, () => {
+describe('the backtest at stored prices: one bookmaker, line shopping, labels', { skip: Boolean(reachable ? false : 'Postgres is not reachable (set DATABASE_URL)') }, () => {
   let t: TestDb;
   let app: AppInstance;
   let ctx: AppContext;
@@ -42,7 +42,7 @@ describe('the backtest at stored prices: one bookmaker, line shopping, labels', 
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('market_backtest');
     const fx = new Fixture(t.db);
     // G1: Pinnacle, Bet365, market average and the best-of-market maximum, pre-kickoff and closing. Home wins.
@@ -72,7 +72,7 @@ describe('the backtest at stored prices: one bookmaker, line shopping, labels', 
     await markReady(t.db, v2.id, { metrics: { logLoss: 1 }, evaluation: { summary: { model: { n: 2, logLoss: 1, brier: 0.6, accuracy: 0.5, ece: 0.1 } }, backtest: stored } });
     ({ app, ctx } = await createServingApp(t.db));
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await ctx?.serving.close();
     await t?.drop();

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +25,12 @@ function delivery(id: string, overrides: Partial<RunDelivery> = {}): RunDelivery
 describe("a run's lifecycle lives in training/ (no queue), with the code version handed in", () => {
   let t: TestDb;
   let ctx: AppContext;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('run_attempt');
     await importSyntheticLeague(t.db, { seasons: 3 });
     ctx = await createTestContext(t.db, { env: { SHARPLINE_CODE_VERSION: 'code-under-test-1' } });
   });
-  after(async () => {
+  afterAll(async () => {
     await ctx.close();
     await t.drop();
   });

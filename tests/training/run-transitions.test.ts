@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
 import { getRun, upsertRun, startRun, finishRun, updateProgress, requestCancel, parseTrainingSpec, runIdOf, RUN_TRANSITIONS, type RunStatus } from '../../training/index.ts';
@@ -15,10 +15,10 @@ describe('training run transitions (real Postgres)', () => {
     const spec = parseTrainingSpec({ ...SPEC, model: `transitions-${++n}` });
     return (await upsertRun(t.db, runIdOf(spec), spec, 'test', TAG)).run;
   };
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('runs');
   });
-  after(async () => {
+  afterAll(async () => {
     await t.drop();
   });
 

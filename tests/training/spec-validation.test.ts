@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +24,14 @@ describe('training specs are validated whole, before anything is queued (HTTP an
     return spawnSync(process.execPath, [BIN, 'train', ...args], { encoding: 'utf8', env, timeout: 120_000 });
   };
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('specs');
     await importSyntheticLeague(t.db, { seasons: 3 });
     // A competition of another sport, so a soccer feature set can be asked for it.
     await t.db.query(`INSERT INTO competitions (sport_id, code, name) SELECT id, 'NFL', 'National Football League' FROM sports WHERE code = 'nfl'`);
     ({ app, ctx } = await createTestApp(t.db));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.close();
     await t.drop();

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
@@ -21,12 +21,12 @@ const SPEC = { featureSet: 'soccer-1x2-market', algo: 'mlp', trainTo: '2025-06-3
 describe('a stalled attempt through the real processor (real Postgres, real training)', () => {
   let t: TestDb;
   let ctx: AppContext;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('stalled');
     await importSyntheticLeague(t.db, { seasons: 3 });
     ctx = await createTestContext(t.db);
   });
-  after(async () => {
+  afterAll(async () => {
     await ctx.close();
     await t.drop();
   });

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForRunEnd } from '../support/runs.ts';
@@ -22,13 +22,13 @@ describe('training jobs (in-process queue, real Postgres)', () => {
   let app: AppInstance;
   let ctx: AppContext;
   let workers: { close(): Promise<void> };
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('train');
     await importSyntheticLeague(t.db);
     ({ app, ctx } = await createTestApp(t.db));
     workers = startWorkers(ctx, workerDefinitions);
   });
-  after(async () => {
+  afterAll(async () => {
     await workers.close();
     await app.close();
     await t.drop();
@@ -173,13 +173,13 @@ describe('training jobs on BullMQ (real Redis)', () => {
   let t: TestDb;
   let ctx: AppContext;
   let app: AppInstance;
-  before(async () => {
+  beforeAll(async () => {
     await assertRedisUp();
     t = await createTestPgDb('trainq');
     await importSyntheticLeague(t.db, { seasons: 3 });
     ({ app, ctx } = await createTestApp(t.db, { queues: createBullmqQueues(TEST_REDIS_URL, { prefix: uniqueName('sltrain') }) }));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.close();
     await t.drop();

@@ -4,14 +4,14 @@
  * same book's de-vigged close) is about minus the margin too. On a hand-made market (always runs)
  * and on the real soccer test window 2019-07..2024-06 (when ../shared/data and Postgres are there).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { loadMarketBaseline } from '../../features/index.ts';
 import { runImport } from '../../history/index.ts';
 import { backtest, backtestGames, type BacktestGame, type ScoredGame } from '../../training/index.ts';
 import { createTestPgDb, data, hasSharedData, postgresReachable, type TestDb } from '../support/services.ts';
-import { lcg } from '../serving/support.ts';
+import { seededRandom } from '../support/fixtures.ts';
 
 /** Fair 1X2 probabilities of a plausible soccer match (away ≥ 0.1). */
 function fairMatch(random: () => number): number[] {
@@ -44,7 +44,7 @@ const NO_BETS = [0, 0, 0];
 const reachable = await postgresReachable();
 
 describe('zero-skill bettors on a hand-made market', () => {
-  const random = lcg(2024);
+  const random = seededRandom(2024);
   const margin = 0.05;
   const fixture: Array<{ fair: number[]; outcome: number }> = Array.from({ length: 12_000 }, () => {
     const fair = fairMatch(random);
@@ -96,12 +96,12 @@ describe('zero-skill bettors on a hand-made market', () => {
 const skip = !hasSharedData ? 'skipped: ../shared/data is absent' : !reachable ? 'skipped: Postgres is not reachable (set DATABASE_URL)' : false;
 const SEASONS = ['1920', '2021', '2122', '2223', '2324'];
 
-describe(`zero-skill bettors on real soccer odds, big-5 2019-07..2024-06${skip ? ` [${skip}]` : ''}`, { skip }, () => {
+describe(`zero-skill bettors on real soccer odds, big-5 2019-07..2024-06${skip ? ` [${skip}]` : ''}`, { skip: Boolean(skip) }, () => {
   let t: TestDb;
   let scored: ScoredGame[];
   let baseline: Awaited<ReturnType<typeof loadMarketBaseline>>;
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('zero_skill');
     const dir = data('football_data_co_uk/big5_2003_2024');
     const files = readdirSync(dir).filter((f) => SEASONS.some((s) => f.endsWith(`_${s}.csv`))).map((f) => `${dir}/${f}`);
@@ -114,7 +114,7 @@ describe(`zero-skill bettors on real soccer odds, big-5 2019-07..2024-06${skip ?
     scored = rows.map((r) => ({ gameId: Number(r.id), kickoff: r.kickoff, probabilities: NO_BETS, outcome: ['home', 'draw', 'away'].indexOf(r.outcome) }));
     baseline = await loadMarketBaseline(t.db, scored.map((g) => g.gameId));
   });
-  after(async () => {
+  afterAll(async () => {
     await t?.drop();
   });
 

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ describe('the console on a version trained on real soccer data (EPL 2015-2019, P
   let page: Page;
   let problems: string[];
   let base: string;
-  before(async () => {
+  beforeAll(async () => {
     if (reason) return;
     t = await createTestPgDb('consolereal');
     const folder = join(SHARED_DATA_DIR, 'football_data_co_uk', 'big5_2003_2024');
@@ -36,7 +36,7 @@ describe('the console on a version trained on real soccer data (EPL 2015-2019, P
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser));
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await app?.close();
     await ctx?.close();

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -29,7 +29,7 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
   let page: Page;
   let problems: string[];
   let runId: string;
-  before(async () => {
+  beforeAll(async () => {
     if (missing) return;
     t = await createTestPgDb('console');
     await importSyntheticLeague(t.db, { seasons: 3 });
@@ -46,7 +46,7 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser));
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await workers?.close();
     await app?.close();

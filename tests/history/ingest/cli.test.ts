@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
@@ -31,7 +31,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   }
 }
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('ingest_cli');
   // Serves football-data style URLs (/<season>/<league>.csv) from the shared data folder.
@@ -49,12 +49,12 @@ before(async () => {
   const address = server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/mmz4281`;
 });
-after(async () => {
+afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   await t?.drop();
 });
 
-test(`sharpline import --json prints one summary document; runs and rejected list the run${suffix}`, { skip }, async () => {
+test(`sharpline import --json prints one summary document; runs and rejected list the run${suffix}`, { skip: Boolean(skip) }, async () => {
   const r = await cli(['import', 'football-data', data('football_data_co_uk/raw_sample/E0_2425_raw.csv'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);
@@ -73,7 +73,7 @@ test(`sharpline import --json prints one summary document; runs and rejected lis
   assert.deepEqual([rejected.runId, rejected.total, rejected.rows], [s.runId, 0, []]);
 });
 
-test(`sharpline import fails with a one-line reason and non-zero exit for a bad file${suffix}`, { skip }, async () => {
+test(`sharpline import fails with a one-line reason and non-zero exit for a bad file${suffix}`, { skip: Boolean(skip) }, async () => {
   const tmp = await tempDir();
   try {
     const file = join(tmp.dir, 'E0.csv');
@@ -88,7 +88,7 @@ test(`sharpline import fails with a one-line reason and non-zero exit for a bad 
   }
 });
 
-test(`sharpline fetch football-data downloads from the configured base URL and imports${suffix}`, { skip }, async () => {
+test(`sharpline fetch football-data downloads from the configured base URL and imports${suffix}`, { skip: Boolean(skip) }, async () => {
   const r = await cli(['fetch', 'football-data', '--league', 'E0', '--season', '2324', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);
@@ -99,7 +99,7 @@ test(`sharpline fetch football-data downloads from the configured base URL and i
   assert.match(missing.stderr, /FETCH_FAILED: download of .*\/9900\/E0\.csv failed: HTTP 404/);
 });
 
-test(`sharpline games and data check print JSON documents${suffix}`, { skip }, async () => {
+test(`sharpline games and data check print JSON documents${suffix}`, { skip: Boolean(skip) }, async () => {
   const page = JSON.parse((await cli(['games', '--competition', 'E0', '--season', '2024/25', '--limit', '5', '--json'])).stdout);
   assert.deepEqual([page.total, page.items.length, page.items[0].home.name], [380, 5, 'Man United']);
   const game = JSON.parse((await cli(['games', 'show', String(page.items[0].id), '--json'])).stdout);

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,12 +19,12 @@ const ROWS = [
   'SP1,12/09/2004,Málaga,Alavés,0,1,A,2.10,3.20,3.40',
 ];
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('ingest_enc');
   tmp = await tempDir();
 });
-after(async () => {
+afterAll(async () => {
   await t?.drop();
   await tmp?.remove();
 });
@@ -36,7 +36,7 @@ test('decodeText reads bytes that are not UTF-8 as windows-1252 (latin-1) and re
   assert.throws(() => decodeText(junk, 'junk.csv'), (e: unknown) => e instanceof AppError && e.code === 'IMPORT_FILE_INVALID' && /neither UTF-8 nor windows-1252/.test(e.message));
 });
 
-test('a latin-1 season file imports its accented names as the teams they are, and the UTF-8 file of the same season matches them', { skip }, async () => {
+test('a latin-1 season file imports its accented names as the teams they are, and the UTF-8 file of the same season matches them', { skip: Boolean(skip) }, async () => {
   const latin1 = join(tmp.dir, 'SP1_0405.csv');
   await writeFile(latin1, Buffer.from(ROWS.join('\r\n') + '\r\n', 'latin1'));
   const s = await runImport(t.db, { source: 'football-data', paths: [latin1] });
@@ -51,7 +51,7 @@ test('a latin-1 season file imports its accented names as the teams they are, an
   assert.equal(await count(t.db, "teams WHERE sport_id = (SELECT id FROM sports WHERE code = 'soccer')"), 3);
 });
 
-test('a name holding U+FFFD (lost in an earlier wrong decoding) refuses the file with a coded error; no team is created', { skip }, async () => {
+test('a name holding U+FFFD (lost in an earlier wrong decoding) refuses the file with a coded error; no team is created', { skip: Boolean(skip) }, async () => {
   const file = join(tmp.dir, 'E0_0405.csv');
   await writeFile(file, 'Div,Date,HomeTeam,AwayTeam,FTHG,FTAG\nE0,14/08/2004,Crystal Palac\uFFFD,Norwich,1,1\nE0,21/08/2004,Norwich,Man United,0,2\n', 'utf8');
   await assert.rejects(runImport(t.db, { source: 'football-data', paths: [file] }), (e: unknown) =>

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,10 +10,10 @@ const skip = !HAS_DATA ? NO_DATA_REASON : !reachable ? 'Postgres unreachable (se
 let t: TestDb;
 const files = [data('football_data_co_uk/big5_2003_2024/E0_1213.csv'), data('football_data_co_uk/big5_2003_2024/E0_2324.csv'), data('football_data_co_uk/raw_sample')];
 
-before(async () => {
+beforeAll(async () => {
   if (!skip) t = await createTestDb('ingest_fd');
 });
-after(async () => {
+afterAll(async () => {
   await t?.drop();
 });
 
@@ -37,7 +37,7 @@ async function price(gameId: number, bookmaker: string, market: string, selectio
   return rows;
 }
 
-test(`football-data: three seasons (re-saved and original format) import with scores, stats and odds${skip ? ` [skipped: ${skip}]` : ''}`, { skip }, async () => {
+test(`football-data: three seasons (re-saved and original format) import with scores, stats and odds${skip ? ` [skipped: ${skip}]` : ''}`, { skip: Boolean(skip) }, async () => {
   const s = await runImport(t.db, { source: 'football-data', paths: files });
   assert.deepEqual(s.files, ['E0_1213.csv', 'E0_2324.csv', 'E0_2425_raw.csv']);
   assert.equal(s.rowsRead, 1140);
@@ -85,7 +85,7 @@ test(`football-data: three seasons (re-saved and original format) import with sc
   assert.deepEqual(await price(mu.id, 'market_max', '1x2', 'home', 'closing'), [{ price: 1.7, line: 0 }]);
 });
 
-test(`football-data: re-import is a no-op; a corrected file updates only its changed rows${skip ? ` [skipped: ${skip}]` : ''}`, { skip }, async () => {
+test(`football-data: re-import is a no-op; a corrected file updates only its changed rows${skip ? ` [skipped: ${skip}]` : ''}`, { skip: Boolean(skip) }, async () => {
   const oddsBefore = await count(t.db, 'odds');
   const again = await runImport(t.db, { source: 'football-data', paths: files });
   assert.equal(again.inserted, 0);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../core/errors.ts';
 import { parseAmericanOdds, decodeText, parseCsv, zonedToUtc } from '../../../history/index.ts';

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { createPgliteDb, migrate } from '../../../src/db/index.ts';
 import type { Db } from '../../../core/db.ts';
@@ -9,16 +9,16 @@ import { count, data, HAS_DATA, NO_DATA_REASON } from './helpers.ts';
 const skip = HAS_DATA ? false : NO_DATA_REASON;
 let db: Db;
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   db = await createPgliteDb();
   await migrate(db);
 });
-after(async () => {
+afterAll(async () => {
   await db?.close();
 });
 
-test(`PGlite: football-data season and FiveThirtyEight SPI forecasts import; re-import is a no-op${skip ? ` [skipped: ${skip}]` : ''}`, { skip }, async () => {
+test(`PGlite: football-data season and FiveThirtyEight SPI forecasts import; re-import is a no-op${skip ? ` [skipped: ${skip}]` : ''}`, { skip: Boolean(skip) }, async () => {
   const s = await runImport(db, { source: 'football-data', paths: [data('football_data_co_uk/big5_2003_2024/E0_1718.csv')] });
   assert.equal(s.inserted, 380);
   assert.equal(await count(db, 'games'), 380);

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
@@ -13,19 +13,19 @@ const suffix = skip ? ` [skipped: ${skip}]` : '';
 let t: TestDb;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('ingest_q');
   tmp = await tempDir();
 });
-after(async () => {
+afterAll(async () => {
   await t?.drop();
   await tmp?.remove();
 });
 
 const invalidFile = (pattern: RegExp) => (e: unknown) => e instanceof AppError && e.code === 'IMPORT_FILE_INVALID' && pattern.test(e.message);
 
-test(`a wrong-format, binary or empty file fails clearly and writes nothing${suffix}`, { skip }, async () => {
+test(`a wrong-format, binary or empty file fails clearly and writes nothing${suffix}`, { skip: Boolean(skip) }, async () => {
   const good = data('football_data_co_uk/big5_2003_2024/E0_2324.csv');
   const wrong = data('nflverse_games/games.csv');
   const binary = join(tmp.dir, 'E0_binary.csv');
@@ -45,7 +45,7 @@ test(`a wrong-format, binary or empty file fails clearly and writes nothing${suf
   assert.equal(await count(t.db, 'import_runs'), 0);
 });
 
-test(`corrupted rows are quarantined exactly; the good rows of the file import${suffix}`, { skip }, async () => {
+test(`corrupted rows are quarantined exactly; the good rows of the file import${suffix}`, { skip: Boolean(skip) }, async () => {
   const text = await readFile(data('football_data_co_uk/big5_2003_2024/E0_2324.csv'), 'utf8');
   const lines = text.split('\n');
   const header = lines[0]!.split(',');
@@ -108,7 +108,7 @@ test(`corrupted rows are quarantined exactly; the good rows of the file import${
   assert.deepEqual([again.inserted, again.updated, again.unchanged, again.rejected, again.pricesQuarantined], [0, 0, 376, 5, 1]);
 });
 
-test(`an unknown team is reported, never merged${suffix}`, { skip }, async () => {
+test(`an unknown team is reported, never merged${suffix}`, { skip: Boolean(skip) }, async () => {
   const file = join(tmp.dir, 'mlb_odds_2019.csv');
   await copyFile(data('sbr_odds_bettingtools/mlb_odds_2019.csv'), file);
   const text = await readFile(file, 'utf8');

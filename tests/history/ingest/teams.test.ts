@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ function footballData(rows: Array<[string, string, string, number, number]>): st
 describe('teams: looked up by any name, new names checked for typos', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-teams-'));
   let t: TestDb;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgliteDb();
     const first = join(dir, 'E0_2324.csv');
     writeFileSync(first, footballData([
@@ -35,7 +35,7 @@ describe('teams: looked up by any name, new names checked for typos', () => {
     ]));
     await runImport(t.db, { source: 'football-data', paths: [first] });
   });
-  after(async () => {
+  afterAll(async () => {
     await t.drop();
     rmSync(dir, { recursive: true, force: true });
   });

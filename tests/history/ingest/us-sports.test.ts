@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,17 +26,17 @@ async function forecasts(predictor: string, sport: string): Promise<number> {
   return count(t.db, `reference_forecasts f JOIN games g ON g.id = f.game_id JOIN sports s ON s.id = g.sport_id WHERE f.predictor = $1 AND s.code = $2`, [predictor, sport]);
 }
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('ingest_us');
   tmp = await tempDir();
 });
-after(async () => {
+afterAll(async () => {
   await t?.drop();
   await tmp?.remove();
 });
 
-test(`nflverse: games, results, quarterbacks and moneylines converted exactly${suffix}`, { skip }, async () => {
+test(`nflverse: games, results, quarterbacks and moneylines converted exactly${suffix}`, { skip: Boolean(skip) }, async () => {
   const nfl = await subset(data('nflverse_games/games.csv'), 'games.csv', 'season', (v) => v === '1999' || v === '2019' || v === '2025');
   const s = await runImport(t.db, { source: 'nflverse', paths: [nfl.file] });
   assert.equal(s.rowsRead, nfl.rows.length);
@@ -85,7 +85,7 @@ test(`nflverse: games, results, quarterbacks and moneylines converted exactly${s
   assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, nfl.rows.length]);
 });
 
-test(`fivethirtyeight NFL: Elo and QB Elo attach to nflverse games; reversed neutral games swap${suffix}`, { skip }, async () => {
+test(`fivethirtyeight NFL: Elo and QB Elo attach to nflverse games; reversed neutral games swap${suffix}`, { skip: Boolean(skip) }, async () => {
   const s = await runImport(t.db, { source: 'fivethirtyeight', paths: [data('fivethirtyeight_nfl_elo/nfl_games.csv'), data('fivethirtyeight_nfl_elo/nfl_elo_latest_2019_snapshot.csv')] });
   const csv = parseCsv(await readFile(data('fivethirtyeight_nfl_elo/nfl_games.csv'), 'utf8'));
   const inSeasons = csv.records.filter((r) => r.fields[1] === '1999' || r.fields[1] === '2019').length;
@@ -111,7 +111,7 @@ test(`fivethirtyeight NFL: Elo and QB Elo attach to nflverse games; reversed neu
   assert.equal(again.updated, 0);
 });
 
-test(`nba-kaggle and sbr-mlb with their FiveThirtyEight forecasts (codes, doubleheaders, invalid moneylines)${suffix}`, { skip }, async () => {
+test(`nba-kaggle and sbr-mlb with their FiveThirtyEight forecasts (codes, doubleheaders, invalid moneylines)${suffix}`, { skip: Boolean(skip) }, async () => {
   const nba = await subset(data('nba_odds_kaggle_2008_2025/nba_2008-2025.csv'), 'nba_2018.csv', 'season', (v) => v === '2018');
   const n = await runImport(t.db, { source: 'nba-kaggle', paths: [nba.file] });
   assert.equal(n.inserted, nba.rows.length);

@@ -1,63 +1,11 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { DENSE_MODEL_FORMAT, logLoss, predictProba, type DenseModel, type TrainingData } from '../../models/index.ts';
-import { defaultTrainerKernels, lossAndGradients, train, type TrainerKernels } from '../../models/index.ts';
-import { buildKernelModule, instantiateSimdKernels, simdKernelsAvailable } from '../../models/kernels/simd-kernels.ts';
-import { isAppError } from '../../core/errors.ts';
+import { defaultTrainerKernels, logLoss, predictProba, train, type TrainerKernels } from '../../../models/index.ts';
+import { buildKernelModule, instantiateSimdKernels, simdKernelsAvailable } from '../../../models/kernels/simd-kernels.ts';
+import { seededRandom } from '../../support/fixtures.ts';
+import { dyadic, PATHS, synthetic } from './fixtures.ts';
 
-const PATHS: TrainerKernels[] = ['wasm-simd', 'js'];
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-/** Noisy outcome from a linear score plus an interaction; features with non-trivial means and scales. */
-function synthetic(nRows: number, nFeatures: number, nClasses: 2 | 3, seed: number): TrainingData {
-  const r = lcg(seed);
-  const X = new Float32Array(nRows * nFeatures);
-  const y = new Int32Array(nRows);
-  for (let i = 0; i < nRows; i++) {
-    for (let f = 0; f < nFeatures; f++) X[i * nFeatures + f] = (r() * 2 - 1) * (1 + f) + f * 10;
-    const x0 = X[i * nFeatures];
-    const x1 = (X[i * nFeatures + 1] - 10) / 2;
-    const z = 1.5 * x0 - 1.0 * x1 + 0.8 * x0 * x1 + (r() - 0.5) * 1.5;
-    y[i] = nClasses === 2 ? (z > 0 ? 1 : 0) : z < -0.6 ? 0 : z > 0.6 ? 2 : 1;
-  }
-  return { X, y, nRows, nFeatures, classes: nClasses === 2 ? ['away', 'home'] : ['home', 'draw', 'away'] };
-}
-
-function tinyModel(output: 'softmax' | 'sigmoid', sizes: number[], seed: number): DenseModel {
-  const r = lcg(seed);
-  return {
-    format: DENSE_MODEL_FORMAT,
-    featureNames: Array.from({ length: sizes[0] }, (_, i) => `x${i}`),
-    classes: output === 'sigmoid' ? ['a', 'b'] : ['h', 'd', 'a'],
-    standardization: { mean: Array.from({ length: sizes[0] }, () => r() - 0.5), std: Array.from({ length: sizes[0] }, () => 0.5 + r()) },
-    layers: sizes.slice(1).map((out, l) => ({
-      inputSize: sizes[l],
-      outputSize: out,
-      weights: Array.from({ length: sizes[l] * out }, () => Math.fround(r() * 2 - 1)),
-      bias: Array.from({ length: out }, () => Math.fround(r() * 0.4 - 0.2)),
-      activation: l === sizes.length - 2 ? 'linear' : 'relu',
-    })),
-    output,
-  };
-}
-
-function referenceLoss(model: DenseModel, X: Float32Array, y: Int32Array, n: number, l2: number): number {
-  let sq = 0;
-  for (const layer of model.layers) for (const w of layer.weights) sq += w * w;
-  return logLoss(predictProba(model, X, n), y, model.classes.length) + 0.5 * l2 * sq;
-}
-
-/** Dyadic values (multiples of 1/8 in [-1, 1]): every product and short sum is exact in float32. */
-function dyadic(r: () => number, n: number): number[] {
-  return Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 8) / 8);
-}
+// The engines: the WebAssembly SIMD kernels (GEMM epilogues, Adam, L2) and the two kernel paths end to end.
 
 test('the SIMD kernel module builds deterministically, validates, and is the default on this runtime', () => {
   const a = buildKernelModule();
@@ -71,7 +19,7 @@ test('the SIMD kernel module builds deterministically, validates, and is the def
 test('GEMM kernels compute every epilogue exactly, with ragged row counts and 4-wide column tails', () => {
   const K = instantiateSimdKernels(1 << 20)!;
   const f = new Float32Array(K.memory.buffer);
-  const r = lcg(3);
+  const r = seededRandom(3);
   const [A, B, C, E1, E2] = [0, 1, 2, 3, 4].map((i) => i * 65536);
   for (const [m, n, k] of [
     [1, 4, 1],
@@ -130,7 +78,7 @@ test('the Adam and L2 kernels are bit-identical to the plain-JS float64 update',
   const K = instantiateSimdKernels(1 << 20)!;
   const f = new Float32Array(K.memory.buffer);
   const n = 1000;
-  const r = lcg(17);
+  const r = seededRandom(17);
   const init = (): Float32Array => Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : (r() * 2 - 1) * 10 ** Math.floor(r() * 6 - 4)));
   const w = init();
   const g = init();
@@ -165,59 +113,12 @@ test('the Adam and L2 kernels are bit-identical to the plain-JS float64 update',
   }
 });
 
-for (const [output, sizes, n] of [
-  ['softmax', [4, 5, 3, 3], 12],
-  ['sigmoid', [4, 6, 1], 12],
-  ['softmax', [4, 3], 12],
-  ['softmax', [7, 9, 6, 3], 13],
-] as const) {
-  test(`gradients match finite differences on both kernel paths, and each other (${output}, ${sizes.join('-')}, ${n} rows)`, () => {
-    const model = tinyModel(output, [...sizes], 11);
-    const r = lcg(5);
-    const X = new Float32Array(n * sizes[0]).map(() => r() * 4 - 2);
-    const y = Int32Array.from({ length: n }, (_, i) => i % model.classes.length);
-    const l2 = 0.01;
-    const results = PATHS.map((kernels) => lossAndGradients(model, X, y, n, l2, kernels));
-    const eps = 1e-4;
-    for (const [p, { loss, gradients }] of results.entries()) {
-      assert.ok(Math.abs(loss - referenceLoss(model, X, y, n, l2)) < 1e-5, `${PATHS[p]} loss`);
-      model.layers.forEach((layer, l) => {
-        for (const [key, grad] of [
-          ['weights', gradients[l].weights],
-          ['bias', gradients[l].bias],
-        ] as const) {
-          assert.equal(grad.length, layer[key].length);
-          for (let i = 0; i < layer[key].length; i++) {
-            const original = layer[key][i];
-            layer[key][i] = original + eps;
-            const up = referenceLoss(model, X, y, n, l2);
-            layer[key][i] = original - eps;
-            const down = referenceLoss(model, X, y, n, l2);
-            layer[key][i] = original;
-            const fd = (up - down) / (2 * eps);
-            assert.ok(Math.abs(fd - grad[i]) < 2e-4 + 1e-3 * Math.abs(fd), `${PATHS[p]} layer ${l} ${key}[${i}]: ${grad[i]} vs fd ${fd}`);
-          }
-        }
-      });
-    }
-    const [wasm, js] = results;
-    wasm.gradients.forEach((layer, l) => {
-      for (const key of ['weights', 'bias'] as const) {
-        for (let i = 0; i < layer[key].length; i++) {
-          const a = layer[key][i];
-          const b = js.gradients[l][key][i];
-          assert.ok(Math.abs(a - b) < 1e-6 + 1e-5 * Math.abs(b), `layer ${l} ${key}[${i}]: wasm ${a} vs js ${b}`);
-        }
-      }
-    });
-  });
-}
-
 test('each kernel path is bit-for-bit deterministic (dropout, L2, ragged widths and batches) and the two agree closely', async () => {
   const data = synthetic(1500, 5, 3, 3);
   const params = { algo: 'mlp' as const, hidden: [9, 6], dropout: 0.2, l2: 1e-3, batchSize: 50, epochs: 4, seed: 99 };
   const runs = new Map<TrainerKernels, Awaited<ReturnType<typeof train>>>();
-  for (const kernels of PATHS) {
+
+for (const kernels of PATHS) {
     const a = await train(data, params, { kernels });
     const b = await train(data, params, { kernels });
     assert.equal(a.kernels, kernels);
@@ -256,15 +157,3 @@ for (const kernels of PATHS) {
     assert.ok(modelLoss < base - 0.2, `${kernels}: model ${modelLoss.toFixed(4)} vs base rate ${base.toFixed(4)}`);
   });
 }
-
-test('an unknown kernels option is rejected with TRAINING_SPEC_INVALID', async () => {
-  const data = synthetic(100, 3, 3, 1);
-  try {
-    await train(data, {}, { kernels: 'gpu' as unknown as TrainerKernels });
-    assert.fail('expected a rejection');
-  } catch (error) {
-    assert.ok(isAppError(error));
-    assert.equal(error.code, 'TRAINING_SPEC_INVALID');
-    assert.equal((error.details as Record<string, unknown>).field, 'kernels');
-  }
-});
