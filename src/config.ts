@@ -46,6 +46,8 @@ export interface Config {
   readonly pickupWarningSeconds: number;
   /** Embedded mode: how long a command waits for the database folder another command holds. */
   readonly dbLockWaitSeconds: number;
+  /** The code's commit, recorded in each trained version's lineage; unset reads the git checkout's HEAD. */
+  readonly codeVersion: string | undefined;
   /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
   readonly progress: 'auto' | 'bars' | 'lines' | 'off';
   /**
@@ -239,6 +241,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconcileSeconds: readInt(env, 'SHARPLINE_RECONCILE_SECONDS', 30, 1, 86_400),
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
+    codeVersion: env.SHARPLINE_CODE_VERSION?.trim() || undefined,
     progress,
     trainerKernels,
     edge: Object.freeze({

@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
 import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
-import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
+import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
@@ -196,6 +196,7 @@ function nextSteps(url: string, model: string, version: number, synthetic: boole
   return `
 Sharpline is serving ${model} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
+  the console     ${url}/ui/   (models, evidence, explanations, runs, promotions in a browser)
   API index       ${url}/   (reference: ${url}/docs)
   a prediction    curl -s -X POST ${url}/v1/models/${model}/predict -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
   the version     curl -s ${url}/v1/models/${model}/versions/${version} | head -c 600
