@@ -28,3 +28,4 @@ export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContext
 export type { CoverageScope } from './store/coverage-store.ts';
 export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame } from './store/lookup-store.ts';
 export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow } from './store/lookup-store.ts';
+export type { HistoryErrorCode } from './errors.ts';

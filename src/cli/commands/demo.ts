@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
 import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
-import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
+import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
