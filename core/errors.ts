@@ -70,6 +70,8 @@ export const HTTP_STATUS_BY_CODE = {
   // console and the evidence routes it reads
   CONSOLE_NOT_BUILT: 503,
   COMPARE_INVALID: 400,
+  QUEUE_DASHBOARD_UNAVAILABLE: 404,
+  QUEUE_DASHBOARD_TICKET_REQUIRED: 401,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof HTTP_STATUS_BY_CODE;
