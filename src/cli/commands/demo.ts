@@ -3,10 +3,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
-import { submitTraining } from '../../services/training-service.ts';
 import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
-import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
+import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
@@ -130,6 +129,7 @@ export function registerDemoCommand(program: Command): void {
 
         step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);
         const workers = ctx.queues.kind === 'in-process' ? startWorkers(ctx, workerDefinitions) : undefined;
+        const { submitTraining } = await import('../../services/index.ts');
         const { run, created } = await submitTraining(ctx, demo.spec, 'demo');
         if (!created) process.stderr.write(`      reusing run ${run.id} (${run.status})\n`);
         const done = await waitForRun(ctx, run.id);

@@ -6,6 +6,7 @@ import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { AppError } from '../../../core/index.ts';
 import { dashboardQueues } from '../../services/index.ts';
+import { httpStatusOf } from '../../error-policy.ts';
 
 const BASE = '/ui/queues';
 const COOKIE = 'sharpline_queues';
@@ -68,7 +69,7 @@ export async function queuesRoutes(app: AppInstance): Promise<void> {
       if (!valid(cookieOf(request.headers.cookie, COOKIE))) {
         // Answered here, in the service's error shape: bull-board's plugin sets an error handler of its own for its scope.
         const refused = new AppError('QUEUE_DASHBOARD_TICKET_REQUIRED', 'open the queue dashboard from the console (Training runs, as an admin): it needs a ticket from POST /v1/queues/session');
-        return reply.status(refused.statusCode).type('application/json; charset=utf-8').send(refused.toBody());
+        return reply.status(httpStatusOf(refused.code)).type('application/json; charset=utf-8').send(refused.toBody());
       }
     });
     scope.addHook('onSend', async (_request, reply) => {
