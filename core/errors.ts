@@ -23,9 +23,7 @@ export type CoreErrorCode =
   | 'QUEUE_UNAVAILABLE'
   | 'DB_LOCKED'
   | 'DB_BRIDGE_CLOSED'
-  | 'CONSOLE_NOT_BUILT'
-  | 'QUEUE_DASHBOARD_UNAVAILABLE'
-  | 'QUEUE_DASHBOARD_TICKET_REQUIRED';
+  | 'CONSOLE_NOT_BUILT';
 
 /**
  * The model families' codes (models/: trainer, exports, explainers). Declared here until models/

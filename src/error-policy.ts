@@ -42,8 +42,6 @@ const core = {
   DB_LOCKED: transient(503),
   DB_BRIDGE_CLOSED: transient(503),
   CONSOLE_NOT_BUILT: refused(503),
-  QUEUE_DASHBOARD_UNAVAILABLE: refused(404),
-  QUEUE_DASHBOARD_TICKET_REQUIRED: refused(401),
 } as const satisfies Record<CoreErrorCode, ErrorPolicy>;
 
 const modelFamilies = {

@@ -118,7 +118,6 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
 
   return {
     kind: 'bullmq',
-    bullmqQueues: (names) => names.map(queueOf),
     target: `${where}, prefix ${prefix}`,
 
     async add<TData>(queue: string, name: string, data: TData, opts: AddJobOptions) {

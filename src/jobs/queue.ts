@@ -69,11 +69,6 @@ export interface JobQueues {
   startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: WorkerOptions): WorkerHandle;
   /** Removes a waiting job (cancellation before it starts); false when it is not waiting. */
   remove(queue: string, jobId: string): Promise<boolean>;
-  /**
-   * The BullMQ queue objects behind `names`, for the queue dashboard (bull-board); absent for
-   * in-process queues, which have nothing to show there.
-   */
-  bullmqQueues?(names: readonly string[]): unknown[];
   /** Undefined when the backing service answers within `timeoutMs` (default 1000), else why not. */
   problem(timeoutMs?: number): Promise<string | undefined>;
   close(): Promise<void>;

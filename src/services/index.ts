@@ -5,5 +5,4 @@
 export { parseModelRef, formatModelRef, DEFAULT_ALIAS, type ModelRef, type ModelRefInput } from './model-ref.ts';
 export { predict, resolveServedVersion, type PredictInput, type PredictOutcome, type ExplainedPrediction, type PredictServiceContext } from './predict-service.ts';
 export { moveAlias, removeAlias, type MoveAliasInput, type RemoveAliasInput, type AliasServiceContext } from './alias-service.ts';
-export { submitTraining, cancelTraining, reconcileQueuedRuns, checkTraining } from './training-service.ts';
-export { dashboardQueues } from './queues-service.ts';
+export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';

@@ -103,25 +103,9 @@ function LaunchForm() {
   </form>`;
 }
 
-/** bull-board cannot take the Bearer key: the server hands an admin a short-lived cookie for it first. */
-function QueuesLink() {
-  const [error, setError] = useState<ApiError | null>(null);
-  const open = async () => {
-    setError(null);
-    try {
-      await api('/v1/queues/session', { method: 'POST' });
-      location.assign('/ui/queues/');
-    } catch (e) {
-      setError(e as ApiError);
-    }
-  };
-  return html`<p><button type="button" class="secondary" onClick=${open}>${t('run.queues')}</button></p>${error ? html`<${Problem} error=${error} />` : null}`;
-}
-
 export function RunsPage(props: { principal: Principal }) {
   const loaded = useLoad(() => api<{ runs: Run[] }>('/v1/training-jobs?limit=100').then((r) => r.runs), []);
   return html`<h1>${t('run.title')}</h1>
-    ${can.queues(props.principal) ? html`<${QueuesLink} />` : null}
     <${Show} loaded=${loaded}>${(runs: Run[]) => runs.length === 0 ? html`<p>${t('run.none')}</p>` : html`<div class="table-wrap"><table data-table="runs">
       <caption class="visually-hidden">${t('run.title')}</caption>
       <thead><tr><th scope="col">${t('run.id')}</th><th scope="col">${t('run.model')}</th><th scope="col">${t('run.statusLabel')}</th><th scope="col">${t('run.phase')}</th><th scope="col">${t('run.by')}</th><th scope="col">${t('run.created')}</th><th scope="col">${t('run.seconds')}</th></tr></thead>
