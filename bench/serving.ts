@@ -117,7 +117,8 @@ async function child(): Promise<void> {
   await markReady(db, version.id);
   await setAlias(db, MODEL, 'champion', version.version, 'bench');
 
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home });
+  // The bench measures serving, not the edge's rate limit (a single client far over any role's limit).
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home, SHARPLINE_RATE_LIMIT: 'off' });
   const ctx = await createContext(config, { db, migrate: false });
   const server = await startServer(ctx, { withWorkers: false });
   const served = await ctx.serving.cache.resolve(MODEL);

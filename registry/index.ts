@@ -46,3 +46,4 @@ export {
   predictionsToCsv,
   type ListPredictionsOptions,
 } from './prediction-store.ts';
+export type { RegistryErrorCode } from './errors.ts';

@@ -226,3 +226,26 @@ export function addL2(shape: Shape, w: Float32Array, g: Float32Array, l2: number
     for (let i = shape.wOff[l]; i < shape.bOff[l]; i++) g[i] += l2 * w[i];
   }
 }
+
+/**
+ * Add the fixed logit offsets of `rows` rows to the logits `z` (row `r` at `zOff + r·stride`, `k`
+ * logits): data row `order[start + r]` when an order is given (a shuffled training batch), else
+ * `start + r`. The offset is a constant, so dLoss/dLogits keeps its form and backpropagation is
+ * unchanged: the network learns a correction to the offset.
+ */
+export function addLogitOffsets(
+  z: Float32Array,
+  zOff: number,
+  stride: number,
+  k: number,
+  offset: Float32Array,
+  order: Int32Array | null,
+  start: number,
+  rows: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const src = (order === null ? start + r : order[start + r]) * k;
+    const o = zOff + r * stride;
+    for (let j = 0; j < k; j++) z[o + j] += offset[src + j];
+  }
+}

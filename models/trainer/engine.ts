@@ -54,5 +54,5 @@ export function createEngine(
     if (engine) return engine;
   }
   const Xs = standardize(rows.X, nRows, nFeatures, rows.mean, rows.std);
-  return createJsEngine(shape, Xs, y, nFeatures, nOrder, capacity, learningRate);
+  return createJsEngine(shape, Xs, y, nFeatures, nOrder, capacity, learningRate, rows.offset ?? null);
 }

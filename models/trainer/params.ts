@@ -22,7 +22,28 @@ export interface TrainParams {
   validationFraction: number;
   /** Seed for weight init, shuffling and dropout: same seed and data ⇒ bit-identical model. */
   seed: number;
+  /**
+   * Anchored model: per logit (one per class for softmax, one for sigmoid) the name of a feature
+   * column whose raw value is added to that logit as a fixed offset ('' for none), e.g. the market's
+   * de-vigged log-odds. The network learns a correction to the anchor, with the L2 penalty (toward
+   * a zero correction, i.e. the anchor itself) chosen among `anchorL2` on the validation slice; the
+   * anchor alone competes too, so on validation the model matches or beats it. Unset: no anchor.
+   */
+  anchor?: string[];
+  /** L2 strengths tried for an anchored model's correction (validation picks one). */
+  anchorL2?: number[];
+  /**
+   * When an anchored model keeps its correction: `interval` (default) only when the paired bootstrap
+   * interval of its validation gain over the anchor lies below zero; `mean` whenever the mean is lower.
+   */
+  anchorSelection?: 'interval' | 'mean';
+  /** After the fit: `temperature` scales the logits by 1/T fitted on the validation slice. */
+  calibrate?: 'none' | 'temperature';
 }
+
+
+/** L2 strengths an anchored model tries unless told otherwise. */
+export const DEFAULT_ANCHOR_L2: readonly number[] = Object.freeze([0.3, 0.1, 0.03, 0.01, 0.003, 0.001]);
 
 /** Defaults for logistic regression on tabular betting features. */
 export const LOGISTIC_DEFAULTS: Readonly<TrainParams> = Object.freeze({
@@ -36,6 +57,10 @@ export const LOGISTIC_DEFAULTS: Readonly<TrainParams> = Object.freeze({
   earlyStoppingPatience: 6,
   validationFraction: 0.15,
   seed: 42,
+  anchor: [],
+  anchorL2: [...DEFAULT_ANCHOR_L2],
+  anchorSelection: 'interval',
+  calibrate: 'none',
 });
 
 /** Defaults for a small MLP; deliberately modest, betting data is noisy and easy to overfit. */
@@ -50,6 +75,10 @@ export const MLP_DEFAULTS: Readonly<TrainParams> = Object.freeze({
   earlyStoppingPatience: 5,
   validationFraction: 0.15,
   seed: 42,
+  anchor: [],
+  anchorL2: [...DEFAULT_ANCHOR_L2],
+  anchorSelection: 'interval',
+  calibrate: 'none',
 });
 
 /**
@@ -62,6 +91,8 @@ export function resolveTrainParams(overrides: Partial<TrainParams> = {}): TrainP
   const base = algo === 'logistic' ? LOGISTIC_DEFAULTS : MLP_DEFAULTS;
   const p: TrainParams = { ...base, ...stripUndefined(overrides), algo };
   p.hidden = [...(overrides.hidden ?? base.hidden)];
+  p.anchor = [...(overrides.anchor ?? base.anchor ?? [])];
+  p.anchorL2 = [...(overrides.anchorL2 ?? base.anchorL2 ?? DEFAULT_ANCHOR_L2)];
   if (!Array.isArray(p.hidden) || p.hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 4096)) {
     specInvalid('hidden', 'hidden must be an array of integers in [1, 4096]', p.hidden);
   }
@@ -79,6 +110,21 @@ export function resolveTrainParams(overrides: Partial<TrainParams> = {}): TrainP
     specInvalid('validationFraction', 'validationFraction must be in [0, 1)', p.validationFraction);
   }
   if (!Number.isSafeInteger(p.seed)) specInvalid('seed', 'seed must be a safe integer', p.seed);
+  if (p.anchor !== undefined) {
+    if (!Array.isArray(p.anchor) || p.anchor.some((c) => typeof c !== 'string')) specInvalid('anchor', 'anchor must be a list of feature names (\'\' for none), one per logit', p.anchor);
+    p.anchor = [...p.anchor];
+    if (p.anchor.length > 0 && p.anchor.every((c) => c === '')) specInvalid('anchor', 'anchor names no feature column', p.anchor);
+    if (p.anchor.length > 0 && !(p.validationFraction > 0)) specInvalid('anchor', 'an anchored model selects its correction on the validation slice: validationFraction must be > 0', p.validationFraction);
+  }
+  if (p.anchorL2 !== undefined) {
+    if (!Array.isArray(p.anchorL2) || p.anchorL2.length === 0 || p.anchorL2.some((v) => !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))) {
+      specInvalid('anchorL2', 'anchorL2 must be a non-empty list of finite numbers >= 0', p.anchorL2);
+    }
+    p.anchorL2 = [...p.anchorL2];
+  }
+  if (p.anchorSelection !== undefined && p.anchorSelection !== 'interval' && p.anchorSelection !== 'mean') specInvalid('anchorSelection', `anchorSelection must be 'interval' or 'mean'`, p.anchorSelection);
+  if (p.calibrate !== undefined && p.calibrate !== 'none' && p.calibrate !== 'temperature') specInvalid('calibrate', `calibrate must be 'none' or 'temperature'`, p.calibrate);
+  if (p.calibrate === 'temperature' && !(p.validationFraction > 0)) specInvalid('calibrate', 'temperature calibration is fitted on the validation slice: validationFraction must be > 0', p.validationFraction);
   return p;
 }
 

@@ -1,12 +1,14 @@
 // The training loop: epochs, validation, early stopping, cancellation and yielding; gradients for tests.
-import { AppError } from '../../core/index.ts';
-import { assertDenseModel, type DenseModel } from '../network.ts';
+import { AppError, pairedBootstrap } from '../../core/index.ts';
+import { assertDenseModel, predictProba, type DenseModel } from '../network.ts';
 import { createEngine, resolveKernels } from './engine.ts';
 import { defaultFeatureNames, standardizationStats, validateTrainingData } from './data.ts';
-import { resolveTrainParams, type TrainParams } from './params.ts';
+import { anchorOffsets, foldAnchor, offsetLogLoss, resolveAnchorColumns, zeroCorrection } from './anchor.ts';
+import { fitTemperature } from './calibrate.ts';
+import { DEFAULT_ANCHOR_L2, resolveTrainParams, type TrainParams } from './params.ts';
 import { createRng, shuffle } from './rng.ts';
 import { createShape, initParams, toDenseModel } from './shape.ts';
-import type { Engine, EpochReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainingData } from './types.ts';
+import type { AnchorReport, Engine, EpochReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainingData } from './types.ts';
 
 /**
  * Train a dense model. Rows must be in kickoff order: the validation slice is the last
@@ -19,10 +21,73 @@ import type { Engine, EpochReport, TrainOptions, TrainResult, TrainerKernelChoic
  */
 export async function train(data: TrainingData, overrides: Partial<TrainParams> = {}, options: TrainOptions = {}): Promise<TrainResult> {
   const params = resolveTrainParams(overrides);
-  const { nRows, nFeatures, classes } = validateTrainingData(data);
+  const checked = validateTrainingData(data);
+  throwIfAborted(options.signal);
+  const nOutputs = checked.classes.length === 2 ? 1 : checked.classes.length;
+  let result: TrainResult;
+  if (params.anchor !== undefined && params.anchor.length > 0) {
+    const columns = resolveAnchorColumns(params.anchor, data.featureNames ?? defaultFeatureNames(checked.nFeatures), nOutputs);
+    result = await fitAnchored(data, checked, params, options, columns);
+  } else {
+    result = await fitOnce(data, checked, params, options, null);
+  }
+  if (params.calibrate === 'temperature') {
+    const nTrain = result.nTrainRows;
+    const nVal = result.nValidationRows;
+    const { model, report } = fitTemperature(result.model, data.X.subarray(nTrain * checked.nFeatures, (nTrain + nVal) * checked.nFeatures), Int32Array.from(data.y).subarray(nTrain, nTrain + nVal), nVal);
+    result = { ...result, model, calibration: report };
+  }
+  return result;
+}
+
+/**
+ * An anchored model: the correction network is trained once per L2 strength with the anchor as a
+ * fixed logit offset; the validation slice picks the strength, and the anchor alone (a zero
+ * correction) is a candidate too, so the chosen model's validation loss is at most the anchor's.
+ */
+async function fitAnchored(data: TrainingData, checked: CheckedData, params: TrainParams, options: TrainOptions, columns: number[]): Promise<TrainResult> {
+  const { nRows, nFeatures, classes } = checked;
+  const sigmoid = classes.length === 2;
+  const offset = anchorOffsets(data.X, nRows, nFeatures, columns);
+  const nVal = Math.floor(nRows * params.validationFraction);
+  const nTrain = nRows - nVal;
+  const anchorValLoss = offsetLogLoss(offset, columns.length, data.y, nTrain, nRows, sigmoid);
+  const candidates: AnchorReport['candidates'] = [];
+  let best: TrainResult | null = null;
+  for (const l2 of params.anchorL2 ?? DEFAULT_ANCHOR_L2) {
+    const fit = await fitOnce(data, checked, { ...params, l2 }, options, offset);
+    candidates.push({ l2, valLoss: fit.bestValLoss!, bestEpoch: fit.bestEpoch });
+    if (best === null || fit.bestValLoss! < best.bestValLoss!) best = fit;
+  }
+  // Keep the correction only when its validation gain over the anchor is significant: a paired
+  // bootstrap over the validation games, interval entirely below zero. A gain inside the noise is
+  // not trusted to carry over (measured: docs/experiments.md).
+  const corrected = foldAnchor(best!.model, columns);
+  const k = classes.length;
+  const p = predictProba(corrected, data.X.subarray(nTrain * nFeatures, nRows * nFeatures), nVal);
+  const diffs = new Float64Array(nVal);
+  for (let r = 0; r < nVal; r++) {
+    const label = Number(data.y[nTrain + r]);
+    diffs[r] = -Math.log(Math.max(p[r * k + label]!, 1e-15)) - offsetLogLoss(offset, columns.length, data.y, nTrain + r, nTrain + r + 1, sigmoid);
+  }
+  const interval = pairedBootstrap(diffs, { seed: params.seed });
+  const gain = interval ? { mean: interval.mean, lo: interval.lo, hi: interval.hi, level: interval.level, n: interval.n } : null;
+  const keep = params.anchorSelection === 'mean' ? best!.bestValLoss! < anchorValLoss : gain !== null && gain.hi < 0;
+  return {
+    ...best!,
+    model: keep ? corrected : foldAnchor(zeroCorrection(best!.model), columns),
+    bestValLoss: keep ? best!.bestValLoss : anchorValLoss,
+    anchor: { columns: [...params.anchor!], anchorValLoss, candidates, chosenL2: keep ? best!.params.l2 : null, gain },
+  };
+}
+
+type CheckedData = ReturnType<typeof validateTrainingData>;
+
+/** One fit of the network (with an optional fixed logit offset per row). */
+async function fitOnce(data: TrainingData, checked: CheckedData, params: TrainParams, options: TrainOptions, offset: Float32Array | null): Promise<TrainResult> {
+  const { nRows, nFeatures, classes } = checked;
   const signal = options.signal;
   const yieldEveryMs = options.yieldEveryMs ?? 20;
-  throwIfAborted(signal);
 
   const nVal = Math.floor(nRows * params.validationFraction);
   const nTrain = nRows - nVal;
@@ -42,10 +107,12 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
   const rng = createRng(params.seed);
   const weights = new Float32Array(shape.nParams);
   initParams(shape, weights, rng, y, nTrain, params.algo === 'logistic');
+  // With an anchor the logits start at the anchor, which already carries the base rates.
+  if (offset) weights.fill(0, shape.bOff[shape.nLayers - 1], shape.bOff[shape.nLayers - 1] + shape.sizes[shape.nLayers]);
 
   const batchCap = Math.min(params.batchSize, nTrain);
   const capacity = Math.max(batchCap, Math.min(nVal, EVAL_CHUNK_ROWS));
-  const engine = createEngine(resolveKernels(options.kernels), shape, { X: data.X, mean, std }, y, nRows, nFeatures, nTrain, capacity, params.learningRate);
+  const engine = createEngine(resolveKernels(options.kernels), shape, { X: data.X, mean, std, offset }, y, nRows, nFeatures, nTrain, capacity, params.learningRate);
   engine.setParams(weights);
   const best = new Float32Array(weights);
   const order = engine.order;

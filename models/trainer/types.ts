@@ -60,6 +60,34 @@ export interface TrainResult {
   nValidationRows: number;
   /** Kernels that ran this training. */
   kernels: TrainerKernels;
+  /** Anchored models: the anchor and how its correction was chosen on the validation slice. */
+  anchor?: AnchorReport;
+  /** Calibration fitted after the fit on the validation slice. */
+  calibration?: CalibrationReport;
+}
+
+export interface AnchorReport {
+  /** Feature column per logit ('' for none). */
+  columns: string[];
+  /** Validation log loss of the anchor alone (zero correction). */
+  anchorValLoss: number;
+  /** Every L2 strength tried, with its best validation log loss. */
+  candidates: Array<{ l2: number; valLoss: number; bestEpoch: number }>;
+  /** The chosen strength; null when the anchor alone was kept (the model is the anchor). */
+  chosenL2: number | null;
+  /**
+   * Best candidate minus anchor, validation log loss per game, with its paired bootstrap interval:
+   * the correction is kept only when the interval lies below zero (a significant gain).
+   */
+  gain: { mean: number; lo: number; hi: number; level: number; n: number } | null;
+}
+
+export interface CalibrationReport {
+  method: 'temperature';
+  /** Logits are divided by this (1: unchanged). */
+  temperature: number;
+  valLossBefore: number;
+  valLossAfter: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,4 +118,9 @@ export interface RawRows {
   X: Float32Array;
   mean: Float64Array;
   std: Float64Array;
+  /**
+   * Fixed logit offset per row (`nRows × nOutputs`, row-major), added to the network's logits before
+   * the loss: the anchor (e.g. the market's log-odds) the network learns a correction to. Null: none.
+   */
+  offset?: Float32Array | null;
 }

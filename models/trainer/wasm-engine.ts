@@ -1,6 +1,6 @@
 // The WebAssembly SIMD engine (kernels in ../kernels/simd-kernels.ts).
 import { instantiateSimdKernels, type SimdKernels } from '../kernels/simd-kernels.ts';
-import { logitsLossAndDelta } from './backprop.ts';
+import { addLogitOffsets, logitsLossAndDelta } from './backprop.ts';
 import type { Engine, RawRows } from './types.ts';
 import { noRng, type Rng } from './rng.ts';
 import type { Shape } from './shape.ts';
@@ -107,6 +107,8 @@ export function createWasmEngine(
     }
   };
 
+  const offset = raw.offset ?? null;
+  const nOut = shape.sizes[L];
   const lossAndDelta = (rows: number): number =>
     logitsLossAndDelta(f32, acts[L] / 4, f32, deltas[L] / 4, P[L], shape.sizes[L], shape.sigmoid, labels, rows);
 
@@ -169,6 +171,7 @@ export function createWasmEngine(
       K.gather(acts[0], xsBase, orderBase + start * 4, rows, rowBytes0);
       for (let r = 0; r < rows; r++) labels[r] = y[order[start + r]];
       forwardPass(acts[0], rows, dropout, rng);
+      if (offset) addLogitOffsets(f32, acts[L] / 4, P[L], nOut, offset, order, start, rows);
       const loss = lossAndDelta(rows);
       backwardPass(acts[0], rows, dropout > 0, l2);
       t++;
@@ -183,6 +186,7 @@ export function createWasmEngine(
     evalLoss(start, rows) {
       labels.set(y.subarray(start, start + rows));
       forwardPass(xsBase + start * rowBytes0, rows, 0, noRng);
+      if (offset) addLogitOffsets(f32, acts[L] / 4, P[L], nOut, offset, null, start, rows);
       return lossAndDelta(rows);
     },
     lossAndGradients(rows, l2, into) {

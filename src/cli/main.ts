@@ -20,6 +20,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['features'], load: async () => (await import('./commands/features.ts')).registerFeatureCommands },
   { names: ['predict'], load: async () => (await import('./commands/predict.ts')).registerPredictCommands },
   { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },
+  { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
 ];
 
 export const VERSION = '0.1.0';

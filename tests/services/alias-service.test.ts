@@ -67,6 +67,7 @@ describe('promotion and demotion: one use case for every edge', () => {
     } finally {
       await app.close();
       await ctx.serving.close();
+      ctx.redis?.close();
     }
   });
 

@@ -9,7 +9,7 @@ export { viewOf } from './matrix.ts';
 export { LOG_LOSS_EPSILON, logLoss, brier, accuracy, rankedProbabilityScore } from './metrics.ts';
 export { calibration, reliability, type Calibration, type CalibrationMode, type CalibrationOptions, type ReliabilityBin } from './calibration.ts';
 export { score, scoreBySeason, type Scores } from './scores.ts';
-export { compareOnSameGames, type Comparison, type CompareOptions, type PredictorRows } from './compare.ts';
+export { compareOnSameGames, type Comparison, type CompareOptions, type LogLossDifference, type PredictorRows } from './compare.ts';
 export {
   backtest,
   maxDrawdown,

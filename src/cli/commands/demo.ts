@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
 import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
-import { getVersion, setAlias, getModel } from '../../../registry/index.ts';
+import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
@@ -119,7 +119,7 @@ export function registerDemoCommand(program: Command): void {
         const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
         const total = opts.serve ? 6 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
-        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
+        ctx = await createContext({ ...config, logLevel: config.commandLogLevel }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
         if (!opts.data && (opts.leagues || opts.seasons)) throw new AppError('VALIDATION_FAILED', '--leagues and --seasons need --data');
         const demo = plan(ctx, opts);
         const modelName = demo.spec.model;

@@ -17,7 +17,7 @@ import {
   type VersionStatus,
 } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
-import { backtestVersion, summariseBacktest, type BacktestSettings } from '../../../training/index.ts';
+import { backtestVersion, compareVersionPredictions, summariseBacktest, versusMarket, type BacktestSettings } from '../../../training/index.ts';
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -196,10 +196,19 @@ export function registerModelsCommands(program: Command): void {
           .map((k) => ({ field: k, [`v${va.version}`]: va.lineage[k], [`v${vb.version}`]: vb.lineage[k] }));
         const sameTestWindow = JSON.stringify(va.lineage.testWindow) === JSON.stringify(vb.lineage.testWindow);
         const backtests = [va, vb].map((v) => ({ version: v.version, ...summariseBacktest(v.evaluation.backtest) }));
-        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, backtests, lineageDifferences: lineage }, opts.json, (r) =>
+        // Log loss differences with 95 % paired bootstrap intervals over games: "beats" only when the interval is below zero.
+        const marketIntervals = [...versusMarket(va), ...versusMarket(vb)];
+        const paired = await compareVersionPredictions(ctx.db, va, vb);
+        const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, versusMarket: marketIntervals, paired, backtests, lineageDifferences: lineage }, opts.json, (r) =>
           [
             `${name}: v${va.version} vs v${vb.version}${r.sameTestWindow ? ' (same test window)' : ' (DIFFERENT test windows: metrics are not directly comparable)'}`,
             table(r.metrics as Array<Record<string, unknown>>),
+            r.paired
+              ? `v${vb.version} − v${va.version} log loss on their ${r.paired.n} common test games: ${signed(r.paired.mean)}, 95% interval [${signed(r.paired.lo)}, ${signed(r.paired.hi)}] (${r.paired.verdict === 'beats' ? `v${vb.version} better` : r.paired.verdict === 'loses' ? `v${va.version} better` : 'within noise'})`
+              : 'no common scored test games with the same classes: no paired difference',
+            'versus the market (model − market log loss on the same games, 95% paired bootstrap interval):',
+            table(r.versusMarket.map((m) => ({ version: m.version, market: m.against, games: m.n, difference: signed(m.difference), interval: `[${signed(m.lo)}, ${signed(m.hi)}]`, verdict: m.verdict }))),
             'backtests (prices and de-vig named per version; figures at different prices are not comparable):',
             table(r.backtests.map((b) => ({
               version: b.version,

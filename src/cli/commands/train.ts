@@ -132,7 +132,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--prices <source>', 'backtest prices: book (default: one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers)')
     .option('--commission <c>', 'backtest: commission on net winnings, e.g. 0.02')
     .option('--max-stake <units>', 'backtest: stake limit per bet, units')
-    .option('--actor <who>', 'who launches the run (lineage)', process.env.USER ?? 'cli')
+    .option('--actor <who>', 'who launches the run (lineage; default: $USER, else cli)')
     .option('--wait', 'show progress until the run ends and print the result')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (exit code 2, error TIMEOUT)', String(DEFAULT_WAIT_SECONDS))
     .option('--json', 'print one JSON document')
@@ -156,7 +156,7 @@ export function registerTrainCommands(program: Command): void {
         };
         const timeoutSeconds = Number(opts.timeout);
         if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new AppError('VALIDATION_FAILED', `--timeout: expected a whole number of seconds >= 1, got ${JSON.stringify(opts.timeout)}`);
-        const { run, created } = await submitTraining(ctx, spec, opts.actor);
+        const { run, created } = await submitTraining(ctx, spec, opts.actor ?? ctx.config.defaultActor);
         process.stderr.write(`${created ? 'queued' : 'already submitted'}: run ${run.id} (${run.status})\n`);
         const inProcess = ctx.queues.kind === 'in-process';
         if (!opts.wait && !inProcess) {

@@ -24,6 +24,8 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
     // compiled serializer on record-valued fields (a 1,000-row batch: ~8 ms vs ~20 ms). The handler
     // builds exactly the documented shape, so nothing needs filtering.
     serializerCompiler: () => (data) => JSON.stringify(data),
+    // Batches: the larger bound (every other route has the small default, http/edge.ts).
+    bodyLimit: app.ctx.config.edge.predictBodyLimitBytes,
   }, async (request) => {
     const { explain, space, groupBy, alias, version, kelly } = request.query;
     const explaining = explain !== undefined && explain !== 'false';

@@ -136,6 +136,8 @@ export async function v2Routes(app: AppInstance): Promise<void> {
       outputs: [{ name: OUTPUT_NAME, shape: [nRows, s.classes.length], datatype: 'FP32', data: Array.from(out) }],
     };
   };
-  app.post('/v2/models/:name/infer', { schema: inferSchema(V2ModelParams) }, async (request) => infer(request.params.name, undefined, request.body));
-  app.post('/v2/models/:name/versions/:v/infer', { schema: inferSchema(V2VersionParams) }, async (request) => infer(request.params.name, request.params.v, request.body));
+  // Batches: the larger bound (every other route has the small default, http/edge.ts).
+  const bodyLimit = app.ctx.config.edge.predictBodyLimitBytes;
+  app.post('/v2/models/:name/infer', { schema: inferSchema(V2ModelParams), bodyLimit }, async (request) => infer(request.params.name, undefined, request.body));
+  app.post('/v2/models/:name/versions/:v/infer', { schema: inferSchema(V2VersionParams), bodyLimit }, async (request) => infer(request.params.name, request.params.v, request.body));
 }
