@@ -3,14 +3,7 @@ import assert from 'node:assert/strict';
 import { DENSE_MODEL_FORMAT, createExplainer, explainableModelOf, logLoss, predictProba, selectBackground, train, type DenseModel, type TrainingData } from '../../models/index.ts';
 import { foldAnchor } from '../../models/trainer/anchor.ts';
 import { isAppError } from '../../core/errors.ts';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { seededRandom } from '../support/fixtures.ts';
 
 /**
  * A market that knows most of the outcome: the true logits are the market's log-odds plus a small
@@ -18,7 +11,7 @@ function lcg(seed: number): () => number {
  * (log-odds against the draw), edge, noise. Classes home/draw/away.
  */
 function marketData(nRows: number, seed: number, edgeStrength: number): TrainingData & { trueLoss: number } {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   const nFeatures = 4;
   const X = new Float32Array(nRows * nFeatures);
   const y = new Int32Array(nRows);
@@ -103,7 +96,7 @@ test('anchored model with nothing to add keeps the anchor: the gate refuses a co
 });
 
 function randomModel(sizes: number[], seed: number): DenseModel {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   return {
     format: DENSE_MODEL_FORMAT,
     featureNames: Array.from({ length: sizes[0]! }, (_, i) => `x${i}`),
@@ -125,7 +118,7 @@ for (const sizes of [[4, 3], [4, 5, 3], [4, 5, 4, 3], [4, 6, 1]]) {
     const model = randomModel(sizes, 17);
     const columns = sizes[sizes.length - 1] === 1 ? [2] : [0, -1, 3];
     const folded = foldAnchor(model, columns);
-    const r = lcg(4);
+    const r = seededRandom(4);
     const n = 50;
     const X = Float32Array.from({ length: n * 4 }, () => (r() * 2 - 1) * 3);
     const before = predictProba(model, X, n);
@@ -146,7 +139,7 @@ for (const sizes of [[4, 3], [4, 5, 3], [4, 5, 4, 3], [4, 6, 1]]) {
 
 test('temperature calibration: an over-confident fit is tempered on validation (T > 1), folded into the model', async () => {
   // Few rows, many noise features, no L2, long training: over-confident probabilities.
-  const r = lcg(21);
+  const r = seededRandom(21);
   const nRows = 1500;
   const nFeatures = 30;
   const X = Float32Array.from({ length: nRows * nFeatures }, () => r() * 2 - 1);
