@@ -43,10 +43,37 @@ export interface Config {
   readonly dbLockWaitSeconds: number;
   /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
   readonly progress: 'auto' | 'bars' | 'lines' | 'off';
+  /**
+   * HTTP authentication: `required` (default) asks every route but the open ones for an API key;
+   * `off` (SHARPLINE_AUTH=off, local development only) lets anyone in and says so at start.
+   */
+  readonly auth: 'required' | 'off';
+  /** Aliases that move only through an approved proposal (SHARPLINE_PROTECTED_ALIASES, default champion). */
+  readonly protectedAliases: readonly string[];
+  /** Who may read /metrics: anyone (`open`, default: what Prometheus scrapers expect) or any key (`key`). */
+  readonly metricsAccess: 'open' | 'key';
+  /** Who may read /docs and /openapi.json: anyone (`open`, default) or any key (`key`). */
+  readonly docsAccess: 'open' | 'key';
+  /** How long a server trusts a verified key before checking the database again (revocation lag), s. */
+  readonly keyCacheSeconds: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PROGRESS_MODES = ['auto', 'bars', 'lines', 'off'] as const;
+
+function readChoice<T extends string>(env: Env, variable: string, choices: readonly T[], fallback: T): T {
+  const raw = env[variable]?.trim() || fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw invalid(variable, `expected one of ${choices.join(', ')}, got ${JSON.stringify(env[variable])}`);
+  return raw as T;
+}
+
+function readAliasList(env: Env, variable: string, fallback: string): readonly string[] {
+  const list = (env[variable]?.trim() ?? fallback).split(',').map((a) => a.trim()).filter(Boolean);
+  for (const alias of list) {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(alias)) throw invalid(variable, `expected a comma-separated list of alias names, got ${JSON.stringify(alias)}`);
+  }
+  return Object.freeze([...new Set(list)]);
+}
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -114,6 +141,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
     progress,
+    auth: readChoice(env, 'SHARPLINE_AUTH', ['required', 'off'] as const, 'required'),
+    protectedAliases: readAliasList(env, 'SHARPLINE_PROTECTED_ALIASES', 'champion'),
+    metricsAccess: readChoice(env, 'SHARPLINE_METRICS_ACCESS', ['open', 'key'] as const, 'open'),
+    docsAccess: readChoice(env, 'SHARPLINE_DOCS_ACCESS', ['open', 'key'] as const, 'open'),
+    keyCacheSeconds: readInt(env, 'SHARPLINE_KEY_CACHE_SECONDS', 30, 0, 3600),
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

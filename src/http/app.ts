@@ -8,12 +8,16 @@ import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
+import { registerAuth } from './auth.ts';
+import type { Access } from './policy.ts';
 
 export type { AppInstance } from './types.ts';
 
 export interface BuildAppOptions {
   /** Largest accepted request body in bytes (batch predictions are large). */
   bodyLimit?: number;
+  /** Access of routes a caller adds after buildApp (tests' probe routes), over src/http/policy.ts. */
+  extraPolicy?: Readonly<Record<string, Access>>;
 }
 
 /**
@@ -36,6 +40,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.addSchema(ErrorBodySchema);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // Before any route: the policy check sees every route registered after it.
+  registerAuth(app, options.extraPolicy);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

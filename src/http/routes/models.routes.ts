@@ -3,7 +3,6 @@ import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import {
   countPredictions,
-  deleteAlias,
   getModel,
   getVersion,
   listAliasEvents,
@@ -12,10 +11,10 @@ import {
   listPredictions,
   listVersions,
   predictionsToCsv,
-  setAlias,
   type ModelVersion,
 } from '../../../registry/index.ts';
-import { notifyAliasMoved } from '../../serving/index.ts';
+import { moveAlias, removeAlias, promotionContextOf } from '../../governance/index.ts';
+import { actorOf } from '../auth.ts';
 import { backtestVersion, summariseBacktest } from '../../../training/index.ts';
 import {
   AliasEventSchema,
@@ -37,7 +36,6 @@ import {
   VersionParams,
 } from './models.schemas.ts';
 
-const DEFAULT_ACTOR = 'api';
 
 function summary(version: ModelVersion): Omit<ModelVersion, 'evaluation'> {
   const { evaluation: _evaluation, ...rest } = version;
@@ -144,35 +142,31 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
   app.put('/v1/models/:name/aliases/:alias', {
     schema: {
       tags: ['models'],
-      summary: 'Points an alias (champion, challenger, ...) at a READY version; audited.',
+      summary: 'Points an unprotected alias (challenger, staging, ...) at a READY version; audited as the key\'s owner. A protected alias (champion) answers 409 ALIAS_PROTECTED: propose it.',
       params: AliasParams,
       body: SetAliasBody,
-      response: { 200: SetAliasResponse, ...errorResponses(400, 404, 409) },
+      response: { 200: SetAliasResponse, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    const result = await setAlias(app.ctx.db, name, alias, request.body.version, request.body.actor ?? DEFAULT_ACTOR);
-    if (result.changed) {
-      request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
-      // Every server swaps now (Redis pub/sub); the alias-stamp poll is the safety net.
-      await notifyAliasMoved(app.ctx, name);
-    }
+    // Every server swaps at once (Redis pub/sub, inside moveAlias); the alias-stamp poll is the safety net.
+    const result = await moveAlias(promotionContextOf(app.ctx), actorOf(request), name, alias, request.body.version);
+    if (result.changed) request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
     return result;
   });
 
   app.delete('/v1/models/:name/aliases/:alias', {
     schema: {
       tags: ['models'],
-      summary: 'Removes an alias; audited (actor from ?actor=, default "api").',
+      summary: 'Removes an unprotected alias; audited as the key\'s owner.',
       params: AliasParams,
       querystring: DeleteAliasQuery,
       response: { 200: DeleteAliasResponse, ...errorResponses(404) },
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    const { previousVersion } = await deleteAlias(app.ctx.db, name, alias, request.query.actor ?? DEFAULT_ACTOR);
+    const { previousVersion } = await removeAlias(promotionContextOf(app.ctx), actorOf(request), name, alias);
     request.log.info({ model: name, alias, from: previousVersion, to: null }, 'alias removed');
-    await notifyAliasMoved(app.ctx, name);
     return { model: name, alias, previousVersion };
   });
 
