@@ -56,6 +56,11 @@ export interface Config {
   readonly docsAccess: 'open' | 'key';
   /** How long a server trusts a verified key before checking the database again (revocation lag), s. */
   readonly keyCacheSeconds: number;
+  /**
+   * A CLI command's identity (SHARPLINE_API_KEY): commands that need a person (propose, approve,
+   * reject) act as this key's owner; without it a command acts as the operator.
+   */
+  readonly apiKey: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,6 +151,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsAccess: readChoice(env, 'SHARPLINE_METRICS_ACCESS', ['open', 'key'] as const, 'open'),
     docsAccess: readChoice(env, 'SHARPLINE_DOCS_ACCESS', ['open', 'key'] as const, 'open'),
     keyCacheSeconds: readInt(env, 'SHARPLINE_KEY_CACHE_SECONDS', 30, 0, 3600),
+    apiKey: env.SHARPLINE_API_KEY?.trim() || undefined,
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors.ts';
-import { authenticateKey, hasActiveKey, tokenFingerprint, type Actor, type Principal } from '../governance/index.ts';
+import { authenticateKey, hasActiveKey, tokenFingerprint, type Actor, type Authentication, type Principal } from '../governance/index.ts';
 import { accessOf as policyAccessOf, type Access } from './policy.ts';
 import type { AppInstance } from './types.ts';
 
@@ -65,6 +65,7 @@ function needsKey(access: Access, app: AppInstance): readonly string[] | 'any' |
  */
 export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<string, Access>> = {}): void {
   const missing: string[] = [];
+  const verifying = new Map<string, Promise<Authentication>>();
   const accessOf = (method: string, url: string): Access | undefined => extraPolicy[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? policyAccessOf(method, url);
   app.decorate('keyCache', createKeyCache(app.ctx.config.keyCacheSeconds * 1000));
   app.decorateRequest('principal', undefined);
@@ -96,7 +97,14 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
       const cached = app.keyCache.get(token);
       if (cached) request.principal = cached;
       else {
-        const result = await authenticateKey(app.ctx.db, token);
+        // Concurrent first requests with one key share one scrypt check (and one key.used row).
+        const fp = tokenFingerprint(token);
+        let pending = verifying.get(fp);
+        if (!pending) {
+          pending = authenticateKey(app.ctx.db, token).finally(() => verifying.delete(fp));
+          verifying.set(fp, pending);
+        }
+        const result = await pending;
         if (result.ok) {
           request.principal = result.principal;
           app.keyCache.set(token, result.principal);

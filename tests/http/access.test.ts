@@ -97,7 +97,7 @@ describe('access: every route of the OpenAPI document, with every role and with 
   it('a route registered without a policy fails start-up, naming it', async () => {
     const bare = await buildApp(ctx);
     bare.get('/v1/unguarded', async () => ({ ok: true }));
-    await assert.rejects(bare.ready(), /routes without an access policy in src\/http\/policy\.ts: GET \/v1\/unguarded/);
+    await assert.rejects(async () => { await bare.ready(); }, /routes without an access policy in src\/http\/policy\.ts: GET \/v1\/unguarded/);
   });
 
   it('bad keys: malformed header, unknown key, wrong secret, revoked, expired — all 401 naming why', async () => {

@@ -124,7 +124,7 @@ import { createInProcessQueues } from '../../src/jobs/index.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { ServingOptions } from '../../src/serving/index.ts';
-import { buildTestApp } from '../support/app.ts';
+import { buildTestApp, readyWithKey } from '../support/app.ts';
 
 /** An app on a test database with serving options (quiet logs, in-process jobs, no prediction-log files). */
 export async function createServingApp(db: Db, options: { serving?: ServingOptions; env?: Record<string, string> } = {}): Promise<{ app: AppInstance; ctx: AppContext }> {
@@ -137,6 +137,6 @@ export async function createServingApp(db: Db, options: { serving?: ServingOptio
     serving: { logSampleRate: 0, ...options.serving },
   });
   const app = await buildTestApp(ctx);
-  await app.ready();
+  await readyWithKey(app);
   return { app, ctx };
 }

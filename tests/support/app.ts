@@ -32,15 +32,27 @@ export function injectWithKey(app: AppInstance, token: string): AppInstance {
   return app;
 }
 
+/** The owner of the key buildTestApp's requests carry (what alias moves and audit rows record). */
+export const TEST_ADMIN = 'test-admin';
+
 /** buildApp plus an admin key every `app.inject` carries (the routes' roles are tested in tests/http/access.test.ts). */
 export async function buildTestApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<AppInstance> {
   const app = await buildApp(ctx, options);
-  return injectWithKey(app, await createTestKey(ctx.db, 'admin', `test-admin-${Math.random().toString(36).slice(2, 10)}`));
+  return injectWithKey(app, await createTestKey(ctx.db, 'admin', TEST_ADMIN));
+}
+
+/**
+ * Readies the app and makes one authenticated request, so the key's scrypt check (tens of ms,
+ * more on a loaded machine) is cached before a test's own first request.
+ */
+export async function readyWithKey(app: AppInstance): Promise<void> {
+  await app.ready();
+  await app.inject({ method: 'GET', url: '/v1/models' });
 }
 
 export async function createTestApp(db: Db, options: { queues?: JobQueues; env?: Record<string, string> } = {}): Promise<{ app: AppInstance; ctx: AppContext }> {
   const ctx = await createTestContext(db, options);
   const app = await buildTestApp(ctx);
-  await app.ready();
+  await readyWithKey(app);
   return { app, ctx };
 }
