@@ -20,6 +20,8 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['features'], load: async () => (await import('./commands/features.ts')).registerFeatureCommands },
   { names: ['predict'], load: async () => (await import('./commands/predict.ts')).registerPredictCommands },
   { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },
+  { names: ['keys'], load: async () => (await import('./commands/keys.ts')).registerKeysCommands },
+  { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommands },
 ];
 
 export const VERSION = '0.1.0';

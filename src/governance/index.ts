@@ -22,3 +22,4 @@ export {
 } from './promotion.ts';
 export { operatorActor } from './operator.ts';
 export { promotionContextOf } from './promotion-context.ts';
+export { ensureLocalAdminKey, LOCAL_ADMIN_FILE, LOCAL_ADMIN_NAME, type LocalAdminKey } from './local-admin.ts';
