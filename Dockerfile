@@ -10,6 +10,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY bin ./bin
 COPY scripts ./scripts
 COPY src ./src
+COPY core ./core
+COPY history ./history
 COPY features ./features
 COPY training ./training
 COPY registry ./registry

@@ -8,19 +8,13 @@
  */
 import os from 'node:os';
 
-import { createExplainer, selectBackground, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/explain/index.ts';
+import { createRandomStream } from '../core/index.ts';
+import { createExplainer, selectBackground, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/index.ts';
 
 const JSON_OUTPUT = process.argv.includes('--json');
 
 function createGenerator(seed: number): { uniform: () => number; normal: () => number } {
-  let s = seed >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = createRandomStream(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }

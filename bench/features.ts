@@ -16,10 +16,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import pg from 'pg';
-import { createPgDb, migrate } from '../src/db/index.ts';
-import { runImport } from '../src/ingest/index.ts';
+import { createPgDb, migrate } from '../src/index.ts';
+import { runImport } from '../history/index.ts';
 import { buildFeatures, compileSet, computeOnline, createFeatureCache, resolveFeatureSet, type FeatureSet } from '../features/index.ts';
-import type { Db } from '../src/shared/db.ts';
+import type { Db } from '../core/index.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -13,8 +13,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createPgDb, migrate } from '../src/db/index.ts';
-import { decodeText, parseCsv, runImport } from '../src/ingest/index.ts';
+import { createPgDb, migrate } from '../src/index.ts';
+import { decodeText, parseCsv, runImport } from '../history/index.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

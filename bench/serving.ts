@@ -45,11 +45,8 @@ interface ChildInfo {
 
 // ---------------------------------------------------------------- child: the server under test
 async function child(): Promise<void> {
-  const { loadConfig } = await import('../src/config.ts');
-  const { createContext } = await import('../src/context.ts');
-  const { startServer } = await import('../src/server.ts');
-  const { createPgDb, createPgliteDb, migrate } = await import('../src/db/index.ts');
-  const { runImport } = await import('../src/ingest/index.ts');
+  const { loadConfig, createContext, startServer, createPgDb, createPgliteDb, migrate } = await import('../src/index.ts');
+  const { runImport } = await import('../history/index.ts');
   const { createVersion, markReady, putArtifact, setAlias } = await import('../registry/index.ts');
   const { exportToOnnx, serializeModel, train } = await import('../models/index.ts');
   const { resolveFeatureSet, computeOnline, createFeatureCache } = await import('../features/index.ts');
@@ -120,7 +117,8 @@ async function child(): Promise<void> {
   await markReady(db, version.id);
   await setAlias(db, MODEL, 'champion', version.version, 'bench');
 
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home });
+  // The bench measures serving, not the edge's rate limit (a single client far over any role's limit).
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home, SHARPLINE_RATE_LIMIT: 'off' });
   const ctx = await createContext(config, { db, migrate: false });
   const server = await startServer(ctx, { withWorkers: false });
   const served = await ctx.serving.cache.resolve(MODEL);
@@ -134,7 +132,7 @@ async function child(): Promise<void> {
   times.sort((a, b) => a - b);
   const instances = Array.from({ length: BATCH_ROWS }, (_, r) => Object.fromEntries(featureNames.map((n, f) => [n, Math.round(X[r * nf + f]! * 1e4) / 1e4])));
   const payload = JSON.stringify({ instances });
-  const { predictInstances } = await import('../src/serving/index.ts');
+  const { predictInstances } = await import('../src/index.ts');
   const parts = { parseMs: [] as number[], predictMs: [] as number[], serializeMs: [] as number[] };
   for (let i = 0; i < 130; i++) {
     const t0 = performance.now();

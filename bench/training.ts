@@ -19,8 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initTf, train, type TrainingData } from '../models/index.ts';
-import { defaultTrainerKernels, type TrainerKernels } from '../models/trainer.ts';
+import { defaultTrainerKernels, initTf, train, type TrainerKernels, type TrainingData } from '../models/index.ts';
 
 /** Debian's interpreter (python3-torch is an apt package); override with SHARPLINE_BENCH_PYTHON. */
 const PYTHON = process.env.SHARPLINE_BENCH_PYTHON ?? '/usr/bin/python3';

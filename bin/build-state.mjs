@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** The folders compiled into dist/, in the layout they keep there. */
-export const SOURCE_FOLDERS = ['src', 'features', 'training', 'registry', 'models'];
+export const SOURCE_FOLDERS = ['src', 'core', 'history', 'features', 'training', 'registry', 'models'];
 /** Written last by the build, with the build's start time as its modification time. */
 export const STAMP = '.build-stamp';
 

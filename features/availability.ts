@@ -1,16 +1,14 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, loadSql } from '../core/index.ts';
 import { compileSet } from './engine.ts';
 import type { FamilyInput } from './families/index.ts';
 import { resolveFeatureSet } from './registry.ts';
 import type { FamilyName, FeatureSet, Sport } from './types.ts';
 
-const GAMES_SQL = loadSql(import.meta.url, './sql/availability-games.sql');
-const ODDS_SQL = loadSql(import.meta.url, './sql/availability-odds.sql');
-const STAT_SQL = loadSql(import.meta.url, './sql/availability-stat.sql');
-const STARTERS_SQL = loadSql(import.meta.url, './sql/availability-starters.sql');
-const CONTEXT_SQL = loadSql(import.meta.url, './sql/availability-context.sql');
+const GAMES_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-final-games.sql');
+const ODDS_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-odds.sql');
+const STAT_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-stat.sql');
+const STARTERS_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-starters.sql');
+const CONTEXT_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-context.sql');
 
 /** An input a family of the set needs and history does not hold. */
 export interface MissingInput {

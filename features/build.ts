@@ -1,7 +1,7 @@
-import type { Db } from '../src/shared/db.ts';
+import type { Db } from '../core/index.ts';
 import { compileSet, initialState, runEngine, type EngineState } from './engine.ts';
 import { deleteRowsAfter, getBuildState, insertRows, logBuild, putBuildState, upsertFeatureSet } from './feature-store.ts';
-import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, parseFingerprint, type HistoryFingerprint } from './history-store.ts';
+import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, parseFingerprint, type HistoryFingerprint } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import type { FeatureRow, FeatureSet } from './types.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import { FAMILIES } from './families/index.ts';
 import { normaliseParams } from './families/family.ts';
 import { SPORTS, type FamilyName, type FeatureColumn, type FeatureSet, type FeatureSetDefinition } from './types.ts';

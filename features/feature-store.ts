@@ -2,7 +2,7 @@
  * The feature store's SQL: feature-set versions, materialised rows and build state.
  * One query module; each statement carries a header saying what it does and its parameters.
  */
-import type { Db } from '../src/shared/db.ts';
+import type { Db } from '../core/index.ts';
 import type { FeatureRow, FeatureSet } from './types.ts';
 
 const UPSERT_SET = `-- Records a feature-set version once. $1 hash, $2 name, $3 sport, $4 target, $5 uses_market, $6 definition jsonb, $7 feature_names text[].

@@ -1,11 +1,9 @@
-import type { Db } from '../src/shared/db.ts';
-import { loadSql } from '../src/shared/sql.ts';
-import { AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../src/shared/odds.ts';
+import { type Db, loadSql, AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../core/index.ts';
 import { fairProbabilities, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
 import type { OddsKind, OddsMarket, OddsQuote } from './types.ts';
 
-const BASELINE_ODDS_SQL = loadSql(import.meta.url, './sql/baseline-odds.sql');
-const REFERENCE_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
+const BASELINE_ODDS_SQL = loadSql(import.meta.url, '../history/store/sql/match-odds.sql');
+const REFERENCE_SQL = loadSql(import.meta.url, '../history/store/sql/reference-forecasts.sql');
 
 /** Probabilities per outcome; `draw` is null for two-way sports. */
 export interface OutcomeProbabilities {

@@ -1,4 +1,4 @@
-import { devigWith } from '../src/shared/odds.ts';
+import { devigWith } from '../core/index.ts';
 import type { MarketSets, OddsKind, OddsMarket, OddsQuote, PriceSetLike } from './types.ts';
 
 /** Decimal prices of one complete quote set; draw is absent for two-way markets. */
@@ -20,7 +20,7 @@ export interface ImpliedProbabilities {
   readonly overround: number;
 }
 
-/** Proportionally de-vigged probabilities of one complete set (`src/shared/odds.ts` de-vigs). */
+/** Proportionally de-vigged probabilities of one complete set (`core/odds.ts` de-vigs). */
 export function fairProbabilities(set: Pick<PriceSet, 'home' | 'draw' | 'away'>): ImpliedProbabilities {
   // Summed home, away, draw: the order feature builds have always used, so stored rows and rows
   // computed now agree to the last bit.

@@ -1,17 +1,15 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, loadSql } from '../core/index.ts';
 import { cloneState, compileSet, emitRow, initialState, runEngine, type CompiledSet, type EngineState } from './engine.ts';
 import { getBuildState, getRows } from './feature-store.ts';
-import { fingerprintText, historyFingerprint, loadHistory } from './history-store.ts';
+import { fingerprintText, historyFingerprint, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
 import { dayNumber } from './families/family.ts';
 import type { FeatureRow, FeatureSet, HistoryGame, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
 
-const LAST_GAME_SQL = loadSql(import.meta.url, './sql/online-last-game.sql');
-const MATCHUP_SQL = loadSql(import.meta.url, './sql/online-matchup.sql');
-const SEASONS_SQL = loadSql(import.meta.url, './sql/online-season-spans.sql');
+const LAST_GAME_SQL = loadSql(import.meta.url, '../history/store/sql/last-final-game.sql');
+const MATCHUP_SQL = loadSql(import.meta.url, '../history/store/sql/resolve-matchup.sql');
+const SEASONS_SQL = loadSql(import.meta.url, '../history/store/sql/season-spans.sql');
 const WATERMARK_SQL = loadSql(import.meta.url, './sql/build-watermark.sql');
 
 /** Ad-hoc odds for a matchup: decimal prices of one bookmaker, known now (before kickoff). */

@@ -1,4 +1,4 @@
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import { DEFAULT_FEATURE_SETS } from './sets.ts';
 import type { FeatureSet } from './types.ts';
 

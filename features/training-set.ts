@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../src/shared/db.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, loadSql } from '../core/index.ts';
 import { buildFeatures } from './build.ts';
 import { resolveFeatureSet } from './registry.ts';
 import type { FeatureSet, Selection } from './types.ts';

@@ -1,8 +1,8 @@
 export { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, classCount, createPredictor, deserializeModel, logLoss, predictProba, serializeModel } from './network.ts';
 export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKind } from './network.ts';
-export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer.ts';
+export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer/index.ts';
 export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainParams } from './train-params.ts';
-export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer.ts';
+export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
 export { initTf } from './tfjs-backend.ts';
 export type { Tf, TfRuntime } from './tfjs-backend.ts';
 export { buildTfjsModel, exportToTfjs, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts } from './tfjs-export.ts';
@@ -10,6 +10,38 @@ export type { TfjsArtifacts } from './tfjs-export.ts';
 export { ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT_NAME, exportToOnnx } from './onnx-export.ts';
 export { createOnnxPredictor } from './onnx-runtime.ts';
 export type { OnnxPredictor, OnnxPredictorOptions } from './onnx-runtime.ts';
-export * from './explain/index.ts';
+export {
+  DEFAULT_KERNEL_SAMPLES,
+  MAX_EXACT_PLAYERS,
+  buildPlayers,
+  chooseEngine,
+  createExplainer,
+  explain,
+  explainRows,
+  linearLogits,
+  meanAbsShap,
+  permutationImportance,
+  selectBackground,
+} from './explain/index.ts';
+export type {
+  AutoExplainOptions,
+  Background,
+  Contribution,
+  EngineName,
+  ExplainableModel,
+  ExplainOptions,
+  ExplainStats,
+  Explainer,
+  KernelOptions,
+  LinearForm,
+  MeanAbsShap,
+  OutputExplanation,
+  OutputSpace,
+  PermutationImportance,
+  PermutationImportanceOptions,
+  Player,
+  RowExplanation,
+  SelectBackgroundOptions,
+} from './explain/index.ts';
 export { explainableModelOf } from './explainable.ts';
-export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer.ts';
+export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer/index.ts';

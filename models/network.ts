@@ -10,7 +10,7 @@
  *   i.e. `[P(classes[0]), P(classes[1])]`, so callers always see nRows × classes.length.
  */
 
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 
 /** Identifier written into every serialised model; bump on incompatible change. */
 export const DENSE_MODEL_FORMAT = 'sharpline-dense/1' as const;

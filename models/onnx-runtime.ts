@@ -4,7 +4,7 @@
  */
 
 import type * as Ort from 'onnxruntime-node';
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './onnx-export.ts';
 
 export interface OnnxPredictor {

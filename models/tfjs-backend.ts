@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Tfjs from '@tensorflow/tfjs';
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 
 export type Tf = typeof Tfjs;
 

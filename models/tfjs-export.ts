@@ -17,7 +17,7 @@
  */
 
 import type * as Tfjs from '@tensorflow/tfjs';
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import { assertDenseModel, type DenseModel } from './network.ts';
 import { initTf, initialisedTf } from './tfjs-backend.ts';
 

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { LOGISTIC_DEFAULTS, MLP_DEFAULTS, type TrainParams } from './trainer.ts';
+import { LOGISTIC_DEFAULTS, MLP_DEFAULTS, type TrainParams } from './trainer/index.ts';
 
 /**
  * The trainer parameters a training spec may set (`params`), with the bounds a submission is held
@@ -24,6 +24,15 @@ export const TrainParamsSchema = Type.Object(
     epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: TRAIN_PARAM_LIMITS.maxEpochs, description: 'most passes over the training rows' })),
     earlyStoppingPatience: Type.Optional(Type.Integer({ minimum: 0, maximum: TRAIN_PARAM_LIMITS.maxEpochs, description: 'stop after this many epochs without a better validation loss (0: never)' })),
     validationFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'share of the training window, from its end, held out for early stopping (0: none)' })),
+    anchor: Type.Optional(
+      Type.Array(Type.String({ maxLength: 100, pattern: '^([a-z0-9_]+)?$', description: 'a feature column name, or empty for none' }), {
+        maxItems: 64,
+        description: "anchored model: per logit (one per class; one for two classes) the feature whose value is a fixed logit offset, '' for none (e.g. soccer 1X2: mkt_home_draw, '', mkt_away_draw)",
+      }),
+    ),
+    anchorL2: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 10 }), { minItems: 1, maxItems: 16, description: 'L2 strengths tried for an anchored model\'s correction; the validation slice picks one' })),
+    anchorSelection: Type.Optional(Type.Union([Type.Literal('interval'), Type.Literal('mean')], { description: "anchored model keeps its correction when its validation gain's bootstrap interval is below zero (interval) or its mean is (mean)" })),
+    calibrate: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('temperature')], { description: 'after the fit: temperature scaling fitted on the validation slice' })),
   },
   { additionalProperties: false, description: 'trainer parameters; unset ones take the algorithm’s defaults' },
 );
@@ -49,7 +58,8 @@ export function describeTrainParams(): string {
   const properties = TrainParamsSchema.properties as Record<string, TSchema>;
   const rows = Object.entries(properties).map(([name, schema]) => {
     const key = name as keyof TrainParams;
-    const defaults = `logistic ${JSON.stringify(LOGISTIC_DEFAULTS[key])}, mlp ${JSON.stringify(MLP_DEFAULTS[key])}`;
+    const shown = (v: unknown) => JSON.stringify(v);
+    const defaults = `logistic ${shown(LOGISTIC_DEFAULTS[key])}, mlp ${shown(MLP_DEFAULTS[key])}`;
     return { name, allowed: schema.type === 'array' ? `at most ${String(schema.maxItems)} × ${describeAllowed(schema.items as TSchema)}` : describeAllowed(schema), defaults, what: String(schema.description ?? '') };
   });
   const width = Math.max(...rows.map((r) => r.name.length));

@@ -1,5 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
+import { type Db, AppError } from '../core/index.ts';
 import { modelNotFound, modelIdOf } from './model-store.ts';
 import { assertAliasName, isVersionNumber } from './names.ts';
 import { SQL } from './queries.ts';

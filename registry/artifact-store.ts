@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
+import { type Db, AppError } from '../core/index.ts';
 import { ARTIFACT_KIND_PATTERN } from './names.ts';
 import { SQL } from './queries.ts';
 import { toArtifact, toArtifactInfo, type ModelArtifactRow } from './rows.ts';

@@ -1,10 +1,8 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
+import { type Db, AppError } from '../core/index.ts';
 import { assertModelName, isVersionNumber, parseVersionRef } from './names.ts';
 import { SQL } from './queries.ts';
 import { toModelVersion, toRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from './rows.ts';
-import type { CreateVersionInput, CreateVersionResult, ModelVersion, ReadyInput, RegisteredModel, VersionRef, VersionStatus } from './types.ts';
-import { VERSION_STATUSES } from './types.ts';
+import { type CreateVersionInput, type CreateVersionResult, type ModelVersion, type ReadyInput, type RegisteredModel, type VersionRef, type VersionStatus, VERSION_STATUSES } from './types.ts';
 
 function json(value: unknown): string {
   return JSON.stringify(value ?? {});

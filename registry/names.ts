@@ -1,4 +1,4 @@
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 
 /** Model names: lower-case slug, dots allowed (`soccer-1x2.mlp`), at most 100 characters. */
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;

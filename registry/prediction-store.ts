@@ -1,5 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
+import { type Db, AppError } from '../core/index.ts';
 import { lockVersionForWrite } from './artifact-store.ts';
 import { PREDICTION_COLUMNS, PREDICTION_TABLE, SQL } from './queries.ts';
 import { toPrediction, type ModelPredictionRow } from './rows.ts';

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { AppError } from './shared/errors.ts';
+import { AppError } from '../core/index.ts';
+import { MasterKey, parseMasterKey } from './secrets/master-key.ts';
 
 /**
  * Everything the service reads from the environment, validated once at start-up and frozen.
@@ -16,6 +17,10 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** What one-shot CLI commands log at: LOG_LEVEL when set, else warn (stderr shows progress, not chatter). */
+  readonly commandLogLevel: Config['logLevel'];
+  /** Who a CLI-launched training run is recorded as launched by without `--actor` (lineage): USER, else `cli`. */
+  readonly defaultActor: string;
   /** Postgres schema to use (tests give each suite its own). */
   readonly databaseSchema: string | undefined;
   /** Maximum rows accepted by one predict request. */
@@ -61,10 +66,54 @@ export interface Config {
    * reject) act as this key's owner; without it a command acts as the operator.
    */
   readonly apiKey: string | undefined;
+  /**
+   * Trainer kernels (`SHARPLINE_TRAINER_KERNELS`): `auto` = WebAssembly SIMD where the runtime has
+   * it, else plain JS; `js` forces the fallback; `wasm-simd` insists (a run fails where it is missing).
+   */
+  readonly trainerKernels: 'auto' | 'wasm-simd' | 'js';
+  /** The HTTP edge: rate limits, CORS and body bounds (http/edge.ts). */
+  readonly edge: EdgeConfig;
+  /** Master keys of the secrets store (src/secrets); their bytes never print. */
+  readonly secrets: SecretsConfig;
 }
+
+export interface SecretsConfig {
+  /** SHARPLINE_MASTER_KEY: wraps new data keys; absent means secrets cannot be stored or used. */
+  readonly masterKey: MasterKey | undefined;
+  /**
+   * SHARPLINE_MASTER_KEY_PREVIOUS (comma-separated): still opens data keys wrapped before a
+   * rotation, until `secrets rotate-master` has re-wrapped them all.
+   */
+  readonly previousMasterKeys: readonly MasterKey[];
+}
+
+/** Who a rate limit applies to: a key's role, or `anonymous` for a request without a key (by IP). */
+export type RateLimitSubject = 'anonymous' | 'admin' | 'scientist' | 'reviewer' | 'app' | 'operator';
+
+export interface EdgeConfig {
+  /**
+   * Requests allowed per window, per key (per IP without one), by the key's role;
+   * undefined when SHARPLINE_RATE_LIMIT=off.
+   */
+  readonly rateLimit: { readonly windowSeconds: number; readonly maxByRole: Readonly<Record<RateLimitSubject, number>> } | undefined;
+  /** Origins allowed by CORS; empty means CORS is off (no Access-Control-* headers at all). */
+  readonly corsOrigins: readonly string[];
+  /** Largest request body of a route that does not declare its own, bytes. */
+  readonly bodyLimitBytes: number;
+  /** Largest body of a predict / infer request (batches), bytes. */
+  readonly predictBodyLimitBytes: number;
+}
+
+const RATE_LIMIT_SUBJECTS = ['anonymous', 'admin', 'scientist', 'reviewer', 'app', 'operator'] as const;
+/**
+ * Default requests per minute. An app key predicts (its limit is high); people and scripts with
+ * other roles get less; a caller without a key (only open routes when auth is on) the least.
+ */
+const DEFAULT_RATE_LIMITS: Record<RateLimitSubject, number> = { anonymous: 3000, admin: 6000, scientist: 6000, reviewer: 6000, app: 60_000, operator: 6000 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PROGRESS_MODES = ['auto', 'bars', 'lines', 'off'] as const;
+const TRAINER_KERNELS = ['auto', 'wasm-simd', 'js'] as const;
 
 function readChoice<T extends string>(env: Env, variable: string, choices: readonly T[], fallback: T): T {
   const raw = env[variable]?.trim() || fallback;
@@ -86,6 +135,18 @@ function invalid(variable: string, message: string): AppError {
   return new AppError('CONFIG_INVALID', `${variable}: ${message}`, { details: { variable } });
 }
 
+/**
+ * A URL-like value with whatever stands between `scheme://` and the last `@` masked: a connection
+ * string that fails to parse still carries its password, and the start-up error must not echo it.
+ */
+export function maskCredentials(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at < 0) return raw;
+  const scheme = raw.indexOf('://');
+  const start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  return `${raw.slice(0, start)}***${raw.slice(at)}`;
+}
+
 function readUrl(env: Env, variable: string, protocols: readonly string[]): string | undefined {
   const raw = env[variable]?.trim();
   if (!raw) return undefined;
@@ -93,7 +154,7 @@ function readUrl(env: Env, variable: string, protocols: readonly string[]): stri
   try {
     url = new URL(raw);
   } catch {
-    throw invalid(variable, `not a URL: ${JSON.stringify(raw)}`);
+    throw invalid(variable, `not a URL: ${JSON.stringify(maskCredentials(raw))}`);
   }
   if (!protocols.includes(url.protocol)) {
     throw invalid(variable, `expected ${protocols.join(' or ')} URL, got ${url.protocol}`);
@@ -110,6 +171,57 @@ function readInt(env: Env, variable: string, fallback: number, min: number, max:
   return value;
 }
 
+/** `SHARPLINE_RATE_LIMIT`: `off`, or `role=n` pairs (`app=120000,anonymous=600`) over the defaults. */
+function readRateLimit(env: Env): EdgeConfig['rateLimit'] {
+  const raw = env.SHARPLINE_RATE_LIMIT?.trim();
+  const windowSeconds = readInt(env, 'SHARPLINE_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400);
+  if (raw === 'off') return undefined;
+  const maxByRole = { ...DEFAULT_RATE_LIMITS };
+  for (const pair of raw ? raw.split(',') : []) {
+    const m = /^\s*([a-z]+)\s*=\s*(\d{1,9})\s*$/.exec(pair);
+    if (!m || !(RATE_LIMIT_SUBJECTS as readonly string[]).includes(m[1]!) || Number(m[2]) < 1) {
+      throw invalid('SHARPLINE_RATE_LIMIT', `expected "off" or role=requests pairs with roles ${RATE_LIMIT_SUBJECTS.join(', ')} and requests >= 1, got ${JSON.stringify(pair.trim())}`);
+    }
+    maxByRole[m[1] as RateLimitSubject] = Number(m[2]);
+  }
+  return Object.freeze({ windowSeconds, maxByRole: Object.freeze(maxByRole) });
+}
+
+/** `SHARPLINE_CORS_ORIGINS`: comma-separated origins (`https://desk.example.com`) or `*`. */
+function readCorsOrigins(env: Env): readonly string[] {
+  const raw = env.SHARPLINE_CORS_ORIGINS?.trim();
+  if (!raw) return Object.freeze([]);
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin.replace(/\/$/, '')) {
+      throw invalid('SHARPLINE_CORS_ORIGINS', `expected origins like https://desk.example.com (scheme, host and port only) or *, got ${JSON.stringify(origin)}`);
+    }
+  }
+  return Object.freeze(origins.map((o) => o.replace(/\/$/, '')));
+}
+
+function readMasterKeys(env: Env): SecretsConfig {
+  const advice = 'expected 32 random bytes as base64 (44 characters; `openssl rand -base64 32`) or hex (64 characters)';
+  const current = env.SHARPLINE_MASTER_KEY?.trim();
+  // The value is never echoed: only the variable and what it should look like.
+  const masterKey = current ? parseMasterKey(current) : undefined;
+  if (current && !masterKey) throw invalid('SHARPLINE_MASTER_KEY', `${advice}; the value given is not (not shown)`);
+  const previousMasterKeys = (env.SHARPLINE_MASTER_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((text, i) => {
+    const key = parseMasterKey(text);
+    if (!key) throw invalid('SHARPLINE_MASTER_KEY_PREVIOUS', `key ${i + 1}: ${advice} (not shown)`);
+    return key;
+  });
+  if (previousMasterKeys.length && !masterKey) throw invalid('SHARPLINE_MASTER_KEY_PREVIOUS', 'is set without SHARPLINE_MASTER_KEY (the key being rotated to)');
+  return Object.freeze({ masterKey, previousMasterKeys: Object.freeze(previousMasterKeys.filter((k) => k.id !== masterKey?.id)) });
+}
+
 /**
  * Reads and validates the configuration. Throws `CONFIG_INVALID` naming the bad variable.
  */
@@ -122,6 +234,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!PROGRESS_MODES.includes(progress)) {
     throw invalid('SHARPLINE_PROGRESS', `expected one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(env.SHARPLINE_PROGRESS)}`);
   }
+  const trainerKernels = (env.SHARPLINE_TRAINER_KERNELS?.trim() || 'auto') as Config['trainerKernels'];
+  if (!TRAINER_KERNELS.includes(trainerKernels)) {
+    throw invalid('SHARPLINE_TRAINER_KERNELS', `expected one of ${TRAINER_KERNELS.join(', ')}, got ${JSON.stringify(env.SHARPLINE_TRAINER_KERNELS)}`);
+  }
   const schema = env.DATABASE_SCHEMA?.trim() || undefined;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw invalid('DATABASE_SCHEMA', `expected a lower-case identifier, got ${JSON.stringify(schema)}`);
@@ -133,6 +249,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: readInt(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     logLevel,
+    commandLogLevel: env.LOG_LEVEL?.trim() ? logLevel : 'warn',
+    defaultActor: env.USER?.trim() || 'cli',
     databaseSchema: schema,
     maxPredictRows: readInt(env, 'SHARPLINE_MAX_PREDICT_ROWS', 10_000, 1, 1_000_000),
     maxExplainRows: readInt(env, 'SHARPLINE_MAX_EXPLAIN_ROWS', 100, 1, 100_000),
@@ -152,6 +270,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     docsAccess: readChoice(env, 'SHARPLINE_DOCS_ACCESS', ['open', 'key'] as const, 'open'),
     keyCacheSeconds: readInt(env, 'SHARPLINE_KEY_CACHE_SECONDS', 30, 0, 3600),
     apiKey: env.SHARPLINE_API_KEY?.trim() || undefined,
+    trainerKernels,
+    edge: Object.freeze({
+      rateLimit: readRateLimit(env),
+      corsOrigins: readCorsOrigins(env),
+      bodyLimitBytes: readInt(env, 'SHARPLINE_BODY_LIMIT_BYTES', 64 * 1024, 1024, 1024 ** 3),
+      predictBodyLimitBytes: readInt(env, 'SHARPLINE_PREDICT_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 ** 3),
+    }),
+    secrets: readMasterKeys(env),
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

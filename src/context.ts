@@ -1,12 +1,11 @@
 import type { Config } from './config.ts';
-import type { Db } from './shared/db.ts';
-import type { Logger } from './shared/logger.ts';
-import { createLogger } from './shared/logger.ts';
+import { type Db, type Logger, createLogger } from '../core/index.ts';
 import { openDb, migrate, readDeploymentTag } from './db/index.ts';
-import { createOutageLog, redactUrl } from './shared/outage.ts';
+import { createOutageLog, redactUrl } from './outage.ts';
 import { openQueues } from './jobs/open-queues.ts';
 import type { JobQueues } from './jobs/queue.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
+import { createSecrets, type Secrets } from './secrets/index.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -28,6 +27,8 @@ export interface AppContext {
   readonly logger: Logger;
   /** Model cache, metrics and prediction log; loads nothing until started or first asked. */
   readonly serving: Serving;
+  /** Encrypted data-provider secrets: `secrets.use(name, fn)` opens one for the length of `fn`. */
+  readonly secrets: Secrets;
   /** Closes pools and queues; idempotent. */
   close(): Promise<void>;
 }
@@ -87,6 +88,7 @@ export async function createContext(config: Config, options: CreateContextOption
   const deployment: Deployment = Object.freeze({ tag: tag ?? 'unmigrated', queuePrefix: options.queuePrefix ?? config.queuePrefix ?? `sharpline-${tag ?? 'unmigrated'}` });
   const queues = options.queues ?? (await openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger }));
   const serving = createServing({ db, config, logger, redisOutage }, options.serving);
+  const secrets = createSecrets(db, config.secrets);
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -95,6 +97,7 @@ export async function createContext(config: Config, options: CreateContextOption
     queues,
     logger,
     serving,
+    secrets,
     close() {
       closed ??= (async () => {
         await serving.close();

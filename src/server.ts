@@ -1,7 +1,7 @@
 import type { AppContext } from './context.ts';
 import { buildApp, type AppInstance } from './http/app.ts';
 import { startReconciler, startWorkers, workerDefinitions } from './jobs/index.ts';
-import { AppError } from './shared/errors.ts';
+import { AppError } from '../core/index.ts';
 
 export interface RunningServer {
   app: AppInstance;

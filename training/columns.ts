@@ -1,4 +1,4 @@
-import { AppError } from '../src/shared/errors.ts';
+import { AppError } from '../core/index.ts';
 import type { DenseModel } from '../models/index.ts';
 import type { FeatureColumn, TrainingSet } from '../features/index.ts';
 

@@ -16,6 +16,7 @@ export {
   type MarketBacktest,
   type ScoredGame,
 } from './market-backtest.ts';
+export { compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,
@@ -35,4 +36,38 @@ export {
   type TrainingRun,
   type RunStatus,
 } from './run-store.ts';
-export * from './evaluate/index.ts';
+export {
+  LOG_LOSS_EPSILON,
+  accuracy,
+  backtest,
+  brier,
+  calibration,
+  compareOnSameGames,
+  logLoss,
+  maxDrawdown,
+  rankedProbabilityScore,
+  reliability,
+  score,
+  scoreBySeason,
+  viewOf,
+} from './evaluate/index.ts';
+export type {
+  BacktestGame,
+  BacktestOptions,
+  BacktestResult,
+  Bet,
+  Calibration,
+  CalibrationMode,
+  CalibrationOptions,
+  ClosingLineValue,
+  CompareOptions,
+  Comparison,
+  ControlResult,
+  Outcomes,
+  PredictorRows,
+  Probabilities,
+  ProbabilityView,
+  ReliabilityBin,
+  Scores,
+  StakingResult,
+} from './evaluate/index.ts';

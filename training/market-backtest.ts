@@ -3,9 +3,7 @@
  * default, line shopping only when asked), which close it is measured against, and the label every
  * figure carries so a reader always knows which book and which de-vig produced it.
  */
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { DEVIG_METHODS, type DevigMethod } from '../src/shared/odds.ts';
+import { type Db, AppError, DEVIG_METHODS, type DevigMethod } from '../core/index.ts';
 import { loadMarketBaseline, PRICE_SOURCES, type BetPrices, type MarketBaseline, type OutcomePrices, type PriceSource } from '../features/index.ts';
 import { getVersion, listPredictions } from '../registry/index.ts';
 import { backtest, type BacktestGame, type BacktestResult } from './evaluate/index.ts';

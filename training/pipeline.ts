@@ -1,8 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import type { Logger } from '../src/shared/logger.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, type Logger, loadSql } from '../core/index.ts';
 import { buildTrainingSet, loadMarketBaseline, loadReferenceForecasts, resolveFeatureSet, type TrainingSet } from '../features/index.ts';
 import {
   train,
@@ -17,6 +14,7 @@ import {
   type DenseModel,
   type EpochReport,
   type TrainParams,
+  type TrainerKernelChoice,
 } from '../models/index.ts';
 import { createVersion, markReady, markFailed, putArtifact, savePredictions, type ModelVersion } from '../registry/index.ts';
 import { compareOnSameGames } from './evaluate/index.ts';
@@ -39,6 +37,8 @@ export interface TrainingProgress {
 export interface TrainingDeps {
   db: Db;
   logger?: Logger;
+  /** Trainer kernels (config `trainerKernels`); default `auto`. */
+  trainerKernels?: TrainerKernelChoice;
 }
 
 export interface TrainingRunOptions {
@@ -161,6 +161,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       { X: float32(trainSet.X), y: trainSet.labels, nRows: trainSet.nRows, nFeatures: trainSet.featureNames.length, classes: trainSet.classes, featureNames: trainSet.featureNames },
       overrides,
       {
+        kernels: deps.trainerKernels,
         signal: options.signal,
         onEpoch: (report: EpochReport) =>
           options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs: fit0Epochs(overrides), loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows }),
@@ -192,7 +193,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
     lap('registerMs');
     const ready = await markReady(db, version.id, {
       metrics,
-      evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
+      evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
       timings,
     });
     await options.onProgress?.({ phase: 'done' });

@@ -1,5 +1,4 @@
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
+import { type Db, AppError } from '../core/index.ts';
 import type { TrainingSpec } from './spec.ts';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
-import type { Db } from '../src/shared/db.ts';
-import { AppError } from '../src/shared/errors.ts';
-import { loadSql } from '../src/shared/sql.ts';
+import { type Db, AppError, loadSql } from '../core/index.ts';
 import { resolveFeatureSet } from '../features/index.ts';
 import { TrainParamsSchema, describeAllowed, resolveTrainParams, type TrainParams } from '../models/index.ts';
+import { MODEL_NAME_PATTERN } from '../registry/index.ts';
 import type { BacktestSettings } from './market-backtest.ts';
 
 const COMPETITIONS_SQL = loadSql(import.meta.url, './sql/competitions-by-code.sql');
@@ -46,7 +45,8 @@ const DAY = { pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date, YYYY-MM-D
  */
 export const TrainingSpecSchema = Type.Object(
   {
-    model: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'registered model name (created on first use): lower-case letters, digits, ".", "_" or "-", up to 64 characters' }),
+    // The registry's own rule for model names, so a spec it accepts is a name the registry takes.
+    model: Type.String({ pattern: MODEL_NAME_PATTERN.source, description: 'registered model name (created on first use): lower-case letters, digits, ".", "_" or "-", up to 100 characters' }),
     featureSet: Type.String({ minLength: 1, maxLength: 100, description: 'feature set name, e.g. soccer-1x2-market' }),
     algo: Type.Optional(Type.Union([Type.Literal('logistic'), Type.Literal('mlp')], { description: 'default logistic' })),
     trainFrom: Type.Optional(Type.String({ ...DAY, description: 'first training day (default: all history), YYYY-MM-DD' })),

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import type { FamilyName, OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
 
 /** What a family needs loaded from history besides games and results. */

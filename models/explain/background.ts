@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { createRng, type Rng } from './random.ts';
 import type { Background } from './types.ts';
 

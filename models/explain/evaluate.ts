@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import type { ExplainableModel, LinearForm, OutputSpace } from './types.ts';
 
 /** A batched function whose outputs the engines explain (probabilities or logits). */

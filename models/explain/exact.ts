@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { evaluateRows } from './evaluate.ts';
 import { evaluateBackground, type Prepared } from './prepare.ts';
 import type { Engine, RawExplanation } from './result.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { assertRows } from './evaluate.ts';
 import { createExactEngine, MAX_EXACT_PLAYERS } from './exact.ts';
 import { createKernelEngine, DEFAULT_KERNEL_SAMPLES } from './kernel.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { assertRows, DEFAULT_MAX_BATCH_ROWS, evaluateRows } from './evaluate.ts';
 import { explainRows } from './explain.ts';
 import { buildPlayers } from './players.ts';

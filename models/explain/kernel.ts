@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { designCoalitions, type CoalitionDesign } from './coalitions.ts';
 import { evaluateRows } from './evaluate.ts';
 import { evaluateBackground, type Prepared } from './prepare.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { normaliseBackground, type NormalisedBackground } from './background.ts';
 import { DEFAULT_MAX_BATCH_ROWS, evaluateRows, resolveOutputFunction, type BatchFunction } from './evaluate.ts';
 import { buildPlayers, playerOfFeature } from './players.ts';

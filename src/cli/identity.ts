@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { authenticateKey, operatorActor, type Actor, type KeyRole } from '../governance/index.ts';
 
 /**

@@ -22,6 +22,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },
   { names: ['keys'], load: async () => (await import('./commands/keys.ts')).registerKeysCommands },
   { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommands },
+  { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
 ];
 
 export const VERSION = '0.1.0';

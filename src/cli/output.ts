@@ -1,4 +1,4 @@
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 
 /**
  * CLI output convention: data to stdout (one JSON document with --json, else readable text),

@@ -14,7 +14,7 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>, option
     // `--help` and `--version` load none of it.
     const { createContext } = await import('../context.ts');
     // Commands log at warn by default so their stderr shows progress, not chatter.
-    ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, {
+    ctx = await createContext({ ...config, logLevel: config.commandLogLevel }, {
       // A one-shot command borrows a running server's database, never lends its own.
       shareEmbeddedDb: false,
       onDbNotice: (message) => process.stderr.write(`${message}\n`),

@@ -13,8 +13,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
-import { AppError, type ErrorCode, HTTP_STATUS_BY_CODE } from '../shared/errors.ts';
+import { type Db, type QueryResult, type TransactionOptions, AppError, type ErrorCode, HTTP_STATUS_BY_CODE } from '../../core/index.ts';
 
 /** A transaction left without a statement this long is rolled back, so a stuck client never blocks the holder. */
 const TRANSACTION_IDLE_MS = 60_000;

@@ -1,4 +1,4 @@
-import type { Db } from '../shared/db.ts';
+import type { Db } from '../../core/index.ts';
 
 /**
  * This deployment's tag: 12 hex characters of md5(deployment id, database name, schema). The id is

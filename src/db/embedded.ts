@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import { bridgeAddress, connectDbBridge, serveDbBridge, type DbBridgeServer } from './db-bridge.ts';
 import { describeHolder, tryLockFolder, type FolderHolder, type FolderLock } from './folder-lock.ts';
 

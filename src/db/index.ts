@@ -1,9 +1,9 @@
 import type { Config } from '../config.ts';
-import type { Db } from '../shared/db.ts';
+import type { Db } from '../../core/index.ts';
 import { createPgDb } from './pg-db.ts';
 import type { PgliteDbOptions } from './pglite-db.ts';
 import { join } from 'node:path';
-import type { OutageLog } from '../shared/outage.ts';
+import type { OutageLog } from '../outage.ts';
 
 export { createPgDb } from './pg-db.ts';
 export type { PgliteDbOptions } from './pglite-db.ts';

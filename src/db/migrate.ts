@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works; all Sharpline processes agree on it so only one migrates at a time.

@@ -2,10 +2,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
-import { quoteIdent, quoteQualified } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
-import { errorText, redactUrl, type OutageLog } from '../shared/outage.ts';
+import { type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
+import { errorText, redactUrl, type OutageLog } from '../outage.ts';
 import { copyText } from './encode.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Db, QueryResult, TransactionOptions } from '../shared/db.ts';
-import { quoteIdent, quoteQualified } from '../shared/db.ts';
+import { type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified } from '../../core/index.ts';
 import { plainValue } from './encode.ts';
 
 type PgliteTarget = PGlite | Transaction;

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRandomStream } from '../../core/index.ts';
 
 /**
  * A simulated soccer league written as football-data.co.uk CSV files, so the demo (and tests)
@@ -27,18 +28,6 @@ const TEAM_NAMES = [
   'Westfield Rovers', 'Harbour City', 'Oakridge', 'Fenwick Town', 'Highgate Albion', 'Brackenford', 'Coldstream',
   'Larkspur', 'Marlow Athletic', 'Pembury', 'Ravensworth', 'Thornbury', 'Wyecombe', 'Yarrow United',
 ];
-
-/** Mulberry32: small, fast, seedable; the demo must give the same league every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
@@ -125,7 +114,8 @@ export function writeSyntheticLeague(dir: string, options: SyntheticLeagueOption
   const currentSeason = asOf.getUTCMonth() >= 7 ? asOf.getUTCFullYear() : asOf.getUTCFullYear() - 1;
   const firstSeason = currentSeason - seasons + 1;
   const nTeams = Math.min(options.teams ?? 20, TEAM_NAMES.length) & ~1;
-  const random = rng(options.seed ?? 20240601);
+  // Seeded: the demo must give the same league every run.
+  const random = createRandomStream(options.seed ?? 20240601);
   const teams = TEAM_NAMES.slice(0, nTeams);
   const attack = teams.map(() => 0.25 * gaussian(random));
   const defence = teams.map(() => 0.25 * gaussian(random));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ensureSubject, getSubject, namesOf } from './subjects.ts';
 import type { Actor } from './types.ts';

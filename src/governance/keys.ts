@@ -1,6 +1,5 @@
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import { recordAudit } from './audit.ts';
 import { ensureSubject } from './subjects.ts';
 import { KEY_ROLES, type Actor, type KeyRole, type Principal } from './types.ts';

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from '../shared/db.ts';
+import type { Db } from '../../core/index.ts';
 import { authenticateKey, createKey, hasActiveKey } from './keys.ts';
 import { operatorActor } from './operator.ts';
 

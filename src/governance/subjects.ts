@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 
 /** A person (or service) behind keys and audit rows; `name` and `email` are null once erased. */
 export interface Subject {

@@ -10,11 +10,15 @@ import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
 import { registerAuth } from './auth.ts';
 import type { Access } from './policy.ts';
+import { frameworkError, registerEdge } from './edge.ts';
 
 export type { AppInstance } from './types.ts';
 
 export interface BuildAppOptions {
-  /** Largest accepted request body in bytes (batch predictions are large). */
+  /**
+   * Largest accepted request body in bytes, over the configuration's bound for batch routes
+   * (predict, infer); other routes have SHARPLINE_BODY_LIMIT_BYTES unless they declare theirs.
+   */
   bodyLimit?: number;
   /** Access of routes a caller adds after buildApp (tests' probe routes), over src/http/policy.ts. */
   extraPolicy?: Readonly<Record<string, Access>>;
@@ -27,7 +31,8 @@ export interface BuildAppOptions {
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<AppInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
-    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? ctx.config.edge.predictBodyLimitBytes,
+    frameworkErrors: frameworkError,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
     // Request-level logs come from our hooks and error handler; the id label is 'requestId'.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
@@ -45,6 +50,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  await registerEdge(app);
 
   await app.register(swagger, {
     openapi: {

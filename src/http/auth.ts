@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { authenticateKey, hasActiveKey, tokenFingerprint, type Actor, type Authentication, type Principal } from '../governance/index.ts';
 import { accessOf as policyAccessOf, type Access } from './policy.ts';
 import type { AppInstance } from './types.ts';

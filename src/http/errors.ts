@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode } from '../shared/errors.ts';
+import { AppError, type ErrorCode } from '../../core/index.ts';
 import { IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 
 export interface ErrorBody {

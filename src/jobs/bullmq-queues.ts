@@ -1,10 +1,8 @@
 import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { AddJobOptions, JobInfo, JobQueues, JobState, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
-import { PermanentJobError } from './queue.ts';
-import { AppError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
-import { errorText, redactUrl, type OutageLog } from '../shared/outage.ts';
+import { type AddJobOptions, type JobInfo, type JobQueues, type JobState, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
+import { AppError, type Logger } from '../../core/index.ts';
+import { errorText, redactUrl, type OutageLog } from '../outage.ts';
 
 export interface BullmqQueuesOptions {
   /** Key prefix: each deployment (and each test) has its own, so none takes another's jobs. */

@@ -1,6 +1,6 @@
 import type { WorkerDefinition } from './workers.ts';
 import { createTrainingProcessor } from './training.processor.ts';
-import { TRAINING_QUEUE } from '../services/training-service.ts';
+import { TRAINING_QUEUE } from './training.job.ts';
 
 /** Every queue this service consumes. */
 export const workerDefinitions: WorkerDefinition[] = [

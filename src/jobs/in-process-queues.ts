@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AddJobOptions, JobInfo, JobQueues, JobContext, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
-import { PermanentJobError } from './queue.ts';
+import { type AddJobOptions, type JobInfo, type JobQueues, type JobContext, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
 
 interface InProcessJob {
   info: JobInfo;

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
-import type { Logger } from '../shared/logger.ts';
-import type { OutageLog } from '../shared/outage.ts';
+import type { Logger } from '../../core/index.ts';
+import type { OutageLog } from '../outage.ts';
 import type { JobQueues } from './queue.ts';
 import { createInProcessQueues } from './in-process-queues.ts';
 

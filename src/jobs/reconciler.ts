@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
-import { isAppError } from '../shared/errors.ts';
-import { errorText } from '../shared/outage.ts';
-import { reconcileQueuedRuns } from '../services/training-service.ts';
+import { reconcileQueuedRuns } from '../services/index.ts';
+import { isAppError } from '../../core/index.ts';
+import { errorText } from '../outage.ts';
 
 export interface Reconciler {
   /** Stops the loop after any pass in progress. */

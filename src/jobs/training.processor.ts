@@ -1,8 +1,8 @@
 import type { AppContext } from '../context.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { trainAndRegister, startRun, findRun, updateProgress, attemptStanding, finishRun, type AttemptStanding, type TrainingProgress } from '../../training/index.ts';
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
-import type { TrainingJobData } from '../services/training-service.ts';
+import type { TrainingJobData } from './training.job.ts';
 
 /** How often a running job looks at its run row for a cancel request (or a takeover). */
 const CANCEL_POLL_MS = 500;
@@ -69,7 +69,7 @@ export function createTrainingProcessor(ctx: AppContext): Processor<TrainingJobD
     };
     try {
       log.info({ model: run.spec.model, featureSet: run.spec.featureSet }, 'training started');
-      const outcome = await trainAndRegister({ db, logger: log }, runId, run.spec, { signal: controller.signal, onProgress, createdBy: run.createdBy, superseded: () => superseded });
+      const outcome = await trainAndRegister({ db, logger: log, trainerKernels: ctx.config.trainerKernels }, runId, run.spec, { signal: controller.signal, onProgress, createdBy: run.createdBy, superseded: () => superseded });
       if (!(await finishRun(db, runId, attempt, 'succeeded', { result: { model: outcome.model, version: outcome.version, metrics: outcome.metrics } }))) {
         log.warn({ version: outcome.version }, 'trained, but another attempt owns the run now: its outcome stands');
         return { runId, superseded: true };

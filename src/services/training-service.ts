@@ -1,18 +1,8 @@
 import type { AppContext } from '../context.ts';
-import { AppError, isAppError } from '../shared/errors.ts';
+import { AppError, isAppError } from '../../core/index.ts';
 import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
-
-export const TRAINING_QUEUE = 'training';
-/** Transient faults (a dropped connection) are retried with exponential backoff. */
-export const TRAINING_ATTEMPTS = 3;
-
-export interface TrainingJobData {
-  runId: string;
-  attempts?: number;
-  /** The submitting deployment's tag: a worker of another deployment refuses the job loudly. */
-  deployment?: string;
-}
+import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJobData } from '../jobs/training.job.ts';
 
 /**
  * Validates the whole spec (against the database too: competitions, sport, and that history holds
@@ -52,7 +42,7 @@ async function enqueue(ctx: AppContext, run: TrainingRun): Promise<void> {
   await ctx.queues.add<TrainingJobData>(TRAINING_QUEUE, 'train', { runId: run.id, attempts: TRAINING_ATTEMPTS, deployment: ctx.deployment.tag }, {
     jobId: run.jobId,
     attempts: TRAINING_ATTEMPTS,
-    backoffMs: 2000,
+    backoffMs: TRAINING_BACKOFF_MS,
     replaceFinished: true,
   });
 }

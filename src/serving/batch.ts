@@ -1,6 +1,4 @@
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
-import { loadSql } from '../shared/sql.ts';
+import { type Db, AppError, loadSql } from '../../core/index.ts';
 import { predictGames, predictInstances, type GameRequest, type PredictDeps, type PredictionItem, type PredictOptions, type PredictResult } from './predict.ts';
 import type { ServedVersion } from './predictor.ts';
 

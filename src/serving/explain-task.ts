@@ -8,7 +8,7 @@ import {
   type Explainer,
   type RowExplanation,
 } from '../../models/index.ts';
-import { isAppError, type ErrorCode } from '../shared/errors.ts';
+import { isAppError, type ErrorCode } from '../../core/index.ts';
 
 /**
  * The CPU side of served explanations: everything between "this version, this background, these

@@ -2,11 +2,11 @@ import type { Piscina } from 'piscina';
 import { resolveFeatureSet } from '../../features/index.ts';
 import { getArtifact } from '../../registry/index.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import type { ExplainGrouping, ExplainRequest, ExplainTask, ExplainTaskResult, ItemExplanation, StoredBackground } from './explain-task.ts';
 import type { ServingMetrics } from './metrics.ts';
 import type { ServedVersion } from './predictor.ts';
+import type { PredictionItem, PredictResult } from './predict.ts';
 
 
 const WORKER_FILE = new URL('./explain.worker.mjs', import.meta.url).href;
@@ -32,6 +32,12 @@ export interface Explanations {
    *         engine cannot explain this model or space.
    */
   explainRows(served: ServedVersion, X: Float64Array, nRows: number, request: ExplainRequest): Promise<ItemExplanation[]>;
+  /**
+   * Adds to each prediction its explanation, from the feature values the model received: the one
+   * place a prediction becomes an explained prediction (HTTP `?explain=`, `sharpline explain`).
+   * @throws as `explainRows`.
+   */
+  explainPredictions(served: ServedVersion, result: PredictResult, request: ExplainRequest): Promise<PredictResult & { predictions: Array<PredictionItem & { explanation: ItemExplanation }> }>;
   /** Throws EXPLAIN_ROWS_EXCEEDED for more rows than one request may explain: check before predicting. */
   assertRows(nRows: number): void;
   /** Terminates the worker threads; later calls fail with SERVICE_UNAVAILABLE. */
@@ -95,26 +101,35 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     }
   };
 
+  const explainRows: Explanations['explainRows'] = async (served, X, nRows, request) => {
+    assertRows(nRows);
+    if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'explanations are shut down');
+    const background = await backgroundOf(served);
+    const full: Required<ExplainRequest> = { engine: request.engine, space: request.space, groupBy: request.groupBy ?? defaultGrouping(served) };
+    const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: served.dense, background, request: full, X, nRows };
+    const deadline = AbortSignal.timeout(config.explainTimeoutMs);
+    metrics?.explanationStarted(nRows);
+    let result: ExplainTaskResult;
+    try {
+      result = (await (await poolOf()).run(task, { signal: deadline })) as ExplainTaskResult;
+    } catch (error) {
+      throw translate(error, deadline, config.explainTimeoutMs, nRows);
+    } finally {
+      metrics?.explanationEnded(nRows);
+    }
+    if (!result.ok) throw new AppError(result.error.code, result.error.message, { details: result.error.details });
+    return result.items;
+  };
+
   return {
     assertRows,
-    async explainRows(served, X, nRows, request) {
-      assertRows(nRows);
-      if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'explanations are shut down');
-      const background = await backgroundOf(served);
-      const full: Required<ExplainRequest> = { engine: request.engine, space: request.space, groupBy: request.groupBy ?? defaultGrouping(served) };
-      const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: served.dense, background, request: full, X, nRows };
-      const deadline = AbortSignal.timeout(config.explainTimeoutMs);
-      metrics?.explanationStarted(nRows);
-      let result: ExplainTaskResult;
-      try {
-        result = (await (await poolOf()).run(task, { signal: deadline })) as ExplainTaskResult;
-      } catch (error) {
-        throw translate(error, deadline, config.explainTimeoutMs, nRows);
-      } finally {
-        metrics?.explanationEnded(nRows);
-      }
-      if (!result.ok) throw new AppError(result.error.code, result.error.message, { details: result.error.details });
-      return result.items;
+    explainRows,
+    async explainPredictions(served, result, request) {
+      const width = served.featureNames.length;
+      const X = new Float64Array(result.predictions.length * width);
+      result.predictions.forEach((p, r) => served.featureNames.forEach((name, j) => (X[r * width + j] = p.features[name]!)));
+      const items = await explainRows(served, X, result.predictions.length, request);
+      return { ...result, predictions: result.predictions.map((p, r) => ({ ...p, explanation: items[r]! })) };
     },
     async close() {
       closed = true;

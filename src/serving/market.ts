@@ -1,10 +1,10 @@
 /**
  * Turning odds into what a bettor acts on: de-vigged market probabilities, the model's edge and a
  * fractional-Kelly stake per class — the outcomes of one game staked as one simultaneous-Kelly
- * decision, exactly as the training backtest stakes them (`src/shared/odds.ts`) — and, beside the
+ * decision, exactly as the training backtest stakes them (`core/odds.ts`) — and, beside the
  * stake, how the model stood against the market on its own test window.
  */
-import { devigWith, isDecimalPrice, kellyStakes } from '../shared/odds.ts';
+import { devigWith, isDecimalPrice, kellyStakes } from '../../core/index.ts';
 
 /** Decimal prices by outcome; draw absent/null for two-way markets. */
 export interface OutcomePrices {

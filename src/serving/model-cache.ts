@@ -1,9 +1,7 @@
 import { Redis } from 'ioredis';
 import { aliasVersionStamp, getVersion, listAliases, listModels } from '../../registry/index.ts';
-import type { Db } from '../shared/db.ts';
-import { AppError, isAppError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
-import type { OutageLog } from '../shared/outage.ts';
+import { type Db, AppError, isAppError, type Logger } from '../../core/index.ts';
+import type { OutageLog } from '../outage.ts';
 import { loadServedVersion, type LoadOptions, type ServedVersion, type ServingRuntime } from './predictor.ts';
 
 /** Redis channel on which alias moves are announced to every server. */

@@ -1,6 +1,5 @@
 import { computeOnline, loadMarketBaseline, resolveFeatureSet, type FeatureCache, type MatchupRequest, type OnlineRow } from '../../features/index.ts';
-import type { Db } from '../shared/db.ts';
-import { AppError } from '../shared/errors.ts';
+import { type Db, AppError } from '../../core/index.ts';
 import { classesHaveOdds, marketView, type MarketView } from './market.ts';
 import type { ServingMetrics } from './metrics.ts';
 import type { PredictionLog } from './prediction-log.ts';

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../../core/index.ts';
 
 /** One sampled prediction, as written for later monitoring (drift, calibration in production). */
 export interface PredictionLogEntry {

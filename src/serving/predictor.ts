@@ -9,9 +9,7 @@ import {
   type TfjsArtifacts,
 } from '../../models/index.ts';
 import { getArtifact, type ModelVersion } from '../../registry/index.ts';
-import type { Db } from '../shared/db.ts';
-import { AppError, isAppError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
+import { type Db, AppError, isAppError, type Logger } from '../../core/index.ts';
 import { createCoalescer, type Coalescer } from './coalescer.ts';
 import { marketStanding, type MarketStanding } from './market.ts';
 

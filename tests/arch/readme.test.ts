@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { HTTP_STATUS_BY_CODE } from '../../src/shared/errors.ts';
+import { HTTP_STATUS_BY_CODE } from '../../core/errors.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

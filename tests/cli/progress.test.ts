@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeSyntheticLeague } from '../../src/demo/synthetic-league.ts';
 import { createPgliteDb, migrate } from '../../src/db/index.ts';
-import { runImport, type ImportProgress } from '../../src/ingest/index.ts';
+import { runImport, type ImportProgress } from '../../history/index.ts';
 import { SYNTHETIC_AS_OF } from '../support/synthetic.ts';
 import { BIN, embeddedEnv } from '../support/cli.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_FEATURE_SETS, FAMILIES, canonicalJson, defineFeatureSet, type FeatureSetDefinition } from '../../features/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 const base: FeatureSetDefinition = {
   name: 'test-set',

@@ -12,7 +12,7 @@ import {
   loadMarketBaseline,
   type FeatureSet,
 } from '../../features/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { Fixture, createTestDb, postgresReachable, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeOnline, createFeatureCache, type FeatureCache, type OnlineRequest } from '../../features/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { runImport } from '../../history/index.ts';
 import { createTestDb, postgresReachable, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPgliteDb, migrate } from '../../src/db/index.ts';
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/db.ts';
 import { buildFeatures, buildTrainingSet, computeOnline, createFeatureCache, getFeatureRows, loadMarketBaseline, resolveFeatureSet } from '../../features/index.ts';
 import { Fixture } from './helpers.ts';
 

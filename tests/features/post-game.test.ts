@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFeatures, compileSet, defineFeatureSet, getFeatureRows, loadHistory } from '../../features/index.ts';
 import { createPgliteDb, listMigrations, migrate } from '../../src/db/index.ts';
-import { getGame } from '../../src/history/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { getGame } from '../../history/index.ts';
+import { runImport } from '../../history/index.ts';
+import { AppError } from '../../core/errors.ts';
 import { createTestDb, postgresReachable, type TestDb } from './helpers.ts';
 
 const reachable = await postgresReachable();

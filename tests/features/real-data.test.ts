@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runImport } from '../../src/ingest/index.ts';
+import { runImport } from '../../history/index.ts';
 import {
   DEFAULT_FEATURE_SETS,
   buildFeatures,

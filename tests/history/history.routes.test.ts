@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import type { AppInstance } from '../../src/http/types.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import { createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from '../ingest/helpers.ts';
+import { runImport } from '../../history/index.ts';
+import { createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from './ingest/helpers.ts';
 import { buildTestApp } from '../support/app.ts';
 
 const reachable = await postgresReachable();

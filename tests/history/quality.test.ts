@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dataQualityReport } from '../../src/history/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { dataQualityReport } from '../../history/index.ts';
+import { runImport } from '../../history/index.ts';
 import { Fixture } from '../features/helpers.ts';
 import { createTestPgDb, data, hasSharedData, postgresReachable, type TestDb } from '../support/services.ts';
 

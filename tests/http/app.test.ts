@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { createTestContext } from '../support/app.ts';
 import type { AppInstance } from '../../src/http/app.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createBullmqQueues } from '../../src/jobs/index.ts';
 import { freePort } from '../support/services.ts';

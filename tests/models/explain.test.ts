@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 import {
   createExplainer,
   explain,

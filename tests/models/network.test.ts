@@ -10,7 +10,7 @@ import {
   train,
   type DenseModel,
 } from '../../models/index.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 
 /** Deterministic LCG so the fixture does not depend on Math.random. */
 function lcg(seed: number): () => number {

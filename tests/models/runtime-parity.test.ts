@@ -12,7 +12,7 @@ import {
   type TrainingData,
   type TrainParams,
 } from '../../models/index.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -44,6 +44,9 @@ const cases: Array<[string, 2 | 3, Partial<TrainParams>]> = [
   ['logistic, 2-way', 2, { algo: 'logistic', epochs: 8 }],
   ['mlp 16-8, 3-way', 3, { algo: 'mlp', hidden: [16, 8], epochs: 6 }],
   ['mlp 12, 2-way', 2, { algo: 'mlp', hidden: [12], epochs: 6 }],
+  // Anchored models fold their offset into plain layers (MLP: ReLU pass-through units): every runtime serves them.
+  ['anchored mlp 8-4, 3-way', 3, { algo: 'mlp', hidden: [8, 4], epochs: 4, anchor: ['f1', '', 'f2'], anchorL2: [0.01], anchorSelection: 'mean' }],
+  ['anchored logistic, 2-way', 2, { algo: 'logistic', epochs: 4, anchor: ['f2'], anchorL2: [0.01], anchorSelection: 'mean' }],
 ];
 
 for (const [name, nClasses, params] of cases) {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DENSE_MODEL_FORMAT, logLoss, predictProba, type DenseModel, type TrainingData } from '../../models/index.ts';
-import { defaultTrainerKernels, lossAndGradients, train, type TrainerKernels } from '../../models/trainer.ts';
+import { defaultTrainerKernels, lossAndGradients, train, type TrainerKernels } from '../../models/index.ts';
 import { buildKernelModule, instantiateSimdKernels, simdKernelsAvailable } from '../../models/kernels/simd-kernels.ts';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 
 const PATHS: TrainerKernels[] = ['wasm-simd', 'js'];
 

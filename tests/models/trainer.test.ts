@@ -12,7 +12,7 @@ import {
   type TrainingData,
 } from '../../models/index.ts';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { isAppError } from '../../src/shared/errors.ts';
+import { isAppError } from '../../core/errors.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { runImport } from '../../history/index.ts';
 import { loadMarketBaseline, buildTrainingSet } from '../../features/index.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';

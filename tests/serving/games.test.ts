@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { computeOnline } from '../../features/index.ts';
 import { predictProba } from '../../models/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import { kellyStakes } from '../../src/shared/odds.ts';
+import { runImport } from '../../history/index.ts';
+import { kellyStakes } from '../../core/odds.ts';
 import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -61,7 +61,7 @@ describe(`POST /v1/models/:name/predict with games (online features)${skipped}`,
     const m = item.market;
     const sum = m.probabilities.home + m.probabilities.draw + m.probabilities.away;
     assert.ok(Math.abs(sum - 1) < 1e-9);
-    // The game's outcomes are one simultaneous-Kelly decision (src/shared/odds.ts).
+    // The game's outcomes are one simultaneous-Kelly decision (core/odds.ts).
     const stakes = kellyStakes(['home', 'draw', 'away'].map((c) => item.probabilities[c]), ['home', 'draw', 'away'].map((c) => m.prices[c]), { fraction: 0.5 });
     ['home', 'draw', 'away'].forEach((c, i) => {
       assert.ok(Math.abs(m.edge[c] - (item.probabilities[c] * m.prices[c] - 1)) < 1e-9);

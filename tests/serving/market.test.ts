@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { kellyStakes } from '../../src/shared/odds.ts';
+import { kellyStakes } from '../../core/odds.ts';
 import { marketStanding, marketView } from '../../src/serving/index.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';

@@ -1,7 +1,7 @@
 import { createVersion, markReady, putArtifact, savePredictions, setAlias, type ModelVersion } from '../../registry/index.ts';
 import { exportToOnnx, exportToTfjs, predictProba, serializeModel, train, type DenseModel, type TrainParams } from '../../models/index.ts';
 import { resolveFeatureSet } from '../../features/index.ts';
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/db.ts';
 
 /** Seeded uniform source (LCG). */
 export function lcg(seed: number): () => number {
@@ -121,7 +121,7 @@ export function instanceOf(featureNames: readonly string[], X: ArrayLike<number>
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { createInProcessQueues } from '../../src/jobs/index.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { ServingOptions } from '../../src/serving/index.ts';
 import { buildTestApp, readyWithKey } from '../support/app.ts';

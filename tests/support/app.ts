@@ -1,10 +1,10 @@
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { createInProcessQueues, type JobQueues } from '../../src/jobs/index.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { buildApp, type AppInstance, type BuildAppOptions } from '../../src/http/app.ts';
 import { createKey, operatorActor, type KeyRole } from '../../src/governance/index.ts';
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/db.ts';
 
 /** A context around an already-migrated test database, quiet logs, in-process jobs unless given. */
 export async function createTestContext(db: Db, options: { queues?: JobQueues; env?: Record<string, string> } = {}): Promise<AppContext> {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Logger } from '../../src/shared/logger.ts';
+import type { Logger } from '../../core/logger.ts';
 
 export interface LogLine {
   level: number;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
 import { createPgDb, createPgliteDb, migrate } from '../../src/db/index.ts';
-import type { Db } from '../../src/shared/db.ts';
+import type { Db } from '../../core/db.ts';
 
 /** Real services for tests: these defaults match the developers' machines and CI. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

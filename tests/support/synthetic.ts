@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticLeague, type SyntheticLeagueOptions } from '../../src/demo/synthetic-league.ts';
-import { runImport } from '../../src/ingest/index.ts';
-import type { Db } from '../../src/shared/db.ts';
+import { runImport } from '../../history/index.ts';
+import type { Db } from '../../core/db.ts';
 
 /** Fixed "today" so synthetic fixtures and windows are the same on every run. */
 export const SYNTHETIC_AS_OF = new Date('2026-11-26T00:00:00Z');

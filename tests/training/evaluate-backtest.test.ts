@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backtest, maxDrawdown, type BacktestGame } from '../../training/evaluate/index.ts';
-import { devig, kellyStakes, simultaneousKelly } from '../../src/shared/odds.ts';
+import { devig, kellyStakes, simultaneousKelly } from '../../core/odds.ts';
 
 const close = (actual: number | null, expected: number, tolerance = 1e-9) =>
   assert.ok(actual !== null && Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);

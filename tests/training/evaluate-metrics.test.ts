@@ -172,4 +172,31 @@ describe('per season and on the same games', () => {
     const none = compareOnSameGames([0], { model: [[0.5, 0.5]], closing: [null] });
     assert.deepEqual([none.n, none.predictors, none.missing], [0, {}, { model: 0, closing: 1 }]);
   });
+
+  it('compareOnSameGames gives the model-minus-other log loss per game with a paired bootstrap interval', () => {
+    // 600 games: the model puts 0.5 on the outcome where the other puts 0.4 (a sure gain per game,
+    // ln 0.4 − ln 0.5), except every third game where it puts 0.3 against 0.4 (a loss).
+    const n = 600;
+    const outcomes = Array.from({ length: n }, (_, i) => i % 3);
+    const model = outcomes.map((y, i) => { const p = i % 3 === 2 ? 0.3 : 0.5; return [0, 1, 2].map((c) => (c === y ? p : (1 - p) / 2)); });
+    const other = outcomes.map((y) => [0, 1, 2].map((c) => (c === y ? 0.4 : 0.3)));
+    const c = compareOnSameGames(outcomes, { model, other, same: model });
+    const d = c.differences!.other!;
+    const expected = (2 * (Math.log(0.4) - Math.log(0.5)) + (Math.log(0.4) - Math.log(0.3))) / 3;
+    close(d.mean, expected);
+    assert.equal(d.of, 'model');
+    assert.equal(d.n, n);
+    assert.ok(d.lo <= d.mean && d.mean <= d.hi);
+    assert.ok(d.hi < 0, `the model beats the other: interval [${d.lo}, ${d.hi}] below zero`);
+    // Identical forecasts: difference exactly zero, interval [0, 0] (not "beats").
+    assert.deepEqual([c.differences!.same!.mean, c.differences!.same!.lo, c.differences!.same!.hi], [0, 0, 0]);
+    // Gains and losses that cancel: mean zero, the interval straddles it.
+    const even = outcomes.map((y, i) => [0, 1, 2].map((c2) => (c2 === y ? (i % 2 ? 0.5 : 0.4) : 0.25)));
+    const odd = outcomes.map((y, i) => [0, 1, 2].map((c2) => (c2 === y ? (i % 2 ? 0.4 : 0.5) : 0.25)));
+    const straddle = compareOnSameGames(outcomes, { model: even, odd }).differences!.odd!;
+    close(straddle.mean, 0);
+    assert.ok(straddle.lo < 0 && straddle.hi > 0, `[${straddle.lo}, ${straddle.hi}]`);
+    // Seeded: the same input gives the same interval.
+    assert.deepEqual(compareOnSameGames(outcomes, { model, other }).differences!.other, d);
+  });
 });

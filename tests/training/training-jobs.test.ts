@@ -5,7 +5,8 @@ import { waitForRunEnd } from '../support/runs.ts';
 import { createTestPgDb, assertRedisUp, TEST_REDIS_URL, uniqueName, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
-import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../src/services/training-service.ts';
+import { submitTraining, cancelTraining, reconcileQueuedRuns } from '../../src/services/index.ts';
+import { TRAINING_QUEUE } from '../../src/jobs/index.ts';
 import { startWorkers, workerDefinitions, createBullmqQueues } from '../../src/jobs/index.ts';
 import { getRun, upsertRun, runIdOf, parseTrainingSpec, trainAndRegister } from '../../training/index.ts';
 import { listVersions, getVersion, getArtifact, listPredictions } from '../../registry/index.ts';
@@ -92,6 +93,21 @@ describe('training jobs (in-process queue, real Postgres)', () => {
     assert.equal(again.created, false);
     assert.equal(again.run.id, runIdOf(parseTrainingSpec(SPEC)));
     assert.equal((await listVersions(t.db, 'syn-logit')).length, 1);
+  });
+
+  it('the worker trains on the kernels the config names (SHARPLINE_TRAINER_KERNELS=js), recorded in the evaluation', async () => {
+    const js = await createTestApp(t.db, { env: { SHARPLINE_TRAINER_KERNELS: 'js' } });
+    const jsWorkers = startWorkers(js.ctx, workerDefinitions);
+    try {
+      const { run } = await submitTraining(js.ctx, { ...SPEC, model: 'syn-js-kernels' });
+      const done = await waitForRunEnd(js.ctx, run.id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      const version = await getVersion(t.db, 'syn-js-kernels', 1);
+      assert.equal((version.evaluation as { training: { kernels: string } }).training.kernels, 'js');
+    } finally {
+      await jsWorkers.close();
+      await js.app.close();
+    }
   });
 
   it('a redelivered job (same run id) never registers a second version', async () => {

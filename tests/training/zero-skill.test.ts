@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { loadMarketBaseline } from '../../features/index.ts';
-import { runImport } from '../../src/ingest/index.ts';
+import { runImport } from '../../history/index.ts';
 import { backtest, backtestGames, type BacktestGame, type ScoredGame } from '../../training/index.ts';
 import { createTestPgDb, data, hasSharedData, postgresReachable, type TestDb } from '../support/services.ts';
 import { lcg } from '../serving/support.ts';

@@ -1,5 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
-import { DEVIG_METHODS, devig, isDecimalPrice, kellyStakes, type DevigMethod } from '../../src/shared/odds.ts';
+import { AppError, DEVIG_METHODS, devig, isDecimalPrice, kellyStakes, type DevigMethod, uniformAt } from '../../core/index.ts';
 
 /**
  * One game for the backtest. Arrays are per class, in the order of the probabilities.
@@ -166,14 +165,6 @@ function kickoffMs(value: string | number | Date, index: number): number {
 
 function mean(values: readonly number[]): number | null {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-}
-
-/** A uniform number in [0, 1) from a seed and an index (splitmix32 finaliser): the same draw on every run. */
-function uniformAt(seed: number, index: number): number {
-  let z = (Math.imul(seed >>> 0, 0x9e3779b9) + Math.imul(index + 1, 0x85ebca6b)) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x7feb352d);
-  z = Math.imul(z ^ (z >>> 15), 0x846ca68b);
-  return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
 }
 
 /** What one priced game offers the staking plans: validated prices, net prices and the closes. */

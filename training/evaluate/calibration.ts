@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { argmax, viewOf, type Outcomes, type Probabilities } from './matrix.ts';
 
 /**

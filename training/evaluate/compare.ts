@@ -1,5 +1,6 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError, pairedBootstrap, type BootstrapInterval } from '../../core/index.ts';
 import type { CalibrationOptions } from './calibration.ts';
+import { LOG_LOSS_EPSILON } from './metrics.ts';
 import { groupRows, score, type Scores } from './scores.ts';
 
 /** One predictor's probabilities per row; null/undefined (or any non-finite value) means "no forecast for this game". */
@@ -8,6 +9,23 @@ export type PredictorRows = ReadonlyArray<ArrayLike<number> | null | undefined>;
 export interface CompareOptions extends CalibrationOptions {
   /** A season label per row: adds a per-season breakdown on the same common rows. */
   seasons?: ArrayLike<string>;
+  /**
+   * The predictor the others are measured against (default `model` when present): per other
+   * predictor, its log loss minus theirs per game with a paired bootstrap interval over the games.
+   */
+  reference?: string;
+  /** Bootstrap resamples for the intervals (default 2000). */
+  resamples?: number;
+}
+
+/**
+ * Reference minus other predictor, mean log loss over the common games, with the 95 % paired
+ * bootstrap interval: "beats" means `hi < 0`, "loses" `lo > 0`, anything else is within the noise.
+ */
+export interface LogLossDifference extends BootstrapInterval {
+  /** `reference − other`, so negative favours the reference. */
+  of: string;
+  against: string;
 }
 
 export interface Comparison {
@@ -24,6 +42,8 @@ export interface Comparison {
   predictors: Record<string, Scores>;
   /** Per season, each predictor scored on that season's common rows. */
   seasons?: Record<string, { n: number; predictors: Record<string, Scores> }>;
+  /** Per other predictor, the reference's log loss minus its own with a bootstrap interval (see CompareOptions.reference). */
+  differences?: Record<string, LogLossDifference>;
 }
 
 function present(row: ArrayLike<number> | null | undefined, k: number): row is ArrayLike<number> {
@@ -85,6 +105,16 @@ export function compareOnSameGames(outcomes: ArrayLike<number | null>, predictor
     return Object.fromEntries(names.map((name) => [name, score(rows.map((i) => Array.from(predictors[name]![i]!)), y, options)]));
   };
   const result: Comparison = { total, n: common.length, rows: common, missing, unknownOutcome, predictors: scoreOn(common) };
+  const reference = options.reference ?? (names.includes('model') ? 'model' : undefined);
+  if (reference !== undefined && names.includes(reference) && names.length > 1) {
+    const loss = (name: string, i: number) => -Math.log(Math.min(1, Math.max(LOG_LOSS_EPSILON, predictors[name]![i]![outcomes[i] as number]!)));
+    result.differences = {};
+    for (const other of names) {
+      if (other === reference) continue;
+      const diffs = common.map((i) => loss(reference, i) - loss(other, i));
+      result.differences[other] = { of: reference, against: other, ...pairedBootstrap(diffs, { resamples: options.resamples })! };
+    }
+  }
   if (options.seasons) {
     const labels = common.map((i) => options.seasons![i]!);
     result.seasons = {};

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 
 /**
  * K-class probabilities for n rows: either a flat row-major `Float64Array` (n × K; K is inferred

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/shared/errors.ts';
+import { AppError } from '../../core/index.ts';
 import { calibration, type Calibration, type CalibrationOptions } from './calibration.ts';
 import { viewOf, type Outcomes, type Probabilities } from './matrix.ts';
 import { accuracy, brier, logLoss, rankedProbabilityScore } from './metrics.ts';

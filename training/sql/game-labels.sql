@@ -1,4 +1,4 @@
--- game-labels: competition, season and team names of games. $1 bigint[] game ids.
+-- Competition, season and team names of games. $1 bigint[] game ids.
 SELECT g.id AS game_id, c.code AS competition, s.label AS season, ht.name AS home, at.name AS away
   FROM games g
   JOIN competitions c ON c.id = g.competition_id

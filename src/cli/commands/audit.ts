@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { listAudit, verifyAudit } from '../../governance/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';

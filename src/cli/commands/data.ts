@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dataQualityReport } from '../../history/index.ts';
+import { dataQualityReport } from '../../../history/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 

@@ -4,12 +4,11 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import { submitTraining } from '../../services/training-service.ts';
-import { runImport } from '../../ingest/index.ts';
+import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion, getModel } from '../../../registry/index.ts';
-import { ensureLocalAdminKey, moveAlias, operatorActor, promotionContextOf, type LocalAdminKey } from '../../governance/index.ts';
-import { AppError } from '../../shared/errors.ts';
-import { listGames } from '../../history/index.ts';
+import { AppError } from '../../../core/index.ts';
+import { ensureLocalAdminKey, operatorActor, type LocalAdminKey } from '../../governance/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
@@ -121,7 +120,7 @@ export function registerDemoCommand(program: Command): void {
         const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
         const total = opts.serve ? 6 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
-        ctx = await createContext(process.env.LOG_LEVEL ? config : { ...config, logLevel: 'warn' }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
+        ctx = await createContext({ ...config, logLevel: config.commandLogLevel }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
         if (!opts.data && (opts.leagues || opts.seasons)) throw new AppError('VALIDATION_FAILED', '--leagues and --seasons need --data');
         const demo = plan(ctx, opts);
         const modelName = demo.spec.model;
@@ -147,9 +146,10 @@ export function registerDemoCommand(program: Command): void {
         process.stderr.write(`      out of sample (${demo.synthetic ? 'SYNTHETIC data' : 'real data'}), log loss on the same ${s.closing?.n ?? m.testGames} games: model ${m.logLoss?.toFixed(4)}` +
           `${s.preclosing ? `, pre-closing market ${s.preclosing.logLoss.toFixed(4)}` : ''}${s.closing ? `, closing market ${s.closing.logLoss.toFixed(4)}` : ''}; ECE ${m.ece?.toFixed(4)}\n`);
 
-        const model = await getModel(ctx.db, modelName);
+        // The one promotion path: a server sharing this database swaps to the new champion at once.
         // The demo is the operator of its own database: it promotes directly, audited as `demo`.
-        if (model.aliases.champion !== versionNumber) await moveAlias(promotionContextOf(ctx), operatorActor('demo'), modelName, 'champion', versionNumber);
+        const { moveAlias } = await import('../../services/index.ts');
+        await moveAlias(ctx, { model: modelName, alias: 'champion', version: versionNumber, actor: operatorActor('demo') });
         step(5, total, `champion -> ${modelName} v${versionNumber}`);
 
         const summary = { data: demo.label, synthetic: demo.synthetic, competitions: demo.spec.competitions ?? null, import: imported, run: done.id, model: modelName, version: versionNumber, metrics: m };

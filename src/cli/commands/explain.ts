@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import type { ItemExplanation, ExplainRequest } from '../../serving/index.ts';
 import { getArtifact, getVersion } from '../../../registry/index.ts';
 import { printResult, table } from '../output.ts';
@@ -41,7 +41,7 @@ export function registerExplainCommand(program: Command): void {
   program
     .command('explain')
     .description("why a model predicts what it does for one game: SHAP attributions per class, as a waterfall")
-    .requiredOption('--model <name>', 'registered model')
+    .requiredOption('--model <name>', 'registered model: name, name@alias or name@version')
     .requiredOption('--game <id>', 'game id (features computed by the online feature store as of kickoff)')
     .option('--alias <alias>', 'alias to explain (default champion)')
     .option('--version <v>', 'version number (instead of an alias)')
@@ -55,14 +55,11 @@ export function registerExplainCommand(program: Command): void {
         if (!['auto', 'exact', 'kernel', 'linear'].includes(opts.engine)) throw new AppError('VALIDATION_FAILED', `--engine must be auto, exact, kernel or linear`);
         if (!['probability', 'logodds'].includes(opts.space)) throw new AppError('VALIDATION_FAILED', `--space must be probability or logodds`);
         if (opts.groupBy !== undefined && !['feature', 'prefix', 'correlation'].includes(opts.groupBy)) throw new AppError('VALIDATION_FAILED', `--group-by must be feature, prefix or correlation`);
-        const { predictGames } = await import('../../serving/index.ts');
-        const served = await ctx.serving.cache.resolve(opts.model, opts.version ? { version: Number(opts.version) } : { alias: opts.alias ?? 'champion' });
-        const result = await predictGames(ctx.serving, served, [{ gameId: Number(opts.game) }]);
-        const item = result.predictions[0]!;
-        const width = served.featureNames.length;
-        const X = Float64Array.from(served.featureNames.map((n) => item.features[n]!));
+        const { predict } = await import('../../services/index.ts');
         const request: ExplainRequest = { engine: opts.engine as ExplainRequest['engine'], space: opts.space as ExplainRequest['space'], ...(opts.groupBy ? { groupBy: opts.groupBy as ExplainRequest['groupBy'] } : {}) };
-        const [explanation] = await ctx.serving.explanations.explainRows(served, X, X.length / width, request);
+        const result = await predict(ctx, { ref: { model: opts.model, alias: opts.alias, version: opts.version }, games: [{ gameId: Number(opts.game) }], explain: request });
+        const item = result.predictions[0]!;
+        const explanation = item.explanation;
         printResult({ model: result.model, version: result.version, gameId: Number(opts.game), probabilities: item.probabilities, game: item.game, market: item.market ?? null, explanation }, opts.json, (r) =>
           `${r.model} v${r.version}, game ${r.gameId} (kickoff ${r.game?.kickoff ?? '?'})\n\n` + waterfall(r.explanation!, r.probabilities),
         );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { buildFeatures, computeOnline, createFeatureCache, featureSetAvailability, lastBuild, listFeatureSets, resolveFeatureSet, type MatchupOdds } from '../../../features/index.ts';
 import { createPhasedProgress, printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';

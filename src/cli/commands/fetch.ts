@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fetchFootballData } from '../../ingest/index.ts';
+import { fetchFootballData } from '../../../history/index.ts';
 import { withContext } from '../run.ts';
 import { formatSummary, importProgress, reportImport } from './import.ts';
 

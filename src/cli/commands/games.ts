@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { getGame, listCompetitions, listGames, listSports, listTeams, teamGames, type GameSummary } from '../../history/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { getGame, listCompetitions, listGames, listSports, listTeams, teamGames, type GameSummary } from '../../../history/index.ts';
+import { AppError } from '../../../core/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 

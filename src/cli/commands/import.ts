@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { getRun, listRejects, listRuns, runImport, SOURCE_NAMES, type ImportProgress, type ImportSummary } from '../../ingest/index.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { SportCode } from '../../ingest/index.ts';
+import { getRun, listRejects, listRuns, runImport, SOURCE_NAMES, type ImportProgress, type ImportSummary, type SportCode } from '../../../history/index.ts';
+import { AppError } from '../../../core/index.ts';
 import { createPhasedProgress, printResult, table, type ProgressMode } from '../output.ts';
 import { withContext } from '../run.ts';
 

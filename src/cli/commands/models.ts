@@ -16,13 +16,13 @@ import {
   VERSION_STATUSES,
   type VersionStatus,
 } from '../../../registry/index.ts';
-import { AppError } from '../../shared/errors.ts';
-import { backtestVersion, summariseBacktest, type BacktestSettings } from '../../../training/index.ts';
+import { AppError } from '../../../core/index.ts';
+import { backtestVersion, compareVersionPredictions, summariseBacktest, versusMarket, type BacktestSettings } from '../../../training/index.ts';
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 import { cliActor } from '../identity.ts';
-import { approveProposal, listProposals, moveAlias, promotionContextOf, proposePromotion, rejectProposal, removeAlias, type Proposal, type ProposalStatus } from '../../governance/index.ts';
+import type { Proposal, ProposalStatus } from '../../services/index.ts';
 
 // Rows fetched per page when exporting, so a large test window never sits in memory twice.
 const EXPORT_PAGE_ROWS = 5000;
@@ -204,10 +204,19 @@ export function registerModelsCommands(program: Command): void {
           .map((k) => ({ field: k, [`v${va.version}`]: va.lineage[k], [`v${vb.version}`]: vb.lineage[k] }));
         const sameTestWindow = JSON.stringify(va.lineage.testWindow) === JSON.stringify(vb.lineage.testWindow);
         const backtests = [va, vb].map((v) => ({ version: v.version, ...summariseBacktest(v.evaluation.backtest) }));
-        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, backtests, lineageDifferences: lineage }, opts.json, (r) =>
+        // Log loss differences with 95 % paired bootstrap intervals over games: "beats" only when the interval is below zero.
+        const marketIntervals = [...versusMarket(va), ...versusMarket(vb)];
+        const paired = await compareVersionPredictions(ctx.db, va, vb);
+        const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+        printResult({ model: name, versions: [va.version, vb.version], sameTestWindow, metrics, versusMarket: marketIntervals, paired, backtests, lineageDifferences: lineage }, opts.json, (r) =>
           [
             `${name}: v${va.version} vs v${vb.version}${r.sameTestWindow ? ' (same test window)' : ' (DIFFERENT test windows: metrics are not directly comparable)'}`,
             table(r.metrics as Array<Record<string, unknown>>),
+            r.paired
+              ? `v${vb.version} − v${va.version} log loss on their ${r.paired.n} common test games: ${signed(r.paired.mean)}, 95% interval [${signed(r.paired.lo)}, ${signed(r.paired.hi)}] (${r.paired.verdict === 'beats' ? `v${vb.version} better` : r.paired.verdict === 'loses' ? `v${va.version} better` : 'within noise'})`
+              : 'no common scored test games with the same classes: no paired difference',
+            'versus the market (model − market log loss on the same games, 95% paired bootstrap interval):',
+            table(r.versusMarket.map((m) => ({ version: m.version, market: m.against, games: m.n, difference: signed(m.difference), interval: `[${signed(m.lo)}, ${signed(m.hi)}]`, verdict: m.verdict }))),
             'backtests (prices and de-vig named per version; figures at different prices are not comparable):',
             table(r.backtests.map((b) => ({
               version: b.version,
@@ -254,7 +263,8 @@ export function registerModelsCommands(program: Command): void {
     .action((name: string, aliasName: string, version: string, opts: { actor: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const actor = await cliActor(ctx, { key: opts.key, actor: opts.actor });
-        const result = await moveAlias(promotionContextOf(ctx), actor, name, aliasName, positiveInt('version')(version));
+        const { moveAlias } = await import('../../services/index.ts');
+        const result = await moveAlias(ctx, { model: name, alias: aliasName, version: positiveInt('version')(version), actor });
         printResult(result, opts.json, (r) =>
           r.changed
             ? `${name}: ${aliasName} ${r.previousVersion === null ? 'set to' : `moved ${r.previousVersion} ->`} ${r.alias.version}`
@@ -271,8 +281,9 @@ export function registerModelsCommands(program: Command): void {
     .action((name: string, aliasName: string, opts: { actor: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const actor = await cliActor(ctx, { key: opts.key, actor: opts.actor });
-        const { previousVersion } = await removeAlias(promotionContextOf(ctx), actor, name, aliasName);
-        printResult({ model: name, alias: aliasName, previousVersion }, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
+        const { removeAlias } = await import('../../services/index.ts');
+        const result = await removeAlias(ctx, { model: name, alias: aliasName, actor });
+        printResult(result, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
       }),
     );
 
@@ -298,7 +309,8 @@ export function registerModelsCommands(program: Command): void {
     .action((name: string, aliasName: string, version: string, opts: { note?: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const actor = await cliActor(ctx, { key: opts.key, roles: ['scientist', 'admin'], what: 'propose promotions' });
-        const proposal = await proposePromotion(promotionContextOf(ctx), actor, { model: name, alias: aliasName, version: positiveInt('version')(version), note: opts.note });
+        const { proposePromotion } = await import('../../services/index.ts');
+        const proposal = await proposePromotion(ctx, actor, { model: name, alias: aliasName, version: positiveInt('version')(version), note: opts.note });
         printResult(proposal, opts.json, (p) => `proposal ${p.id}: ${p.model} ${p.alias} ${p.fromVersion ?? '-'} -> ${p.version} by ${p.proposedBy}, pending review\n${formatProposalEvaluation(p)}`);
       }),
     );
@@ -310,6 +322,7 @@ export function registerModelsCommands(program: Command): void {
     .action((name: string | undefined, opts: { status?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         if (opts.status !== undefined && !['pending', 'approved', 'rejected'].includes(opts.status)) throw new AppError('VALIDATION_FAILED', `--status must be pending, approved or rejected, got ${JSON.stringify(opts.status)}`);
+        const { listProposals } = await import('../../services/index.ts');
         const proposals = await listProposals(ctx.db, { model: name, status: opts.status as ProposalStatus | undefined });
         printResult({ proposals }, opts.json, (r) =>
           table(r.proposals.map((p) => ({ id: p.id, model: p.model, alias: p.alias, from: p.fromVersion ?? '-', to: p.version, status: p.status, 'proposed by': p.proposedBy, 'decided by': p.decidedBy ?? '-', reason: p.reason ?? '' }))),
@@ -324,7 +337,8 @@ export function registerModelsCommands(program: Command): void {
     .action((id: string, opts: { key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const actor = await cliActor(ctx, { key: opts.key, roles: ['reviewer'], what: 'approve proposals' });
-        const { proposal, move } = await approveProposal(promotionContextOf(ctx), actor, positiveInt('proposal')(id));
+        const { approveProposal } = await import('../../services/index.ts');
+        const { proposal, move } = await approveProposal(ctx, actor, positiveInt('proposal')(id));
         printResult({ proposal, move }, opts.json, (r) => `proposal ${r.proposal.id} approved by ${r.proposal.decidedBy}: ${r.proposal.model} ${r.proposal.alias} ${r.move.changed ? `moved ${r.move.previousVersion ?? '-'} ->` : 'already at'} ${r.proposal.version}`);
       }),
     );
@@ -337,7 +351,8 @@ export function registerModelsCommands(program: Command): void {
     .action((id: string, opts: { reason: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const actor = await cliActor(ctx, { key: opts.key, roles: ['reviewer'], what: 'reject proposals' });
-        const proposal = await rejectProposal(promotionContextOf(ctx), actor, positiveInt('proposal')(id), opts.reason);
+        const { rejectProposal } = await import('../../services/index.ts');
+        const proposal = await rejectProposal(ctx, actor, positiveInt('proposal')(id), opts.reason);
         printResult(proposal, opts.json, (p) => `proposal ${p.id} rejected by ${p.decidedBy}: ${p.reason}`);
       }),
     );

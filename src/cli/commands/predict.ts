@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
-import { parseCsv } from '../../ingest/index.ts';
+import { parseCsv } from '../../../history/index.ts';
 import type { GameRequest, ServedVersion } from '../../serving/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../../core/index.ts';
 import { createProgress, printResult } from '../output.ts';
 import { withContext } from '../run.ts';
 
@@ -65,9 +65,9 @@ export function registerPredictCommands(program: Command): void {
   program
     .command('predict')
     .description('offline batch predictions from a registered model to CSV (same code path as POST /v1/models/:name/predict)')
-    .requiredOption('--model <name>', 'registered model')
-    .option('--alias <alias>', 'alias to use (default champion)')
-    .option('--version <n>', 'version number (instead of an alias)')
+    .requiredOption('--model <name>', 'registered model: name, name@alias or name@version')
+    .option('--alias <alias>', 'alias to use (default champion; or --model <name>@<alias>)')
+    .option('--version <n>', 'version number (instead of an alias; or --model <name>@<n>)')
     .option('--games <file|query>', 'games: a .json/.csv file (gameId, or competition,home,away,kickoff[,odds_home,odds_draw,odds_away]) or a query "competition=E0,from=2024-01-01,to=2024-06-01[,status=scheduled][,limit=N]"')
     .option('--instances <file>', 'raw feature rows: .json array of objects or .csv with one column per feature')
     .option('--out <file>', 'CSV output file (default: stdout)')
@@ -76,14 +76,12 @@ export function registerPredictCommands(program: Command): void {
     .action((opts: PredictCliOptions) =>
       withContext(async (ctx) => {
         if (!!opts.games === !!opts.instances) throw new AppError('VALIDATION_FAILED', 'give exactly one of --games or --instances');
-        if (opts.alias && opts.version) throw new AppError('VALIDATION_FAILED', 'give either --alias or --version, not both');
-        if (opts.version !== undefined && !/^\d+$/.test(opts.version)) throw new AppError('VALIDATION_FAILED', `--version must be a whole number, got ${JSON.stringify(opts.version)}`);
         const kelly = opts.kelly === undefined ? undefined : Number(opts.kelly);
         if (kelly !== undefined && !(kelly > 0 && kelly <= 1)) throw new AppError('VALIDATION_FAILED', '--kelly must be in (0, 1]');
         const { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows } = await import('../../serving/index.ts');
+        const { resolveServedVersion } = await import('../../services/index.ts');
 
-        const found = ctx.serving.cache.resolve(opts.model, opts.version ? { version: Number(opts.version) } : { alias: opts.alias ?? 'champion' });
-        const served: ServedVersion = found instanceof Promise ? await found : found;
+        const served = await resolveServedVersion(ctx, { model: opts.model, alias: opts.alias, version: opts.version });
         const input: { instances: Record<string, unknown>[] } | { games: GameRequest[] } = opts.instances
           ? { instances: readRecords(opts.instances).map(toInstance) }
           : { games: existsSync(opts.games!) ? readRecords(opts.games!).map(toGameRequest) : await findGames(ctx.db, parseGameQuery(opts.games!)) };

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../../shared/errors.ts';
-import { submitTraining, cancelTraining, reconcileQueuedRuns, TRAINING_QUEUE } from '../../services/training-service.ts';
+import { TRAINING_QUEUE } from '../../jobs/training.job.ts';
+import { AppError } from '../../../core/index.ts';
+import { submitTraining, cancelTraining, reconcileQueuedRuns } from '../../services/index.ts';
 import { getRun, listRuns, requestCancel, type TrainingRun } from '../../../training/index.ts';
 import { describeTrainParams } from '../../../models/index.ts';
 import type { AppContext } from '../../context.ts';
@@ -131,7 +132,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--prices <source>', 'backtest prices: book (default: one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers)')
     .option('--commission <c>', 'backtest: commission on net winnings, e.g. 0.02')
     .option('--max-stake <units>', 'backtest: stake limit per bet, units')
-    .option('--actor <who>', 'who launches the run (lineage)', process.env.USER ?? 'cli')
+    .option('--actor <who>', 'who launches the run (lineage; default: $USER, else cli)')
     .option('--wait', 'show progress until the run ends and print the result')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (exit code 2, error TIMEOUT)', String(DEFAULT_WAIT_SECONDS))
     .option('--json', 'print one JSON document')
@@ -155,7 +156,7 @@ export function registerTrainCommands(program: Command): void {
         };
         const timeoutSeconds = Number(opts.timeout);
         if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new AppError('VALIDATION_FAILED', `--timeout: expected a whole number of seconds >= 1, got ${JSON.stringify(opts.timeout)}`);
-        const { run, created } = await submitTraining(ctx, spec, opts.actor);
+        const { run, created } = await submitTraining(ctx, spec, opts.actor ?? ctx.config.defaultActor);
         process.stderr.write(`${created ? 'queued' : 'already submitted'}: run ${run.id} (${run.status})\n`);
         const inProcess = ctx.queues.kind === 'in-process';
         if (!opts.wait && !inProcess) {

@@ -2,20 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { actorOf } from '../auth.ts';
-import {
-  approveProposal,
-  createKey,
-  getProposal,
-  listAudit,
-  listKeys,
-  listProposals,
-  promotionContextOf,
-  proposePromotion,
-  rejectProposal,
-  revokeKey,
-  rotateKey,
-  type ProposalStatus,
-} from '../../governance/index.ts';
+import { createKey, listAudit, listKeys, revokeKey, rotateKey } from '../../governance/index.ts';
+import { approveProposal, getProposal, listProposals, proposePromotion, rejectProposal, type ProposalStatus } from '../../services/index.ts';
 import {
   ApiKeySchema,
   AuditEntrySchema,
@@ -73,7 +61,7 @@ export async function governanceRoutes(app: AppInstance): Promise<void> {
 
   app.post('/v1/models/:name/proposals', {
     schema: { tags: ['governance'], summary: 'Proposes moving a protected alias (champion) to a READY version, with its evaluation attached; a different reviewer approves it.', params: ModelNameParams, body: ProposeBody, response: { 201: proposal, ...errorResponses(400, 404, 409) } },
-  }, async (request, reply) => reply.status(201).send(await proposePromotion(promotionContextOf(app.ctx), actorOf(request), { model: request.params.name, ...request.body })));
+  }, async (request, reply) => reply.status(201).send(await proposePromotion(app.ctx, actorOf(request), { model: request.params.name, ...request.body })));
 
   app.get('/v1/proposals/:id', {
     schema: { tags: ['governance'], summary: 'One proposal with its evaluation and decision.', params: ProposalParams, response: { 200: proposal, ...errorResponses(404) } },
@@ -82,12 +70,12 @@ export async function governanceRoutes(app: AppInstance): Promise<void> {
   app.post('/v1/proposals/:id/approve', {
     schema: { tags: ['governance'], summary: 'Approves a proposal (not your own): the alias moves and every server swaps. Audited.', params: ProposalParams, response: { 200: Type.Object({ proposal, move: Type.Object({ previousVersion: Type.Union([Type.Integer(), Type.Null()]), changed: Type.Boolean() }) }), ...errorResponses(404, 409) } },
   }, async (request) => {
-    const { proposal: decided, move } = await approveProposal(promotionContextOf(app.ctx), actorOf(request), request.params.id);
+    const { proposal: decided, move } = await approveProposal(app.ctx, actorOf(request), request.params.id);
     request.log.info({ model: decided.model, alias: decided.alias, to: decided.version, proposal: decided.id }, 'proposal approved');
     return { proposal: decided, move: { previousVersion: move.previousVersion, changed: move.changed } };
   });
 
   app.post('/v1/proposals/:id/reject', {
     schema: { tags: ['governance'], summary: 'Rejects a proposal with a reason. Audited.', params: ProposalParams, body: RejectBody, response: { 200: proposal, ...errorResponses(400, 404, 409) } },
-  }, async (request) => rejectProposal(promotionContextOf(app.ctx), actorOf(request), request.params.id, request.body.reason));
+  }, async (request) => rejectProposal(app.ctx, actorOf(request), request.params.id, request.body.reason));
 }

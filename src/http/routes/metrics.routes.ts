@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import fp from 'fastify-plugin';
 import type { AppInstance } from '../types.ts';
 
 /**
  * `GET /metrics` (Prometheus text) and the request-latency hook for every route. Registered
- * first and without encapsulation (`skip-override`), so the hook wraps every later route plugin.
+ * first and, through fastify-plugin, without encapsulation, so the hook wraps every later route plugin.
  */
-export async function metricsRoutes(app: AppInstance): Promise<void> {
+async function metricsPlugin(app: AppInstance): Promise<void> {
   const metrics = app.ctx.serving.metrics;
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
@@ -23,4 +24,5 @@ export async function metricsRoutes(app: AppInstance): Promise<void> {
     return reply.type(metrics.contentType).send(text);
   });
 }
-(metricsRoutes as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+export const metricsRoutes = fp(metricsPlugin, { name: 'sharpline-metrics' });

@@ -13,7 +13,7 @@ import {
   predictionsToCsv,
   type ModelVersion,
 } from '../../../registry/index.ts';
-import { moveAlias, removeAlias, promotionContextOf } from '../../governance/index.ts';
+import { moveAlias, removeAlias } from '../../services/index.ts';
 import { actorOf } from '../auth.ts';
 import { backtestVersion, summariseBacktest } from '../../../training/index.ts';
 import {
@@ -149,10 +149,8 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    // Every server swaps at once (Redis pub/sub, inside moveAlias); the alias-stamp poll is the safety net.
-    const result = await moveAlias(promotionContextOf(app.ctx), actorOf(request), name, alias, request.body.version);
-    if (result.changed) request.log.info({ model: name, alias, from: result.previousVersion, to: result.alias.version }, 'alias moved');
-    return result;
+    // Every server swaps at once (inside moveAlias); the alias-stamp poll is the safety net.
+    return moveAlias(app.ctx, { model: name, alias, version: request.body.version, actor: actorOf(request) });
   });
 
   app.delete('/v1/models/:name/aliases/:alias', {
@@ -165,9 +163,7 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    const { previousVersion } = await removeAlias(promotionContextOf(app.ctx), actorOf(request), name, alias);
-    request.log.info({ model: name, alias, from: previousVersion, to: null }, 'alias removed');
-    return { model: name, alias, previousVersion };
+    return removeAlias(app.ctx, { model: name, alias, actor: actorOf(request) });
   });
 
   app.get('/v1/models/:name/aliases/:alias/history', {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { submitTraining, cancelTraining } from '../../services/training-service.ts';
+import { submitTraining, cancelTraining } from '../../services/index.ts';
 import { getRun, listRuns, TrainingSpecSchema } from '../../../training/index.ts';
 
 const RunSchema = Type.Object({

@@ -1,7 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { AppError, isAppError } from '../../shared/errors.ts';
+import { resolveServedVersion } from '../../services/index.ts';
+import { AppError, isAppError } from '../../../core/index.ts';
 import { isModelNumber, predictRows, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
 import {
   V2InferBody,
@@ -18,13 +19,8 @@ import {
 const INPUT_NAME = 'features';
 const OUTPUT_NAME = 'probabilities';
 
-function selectorOfPath(v: string | undefined): VersionSelector {
-  if (v === undefined) return { alias: 'champion' };
-  return /^\d+$/.test(v) ? { version: Number(v) } : { alias: v };
-}
-
 async function served(app: AppInstance, name: string, v: string | undefined): Promise<ServedVersion> {
-  const found = app.ctx.serving.cache.resolve(name, selectorOfPath(v));
+  const found = resolveServedVersion(app.ctx, { model: name, ref: v });
   return found instanceof Promise ? await found : found;
 }
 
@@ -140,6 +136,8 @@ export async function v2Routes(app: AppInstance): Promise<void> {
       outputs: [{ name: OUTPUT_NAME, shape: [nRows, s.classes.length], datatype: 'FP32', data: Array.from(out) }],
     };
   };
-  app.post('/v2/models/:name/infer', { schema: inferSchema(V2ModelParams) }, async (request) => infer(request.params.name, undefined, request.body));
-  app.post('/v2/models/:name/versions/:v/infer', { schema: inferSchema(V2VersionParams) }, async (request) => infer(request.params.name, request.params.v, request.body));
+  // Batches: the larger bound (every other route has the small default, http/edge.ts).
+  const bodyLimit = app.ctx.config.edge.predictBodyLimitBytes;
+  app.post('/v2/models/:name/infer', { schema: inferSchema(V2ModelParams), bodyLimit }, async (request) => infer(request.params.name, undefined, request.body));
+  app.post('/v2/models/:name/versions/:v/infer', { schema: inferSchema(V2VersionParams), bodyLimit }, async (request) => infer(request.params.name, request.params.v, request.body));
 }

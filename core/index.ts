@@ -1,0 +1,34 @@
+/**
+ * The kernel every folder may import (and that imports none of them): coded errors, the Db query
+ * interface, the logger, the SQL file loader, odds arithmetic, name matching, seeded randomness and the paired bootstrap.
+ */
+export { AppError, HTTP_STATUS_BY_CODE, httpStatusOf, isAppError } from './errors.ts';
+export type { AppErrorOptions, ErrorCode } from './errors.ts';
+export { quoteIdent, quoteQualified } from './db.ts';
+export type { Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
+export { createLogger } from './logger.ts';
+export type { Logger } from './logger.ts';
+export { loadSql } from './sql.ts';
+export {
+  AGGREGATE_BOOKMAKERS,
+  DEVIG_METHODS,
+  americanToDecimal,
+  decimalToAmerican,
+  decimalToFractional,
+  devig,
+  devigWith,
+  fractionalToDecimal,
+  impliedProbabilities,
+  isAggregateBookmaker,
+  isDecimalPrice,
+  kellyStakes,
+  overround,
+  simultaneousKelly,
+  singleKelly,
+} from './odds.ts';
+export type { DevigMethod, Devigged, KellyOptions } from './odds.ts';
+export { looksLikeTypo, nameDistance, nameKey } from './names.ts';
+export { createRandomStream, uniformAt } from './rng.ts';
+export { pairedBootstrap } from './bootstrap.ts';
+export type { BootstrapInterval } from './bootstrap.ts';
+export type { RandomStream } from './rng.ts';

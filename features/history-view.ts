@@ -1,0 +1,132 @@
+/**
+ * The engine's point-in-time view of history: the rows history's timeline store reads (history
+ * owns the tables and their SQL), split by the one point-in-time rule into what was known before
+ * kickoff and what only after.
+ */
+import type { Db } from '../core/index.ts';
+import { digestGameTimeline, digestOddsTimeline, readGameTimeline, readOddsTimeline, type TimelineOddsRow } from '../history/index.ts';
+import type { CompiledSet } from './engine.ts';
+import { marketSets } from './odds.ts';
+import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';
+
+export interface HistoryQuery {
+  /** Exclusive lower kickoff bound, epoch ms (default: none). */
+  after?: number;
+  /** Exclusive upper kickoff bound, epoch ms (default: none). */
+  before?: number;
+  competitionId?: number;
+  gameIds?: readonly number[];
+  /**
+   * Information cut-off, epoch ms: quotes captured at or after it are dropped, and games with
+   * kickoff at or after it are treated as not yet played (no result, no closing odds).
+   */
+  asOf?: number;
+}
+
+function json<T>(v: T | string | null): T | null {
+  return typeof v === 'string' ? (JSON.parse(v) as T) : v;
+}
+
+/**
+ * Loads a sport's games in kickoff order as the engine sees them. Odds are split by the one
+ * point-in-time rule: a non-closing quote captured strictly before kickoff (and before `asOf`)
+ * joins the pre-game view; closing quotes are kept apart for learning after the game; any other
+ * quote never reaches the engine.
+ */
+export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}): Promise<HistoryGame[]> {
+  const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
+  const [games, odds] = await Promise.all([
+    readGameTimeline(db, range, c.needs),
+    c.needs.odds ? readOddsTimeline(db, range, c.needs.odds) : Promise.resolve([] as TimelineOddsRow[]),
+  ]);
+
+  const pre = new Map<number, OddsQuote[]>();
+  const closing = new Map<number, OddsQuote[]>();
+  const kickoffOf = new Map<number, number>();
+  for (const g of games) kickoffOf.set(g.id, g.kickoff);
+  const asOf = q.asOf ?? Infinity;
+  for (const o of odds) {
+    const kickoff = kickoffOf.get(o.game_id);
+    if (kickoff === undefined || o.captured_at >= asOf) continue;
+    // The SQL reads only the engine's markets and home/draw/away selections.
+    const quote: OddsQuote = { bookmaker: o.bookmaker, market: o.market as OddsQuote['market'], selection: o.selection as OddsQuote['selection'], kind: o.kind, capturedAt: o.captured_at, price: o.price };
+    if (o.kind === 'closing') {
+      if (kickoff < asOf) (closing.get(o.game_id) ?? closing.set(o.game_id, []).get(o.game_id)!).push(quote);
+    } else if (o.captured_at < kickoff) {
+      (pre.get(o.game_id) ?? pre.set(o.game_id, []).get(o.game_id)!).push(quote);
+    }
+  }
+  const empty: OddsQuote[] = [];
+  return games.map((g) => {
+    const view: PreGame = {
+      id: g.id,
+      kickoff: g.kickoff,
+      gameDate: g.game_date,
+      competitionId: g.competition_id,
+      competition: g.competition,
+      seasonId: g.season_id,
+      seasonYear: g.season_year,
+      homeId: g.home_team_id,
+      awayId: g.away_team_id,
+      neutral: g.neutral_site,
+      gameType: g.game_type,
+      context: json(g.context) ?? {},
+      homeStarter: g.home_starter,
+      awayStarter: g.away_starter,
+      odds: pre.get(g.id) ?? empty,
+      sets: marketSets(pre.get(g.id) ?? empty),
+    };
+    const known = g.kickoff < asOf;
+    const final = known && g.status === 'final' && g.home_score !== null && g.outcome !== null;
+    const result: GameResult | null = final ? { homeScore: g.home_score!, awayScore: g.away_score!, outcome: g.outcome!, stats: (json(g.stats) as { home?: SideStats; away?: SideStats } | null) ?? {} } : null;
+    const closingQuotes = final ? closing.get(g.id) ?? empty : empty;
+    const closingSets = marketSets(closingQuotes);
+    return {
+      pre: view,
+      status: known ? g.status : 'scheduled',
+      result,
+      closing: closingQuotes,
+      closingSets,
+      played: result ? { ...view, result, closing: closingQuotes, closingSets } : null,
+    };
+  });
+}
+
+/**
+ * An additive digest (counts and sums of row hashes, as decimal strings) of everything the set
+ * reads from games with kickoff in (after, upTo]: games, results, stats, context, starters and the
+ * odds it reads. Additive, so the digest up to a new watermark is the stored one plus the new range.
+ */
+export interface HistoryFingerprint {
+  games: string;
+  gamesHash: string;
+  odds: string;
+  oddsHash: string;
+}
+
+export async function historyFingerprint(db: Db, c: CompiledSet, upTo: number, after?: number): Promise<HistoryFingerprint> {
+  const [h, o] = await Promise.all([
+    digestGameTimeline(db, c.set.sport, upTo, after, c.needs),
+    c.needs.odds ? digestOddsTimeline(db, c.set.sport, upTo, after, c.needs.odds) : Promise.resolve({ n: '0', h: '0' }),
+  ]);
+  return { games: h.n, gamesHash: h.h, odds: o.n, oddsHash: o.h };
+}
+
+/** Exact sum of two decimal integer strings (the sums exceed 2^53). */
+function addDecimal(a: string, b: string): string {
+  return (BigInt(a) + BigInt(b)).toString();
+}
+
+export function addFingerprints(a: HistoryFingerprint, b: HistoryFingerprint): HistoryFingerprint {
+  return { games: addDecimal(a.games, b.games), gamesHash: addDecimal(a.gamesHash, b.gamesHash), odds: addDecimal(a.odds, b.odds), oddsHash: addDecimal(a.oddsHash, b.oddsHash) };
+}
+
+export function fingerprintText(f: HistoryFingerprint): string {
+  return `${f.games}:${f.gamesHash}:${f.odds}:${f.oddsHash}`;
+}
+
+export function parseFingerprint(text: string): HistoryFingerprint | null {
+  const parts = text.split(':');
+  if (parts.length !== 4 || parts.some((p) => !/^-?\d+$/.test(p))) return null;
+  return { games: parts[0]!, gamesHash: parts[1]!, odds: parts[2]!, oddsHash: parts[3]! };
+}

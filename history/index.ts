@@ -1,0 +1,26 @@
+/**
+ * The historical domain's door: importers per source (validation, quarantine, team aliases), the
+ * stores that write the historical tables, and every read of them (browsing, data quality, and the
+ * game/odds timelines the feature engine reads). History imports only core/.
+ */
+// Ingest: importers, validation helpers, runs and quarantine.
+export { runImport, expandPaths } from './ingest/importer.ts';
+export type { ImportOptions, ImportProgress } from './ingest/importer.ts';
+export { fetchFootballData, footballDataUrl } from './ingest/fetch.ts';
+export type { FetchOptions } from './ingest/fetch.ts';
+export { SOURCE_NAMES, GAME_SOURCES } from './ingest/sources/index.ts';
+export { parseCsv, decodeText } from './ingest/csv.ts';
+export type { CsvFile, CsvRecord } from './ingest/csv.ts';
+export { parseAmericanOdds, parseDecimalOdds, parseScore } from './ingest/validate.ts';
+export { zonedToUtc } from './ingest/time.ts';
+export { NFL_FRANCHISES, NBA_FRANCHISES, MLB_FRANCHISES } from './ingest/teams/franchises.ts';
+export type { ImportSummary, GameRecord, ForecastRecord, OddsValue, Reject, RejectReason, SportCode, Market, Selection, OddsKind } from './ingest/types.ts';
+export { listRuns, getRun, listRejects } from './store/import-run-store.ts';
+export type { ImportRun, RejectedRow } from './store/import-run-store.ts';
+// Reads: browsing games and teams, data quality, the feature engine's timelines.
+export { listSports, listCompetitions, listTeams, resolveTeamId, listGames, teamGames, getGame } from './store/browse-store.ts';
+export type { Sport, Competition, Team, GameSummary, GameDetail, OddsGroup, GameFilter, Page } from './store/browse-store.ts';
+export { dataQualityReport } from './store/quality-store.ts';
+export type { QualityReport, SeasonQuality } from './store/quality-store.ts';
+export { readGameTimeline, readOddsTimeline, digestGameTimeline, digestOddsTimeline } from './store/timeline-store.ts';
+export type { TimelineGameRow, TimelineOddsRow, TimelineRange, TimelineParts, TimelineOdds, TimelineDigest } from './store/timeline-store.ts';

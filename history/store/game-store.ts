@@ -1,0 +1,213 @@
+/**
+ * Game store for importers: compares incoming games with stored content hashes, bulk-loads the
+ * new and changed ones into a temporary staging table (COPY on pg, unnest INSERTs on PGlite),
+ * then merges set-based into games, results, odds, players and game_players.
+ * All functions must run on a transaction handle: the staging table is dropped at commit.
+ */
+import type { Db } from '../../core/index.ts';
+import type { Market, OddsKind, PlayerValue, ResultValue, Selection } from '../ingest/types.ts';
+
+export const MARKETS: readonly Market[] = ['1x2', 'moneyline', 'spread', 'total'];
+export const SELECTIONS: readonly Selection[] = ['home', 'draw', 'away', 'over', 'under'];
+export const KINDS: readonly OddsKind[] = ['opening', 'preclosing', 'closing', 'snapshot'];
+const MARKET_NO = new Map(MARKETS.map((m, i) => [m, i + 1]));
+const SELECTION_NO = new Map(SELECTIONS.map((m, i) => [m, i + 1]));
+const KIND_NO = new Map(KINDS.map((m, i) => [m, i + 1]));
+
+/** A game with resolved ids, ready to stage. Odds carry bookmaker ids. */
+export interface GameWrite {
+  sportId: number;
+  competitionId: number;
+  seasonId: number;
+  gameDate: string;
+  gameNumber: number;
+  kickoff: Date;
+  kickoffKnown: boolean;
+  homeTeamId: number;
+  awayTeamId: number;
+  neutral: boolean;
+  status: string;
+  gameType: string | null;
+  source: string;
+  sourceId: string | null;
+  context: Record<string, unknown>;
+  postGame: Record<string, unknown>;
+  contentHash: string;
+  result: ResultValue | null;
+  odds: Array<{ bookmakerId: number; market: Market; selection: Selection; line: number; kind: OddsKind; price: number }>;
+  players: PlayerValue[];
+}
+
+/** Natural key of a game: competition, local date, teams, game number. */
+export function gameKey(competitionId: number, gameDate: string, home: number, away: number, gameNumber: number): string {
+  return `${competitionId}|${gameDate}|${home}|${away}|${gameNumber}`;
+}
+
+/**
+ * Content hashes of stored games of the given competitions in a date window, by natural key.
+ * One indexed read; lets a re-import of unchanged files skip all writes.
+ */
+export async function storedGameHashes(db: Db, competitionIds: number[], from: string, to: string): Promise<Map<string, string | null>> {
+  // -- stored hashes by natural key; $1 competition ids, $2 first date, $3 last date
+  const { rows } = await db.query<{ c: number; d: string; h: number; a: number; n: number; hash: string | null }>(
+    `SELECT competition_id AS c, to_char(game_date, 'YYYY-MM-DD') AS d, home_team_id AS h, away_team_id AS a, game_number AS n, content_hash AS hash
+       FROM games WHERE competition_id = ANY($1::int[]) AND game_date BETWEEN $2::date AND $3::date`,
+    [competitionIds, from, to],
+  );
+  const map = new Map<string, string | null>();
+  for (const r of rows) map.set(gameKey(Number(r.c), r.d, Number(r.h), Number(r.a), Number(r.n)), r.hash);
+  return map;
+}
+
+/** Every content hash stored for games of a source (one indexed scan; a few MB at most). */
+export async function storedSourceHashes(db: Db, source: string): Promise<Set<string>> {
+  // -- content hashes of a source's games; $1 source
+  const { rows } = await db.query<{ h: string }>('SELECT content_hash AS h FROM games WHERE source = $1 AND content_hash IS NOT NULL', [source]);
+  return new Set(rows.map((r) => r.h));
+}
+
+// -- staging table for one import transaction (dropped at commit); no parameters
+const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS ingest_stage_games (
+  sport_id smallint, competition_id integer, season_id integer, game_date date, game_number smallint,
+  kickoff timestamptz, kickoff_known boolean, home_team_id integer, away_team_id integer, neutral_site boolean,
+  status text, game_type text, source text, source_id text, context jsonb, post_game jsonb, content_hash text,
+  home_score smallint, away_score smallint, outcome text, overtime boolean, home_score_ht smallint, away_score_ht smallint, stats jsonb,
+  o_book smallint[], o_market smallint[], o_sel smallint[], o_line float8[], o_kind smallint[], o_price float8[],
+  players jsonb, game_id bigint, was_inserted boolean
+) ON COMMIT DROP`;
+
+const STAGE_COLUMNS = [
+  'sport_id', 'competition_id', 'season_id', 'game_date', 'game_number', 'kickoff', 'kickoff_known', 'home_team_id', 'away_team_id', 'neutral_site',
+  'status', 'game_type', 'source', 'source_id', 'context', 'post_game', 'content_hash',
+  'home_score', 'away_score', 'outcome', 'overtime', 'home_score_ht', 'away_score_ht', 'stats',
+  'o_book', 'o_market', 'o_sel', 'o_line', 'o_kind', 'o_price', 'players',
+] as const;
+
+// -- upsert staged games, keep only new or changed (content hash), and note each game's id; no parameters
+const MERGE_GAMES = `WITH up AS (
+  INSERT INTO games (sport_id, competition_id, season_id, game_date, game_number, kickoff, kickoff_known, home_team_id, away_team_id,
+                     neutral_site, status, game_type, source, source_id, context, post_game, content_hash)
+  SELECT sport_id, competition_id, season_id, game_date, game_number, kickoff, kickoff_known, home_team_id, away_team_id,
+         neutral_site, status, game_type, source, source_id, context, post_game, content_hash FROM ingest_stage_games
+  ON CONFLICT (competition_id, game_date, home_team_id, away_team_id, game_number) DO UPDATE SET
+    season_id = excluded.season_id, kickoff = excluded.kickoff, kickoff_known = excluded.kickoff_known, neutral_site = excluded.neutral_site,
+    status = excluded.status, game_type = excluded.game_type, source = excluded.source, source_id = excluded.source_id,
+    context = excluded.context, post_game = excluded.post_game, content_hash = excluded.content_hash, updated_at = now()
+  WHERE games.content_hash IS DISTINCT FROM excluded.content_hash
+  RETURNING id, competition_id, game_date, home_team_id, away_team_id, game_number, (xmax = 0) AS inserted
+)
+UPDATE ingest_stage_games s SET game_id = up.id, was_inserted = up.inserted FROM up
+ WHERE s.competition_id = up.competition_id AND s.game_date = up.game_date AND s.home_team_id = up.home_team_id
+   AND s.away_team_id = up.away_team_id AND s.game_number = up.game_number`;
+
+// -- results of new or changed games; no parameters
+const UPSERT_RESULTS = `INSERT INTO results (game_id, home_score, away_score, outcome, overtime, home_score_ht, away_score_ht, stats)
+  SELECT game_id, home_score, away_score, outcome, overtime, home_score_ht, away_score_ht, stats FROM ingest_stage_games
+   WHERE game_id IS NOT NULL AND home_score IS NOT NULL
+  ON CONFLICT (game_id) DO UPDATE SET home_score = excluded.home_score, away_score = excluded.away_score, outcome = excluded.outcome,
+    overtime = excluded.overtime, home_score_ht = excluded.home_score_ht, away_score_ht = excluded.away_score_ht, stats = excluded.stats`;
+
+// -- a changed game that lost its result; no parameters
+const DELETE_RESULTS = `DELETE FROM results r USING ingest_stage_games s WHERE r.game_id = s.game_id AND s.home_score IS NULL AND NOT s.was_inserted`;
+
+// -- odds of changed games written by this source's bookmakers are replaced; $1 bookmaker ids
+const DELETE_ODDS = `DELETE FROM odds o USING ingest_stage_games s
+  WHERE o.game_id = s.game_id AND NOT s.was_inserted AND o.bookmaker_id = ANY($1::smallint[])`;
+
+// -- odds of new or changed games, unnested from the staged arrays; no parameters
+const INSERT_ODDS = `INSERT INTO odds (game_id, kickoff, bookmaker_id, market, selection, line, kind, price)
+  SELECT s.game_id, s.kickoff, u.b, (ARRAY['1x2','moneyline','spread','total'])[u.m], (ARRAY['home','draw','away','over','under'])[u.sel],
+         u.l, (ARRAY['opening','preclosing','closing','snapshot'])[u.k], u.p
+    FROM ingest_stage_games s CROSS JOIN LATERAL unnest(s.o_book, s.o_market, s.o_sel, s.o_line, s.o_kind, s.o_price) AS u(b, m, sel, l, k, p)
+   WHERE s.game_id IS NOT NULL`;
+
+// -- players named by new or changed games; no parameters
+const UPSERT_PLAYERS = `INSERT INTO players (sport_id, source, source_id, name)
+  SELECT DISTINCT ON (s.sport_id, s.source, p."sourceId") s.sport_id, s.source, p."sourceId", p.name
+    FROM ingest_stage_games s CROSS JOIN LATERAL jsonb_to_recordset(s.players) AS p(side text, role text, "sourceId" text, name text)
+   WHERE s.game_id IS NOT NULL
+  ON CONFLICT (sport_id, source, source_id) DO UPDATE SET name = excluded.name WHERE players.name IS DISTINCT FROM excluded.name`;
+
+// -- replace the player roles of changed games; no parameters
+const DELETE_GAME_PLAYERS = `DELETE FROM game_players gp USING ingest_stage_games s WHERE gp.game_id = s.game_id AND NOT s.was_inserted`;
+const INSERT_GAME_PLAYERS = `INSERT INTO game_players (game_id, team_id, role, player_id)
+  SELECT s.game_id, CASE p.side WHEN 'home' THEN s.home_team_id ELSE s.away_team_id END, p.role, pl.id
+    FROM ingest_stage_games s CROSS JOIN LATERAL jsonb_to_recordset(s.players) AS p(side text, role text, "sourceId" text, name text)
+    JOIN players pl ON pl.sport_id = s.sport_id AND pl.source = s.source AND pl.source_id = p."sourceId"
+   WHERE s.game_id IS NOT NULL
+  ON CONFLICT DO NOTHING`;
+
+function pgArray(values: number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+function stageRow(g: GameWrite): unknown[] {
+  const o = g.odds;
+  const r = g.result;
+  return [
+    g.sportId, g.competitionId, g.seasonId, g.gameDate, g.gameNumber, g.kickoff.toISOString(), g.kickoffKnown, g.homeTeamId, g.awayTeamId, g.neutral,
+    g.status, g.gameType, g.source, g.sourceId, JSON.stringify(g.context), JSON.stringify(g.postGame), g.contentHash,
+    r?.homeScore ?? null, r?.awayScore ?? null, r ? (r.homeScore > r.awayScore ? 'home' : r.homeScore < r.awayScore ? 'away' : 'draw') : null,
+    r?.overtime ?? null, r?.homeScoreHt ?? null, r?.awayScoreHt ?? null, r ? JSON.stringify(r.stats) : null,
+    pgArray(o.map((x) => x.bookmakerId)), pgArray(o.map((x) => MARKET_NO.get(x.market)!)), pgArray(o.map((x) => SELECTION_NO.get(x.selection)!)),
+    pgArray(o.map((x) => x.line)), pgArray(o.map((x) => KIND_NO.get(x.kind)!)), pgArray(o.map((x) => x.price)),
+    g.players.length ? JSON.stringify(g.players) : null,
+  ];
+}
+
+export interface MergeCounts {
+  inserted: number;
+  updated: number;
+  oddsWritten: number;
+}
+
+export interface MergeOptions {
+  /**
+   * Games staged and merged per round: small enough that a round takes seconds, so progress moves
+   * (one round's odds insert is one statement). Big-5 folder, measured on a loaded 2-core machine:
+   * PGlite 164 s at 2,500 vs 217 s at 20,000; Postgres 29.1 / 46.9 s vs 28.4 / 42.6 s (paired).
+   */
+  chunkSize?: number;
+  /** After each round: games merged so far. */
+  onChunk?: (done: number) => void;
+}
+
+/**
+ * Stages and merges new or changed games. `sourceBookmakerIds` are the bookmakers whose odds a
+ * changed game's re-import replaces. Must be called on a transaction handle.
+ */
+export async function mergeGames(tx: Db, games: readonly GameWrite[], sourceBookmakerIds: readonly number[], options: MergeOptions = {}): Promise<MergeCounts> {
+  const chunkSize = options.chunkSize ?? 2500;
+  const counts: MergeCounts = { inserted: 0, updated: 0, oddsWritten: 0 };
+  if (!games.length) return counts;
+  if (tx.kind === 'pg') await tx.query('SET LOCAL synchronous_commit = off');
+  for (let start = 0; start < games.length; start += chunkSize) {
+    const chunk = games.slice(start, start + chunkSize);
+    await tx.exec(CREATE_STAGE);
+    await tx.exec('TRUNCATE ingest_stage_games');
+    await tx.copyRows('ingest_stage_games', STAGE_COLUMNS, chunk.map(stageRow));
+    // Temp tables have no statistics; without them the key join below plans as a nested loop.
+    await tx.exec('ANALYZE ingest_stage_games (competition_id, game_date, home_team_id, away_team_id, game_number)');
+    await tx.query(MERGE_GAMES);
+    const { rows } = await tx.query<{ inserted: number; updated: number }>(
+      `SELECT count(*) FILTER (WHERE was_inserted)::int AS inserted, count(*) FILTER (WHERE game_id IS NOT NULL AND NOT was_inserted)::int AS updated FROM ingest_stage_games`,
+    );
+    counts.inserted += Number(rows[0]!.inserted);
+    counts.updated += Number(rows[0]!.updated);
+    await tx.query(UPSERT_RESULTS);
+    if (Number(rows[0]!.updated) > 0) {
+      await tx.query(DELETE_RESULTS);
+      await tx.query(DELETE_ODDS, [sourceBookmakerIds]);
+      await tx.query(DELETE_GAME_PLAYERS);
+    }
+    const odds = await tx.query(INSERT_ODDS);
+    counts.oddsWritten += odds.rowCount;
+    if (chunk.some((g) => g.players.length)) {
+      await tx.query(UPSERT_PLAYERS);
+      await tx.exec('ANALYZE players');
+      await tx.query(INSERT_GAME_PLAYERS);
+    }
+    options.onChunk?.(start + chunk.length);
+  }
+  return counts;
+}

@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { AppError } from '../../../core/index.ts';
+import { printResult, table } from '../output.ts';
+import { withContext } from '../run.ts';
+
+/** Longest `secrets set` waits for the value on stdin or at the prompt. */
+const VALUE_WAIT_MS = 60_000;
+/** More than any secret may hold (MAX_SECRET_BYTES); reading stops there. */
+const READ_CAP = 16 * 1024;
+
+function waited(what: string): AppError {
+  return new AppError('TIMEOUT', `no secret value ${what} within ${VALUE_WAIT_MS / 1000} s`, { details: { waitedFor: what } });
+}
+
+/** The value piped on stdin (everything up to EOF), bounded in size and time. */
+function readPiped(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => finish(waited('on stdin (pipe it in, or use --from-env)')), VALUE_WAIT_MS);
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      process.stdin.off('data', onData).off('end', onEnd).off('error', finish);
+      process.stdin.pause();
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= READ_CAP) chunks.push(chunk);
+      else finish();
+    };
+    const onEnd = () => finish();
+    process.stdin.on('data', onData).on('end', onEnd).on('error', finish);
+  });
+}
+
+/** The value typed at a prompt with the terminal not echoing it. */
+function readHidden(prompt: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    process.stderr.write(prompt);
+    const chars: number[] = [];
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    const timer = setTimeout(() => done(waited('typed at the prompt')), VALUE_WAIT_MS);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      stdin.setRawMode(false);
+      stdin.off('data', onData);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(Buffer.from(chars));
+    };
+    const onData = (chunk: Buffer) => {
+      for (const byte of chunk) {
+        if (byte === 0x03) return done(new AppError('VALIDATION_FAILED', 'cancelled'));
+        if (byte === 0x0d || byte === 0x0a) return done();
+        if (byte === 0x7f || byte === 0x08) chars.pop();
+        else if (chars.length < READ_CAP) chars.push(byte);
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+export function registerSecretsCommands(program: Command): void {
+  const secrets = program
+    .command('secrets')
+    .description('data-provider secrets, stored encrypted under SHARPLINE_MASTER_KEY; values are never printed');
+
+  secrets
+    .command('set <name>')
+    .description('store or replace a secret; the value comes from stdin, --from-env, or a prompt that does not echo (never an argument: it would stay in shell history)')
+    .option('--from-env <variable>', 'read the value from this environment variable')
+    .option('--description <text>', 'what the secret is for (shown by `secrets list`)')
+    .option('--json', 'print one JSON document')
+    .action((name: string, opts: { fromEnv?: string; description?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        let value: Buffer;
+        if (opts.fromEnv) {
+          const text = process.env[opts.fromEnv];
+          if (text === undefined) throw new AppError('VALIDATION_FAILED', `--from-env: ${opts.fromEnv} is not set`, { details: { variable: opts.fromEnv } });
+          value = Buffer.from(text, 'utf8');
+        } else if (process.stdin.isTTY) {
+          value = await readHidden(`value of secret ${name} (not shown): `);
+        } else {
+          value = await readPiped();
+        }
+        const result = await ctx.secrets.set(name, value, { description: opts.description });
+        printResult({ name, ...result }, opts.json, (r) => `${r.created ? 'stored' : 'replaced'} secret ${r.name}, its data key wrapped by master key ${r.masterKeyId}`);
+      }),
+    );
+
+  secrets
+    .command('list')
+    .description('list stored secrets: names, descriptions, master key ids and dates, never values')
+    .option('--json', 'print one JSON document')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const list = await ctx.secrets.list();
+        printResult({ secrets: list }, opts.json, (r) => (r.secrets.length ? table(r.secrets as unknown as Array<Record<string, unknown>>, ['name', 'masterKeyId', 'updatedAt', 'lastUsedAt', 'description']) : 'no secrets stored (`sharpline secrets set <name>`)'));
+      }),
+    );
+
+  secrets
+    .command('remove <name>')
+    .description('delete a stored secret')
+    .option('--json', 'print one JSON document')
+    .action((name: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        await ctx.secrets.remove(name);
+        printResult({ removed: name }, opts.json, (r) => `removed secret ${r.removed}`);
+      }),
+    );
+
+  secrets
+    .command('rotate-master')
+    .description('re-wrap every data key under SHARPLINE_MASTER_KEY, opening them with SHARPLINE_MASTER_KEY_PREVIOUS; servers with both keys keep working throughout')
+    .option('--json', 'print one JSON document')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const result = await ctx.secrets.rotateMaster();
+        printResult(result, opts.json, (r) => `re-wrapped ${r.rewrapped} secret${r.rewrapped === 1 ? '' : 's'} under master key ${r.masterKeyId}; SHARPLINE_MASTER_KEY_PREVIOUS can now be removed`);
+      }),
+    );
+}

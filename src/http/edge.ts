@@ -1,0 +1,226 @@
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppInstance } from './types.ts';
+import type { RateLimitSubject } from '../config.ts';
+import { AppError } from '../../core/index.ts';
+
+/** Probes a load balancer or orchestrator sends; never rate limited. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * Content-Security-Policy of every response. Swagger UI (/docs) loads its scripts and styles from
+ * this origin, sets inline styles on its elements and shows data: images, so `style-src` allows
+ * inline styles and `img-src` data:; scripts come only from this origin (no inline script runs).
+ */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  // The service may be reached over plain HTTP on a private network: do not force https.
+  upgradeInsecureRequests: null,
+};
+
+/** `%00`, or percent-encoded bytes that are not UTF-8, or a raw control character, in a URL. */
+function urlTextProblem(url: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(url)) return 'holds a control character';
+  if (!url.includes('%')) return undefined;
+  const bytes: number[] = [];
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x25 /* % */ && /^[0-9a-fA-F]{2}$/.test(url.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(url.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(url[i]!, 'utf8'));
+    }
+  }
+  if (bytes.includes(0)) return 'holds a NUL byte (%00)';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return 'holds percent-encoded bytes that are not UTF-8';
+  }
+  return undefined;
+}
+
+/** The path of the first string holding U+0000 in a parsed JSON value, if any. */
+function nulPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], `${path}/${i}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '\\u0000')}`;
+      const found = nulPath(item, `${path}/${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** How a number must be written in a URL: digits for an integer, a finite decimal for a number. */
+const NUMERAL = { integer: /^-?\d{1,16}$/, number: /^-?(\d{1,16}(\.\d{0,16})?|\.\d{1,16})([eE][-+]?\d{1,3})?$/ } as const;
+
+/** The numeric properties of a params or querystring schema, with the type each must be written as. */
+function numericProperties(schema: unknown): Array<[name: string, type: keyof typeof NUMERAL]> {
+  const properties = (schema as { properties?: Record<string, { type?: unknown; anyOf?: Array<{ type?: unknown }> }> } | undefined)?.properties;
+  if (!properties) return [];
+  const out: Array<[string, keyof typeof NUMERAL]> = [];
+  for (const [name, property] of Object.entries(properties)) {
+    const types = [property.type, ...(property.anyOf ?? []).map((b) => b.type)];
+    if (types.includes('integer')) out.push([name, 'integer']);
+    else if (types.includes('number')) out.push([name, 'number']);
+  }
+  return out;
+}
+
+function textInvalid(where: string, problem: string): AppError {
+  return new AppError('REQUEST_TEXT_INVALID', `${where} ${problem}`, { details: { where } });
+}
+
+/**
+ * Fastify's router refuses a URL it cannot decode (`%FF`) before any hook runs; this answers it
+ * in the service's error shape, like the other text problems.
+ */
+export function frameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = error.code === 'FST_ERR_BAD_URL';
+  const body = known
+    ? textInvalid('the URL', 'holds percent-encoded bytes that are not UTF-8').toBody()
+    : { error: { code: 'VALIDATION_FAILED' as const, message: error.message } };
+  void reply.status(400).send(body);
+}
+
+/**
+ * Everything between the network and the routes: text every route can trust (no NUL, valid
+ * UTF-8), rate limits per key and role, security headers, CORS, and body bounds per route.
+ * Registered before the routes, so every route — /docs and /openapi.json included — gets it.
+ */
+export async function registerEdge(app: AppInstance): Promise<void> {
+  const { config, deployment } = app.ctx;
+  const edge = config.edge;
+
+  // Postgres refuses U+0000 in text (and the router does not), so a NUL that got through
+  // answered 500; refusing it here covers every path and query parameter of every route.
+  app.addHook('onRequest', async (request) => {
+    const problem = urlTextProblem(request.url);
+    if (problem) throw textInvalid('the URL', problem);
+  });
+
+  // JSON bodies: Fastify's own parser (prototype-poisoning checks kept), then U+0000 in any
+  // string. The walk runs only when the text holds an escaped NUL at all.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error, undefined);
+      if (/\\u0000/i.test(body as string)) {
+        const at = nulPath(value);
+        if (at) return done(textInvalid(`body${at}`, 'holds a NUL character (\\u0000)'), undefined);
+      }
+      done(null, value);
+    });
+  });
+
+  // Routes that do not declare their own body bound get the small default; batch routes declare
+  // theirs (predictBodyLimitBytes).
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= edge.bodyLimitBytes;
+    // Ajv coerces 'Infinity', '1e309', '0x10' and ' 7' into numbers that pass `integer` and
+    // `maximum` (Infinity reached Postgres as a LIMIT and answered 500), so a numeric parameter
+    // is checked as text first: digits for an integer, a finite decimal for a number.
+    const numeric = [
+      ...numericProperties(route.schema?.querystring).map(([name, type]) => ['querystring', name, type] as const),
+      ...numericProperties(route.schema?.params).map(([name, type]) => ['params', name, type] as const),
+    ];
+    if (!numeric.length) return;
+    const check = async (request: FastifyRequest) => {
+      const problems: Array<{ path: string; message: string }> = [];
+      for (const [part, name, type] of numeric) {
+        const raw = (part === 'querystring' ? request.query : request.params) as Record<string, unknown> | undefined;
+        const value = raw?.[name];
+        for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+          if (typeof item === 'string' && (!NUMERAL[type].test(item) || !Number.isFinite(Number(item)))) {
+            problems.push({ path: `${part}/${name}`, message: `must be ${type === 'integer' ? 'a whole number written in digits' : 'a finite decimal number'}, got ${JSON.stringify(item.slice(0, 40))}` });
+          }
+        }
+      }
+      if (problems.length) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.path} ${p.message}`).join('; '), { details: problems });
+    };
+    route.preValidation = [check, ...(route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation])];
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    // Swagger UI and the index page load nothing cross-origin; keep the strict defaults otherwise.
+    crossOriginEmbedderPolicy: false,
+  });
+
+  if (edge.corsOrigins.length) {
+    await app.register(cors, {
+      origin: edge.corsOrigins.includes('*') ? '*' : [...edge.corsOrigins],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      maxAge: 600,
+    });
+  }
+
+  const limits = edge.rateLimit;
+  if (limits) {
+    const subject = (request: FastifyRequest): RateLimitSubject => request.principal?.role ?? 'anonymous';
+    let redis: import('ioredis').Redis | undefined;
+    if (config.redisUrl) {
+      const { Redis } = await import('ioredis');
+      // Counting must never hold a request: no offline queue, one attempt, a short timeout; when
+      // Redis is away requests pass uncounted (skipOnError) and the queues report the outage.
+      redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, lazyConnect: false });
+      redis.on('error', () => undefined);
+      // Commands before the connection is ready would fail (no offline queue) and pass uncounted:
+      // wait for it, at most 2 s (a Redis that is down is the queues' outage to report).
+      const connecting = redis;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        const done = () => {
+          clearTimeout(timer);
+          connecting.off('ready', done);
+          connecting.off('error', done);
+          resolve();
+        };
+        connecting.once('ready', done);
+        connecting.once('error', done);
+      });
+      app.addHook('onClose', async () => {
+        redis?.disconnect();
+      });
+    }
+    await app.register(rateLimit, {
+      global: true,
+      // After the auth hook (onRequest) has named the key, before the body is validated.
+      hook: 'preValidation',
+      timeWindow: limits.windowSeconds * 1000,
+      max: (request) => limits.maxByRole[subject(request)],
+      keyGenerator: (request) => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`),
+      allowList: (request) => PROBES.has(request.url.split('?')[0]!),
+      ...(redis ? { redis, nameSpace: `${deployment.queuePrefix}:rate-limit:`, skipOnError: true } : {}),
+      errorResponseBuilder: (request, context) =>
+        new AppError('RATE_LIMITED', `more than ${context.max} requests in ${limits.windowSeconds} s for ${request.principal ? `key ${request.principal.keyPrefix}` : 'this address'} (${subject(request)}); retry after ${Math.ceil(context.ttl / 1000)} s`, {
+          details: { limit: context.max, windowSeconds: limits.windowSeconds, retryAfterSeconds: Math.ceil(context.ttl / 1000), subject: subject(request) },
+        }),
+    });
+  }
+}

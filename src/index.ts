@@ -1,0 +1,13 @@
+/**
+ * The runtime's door, for programs that start it from outside (bench/): configuration, the one
+ * context, the HTTP server, the Db implementations and the in-process prediction path. Nothing in
+ * core/, history/, features/, registry/, models/ or training/ imports src/.
+ */
+export { loadConfig } from './config.ts';
+export type { Config, Env } from './config.ts';
+export { createContext } from './context.ts';
+export type { AppContext, CreateContextOptions, Deployment } from './context.ts';
+export { startServer } from './server.ts';
+export type { RunningServer } from './server.ts';
+export { createPgDb, createPgliteDb, migrate } from './db/index.ts';
+export { predictInstances } from './serving/index.ts';

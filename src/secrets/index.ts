@@ -1,0 +1,3 @@
+export { createSecrets, SECRET_NAME, MAX_SECRET_BYTES } from './secrets.ts';
+export type { Secrets, SecretInfo, SecretEvent, CreateSecretsOptions } from './secrets.ts';
+export { MasterKey, parseMasterKey } from './master-key.ts';

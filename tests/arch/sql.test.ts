@@ -1,0 +1,53 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FOLDERS = ['src', 'core', 'history', 'features', 'training', 'registry', 'models'];
+
+function files(dir: string, test: (p: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path, test) : test(path) ? [path] : [];
+  });
+}
+
+const statements = FOLDERS.flatMap((f) => files(join(ROOT, f), (p) => p.endsWith('.sql') && !p.includes('/migrations/')));
+
+it('one SQL convention: every statement file sits in a sql/ folder beside the module that loads it', () => {
+  const loaded = new Set<string>();
+  const problems: string[] = [];
+  for (const module of FOLDERS.flatMap((f) => files(join(ROOT, f), (p) => p.endsWith('.ts')))) {
+    for (const [, path] of readFileSync(module, 'utf8').matchAll(/loadSql\(import\.meta\.url,\s*'([^']+)'\)/g)) {
+      const file = resolve(dirname(module), path!);
+      loaded.add(file);
+      if (!/^\.\/sql\/[\w-]+\.sql$/.test(path!)) problems.push(`${relative(ROOT, module)} loads ${path} (keep it in ./sql/ beside the module)`);
+      if (!existsSync(file)) problems.push(`${relative(ROOT, module)} loads ${path}, which does not exist`);
+    }
+  }
+  for (const file of statements) if (!loaded.has(file)) problems.push(`${relative(ROOT, file)} is loaded by no module`);
+  assert.deepEqual(problems, []);
+});
+
+it('one SQL convention: a header line says what the statement does and names every parameter it takes', () => {
+  const problems: string[] = [];
+  for (const file of statements) {
+    const [header, ...body] = readFileSync(file, 'utf8').split('\n');
+    const name = relative(ROOT, file);
+    if (!/^-- \S/.test(header!)) {
+      problems.push(`${name}: first line must be a "-- What it does. $1 ..." header`);
+      continue;
+    }
+    // The file's name already names it: the header says what it does (one style for every folder).
+    if (header!.startsWith(`-- ${basename(file, '.sql')}:`)) problems.push(`${name}: header repeats the file name; say what the statement does`);
+    const used = new Set([...body.join('\n').matchAll(/\$(\d+)/g)].map((m) => m[1]!));
+    const named = new Set([...header!.matchAll(/\$(\d+)/g)].map((m) => m[1]!));
+    const missing = [...used].filter((n) => !named.has(n));
+    if (missing.length) problems.push(`${name}: header does not name ${missing.map((n) => `$${n}`).join(', ')}`);
+    if (used.size === 0 && !/no parameters/.test(header!)) problems.push(`${name}: header must say "no parameters"`);
+  }
+  assert.deepEqual(problems, []);
+});
