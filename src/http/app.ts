@@ -8,7 +8,7 @@ import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
-import { registerAuth } from './auth.ts';
+import { registerAccessCheck, registerAuth } from './auth.ts';
 import type { Access } from './policy.ts';
 import { frameworkError, registerEdge } from './edge.ts';
 
@@ -51,6 +51,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     void reply.header('x-request-id', request.id);
   });
   await registerEdge(app);
+  registerAccessCheck(app, options.extraPolicy);
 
   await app.register(swagger, {
     openapi: {

@@ -6,6 +6,8 @@ import { accessOf as policyAccessOf, type Access } from './policy.ts';
 import type { AppInstance } from './types.ts';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** Why a presented key failed, for the 401 of the access check (kept per request, never logged). */
+const failures = new WeakMap<FastifyRequest, string>();
 const CACHE_LIMIT = 10_000;
 
 /** Verified keys of this server, by token fingerprint: scrypt runs once per key per cache lifetime. */
@@ -85,14 +87,12 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
   });
   if (app.ctx.config.auth === 'off') app.log.warn({}, 'SHARPLINE_AUTH=off: every route is open to anyone who can reach the port (local development only)');
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = request.routeOptions.url;
-    // No route matched: the not-found handler answers, and says nothing about what exists.
-    if (!url) return;
-    const access = accessOf(request.method, url)!;
+  // Who is calling is known from the first hook on (logs, rate limits); whether they may is
+  // decided in checkAccess, after the rate limit has counted the request, so guessing keys is
+  // rate-limited like anything else.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-    let failure: string | undefined;
     if (token) {
       const cached = app.keyCache.get(token);
       if (cached) request.principal = cached;
@@ -108,16 +108,35 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
         if (result.ok) {
           request.principal = result.principal;
           app.keyCache.set(token, result.principal);
-        } else failure = result.reason;
+        } else failures.set(request, result.reason);
       }
-    } else if (typeof header === 'string') failure = 'the Authorization header must be "Bearer <API key>"';
+    } else if (typeof header === 'string') failures.set(request, 'the Authorization header must be "Bearer <API key>"');
     if (request.principal) request.log = request.log.child({ key: request.principal.keyPrefix });
+  });
+}
 
+/**
+ * The access check of the policy table: 401 without a valid key where one is needed, 403 for a
+ * role the route does not allow. Registered after the edge (security headers, rate limits), so
+ * refusals carry the headers and count toward the caller's limit; still before the body is validated.
+ */
+export function registerAccessCheck(app: AppInstance, extraPolicy: Readonly<Record<string, Access>> = {}): void {
+  // A route-level hook appended after the rate limit's own (which @fastify/rate-limit also adds per
+  // route): an instance-level hook would run before it, and refused requests would go uncounted.
+  app.addHook('onRoute', (route) => {
+    const existing = route.preValidation;
+    route.preValidation = [...(Array.isArray(existing) ? existing : existing ? [existing] : []), checkAccess];
+  });
+  const checkAccess = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.routeOptions.url;
+    // No route matched: the not-found handler answers, and says nothing about what exists.
+    if (!url) return;
+    const access = extraPolicy[`${request.method === 'HEAD' ? 'GET' : request.method} ${url}`] ?? policyAccessOf(request.method, url)!;
     const allowed = needsKey(access, app);
     if (allowed === null || app.ctx.config.auth === 'off') return;
     if (!request.principal) {
       void reply.header('www-authenticate', 'Bearer realm="sharpline"');
-      const hint = failure ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
+      const hint = failures.get(request) ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
       throw new AppError('UNAUTHENTICATED', hint, { details: { route: `${request.method} ${url}` } });
     }
     if (allowed !== 'any' && !allowed.includes(request.principal.role)) {
@@ -125,5 +144,5 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
         details: { route: `${request.method} ${url}`, role: request.principal.role, allowed },
       });
     }
-  });
+  };
 }

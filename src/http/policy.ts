@@ -84,6 +84,8 @@ const PREFIX_POLICY: ReadonlyArray<readonly [string, Access]> = [['/docs', 'docs
 /** The access of a route as Fastify names it (`GET /v1/models/:name`); HEAD follows GET. Undefined: no policy. */
 export function accessOf(method: string, url: string): Access | undefined {
   const verb = method === 'HEAD' ? 'GET' : method;
+  // CORS preflights (@fastify/cors' OPTIONS *) never carry credentials, by the Fetch standard.
+  if (verb === 'OPTIONS') return 'open';
   const exact = ROUTE_POLICY[`${verb} ${url}`];
   if (exact) return exact;
   for (const [prefix, access] of PREFIX_POLICY) if (url === prefix || url.startsWith(`${prefix}/`)) return access;
