@@ -66,6 +66,10 @@ export interface Config {
    * reject) act as this key's owner; without it a command acts as the operator.
    */
   readonly apiKey: string | undefined;
+  /** Retention: days of prediction-log files kept (SHARPLINE_PREDICTION_LOG_DAYS). */
+  readonly predictionLogDays: number;
+  /** Retention: a person with no usable key and no audit row for this many days is erased (SHARPLINE_AUDIT_SUBJECT_DAYS). */
+  readonly auditSubjectDays: number;
   /**
    * Trainer kernels (`SHARPLINE_TRAINER_KERNELS`): `auto` = WebAssembly SIMD where the runtime has
    * it, else plain JS; `js` forces the fallback; `wasm-simd` insists (a run fails where it is missing).
@@ -270,6 +274,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     docsAccess: readChoice(env, 'SHARPLINE_DOCS_ACCESS', ['open', 'key'] as const, 'open'),
     keyCacheSeconds: readInt(env, 'SHARPLINE_KEY_CACHE_SECONDS', 30, 0, 3600),
     apiKey: env.SHARPLINE_API_KEY?.trim() || undefined,
+    predictionLogDays: readInt(env, 'SHARPLINE_PREDICTION_LOG_DAYS', 90, 1, 36_500),
+    auditSubjectDays: readInt(env, 'SHARPLINE_AUDIT_SUBJECT_DAYS', 730, 1, 36_500),
     trainerKernels,
     edge: Object.freeze({
       rateLimit: readRateLimit(env),

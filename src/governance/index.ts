@@ -9,3 +9,4 @@ export { recordAudit, listAudit, verifyAudit, GENESIS_HASH, type AuditAction, ty
 export { createKey, listKeys, getKey, rotateKey, revokeKey, authenticateKey, hasActiveKey, parseExpiry, tokenFingerprint, type ApiKey, type Authentication, type CreateKeyInput } from './keys.ts';
 export { operatorActor } from './operator.ts';
 export { ensureLocalAdminKey, LOCAL_ADMIN_FILE, LOCAL_ADMIN_NAME, type LocalAdminKey } from './local-admin.ts';
+export { exportSubject, eraseSubject, applyRetention, type SubjectExport, type RetentionSettings, type RetentionReport } from './privacy.ts';
