@@ -16,6 +16,7 @@ COPY features ./features
 COPY training ./training
 COPY registry ./registry
 COPY models ./models
+COPY web ./web
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps

@@ -6,6 +6,8 @@ import { join, relative } from 'node:path';
 
 /** The folders compiled into dist/, in the layout they keep there. */
 export const SOURCE_FOLDERS = ['src', 'core', 'history', 'features', 'training', 'registry', 'models'];
+/** The web console's sources (built by Vite into dist/web, not compiled module by module). */
+export const CONSOLE_FOLDER = 'web';
 /** Written last by the build, with the build's start time as its modification time. */
 export const STAMP = '.build-stamp';
 
@@ -15,7 +17,7 @@ function newest(dir, best) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest(path, best);
-    else if (/\.(ts|mjs|sql|json)$/.test(entry.name)) {
+    else if (/\.(ts|mjs|sql|json|css|html)$/.test(entry.name)) {
       const m = statSync(path).mtimeMs;
       if (m > best.mtimeMs) Object.assign(best, { mtimeMs: m, path });
     }
@@ -31,7 +33,7 @@ function newest(dir, best) {
  */
 export function buildState(root) {
   const stamp = join(root, 'dist', STAMP);
-  const sources = SOURCE_FOLDERS.map((f) => join(root, f)).filter(existsSync);
+  const sources = [...SOURCE_FOLDERS, CONSOLE_FOLDER].map((f) => join(root, f)).filter(existsSync);
   if (!existsSync(stamp)) return { kind: 'missing' };
   if (sources.length === 0) return { kind: 'current' };
   const built = statSync(stamp).mtimeMs;

@@ -2,8 +2,8 @@
  * The kernel every folder may import (and that imports none of them): coded errors, the Db query
  * interface, the logger, the SQL file loader, odds arithmetic, name matching, seeded randomness and the paired bootstrap.
  */
-export { AppError, HTTP_STATUS_BY_CODE, httpStatusOf, isAppError } from './errors.ts';
-export type { AppErrorOptions, ErrorCode } from './errors.ts';
+export { AppError, isAppError } from './errors.ts';
+export type { AppErrorOptions, ErrorCode, ErrorCodes, CoreErrorCode, ModelFamilyErrorCode } from './errors.ts';
 export { quoteIdent, quoteQualified } from './db.ts';
 export type { Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
 export { createLogger } from './logger.ts';

@@ -1,14 +1,9 @@
-import { type Db, AppError, loadSql } from '../core/index.ts';
+import { type Db, AppError } from '../core/index.ts';
+import { finalGameCoverage, hasContextKey, hasOddsQuote, hasResultStat, hasStarters } from '../history/index.ts';
 import { compileSet } from './engine.ts';
 import type { FamilyInput } from './families/index.ts';
 import { resolveFeatureSet } from './registry.ts';
 import type { FamilyName, FeatureSet, Sport } from './types.ts';
-
-const GAMES_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-final-games.sql');
-const ODDS_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-odds.sql');
-const STAT_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-stat.sql');
-const STARTERS_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-starters.sql');
-const CONTEXT_SQL = loadSql(import.meta.url, '../history/store/sql/coverage-context.sql');
 
 /** An input a family of the set needs and history does not hold. */
 export interface MissingInput {
@@ -33,27 +28,23 @@ export interface FeatureSetAvailability {
   reason: string | null;
 }
 
-async function found(db: Db, sql: string, params: unknown[]): Promise<boolean> {
-  return (await db.query<{ found: boolean }>(sql, params)).rows[0]!.found;
-}
-
 async function holds(db: Db, sport: Sport, competitions: string[] | null, input: FamilyInput): Promise<{ ok: boolean; note?: string }> {
+  const scope = { sport, competitions };
   switch (input.kind) {
     case 'odds': {
-      const params = [sport, competitions, input.market, input.sources.map((s) => s.bookmaker), input.sources.map((s) => s.kind)];
-      if (await found(db, ODDS_SQL, [...params, input.preKickoff])) return { ok: true };
+      if (await hasOddsQuote(db, scope, input.market, input.sources, input.preKickoff)) return { ok: true };
       if (!input.preKickoff) return { ok: false };
       // Pre-kickoff odds are absent: say so when the same books only have closing lines.
       const books = [...new Set(input.sources.map((s) => s.bookmaker))];
-      const closing = await found(db, ODDS_SQL, [sport, competitions, input.market, books, books.map(() => 'closing'), false]);
+      const closing = await hasOddsQuote(db, scope, input.market, books.map((bookmaker) => ({ bookmaker, kind: 'closing' })), false);
       return { ok: false, ...(closing ? { note: `history holds only closing ${input.market} quotes from ${books.join(' / ')}, which never reach a row before kickoff` } : {}) };
     }
     case 'stat':
-      return { ok: await found(db, STAT_SQL, [sport, competitions, input.key]) };
+      return { ok: await hasResultStat(db, scope, input.key) };
     case 'starters':
-      return { ok: await found(db, STARTERS_SQL, [sport, competitions]) };
+      return { ok: await hasStarters(db, scope) };
     case 'context':
-      return { ok: await found(db, CONTEXT_SQL, [sport, competitions, input.key]) };
+      return { ok: await hasContextKey(db, scope, input.key) };
   }
 }
 
@@ -69,7 +60,8 @@ async function holds(db: Db, sport: Sport, competitions: string[] | null, input:
 export async function featureSetAvailability(db: Db, setOrName: string | FeatureSet, options: { competitions?: readonly string[]; strict?: boolean } = {}): Promise<FeatureSetAvailability> {
   const set = resolveFeatureSet(setOrName);
   const asked = options.competitions?.length ? [...options.competitions] : null;
-  const g = (await db.query<{ final_games: number; unknown: string[] }>(GAMES_SQL, [set.sport, asked])).rows[0]!;
+  const coverage = await finalGameCoverage(db, { sport: set.sport, competitions: asked });
+  const g = { final_games: coverage.finalGames, unknown: coverage.unknownCompetitions };
   if (g.unknown.length && options.strict !== false) {
     throw new AppError('COMPETITION_UNKNOWN', `no ${set.sport} competition ${g.unknown.join(', ')}`, { details: { competitions: g.unknown, sport: set.sport } });
   }

@@ -41,3 +41,4 @@ export { loadMarketBaseline, loadReferenceForecasts, PRICE_SOURCES } from './mar
 export type { BetPrices, MarketBaseline, MarketProbabilities, OutcomePrices, OutcomeProbabilities, PriceSource, StruckPrice } from './market-baseline.ts';
 export { computeOnline, getGameFeatures, createFeatureCache } from './online.ts';
 export type { OnlineRequest, MatchupRequest, MatchupOdds, OnlineOptions, OnlineRow, FeatureCache } from './online.ts';
+export type { FeatureErrorCode } from './errors.ts';

@@ -1,9 +1,7 @@
-import { type Db, loadSql, AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../core/index.ts';
+import { type Db, AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../core/index.ts';
+import { readMatchOdds, readReferenceForecasts } from '../history/index.ts';
 import { fairProbabilities, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
 import type { OddsKind, OddsMarket, OddsQuote } from './types.ts';
-
-const BASELINE_ODDS_SQL = loadSql(import.meta.url, '../history/store/sql/match-odds.sql');
-const REFERENCE_SQL = loadSql(import.meta.url, '../history/store/sql/reference-forecasts.sql');
 
 /** Probabilities per outcome; `draw` is null for two-way sports. */
 export interface OutcomeProbabilities {
@@ -116,17 +114,15 @@ function bestPrices(preSets: PriceSet[], closingSets: PriceSet[]): BetPrices | n
  * strictly before kickoff — the same rule the feature engine uses.
  */
 export async function loadMarketBaseline(db: Db, gameIds: readonly number[]): Promise<Map<number, MarketBaseline>> {
-  const { rows } = await db.query<{ game_id: number; outcomes: string; kickoff: number; bookmaker: string; market: OddsMarket; selection: OddsQuote['selection']; kind: OddsKind; captured_at: number; price: number }>(
-    BASELINE_ODDS_SQL,
-    [[...gameIds]],
-  );
+  const rows = await readMatchOdds(db, gameIds);
   const byGame = new Map<number, { market: OddsMarket; kickoff: number; closing: OddsQuote[]; pre: OddsQuote[] }>();
   for (const r of rows) {
     const market: OddsMarket = r.outcomes === '1x2' ? '1x2' : 'moneyline';
     if (r.market !== market) continue;
     let g = byGame.get(r.game_id);
     if (!g) byGame.set(r.game_id, (g = { market, kickoff: r.kickoff, closing: [], pre: [] }));
-    const q: OddsQuote = { bookmaker: r.bookmaker, market: r.market, selection: r.selection, kind: r.kind, capturedAt: r.captured_at, price: r.price };
+    // match-odds.sql reads only 1x2/moneyline home/draw/away prices.
+    const q: OddsQuote = { bookmaker: r.bookmaker, market: r.market as OddsMarket, selection: r.selection as OddsQuote['selection'], kind: r.kind, capturedAt: r.captured_at, price: r.price };
     if (r.kind === 'closing') g.closing.push(q);
     else if (r.captured_at < r.kickoff) g.pre.push(q);
   }
@@ -147,7 +143,7 @@ export async function loadMarketBaseline(db: Db, gameIds: readonly number[]): Pr
 
 /** Published forecasts per game, keyed by predictor ('fivethirtyeight-elo', ...). Games without any are absent. */
 export async function loadReferenceForecasts(db: Db, gameIds: readonly number[]): Promise<Map<number, Record<string, OutcomeProbabilities>>> {
-  const { rows } = await db.query<{ game_id: number; predictor: string; p_home: number; p_draw: number | null; p_away: number }>(REFERENCE_SQL, [[...gameIds]]);
+  const rows = await readReferenceForecasts(db, gameIds);
   const out = new Map<number, Record<string, OutcomeProbabilities>>();
   for (const r of rows) {
     const entry = out.get(r.game_id) ?? out.set(r.game_id, {}).get(r.game_id)!;

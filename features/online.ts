@@ -1,4 +1,5 @@
 import { type Db, AppError, loadSql } from '../core/index.ts';
+import { lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, type LastFinalGameRow, type SeasonSpanRow } from '../history/index.ts';
 import { cloneState, compileSet, emitRow, initialState, runEngine, type CompiledSet, type EngineState } from './engine.ts';
 import { getBuildState, getRows } from './feature-store.ts';
 import { fingerprintText, historyFingerprint, loadHistory } from './history-view.ts';
@@ -7,9 +8,6 @@ import { marketSets } from './odds.ts';
 import { dayNumber } from './families/family.ts';
 import type { FeatureRow, FeatureSet, HistoryGame, OddsKind, OddsQuote, PreGame, Sport } from './types.ts';
 
-const LAST_GAME_SQL = loadSql(import.meta.url, '../history/store/sql/last-final-game.sql');
-const MATCHUP_SQL = loadSql(import.meta.url, '../history/store/sql/resolve-matchup.sql');
-const SEASONS_SQL = loadSql(import.meta.url, '../history/store/sql/season-spans.sql');
 const WATERMARK_SQL = loadSql(import.meta.url, './sql/build-watermark.sql');
 
 /** Ad-hoc odds for a matchup: decimal prices of one bookmaker, known now (before kickoff). */
@@ -197,12 +195,7 @@ function localDate(ms: number, zone: string): string {
 }
 
 /** A stored season with the local dates of its first and last game. */
-interface SeasonSpan {
-  id: number;
-  start_year: number;
-  first: string;
-  last: string;
-}
+type SeasonSpan = SeasonSpanRow;
 
 function median(values: number[]): number {
   const v = [...values].sort((a, b) => a - b);
@@ -244,12 +237,11 @@ function toMs(v: Date | string | undefined, what: string): number | undefined {
   return ms;
 }
 
-type MatchupIds = { competition_id: number | null; competition: string | null; time_zone: string | null; home_id: number | null; away_id: number | null };
 
 async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffOf: (kickoff: number) => number, cache: FeatureCache | undefined): Promise<PreGame> {
   const kickoff = toMs(req.kickoff, 'kickoff')!;
   const params = [set.sport, req.competition, req.home, req.away];
-  const fetch = async () => (await db.query<MatchupIds>(MATCHUP_SQL, params)).rows[0]!;
+  const fetch = () => resolveMatchup(db, set.sport, req.competition, req.home, req.away);
   const r = cache ? await cache.remember(`matchup|${JSON.stringify(params)}`, cache.maxAgeMs, fetch) : await fetch();
   if (r.competition_id === null) throw new AppError('COMPETITION_UNKNOWN', `no ${set.sport} competition ${JSON.stringify(req.competition)}`, { details: { competition: req.competition } });
   if (r.home_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.home)}`, { details: { team: req.home } });
@@ -258,7 +250,7 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
   // Stored games keep the kickoff's calendar date in the competition's zone; so does a matchup.
   const gameDate = localDate(kickoff, r.time_zone!);
   const competitionId = r.competition_id;
-  const fetchSeasons = async () => (await db.query<SeasonSpan>(SEASONS_SQL, [competitionId])).rows;
+  const fetchSeasons = () => seasonSpans(db, competitionId);
   const spans = cache ? await cache.remember(`seasons|${competitionId}`, cache.maxAgeMs, fetchSeasons) : await fetchSeasons();
   const season = seasonOf(spans, gameDate);
   const market = set.sport === 'soccer' ? '1x2' : 'moneyline';
@@ -292,16 +284,11 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
   };
 }
 
-interface LastGame {
-  id: number;
-  kickoff: number;
-  /** Final games of the sport at `kickoff` (one more finishing there moves the cache key). */
-  finals_at_kickoff: number;
-}
+/** `finals_at_kickoff`: final games of the sport at `kickoff` (one more finishing there moves the cache key). */
+type LastGame = LastFinalGameRow;
 
 async function queryLastGame(db: Db, sport: Sport, cutoff: number, gameId: number | null): Promise<LastGame | undefined> {
-  const { rows } = await db.query<LastGame>(LAST_GAME_SQL, [sport, Number.isFinite(cutoff) ? new Date(cutoff).toISOString() : 'infinity', gameId]);
-  return rows[0];
+  return lastFinalGame(db, sport, cutoff, gameId);
 }
 
 /**
@@ -410,9 +397,9 @@ export async function computeOnline(db: Db, setOrName: string | FeatureSet, requ
     const found = await loadHistory(db, c, { gameIds: [request.gameId], asOf });
     const game = found[0];
     if (!game) {
-      const sport = await db.query<{ code: string }>('SELECT sp.code FROM games g JOIN sports sp ON sp.id = g.sport_id WHERE g.id = $1', [request.gameId]);
-      if (sport.rows[0]) {
-        throw new AppError('FEATURE_SPORT_MISMATCH', `game ${request.gameId} is ${sport.rows[0].code}; feature set ${set.name} is ${set.sport}`, { details: { gameId: request.gameId, sport: sport.rows[0].code, setSport: set.sport } });
+      const sport = await sportOfGame(db, request.gameId);
+      if (sport) {
+        throw new AppError('FEATURE_SPORT_MISMATCH', `game ${request.gameId} is ${sport}; feature set ${set.name} is ${set.sport}`, { details: { gameId: request.gameId, sport, setSport: set.sport } });
       }
       throw new AppError('GAME_NOT_FOUND', `no game ${request.gameId}`, { details: { gameId: request.gameId } });
     }

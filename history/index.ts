@@ -17,10 +17,15 @@ export { NFL_FRANCHISES, NBA_FRANCHISES, MLB_FRANCHISES } from './ingest/teams/f
 export type { ImportSummary, GameRecord, ForecastRecord, OddsValue, Reject, RejectReason, SportCode, Market, Selection, OddsKind } from './ingest/types.ts';
 export { listRuns, getRun, listRejects } from './store/import-run-store.ts';
 export type { ImportRun, RejectedRow } from './store/import-run-store.ts';
-// Reads: browsing games and teams, data quality, the feature engine's timelines.
+// Reads: browsing games and teams, data quality, and what features/ reads (timelines, coverage, lookups).
 export { listSports, listCompetitions, listTeams, resolveTeamId, listGames, teamGames, getGame } from './store/browse-store.ts';
 export type { Sport, Competition, Team, GameSummary, GameDetail, OddsGroup, GameFilter, Page } from './store/browse-store.ts';
 export { dataQualityReport } from './store/quality-store.ts';
 export type { QualityReport, SeasonQuality } from './store/quality-store.ts';
 export { readGameTimeline, readOddsTimeline, digestGameTimeline, digestOddsTimeline } from './store/timeline-store.ts';
 export type { TimelineGameRow, TimelineOddsRow, TimelineRange, TimelineParts, TimelineOdds, TimelineDigest } from './store/timeline-store.ts';
+export type { HistoryErrorCode } from './errors.ts';
+export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
+export type { CoverageScope } from './store/coverage-store.ts';
+export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame } from './store/lookup-store.ts';
+export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow } from './store/lookup-store.ts';

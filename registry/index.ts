@@ -46,3 +46,5 @@ export {
   predictionsToCsv,
   type ListPredictionsOptions,
 } from './prediction-store.ts';
+export type { RegistryErrorCode } from './errors.ts';
+export { renderModelCard } from './model-card.ts';

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildState, SOURCE_FOLDERS, STAMP } from '../bin/build-state.mjs';
+import { buildState, CONSOLE_FOLDER, SOURCE_FOLDERS, STAMP } from '../bin/build-state.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -58,9 +58,28 @@ export async function build() {
       copyFileSync(file, target);
     }
   }
+  await buildConsole();
   writeFileSync(join(DIST, STAMP), `built ${started.toISOString()} from ${entries.length} modules\n`);
   utimesSync(join(DIST, STAMP), started, started);
   return entries.length;
+}
+
+/**
+ * Builds the web console (web/, Vite) into dist/web, which the server serves at /ui. Vite is a
+ * development dependency: an install without it (`npm ci --omit=dev` in the image's deps stage,
+ * which never builds) skips the console with a line saying so.
+ */
+async function buildConsole() {
+  const config = join(ROOT, CONSOLE_FOLDER, 'vite.config.mjs');
+  if (!existsSync(config)) return;
+  let vite;
+  try {
+    vite = await import('vite');
+  } catch {
+    process.stderr.write('console not built: vite is not installed (npm install without --omit=dev)\n');
+    return;
+  }
+  await vite.build({ configFile: config, logLevel: 'warn' });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

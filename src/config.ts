@@ -46,6 +46,8 @@ export interface Config {
   readonly pickupWarningSeconds: number;
   /** Embedded mode: how long a command waits for the database folder another command holds. */
   readonly dbLockWaitSeconds: number;
+  /** The code's commit, recorded in each trained version's lineage; unset reads the git checkout's HEAD. */
+  readonly codeVersion: string | undefined;
   /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
   readonly progress: 'auto' | 'bars' | 'lines' | 'off';
   /**
@@ -99,7 +101,14 @@ export interface EdgeConfig {
    * Requests allowed per window, per key (per IP without one), by the key's role;
    * undefined when SHARPLINE_RATE_LIMIT=off.
    */
-  readonly rateLimit: { readonly windowSeconds: number; readonly maxByRole: Readonly<Record<RateLimitSubject, number>> } | undefined;
+  readonly rateLimit:
+    | {
+        readonly windowSeconds: number;
+        readonly maxByRole: Readonly<Record<RateLimitSubject, number>>;
+        /** Failed authentications (401) one address may have per window before it is refused 429 unheard. */
+        readonly maxAuthFailures: number;
+      }
+    | undefined;
   /** Origins allowed by CORS; empty means CORS is off (no Access-Control-* headers at all). */
   readonly corsOrigins: readonly string[];
   /** Largest request body of a route that does not declare its own, bytes. */
@@ -188,7 +197,8 @@ function readRateLimit(env: Env): EdgeConfig['rateLimit'] {
     }
     maxByRole[m[1] as RateLimitSubject] = Number(m[2]);
   }
-  return Object.freeze({ windowSeconds, maxByRole: Object.freeze(maxByRole) });
+  const maxAuthFailures = readInt(env, 'SHARPLINE_AUTH_FAILURE_LIMIT', 20, 1, 1_000_000);
+  return Object.freeze({ windowSeconds, maxByRole: Object.freeze(maxByRole), maxAuthFailures });
 }
 
 /** `SHARPLINE_CORS_ORIGINS`: comma-separated origins (`https://desk.example.com`) or `*`. */
@@ -267,6 +277,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconcileSeconds: readInt(env, 'SHARPLINE_RECONCILE_SECONDS', 30, 1, 86_400),
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
+    codeVersion: env.SHARPLINE_CODE_VERSION?.trim() || undefined,
     progress,
     auth: readChoice(env, 'SHARPLINE_AUTH', ['required', 'off'] as const, 'required'),
     protectedAliases: readAliasList(env, 'SHARPLINE_PROTECTED_ALIASES', 'champion'),

@@ -6,6 +6,8 @@ import { openQueues } from './jobs/open-queues.ts';
 import type { JobQueues } from './jobs/queue.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 import { createSecrets, type Secrets } from './secrets/index.ts';
+import { findCodeVersion } from './code-version.ts';
+import { createRedisConnections, type RedisConnections } from './redis.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -29,6 +31,10 @@ export interface AppContext {
   readonly serving: Serving;
   /** Encrypted data-provider secrets: `secrets.use(name, fn)` opens one for the length of `fn`. */
   readonly secrets: Secrets;
+  /** Redis connections beside BullMQ's (alias-move pub/sub), made on first use; none without REDIS_URL. */
+  readonly redis: RedisConnections | undefined;
+  /** The running code's commit (SHARPLINE_CODE_VERSION, else the checkout's HEAD), for trained versions' lineage. */
+  readonly codeVersion: string | null;
   /** Closes pools and queues; idempotent. */
   close(): Promise<void>;
 }
@@ -87,8 +93,9 @@ export async function createContext(config: Config, options: CreateContextOption
   // Before migration 0008 (`db migrate`, `db status`) there is no tag yet, and no queue is used.
   const deployment: Deployment = Object.freeze({ tag: tag ?? 'unmigrated', queuePrefix: options.queuePrefix ?? config.queuePrefix ?? `sharpline-${tag ?? 'unmigrated'}` });
   const queues = options.queues ?? (await openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger }));
-  const serving = createServing({ db, config, logger, redisOutage }, options.serving);
   const secrets = createSecrets(db, config.secrets);
+  const redis = config.redisUrl ? createRedisConnections(config.redisUrl, { logger, outage: redisOutage }) : undefined;
+  const serving = createServing({ db, config, logger, redis }, options.serving);
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -98,9 +105,12 @@ export async function createContext(config: Config, options: CreateContextOption
     logger,
     serving,
     secrets,
+    redis,
+    codeVersion: findCodeVersion(config.codeVersion),
     close() {
       closed ??= (async () => {
         await serving.close();
+        redis?.close();
         await queues.close();
         await db.close();
       })();

@@ -1,22 +1,28 @@
 /**
- * Training: dataset -> fit -> evaluate against the market -> register. No HTTP, no Redis:
- * a job processor adapts a queue job to `trainAndRegister`.
+ * Training: dataset -> fit -> evaluate against the market -> importance -> register (training/pipeline/),
+ * and the lifecycle of a run's attempts (run-attempt.ts). No HTTP, no Redis: a job processor adapts
+ * a queue job to `runTrainingAttempt`.
  */
 export { parseTrainingSpec, validateTrainingSpec, runIdOf, backtestSettingsOf, TrainingSpecSchema, type TrainingSpec } from './spec.ts';
 export {
   backtestGames,
   backtestVersion,
+  backtestSeries,
   marketBacktest,
   resolveBacktestSettings,
   summariseBacktest,
   PRICE_SOURCE_NAMES,
   type BacktestPricing,
+  type BacktestSeries,
+  type BetPoint,
   type BacktestSummary,
   type BacktestSettings,
   type MarketBacktest,
   type ScoredGame,
 } from './market-backtest.ts';
-export { compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
+export { DIFFERENCE_FLOOR, compareVersionPredictions, versusMarket, verdictOf, type VersusMarket } from './version-compare.ts';
+export { runTrainingAttempt, type RunAttemptDeps, type RunAttemptResult, type RunDelivery } from './run-attempt.ts';
+export { compareVersions, scoreByCompetition, type CompetitionBreakdown, COMPARED_SCORES, type ComparedScore, type ComparedVersion, type VersionComparison, type VersionRef } from './compare-versions.ts';
 export { trainAndRegister, type TrainingOutcome, type TrainingProgress, type TrainingRunOptions, type TrainingDeps } from './pipeline.ts';
 export {
   upsertRun,
@@ -71,3 +77,4 @@ export type {
   Scores,
   StakingResult,
 } from './evaluate/index.ts';
+export type { TrainingErrorCode } from './errors.ts';

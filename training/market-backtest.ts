@@ -6,7 +6,7 @@
 import { type Db, AppError, DEVIG_METHODS, type DevigMethod } from '../core/index.ts';
 import { loadMarketBaseline, PRICE_SOURCES, type BetPrices, type MarketBaseline, type OutcomePrices, type PriceSource } from '../features/index.ts';
 import { getVersion, listPredictions } from '../registry/index.ts';
-import { backtest, type BacktestGame, type BacktestResult } from './evaluate/index.ts';
+import { backtest, type BacktestGame, type BacktestResult, type Bet } from './evaluate/index.ts';
 
 export const PRICE_SOURCE_NAMES: readonly PriceSource[] = ['book', 'best'];
 
@@ -114,7 +114,8 @@ export async function marketBacktest(
   games: readonly ScoredGame[],
   settings: BacktestSettings = {},
   baseline?: ReadonlyMap<number, MarketBaseline>,
-): Promise<MarketBacktest> {
+  keep: { bets?: boolean } = {},
+): Promise<MarketBacktest & { betLog?: Bet[] }> {
   const s = resolveBacktestSettings(settings);
   baseline ??= await loadMarketBaseline(db, games.map((g) => g.gameId));
   const priced = backtestGames(classes, games, baseline, s.prices);
@@ -123,6 +124,7 @@ export async function marketBacktest(
   for (const bet of betLog ?? []) if (bet.bookmaker) bookmakers[bet.bookmaker] = (bookmakers[bet.bookmaker] ?? 0) + 1;
   return {
     ...result,
+    ...(keep.bets ? { betLog } : {}),
     pricing: {
       prices: s.prices,
       description: PRICE_SOURCES[s.prices],
@@ -234,5 +236,94 @@ export function summariseBacktest(stored: unknown): BacktestSummary | null {
     priceRatio: r.clv.meanPriceRatio,
     everyOutcomeYield: r.controls.everyOutcome.yield,
     randomYield: r.controls.random.yield,
+  };
+}
+
+/** One bet of a backtest as the console charts it. */
+export interface BetPoint {
+  gameId: number | string | null;
+  kickoff: string;
+  selection: string;
+  bookmaker: string | null;
+  price: number;
+  edge: number;
+  won: boolean;
+  flatProfit: number;
+  kellyStake: number;
+  kellyProfit: number;
+  /** Price struck over the de-vigged closing fair price, minus 1; null without a close. */
+  clv: number | null;
+}
+
+export interface BacktestSeries {
+  model: string;
+  version: number;
+  pricing: MarketBacktest['pricing'];
+  bets: BetPoint[];
+  /** After each kickoff with bets (the backtest's own curve points): flat profit (units), Kelly bankroll, and each one's drawdown from its peak. */
+  equity: Array<{ kickoff: string; flatProfit: number; flatDrawdown: number; kellyBankroll: number; kellyDrawdownPct: number }>;
+  /** Per calendar month (UTC) of kickoff: bets, flat profit, turnover. */
+  months: Array<{ month: string; bets: number; flatProfit: number; turnover: number }>;
+}
+
+/**
+ * The bets behind a version's backtest at the given settings, with the equity curve, drawdowns
+ * and bets per month derived from them (the numbers the console plots; the totals are the
+ * backtest's own). Same errors as `backtestVersion`.
+ */
+export async function backtestSeries(db: Db, model: string, ref: string | number, settings: BacktestSettings = {}): Promise<BacktestSeries> {
+  const version = await getVersion(db, model, ref);
+  if (version.status !== 'READY') {
+    throw new AppError('MODEL_VERSION_NOT_READY', `model ${version.model} version ${version.version} is ${version.status}`, { details: { model: version.model, version: version.version, status: version.status } });
+  }
+  const games: ScoredGame[] = [];
+  for (const p of await listPredictions(db, version.id)) {
+    const outcome = p.outcome === null ? -1 : version.classes.indexOf(p.outcome);
+    if (outcome >= 0) games.push({ gameId: p.gameId, kickoff: p.kickoff, probabilities: p.probabilities, outcome });
+  }
+  const result = await marketBacktest(db, version.classes, games, settings, undefined, { bets: true });
+  const log = [...(result.betLog ?? [])].sort((a, b) => a.kickoff - b.kickoff);
+  const initial = result.options.initialBankroll;
+  let flat = 0;
+  let flatPeak = 0;
+  let bankroll = initial;
+  let kellyPeak = initial;
+  const equity: BacktestSeries['equity'] = [];
+  const months = new Map<string, { bets: number; flatProfit: number; turnover: number }>();
+  for (const [i, bet] of log.entries()) {
+    flat += bet.flatProfit;
+    bankroll += bet.kellyProfit;
+    const kickoff = new Date(bet.kickoff).toISOString();
+    const month = kickoff.slice(0, 7);
+    const m = months.get(month) ?? { bets: 0, flatProfit: 0, turnover: 0 };
+    m.bets++;
+    m.flatProfit += bet.flatProfit;
+    m.turnover += bet.flatStake;
+    months.set(month, m);
+    // One point per kickoff, as the backtest's own equity curve: games kicking off together settle together.
+    if (log[i + 1]?.kickoff === bet.kickoff) continue;
+    flatPeak = Math.max(flatPeak, flat);
+    kellyPeak = Math.max(kellyPeak, bankroll);
+    equity.push({ kickoff, flatProfit: flat, flatDrawdown: flatPeak - flat, kellyBankroll: bankroll, kellyDrawdownPct: kellyPeak > 0 ? (kellyPeak - bankroll) / kellyPeak : 0 });
+  }
+  return {
+    model: version.model,
+    version: version.version,
+    pricing: result.pricing,
+    bets: log.map((b) => ({
+      gameId: b.gameId,
+      kickoff: new Date(b.kickoff).toISOString(),
+      selection: version.classes[b.selection] ?? String(b.selection),
+      bookmaker: b.bookmaker,
+      price: b.price,
+      edge: b.edge,
+      won: b.won,
+      flatProfit: b.flatProfit,
+      kellyStake: b.kellyStake,
+      kellyProfit: b.kellyProfit,
+      clv: b.closingProbability !== null && b.closingProbability > 0 ? b.price * b.closingProbability - 1 : null,
+    })),
+    equity,
+    months: [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, m]) => ({ month, ...m })),
   };
 }

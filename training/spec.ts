@@ -172,6 +172,18 @@ export function backtestSettingsOf(spec: TrainingSpec): BacktestSettings {
 export async function validateTrainingSpec(db: Db, input: unknown): Promise<TrainingSpec> {
   const spec = parseTrainingSpec(input);
   const set = resolveFeatureSet(spec.featureSet);
+  const anchor = spec.params?.anchor;
+  if (anchor !== undefined && anchor.length > 0) {
+    // An anchored model adds one column per logit: three for 1X2, one for a two-way target.
+    const logits = set.target === '1x2' ? 3 : 1;
+    const unknown = anchor.filter((c) => c !== '' && !set.featureNames.includes(c));
+    if (anchor.length !== logits || unknown.length) {
+      const message = unknown.length
+        ? `params.anchor: ${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length === 1 ? 'is not a column' : 'are not columns'} of ${set.name} (columns: ${set.featureNames.join(', ')})`
+        : `params.anchor: ${set.name} (${set.target}) has ${logits} logit${logits === 1 ? '' : 's'}, so the anchor lists ${logits} column${logits === 1 ? '' : 's'} ('' for none), got ${anchor.length}`;
+      throw new AppError('TRAINING_SPEC_INVALID', message, { details: { field: 'params.anchor', problems: [{ field: 'params.anchor', message }] } });
+    }
+  }
   if (spec.competitions) {
     const { rows } = await db.query<{ code: string; sport: string }>(COMPETITIONS_SQL, [spec.competitions]);
     const ofSport = new Set(rows.filter((r) => r.sport === set.sport).map((r) => r.code));

@@ -14,8 +14,14 @@ export interface VersusMarket {
   verdict: 'beats' | 'loses' | 'within noise';
 }
 
+/**
+ * Differences smaller than this per game are float32 rounding (an anchored model that kept its
+ * anchor differs from the market only there), not a result: they count as zero.
+ */
+export const DIFFERENCE_FLOOR = 1e-5;
+
 export function verdictOf(d: { lo: number; hi: number }): VersusMarket['verdict'] {
-  return d.hi < 0 ? 'beats' : d.lo > 0 ? 'loses' : 'within noise';
+  return d.hi < -DIFFERENCE_FLOOR ? 'beats' : d.lo > DIFFERENCE_FLOOR ? 'loses' : 'within noise';
 }
 
 /** The stored model-vs-market intervals of a version (empty for versions evaluated before they existed). */

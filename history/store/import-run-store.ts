@@ -22,11 +22,8 @@ export interface ImportRunRow {
   finished_at: Date | null;
 }
 
-export interface ImportRun {
-  id: number;
-  source: string;
-  status: 'running' | 'succeeded' | 'failed';
-  files: string[];
+/** What an import run counts (games; forecasts for fivethirtyeight). */
+export interface RunCounts {
   rowsRead: number;
   inserted: number;
   updated: number;
@@ -35,6 +32,13 @@ export interface ImportRun {
   /** Bad prices or lines quarantined alone while their game imported. */
   pricesQuarantined: number;
   unknownTeams: string[];
+}
+
+export interface ImportRun extends RunCounts {
+  id: number;
+  source: string;
+  status: 'running' | 'succeeded' | 'failed';
+  files: string[];
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -77,15 +81,6 @@ export async function createRun(db: Db, source: string, files: string[]): Promis
   return Number(rows[0]!.id);
 }
 
-export interface RunCounts {
-  rowsRead: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  pricesQuarantined: number;
-  unknownTeams: string[];
-}
 
 export async function finishRun(db: Db, id: number, counts: RunCounts): Promise<void> {
   // -- close a run as succeeded; $1 id, $2..$6 counts, $7 unknown teams jsonb, $8 prices quarantined

@@ -13,7 +13,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { type Db, type QueryResult, type TransactionOptions, AppError, type ErrorCode, HTTP_STATUS_BY_CODE } from '../../core/index.ts';
+import { type Db, type QueryResult, type TransactionOptions, AppError, type ErrorCode } from '../../core/index.ts';
 
 /** A transaction left without a statement this long is rolled back, so a stuck client never blocks the holder. */
 const TRANSACTION_IDLE_MS = 60_000;
@@ -70,8 +70,9 @@ function errorFields(error: unknown): Record<string, unknown> {
 }
 
 function errorFrom(fields: Record<string, unknown>): Error {
-  const appCode = fields.appCode as ErrorCode | undefined;
-  if (appCode && appCode in HTTP_STATUS_BY_CODE) return new AppError(appCode, String(fields.message), { details: fields.details });
+  // The holder runs this same code, so a code it sends is one of ours (the edge's table knows them all).
+  const appCode = fields.appCode;
+  if (typeof appCode === 'string' && /^[A-Z][A-Z0-9_]*$/.test(appCode)) return new AppError(appCode as ErrorCode, String(fields.message), { details: fields.details });
   const { message, appCode: _a, ...rest } = fields;
   return Object.assign(new Error(String(message)), rest);
 }

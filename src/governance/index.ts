@@ -1,3 +1,4 @@
+import './errors.ts';
 /**
  * Governance use cases: API keys and the people behind them, promotion proposals, the
  * hash-chained audit log and personal-data export and erasure. Every edge (HTTP, CLI) calls these.
@@ -10,3 +11,4 @@ export { createKey, listKeys, getKey, rotateKey, revokeKey, authenticateKey, has
 export { operatorActor } from './operator.ts';
 export { ensureLocalAdminKey, LOCAL_ADMIN_FILE, LOCAL_ADMIN_NAME, type LocalAdminKey } from './local-admin.ts';
 export { exportSubject, eraseSubject, applyRetention, type SubjectExport, type RetentionSettings, type RetentionReport } from './privacy.ts';
+export type { GovernanceErrorCode } from './errors.ts';

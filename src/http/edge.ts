@@ -93,6 +93,58 @@ function textInvalid(where: string, problem: string): AppError {
   return new AppError('REQUEST_TEXT_INVALID', `${where} ${problem}`, { details: { where } });
 }
 
+interface FailureCounter {
+  read(ip: string): Promise<{ count: number; resetMs: number }>;
+  add(ip: string): Promise<void>;
+}
+
+/**
+ * Counts per address within a fixed window: in Redis (shared by the deployment's servers) when
+ * there is one, else in memory (bounded: expired entries are dropped when it grows). A Redis
+ * that does not answer counts nothing, like the rate limit.
+ */
+function createFailureCounter(redis: import('ioredis').Redis | undefined, prefix: string, windowMs: number): FailureCounter {
+  if (redis) {
+    return {
+      async read(ip) {
+        try {
+          const [count, ttl] = await Promise.all([redis.get(prefix + ip), redis.pttl(prefix + ip)]);
+          return { count: Number(count ?? 0), resetMs: ttl > 0 ? ttl : windowMs };
+        } catch {
+          return { count: 0, resetMs: 0 };
+        }
+      },
+      async add(ip) {
+        try {
+          // The window restarts at each failure, so the key always expires windowMs after the last.
+          await redis.multi().incr(prefix + ip).pexpire(prefix + ip, windowMs).exec();
+        } catch {
+          // Uncounted while Redis is away.
+        }
+      },
+    };
+  }
+  const counts = new Map<string, { count: number; resetAt: number }>();
+  const current = (ip: string) => {
+    const entry = counts.get(ip);
+    return entry && entry.resetAt > Date.now() ? entry : undefined;
+  };
+  return {
+    async read(ip) {
+      const entry = current(ip);
+      return entry ? { count: entry.count, resetMs: entry.resetAt - Date.now() } : { count: 0, resetMs: 0 };
+    },
+    async add(ip) {
+      const entry = current(ip);
+      if (entry) entry.count++;
+      else {
+        if (counts.size >= 10_000) for (const [key, e] of counts) if (e.resetAt <= Date.now()) counts.delete(key);
+        counts.set(ip, { count: 1, resetAt: Date.now() + windowMs });
+      }
+    },
+  };
+}
+
 /**
  * Fastify's router refuses a URL it cannot decode (`%FF`) before any hook runs; this answers it
  * in the service's error shape, like the other text problems.
@@ -208,6 +260,22 @@ export async function registerEdge(app: AppInstance): Promise<void> {
         redis?.disconnect();
       });
     }
+    // Failed authentications are counted per address before a key is checked: a client guessing
+    // keys (or replaying a revoked one) is refused 429 without the key's hash check (scrypt, tens
+    // of ms of CPU each) once it has failed maxAuthFailures times in the window.
+    const failures = createFailureCounter(redis, `${deployment.queuePrefix}:auth-failures:`, limits.windowSeconds * 1000);
+    app.addHook('onRequest', async (request, reply) => {
+      const { count, resetMs } = await failures.read(request.ip);
+      if (count < limits.maxAuthFailures) return;
+      const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
+      void reply.header('retry-after', String(retryAfter));
+      throw new AppError('RATE_LIMITED', `${count} failed authentications from this address in ${limits.windowSeconds} s; retry after ${retryAfter} s`, {
+        details: { limit: limits.maxAuthFailures, windowSeconds: limits.windowSeconds, retryAfterSeconds: retryAfter, subject: 'failed-authentication' },
+      });
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode === 401) await failures.add(request.ip);
+    });
     await app.register(rateLimit, {
       global: true,
       // After the auth hook (onRequest) has named the key, before the body is validated.

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../../core/index.ts';
 import { IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
+import { httpStatusOf } from '../error-policy.ts';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
@@ -51,7 +52,7 @@ function errorsOfMeantBranches(errors: SchemaError[]): SchemaError[] {
 
 /** Turns any thrown value into `{ error: { code, message, details } }` with its status. */
 export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof AppError) return { status: error.statusCode, body: error.toBody() };
+  if (error instanceof AppError) return { status: httpStatusOf(error.code), body: error.toBody() };
   const fe = error as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (fe?.validation) {
     const details = errorsOfMeantBranches(fe.validation as SchemaError[]).map((item) => {
@@ -66,7 +67,7 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
   const code = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (code) {
     const app = new AppError(code, fe.message);
-    return { status: app.statusCode, body: app.toBody() };
+    return { status: httpStatusOf(app.code), body: app.toBody() };
   }
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, body: { error: { code: 'VALIDATION_FAILED', message: fe.message } } };

@@ -71,6 +71,16 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/feature-sets/:name': READERS,
   'POST /v1/feature-sets/:name/online': READERS,
 
+  'GET /v1/whoami': MODEL_READERS,
+  'GET /v1/models/:name/versions/:v/card': MODEL_READERS,
+  'GET /v1/compare': READERS,
+  'GET /v1/models/:name/versions/:v/backtest/series': READERS,
+  'GET /v1/models/:name/versions/:v/competitions': READERS,
+  'GET /v1/models/:name/versions/:v/artifacts': READERS,
+  'GET /v1/models/:name/versions/:v/artifacts/:kind': READERS,
+  'POST /v1/training-jobs/check': SCIENTISTS,
+  'GET /v1/training-jobs/:id/events': READERS,
+
   'GET /v1/audit': ['admin', 'reviewer'],
   'GET /v1/keys': ADMINS,
   'POST /v1/keys': ADMINS,
@@ -79,7 +89,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
 };
 
 /** Routes that belong to a prefix (the Swagger UI's pages and assets). */
-const PREFIX_POLICY: ReadonlyArray<readonly [string, Access]> = [['/docs', 'docs']];
+// The console's static files are open: every API call the page makes carries the user's key.
+const PREFIX_POLICY: ReadonlyArray<readonly [string, Access]> = [['/docs', 'docs'], ['/ui', 'open']];
 
 /** The access of a route as Fastify names it (`GET /v1/models/:name`); HEAD follows GET. Undefined: no policy. */
 export function accessOf(method: string, url: string): Access | undefined {

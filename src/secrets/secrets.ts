@@ -28,11 +28,19 @@ export interface SecretInfo {
   lastUsedAt: string | null;
 }
 
-/** A secret event for the audit trail: who did what to which secret (never its value). */
+/** A secret event for the audit trail: what was done to which secret (never its value). */
 export interface SecretEvent {
-  action: 'secret.set' | 'secret.use' | 'secret.delete' | 'secret.rotate-master';
+  action: 'secret.created' | 'secret.rotated' | 'secret.used' | 'secret.revoked' | 'secret.master-rotated';
+  /** The secret's name; null for a master-key rotation (all of them). */
   secret: string | null;
   details?: Record<string, unknown>;
+}
+
+/** Who acts on a secret, as the audit trail names them. */
+export interface SecretActor {
+  name: string;
+  role: 'admin' | 'scientist' | 'reviewer' | 'app' | 'operator';
+  keyPrefix?: string;
 }
 
 export interface Secrets {
@@ -41,23 +49,23 @@ export interface Secrets {
    * master key. `value` is zeroed afterwards. Returns whether the name is new.
    * @throws AppError SECRET_INVALID, MASTER_KEY_MISSING
    */
-  set(name: string, value: Buffer, options?: { description?: string }): Promise<{ created: boolean; masterKeyId: string }>;
+  set(name: string, value: Buffer, options?: { description?: string; actor?: SecretActor }): Promise<{ created: boolean; masterKeyId: string }>;
   /**
    * Opens the secret only for the length of `fn`: the plaintext exists as a string for the call
    * and its bytes are zeroed after it. The one way code reaches a provider key.
    * @throws AppError SECRET_NOT_FOUND, MASTER_KEY_MISSING, MASTER_KEY_UNKNOWN, SECRET_UNREADABLE
    */
-  use<T>(name: string, fn: (value: string) => Promise<T> | T): Promise<T>;
+  use<T>(name: string, fn: (value: string) => Promise<T> | T, options?: { actor?: SecretActor }): Promise<T>;
   list(): Promise<SecretInfo[]>;
   /** @throws AppError SECRET_NOT_FOUND */
-  remove(name: string): Promise<void>;
+  remove(name: string, options?: { actor?: SecretActor }): Promise<void>;
   /**
    * Re-wraps every data key not wrapped by the current master key (opened with the previous
    * ones), in batches that each commit, so servers keep reading secrets throughout: a server
    * holding both keys opens either wrapping. Idempotent; safe to run twice at once.
    * @throws AppError MASTER_KEY_MISSING, MASTER_KEY_UNKNOWN (a secret wrapped by a key not configured)
    */
-  rotateMaster(): Promise<{ rewrapped: number; masterKeyId: string }>;
+  rotateMaster(options?: { actor?: SecretActor }): Promise<{ rewrapped: number; masterKeyId: string }>;
 }
 
 interface SecretRow {
@@ -72,13 +80,19 @@ const sealedOf = (row: SecretRow): SealedSecret => ({ value: row.sealed_value, w
 const iso = (value: unknown): string => (value instanceof Date ? value.toISOString() : String(value));
 
 export interface CreateSecretsOptions {
-  /** Records each event in the audit trail (set, use, delete, rotation). */
-  record?: (event: SecretEvent) => Promise<void>;
+  /**
+   * Records each event in the audit trail, on `db` (the transaction that makes the change, so the
+   * row and the change commit together).
+   */
+  record?: (db: Db, actor: SecretActor, event: SecretEvent) => Promise<void>;
+  /** The actor of calls that name none (default: the operator of this process). */
+  actor?: SecretActor;
 }
 
 /** The secrets store over `db`, with the master keys of `config`. */
 export function createSecrets(db: Db, config: SecretsConfig, options: CreateSecretsOptions = {}): Secrets {
   const record = options.record ?? (async () => undefined);
+  const defaultActor: SecretActor = options.actor ?? { name: 'sharpline', role: 'operator' };
   const current = (): MasterKey => {
     if (!config.masterKey) {
       throw new AppError('MASTER_KEY_MISSING', 'SHARPLINE_MASTER_KEY is not set: secrets can be neither stored nor used (generate one with `openssl rand -base64 32` and keep it outside the database)', {
@@ -122,21 +136,26 @@ export function createSecrets(db: Db, config: SecretsConfig, options: CreateSecr
         const plain = Buffer.from(text, 'utf8');
         const sealed = sealSecret(name, plain, master);
         plain.fill(0);
-        const { rows } = await db.query<{ created: boolean }>(UPSERT_SQL, [name, sealed.value, sealed.wrappedKey, sealed.masterKeyId, options.description ?? null]);
-        const created = rows[0]?.created === true;
-        await record({ action: 'secret.set', secret: name, details: { created, masterKeyId: master.id } });
+        const created = await db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ created: boolean }>(UPSERT_SQL, [name, sealed.value, sealed.wrappedKey, sealed.masterKeyId, options.description ?? null]);
+          const isNew = rows[0]?.created === true;
+          await record(tx, options.actor ?? defaultActor, { action: isNew ? 'secret.created' : 'secret.rotated', secret: name, details: { masterKeyId: master.id } });
+          return isNew;
+        });
         return { created, masterKeyId: master.id };
       } finally {
         value.fill(0);
       }
     },
 
-    async use(name, fn) {
+    async use(name, fn, options = {}) {
       const row = await find(name);
       const plain = open(row);
       try {
-        await db.query(TOUCH_SQL, [name]);
-        await record({ action: 'secret.use', secret: name });
+        await db.transaction(async (tx) => {
+          await tx.query(TOUCH_SQL, [name]);
+          await record(tx, options.actor ?? defaultActor, { action: 'secret.used', secret: name });
+        });
         return await fn(plain.toString('utf8'));
       } finally {
         plain.fill(0);
@@ -148,13 +167,15 @@ export function createSecrets(db: Db, config: SecretsConfig, options: CreateSecr
       return rows.map((r) => ({ name: r.name, description: r.description, masterKeyId: r.master_key_id, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at), lastUsedAt: r.last_used_at == null ? null : iso(r.last_used_at) }));
     },
 
-    async remove(name) {
-      const { rows } = await db.query<{ name: string }>(DELETE_SQL, [name]);
-      if (!rows[0]) throw new AppError('SECRET_NOT_FOUND', `no secret called ${JSON.stringify(name)}`, { details: { secret: name } });
-      await record({ action: 'secret.delete', secret: name });
+    async remove(name, options = {}) {
+      await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ name: string }>(DELETE_SQL, [name]);
+        if (!rows[0]) throw new AppError('SECRET_NOT_FOUND', `no secret called ${JSON.stringify(name)}`, { details: { secret: name } });
+        await record(tx, options.actor ?? defaultActor, { action: 'secret.revoked', secret: name });
+      });
     },
 
-    async rotateMaster() {
+    async rotateMaster(options = {}) {
       const master = current();
       let rewrapped = 0;
       for (;;) {
@@ -169,7 +190,7 @@ export function createSecrets(db: Db, config: SecretsConfig, options: CreateSecr
         rewrapped += batch;
         if (batch < REWRAP_BATCH) break;
       }
-      await record({ action: 'secret.rotate-master', secret: null, details: { rewrapped, masterKeyId: master.id } });
+      await record(db, options.actor ?? defaultActor, { action: 'secret.master-rotated', secret: null, details: { rewrapped, masterKeyId: master.id } });
       return { rewrapped, masterKeyId: master.id };
     },
   };

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { AppError, isAppError } from '../../core/index.ts';
-import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun } from '../../training/index.ts';
+import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun, type TrainingSpec } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
 import { recordAudit, type Actor } from '../governance/index.ts';
 import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJobData } from '../jobs/training.job.ts';
@@ -81,4 +81,17 @@ export async function reconcileQueuedRuns(ctx: AppContext, olderThanMs = 60_000)
     requeued.push(run.id);
   }
   return requeued;
+}
+
+/**
+ * Checks a training spec exactly as `submitTraining` would (the same validation and feature-set
+ * availability) without recording or enqueueing anything: the console's launch form calls it as
+ * the user types. Returns the normalised spec and the run id a submission would get (an existing
+ * run with that id is what a submission would return).
+ * @throws TRAINING_SPEC_INVALID, COMPETITION_UNKNOWN, FEATURE_SET_UNKNOWN, FEATURE_SET_UNAVAILABLE
+ */
+export async function checkTraining(ctx: AppContext, input: unknown): Promise<{ spec: TrainingSpec; runId: string }> {
+  const spec = await validateTrainingSpec(ctx.db, input);
+  await assertFeatureSetAvailable(ctx.db, spec.featureSet, spec.competitions);
+  return { spec, runId: runIdOf(spec) };
 }

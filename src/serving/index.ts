@@ -40,3 +40,4 @@ export {
   type GroupingInfo,
   type ItemExplanation,
 } from './explain-task.ts';
+export type { ServingErrorCode } from './errors.ts';

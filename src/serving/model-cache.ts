@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
-import { aliasVersionStamp, getVersion, listAliases, listModels } from '../../registry/index.ts';
+import { getVersion, listAliases, listModels } from '../../registry/index.ts';
 import { type Db, AppError, isAppError, type Logger } from '../../core/index.ts';
-import type { OutageLog } from '../outage.ts';
-import { loadServedVersion, type LoadOptions, type ServedVersion, type ServingRuntime } from './predictor.ts';
+import type { RedisConnections } from '../redis.ts';
+import type { LoadOptions, ServedVersion, ServingRuntime } from './predictor.ts';
+import { createAliasWatcher } from './alias-watcher.ts';
+import { createVersionTable } from './version-table.ts';
 
-/** Redis channel on which alias moves are announced to every server. */
-export const ALIAS_MOVED_CHANNEL = 'sharpline:alias-moved';
+export { ALIAS_MOVED_CHANNEL } from './alias-watcher.ts';
 
 /** Which version of a model a request asks for: an alias (default `champion`) or a number. */
 export interface VersionSelector {
@@ -16,10 +16,8 @@ export interface VersionSelector {
 export interface ModelCacheOptions {
   db: Db;
   logger: Logger;
-  /** Redis for alias-move announcements; without it only polling notices moves. */
-  redisUrl?: string;
-  /** Reports Redis outages once for the whole process (the subscriber retries quietly meanwhile). */
-  redisOutage?: OutageLog;
+  /** The context's Redis connections, for alias-move announcements; without them only polling notices moves. */
+  redis?: RedisConnections;
   /** Postgres schema, sent with announcements so servers of other schemas can tell (informational). */
   schema?: string;
   /** Alias-stamp poll interval, ms (default 1000; 0 disables polling). */
@@ -64,82 +62,41 @@ export interface ModelCache {
   close(): Promise<void>;
 }
 
-const key = (model: string, part: string | number) => `${model}\u0000${part}`;
+const key = (model: string, alias: string) => `${model}\u0000${alias}`;
 
+/**
+ * The cache is three parts: the version table (loaded versions, loading once, retiring late), the
+ * alias watcher (pub/sub and the alias-stamp poll), and here the alias entries that join them:
+ * model\0alias -> the served version, re-pointed on every noticed move.
+ */
 export function createModelCache(options: ModelCacheOptions): ModelCache {
   const { db, logger } = options;
-  const pollMs = options.pollMs ?? 1000;
-  const maxVersions = options.maxVersions ?? 16;
-  const retireAfterMs = options.retireAfterMs ?? 5000;
-  const loadOptions: LoadOptions = { runtime: options.runtime, maxBatchRows: options.maxBatchRows, maxWaitMs: options.maxWaitMs, logger, onBatch: options.onBatch };
-
+  const table = createVersionTable({
+    db,
+    logger,
+    load: { runtime: options.runtime, maxBatchRows: options.maxBatchRows, maxWaitMs: options.maxWaitMs, logger, onBatch: options.onBatch },
+    maxVersions: options.maxVersions,
+    retireAfterMs: options.retireAfterMs,
+    onLoad: options.onLoad,
+  });
   /** model\0alias → served version. */
   const aliases = new Map<string, ServedVersion>();
-  /** model\0version → served version (or its load in progress: concurrent misses share one load). */
-  const versions = new Map<string, ServedVersion | Promise<ServedVersion>>();
-  const retiring = new Map<NodeJS.Timeout, ServedVersion>();
   /** Bumped whenever aliases are re-read: an alias lookup begun before a refresh must not be cached after it. */
   let epoch = 0;
   let started = true;
-  let watching = false;
   let closed = false;
-  let pollTimer: NodeJS.Timeout | undefined;
-  let lastStamp: string | undefined;
-  let subscriber: Redis | undefined;
-  let publisher: Redis | undefined;
   let refreshing: Promise<void> | undefined;
   let refreshAgain = false;
-
-  const retire = (served: ServedVersion) => {
-    const timer = setTimeout(() => {
-      retiring.delete(timer);
-      served.release().catch((error: unknown) => logger.warn({ err: error }, 'releasing a model version failed'));
-    }, retireAfterMs);
-    timer.unref();
-    retiring.set(timer, served);
-  };
 
   const inUseByAlias = (served: ServedVersion) => {
     for (const s of aliases.values()) if (s === served) return true;
     return false;
   };
 
-  const evict = () => {
-    if (versions.size <= maxVersions) return;
-    for (const [k, entry] of versions) {
-      if (versions.size <= maxVersions) break;
-      if (entry instanceof Promise || inUseByAlias(entry)) continue;
-      versions.delete(k);
-      retire(entry);
-    }
-  };
-
-  /** Loads (once) a version by number; the registry row is read to check it exists and is READY. */
   const loadVersion = (model: string, version: number): ServedVersion | Promise<ServedVersion> => {
-    const k = key(model, version);
-    const hit = versions.get(k);
-    if (hit) return hit;
-    const loading = (async () => {
-      const row = await getVersion(db, model, version);
-      const served = await loadServedVersion(db, row, loadOptions);
-      options.onLoad?.(served);
-      logger.info({ model, version, runtime: served.runtime }, 'model version loaded');
-      return served;
-    })();
-    versions.set(k, loading);
-    loading.then(
-      (served) => {
-        if (closed) {
-          void served.release();
-          return;
-        }
-        versions.set(k, served);
-        evict();
-      },
-      // Failed loads are not cached: a PENDING version may become READY, a missing one be created.
-      () => versions.delete(k),
-    );
-    return loading;
+    const found = table.load(model, version);
+    if (found instanceof Promise) found.then(() => table.evict(inUseByAlias), () => undefined);
+    return found;
   };
 
   const resolveAlias = async (model: string, alias: string): Promise<ServedVersion> => {
@@ -147,10 +104,11 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     const row = await getVersion(db, model, alias);
     const served = await loadVersion(model, row.version);
     if (seen === epoch && !closed && !aliases.has(key(model, alias))) aliases.set(key(model, alias), served);
-    ensureWatching();
+    watcher.start();
     return served;
   };
 
+  /** Re-reads the aliases of every cached model and re-points the moved ones (new version loaded first). */
   const doRefresh = async () => {
     epoch++;
     const models = new Set<string>();
@@ -179,7 +137,7 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
           aliases.set(k, next);
           options.onSwap?.(model, alias, served.version, target);
           logger.info({ model, alias, from: served.version, to: target }, 'served version swapped');
-          evict();
+          table.evict(inUseByAlias);
         } catch (error) {
           // Keep serving the old version rather than failing requests; the next stamp change retries.
           logger.error({ err: error, model, alias, to: target }, 'could not load the new version of an alias; still serving the old one');
@@ -206,48 +164,15 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     return refreshing;
   };
 
-  const poll = async () => {
-    pollTimer = undefined;
-    if (closed) return;
-    try {
-      const stamp = await aliasVersionStamp(db);
-      // The first poll refreshes too: an alias read just before it may already be stale.
-      if (stamp !== lastStamp) await refresh();
-      lastStamp = stamp;
-    } catch (error) {
-      // A database outage is reported once by the database handle; the poll keeps trying quietly.
-      if (!isAppError(error) || error.code !== 'DATABASE_UNAVAILABLE') logger.warn({ err: error }, 'alias poll failed');
-    }
-    if (!closed) {
-      pollTimer = setTimeout(() => void poll(), pollMs);
-      pollTimer.unref();
-    }
-  };
-
-  function ensureWatching(): void {
-    if (watching || closed) return;
-    watching = true;
-    if (pollMs > 0) void poll();
-    if (options.redisUrl) {
-      subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
-      const outage = options.redisOutage;
-      subscriber.on('error', (error) => (outage ? outage.failed(error) : logger.warn({ err: error }, 'alias subscriber: redis error')));
-      subscriber.on('ready', () => outage?.recovered());
-      subscriber.on('message', (_channel, message) => {
-        logger.debug({ message }, 'alias moved (pub/sub)');
-        refresh().catch((error: unknown) => logger.warn({ err: error }, 'alias refresh failed'));
-      });
-      subscriber.subscribe(ALIAS_MOVED_CHANNEL).catch((error: unknown) => logger.warn({ err: error }, 'alias subscriber: subscribe failed; polling only'));
-    }
-  }
+  const watcher = createAliasWatcher({ db, logger, redis: options.redis, schema: options.schema, pollMs: options.pollMs, onMoved: refresh });
 
   return {
     resolve(model, selector = {}) {
       if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'model cache is closed');
       if (selector.version !== undefined) {
-        const hit = versions.get(key(model, selector.version));
-        if (hit && !(hit instanceof Promise)) return hit;
-        ensureWatching();
+        const hit = table.loaded(model, selector.version);
+        if (hit) return hit;
+        watcher.start();
         return loadVersion(model, selector.version);
       }
       const alias = selector.alias ?? 'champion';
@@ -258,7 +183,7 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     },
     async start() {
       started = false;
-      ensureWatching();
+      watcher.start();
       try {
         for (const m of await listModels(db)) {
           if (m.aliases.champion === undefined) continue;
@@ -274,41 +199,26 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     },
     refresh,
     async notifyAliasMoved(model) {
-      if (options.redisUrl && !closed) {
-        publisher ??= new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 });
-        publisher.on('error', () => undefined);
-        try {
-          await publisher.publish(ALIAS_MOVED_CHANNEL, JSON.stringify({ model, schema: options.schema ?? null, at: new Date().toISOString() }));
-        } catch (error) {
-          logger.warn({ err: error, model }, 'could not announce alias move; servers will notice by polling');
-        }
-      }
+      await watcher.announce(model);
       await refresh();
     },
     snapshot() {
       return {
         aliases: [...aliases].map(([k, s]) => ({ model: s.model, alias: k.slice(s.model.length + 1), version: s.version })),
-        versions: [...versions.values()].filter((v): v is ServedVersion => !(v instanceof Promise)).map((s) => ({ model: s.model, version: s.version, runtime: s.runtime })),
+        versions: table.loadedVersions().map((s) => ({ model: s.model, version: s.version, runtime: s.runtime })),
       };
     },
     get size() {
-      return versions.size;
+      return table.size;
     },
     async close() {
       if (closed) return;
       closed = true;
-      if (pollTimer) clearTimeout(pollTimer);
+      watcher.close();
       await refreshing?.catch(() => undefined);
-      subscriber?.disconnect();
-      publisher?.disconnect();
-      const loaded = new Set<ServedVersion>(retiring.values());
-      for (const t of retiring.keys()) clearTimeout(t);
-      retiring.clear();
-      for (const v of versions.values()) if (!(v instanceof Promise)) loaded.add(v);
-      for (const v of aliases.values()) loaded.add(v);
+      const held = [...aliases.values()];
       aliases.clear();
-      versions.clear();
-      await Promise.all([...loaded].map((v) => v.release().catch(() => undefined)));
+      await table.close(held);
     },
   };
 }

@@ -4,7 +4,7 @@ import { initTf, type Tf } from '../../models/index.ts';
 import type { Config } from '../config.ts';
 import type { Db, Logger } from '../../core/index.ts';
 import { createExplanations, type Explanations } from './explain.ts';
-import type { OutageLog } from '../outage.ts';
+import type { RedisConnections } from '../redis.ts';
 import { createModelCache, type ModelCache } from './model-cache.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { createLimiter, type PredictDeps } from './predict.ts';
@@ -47,7 +47,7 @@ export interface Serving extends PredictDeps {
  * Builds the serving runtime; nothing is loaded and no timer runs until `cache.start()` or the
  * first request. Closing releases every ONNX session / tfjs model and flushes the log.
  */
-export function createServing(deps: { db: Db; config: Config; logger: Logger; redisOutage?: OutageLog }, options: ServingOptions = {}): Serving {
+export function createServing(deps: { db: Db; config: Config; logger: Logger; redis?: RedisConnections }, options: ServingOptions = {}): Serving {
   const { db, config, logger } = deps;
   let tf: Tf | undefined;
   let cache: ModelCache | undefined;
@@ -59,8 +59,7 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger; re
   cache = createModelCache({
     db,
     logger,
-    redisUrl: config.redisUrl,
-    redisOutage: deps.redisOutage,
+    redis: deps.redis,
     schema: config.databaseSchema,
     pollMs: options.pollMs,
     retireAfterMs: options.retireAfterMs,

@@ -21,6 +21,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   training: ['models', 'features', 'registry', 'history', 'core'],
   src: ['training', 'models', 'features', 'registry', 'history', 'core'],
   bench: ['src', 'training', 'models', 'features', 'registry', 'history', 'core'],
+  // The browser console talks to the server only over the public HTTP API: it imports no folder.
+  web: [],
 };
 const SOURCE_FOLDERS = Object.keys(MAY_IMPORT);
 /** Not product code: the tests themselves, build scripts, the launcher, build output. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { HTTP_STATUS_BY_CODE } from '../../core/errors.ts';
+import { ERROR_POLICY, HTTP_STATUS_BY_CODE } from '../../src/error-policy.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -12,5 +12,12 @@ describe('README', () => {
     const documented = new Map<string, number>();
     for (const m of section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) documented.set(m[1]!, Number(m[2]));
     assert.deepEqual(Object.fromEntries([...documented].sort()), Object.fromEntries(Object.entries(HTTP_STATUS_BY_CODE).sort()));
+  });
+
+  it("documents every code's retry policy as the edge's table sets it", () => {
+    const section = README.split(/^## Error codes$/m)[1]!.split(/^## /m)[0]!;
+    const retried = new Map<string, boolean>();
+    for (const m of section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*\d{3}\s*\|\s*(yes|no)\s*\|/gm)) retried.set(m[1]!, m[2] === 'yes');
+    assert.deepEqual(Object.fromEntries([...retried].sort()), Object.fromEntries(Object.entries(ERROR_POLICY).map(([code, p]) => [code, p.retry]).sort()));
   });
 });

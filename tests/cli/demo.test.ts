@@ -113,6 +113,13 @@ describe('npm run demo (the simulated league, served)', () => {
       const index = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { links: Array<{ href: string }> };
       assert.ok(['/docs', '/openapi.json', '/healthz'].every((href) => index.links.some((l) => l.href === href)));
 
+      // The printed console URL serves the console.
+      const consoleUrl = /^ {2}the console {5}(\S+)/m.exec(stdout)?.[1];
+      assert.ok(consoleUrl, `no console URL in:\n${stdout}`);
+      const page = await fetch(consoleUrl);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script type="module" crossorigin src="\/ui\/assets\/index-[^"]+\.js"><\/script>/);
+
       // A suggested CLI command works meanwhile: it goes through the demo's database.
       const shown = await run(process.execPath, [BIN, 'models', 'show', 'soccer-demo', '--json'], { env });
       assert.deepEqual(JSON.parse(shown.stdout).aliases, { champion: 1 });

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { createTestPgDb, uniqueName, TEST_REDIS_URL, assertRedisUp, type TestDb } from '../support/services.ts';
+import { createTestPgDb, uniqueName, TEST_REDIS_URL, assertRedisUp, startRedisServer, type TestDb } from '../support/services.ts';
 import { createTestApp, createTestContext } from '../support/app.ts';
 import { buildApp, type AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -84,6 +84,7 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
     const { app } = await createTestApp(t.db, { env: { SHARPLINE_RATE_LIMIT: 'off' } });
     try {
       const res = await app.inject({ method: 'OPTIONS', url: '/v1/models', headers: { origin: 'https://desk.example.com', 'access-control-request-method': 'GET' } });
+      assert.equal(res.statusCode, 404);
       assert.equal(res.headers['access-control-allow-origin'], undefined);
       const get = await app.inject({ url: '/v1/models', headers: { origin: 'https://desk.example.com' } });
       assert.equal(get.headers['access-control-allow-origin'], undefined);
@@ -119,6 +120,7 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
       const limited = await app.inject({ url: '/v1/models' });
       assert.equal(limited.statusCode, 429);
       assert.equal(limited.json().error.code, 'RATE_LIMITED');
+      assert.equal(limited.headers['x-ratelimit-limit'], '3');
       assert.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 600, String(limited.headers['retry-after']));
       assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'probes pass');
       // An app key has its own, larger budget, counted per key.
@@ -162,6 +164,21 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
     }
   });
 
+  it('rate limit on a Redis that stops answering: requests pass uncounted and at once', async () => {
+    const redis = await startRedisServer();
+    const env = { REDIS_URL: redis.url, SHARPLINE_QUEUE_PREFIX: uniqueName('edge_down'), SHARPLINE_RATE_LIMIT: 'anonymous=2', SHARPLINE_RATE_LIMIT_WINDOW_SECONDS: '600' };
+    const { app, ctx } = await createTestApp(t.db, { env });
+    try {
+      assert.equal((await app.inject({ url: '/v1/models' })).statusCode, 200);
+      await redis.kill();
+      for (let i = 0; i < 4; i++) assert.equal((await app.inject({ url: '/v1/models' })).statusCode, 200, 'Redis down: not limited, not failed');
+    } finally {
+      await app.close();
+      await closeKeepingDb(ctx);
+      await redis.dispose();
+    }
+  });
+
   it('request bodies are bounded per route: small by default, large for batch predictions', async () => {
     const { app } = await createTestApp(t.db, { env: { SHARPLINE_RATE_LIMIT: 'off', SHARPLINE_BODY_LIMIT_BYTES: '4096', SHARPLINE_PREDICT_BODY_LIMIT_BYTES: '1048576' } });
     try {
@@ -192,4 +209,44 @@ describe('the edge: security headers, CORS, rate limits, body bounds', () => {
       await app.close();
     }
   });
+});
+
+describe('failed authentications per address', () => {
+  let t: TestDb;
+  before(async () => {
+    t = await createTestPgDb('edge_auth');
+  });
+  after(async () => {
+    await t.drop();
+  });
+
+  for (const store of ['memory', 'redis'] as const) {
+    it(`an address with too many 401s is refused 429 before its key is checked (${store})`, async () => {
+      const env: Record<string, string> = { SHARPLINE_RATE_LIMIT: 'anonymous=1000', SHARPLINE_AUTH_FAILURE_LIMIT: '3', SHARPLINE_RATE_LIMIT_WINDOW_SECONDS: '600' };
+      if (store === 'redis') Object.assign(env, { REDIS_URL: TEST_REDIS_URL, SHARPLINE_QUEUE_PREFIX: uniqueName('edge_af') });
+      const ctx = await createTestContext(t.db, { env });
+      const app = await buildApp(ctx);
+      // Stands in for the auth hook refusing a bad key; counts how often it is reached.
+      let checked = 0;
+      app.get('/test/deny', { schema: { hide: true } }, async (_request, reply) => {
+        checked++;
+        return reply.code(401).send({ error: { code: 'VALIDATION_FAILED', message: 'bad key' } });
+      });
+      await app.ready();
+      try {
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push((await app.inject({ url: '/test/deny', remoteAddress: '10.7.0.1' })).statusCode);
+        assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+        assert.equal(checked, 3, 'refused before the check');
+        const other = await app.inject({ url: '/v1/models', remoteAddress: '10.7.0.1' });
+        assert.equal(other.statusCode, 429, 'the address is refused on every route');
+        assert.equal(other.json().error.code, 'RATE_LIMITED');
+        assert.ok(Number(other.headers['retry-after']) > 0);
+        assert.equal((await app.inject({ url: '/v1/models', remoteAddress: '10.7.0.2' })).statusCode, 200, 'other addresses are not');
+      } finally {
+        await app.close();
+        await closeKeepingDb(ctx);
+      }
+    });
+  }
 });

@@ -128,7 +128,6 @@ describe('no secret or key appears in any log line', () => {
       LOG_LEVEL: 'trace',
       SHARPLINE_MASTER_KEY: previousKey.toString('hex'),
       SHARPLINE_MASTER_KEY_PREVIOUS: masterKey.toString('base64'),
-      PROVIDER_TOKEN,
     };
     const outputs: string[] = [];
     const cli = (args: string[], extra: Record<string, string> = {}, input?: string) => {
@@ -136,7 +135,7 @@ describe('no secret or key appears in any log line', () => {
       outputs.push(`$ sharpline ${args.join(' ')}\n${out.stdout}${out.stderr}`);
       return out;
     };
-    assert.equal(cli(['secrets', 'set', 'provider-two', '--from-env', 'PROVIDER_TOKEN']).status, 0, outputs.at(-1));
+    assert.equal(cli(['secrets', 'set', 'provider-two', '--description', 'feed'], {}, `${PROVIDER_TOKEN}\n`).status, 0, outputs.at(-1));
     assert.equal(cli(['secrets', 'set', 'provider-three'], {}, PROVIDER_TOKEN).status, 0, outputs.at(-1));
     assert.equal(cli(['secrets', 'list']).status, 0, outputs.at(-1));
     assert.equal(cli(['secrets', 'list', '--json']).status, 0, outputs.at(-1));

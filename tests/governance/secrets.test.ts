@@ -88,7 +88,28 @@ describe('secrets: envelope-encrypted, opened only for the call that uses them, 
     await assert.rejects(old.use('provider-7', (v) => v), code('MASTER_KEY_UNKNOWN'));
   });
 
-  it('the CLI: set from stdin or --from-env, list, rotate-master; no output ever holds the value', () => {
+  it('every change and use is recorded for the audit trail with its actor, in the transaction of the change', async () => {
+    const events: Array<{ actor: string; action: string; secret: string | null }> = [];
+    const config = loadConfig({ SHARPLINE_MASTER_KEY: keyA }).secrets;
+    const secrets = createSecrets(t.db, config, { record: async (_tx, actor, event) => void events.push({ actor: `${actor.role}:${actor.name}`, action: event.action, secret: event.secret }) });
+    const alice = { name: 'alice', role: 'admin' as const, keyPrefix: 'shl_alice' };
+    await secrets.set('audited', Buffer.from('v1'), { actor: alice });
+    await secrets.set('audited', Buffer.from('v2'), { actor: alice });
+    await secrets.use('audited', () => undefined);
+    await secrets.remove('audited', { actor: alice });
+    assert.deepEqual(events, [
+      { actor: 'admin:alice', action: 'secret.created', secret: 'audited' },
+      { actor: 'admin:alice', action: 'secret.rotated', secret: 'audited' },
+      { actor: 'operator:sharpline', action: 'secret.used', secret: 'audited' },
+      { actor: 'admin:alice', action: 'secret.revoked', secret: 'audited' },
+    ]);
+    // An audit row that cannot be written leaves no unaudited change behind.
+    const failing = createSecrets(t.db, config, { record: async () => { throw new Error('audit down'); } });
+    await assert.rejects(failing.set('unaudited', Buffer.from('v')), /audit down/);
+    await assert.rejects(secrets.use('unaudited', (v) => v), code('SECRET_NOT_FOUND'));
+  });
+
+  it('the CLI: set from stdin, list, rotate-master; no output ever holds the value', () => {
     const schema = t.schema;
     const run = (args: string[], env: Record<string, string>, input?: string) => {
       const out = spawnSync(process.execPath, [BIN, 'secrets', ...args], {
@@ -107,7 +128,7 @@ describe('secrets: envelope-encrypted, opened only for the call that uses them, 
     const set = run(['set', 'cli-one', '--json'], { SHARPLINE_MASTER_KEY: keyA }, `${VALUE}\n`);
     assert.equal(set.status, 0, set.stderr);
     assert.equal(JSON.parse(set.stdout).created, true);
-    const fromEnv = run(['set', 'cli-two', '--from-env', 'MY_PROVIDER_TOKEN', '--description', 'odds feed'], { SHARPLINE_MASTER_KEY: keyA, MY_PROVIDER_TOKEN: VALUE });
+    const fromEnv = run(['set', 'cli-two', '--description', 'odds feed'], { SHARPLINE_MASTER_KEY: keyA }, VALUE);
     assert.equal(fromEnv.status, 0, fromEnv.stderr);
     assert.match(fromEnv.stdout, /^stored secret cli-two, its data key wrapped by master key [0-9a-f]{16}$/m);
     const list = run(['list', '--json'], { SHARPLINE_MASTER_KEY: keyA });

@@ -68,6 +68,7 @@ describe('promotion and demotion: one use case for every edge', () => {
     } finally {
       await app.close();
       await ctx.serving.close();
+      ctx.redis?.close();
     }
   });
 

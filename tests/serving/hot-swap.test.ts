@@ -76,6 +76,8 @@ describe('hot model swaps', () => {
       await b.app.close();
       await a.ctx.serving.close();
       await b.ctx.serving.close();
+      a.ctx.redis?.close();
+      b.ctx.redis?.close();
     }
   });
 

@@ -128,7 +128,8 @@ import { buildTestApp, readyWithKey } from '../support/app.ts';
 
 /** An app on a test database with serving options (quiet logs, in-process jobs, no prediction-log files). */
 export async function createServingApp(db: Db, options: { serving?: ServingOptions; env?: Record<string, string> } = {}): Promise<{ app: AppInstance; ctx: AppContext }> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
+  // Tests drive one address far past any role's limit; the limits are tested on their own (tests/governance/edge.test.ts).
+  const config = loadConfig({ LOG_LEVEL: 'silent', SHARPLINE_RATE_LIMIT: 'off', ...options.env });
   const ctx = await createContext(config, {
     db,
     queues: createInProcessQueues(),

@@ -91,6 +91,18 @@ describe('training specs are validated whole, before anything is queued (HTTP an
     assert.equal(await runsRecorded(), 0);
   });
 
+  it('refuses an anchor naming columns the feature set lacks, or the wrong number of logits, before queueing', async () => {
+    const market = { ...SPEC, featureSet: 'soccer-1x2-market' };
+    const missing = await post({ ...market, params: { anchor: ['mkt_home_draw', '', 'mkt_home_away'] } });
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.json().error.code, 'TRAINING_SPEC_INVALID');
+    assert.match(missing.json().error.message, /^params\.anchor: "mkt_home_away" is not a column of soccer-1x2-market \(columns: .*mkt_away_draw/);
+    const count = await post({ ...market, params: { anchor: ['mkt_home_draw'] } });
+    assert.equal(count.statusCode, 400);
+    assert.match(count.json().error.message, /has 3 logits, so the anchor lists 3 columns \('' for none\), got 1/);
+    assert.equal(await runsRecorded(), 0);
+  });
+
   it('accepts a good spec with parameters', async () => {
     const res = await post({ ...SPEC, competitions: [' SYN '], params: { hidden: [8], epochs: 3 } });
     assert.equal(res.statusCode, 201, res.body);

@@ -102,11 +102,19 @@ describe('training jobs (in-process queue, real Postgres)', () => {
     const js = await createTestApp(t.db, { env: { SHARPLINE_TRAINER_KERNELS: 'js' } });
     const jsWorkers = startWorkers(js.ctx, workerDefinitions);
     try {
-      const { run } = await submitTraining(js.ctx, { ...SPEC, model: 'syn-js-kernels' });
+      // Anchored on the match's own de-vigged odds (issue 19), through the spec's params.
+      const { run } = await submitTraining(js.ctx, { ...SPEC, model: 'syn-js-kernels', params: { anchor: ['mkt_home_draw', '', 'mkt_away_draw'], anchorL2: [0.1, 0.01] } });
       const done = await waitForRunEnd(js.ctx, run.id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       const version = await getVersion(t.db, 'syn-js-kernels', 1);
-      assert.equal((version.evaluation as { training: { kernels: string } }).training.kernels, 'js');
+      const training = (version.evaluation as { training: { kernels: string; bestValLoss: number; anchor: { anchorValLoss: number; candidates: unknown[]; columns: string[] } } }).training;
+      assert.equal(training.kernels, 'js');
+      assert.deepEqual(training.anchor.columns, ['mkt_home_draw', '', 'mkt_away_draw']);
+      assert.equal(training.anchor.candidates.length, 2);
+      assert.ok(training.bestValLoss <= training.anchor.anchorValLoss, `${training.bestValLoss} vs anchor ${training.anchor.anchorValLoss}`);
+      // Each comparison stores the model-minus-market difference with its bootstrap interval.
+      const diff = (version.evaluation as { comparisons: Record<string, { differences: Record<string, { lo: number; hi: number; mean: number; n: number }> }> }).comparisons.preclosing!.differences.preclosing!;
+      assert.ok(diff.lo <= diff.mean && diff.mean <= diff.hi && diff.n > 0, JSON.stringify(diff));
     } finally {
       await jsWorkers.close();
       await js.app.close();

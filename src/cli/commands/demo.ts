@@ -3,10 +3,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
-import { submitTraining } from '../../services/training-service.ts';
 import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
-import { getVersion, getModel } from '../../../registry/index.ts';
+import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { ensureLocalAdminKey, operatorActor, type LocalAdminKey } from '../../governance/index.ts';
 import { reportFailure } from '../output.ts';
@@ -131,6 +130,7 @@ export function registerDemoCommand(program: Command): void {
 
         step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);
         const workers = ctx.queues.kind === 'in-process' ? startWorkers(ctx, workerDefinitions) : undefined;
+        const { submitTraining } = await import('../../services/index.ts');
         const { run, created } = await submitTraining(ctx, demo.spec, 'demo');
         if (!created) process.stderr.write(`      reusing run ${run.id} (${run.status})\n`);
         const done = await waitForRun(ctx, run.id);
@@ -216,6 +216,7 @@ function nextSteps(url: string, model: string, version: number, synthetic: boole
 Sharpline is serving ${model} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
 ${keyNote(key)}
+  the console     ${url}/ui/   (models, evidence, explanations, runs, promotions in a browser)
   API index       ${url}/   (reference: ${url}/docs)
   a prediction    curl -s -X POST ${url}/v1/models/${model}/predict${auth} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
   the version     curl -s${auth} ${url}/v1/models/${model}/versions/${version} | head -c 600

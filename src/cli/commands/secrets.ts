@@ -17,7 +17,7 @@ function readPiped(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = setTimeout(() => finish(waited('on stdin (pipe it in, or use --from-env)')), VALUE_WAIT_MS);
+    const timer = setTimeout(() => finish(waited('on stdin (pipe it in, or run on a terminal to be prompted)')), VALUE_WAIT_MS);
     const finish = (error?: Error) => {
       clearTimeout(timer);
       process.stdin.off('data', onData).off('end', onEnd).off('error', finish);
@@ -71,22 +71,12 @@ export function registerSecretsCommands(program: Command): void {
 
   secrets
     .command('set <name>')
-    .description('store or replace a secret; the value comes from stdin, --from-env, or a prompt that does not echo (never an argument: it would stay in shell history)')
-    .option('--from-env <variable>', 'read the value from this environment variable')
+    .description('store or replace a secret; the value comes from stdin (`printf %s "$TOKEN" | sharpline secrets set name`) or a prompt that does not echo, never an argument (it would stay in shell history)')
     .option('--description <text>', 'what the secret is for (shown by `secrets list`)')
     .option('--json', 'print one JSON document')
-    .action((name: string, opts: { fromEnv?: string; description?: string; json?: boolean }) =>
+    .action((name: string, opts: { description?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        let value: Buffer;
-        if (opts.fromEnv) {
-          const text = process.env[opts.fromEnv];
-          if (text === undefined) throw new AppError('VALIDATION_FAILED', `--from-env: ${opts.fromEnv} is not set`, { details: { variable: opts.fromEnv } });
-          value = Buffer.from(text, 'utf8');
-        } else if (process.stdin.isTTY) {
-          value = await readHidden(`value of secret ${name} (not shown): `);
-        } else {
-          value = await readPiped();
-        }
+        const value = process.stdin.isTTY ? await readHidden(`value of secret ${name} (not shown): `) : await readPiped();
         const result = await ctx.secrets.set(name, value, { description: opts.description });
         printResult({ name, ...result }, opts.json, (r) => `${r.created ? 'stored' : 'replaced'} secret ${r.name}, its data key wrapped by master key ${r.masterKeyId}`);
       }),

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TRAINING_QUEUE } from '../../jobs/training.job.ts';
 import { AppError } from '../../../core/index.ts';
-import { submitTraining, cancelTraining, reconcileQueuedRuns } from '../../services/index.ts';
+/** The use cases, loaded when a command runs: their door reaches serving, which `--help` must not load. */
+const services = () => import('../../services/index.ts');
 import { getRun, listRuns, requestCancel, type TrainingRun } from '../../../training/index.ts';
 import { describeTrainParams } from '../../../models/index.ts';
 import type { AppContext } from '../../context.ts';
@@ -157,6 +158,7 @@ export function registerTrainCommands(program: Command): void {
         };
         const timeoutSeconds = Number(opts.timeout);
         if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new AppError('VALIDATION_FAILED', `--timeout: expected a whole number of seconds >= 1, got ${JSON.stringify(opts.timeout)}`);
+        const { submitTraining } = await services();
         const { run, created } = await submitTraining(ctx, spec, opts.actor ?? ctx.config.defaultActor);
         process.stderr.write(`${created ? 'queued' : 'already submitted'}: run ${run.id} (${run.status})\n`);
         const inProcess = ctx.queues.kind === 'in-process';
@@ -201,7 +203,7 @@ export function registerTrainCommands(program: Command): void {
     .command('cancel <id>')
     .description('cancel a queued run, or stop a running one at its next batch')
     .option('--json', 'print one JSON document')
-    .action((id: string, opts: { json?: boolean }) => withContext(async (ctx) => printResult(await cancelTraining(ctx, id, operatorActor()), opts.json, describeRun)));
+    .action((id: string, opts: { json?: boolean }) => withContext(async (ctx) => printResult(await (await services()).cancelTraining(ctx, id, operatorActor()), opts.json, describeRun)));
   runs
     .command('reconcile')
     .description('re-enqueue runs that Postgres shows as queued but the queue has lost')
@@ -209,7 +211,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: { olderThan: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const requeued = await reconcileQueuedRuns(ctx, Number(opts.olderThan) * 1000);
+        const requeued = await (await services()).reconcileQueuedRuns(ctx, Number(opts.olderThan) * 1000);
         printResult({ requeued }, opts.json, (r) => (r.requeued.length ? `re-enqueued ${r.requeued.join(', ')}` : 'nothing to re-enqueue'));
       }),
     );

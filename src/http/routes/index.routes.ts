@@ -11,6 +11,7 @@ const INDEX: Static<typeof IndexSchema> = {
   name: 'Sharpline API',
   description: 'Sports-betting models: data, features, training, registry, predictions and explanations.',
   links: [
+    { href: '/ui/', title: 'the console: models, evidence, explanations, training runs, promotions' },
     { href: '/docs', title: 'API reference (browsable, generated from the route schemas)' },
     { href: '/openapi.json', title: 'OpenAPI 3.1 document' },
     { href: '/healthz', title: 'liveness' },

@@ -1,2 +1,2 @@
--- secret-list: every secret's metadata, never its value. No parameters
+-- Every secret's metadata, never its value, by name; no parameters.
 SELECT name, description, master_key_id, created_at, updated_at, last_used_at FROM secrets ORDER BY name

@@ -1,2 +1,2 @@
--- secret-touch: records that a secret was used now. $1 name
+-- Records that a secret was used now. $1 name.
 UPDATE secrets SET last_used_at = now() WHERE name = $1

@@ -1,0 +1,88 @@
+/**
+ * Point reads of the historical tables that features/ needs beside the timelines: the odds and
+ * published forecasts of given games (market baselines), the last final game before a cut-off
+ * (what an online row sees), an ad-hoc matchup's competition and teams, a competition's season
+ * spans, and a game's sport. History owns the tables, so the SQL is here. `db` first.
+ */
+import { type Db, loadSql } from '../../core/index.ts';
+import type { TimelineOddsRow } from './timeline-store.ts';
+
+const MATCH_ODDS_SQL = loadSql(import.meta.url, './sql/match-odds.sql');
+const REFERENCE_FORECASTS_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
+const LAST_FINAL_GAME_SQL = loadSql(import.meta.url, './sql/last-final-game.sql');
+const MATCHUP_SQL = loadSql(import.meta.url, './sql/resolve-matchup.sql');
+const SEASON_SPANS_SQL = loadSql(import.meta.url, './sql/season-spans.sql');
+const SPORT_OF_GAME_SQL = loadSql(import.meta.url, './sql/sport-of-game.sql');
+
+/** One 1x2/moneyline home/draw/away price of a game (as a timeline row), with its kickoff (epoch ms) and its sport's outcome type. */
+export interface MatchOddsRow extends TimelineOddsRow {
+  outcomes: string;
+  kickoff: number;
+}
+
+/** One published forecast (FiveThirtyEight ...) of a game. */
+export interface ReferenceForecastRow {
+  game_id: number;
+  predictor: string;
+  p_home: number;
+  p_draw: number | null;
+  p_away: number;
+}
+
+/** The last final game before a cut-off (epoch ms) and how many final games share its kickoff. */
+export interface LastFinalGameRow {
+  id: number;
+  kickoff: number;
+  finals_at_kickoff: number;
+}
+
+/** An ad-hoc matchup resolved: nulls where the competition or a team is unknown. */
+export interface MatchupRow {
+  competition_id: number | null;
+  competition: string | null;
+  time_zone: string | null;
+  home_id: number | null;
+  away_id: number | null;
+}
+
+/** A stored season with the local dates of its first and last game. */
+export interface SeasonSpanRow {
+  id: number;
+  start_year: number;
+  first: string;
+  last: string;
+}
+
+/** 1x2/moneyline home/draw/away odds of `gameIds`. */
+export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
+  return (await db.query<MatchOddsRow>(MATCH_ODDS_SQL, [[...gameIds]])).rows;
+}
+
+/** Published forecasts of `gameIds`. */
+export async function readReferenceForecasts(db: Db, gameIds: readonly number[]): Promise<ReferenceForecastRow[]> {
+  return (await db.query<ReferenceForecastRow>(REFERENCE_FORECASTS_SQL, [[...gameIds]])).rows;
+}
+
+/**
+ * The last final game of `sport` with kickoff before `cutoff` (epoch ms; Infinity = none) and
+ * before game `gameId`'s kickoff when given.
+ */
+export async function lastFinalGame(db: Db, sport: string, cutoff: number, gameId: number | null): Promise<LastFinalGameRow | undefined> {
+  const { rows } = await db.query<LastFinalGameRow>(LAST_FINAL_GAME_SQL, [sport, Number.isFinite(cutoff) ? new Date(cutoff).toISOString() : 'infinity', gameId]);
+  return rows[0];
+}
+
+/** A competition by code and two teams by key, name or alias (case aside), in one sport. */
+export async function resolveMatchup(db: Db, sport: string, competition: string, home: string, away: string): Promise<MatchupRow> {
+  return (await db.query<MatchupRow>(MATCHUP_SQL, [sport, competition, home, away])).rows[0]!;
+}
+
+/** A competition's seasons that have games, in first-game order. */
+export async function seasonSpans(db: Db, competitionId: number): Promise<SeasonSpanRow[]> {
+  return (await db.query<SeasonSpanRow>(SEASON_SPANS_SQL, [competitionId])).rows;
+}
+
+/** The sport code of game `gameId`, or undefined when there is no such game. */
+export async function sportOfGame(db: Db, gameId: number): Promise<string | undefined> {
+  return (await db.query<{ code: string }>(SPORT_OF_GAME_SQL, [gameId])).rows[0]?.code;
+}

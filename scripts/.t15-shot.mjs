@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const [url, out, key] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.on('console', (m) => console.log('console:', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+await page.goto('http://127.0.0.1:3915/ui/');
+await page.fill('#api-key', key ?? '');
+await page.click('button[type=submit]');
+await page.waitForTimeout(500);
+await page.goto(url);
+await page.waitForSelector(process.env.WAIT ?? 'h1', { timeout: 60000 }).catch((e) => console.log('wait failed', e.message)); await page.waitForTimeout(800);
+await page.screenshot({ path: out, fullPage: true });
+await browser.close();

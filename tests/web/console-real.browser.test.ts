@@ -1,0 +1,68 @@
+/// <reference lib="dom" />
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, type TestDb } from '../support/services.ts';
+import { createTestApp } from '../support/app.ts';
+import { runImport } from '../../history/index.ts';
+import { parseTrainingSpec, runIdOf, trainAndRegister } from '../../training/index.ts';
+import { consoleFolder } from '../../src/http/routes/console.routes.ts';
+import type { AppInstance } from '../../src/http/app.ts';
+import type { AppContext } from '../../src/context.ts';
+import { assertAccessible, CHROMIUM, launchBrowser, openPage, screenshot, signIn, tableText } from './browser.ts';
+
+const en = (x: number, digits: number) => new Intl.NumberFormat('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
+
+describe('the console on a version trained on real soccer data (EPL 2015-2019, Pinnacle prices)', () => {
+  const reason = !hasSharedData ? ` (skipped: data folder ${SHARED_DATA_DIR} is absent)` : !existsSync(CHROMIUM) ? ` (skipped: no Chromium at ${CHROMIUM}; .ci/run installs it)` : !existsSync(`${consoleFolder()}/index.html`) ? ' (skipped: console not built; npm run build)' : '';
+  let t: TestDb | undefined;
+  let app: AppInstance;
+  let ctx: AppContext;
+  let browser: Browser | undefined;
+  let page: Page;
+  let problems: string[];
+  let base: string;
+  before(async () => {
+    if (reason) return;
+    t = await createTestPgDb('consolereal');
+    const folder = join(SHARED_DATA_DIR, 'football_data_co_uk', 'big5_2003_2024');
+    await runImport(t.db, { source: 'football-data', paths: ['1516', '1617', '1718', '1819'].map((s) => join(folder, `E0_${s}.csv`)) });
+    const spec = parseTrainingSpec({ model: 'epl', featureSet: 'soccer-1x2-market', algo: 'logistic', competitions: ['E0'], trainTo: '2018-06-30', testFrom: '2018-07-01', testTo: '2019-06-30' });
+    await trainAndRegister({ db: t.db }, runIdOf(spec), spec);
+    ({ app, ctx } = await createTestApp(t.db));
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await launchBrowser();
+    ({ page, problems } = await openPage(browser));
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await ctx?.close();
+    await t?.drop();
+  });
+
+  it(`shows the reliability diagram and the backtest with the stored numbers, at Pinnacle's prices and with line shopping${reason}`, { skip: !!reason }, async () => {
+    const v = (await app.inject({ method: 'GET', url: '/v1/models/epl/versions/1' })).json();
+    await signIn(page, base, '');
+    await page.goto(`${base}/ui/#/models/epl/versions/1`);
+    await page.locator('[data-chart="reliability"] svg[data-plot]').waitFor();
+    await page.locator('[data-chart="equity"] svg[data-plot]').waitFor();
+    const bins = (v.evaluation.comparisons.all.predictors.model.calibration.bins as Array<{ count: number; observedFrequency: number | null; meanPredicted: number | null }>).filter((b) => b.count > 0);
+    const rows = (await tableText(page, 'reliability-table')).filter((r) => r[0] === 'Model');
+    assert.deepEqual(rows.map((r) => [r[1], r[2], r[4]]), bins.map((b) => [en(b.meanPredicted!, 3), en(b.observedFrequency!, 3), String(b.count)]));
+    // The closing market is on the same diagram.
+    assert.ok((await tableText(page, 'reliability-table')).some((r) => r[0] === 'Closing market'));
+    const [book, best] = await tableText(page, 'backtest-summary');
+    assert.equal(book![1], new Intl.NumberFormat('en-GB').format(v.backtest.bets));
+    assert.match(await page.locator('#backtest').locator('..').innerText(), /Pinnacle/);
+    assert.match(best![0]!, /line shopping/);
+    // Scores beside the market on the same games, as stored.
+    const closing = await tableText(page, 'scores-closing');
+    assert.deepEqual(closing.map((r) => r[2]).sort(), [en(v.evaluation.comparisons.closing.predictors.model.logLoss, 4), en(v.evaluation.comparisons.closing.predictors.closing.logLoss, 4)].sort());
+    await assertAccessible(page, 'real version');
+    await screenshot(page, 'version-real');
+    assert.deepEqual(problems, []);
+  });
+});

@@ -1,0 +1,93 @@
+import type { Db } from '../../core/index.ts';
+import type { TrainingSet } from '../../features/index.ts';
+import { exportToOnnx, exportToTfjs, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
+import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
+import type { TrainingSpec } from '../spec.ts';
+import type { Datasets } from './dataset.ts';
+import type { GameLabel } from './evaluate.ts';
+import { globalImportance } from './importance.ts';
+
+export interface VersionProvenance {
+  runId: string;
+  createdBy: string;
+  /** The code's commit, handed in by the composition root; null when unknown. */
+  codeVersion: string | null;
+}
+
+/**
+ * Stage 5a: creates (or finds, for a redelivered run) the PENDING version with its lineage: feature set
+ * and dataset hashes, windows, algorithm, parameters, seed, code version, who asked.
+ */
+export async function createPendingVersion(db: Db, spec: TrainingSpec, datasets: Datasets, params: Partial<TrainParams>, provenance: VersionProvenance): Promise<ModelVersion> {
+  const { trainSet, testSet } = datasets;
+  const { version } = await createVersion(db, {
+    model: spec.model,
+    runId: provenance.runId,
+    classes: trainSet.classes,
+    description: spec.description,
+    lineage: {
+      featureSet: { name: trainSet.featureSet.name, hash: trainSet.featureSet.hash },
+      trainWindow: { from: spec.trainFrom ?? new Date(trainSet.kickoffs[0]!).toISOString().slice(0, 10), to: spec.trainTo },
+      testWindow: { from: spec.testFrom, to: spec.testTo },
+      competitions: spec.competitions ?? null,
+      datasetHash: trainSet.datasetHash,
+      testDatasetHash: testSet.datasetHash,
+      algorithm: spec.algo,
+      params: params as Record<string, unknown>,
+      seed: spec.seed ?? (params.seed as number | undefined),
+      codeVersion: provenance.codeVersion ?? undefined,
+      runId: provenance.runId,
+      createdBy: provenance.createdBy,
+      trainRows: trainSet.nRows,
+      testRows: testSet.nRows,
+    },
+  });
+  return version;
+}
+
+/**
+ * Stage 5b: the version's artifacts (dense JSON, ONNX, tfjs, feature spec, SHAP background,
+ * global importance) and its test-window predictions.
+ */
+export async function registerArtifacts(
+  db: Db,
+  version: ModelVersion,
+  model: DenseModel,
+  trainSet: TrainingSet,
+  testSet: TrainingSet,
+  probabilities: Float64Array,
+  labels: Map<number, GameLabel>,
+): Promise<void> {
+  const k = testSet.classes.length;
+  await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
+  await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
+  await putArtifact(db, version.id, { kind: 'tfjs', json: await exportToTfjs(model) });
+  await putArtifact(db, version.id, {
+    kind: 'feature-spec',
+    json: { featureSet: trainSet.featureSet, featureNames: trainSet.featureNames, fills: trainSet.fills, classes: trainSet.classes },
+  });
+  const background = selectBackground(trainSet.X, trainSet.nRows, trainSet.featureNames.length, { size: 100, method: 'kmeans', seed: 7 });
+  await putArtifact(db, version.id, {
+    kind: 'background',
+    json: { method: 'kmeans', nRows: background.nRows, featureNames: trainSet.featureNames, rows: chunk(Array.from(background.data), trainSet.featureNames.length), weights: background.weights ? Array.from(background.weights) : null },
+  });
+  await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
+  await savePredictions(db, version.id, testSet.gameIds.map((gameId, i) => {
+    const label = labels.get(gameId);
+    return {
+      gameId,
+      kickoff: new Date(testSet.kickoffs[i]!),
+      competition: label?.competition ?? testSet.competitionCodes[i] ?? '',
+      home: label?.home ?? '',
+      away: label?.away ?? '',
+      probabilities: Array.from(probabilities.subarray(i * k, (i + 1) * k)),
+      outcome: testSet.classes[testSet.labels[i]!] ?? null,
+    };
+  }));
+}
+
+function chunk(values: number[], width: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < values.length; i += width) rows.push(values.slice(i, i + width));
+  return rows;
+}

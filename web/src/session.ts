@@ -1,0 +1,37 @@
+import { api, ApiError } from './api.ts';
+
+export type Role = 'admin' | 'scientist' | 'reviewer' | 'app' | 'operator';
+
+export interface Principal {
+  name: string;
+  role: Role;
+  keyPrefix: string | null;
+}
+
+/** Roles the console serves; `app` keys are for programs calling predict, not people. */
+export const CONSOLE_ROLES: readonly Role[] = ['admin', 'scientist', 'reviewer'];
+
+/**
+ * Who the stored key belongs to (GET /v1/whoami). A server without keys (embedded dev with auth
+ * off) answers 404 there; the console then runs as a local admin, as the API itself does.
+ * @throws ApiError UNAUTHENTICATED for a bad key, CONSOLE_ROLE_REFUSED for an `app` key
+ */
+export async function whoAmI(): Promise<Principal> {
+  let principal: Principal;
+  try {
+    principal = await api<Principal>('/v1/whoami');
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    await api('/v1/models');
+    principal = { name: 'local', role: 'admin', keyPrefix: null };
+  }
+  if (!CONSOLE_ROLES.includes(principal.role)) {
+    throw new ApiError(403, 'CONSOLE_ROLE_REFUSED', `the console is for people (admin, scientist, reviewer); this key has role ${principal.role}`, { role: principal.role });
+  }
+  return principal;
+}
+
+export const can = {
+  launch: (p: Principal) => p.role === 'admin' || p.role === 'scientist',
+  review: (p: Principal) => p.role === 'admin' || p.role === 'reviewer',
+};
