@@ -51,6 +51,28 @@ export interface Config {
   /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
   readonly progress: 'auto' | 'bars' | 'lines' | 'off';
   /**
+   * HTTP authentication: `required` (default) asks every route but the open ones for an API key;
+   * `off` (SHARPLINE_AUTH=off, local development only) lets anyone in and says so at start.
+   */
+  readonly auth: 'required' | 'off';
+  /** Aliases that move only through an approved proposal (SHARPLINE_PROTECTED_ALIASES, default champion). */
+  readonly protectedAliases: readonly string[];
+  /** Who may read /metrics: anyone (`open`, default: what Prometheus scrapers expect) or any key (`key`). */
+  readonly metricsAccess: 'open' | 'key';
+  /** Who may read /docs and /openapi.json: anyone (`open`, default) or any key (`key`). */
+  readonly docsAccess: 'open' | 'key';
+  /** How long a server trusts a verified key before checking the database again (revocation lag), s. */
+  readonly keyCacheSeconds: number;
+  /**
+   * A CLI command's identity (SHARPLINE_API_KEY): commands that need a person (propose, approve,
+   * reject) act as this key's owner; without it a command acts as the operator.
+   */
+  readonly apiKey: string | undefined;
+  /** Retention: days of prediction-log files kept (SHARPLINE_PREDICTION_LOG_DAYS). */
+  readonly predictionLogDays: number;
+  /** Retention: a person with no usable key and no audit row for this many days is erased (SHARPLINE_AUDIT_SUBJECT_DAYS). */
+  readonly auditSubjectDays: number;
+  /**
    * Trainer kernels (`SHARPLINE_TRAINER_KERNELS`): `auto` = WebAssembly SIMD where the runtime has
    * it, else plain JS; `js` forces the fallback; `wasm-simd` insists (a run fails where it is missing).
    */
@@ -105,6 +127,20 @@ const DEFAULT_RATE_LIMITS: Record<RateLimitSubject, number> = { anonymous: 3000,
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PROGRESS_MODES = ['auto', 'bars', 'lines', 'off'] as const;
 const TRAINER_KERNELS = ['auto', 'wasm-simd', 'js'] as const;
+
+function readChoice<T extends string>(env: Env, variable: string, choices: readonly T[], fallback: T): T {
+  const raw = env[variable]?.trim() || fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw invalid(variable, `expected one of ${choices.join(', ')}, got ${JSON.stringify(env[variable])}`);
+  return raw as T;
+}
+
+function readAliasList(env: Env, variable: string, fallback: string): readonly string[] {
+  const list = (env[variable]?.trim() ?? fallback).split(',').map((a) => a.trim()).filter(Boolean);
+  for (const alias of list) {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(alias)) throw invalid(variable, `expected a comma-separated list of alias names, got ${JSON.stringify(alias)}`);
+  }
+  return Object.freeze([...new Set(list)]);
+}
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -243,6 +279,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
     codeVersion: env.SHARPLINE_CODE_VERSION?.trim() || undefined,
     progress,
+    auth: readChoice(env, 'SHARPLINE_AUTH', ['required', 'off'] as const, 'required'),
+    protectedAliases: readAliasList(env, 'SHARPLINE_PROTECTED_ALIASES', 'champion'),
+    metricsAccess: readChoice(env, 'SHARPLINE_METRICS_ACCESS', ['open', 'key'] as const, 'open'),
+    docsAccess: readChoice(env, 'SHARPLINE_DOCS_ACCESS', ['open', 'key'] as const, 'open'),
+    keyCacheSeconds: readInt(env, 'SHARPLINE_KEY_CACHE_SECONDS', 30, 0, 3600),
+    apiKey: env.SHARPLINE_API_KEY?.trim() || undefined,
+    predictionLogDays: readInt(env, 'SHARPLINE_PREDICTION_LOG_DAYS', 90, 1, 36_500),
+    auditSubjectDays: readInt(env, 'SHARPLINE_AUDIT_SUBJECT_DAYS', 730, 1, 36_500),
     trainerKernels,
     edge: Object.freeze({
       rateLimit: readRateLimit(env),

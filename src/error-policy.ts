@@ -5,6 +5,7 @@ import type { TrainingErrorCode } from '../training/index.ts';
 import type { RegistryErrorCode } from '../registry/index.ts';
 import type { ServingErrorCode } from './serving/index.ts';
 import type { SecretErrorCode } from './secrets/index.ts';
+import type { GovernanceErrorCode } from './governance/index.ts';
 
 /**
  * The one table of what each error code means at the edges, read by the HTTP error handler and by
@@ -107,8 +108,20 @@ const secrets = {
   SECRET_UNREADABLE: refused(500),
 } as const satisfies Record<SecretErrorCode, ErrorPolicy>;
 
+const governance = {
+  UNAUTHENTICATED: refused(401),
+  FORBIDDEN: refused(403),
+  KEY_NOT_FOUND: refused(404),
+  SUBJECT_NOT_FOUND: refused(404),
+  ALIAS_PROTECTED: refused(409),
+  PROPOSAL_NOT_FOUND: refused(404),
+  PROPOSAL_NOT_PENDING: refused(409),
+  PROPOSAL_SELF_APPROVAL: refused(403),
+  AUDIT_CHAIN_BROKEN: refused(409),
+} as const satisfies Record<GovernanceErrorCode, ErrorPolicy>;
+
 /** The one table: every code's HTTP status and retry policy. Exhaustive over `ErrorCode` at compile time. */
-export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving, ...secrets });
+export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving, ...secrets, ...governance });
 
 /** Code → HTTP status, as the README's error table lists them. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze(

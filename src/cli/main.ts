@@ -20,6 +20,9 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['features'], load: async () => (await import('./commands/features.ts')).registerFeatureCommands },
   { names: ['predict'], load: async () => (await import('./commands/predict.ts')).registerPredictCommands },
   { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },
+  { names: ['keys'], load: async () => (await import('./commands/keys.ts')).registerKeysCommands },
+  { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommands },
+  { names: ['privacy'], load: async () => (await import('./commands/privacy.ts')).registerPrivacyCommands },
   { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
 ];
 

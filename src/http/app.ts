@@ -8,6 +8,8 @@ import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
+import { registerAccessCheck, registerAuth } from './auth.ts';
+import type { Access } from './policy.ts';
 import { frameworkError, registerEdge } from './edge.ts';
 
 export type { AppInstance } from './types.ts';
@@ -18,6 +20,8 @@ export interface BuildAppOptions {
    * (predict, infer); other routes have SHARPLINE_BODY_LIMIT_BYTES unless they declare theirs.
    */
   bodyLimit?: number;
+  /** Access of routes a caller adds after buildApp (tests' probe routes), over src/http/policy.ts. */
+  extraPolicy?: Readonly<Record<string, Access>>;
 }
 
 /**
@@ -41,10 +45,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.addSchema(ErrorBodySchema);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // Before any route: the policy check sees every route registered after it.
+  registerAuth(app, options.extraPolicy);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   await registerEdge(app);
+  registerAccessCheck(app, options.extraPolicy);
 
   await app.register(swagger, {
     openapi: {

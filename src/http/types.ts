@@ -5,22 +5,9 @@ import type { AppContext } from '../context.ts';
 /** The Fastify instance with TypeBox typing that every route plugin receives. */
 export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
-/**
- * Roles a key may carry. `operator` is never a key's role: it is the identity of a CLI command
- * that talks to the database directly (it is audited as such).
- */
-export type Role = 'admin' | 'scientist' | 'reviewer' | 'app' | 'operator';
-
-/** Who made a request: the API key presented with `Authorization: Bearer`, resolved by the auth hook. */
-export interface Principal {
-  /** The key's id (uuid), stable across rotation of its secret. */
-  keyId: string;
-  /** The key's public prefix (e.g. `shl_ab12cd34`): identifies it in logs without revealing it. */
-  keyPrefix: string;
-  role: Role;
-  /** The key's owner as given at creation. */
-  name: string;
-}
+/** The request principal: defined in the governance use cases, which the HTTP edge adapts. */
+export type { Role, Principal } from '../governance/types.ts';
+import type { Principal } from '../governance/types.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.ts';
 import { AppError, isAppError } from '../../core/index.ts';
 import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun, type TrainingSpec } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
+import { recordAudit, type Actor } from '../governance/index.ts';
 import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJobData } from '../jobs/training.job.ts';
 
 /**
@@ -14,10 +15,13 @@ import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJo
  * @throws AppError TRAINING_SPEC_INVALID, FEATURE_SET_UNKNOWN, COMPETITION_UNKNOWN,
  *         FEATURE_SPORT_MISMATCH, FEATURE_SET_UNAVAILABLE, QUEUE_UNAVAILABLE, DATABASE_UNAVAILABLE
  */
-export async function submitTraining(ctx: AppContext, input: unknown, actor = 'anonymous'): Promise<{ run: TrainingRun; created: boolean }> {
+export async function submitTraining(ctx: AppContext, input: unknown, by: string | Actor = 'anonymous'): Promise<{ run: TrainingRun; created: boolean }> {
+  // A bare name is a CLI operator's (`train --actor`) or the demo's.
+  const actor: Actor = typeof by === 'string' ? { name: by, role: 'operator' } : by;
   const spec = await validateTrainingSpec(ctx.db, input);
   await assertFeatureSetAvailable(ctx.db, spec.featureSet, spec.competitions);
-  const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor, ctx.deployment.tag);
+  const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor.name, ctx.deployment.tag);
+  if (created) await recordAudit(ctx.db, actor, 'training.submitted', { target: run.id, details: { model: spec.model, featureSet: spec.featureSet } });
   if (created || run.status === 'queued') {
     try {
       await enqueue(ctx, run);
@@ -48,12 +52,13 @@ async function enqueue(ctx: AppContext, run: TrainingRun): Promise<void> {
 }
 
 /** Cancels a queued run at once (and drops its job) or stops a running one at its next batch. */
-export async function cancelTraining(ctx: AppContext, runId: string): Promise<TrainingRun> {
+export async function cancelTraining(ctx: AppContext, runId: string, by: Actor = { name: 'anonymous', role: 'operator' }): Promise<TrainingRun> {
   const before = await getRun(ctx.db, runId);
   if (before.status !== 'queued' && before.status !== 'running') {
     throw new AppError('CONFLICT', `run ${runId} is already ${before.status}`, { details: { status: before.status } });
   }
   const run = await requestCancel(ctx.db, runId);
+  await recordAudit(ctx.db, by, 'training.cancelled', { target: run.id, details: { model: run.model, was: before.status } });
   // The run row already says cancelled; a job left behind (queue away) finds that and does nothing.
   await ctx.queues.remove(TRAINING_QUEUE, run.jobId).catch(() => false);
   return run;

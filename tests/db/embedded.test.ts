@@ -9,6 +9,7 @@ import { createPgliteDb, lockPathOf, migrate } from '../../src/db/index.ts';
 import { connectDbBridge, serveDbBridge } from '../../src/db/db-bridge.ts';
 import { createVersion, markReady } from '../../registry/index.ts';
 import { BIN, embeddedEnv, freePort } from '../support/cli.ts';
+import { createKey, operatorActor } from '../../src/governance/index.ts';
 
 const run = promisify(execFile);
 
@@ -33,6 +34,7 @@ describe('the embedded database folder: one process opens it, others go through 
     await migrate(seed);
     const { version } = await createVersion(seed, { model: 'epl', runId: 'r1', classes: ['home', 'draw', 'away'], lineage: { algorithm: 'logistic' } });
     await markReady(seed, version.id, { metrics: { logLoss: 0.97 } });
+    const { token } = await createKey(seed, operatorActor('tests'), { name: 'dana', role: 'app' });
     await seed.close();
 
     const port = await freePort();
@@ -50,7 +52,7 @@ describe('the embedded database folder: one process opens it, others go through 
       assert.equal(set.code, 0, set.stderr);
       assert.equal(JSON.parse(set.stdout).alias.version, 1);
       // The server answers from the same database the command wrote to.
-      const model = (await (await fetch(`http://127.0.0.1:${port}/v1/models/epl`)).json()) as { aliases: Record<string, number> };
+      const model = (await (await fetch(`http://127.0.0.1:${port}/v1/models/epl`, { headers: { authorization: `Bearer ${token}` } })).json()) as { aliases: Record<string, number> };
       assert.deepEqual(model.aliases, { challenger: 1 });
     } finally {
       server.kill('SIGTERM');

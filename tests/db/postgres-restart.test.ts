@@ -7,7 +7,8 @@ import { importSyntheticLeague } from '../support/synthetic.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { createInProcessQueues } from '../../src/jobs/index.ts';
-import { buildApp, type AppInstance } from '../../src/http/app.ts';
+import type { AppInstance } from '../../src/http/app.ts';
+import { buildTestApp } from '../support/app.ts';
 
 interface Answer {
   phase: 'before' | 'down' | 'restarting' | 'after';
@@ -29,7 +30,7 @@ describe('Postgres restarted under load (a cluster of the test’s own, stopped 
     // History the submitted feature set can train on: without it the submission is refused
     // (FEATURE_SET_UNAVAILABLE) before its transaction, which this test is about.
     await importSyntheticLeague(ctx.db, { seasons: 2 });
-    app = await buildApp(ctx);
+    app = await buildTestApp(ctx);
     await app.ready();
   });
   afterAll(async () => {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { AppInstance } from '../../src/http/types.ts';
 import { buildFeatures } from '../../features/index.ts';
 import { Fixture, createTestDb, postgresReachable, type TestDb } from './helpers.ts';
+import { buildTestApp } from '../support/app.ts';
 
 const reachable = await postgresReachable();
 const skip = reachable ? false : 'Postgres is not reachable (set DATABASE_URL)';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   if (!reachable) return;
   t = await createTestDb('features_http');
   ctx = await createContext(loadConfig({ LOG_LEVEL: 'silent', SHARPLINE_FEATURE_STALE_DAYS: '30' }), { db: t.db, migrate: false });
-  app = await buildApp(ctx);
+  app = await buildTestApp(ctx);
   const fx = new Fixture(t.db);
   ids.g1 = await fx.game({ competition: 'E0', kickoff: '2021-08-14T14:00:00Z', home: 'arsenal', away: 'chelsea', score: [1, 2], stats: { home: { shotsOnTarget: 3 }, away: { shotsOnTarget: 6 } } });
   ids.g2 = await fx.game({ competition: 'E0', kickoff: '2021-08-21T14:00:00Z', home: 'chelsea', away: 'liverpool', score: [1, 1] });

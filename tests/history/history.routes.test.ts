@@ -4,10 +4,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { AppInstance } from '../../src/http/types.ts';
 import { runImport } from '../../history/index.ts';
 import { createTestDb, data, HAS_DATA, NO_DATA_REASON, postgresReachable, tempDir, type TestDb } from './ingest/helpers.ts';
+import { buildTestApp } from '../support/app.ts';
 
 const reachable = await postgresReachable();
 const skip = !HAS_DATA ? NO_DATA_REASON : !reachable ? 'Postgres unreachable (set CI=true to fail instead)' : false;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   if (skip) return;
   t = await createTestDb('history');
   ctx = await createContext(loadConfig({ LOG_LEVEL: 'silent' }), { db: t.db });
-  app = await buildApp(ctx);
+  app = await buildTestApp(ctx);
   await runImport(t.db, { source: 'football-data', paths: [data('football_data_co_uk/big5_2003_2024/E0_2324.csv')] });
   const tmp = await tempDir();
   const lines = (await readFile(data('football_data_co_uk/big5_2003_2024/SP1_2324.csv'), 'utf8')).split('\n');

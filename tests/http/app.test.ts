@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
 import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { createTestContext } from '../support/app.ts';
-import { buildApp, type AppInstance } from '../../src/http/app.ts';
+import type { AppInstance } from '../../src/http/app.ts';
 import { AppError } from '../../core/errors.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createBullmqQueues } from '../../src/jobs/index.ts';
 import { freePort } from '../support/services.ts';
+import { buildTestApp } from '../support/app.ts';
 
 describe('HTTP app', () => {
   let t: TestDb;
@@ -16,7 +17,7 @@ describe('HTTP app', () => {
   beforeAll(async () => {
     t = await createTestPgDb('http');
     ctx = await createTestContext(t.db);
-    app = await buildApp(ctx);
+    app = await buildTestApp(ctx, { extraPolicy: { 'POST /test/echo': 'open' } });
     // A probe route to exercise validation and error mapping end to end.
     app.post('/test/echo', {
       schema: { body: Type.Object({ n: Type.Number(), tag: Type.String() }, { additionalProperties: false }) },
@@ -59,7 +60,7 @@ describe('HTTP app', () => {
   it('GET /readyz answers 503 naming Redis when the queue backend is down', async () => {
     // A real BullMQ client pointed at a port nothing listens on.
     const downQueues = createBullmqQueues(`redis://127.0.0.1:${await freePort()}`, { prefix: 'readyz-test' });
-    const down = await buildApp({ ...ctx, queues: downQueues });
+    const down = await buildTestApp({ ...ctx, queues: downQueues });
     const res = await down.inject({ method: 'GET', url: '/readyz' });
     assert.equal(res.statusCode, 503);
     assert.match(res.json().status, /queue/);
@@ -123,7 +124,7 @@ describe('HTTP app on the embedded database', () => {
   it('is ready on PGlite', async () => {
     const t = await createTestPgliteDb();
     const ctx = await createTestContext(t.db);
-    const app = await buildApp(ctx);
+    const app = await buildTestApp(ctx);
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(res.statusCode, 200);
     await app.close();

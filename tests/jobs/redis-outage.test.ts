@@ -9,9 +9,10 @@ import { importSyntheticLeague } from '../support/synthetic.ts';
 import { registerTestModel } from '../serving/support.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
-import { buildApp, type AppInstance } from '../../src/http/app.ts';
+import type { AppInstance } from '../../src/http/app.ts';
 import { startReconciler, startWorkers, workerDefinitions, type Reconciler } from '../../src/jobs/index.ts';
 import { getRun } from '../../training/index.ts';
+import { buildTestApp } from '../support/app.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/sharpline.mjs', import.meta.url));
 const SPEC = { featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25' };
@@ -59,7 +60,7 @@ describe('Redis goes away and comes back (a redis-server of the test’s own, ki
     ({ logger, lines } = createCapturingLogger('info'));
     const config = loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: redis.url, LOG_LEVEL: 'info' });
     ctx = await createContext(config, { db: t.db, logger, migrate: false, serving: { logSampleRate: 0 } });
-    app = await buildApp(ctx);
+    app = await buildTestApp(ctx);
     await app.ready();
     // What `serve` and `worker` run beside the API: the reconciler (every second here) and a worker.
     reconciler = startReconciler(ctx, 1000);

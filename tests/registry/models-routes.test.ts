@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AppContext } from '../../src/context.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import { createVersion, markReady, putArtifact, savePredictions } from '../../registry/index.ts';
-import { createTestApp } from '../support/app.ts';
+import { createTestApp, TEST_ADMIN } from '../support/app.ts';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
 
 describe('models routes', () => {
@@ -96,37 +96,48 @@ describe('models routes', () => {
     assert.deepEqual(page.json().predictions.map((p: { gameId: number }) => p.gameId), [2]);
   });
 
-  it('moves, removes and audits aliases; refuses PENDING versions and bad names', async () => {
-    const notReady = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/champion', payload: { version: 2 } });
+  it('moves, removes and audits aliases (as the key\'s owner); refuses PENDING versions, bad names and protected aliases', async () => {
+    const protectedMove = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/champion', payload: { version: 1 } });
+    assert.equal(protectedMove.statusCode, 409);
+    assert.equal(protectedMove.json().error.code, 'ALIAS_PROTECTED');
+    assert.match(protectedMove.json().error.message, /propose the move/);
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/models/soccer-1x2/aliases/champion' })).json().error.code, 'ALIAS_PROTECTED');
+    const notReady = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/challenger', payload: { version: 2 } });
     assert.equal(notReady.statusCode, 409);
     assert.equal(notReady.json().error.code, 'MODEL_VERSION_NOT_READY');
     const badName = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/Champ!', payload: { version: 1 } });
     assert.equal(badName.statusCode, 400);
     assert.equal(badName.json().error.code, 'MODEL_ALIAS_INVALID');
-    const badBody = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/champion', payload: { version: 'one' } });
+    const badBody = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/challenger', payload: { version: 'one' } });
     assert.equal(badBody.statusCode, 400);
     assert.equal(badBody.json().error.code, 'VALIDATION_FAILED');
 
-    const set = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/champion', payload: { version: 1, actor: 'alice' } });
+    // A body's `actor` is ignored: the audited actor is the key's owner.
+    const set = await app.inject({ method: 'PUT', url: '/v1/models/soccer-1x2/aliases/challenger', payload: { version: 1, actor: 'alice' } });
     assert.equal(set.statusCode, 200);
-    assert.deepEqual([set.json().changed, set.json().previousVersion, set.json().alias.version, set.json().alias.updatedBy], [true, null, 1, 'alice']);
-    const byAlias = await app.inject({ method: 'GET', url: '/v1/models/soccer-1x2/versions/champion' });
+    assert.deepEqual([set.json().changed, set.json().previousVersion, set.json().alias.version, set.json().alias.updatedBy], [true, null, 1, TEST_ADMIN]);
+    const byAlias = await app.inject({ method: 'GET', url: '/v1/models/soccer-1x2/versions/challenger' });
     assert.equal(byAlias.json().version, 1);
-    assert.deepEqual(byAlias.json().aliases, ['champion']);
+    assert.deepEqual(byAlias.json().aliases, ['challenger']);
 
-    const del = await app.inject({ method: 'DELETE', url: '/v1/models/soccer-1x2/aliases/champion?actor=bob' });
+    const del = await app.inject({ method: 'DELETE', url: '/v1/models/soccer-1x2/aliases/challenger?actor=bob' });
     assert.equal(del.statusCode, 200);
-    assert.deepEqual(del.json(), { model: 'soccer-1x2', alias: 'champion', previousVersion: 1 });
-    const again = await app.inject({ method: 'DELETE', url: '/v1/models/soccer-1x2/aliases/champion' });
+    assert.deepEqual(del.json(), { model: 'soccer-1x2', alias: 'challenger', previousVersion: 1 });
+    const again = await app.inject({ method: 'DELETE', url: '/v1/models/soccer-1x2/aliases/challenger' });
     assert.equal(again.statusCode, 404);
     assert.equal(again.json().error.code, 'MODEL_ALIAS_NOT_FOUND');
 
-    const history = await app.inject({ method: 'GET', url: '/v1/models/soccer-1x2/aliases/champion/history' });
+    const history = await app.inject({ method: 'GET', url: '/v1/models/soccer-1x2/aliases/challenger/history' });
     assert.equal(history.statusCode, 200);
     assert.deepEqual(
       history.json().events.map((e: { fromVersion: number | null; toVersion: number | null; actor: string }) => [e.fromVersion, e.toVersion, e.actor]),
-      [[1, null, 'bob'], [null, 1, 'alice']],
+      [[1, null, TEST_ADMIN], [null, 1, TEST_ADMIN]],
     );
+    const audit = await app.inject({ method: 'GET', url: '/v1/audit?action=alias' });
+    assert.deepEqual(audit.json().entries.map((e: { action: string; actor: string; target: string }) => [e.action, e.actor, e.target]), [
+      ['alias.removed', TEST_ADMIN, 'soccer-1x2/challenger'],
+      ['alias.moved', TEST_ADMIN, 'soccer-1x2/challenger'],
+    ]);
   });
 
   it('documents the routes in OpenAPI', async () => {

@@ -6,6 +6,7 @@ import { ALIAS_MOVED_CHANNEL } from '../../src/serving/index.ts';
 import { moveAlias, removeAlias } from '../../src/services/index.ts';
 import { assertRedisUp, createTestPgDb, TEST_REDIS_URL, type TestDb } from '../support/services.ts';
 import { createServingApp, instanceOf, registerTestModel, type RegisteredTestModel } from '../serving/support.ts';
+import { operatorActor } from '../../src/governance/index.ts';
 
 const NAMES = ['f0', 'f1', 'f2', 'f3', 'f4'];
 
@@ -49,19 +50,19 @@ describe('promotion and demotion: one use case for every edge', () => {
     try {
       assert.equal((await ctx.serving.cache.resolve(model)).version, 1);
       const heard = nextAnnouncement(subscriber, model);
-      const result = await moveAlias(ctx, { model, alias: 'champion', version: 2, actor: 'test' });
+      const result = await moveAlias(ctx, { model, alias: 'champion', version: 2, actor: operatorActor('test') });
       assert.deepEqual([result.changed, result.previousVersion, result.alias.version], [true, 1, 2]);
       assert.equal((await heard).model, model);
       assert.equal((await ctx.serving.cache.resolve(model)).version, 2, 'this process serves the new champion without waiting for a poll');
 
-      const again = await moveAlias(ctx, { model, alias: 'champion', version: 2, actor: 'test' });
+      const again = await moveAlias(ctx, { model, alias: 'champion', version: 2, actor: operatorActor('test') });
       assert.equal(again.changed, false);
 
       const removedHeard = nextAnnouncement(subscriber, model);
-      await moveAlias(ctx, { model, alias: 'challenger', version: 1, actor: 'test' });
+      await moveAlias(ctx, { model, alias: 'challenger', version: 1, actor: operatorActor('test') });
       await removedHeard;
       const gone = nextAnnouncement(subscriber, model);
-      assert.deepEqual(await removeAlias(ctx, { model, alias: 'challenger', actor: 'test' }), { model, alias: 'challenger', previousVersion: 1 });
+      assert.deepEqual(await removeAlias(ctx, { model, alias: 'challenger', actor: operatorActor('test') }), { model, alias: 'challenger', previousVersion: 1 });
       await gone;
       await assert.rejects(async () => ctx.serving.cache.resolve(model, { alias: 'challenger' }), (e: unknown) => e instanceof AppError && e.code === 'MODEL_ALIAS_NOT_FOUND');
     } finally {

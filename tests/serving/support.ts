@@ -114,8 +114,9 @@ import { loadConfig } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { createInProcessQueues } from '../../src/jobs/index.ts';
 import { createLogger } from '../../core/logger.ts';
-import { buildApp, type AppInstance } from '../../src/http/app.ts';
+import type { AppInstance } from '../../src/http/app.ts';
 import type { ServingOptions } from '../../src/serving/index.ts';
+import { buildTestApp, readyWithKey } from '../support/app.ts';
 
 /** An app on a test database with serving options (quiet logs, in-process jobs, no prediction-log files). */
 export async function createServingApp(db: Db, options: { serving?: ServingOptions; env?: Record<string, string> } = {}): Promise<{ app: AppInstance; ctx: AppContext }> {
@@ -128,7 +129,7 @@ export async function createServingApp(db: Db, options: { serving?: ServingOptio
     migrate: false,
     serving: { logSampleRate: 0, ...options.serving },
   });
-  const app = await buildApp(ctx);
-  await app.ready();
+  const app = await buildTestApp(ctx);
+  await readyWithKey(app);
   return { app, ctx };
 }

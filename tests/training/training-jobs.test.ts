@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForRunEnd } from '../support/runs.ts';
 import { createTestPgDb, assertRedisUp, TEST_REDIS_URL, uniqueName, type TestDb } from '../support/services.ts';
-import { createTestApp } from '../support/app.ts';
+import { createTestApp, TEST_ADMIN } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { submitTraining, cancelTraining, reconcileQueuedRuns } from '../../src/services/index.ts';
 import { TRAINING_QUEUE } from '../../src/jobs/index.ts';
@@ -42,7 +42,10 @@ describe('training jobs (in-process queue, real Postgres)', () => {
     const version = await getVersion(t.db, 'syn-logit', 1);
     assert.equal(version.status, 'READY');
     assert.equal(version.runId, run.id);
-    assert.equal(version.lineage.createdBy, 'alice');
+    // The key's owner launched it (an x-actor header does not override a key), and it is audited.
+    assert.equal(version.lineage.createdBy, TEST_ADMIN);
+    const audit = await app.inject({ method: 'GET', url: '/v1/audit?action=training' });
+    assert.deepEqual(audit.json().entries.map((e: { action: string; actor: string; target: string }) => [e.action, e.actor, e.target]), [['training.submitted', TEST_ADMIN, run.id]]);
     assert.equal(version.lineage.featureSet?.name, 'soccer-1x2-market');
     assert.match(String(version.lineage.datasetHash), /^[0-9a-f]{16,}$/);
     assert.deepEqual(version.lineage.testWindow, { from: '2024-07-01', to: '2026-11-25' });
@@ -159,6 +162,8 @@ describe('training jobs (in-process queue, real Postgres)', () => {
     assert.deepEqual(versions.map((v) => v.status), ['FAILED']);
     const again = await app.inject({ method: 'DELETE', url: `/v1/training-jobs/${run.id}` });
     assert.equal(again.statusCode, 409);
+    const audit = await app.inject({ method: 'GET', url: `/v1/audit?action=training.cancelled` });
+    assert.deepEqual(audit.json().entries.map((e: { actor: string; target: string }) => [e.actor, e.target]), [[TEST_ADMIN, run.id]]);
   });
 
   it('lists runs over HTTP', async () => {

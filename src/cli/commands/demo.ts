@@ -7,6 +7,7 @@ import { runImport, listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
+import { ensureLocalAdminKey, operatorActor, type LocalAdminKey } from '../../governance/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
@@ -146,8 +147,9 @@ export function registerDemoCommand(program: Command): void {
           `${s.preclosing ? `, pre-closing market ${s.preclosing.logLoss.toFixed(4)}` : ''}${s.closing ? `, closing market ${s.closing.logLoss.toFixed(4)}` : ''}; ECE ${m.ece?.toFixed(4)}\n`);
 
         // The one promotion path: a server sharing this database swaps to the new champion at once.
+        // The demo is the operator of its own database: it promotes directly, audited as `demo`.
         const { moveAlias } = await import('../../services/index.ts');
-        await moveAlias(ctx, { model: modelName, alias: 'champion', version: versionNumber, actor: 'demo' });
+        await moveAlias(ctx, { model: modelName, alias: 'champion', version: versionNumber, actor: operatorActor('demo') });
         step(5, total, `champion -> ${modelName} v${versionNumber}`);
 
         const summary = { data: demo.label, synthetic: demo.synthetic, competitions: demo.spec.competitions ?? null, import: imported, run: done.id, model: modelName, version: versionNumber, metrics: m };
@@ -157,9 +159,11 @@ export function registerDemoCommand(program: Command): void {
           return;
         }
         const example = await examplePrediction(ctx, demo.spec.competitions);
+        const key = config.auth === 'off' ? null : await ensureLocalAdminKey(ctx.db, config.home);
+        if (key?.state === 'created') process.stderr.write(`      created a local admin key ${key.prefix}: its token is in ${key.path} (readable by you only)\n`);
         const server = await startServer(ctx);
         step(6, total, `serving on ${server.url}`);
-        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic, example));
+        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic, example, key));
         await untilSignal();
         process.stderr.write('stopping...\n');
         await stopWithin(server.stop(), ctx.logger);
@@ -192,16 +196,32 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function nextSteps(url: string, model: string, version: number, synthetic: boolean, example: object): string {
+/** How the printed curl commands authenticate: the local admin key's file, or the user's own key. */
+function authHeader(key: LocalAdminKey | null): string {
+  if (!key) return '';
+  if (key.state === 'foreign') return ' -H "authorization: Bearer $SHARPLINE_API_KEY"';
+  return ` -H "authorization: Bearer $(cat ${shellQuote(key.path)})"`;
+}
+
+function keyNote(key: LocalAdminKey | null): string {
+  if (!key) return '  auth            off (SHARPLINE_AUTH=off): every route is open\n';
+  if (key.state === 'foreign') return '  auth            on: this database has keys, so the calls below use yours (export SHARPLINE_API_KEY=<your key>)\n';
+  return `  auth            on: every call but /healthz and /readyz needs a key; this home's admin key (${key.prefix}) is in ${key.path}\n` +
+    '                  more keys: npx sharpline keys create --name <who> --role scientist|reviewer|app\n';
+}
+
+function nextSteps(url: string, model: string, version: number, synthetic: boolean, example: object, key: LocalAdminKey | null): string {
+  const auth = authHeader(key);
   return `
 Sharpline is serving ${model} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
+${keyNote(key)}
   the console     ${url}/ui/   (models, evidence, explanations, runs, promotions in a browser)
   API index       ${url}/   (reference: ${url}/docs)
-  a prediction    curl -s -X POST ${url}/v1/models/${model}/predict -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
-  the version     curl -s ${url}/v1/models/${model}/versions/${version} | head -c 600
-  its predictions curl -s '${url}/v1/models/${model}/versions/${version}/predictions?format=csv' | head
-  training runs   curl -s ${url}/v1/training-jobs
+  a prediction    curl -s -X POST ${url}/v1/models/${model}/predict${auth} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
+  the version     curl -s${auth} ${url}/v1/models/${model}/versions/${version} | head -c 600
+  its predictions curl -s${auth} '${url}/v1/models/${model}/versions/${version}/predictions?format=csv' | head
+  training runs   curl -s${auth} ${url}/v1/training-jobs
 
   CLI             npx sharpline models show ${model}
                   npx sharpline runs

@@ -21,6 +21,8 @@ import { backtestVersion, compareVersionPredictions, summariseBacktest, versusMa
 import { registerImportanceCommand } from './explain.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
+import { cliActor } from '../identity.ts';
+import type { Proposal, ProposalStatus } from '../../services/index.ts';
 
 // Rows fetched per page when exporting, so a large test window never sits in memory twice.
 const EXPORT_PAGE_ROWS = 5000;
@@ -31,6 +33,12 @@ function defaultActor(): string {
   } catch {
     return 'cli';
   }
+}
+
+/** The evaluation a proposal carries, one line per predictor on the same games. */
+function formatProposalEvaluation(p: Proposal): string {
+  const rows = Object.entries(p.evaluation).filter(([, v]) => v && typeof v === 'object' && 'logLoss' in (v as object));
+  return rows.map(([who, v]) => `  ${who.padEnd(12)} n=${(v as { n?: number }).n ?? '?'}  log loss ${fmt((v as { logLoss: number }).logLoss)}`).join('\n');
 }
 
 function positiveInt(label: string) {
@@ -248,13 +256,15 @@ export function registerModelsCommands(program: Command): void {
   const alias = models.command('alias').description('move, remove and audit aliases (champion, challenger, ...)');
 
   alias.command('set <name> <alias> <version>')
-    .description('point an alias at a READY version (audited)')
-    .option('--actor <who>', 'recorded in the audit trail', defaultActor())
+    .description('point an alias at a READY version (audited); as the operator, protected aliases too')
+    .option('--actor <who>', 'the operator\'s name in the audit trail', defaultActor())
+    .option('--key <key>', 'act as this key\'s owner (then protected aliases need a proposal)')
     .option('--json', 'print one JSON document')
-    .action((name: string, aliasName: string, version: string, opts: { actor: string; json?: boolean }) =>
+    .action((name: string, aliasName: string, version: string, opts: { actor: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
+        const actor = await cliActor(ctx, { key: opts.key, actor: opts.actor });
         const { moveAlias } = await import('../../services/index.ts');
-        const result = await moveAlias(ctx, { model: name, alias: aliasName, version: positiveInt('version')(version), actor: opts.actor });
+        const result = await moveAlias(ctx, { model: name, alias: aliasName, version: positiveInt('version')(version), actor });
         printResult(result, opts.json, (r) =>
           r.changed
             ? `${name}: ${aliasName} ${r.previousVersion === null ? 'set to' : `moved ${r.previousVersion} ->`} ${r.alias.version}`
@@ -265,12 +275,14 @@ export function registerModelsCommands(program: Command): void {
 
   alias.command('rm <name> <alias>')
     .description('remove an alias (audited)')
-    .option('--actor <who>', 'recorded in the audit trail', defaultActor())
+    .option('--actor <who>', 'the operator\'s name in the audit trail', defaultActor())
+    .option('--key <key>', 'act as this key\'s owner')
     .option('--json', 'print one JSON document')
-    .action((name: string, aliasName: string, opts: { actor: string; json?: boolean }) =>
+    .action((name: string, aliasName: string, opts: { actor: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
+        const actor = await cliActor(ctx, { key: opts.key, actor: opts.actor });
         const { removeAlias } = await import('../../services/index.ts');
-        const result = await removeAlias(ctx, { model: name, alias: aliasName, actor: opts.actor });
+        const result = await removeAlias(ctx, { model: name, alias: aliasName, actor });
         printResult(result, opts.json, (r) => `${r.model}: removed ${r.alias} (was ${r.previousVersion})`);
       }),
     );
@@ -286,6 +298,62 @@ export function registerModelsCommands(program: Command): void {
         printResult({ model: name, events }, opts.json, (r) =>
           table(r.events.map((e) => ({ at: e.at, alias: e.alias, from: e.fromVersion ?? '-', to: e.toVersion ?? '-', actor: e.actor }))),
         );
+      }),
+    );
+
+  models.command('propose <name> <alias> <version>')
+    .description('propose moving a protected alias (champion) to a version, its evaluation attached; a different reviewer approves')
+    .option('--note <text>', 'why (shown to the reviewer)')
+    .option('--key <key>', 'a scientist\'s (or admin\'s) key; default SHARPLINE_API_KEY')
+    .option('--json', 'print one JSON document')
+    .action((name: string, aliasName: string, version: string, opts: { note?: string; key?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const actor = await cliActor(ctx, { key: opts.key, roles: ['scientist', 'admin'], what: 'propose promotions' });
+        const { proposePromotion } = await import('../../services/index.ts');
+        const proposal = await proposePromotion(ctx, actor, { model: name, alias: aliasName, version: positiveInt('version')(version), note: opts.note });
+        printResult(proposal, opts.json, (p) => `proposal ${p.id}: ${p.model} ${p.alias} ${p.fromVersion ?? '-'} -> ${p.version} by ${p.proposedBy}, pending review\n${formatProposalEvaluation(p)}`);
+      }),
+    );
+
+  models.command('proposals [name]')
+    .description('promotion proposals, newest first, with their evaluation and decision')
+    .option('--status <status>', 'pending, approved or rejected')
+    .option('--json', 'print one JSON document')
+    .action((name: string | undefined, opts: { status?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        if (opts.status !== undefined && !['pending', 'approved', 'rejected'].includes(opts.status)) throw new AppError('VALIDATION_FAILED', `--status must be pending, approved or rejected, got ${JSON.stringify(opts.status)}`);
+        const { listProposals } = await import('../../services/index.ts');
+        const proposals = await listProposals(ctx.db, { model: name, status: opts.status as ProposalStatus | undefined });
+        printResult({ proposals }, opts.json, (r) =>
+          table(r.proposals.map((p) => ({ id: p.id, model: p.model, alias: p.alias, from: p.fromVersion ?? '-', to: p.version, status: p.status, 'proposed by': p.proposedBy, 'decided by': p.decidedBy ?? '-', reason: p.reason ?? '' }))),
+        );
+      }),
+    );
+
+  models.command('approve <proposal>')
+    .description('approve a proposal (not your own): the alias moves and every server swaps')
+    .option('--key <key>', 'a reviewer\'s key; default SHARPLINE_API_KEY')
+    .option('--json', 'print one JSON document')
+    .action((id: string, opts: { key?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const actor = await cliActor(ctx, { key: opts.key, roles: ['reviewer'], what: 'approve proposals' });
+        const { approveProposal } = await import('../../services/index.ts');
+        const { proposal, move } = await approveProposal(ctx, actor, positiveInt('proposal')(id));
+        printResult({ proposal, move }, opts.json, (r) => `proposal ${r.proposal.id} approved by ${r.proposal.decidedBy}: ${r.proposal.model} ${r.proposal.alias} ${r.move.changed ? `moved ${r.move.previousVersion ?? '-'} ->` : 'already at'} ${r.proposal.version}`);
+      }),
+    );
+
+  models.command('reject <proposal>')
+    .description('reject a proposal with a reason')
+    .requiredOption('--reason <text>', 'why (required, recorded)')
+    .option('--key <key>', 'a reviewer\'s key; default SHARPLINE_API_KEY')
+    .option('--json', 'print one JSON document')
+    .action((id: string, opts: { reason: string; key?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const actor = await cliActor(ctx, { key: opts.key, roles: ['reviewer'], what: 'reject proposals' });
+        const { rejectProposal } = await import('../../services/index.ts');
+        const proposal = await rejectProposal(ctx, actor, positiveInt('proposal')(id), opts.reason);
+        printResult(proposal, opts.json, (p) => `proposal ${p.id} rejected by ${p.decidedBy}: ${p.reason}`);
       }),
     );
 

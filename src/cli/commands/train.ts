@@ -9,6 +9,7 @@ import { describeTrainParams } from '../../../models/index.ts';
 import type { AppContext } from '../../context.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
+import { operatorActor } from '../../governance/index.ts';
 
 interface TrainOptions {
   model: string;
@@ -202,7 +203,7 @@ export function registerTrainCommands(program: Command): void {
     .command('cancel <id>')
     .description('cancel a queued run, or stop a running one at its next batch')
     .option('--json', 'print one JSON document')
-    .action((id: string, opts: { json?: boolean }) => withContext(async (ctx) => printResult(await (await services()).cancelTraining(ctx, id), opts.json, describeRun)));
+    .action((id: string, opts: { json?: boolean }) => withContext(async (ctx) => printResult(await (await services()).cancelTraining(ctx, id, operatorActor()), opts.json, describeRun)));
   runs
     .command('reconcile')
     .description('re-enqueue runs that Postgres shows as queued but the queue has lost')

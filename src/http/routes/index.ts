@@ -10,6 +10,7 @@ import { predictRoutes } from './predict.routes.ts';
 import { v2Routes } from './v2.routes.ts';
 import { explainRoutes } from './explain.routes.ts';
 import { indexRoutes } from './index.routes.ts';
+import { governanceRoutes } from './governance.routes.ts';
 import { consoleRoutes } from './console.routes.ts';
 import { sessionRoutes } from './session.routes.ts';
 import { evidenceRoutes } from './evidence.routes.ts';
@@ -19,4 +20,4 @@ import { trainingEventsRoutes } from './training-events.routes.ts';
  * Every route plugin, registered in this order by buildApp. `metricsRoutes` comes first: its
  * latency hook must exist before the routes it measures.
  */
-export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, sessionRoutes, consoleRoutes];
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, sessionRoutes, consoleRoutes, governanceRoutes];

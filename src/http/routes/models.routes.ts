@@ -14,6 +14,7 @@ import {
   type ModelVersion,
 } from '../../../registry/index.ts';
 import { moveAlias, removeAlias } from '../../services/index.ts';
+import { actorOf } from '../auth.ts';
 import { backtestVersion, summariseBacktest } from '../../../training/index.ts';
 import {
   AliasEventSchema,
@@ -35,7 +36,6 @@ import {
   VersionParams,
 } from './models.schemas.ts';
 
-const DEFAULT_ACTOR = 'api';
 
 function summary(version: ModelVersion): Omit<ModelVersion, 'evaluation'> {
   const { evaluation: _evaluation, ...rest } = version;
@@ -142,27 +142,28 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
   app.put('/v1/models/:name/aliases/:alias', {
     schema: {
       tags: ['models'],
-      summary: 'Points an alias (champion, challenger, ...) at a READY version; audited.',
+      summary: 'Points an unprotected alias (challenger, staging, ...) at a READY version; audited as the key\'s owner. A protected alias (champion) answers 409 ALIAS_PROTECTED: propose it.',
       params: AliasParams,
       body: SetAliasBody,
-      response: { 200: SetAliasResponse, ...errorResponses(400, 404, 409) },
+      response: { 200: SetAliasResponse, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    return moveAlias(app.ctx, { model: name, alias, version: request.body.version, actor: request.body.actor ?? DEFAULT_ACTOR });
+    // Every server swaps at once (inside moveAlias); the alias-stamp poll is the safety net.
+    return moveAlias(app.ctx, { model: name, alias, version: request.body.version, actor: actorOf(request) });
   });
 
   app.delete('/v1/models/:name/aliases/:alias', {
     schema: {
       tags: ['models'],
-      summary: 'Removes an alias; audited (actor from ?actor=, default "api").',
+      summary: 'Removes an unprotected alias; audited as the key\'s owner.',
       params: AliasParams,
       querystring: DeleteAliasQuery,
       response: { 200: DeleteAliasResponse, ...errorResponses(404) },
     },
   }, async (request) => {
     const { name, alias } = request.params;
-    return removeAlias(app.ctx, { model: name, alias, actor: request.query.actor ?? DEFAULT_ACTOR });
+    return removeAlias(app.ctx, { model: name, alias, actor: actorOf(request) });
   });
 
   app.get('/v1/models/:name/aliases/:alias/history', {

@@ -192,7 +192,7 @@ export const ListVersionsQuery = Type.Object({
 export const SetAliasBody = Type.Object(
   {
     version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who moves the alias (audited); default "api"' })),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'ignored: the audited actor is the key\'s owner (kept so older clients are not refused)' })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
+import { actorOf } from '../auth.ts';
 import { submitTraining, cancelTraining } from '../../services/index.ts';
 import { getRun, listRuns, TrainingSpecSchema } from '../../../training/index.ts';
 
@@ -39,8 +40,10 @@ export async function trainingRoutes(app: AppInstance): Promise<void> {
     // CLI refuse the same specs with the same codes (TRAINING_SPEC_INVALID, COMPETITION_UNKNOWN ...).
     validatorCompiler: () => (value: unknown) => ({ value }),
   }, async (request, reply) => {
-    const actor = request.headers['x-actor'];
-    const { run, created } = await submitTraining(app.ctx, request.body, typeof actor === 'string' && actor ? actor : 'http');
+    // The key's owner launches it; x-actor names someone only where no key is needed (SHARPLINE_AUTH=off).
+    const named = request.headers['x-actor'];
+    const actor = request.principal || typeof named !== 'string' || !named ? actorOf(request) : { ...actorOf(request), name: named };
+    const { run, created } = await submitTraining(app.ctx, request.body, actor);
     return reply.status(created ? 201 : 200).send(run);
   });
 
@@ -73,5 +76,5 @@ export async function trainingRoutes(app: AppInstance): Promise<void> {
       params: Type.Object({ id: Type.String() }),
       response: { 202: ref, ...errorResponses(404, 409) },
     },
-  }, async (request, reply) => reply.status(202).send(await cancelTraining(app.ctx, request.params.id)));
+  }, async (request, reply) => reply.status(202).send(await cancelTraining(app.ctx, request.params.id, actorOf(request))));
 }

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { AppError } from '../../../core/index.ts';
+import { listAudit, verifyAudit } from '../../governance/index.ts';
+import { printResult, table } from '../output.ts';
+import { withContext } from '../run.ts';
+
+/** `sharpline audit list|verify`: the hash-chained audit log. */
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('the append-only, hash-chained audit log: list and verify');
+
+  audit.command('list')
+    .description('audit rows, newest first')
+    .option('--actor <who>', 'a name, or a p_… pseudonym')
+    .option('--action <action>', 'an action (alias.moved) or a family (alias, key, proposal ...)')
+    .option('--from <time>', 'ISO date or time, inclusive')
+    .option('--to <time>', 'ISO date or time, exclusive')
+    .option('--limit <n>', 'at most n rows (default 100)', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000) throw new AppError('VALIDATION_FAILED', `--limit must be 1..10000, got ${JSON.stringify(v)}`);
+      return Number(v);
+    })
+    .option('--json', 'print one JSON document')
+    .action((opts: { actor?: string; action?: string; from?: string; to?: string; limit?: number; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const entries = await listAudit(ctx.db, opts);
+        printResult({ entries }, opts.json, (r) =>
+          table(r.entries.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, role: e.actorRole, action: e.action, target: e.target ?? '', details: e.details }))),
+        );
+      }),
+    );
+
+  audit.command('verify')
+    .description('recompute the whole hash chain; exits non-zero naming the first edited or missing row')
+    .option('--json', 'print one JSON document')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const result = await verifyAudit(ctx.db);
+        if (opts.json) printResult(result, true, () => '');
+        if (!result.ok) {
+          throw new AppError('AUDIT_CHAIN_BROKEN', `audit chain broken at row ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.rows} rows before it verify)`, { details: result.firstBroken });
+        }
+        if (!opts.json) printResult(result, false, (r) => `audit chain ok: ${r.rows} rows, head ${r.head ?? '(empty)'}`);
+      }),
+    );
+}

@@ -1,0 +1,148 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/index.ts';
+import { authenticateKey, hasActiveKey, tokenFingerprint, type Actor, type Authentication, type Principal } from '../governance/index.ts';
+import { accessOf as policyAccessOf, type Access } from './policy.ts';
+import type { AppInstance } from './types.ts';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** Why a presented key failed, for the 401 of the access check (kept per request, never logged). */
+const failures = new WeakMap<FastifyRequest, string>();
+const CACHE_LIMIT = 10_000;
+
+/** Verified keys of this server, by token fingerprint: scrypt runs once per key per cache lifetime. */
+export interface KeyCache {
+  get(token: string): Principal | undefined;
+  set(token: string, principal: Principal): void;
+  /** Forgets every entry (after this process rotates or revokes a key). */
+  clear(): void;
+}
+
+function createKeyCache(ttlMs: number): KeyCache {
+  const entries = new Map<string, { principal: Principal; until: number }>();
+  return {
+    get(token) {
+      const fp = tokenFingerprint(token);
+      const hit = entries.get(fp);
+      if (!hit) return undefined;
+      if (hit.until <= Date.now()) {
+        entries.delete(fp);
+        return undefined;
+      }
+      return hit.principal;
+    },
+    set(token, principal) {
+      if (ttlMs <= 0) return;
+      if (entries.size >= CACHE_LIMIT) entries.delete(entries.keys().next().value!);
+      entries.set(tokenFingerprint(token), { principal, until: Date.now() + ttlMs });
+    },
+    clear: () => entries.clear(),
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    keyCache: KeyCache;
+  }
+}
+
+/** The audit actor of a request: its key's owner, or `anonymous` when SHARPLINE_AUTH=off let it in without one. */
+export function actorOf(request: FastifyRequest): Actor {
+  const p = request.principal;
+  return p ? { name: p.name, role: p.role, keyPrefix: p.keyPrefix } : { name: 'anonymous', role: 'admin' };
+}
+
+function needsKey(access: Access, app: AppInstance): readonly string[] | 'any' | null {
+  if (access === 'open') return null;
+  if (access === 'metrics') return app.ctx.config.metricsAccess === 'open' ? null : 'any';
+  if (access === 'docs') return app.ctx.config.docsAccess === 'open' ? null : 'any';
+  return access;
+}
+
+/**
+ * Authentication and the role check, before the body is read. Every route must have an entry in
+ * the policy table: registering one without fails buildApp, so a new route cannot ship open by
+ * accident. A presented key is resolved on every route (open ones too, so limits and logs see who
+ * called); a bad key on an open route is ignored there, and refused where a key is needed.
+ */
+export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<string, Access>> = {}): void {
+  const missing: string[] = [];
+  const verifying = new Map<string, Promise<Authentication>>();
+  const accessOf = (method: string, url: string): Access | undefined => extraPolicy[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? policyAccessOf(method, url);
+  app.decorate('keyCache', createKeyCache(app.ctx.config.keyCacheSeconds * 1000));
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) if (!accessOf(method, route.url)) missing.push(`${method} ${route.url}`);
+    // The OpenAPI document says which routes can answer 401/403.
+    const access = accessOf(methods[0]!, route.url);
+    const response = (route.schema as { response?: Record<string, unknown> } | undefined)?.response;
+    if (access && access !== 'open' && response) {
+      response[401] ??= Type.Ref('ErrorBody');
+      if (Array.isArray(access)) response[403] ??= Type.Ref('ErrorBody');
+    }
+  });
+  app.addHook('onReady', async () => {
+    if (missing.length) throw new Error(`routes without an access policy in src/http/policy.ts: ${missing.join(', ')}`);
+  });
+  if (app.ctx.config.auth === 'off') app.log.warn({}, 'SHARPLINE_AUTH=off: every route is open to anyone who can reach the port (local development only)');
+
+  // Who is calling is known from the first hook on (logs, rate limits); whether they may is
+  // decided in checkAccess, after the rate limit has counted the request, so guessing keys is
+  // rate-limited like anything else.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    if (token) {
+      const cached = app.keyCache.get(token);
+      if (cached) request.principal = cached;
+      else {
+        // Concurrent first requests with one key share one scrypt check (and one key.used row).
+        const fp = tokenFingerprint(token);
+        let pending = verifying.get(fp);
+        if (!pending) {
+          pending = authenticateKey(app.ctx.db, token).finally(() => verifying.delete(fp));
+          verifying.set(fp, pending);
+        }
+        const result = await pending;
+        if (result.ok) {
+          request.principal = result.principal;
+          app.keyCache.set(token, result.principal);
+        } else failures.set(request, result.reason);
+      }
+    } else if (typeof header === 'string') failures.set(request, 'the Authorization header must be "Bearer <API key>"');
+    if (request.principal) request.log = request.log.child({ key: request.principal.keyPrefix });
+  });
+}
+
+/**
+ * The access check of the policy table: 401 without a valid key where one is needed, 403 for a
+ * role the route does not allow. Registered after the edge (security headers, rate limits), so
+ * refusals carry the headers and count toward the caller's limit; still before the body is validated.
+ */
+export function registerAccessCheck(app: AppInstance, extraPolicy: Readonly<Record<string, Access>> = {}): void {
+  // A route-level hook appended after the rate limit's own (which @fastify/rate-limit also adds per
+  // route): an instance-level hook would run before it, and refused requests would go uncounted.
+  app.addHook('onRoute', (route) => {
+    const existing = route.preValidation;
+    route.preValidation = [...(Array.isArray(existing) ? existing : existing ? [existing] : []), checkAccess];
+  });
+  const checkAccess = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.routeOptions.url;
+    // No route matched: the not-found handler answers, and says nothing about what exists.
+    if (!url) return;
+    const access = extraPolicy[`${request.method === 'HEAD' ? 'GET' : request.method} ${url}`] ?? policyAccessOf(request.method, url)!;
+    const allowed = needsKey(access, app);
+    if (allowed === null || app.ctx.config.auth === 'off') return;
+    if (!request.principal) {
+      void reply.header('www-authenticate', 'Bearer realm="sharpline"');
+      const hint = failures.get(request) ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
+      throw new AppError('UNAUTHENTICATED', hint, { details: { route: `${request.method} ${url}` } });
+    }
+    if (allowed !== 'any' && !allowed.includes(request.principal.role)) {
+      throw new AppError('FORBIDDEN', `role ${request.principal.role} may not ${request.method} ${url} (allowed: ${allowed.join(', ')})`, {
+        details: { route: `${request.method} ${url}`, role: request.principal.role, allowed },
+      });
+    }
+  };
+}

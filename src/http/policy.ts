@@ -1,0 +1,104 @@
+import type { KeyRole } from '../governance/index.ts';
+
+/**
+ * Who may call each route: the one place access is declared. `open` needs no key; `metrics` and
+ * `docs` follow SHARPLINE_METRICS_ACCESS / SHARPLINE_DOCS_ACCESS; a list names the key roles
+ * allowed. buildApp refuses to start when a registered route has no entry here (and the role
+ * matrix test walks every route of the OpenAPI document with every role).
+ */
+export type Access = 'open' | 'metrics' | 'docs' | readonly KeyRole[];
+
+/** Predicting and reading models: every role, apps included. */
+const MODEL_READERS = ['admin', 'scientist', 'reviewer', 'app'] as const;
+/** Reading everything else (data, features, runs, evaluations, predictions, proposals). */
+const READERS = ['admin', 'scientist', 'reviewer'] as const;
+/** Changing data, features, training and unprotected aliases; proposing promotions. */
+const SCIENTISTS = ['admin', 'scientist'] as const;
+/** Deciding proposals: reviewers only (an admin who must decide creates a reviewer key). */
+const REVIEWERS = ['reviewer'] as const;
+const ADMINS = ['admin'] as const;
+
+export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
+  'GET /': 'open',
+  'GET /healthz': 'open',
+  'GET /readyz': 'open',
+  'GET /v2/health/live': 'open',
+  'GET /v2/health/ready': 'open',
+  'GET /metrics': 'metrics',
+  'GET /openapi.json': 'docs',
+
+  'GET /v1/models': MODEL_READERS,
+  'GET /v1/models/:name': MODEL_READERS,
+  'GET /v1/models/:name/versions': MODEL_READERS,
+  'GET /v1/models/:name/versions/:v': MODEL_READERS,
+  'GET /v1/models/:name/versions/:v/importance': MODEL_READERS,
+  'POST /v1/models/:name/predict': MODEL_READERS,
+  'GET /v2/models/:name': MODEL_READERS,
+  'GET /v2/models/:name/versions/:v': MODEL_READERS,
+  'GET /v2/models/:name/ready': MODEL_READERS,
+  'GET /v2/models/:name/versions/:v/ready': MODEL_READERS,
+  'POST /v2/models/:name/infer': MODEL_READERS,
+  'POST /v2/models/:name/versions/:v/infer': MODEL_READERS,
+
+  'GET /v1/models/:name/versions/:v/backtest': READERS,
+  'GET /v1/models/:name/versions/:v/predictions': READERS,
+  'GET /v1/models/:name/versions/:v/background': READERS,
+  'GET /v1/models/:name/aliases/:alias/history': READERS,
+  'PUT /v1/models/:name/aliases/:alias': SCIENTISTS,
+  'DELETE /v1/models/:name/aliases/:alias': SCIENTISTS,
+
+  'GET /v1/models/:name/proposals': READERS,
+  'POST /v1/models/:name/proposals': SCIENTISTS,
+  'GET /v1/proposals/:id': READERS,
+  'POST /v1/proposals/:id/approve': REVIEWERS,
+  'POST /v1/proposals/:id/reject': REVIEWERS,
+
+  'POST /v1/training-jobs': SCIENTISTS,
+  'GET /v1/training-jobs': READERS,
+  'GET /v1/training-jobs/:id': READERS,
+  'DELETE /v1/training-jobs/:id': SCIENTISTS,
+
+  'GET /v1/sports': READERS,
+  'GET /v1/competitions': READERS,
+  'GET /v1/teams': READERS,
+  'GET /v1/teams/:id/games': READERS,
+  'GET /v1/games': READERS,
+  'GET /v1/games/:id': READERS,
+  'GET /v1/games/:id/features': READERS,
+  'GET /v1/imports': READERS,
+  'GET /v1/imports/:id/rejected': READERS,
+  'GET /v1/feature-sets': READERS,
+  'GET /v1/feature-sets/:name': READERS,
+  'POST /v1/feature-sets/:name/online': READERS,
+
+  'GET /v1/whoami': MODEL_READERS,
+  'GET /v1/models/:name/versions/:v/card': MODEL_READERS,
+  'GET /v1/compare': READERS,
+  'GET /v1/models/:name/versions/:v/backtest/series': READERS,
+  'GET /v1/models/:name/versions/:v/competitions': READERS,
+  'GET /v1/models/:name/versions/:v/artifacts': READERS,
+  'GET /v1/models/:name/versions/:v/artifacts/:kind': READERS,
+  'POST /v1/training-jobs/check': SCIENTISTS,
+  'GET /v1/training-jobs/:id/events': READERS,
+
+  'GET /v1/audit': ['admin', 'reviewer'],
+  'GET /v1/keys': ADMINS,
+  'POST /v1/keys': ADMINS,
+  'POST /v1/keys/:key/rotate': ADMINS,
+  'DELETE /v1/keys/:key': ADMINS,
+};
+
+/** Routes that belong to a prefix (the Swagger UI's pages and assets). */
+// The console's static files are open: every API call the page makes carries the user's key.
+const PREFIX_POLICY: ReadonlyArray<readonly [string, Access]> = [['/docs', 'docs'], ['/ui', 'open']];
+
+/** The access of a route as Fastify names it (`GET /v1/models/:name`); HEAD follows GET. Undefined: no policy. */
+export function accessOf(method: string, url: string): Access | undefined {
+  const verb = method === 'HEAD' ? 'GET' : method;
+  // CORS preflights (@fastify/cors' OPTIONS *) never carry credentials, by the Fetch standard.
+  if (verb === 'OPTIONS') return 'open';
+  const exact = ROUTE_POLICY[`${verb} ${url}`];
+  if (exact) return exact;
+  for (const [prefix, access] of PREFIX_POLICY) if (url === prefix || url.startsWith(`${prefix}/`)) return access;
+  return undefined;
+}
