@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createTestPgDb, createTestPgliteDb, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
@@ -21,11 +21,11 @@ function verifyCli(schema: string): { code: number | null; stdout: string; stder
 
 describe('audit chain on Postgres', () => {
   let t: TestDb;
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('audit');
     for (let i = 1; i <= 6; i++) await recordAudit(t.db, i % 2 ? alice : bob, 'alias.moved', { target: `m/champion`, details: { to: i, nested: { b: 1, a: [1, 'x'] } } });
   });
-  after(async () => t.drop());
+  afterAll(async () => t.drop());
 
   it('chains each row to the one before and verifies', async () => {
     const rows = (await listAudit(t.db, { limit: 100 })).reverse();

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,13 +11,13 @@ const op = operatorActor('privacy-test');
 describe('privacy: export, erase, retention', () => {
   let t: TestDb;
   let token = '';
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('privacy');
     ({ token } = await createKey(t.db, op, { name: 'erin', role: 'scientist', email: 'erin@example.com' }));
     await recordAudit(t.db, { name: 'erin', role: 'scientist' }, 'training.submitted', { target: 'run_1' });
     await recordAudit(t.db, { name: 'frank', role: 'reviewer' }, 'proposal.rejected', { target: 'm/champion' });
   });
-  after(async () => t.drop());
+  afterAll(async () => t.drop());
 
   it('exports one person: e-mail, keys without secrets, their audit rows', async () => {
     const data = await exportSubject(t.db, op, 'erin');

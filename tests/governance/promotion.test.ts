@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
 import { createTestKey, injectWithKey } from '../support/app.ts';
@@ -20,7 +20,7 @@ describe('promotion as a decision (HTTP, two people)', () => {
   let rita = '';
   let admin = '';
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('promotion');
     const v1 = await registerTestModel(t.db, { model: 'promo', seed: 31 });
     testX = v1.testX as Float32Array;
@@ -32,7 +32,7 @@ describe('promotion as a decision (HTTP, two people)', () => {
     admin = await createTestKey(t.db, 'admin', 'ada');
     injectWithKey(app, admin);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.serving.close();
     await t.drop();

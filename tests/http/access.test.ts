@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
 import { createTestContext, createTestKey } from '../support/app.ts';
@@ -21,7 +21,7 @@ describe('access: every route of the OpenAPI document, with every role and with 
   const tokens = new Map<KeyRole, string>();
   let routes: Array<{ method: string; path: string; url: string }> = [];
 
-  before(async () => {
+  beforeAll(async () => {
     t = await createTestPgDb('access');
     ctx = await createTestContext(t.db);
     app = await buildApp(ctx);
@@ -32,7 +32,7 @@ describe('access: every route of the OpenAPI document, with every role and with 
       Object.keys(ops).filter((m) => ['get', 'post', 'put', 'delete', 'patch'].includes(m)).map((m) => ({ method: m.toUpperCase(), path: path.replace(/\{([^}]+)\}/g, ':$1'), url: concrete(path) })),
     );
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await ctx.close();
     await t.drop();
