@@ -2,7 +2,7 @@ import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
-import { createTestApp } from '../support/app.ts';
+import { createTestApp, createTestKey } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { parseTrainingSpec, runIdOf, trainAndRegister } from '../../training/index.ts';
 import { finishRun, startRun, updateProgress, upsertRun } from '../../training/index.ts';
@@ -113,7 +113,9 @@ describe('evidence routes: compare, backtest series, artifacts, model card, run 
     const spec = parseTrainingSpec({ ...BASE, model: 'syn-live', algo: 'logistic' });
     const { run } = await upsertRun(t.db, 'run_sse_live', spec, 'test', 'evidence');
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const response = await fetch(`${address}/v1/training-jobs/${run.id}/events`, { signal: AbortSignal.timeout(30_000) });
+    // A real client over the socket: it carries a reader's key as the console does.
+    const key = await createTestKey(t.db, 'reviewer', 'sse-reader');
+    const response = await fetch(`${address}/v1/training-jobs/${run.id}/events`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30_000) });
     assert.equal(response.status, 200);
     assert.match(String(response.headers.get('content-type')), /text\/event-stream/);
     const reader = response.body!.getReader();

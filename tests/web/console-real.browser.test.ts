@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createTestPgDb, hasSharedData, SHARED_DATA_DIR, type TestDb } from '../support/services.ts';
-import { createTestApp } from '../support/app.ts';
+import { createTestApp, createTestKey } from '../support/app.ts';
 import { runImport } from '../../history/index.ts';
 import { parseTrainingSpec, runIdOf, trainAndRegister } from '../../training/index.ts';
 import { consoleFolder } from '../../src/http/routes/console.routes.ts';
@@ -23,6 +23,7 @@ describe('the console on a version trained on real soccer data (EPL 2015-2019, P
   let browser: Browser | undefined;
   let page: Page;
   let problems: string[];
+  let reviewerKey: string;
   let base: string;
   beforeAll(async () => {
     if (reason) return;
@@ -32,6 +33,7 @@ describe('the console on a version trained on real soccer data (EPL 2015-2019, P
     const spec = parseTrainingSpec({ model: 'epl', featureSet: 'soccer-1x2-market', algo: 'logistic', competitions: ['E0'], trainTo: '2018-06-30', testFrom: '2018-07-01', testTo: '2019-06-30' });
     await trainAndRegister({ db: t.db }, runIdOf(spec), spec);
     ({ app, ctx } = await createTestApp(t.db));
+    reviewerKey = await createTestKey(t.db, 'reviewer', 'reviewer-rita');
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser));
@@ -45,7 +47,7 @@ describe('the console on a version trained on real soccer data (EPL 2015-2019, P
 
   it(`shows the reliability diagram and the backtest with the stored numbers, at Pinnacle's prices and with line shopping${reason}`, { skip: !!reason }, async () => {
     const v = (await app.inject({ method: 'GET', url: '/v1/models/epl/versions/1' })).json();
-    await signIn(page, base, '');
+    await signIn(page, base, reviewerKey);
     await page.goto(`${base}/ui/#/models/epl/versions/1`);
     await page.locator('[data-chart="reliability"] svg[data-plot]').waitFor();
     await page.locator('[data-chart="equity"] svg[data-plot]').waitFor();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
-import { createTestApp } from '../support/app.ts';
+import { createTestApp, createTestKey } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { waitForRunEnd } from '../support/runs.ts';
 import { submitTraining } from '../../src/services/index.ts';
@@ -28,12 +28,15 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
   let base: string;
   let page: Page;
   let problems: string[];
+  let reviewerKey: string;
   let runId: string;
   beforeAll(async () => {
     if (missing) return;
     t = await createTestPgDb('console');
     await importSyntheticLeague(t.db, { seasons: 3 });
     ({ app, ctx } = await createTestApp(t.db));
+    // An admin sees every page, the launch form included (a reviewer key signs in in console-real.browser.test.ts).
+    reviewerKey = await createTestKey(t.db, 'admin', 'admin-ada');
     workers = startWorkers(ctx, workerDefinitions);
     for (const spec of [SPEC, { ...SPEC, params: { l2: 0.5 } }]) {
       const { run } = await submitTraining(ctx, spec, 'scientist-sam');
@@ -55,7 +58,7 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
   });
 
   it(`signs in and lists the models with aliases, latest version and scores beside the market${missing}`, { skip: !!missing }, async () => {
-    await signIn(page, base, '');
+    await signIn(page, base, reviewerKey);
     await page.locator('[data-table="models"]').waitFor();
     const [row] = await tableText(page, 'models');
     assert.match(row![0]!, /^syn/);
@@ -151,9 +154,11 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
   });
 
   it(`works from the keyboard: skip link, navigation, and no console errors on any page${missing}`, { skip: !!missing }, async () => {
-    // A fresh load (focus at the top of the document), signed in again: the key lives in the tab's session only.
+    // A fresh load (focus at the top of the document), signed in again: the key lives in the tab's
+    // sessionStorage, which a reload keeps, so it is dropped first as a new tab would have none.
+    await page.evaluate(() => sessionStorage.clear());
     await page.reload();
-    await signIn(page, base, '');
+    await signIn(page, base, reviewerKey);
     await page.locator('[data-table="models"]').waitFor();
     // Start keyboard navigation from the top of the page, as a fresh visit does.
     await page.mouse.click(2, 2);
@@ -165,5 +170,16 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Compare versions' }).waitFor();
     assert.deepEqual(problems, []);
+  });
+  it(`refuses an app key: the console names the role and shows no model${missing}`, { skip: !!missing }, async () => {
+    const appKey = await createTestKey(t.db, 'app', 'pricing-app');
+    const { page: appPage } = await openPage(browser);
+    try {
+      await signIn(appPage, base, appKey);
+      await appPage.getByText('Not for this key.').waitFor();
+      assert.equal(await appPage.locator('[data-table="models"]').count(), 0);
+    } finally {
+      await appPage.close();
+    }
   });
 });
