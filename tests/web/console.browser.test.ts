@@ -147,10 +147,15 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     await page.getByLabel('Language').selectOption('es');
     await page.getByRole('heading', { name: 'Modelos' }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'es');
-    const [row] = await tableText(page, 'models');
-    assert.match(row![3]!, /^\d,\d{4}$/, 'decimal comma');
-    await assertAccessible(page, 'models (es)');
-    await page.getByLabel('Idioma').selectOption('en');
+    try {
+      // The page draws the table again in Spanish; wait for its rows before reading them.
+      await page.locator('[data-table="models"] tbody tr').first().waitFor();
+      const [row] = await tableText(page, 'models');
+      assert.match(row![3]!, /^\d,\d{4}$/, 'decimal comma');
+      await assertAccessible(page, 'models (es)');
+    } finally {
+      await page.getByLabel('Idioma').selectOption('en');
+    }
   });
 
   it(`works from the keyboard: skip link, navigation, and no console errors on any page${missing}`, { skip: !!missing }, async () => {
