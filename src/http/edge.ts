@@ -7,7 +7,7 @@ import type { RateLimitSubject } from '../config.ts';
 import { AppError } from '../../core/index.ts';
 
 /** Probes a load balancer or orchestrator sends; never rate limited. */
-const PROBES = new Set(['/healthz', '/readyz']);
+export const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 /**
  * Content-Security-Policy of every response. Swagger UI (/docs) loads its scripts and styles from
