@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from './types.ts';
 import type { Access } from './policy.ts';
 import { PROBES } from './edge.ts';
+import { isOipUrl } from './errors.ts';
 
 /** The security scheme every guarded operation names (`Authorization: Bearer <API key>`). */
 export const SECURITY_SCHEME = 'apiKey';
@@ -78,5 +79,11 @@ export function registerOpenApiConventions(app: AppInstance, accessOf: (method: 
     response[400] ??= Type.Ref('ErrorBody');
     if (schema.body) response[413] ??= Type.Ref('ErrorBody');
     if (rateLimited && !PROBES.has(route.url)) response[429] ??= Type.Ref('ErrorBody');
+    // The Open Inference Protocol's routes answer errors in its own shape (http/errors.ts).
+    if (isOipUrl(route.url)) {
+      for (const [status, body] of Object.entries(response)) {
+        if (Number(status) >= 400 && (body as { $ref?: string }).$ref === 'ErrorBody') response[status] = Type.Ref('V2ErrorBody');
+      }
+    }
   });
 }
