@@ -33,7 +33,8 @@ describe(`/metrics passes \`promtool check metrics\`, with the usual families${S
     const rows = Array.from({ length: 20 }, (_, r) => NAMES.map((_, f) => reg.testX[r * NAMES.length + f]!));
     await putArtifact(t.db, reg.version.id, { kind: 'background', json: { rows, weights: null, method: 'sample' } });
     await registerTestModel(t.db, { model: 'pm', seed: 52, alias: null, pending: true });
-    ({ app, ctx } = await createServingApp(t.db));
+    // The first explanation starts the worker threads: slow on a loaded machine, so a generous bound.
+    ({ app, ctx } = await createServingApp(t.db, { env: { SHARPLINE_EXPLAIN_TIMEOUT_MS: '120000' } }));
     await ctx.serving.cache.start();
   });
   afterAll(async () => {
