@@ -5,9 +5,9 @@
  * spans, and a game's sport. History owns the tables, so the SQL is here. `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import type { TimelineOddsRow } from './timeline-store.ts';
+import { readOddsTimeline, type TimelineOddsRow } from './timeline-store.ts';
 
-const MATCH_ODDS_SQL = loadSql(import.meta.url, './sql/match-odds.sql');
+const GAME_KICKOFFS_SQL = loadSql(import.meta.url, './sql/game-kickoffs.sql');
 const REFERENCE_FORECASTS_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
 const LAST_FINAL_GAME_SQL = loadSql(import.meta.url, './sql/last-final-game.sql');
 const MATCHUP_SQL = loadSql(import.meta.url, './sql/resolve-matchup.sql');
@@ -57,9 +57,17 @@ export interface SeasonSpanRow {
   last: string;
 }
 
-/** 1x2/moneyline home/draw/away odds of `gameIds`. */
+/** 1x2/moneyline home/draw/away odds of `gameIds` from every bookmaker (the odds timeline's read), each with its game's kickoff and outcome type. */
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
-  return (await db.query<MatchOddsRow>(MATCH_ODDS_SQL, [[...gameIds]])).rows;
+  const [odds, games] = await Promise.all([
+    readOddsTimeline(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
+    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
+  ]);
+  const byId = new Map(games.rows.map((g) => [g.game_id, g]));
+  return odds.flatMap((row) => {
+    const game = byId.get(row.game_id);
+    return game ? [{ ...row, outcomes: game.outcomes, kickoff: game.kickoff }] : [];
+  });
 }
 
 /** Published forecasts of `gameIds`. */
