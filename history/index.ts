@@ -37,5 +37,5 @@ export { startReplayServer, loadRecording } from './providers/replay.ts';
 export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest } from './providers/replay.ts';
 export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
 export type { CoverageScope } from './store/coverage-store.ts';
-export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame } from './store/lookup-store.ts';
-export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow } from './store/lookup-store.ts';
+export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, findGameIds } from './store/lookup-store.ts';
+export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow, CompetitionSportRow, GameLabel, StoredGameQuery } from './store/lookup-store.ts';

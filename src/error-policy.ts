@@ -1,4 +1,5 @@
-import type { CoreErrorCode, ErrorCode, ModelFamilyErrorCode } from '../core/index.ts';
+import type { CoreErrorCode, ErrorCode } from '../core/index.ts';
+import type { ModelFamilyErrorCode } from '../models/index.ts';
 import type { HistoryErrorCode } from '../history/index.ts';
 import type { FeatureErrorCode } from '../features/index.ts';
 import type { TrainingErrorCode } from '../training/index.ts';
