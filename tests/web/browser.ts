@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,9 +52,14 @@ export async function assertAccessible(page: Page, name: string): Promise<void> 
   assert.deepEqual(result, [], `axe violations on ${name}`);
 }
 
+/** The two pages the README shows: the test run writes their screenshots there too (docs/console-<name>.png). */
+const README_SHOTS = new Set(['version', 'explain']);
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  if (README_SHOTS.has(name)) copyFileSync(path, fileURLToPath(new URL(`../../docs/console-${name}.png`, import.meta.url)));
 }
 
 /** The text of every cell of a table (rows of cells), by its data-table name. */
