@@ -34,6 +34,8 @@ export type { OddsApiOptions, OddsApiSport } from './providers/the-odds-api.ts';
 export { createFootballDataProvider } from './providers/football-data.ts';
 export type { FootballDataProviderOptions } from './providers/football-data.ts';
 export { startReplayServer, loadRecording } from './providers/replay.ts';
+export { landProviderBatch, providerOddsAsOf } from './store/provider-store.ts';
+export type { LandedCounts, ProviderPrice } from './store/provider-store.ts';
 export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest } from './providers/replay.ts';
 export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
 export type { CoverageScope } from './store/coverage-store.ts';

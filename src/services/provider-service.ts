@@ -4,7 +4,8 @@
  * used), and the provider client's retry and wait bounds.
  */
 import { AppError } from '../../core/index.ts';
-import { createFootballDataProvider, createOddsApiProvider, ODDS_API_PROVIDER, type Provider, type ProviderHttpOptions } from '../../history/index.ts';
+import type { Db } from '../../core/index.ts';
+import { createFootballDataProvider, createOddsApiProvider, landProviderBatch, ODDS_API_PROVIDER, type LandedCounts, type Provider, type ProviderBatch, type ProviderHttpOptions, type ProviderQuery, type ProviderQuota } from '../../history/index.ts';
 import type { Config } from '../config.ts';
 import type { Secrets } from '../secrets/index.ts';
 
@@ -29,4 +30,21 @@ export function openProvider(ctx: ProviderServiceContext, name: string, http: Om
     });
   }
   throw new AppError('VALIDATION_FAILED', `unknown provider ${JSON.stringify(name)}; expected one of ${PROVIDER_NAMES.join(', ')}`, { details: { provider: name } });
+}
+
+/**
+ * Fetches upcoming fixtures with their odds, and results, from one provider and lands them
+ * (idempotent: a repeated fetch lands nothing twice). `now` is the fetch time recorded.
+ */
+export async function fetchProviderData(
+  ctx: ProviderServiceContext & { db: Db },
+  name: string,
+  query: ProviderQuery,
+  options: { now?: Date; results?: boolean; http?: Omit<ProviderHttpOptions, 'provider'> } = {},
+): Promise<LandedCounts & { provider: string; competition: string; quota: ProviderQuota }> {
+  const provider = openProvider(ctx, name, options.http);
+  const { fixtures, odds } = await provider.odds(query);
+  const batch: ProviderBatch = { fixtures, odds, results: options.results === false ? [] : await provider.results(query) };
+  const landed = await landProviderBatch(ctx.db, provider.name, batch, options.now ?? new Date());
+  return { provider: provider.name, competition: query.competition, ...landed, quota: provider.quota() };
 }

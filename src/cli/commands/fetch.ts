@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { fetchFootballData } from '../../../history/index.ts';
 import { withContext } from '../run.ts';
+import { printResult } from '../output.ts';
+import { fetchProviderData } from '../../services/index.ts';
 import { formatSummary, importProgress, reportImport } from './import.ts';
 
 export function registerFetchCommands(program: Command): void {
@@ -15,6 +17,19 @@ export function registerFetchCommands(program: Command): void {
       withContext(async (ctx) => {
         const summary = await fetchFootballData(ctx.db, { baseUrl: ctx.config.footballDataBaseUrl, league: opts.league, season: opts.season, onProgress: importProgress(ctx.config.progress) });
         reportImport(summary, opts.json, (s) => `${s.url}\n${formatSummary(s)}`);
+      }),
+    );
+  fetch
+    .command('provider')
+    .description('fetch upcoming fixtures with odds snapshots (capture times kept), and results, from a data provider (football-data, odds-api) and land them')
+    .argument('<name>', 'football-data or odds-api (its key: the secret odds-api.key)')
+    .requiredOption('--competition <code>', 'competition code (E0 ...) or the provider\'s league key (soccer_epl)')
+    .option('--season <yyyy>', 'football-data: the season file, e.g. 2425')
+    .option('--json', 'print one JSON document')
+    .action((name: string, opts: { competition: string; season?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const landed = await fetchProviderData(ctx, name, { competition: opts.competition, season: opts.season });
+        printResult(landed, opts.json, (l) => `${l.provider} ${l.competition}: ${l.events} event(s) (${l.newEvents} new), ${l.results} result(s), ${l.odds} price(s) (${l.newOdds} new)${l.quota.remaining === null ? '' : `; ${l.quota.remaining} request(s) left`}`);
       }),
     );
 }
