@@ -63,6 +63,12 @@ const history = {
   TEAM_AMBIGUOUS: refused(400),
   TEAM_UNKNOWN: refused(400),
   COMPETITION_UNKNOWN: refused(400),
+  // A refused provider key or a malformed answer fails the same way again; a spent quota waits for
+  // its period to renew (not a retry's business); a rate limit longer than the allowed wait passes.
+  PROVIDER_AUTH_FAILED: refused(502),
+  PROVIDER_QUOTA_EXHAUSTED: refused(503),
+  PROVIDER_RATE_LIMITED: transient(503),
+  PROVIDER_RESPONSE_INVALID: refused(502),
 } as const satisfies Record<HistoryErrorCode, ErrorPolicy>;
 
 const features = {
