@@ -47,4 +47,4 @@ export {
   type ListPredictionsOptions,
 } from './prediction-store.ts';
 export type { RegistryErrorCode } from './errors.ts';
-export { renderModelCard } from './model-card.ts';
+export { modelCardOf, renderModelCard, type ModelCard } from './model-card.ts';

@@ -4,7 +4,10 @@ import { once } from 'node:events';
 import { userInfo } from 'node:os';
 import {
   countPredictions,
+  getArtifact,
   getModel,
+  modelCardOf,
+  renderModelCard,
   getVersion,
   listAliasEvents,
   listArtifacts,
@@ -185,6 +188,38 @@ export function registerModelsCommands(program: Command): void {
             formatEvaluation(v.evaluation),
           ].join('\n'),
         );
+      }),
+    );
+
+  models.command('artifact <name> <version> <kind>')
+    .description('download one artifact of a version (onnx, tfjs, dense-json, feature-spec ...) as stored, and print its sha256')
+    .requiredOption('--out <file>', 'where to write the bytes')
+    .option('--part <name>', 'which part of the artifact (default main)')
+    .option('--json', 'print one JSON document')
+    .action((name: string, ref: string, kind: string, opts: { out: string; part?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const version = await getVersion(ctx.db, name, ref);
+        const artifact = await getArtifact(ctx.db, version.id, kind, opts.part ?? 'main');
+        // The bytes as the HTTP route sends them (JSON artifacts as their text), hashed here.
+        const body = artifact.bytes ? Buffer.from(artifact.bytes) : Buffer.from(JSON.stringify(artifact.json));
+        const { createHash } = await import('node:crypto');
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(opts.out, body);
+        const sha256 = createHash('sha256').update(body).digest('hex');
+        printResult({ model: version.model, version: version.version, kind: artifact.kind, name: artifact.name, contentType: artifact.contentType, bytes: body.length, sha256, storedSha256: artifact.sha256, out: opts.out }, opts.json, (r) =>
+          `${r.model} v${r.version} ${r.kind}: ${r.bytes} bytes written to ${r.out}\nsha256 ${r.sha256}`);
+      }),
+    );
+
+  models.command('card <name> <version>')
+    .description('the model card of a version: intended use, data windows, scores beside the market, calibration, known limits (Markdown; --json for the document)')
+    .option('--json', 'print the card as one JSON document')
+    .action((name: string, ref: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const version = await getVersion(ctx.db, name, ref);
+        const artifacts = await listArtifacts(ctx.db, version.id);
+        if (opts.json) printResult(modelCardOf(version, artifacts), true, () => '');
+        else process.stdout.write(renderModelCard(version, artifacts));
       }),
     );
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { AppError } from '../../../core/index.ts';
-import { getArtifact, getVersion, listArtifacts, renderModelCard } from '../../../registry/index.ts';
+import { getArtifact, getVersion, listArtifacts, modelCardOf, renderModelCard } from '../../../registry/index.ts';
 import { backtestSeries, compareVersions, scoreByCompetition, type VersionRef } from '../../../training/index.ts';
 import { ArtifactInfoSchema, BacktestQuery, VersionParams } from './models.schemas.ts';
 
@@ -168,13 +168,18 @@ export async function evidenceRoutes(app: AppInstance): Promise<void> {
   app.get('/v1/models/:name/versions/:v/card', {
     schema: {
       tags: ['models'],
-      summary: 'The version\'s model card (Markdown): what it predicts, lineage, scores beside the market, backtest, artifacts with sha256, caveats.',
+      summary: 'The version\'s model card: intended use, data windows, scores beside the market, calibration, backtest, lineage, artifacts with sha256, known limits. Markdown, or JSON with ?format=json.',
       params: VersionParams,
-      response: { 200: { content: { 'text/markdown': { schema: Type.String() } } }, ...errorResponses(404) },
+      querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('markdown'), Type.Literal('json')], { description: 'markdown (default) or json' })) }),
+      response: { 200: { content: { 'text/markdown': { schema: Type.String() }, 'application/json': { schema: Type.Record(Type.String(), Type.Unknown()) } } }, ...errorResponses(404) },
     },
   }, async (request, reply) => {
     const version = await getVersion(app.ctx.db, request.params.name, request.params.v);
-    const card = renderModelCard(version, await listArtifacts(app.ctx.db, version.id));
+    const artifacts = await listArtifacts(app.ctx.db, version.id);
+    if (request.query.format === 'json') {
+      return reply.type('application/json; charset=utf-8').header('content-disposition', `inline; filename="${version.model}-v${version.version}-card.json"`).send(JSON.stringify(modelCardOf(version, artifacts)));
+    }
+    const card = renderModelCard(version, artifacts);
     return reply.type('text/markdown; charset=utf-8').header('content-disposition', `inline; filename="${version.model}-v${version.version}-card.md"`).send(card);
   });
 }
