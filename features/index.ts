@@ -21,7 +21,7 @@ export type {
 export { defineFeatureSet, canonicalJson, ENGINE_VERSION } from './definitions.ts';
 export { DEFAULT_FEATURE_SETS } from './sets.ts';
 export { resolveFeatureSet, listFeatureSets } from './registry.ts';
-export { FAMILIES, movMultiplier, eloExpected } from './families/index.ts';
+export { FAMILIES, movMultiplier, eloExpected, impliedGoals, poissonOutcome } from './families/index.ts';
 export type { FamilyDefinition, ParamSpec } from './families/index.ts';
 export { compileSet, initialState, emitRow, learn, runEngine } from './engine.ts';
 export type { CompiledSet, EngineState, RunOptions } from './engine.ts';

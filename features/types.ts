@@ -104,6 +104,7 @@ export type FamilyName =
   | 'elo'
   | 'attack_defence'
   | 'market_rating'
+  | 'market_goals'
   | 'margin_rating'
   | 'form'
   | 'schedule'

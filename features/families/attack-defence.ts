@@ -1,5 +1,5 @@
 import type { PlayedGame, PreGame, SideStats } from '../types.ts';
-import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
+import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime, type ParamSpec } from './family.ts';
 import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
 
 interface AdState {
@@ -17,6 +17,19 @@ function countOf(stat: string, score: number, side: SideStats | undefined): numb
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
 }
 
+/** Seating parameters of a two-value attack/defence rating (shared with market_goals). */
+export const AD_SEAT_PARAMS = {
+  regression: { type: 'number', default: 0, min: 0, max: 1, doc: 'shrink toward the competition mean at a new season' },
+  newTeamOffset: { type: 'number', default: -0.1, min: -2, max: 2, doc: 'promoted/new team: competition mean attack + offset, defence + offset (log scale)' },
+  returnAfterDays: { type: 'number', default: 200, min: 0, doc: 'absence after which a team is seated like a new team (0 = never)' },
+} as const satisfies Record<string, ParamSpec>;
+
+/** The viewTeam seating rules of AD_SEAT_PARAMS. */
+export function adSeat(p: Readonly<Record<string, unknown>>) {
+  const off = p.newTeamOffset as number;
+  return { initial: [0, 0], newTeamOffset: [off, off], returnAfterDays: p.returnAfterDays as number, regression: p.regression as number, regressTo: 'competition_mean' as const };
+}
+
 export const attackDefenceFamily: FamilyDefinition = {
   name: 'attack_defence',
   summary: 'Poisson attack/defence ratings per team from goals, shots on target or shots, updated match by match with a natural-gradient step (an exponentially weighted fit); emits the log expected count of each side.',
@@ -26,23 +39,14 @@ export const attackDefenceFamily: FamilyDefinition = {
     rate: { type: 'number', default: 0.04, min: 0, max: 1, doc: 'step on attack/defence per game: rating += rate · (x − λ)/λ (clipped to [−1, 3])' },
     baseRate: { type: 'number', default: 0.005, min: 0, max: 1, doc: 'step on the competition base rate and home advantage' },
     hfa: { type: 'number', default: 0.2, min: -2, max: 2, doc: 'initial home advantage on the log scale' },
-    regression: { type: 'number', default: 0, min: 0, max: 1, doc: 'shrink toward the competition mean at a new season' },
-    newTeamOffset: { type: 'number', default: -0.1, min: -2, max: 2, doc: 'promoted/new team: competition mean attack + offset, defence + offset (log scale)' },
-    returnAfterDays: { type: 'number', default: 200, min: 0, doc: 'absence after which a team is seated like a new team (0 = never)' },
+    ...AD_SEAT_PARAMS,
   },
   create(p): FamilyRuntime<AdState> {
     const prefix = p.prefix as string;
     const stat = p.stat as string;
     const rate = p.rate as number;
     const baseRate = p.baseRate as number;
-    const off = p.newTeamOffset as number;
-    const seat = {
-      initial: [0, 0],
-      newTeamOffset: [off, off],
-      returnAfterDays: p.returnAfterDays as number,
-      regression: p.regression as number,
-      regressTo: 'competition_mean' as const,
-    };
+    const seat = adSeat(p);
     const comp = (s: AdState, g: PreGame): [number, number] => s.comps[g.competitionId] ?? [STAT_DEFAULT_BASE[stat]!, p.hfa as number];
     const predict = (s: AdState, g: PreGame) => {
       const h = viewTeam(s.teams, g.homeId, g.competitionId, g.seasonYear, g.kickoff, seat);

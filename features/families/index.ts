@@ -3,6 +3,7 @@ import type { FamilyDefinition } from './family.ts';
 import { eloFamily } from './elo.ts';
 import { attackDefenceFamily } from './attack-defence.ts';
 import { marketRatingFamily } from './market-rating.ts';
+import { marketGoalsFamily } from './market-goals.ts';
 import { marginRatingFamily } from './margin-rating.ts';
 import { formFamily } from './form.ts';
 import { scheduleFamily } from './schedule.ts';
@@ -15,6 +16,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.f
   elo: eloFamily,
   attack_defence: attackDefenceFamily,
   market_rating: marketRatingFamily,
+  market_goals: marketGoalsFamily,
   margin_rating: marginRatingFamily,
   form: formFamily,
   schedule: scheduleFamily,
@@ -25,3 +27,4 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.f
 
 export type { FamilyDefinition, FamilyRuntime, FamilyNeeds, FamilyInput, ColumnSpec, ParamSpec } from './family.ts';
 export { movMultiplier, eloExpected } from './elo.ts';
+export { impliedGoals, poissonOutcome } from './market-goals.ts';

@@ -1,5 +1,5 @@
 import type { OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
-import { fairProbabilities, pickPriceSet } from '../odds.ts';
+import { fairProbabilities, pickPriceSet, type PriceSet } from '../odds.ts';
 import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
 import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
 
@@ -12,11 +12,21 @@ interface MrState {
  * Source spec 'bookmaker:kind' — e.g. 'pinnacle:closing'. Only ever applied to games already
  * played, so a past game's closing price is fair game; the current game's odds never reach here.
  */
-function parseSources(sources: readonly string[]): Array<{ bookmaker: string; kind: OddsKind }> {
+export function parseSources(sources: readonly string[]): Array<{ bookmaker: string; kind: OddsKind }> {
   return sources.map((s) => {
     const [bookmaker, kind] = s.split(':') as [string, OddsKind];
     return { bookmaker, kind };
   });
+}
+
+/** The played game's first price set in `sources` order (closing and pre-kickoff sets), or null. */
+export function pastPriceSet(g: PlayedGame, market: OddsMarket, sources: ReadonlyArray<{ bookmaker: string; kind: OddsKind }>): PriceSet | null {
+  const sets = [...g.closingSets[market], ...g.sets[market]];
+  for (const src of sources) {
+    const chosen = pickPriceSet(sets, [src.bookmaker], [src.kind]);
+    if (chosen) return chosen;
+  }
+  return null;
 }
 
 export const marketRatingFamily: FamilyDefinition = {
@@ -75,12 +85,7 @@ export const marketRatingFamily: FamilyDefinition = {
         out[at + 1] = nh === 0 || na === 0 ? 1 : 0;
       },
       update(s, g: PlayedGame) {
-        const sets = [...g.closingSets[market], ...g.sets[market]];
-        let chosen = null;
-        for (const src of sources) {
-          chosen = pickPriceSet(sets, [src.bookmaker], [src.kind]);
-          if (chosen) break;
-        }
+        const chosen = pastPriceSet(g, market, sources);
         // A past game without usable odds teaches nothing; the teams keep their ratings.
         if (!chosen) return;
         const pr = fairProbabilities(chosen);

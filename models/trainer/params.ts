@@ -37,8 +37,12 @@ export interface TrainParams {
    * interval of its validation gain over the anchor lies below zero; `mean` whenever the mean is lower.
    */
   anchorSelection?: 'interval' | 'mean';
-  /** After the fit: `temperature` scales the logits by 1/T fitted on the validation slice. */
-  calibrate?: 'none' | 'temperature';
+  /**
+   * After the fit, on the validation slice: `temperature` scales the logits by 1/T; `affine` fits a
+   * scale and per-class offsets; `auto` picks none, temperature or affine by 2-fold held-out log
+   * loss within the slice.
+   */
+  calibrate?: 'none' | 'temperature' | 'affine' | 'auto';
 }
 
 
@@ -123,8 +127,8 @@ export function resolveTrainParams(overrides: Partial<TrainParams> = {}): TrainP
     p.anchorL2 = [...p.anchorL2];
   }
   if (p.anchorSelection !== undefined && p.anchorSelection !== 'interval' && p.anchorSelection !== 'mean') specInvalid('anchorSelection', `anchorSelection must be 'interval' or 'mean'`, p.anchorSelection);
-  if (p.calibrate !== undefined && p.calibrate !== 'none' && p.calibrate !== 'temperature') specInvalid('calibrate', `calibrate must be 'none' or 'temperature'`, p.calibrate);
-  if (p.calibrate === 'temperature' && !(p.validationFraction > 0)) specInvalid('calibrate', 'temperature calibration is fitted on the validation slice: validationFraction must be > 0', p.validationFraction);
+  if (p.calibrate !== undefined && !['none', 'temperature', 'affine', 'auto'].includes(p.calibrate)) specInvalid('calibrate', `calibrate must be 'none', 'temperature', 'affine' or 'auto'`, p.calibrate);
+  if (p.calibrate !== undefined && p.calibrate !== 'none' && !(p.validationFraction > 0)) specInvalid('calibrate', 'calibration is fitted on the validation slice: validationFraction must be > 0', p.validationFraction);
   return p;
 }
 

@@ -4,7 +4,7 @@ import { assertDenseModel, predictProba, type DenseModel } from '../network.ts';
 import { createEngine, resolveKernels } from './engine.ts';
 import { defaultFeatureNames, standardizationStats, validateTrainingData } from './data.ts';
 import { anchorOffsets, foldAnchor, offsetLogLoss, resolveAnchorColumns, zeroCorrection } from './anchor.ts';
-import { fitTemperature } from './calibrate.ts';
+import { fitCalibration, fitTemperature } from './calibrate.ts';
 import { DEFAULT_ANCHOR_L2, resolveTrainParams, type TrainParams } from './params.ts';
 import { createSfc32 as createRng, shuffleInPlace as shuffle } from '../../core/index.ts';
 import { createShape, initParams, toDenseModel } from './shape.ts';
@@ -35,6 +35,11 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
     const nTrain = result.nTrainRows;
     const nVal = result.nValidationRows;
     const { model, report } = fitTemperature(result.model, data.X.subarray(nTrain * checked.nFeatures, (nTrain + nVal) * checked.nFeatures), Int32Array.from(data.y).subarray(nTrain, nTrain + nVal), nVal);
+    result = { ...result, model, calibration: report };
+  } else if (params.calibrate === 'affine' || params.calibrate === 'auto') {
+    const nTrain = result.nTrainRows;
+    const nVal = result.nValidationRows;
+    const { model, report } = fitCalibration(result.model, data.X.subarray(nTrain * checked.nFeatures, (nTrain + nVal) * checked.nFeatures), Int32Array.from(data.y).subarray(nTrain, nTrain + nVal), nVal, params.calibrate);
     result = { ...result, model, calibration: report };
   }
   return result;

@@ -82,10 +82,20 @@ export interface AnchorReport {
   gain: { mean: number; lo: number; hi: number; level: number; n: number } | null;
 }
 
+/** How the logits are recalibrated after the fit. */
+export type CalibrationMethod = 'none' | 'temperature' | 'affine';
+
 export interface CalibrationReport {
-  method: 'temperature';
+  /** The method applied ('auto' reports the one the validation slice chose). */
+  method: CalibrationMethod;
   /** Logits are divided by this (1: unchanged). */
   temperature: number;
+  /** Affine calibration: log-probabilities scaled by this (1/temperature)… */
+  scale?: number;
+  /** …and offset per class (first class 0). */
+  offsets?: number[];
+  /** 'auto'/'affine': 2-fold held-out validation log loss of each method. */
+  heldOut?: Record<string, number>;
   valLossBefore: number;
   valLossAfter: number;
 }

@@ -159,6 +159,49 @@ test('temperature calibration: an over-confident fit is tempered on validation (
   assert.ok(Math.abs(lossOf(p1) - cal.calibration.valLossAfter) < 1e-9);
 });
 
+for (const classes of [['a', 'b'], ['h', 'd', 'a']]) {
+  test(`affine and auto calibration (${classes.length} classes): a biased, over-confident fit is corrected on validation and folded exactly`, async () => {
+    const r = seededRandom(33);
+    const nRows = 1600;
+    const nFeatures = 30;
+    const k = classes.length;
+    const X = Float32Array.from({ length: nRows * nFeatures }, () => r() * 2 - 1);
+    // Later rows (validation) lean toward the last class: a drift only offsets can follow.
+    const y = Int32Array.from({ length: nRows }, (_, i) => {
+      const z = X[i * nFeatures]! + (r() - 0.5) * 2 + (i > nRows * 0.7 ? 0.6 : 0);
+      return k === 2 ? (z > 0 ? 1 : 0) : z > 0.4 ? 2 : z > -0.4 ? 1 : 0;
+    });
+    const data = { X, y, nRows, nFeatures, classes };
+    const params = { algo: 'mlp' as const, hidden: [32], l2: 0, dropout: 0, epochs: 60, earlyStoppingPatience: 0, learningRate: 0.01, validationFraction: 0.3, seed: 3 };
+    const raw = await train(data, params);
+    const nTrain = raw.nTrainRows;
+    const Xv = X.subarray(nTrain * nFeatures);
+    const nv = nRows - nTrain;
+    const p0 = predictProba(raw.model, Xv, nv);
+    for (const calibrate of ['affine', 'auto'] as const) {
+      const cal = await train(data, { ...params, calibrate });
+      const c = cal.calibration!;
+      assert.ok(c.method === 'affine' || calibrate === 'auto', `method ${c.method}`);
+      assert.notEqual(c.method, 'none', 'an over-confident, drifted fit is recalibrated');
+      assert.ok(c.valLossAfter < c.valLossBefore - 0.01, `${c.valLossBefore} -> ${c.valLossAfter}`);
+      assert.ok(c.heldOut && Object.keys(c.heldOut).length === 3);
+      // The folded model equals softmax(scale · ln p + offsets) of the raw model.
+      const p1 = predictProba(cal.model, Xv, nv);
+      for (let i = 0; i < nv; i++) {
+        const z = Array.from({ length: k }, (_, j) => c.scale! * Math.log(p0[i * k + j]!) + c.offsets![j]!);
+        const s = z.reduce((acc, v) => acc + Math.exp(v), 0);
+        for (let j = 0; j < k; j++) assert.ok(Math.abs(p1[i * k + j]! - Math.exp(z[j]!) / s) < 1e-4, `row ${i} class ${j}`);
+      }
+      assert.ok(Math.abs(logLoss(p1, y.subarray(nTrain), k) - c.valLossAfter) < 1e-9);
+    }
+  });
+}
+
+test('calibration without a validation slice is refused', async () => {
+  const d = marketData(300, 1, 0);
+  await assert.rejects(train(d, { algo: 'logistic', calibrate: 'auto', validationFraction: 0 }), (e: unknown) => isAppError(e) && e.code === 'TRAINING_SPEC_INVALID');
+});
+
 test('bad anchors are refused with TRAINING_SPEC_INVALID naming the field', async () => {
   const d = marketData(300, 1, 0);
   for (const anchor of [['mkt_h', 'mkt_a'], ['mkt_h', '', 'nope'], ['', '', '']]) {
