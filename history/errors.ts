@@ -13,7 +13,9 @@ export type HistoryErrorCode =
   | 'TEAM_NOT_FOUND'
   | 'TEAM_AMBIGUOUS'
   | 'TEAM_UNKNOWN'
-  | 'COMPETITION_UNKNOWN';
+  | 'COMPETITION_UNKNOWN'
+  | 'QUERY_INVALID'
+  | 'QUERY_TIMEOUT';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<HistoryErrorCode, true> {}
