@@ -15,6 +15,8 @@ export interface Config {
   /** Folder for the embedded database and other local state. */
   readonly home: string;
   readonly port: number;
+  /** SHARPLINE_WORKER_METRICS_PORT: where `sharpline worker` serves GET /metrics (on HOST); undefined: not served. */
+  readonly workerMetricsPort: number | undefined;
   readonly host: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** What one-shot CLI commands log at: LOG_LEVEL when set, else warn (stderr shows progress, not chatter). */
@@ -265,6 +267,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     home: resolve(cwd, env.SHARPLINE_HOME?.trim() || '.sharpline'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
+    workerMetricsPort: env.SHARPLINE_WORKER_METRICS_PORT?.trim() ? readInt(env, 'SHARPLINE_WORKER_METRICS_PORT', 0, 0, 65535) : undefined,
     host: env.HOST?.trim() || '127.0.0.1',
     logLevel,
     commandLogLevel: env.LOG_LEVEL?.trim() ? logLevel : 'warn',

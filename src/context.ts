@@ -3,7 +3,8 @@ import { type Db, type Logger, createLogger } from '../core/index.ts';
 import { openDb, migrate, readDeploymentTag } from './db/index.ts';
 import { createOutageLog, redactUrl } from './outage.ts';
 import { openQueues } from './jobs/open-queues.ts';
-import type { JobQueues } from './jobs/queue.ts';
+import { QUEUE_DEPTH_STATES, type JobQueues } from './jobs/queue.ts';
+import { TRAINING_QUEUE } from './jobs/training.job.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 import { createSecrets, type Secrets } from './secrets/index.ts';
 import { findCodeVersion } from './code-version.ts';
@@ -96,6 +97,14 @@ export async function createContext(config: Config, options: CreateContextOption
   const secrets = createSecrets(db, config.secrets);
   const redis = config.redisUrl ? createRedisConnections(config.redisUrl, { logger, outage: redisOutage }) : undefined;
   const serving = createServing({ db, config, logger, redis }, options.serving);
+  serving.metrics.setQueueDepthReader(async () => {
+    const rows: Array<{ queue: string; state: string; count: number }> = [];
+    for (const queue of [TRAINING_QUEUE]) {
+      const counts = await queues.jobCounts(queue);
+      for (const state of QUEUE_DEPTH_STATES) rows.push({ queue, state, count: counts[state] });
+    }
+    return rows;
+  });
   let closed: Promise<void> | undefined;
   return {
     config,

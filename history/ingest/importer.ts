@@ -18,6 +18,7 @@ import {
 import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from '../store/game-store.ts';
 import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from '../store/forecast-store.ts';
 import { createRun, failRun, finishRun, insertRejects } from '../store/import-run-store.ts';
+import { importFileRecords, saveImportFileRecords, type ImportFileRecord } from '../store/import-file-store.ts';
 import { addDays } from './time.ts';
 import type { ForecastRecord, GameRecord, ImportSummary, Reject, SportCode } from './types.ts';
 
@@ -80,8 +81,7 @@ function refuseMisdecodedNames(file: string, names: Iterable<{ line: number; nam
   }
 }
 
-async function readCsv(path: string): Promise<CsvFile> {
-  const bytes = await readFile(path);
+function csvOf(path: string, bytes: Buffer): CsvFile {
   const csv = parseCsv(decodeText(bytes, basename(path)));
   if (csv.header.length < 2) throw new AppError('IMPORT_FILE_INVALID', `${basename(path)}: no CSV header line`, { details: { file: basename(path) } });
   return csv;
@@ -89,6 +89,11 @@ async function readCsv(path: string): Promise<CsvFile> {
 
 function sha1(text: string): string {
   return createHash('sha1').update(text).digest('base64url');
+}
+
+/** A file's bytes under a source and the parser version: equal hashes import as the same rows. */
+function bytesHash(source: string, bytes: Buffer): string {
+  return createHash('sha1').update(`${HASH_VERSION}\u0001${source}\u0001`).update(bytes).digest('base64url');
 }
 
 /** The content hash stored in games.content_hash: source text of the row under its header and season. */
@@ -117,12 +122,23 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   const names = paths.map((p) => basename(p));
   const progress = options.onProgress ?? (() => undefined);
 
-  // Phase 1: read and parse everything; a bad file fails here, before any write.
-  const parsed: Array<{ file: string; csv: CsvFile }> = [];
+  // Phase 1: read and parse everything; a bad file fails here, before any write. A file
+  // byte-identical to one an earlier run recorded (import_files) is not parsed: its record stands
+  // in for it once writeGames has checked the record against the stored games.
+  const bytes: Buffer[] = [];
   for (const [i, path] of paths.entries()) {
-    parsed.push({ file: names[i]!, csv: await readCsv(path) });
+    bytes.push(await readFile(path));
     progress({ phase: 'read', file: names[i], done: i + 1, total: paths.length });
   }
+  const hashes = gameSource ? bytes.map((b) => bytesHash(gameSource.name, b)) : [];
+  const records = gameSource && !options.noShortcut ? await importFileRecords(db, gameSource.name, hashes) : new Map<string, ImportFileRecord>();
+  const parsed: Array<{ file: string; bytesHash?: string; csv?: CsvFile; record?: ImportFileRecord }> = [];
+  for (const [i, path] of paths.entries()) {
+    const record = records.get(hashes[i]!);
+    if (record && record.file === names[i] && names.indexOf(names[i]!) === names.lastIndexOf(names[i]!)) parsed.push({ file: names[i]!, bytesHash: hashes[i], record });
+    else parsed.push({ file: names[i]!, bytesHash: hashes[i], csv: csvOf(path, bytes[i]!) });
+  }
+  bytes.length = 0;
   const summary = emptySummary(options.source, names);
   // Content hashes already stored for this source: rows whose hash is among them are not
   // validated or expanded again (they were valid when stored); the importer still checks each
@@ -132,9 +148,15 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   let forecasts: ForecastRecord[] = [];
   const rejects: Reject[] = [];
   const headerHashes = new Map<string, string>();
-  for (const [i, { file, csv }] of parsed.entries()) {
+  const fileLog = new Map<string, FileLog>();
+  const recorded: ImportFileRecord[] = [];
+  for (const [i, { file, bytesHash: fileHash, csv, record }] of parsed.entries()) {
     progress({ phase: 'parse', file, done: i, total: parsed.length });
-    if (gameSource) {
+    if (record) {
+      recorded.push(record);
+      summary.rowsRead += record.rowsRead;
+      rejects.push(...record.priceRejects);
+    } else if (gameSource && csv) {
       const headerHash = sha1(csv.header.join(','));
       headerHashes.set(file, headerHash);
       const r = gameSource.parse(csv, file, {
@@ -144,7 +166,8 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
       for (const g of r.games) games.push(g);
       rejects.push(...r.rejects);
       summary.rowsRead += r.rowsRead;
-    } else {
+      if (names.indexOf(file) === names.lastIndexOf(file)) fileLog.set(file, { bytesHash: fileHash!, rowsRead: r.rowsRead, games: [], teams: {}, priceRejects: r.rejects.filter((x) => x.field !== undefined), whole: r.rejects.some((x) => x.field === undefined) });
+    } else if (csv) {
       const r = parseFiveThirtyEight(csv, file, options.sport);
       refuseMisdecodedNames(file, r.forecasts.flatMap((f) => [{ line: f.line, name: f.team1 }, { line: f.line, name: f.team2 }]));
       forecasts = forecasts.concat(r.forecasts);
@@ -158,7 +181,11 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   const runId = await createRun(db, options.source, names);
   try {
     await db.transaction(async (tx) => {
-      if (gameSource) await writeGames(tx, gameSource, games, rejects, headerHashes, summary, progress);
+      if (gameSource) {
+        await writeGames(tx, gameSource, games, rejects, headerHashes, summary, progress, recorded, fileLog);
+        const fresh = [...fileLog.entries()].filter(([, l]) => !l.whole).map(([file, l]) => ({ bytesHash: l.bytesHash, file, rowsRead: l.rowsRead, games: l.games, teams: l.teams, priceRejects: l.priceRejects }));
+        await saveImportFileRecords(tx, gameSource.name, runId, fresh);
+      }
       else await writeForecasts(tx, forecasts, rejects, summary);
       summary.pricesQuarantined = rejects.filter((r) => r.field !== undefined).length;
       summary.rejected = rejects.length - summary.pricesQuarantined;
@@ -178,9 +205,24 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   return { ...summary, runId, seconds: Math.round((performance.now() - started) / 10) / 100 };
 }
 
+function markWhole(fileLog: Map<string, FileLog>, file: string): void {
+  const log = fileLog.get(file);
+  if (log) log.whole = true;
+}
+
+/** What a parsed file imported as, to record it in import_files (`whole`: a row was quarantined whole). */
+interface FileLog {
+  bytesHash: string;
+  rowsRead: number;
+  games: Array<[string, string]>;
+  teams: Record<string, number>;
+  priceRejects: Reject[];
+  whole: boolean;
+}
+
 async function writeGames(
   tx: Db, source: GameSource, games: GameRecord[], rejects: Reject[], headerHashes: Map<string, string>, summary: ReturnType<typeof emptySummary>,
-  progress: (event: ImportProgress) => void,
+  progress: (event: ImportProgress) => void, recorded: readonly ImportFileRecord[], fileLog: Map<string, FileLog>,
 ): Promise<void> {
   const sport = (await sportIds(tx)).get(source.sport)!;
   await ensureFranchises(tx, source.sport, sport);
@@ -213,7 +255,28 @@ async function writeGames(
     if (g.gameDate < minDate) minDate = g.gameDate;
     if (g.gameDate > maxDate) maxDate = g.gameDate;
   }
-  const stored = games.length ? await storedGameHashes(tx, [...competitionIds.values()], minDate, maxDate) : new Map<string, string | null>();
+  // Games of recorded (unparsed) files: their keys widen the stored-hash read.
+  const lookedUp = new Set(competitionIds.values());
+  for (const r of recorded) {
+    for (const [key] of r.games) {
+      const [c, d] = key.split('|');
+      lookedUp.add(Number(c));
+      if (d! < minDate) minDate = d!;
+      if (d! > maxDate) maxDate = d!;
+    }
+  }
+  const stored = games.length || recorded.length ? await storedGameHashes(tx, [...lookedUp], minDate, maxDate) : new Map<string, string | null>();
+  // A record stands in for its file only while it still holds: same teams for its names, every
+  // game stored under its key with its hash, no key claimed twice. Otherwise redo without it.
+  const recordedKeys = new Set<string>();
+  for (const r of recorded) {
+    for (const [name, id] of Object.entries(r.teams)) if (resolver.resolve(source.name, name) !== id) throw new ShortcutMismatch();
+    for (const [key, hash] of r.games) {
+      if (stored.get(key) !== hash || recordedKeys.has(key)) throw new ShortcutMismatch();
+      recordedKeys.add(key);
+    }
+    summary.unchanged += r.games.length;
+  }
   const unknown = new Set<string>();
   const seen = new Set<string>();
   const writes: GameWrite[] = [];
@@ -223,21 +286,32 @@ async function writeGames(
     if (home === undefined || away === undefined) {
       if (home === undefined) unknown.add(g.home);
       if (away === undefined) unknown.add(g.away);
+      markWhole(fileLog, g.file);
       rejects.push({ file: g.file, line: g.line, raw: g.raw, reasons: ['TEAM_UNKNOWN'] });
       continue;
     }
     if (home === away) {
+      markWhole(fileLog, g.file);
       rejects.push({ file: g.file, line: g.line, raw: g.raw, reasons: ['SAME_TEAM'] });
       continue;
     }
     const competitionId = competitionIds.get(g.competition)!;
     const key = gameKey(competitionId, g.gameDate, home, away, g.gameNumber);
+    // Which of two rows with one key is the duplicate depends on file order: not for a record to say.
+    if (recordedKeys.has(key)) throw new ShortcutMismatch();
     if (seen.has(key)) {
+      markWhole(fileLog, g.file);
       rejects.push({ file: g.file, line: g.line, raw: g.raw, reasons: ['DUPLICATE_ROW'] });
       continue;
     }
     seen.add(key);
     const hash = contentHash(source.name, headerHashes.get(g.file)!, g.seasonLabel, g.gameNumber, g.raw);
+    const log = fileLog.get(g.file);
+    if (log) {
+      log.games.push([key, hash]);
+      log.teams[g.home] = home;
+      log.teams[g.away] = away;
+    }
     if (stored.has(key) && stored.get(key) === hash) {
       summary.unchanged++;
       continue;

@@ -6,11 +6,13 @@ import type { AppInstance } from './types.ts';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
+import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED, V2ErrorBodySchema } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
 import { registerAccessCheck, registerAuth } from './auth.ts';
 import type { Access } from './policy.ts';
 import { frameworkError, registerEdge } from './edge.ts';
+import { OPENAPI_DOCUMENT, registerOpenApiConventions } from './openapi.ts';
+import { accessOf } from './policy.ts';
 
 export type { AppInstance } from './types.ts';
 
@@ -43,6 +45,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   app.decorate('ctx', ctx);
   app.addSchema(ErrorBodySchema);
+  app.addSchema(V2ErrorBodySchema);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // Before any route: the policy check sees every route registered after it.
@@ -52,12 +55,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
   await registerEdge(app);
   registerAccessCheck(app, options.extraPolicy);
+  registerOpenApiConventions(app, (method, url) => options.extraPolicy?.[`${method} ${url}`] ?? accessOf(method, url));
 
   await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Sharpline API', version: '0.1.0', description: 'Sports-betting models: data, features, training, registry, predictions and explanations.' },
-    },
+    openapi: OPENAPI_DOCUMENT as never,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

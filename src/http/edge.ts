@@ -5,9 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppInstance } from './types.ts';
 import type { RateLimitSubject } from '../config.ts';
 import { AppError } from '../../core/index.ts';
+import { isOipUrl, oipErrorBody } from './errors.ts';
 
 /** Probes a load balancer or orchestrator sends; never rate limited. */
-const PROBES = new Set(['/healthz', '/readyz']);
+export const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 /**
  * Content-Security-Policy of every response. Swagger UI (/docs) loads its scripts and styles from
@@ -149,12 +150,12 @@ function createFailureCounter(redis: import('ioredis').Redis | undefined, prefix
  * Fastify's router refuses a URL it cannot decode (`%FF`) before any hook runs; this answers it
  * in the service's error shape, like the other text problems.
  */
-export function frameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkError(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
   const known = error.code === 'FST_ERR_BAD_URL';
   const body = known
     ? textInvalid('the URL', 'holds percent-encoded bytes that are not UTF-8').toBody()
     : { error: { code: 'VALIDATION_FAILED' as const, message: error.message } };
-  void reply.status(400).send(body);
+  void reply.status(400).send(isOipUrl(request.url) ? oipErrorBody(body) : body);
 }
 
 /**

@@ -75,15 +75,30 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }
 
+/**
+ * True for the Open Inference Protocol's routes (`/v2`, `/v2/...`): their error bodies are the
+ * protocol's `{ "error": "<message>" }`, which its typed clients decode.
+ */
+export function isOipUrl(url: string): boolean {
+  const path = url.split('?')[0]!;
+  return path === '/v2' || path.startsWith('/v2/');
+}
+
+/** The protocol's error object for an error body: the message alone. */
+export function oipErrorBody(body: ErrorBody): { error: string } {
+  return { error: body.error.message };
+}
+
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toHttpError(error);
   // A dependency that is down (503) is an outage, warned about once by its connection; each
   // request it fails is an ordinary request line, without a stack.
   if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
-  void reply.status(status).send(body);
+  void reply.status(status).send(isOipUrl(request.url) ? oipErrorBody(body) : body);
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+  const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
+  void reply.status(404).send(isOipUrl(request.url) ? oipErrorBody(body) : body);
 }

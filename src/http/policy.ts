@@ -33,6 +33,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v': MODEL_READERS,
   'GET /v1/models/:name/versions/:v/importance': MODEL_READERS,
   'POST /v1/models/:name/predict': MODEL_READERS,
+  'GET /v2': MODEL_READERS,
   'GET /v2/models/:name': MODEL_READERS,
   'GET /v2/models/:name/versions/:v': MODEL_READERS,
   'GET /v2/models/:name/ready': MODEL_READERS,

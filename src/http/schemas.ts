@@ -12,6 +12,9 @@ export const ErrorBodySchema = Type.Object(
   { $id: 'ErrorBody' },
 );
 
+/** The Open Inference Protocol's error body (every /v2 route's non-2xx answer). */
+export const V2ErrorBodySchema = Type.Object({ error: Type.String({ description: 'what went wrong' }) }, { $id: 'V2ErrorBody' });
+
 /**
  * Keys that tell a union's object shapes apart (an extension keyword on each `anyOf` branch): a 400
  * for a value in the union reports only the problems of the first branch whose keys the value uses,

@@ -149,6 +149,13 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
       });
     },
 
+    async jobCounts(queue) {
+      return bounded(async () => {
+        const c = await queueOf(queue).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+        return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0 };
+      });
+    },
+
     async workerCount(queue) {
       return bounded(() => queueOf(queue).getWorkersCount());
     },

@@ -52,6 +52,12 @@ export function createInProcessQueues(): JobQueues {
       return job ? { ...job.info } : undefined;
     },
 
+    async jobCounts(queue) {
+      const counts = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
+      for (const job of queues.get(queue)?.jobs.values() ?? []) if (job.info.state in counts) counts[job.info.state as keyof typeof counts] += 1;
+      return counts;
+    },
+
     async workerCount(queue) {
       return queues.get(queue)?.workers ?? 0;
     },

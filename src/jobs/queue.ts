@@ -5,6 +5,10 @@
  */
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';
 
+/** The states a queue's depth is reported in (`sharpline_queue_jobs{queue,state}`). */
+export const QUEUE_DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
+
 export interface JobContext<TData> {
   id: string;
   name: string;
@@ -63,6 +67,8 @@ export interface JobQueues {
   readonly target: string;
   add<TData>(queue: string, name: string, data: TData, options: AddJobOptions): Promise<JobInfo>;
   getJob(queue: string, jobId: string): Promise<JobInfo | undefined>;
+  /** Jobs of `queue` by state right now (waiting counts prioritized ones too). */
+  jobCounts(queue: string): Promise<Record<QueueDepthState, number>>;
   /** Workers consuming `queue` right now (in any process, for BullMQ). */
   workerCount(queue: string): Promise<number>;
   /** Starts consuming `queue` with `processor`. */

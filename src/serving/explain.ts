@@ -15,7 +15,7 @@ const MAX_CACHED_BACKGROUNDS = 64;
 export interface ExplanationsDeps {
   db: Db;
   config: Pick<Config, 'maxExplainRows' | 'explainTimeoutMs' | 'explainThreads'>;
-  metrics?: Pick<ServingMetrics, 'explanationStarted' | 'explanationEnded'>;
+  metrics?: Pick<ServingMetrics, 'explanationStarted' | 'explanationEnded' | 'observeExplanation'>;
 }
 
 /**
@@ -109,6 +109,7 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: served.dense, background, request: full, X, nRows };
     const deadline = AbortSignal.timeout(config.explainTimeoutMs);
     metrics?.explanationStarted(nRows);
+    const started = performance.now();
     let result: ExplainTaskResult;
     try {
       result = (await (await poolOf()).run(task, { signal: deadline })) as ExplainTaskResult;
@@ -116,6 +117,7 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
       throw translate(error, deadline, config.explainTimeoutMs, nRows);
     } finally {
       metrics?.explanationEnded(nRows);
+      metrics?.observeExplanation(served.model, served.version, full.engine, (performance.now() - started) / 1000);
     }
     if (!result.ok) throw new AppError(result.error.code, result.error.message, { details: result.error.details });
     return result.items;

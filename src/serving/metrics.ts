@@ -19,6 +19,16 @@ export interface ServingMetrics {
   /** An explanation of `rows` rows was handed to the worker pool / came back (or failed). */
   explanationStarted(rows: number): void;
   explanationEnded(rows: number): void;
+  /** One runtime call's seconds, by model, version and runtime (onnx or tfjs). */
+  observeInference(model: string, version: number, runtime: string, seconds: number): void;
+  /** One explanation request's seconds on the worker threads, by model, version and engine. */
+  observeExplanation(model: string, version: number, engine: string, seconds: number): void;
+  /** One job's seconds from start to end on a worker, by queue and outcome (completed, failed). */
+  observeJob(queue: string, outcome: string, seconds: number): void;
+  /** Where `sharpline_queue_jobs{queue,state}` is read from at scrape time (the context's queues). */
+  setQueueDepthReader(read: () => Promise<Array<{ queue: string; state: string; count: number }>>): void;
+  /** A model version loaded into memory (ok) or failed to (runtime 'none'). */
+  countLoad(model: string, version: number, runtime: string, ok: boolean): void;
   /** Text exposition (Prometheus format). */
   render(): Promise<string>;
   readonly contentType: string;
@@ -33,12 +43,22 @@ export interface ServingMetricsOptions {
   defaultMetrics?: boolean;
 }
 
+/**
+ * prom-client's default Node.js series, less the three `nodejs_active_*_total` gauges: a gauge
+ * named `_total` is a counter's name (`promtool check metrics` refuses it), and the same counts
+ * are there by type as `nodejs_active_handles`, `nodejs_active_requests`, `nodejs_active_resources`.
+ */
+export function registerDefaultMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+}
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384];
 
 export function createServingMetrics(options: ServingMetricsOptions = {}): ServingMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  if (options.defaultMetrics ?? true) registerDefaultMetrics(registry);
   const http = new Histogram({
     name: 'sharpline_http_request_duration_seconds',
     help: 'HTTP request latency by route pattern, method and status',
@@ -58,6 +78,57 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     labelNames: ['model', 'version'] as const,
     buckets: BATCH_BUCKETS,
     registers: [registry],
+  });
+  const inference = new Histogram({
+    name: 'sharpline_inference_duration_seconds',
+    help: 'Seconds per runtime call (coalesced rows or one batch), by model, version and runtime',
+    labelNames: ['model', 'version', 'runtime'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const explanation = new Histogram({
+    name: 'sharpline_explanation_duration_seconds',
+    help: 'Seconds per explanation request on the worker threads, by model, version and engine',
+    labelNames: ['model', 'version', 'engine'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const loads = new Counter({
+    name: 'sharpline_model_loads_total',
+    help: 'Model versions loaded into memory, by model, version and runtime',
+    labelNames: ['model', 'version', 'runtime'] as const,
+    registers: [registry],
+  });
+  const loadFailures = new Counter({
+    name: 'sharpline_model_load_failures_total',
+    help: 'Model version loads that failed (missing or broken artifact, version not READY)',
+    labelNames: ['model', 'version'] as const,
+    registers: [registry],
+  });
+  const jobs = new Histogram({
+    name: 'sharpline_job_duration_seconds',
+    help: 'Seconds from a job\'s start to its end on a worker, by queue and outcome',
+    labelNames: ['queue', 'outcome'] as const,
+    buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
+  let readDepth: (() => Promise<Array<{ queue: string; state: string; count: number }>>) | undefined;
+  new Gauge({
+    name: 'sharpline_queue_jobs',
+    help: 'Jobs in each queue by state, read at scrape time (absent while the queue backend does not answer)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      if (!readDepth) return;
+      try {
+        const rows = await readDepth();
+        this.reset();
+        for (const r of rows) this.labels(r.queue, r.state).set(r.count);
+      } catch {
+        // Redis away: the queues report the outage; the scrape still answers.
+        this.reset();
+      }
+    },
   });
   const swaps = new Counter({
     name: 'sharpline_model_cache_swaps_total',
@@ -103,6 +174,7 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
   const httpChildren = new Map<string, ReturnType<typeof http.labels>>();
   const predictionChildren = new Map<string, ReturnType<typeof predictions.labels>>();
   const batchChildren = new Map<string, ReturnType<typeof batch.labels>>();
+  const inferenceChildren = new Map<string, ReturnType<typeof inference.labels>>();
   return {
     registry,
     contentType: registry.contentType,
@@ -136,6 +208,25 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     },
     explanationEnded(rows) {
       explaining.dec(rows);
+    },
+    observeInference(model, version, runtime, seconds) {
+      const key = `${model}\u0000${version}\u0000${runtime}`;
+      let child = inferenceChildren.get(key);
+      if (!child) inferenceChildren.set(key, (child = inference.labels(model, String(version), runtime)));
+      child.observe(seconds);
+    },
+    observeExplanation(model, version, engine, seconds) {
+      explanation.labels(model, String(version), engine).observe(seconds);
+    },
+    observeJob(queue, outcome, seconds) {
+      jobs.labels(queue, outcome).observe(seconds);
+    },
+    setQueueDepthReader(read) {
+      readDepth = read;
+    },
+    countLoad(model, version, runtime, ok) {
+      if (ok) loads.labels(model, String(version), runtime).inc();
+      else loadFailures.labels(model, String(version)).inc();
     },
     render: () => registry.metrics(),
   };

@@ -32,6 +32,8 @@ export interface ModelCacheOptions {
   onBatch?: LoadOptions['onBatch'];
   onSwap?(model: string, alias: string, from: number, to: number): void;
   onLoad?(served: ServedVersion): void;
+  onLoadFailed?(model: string, version: number, error: unknown): void;
+  onInference?: LoadOptions['onInference'];
 }
 
 /**
@@ -74,10 +76,11 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
   const table = createVersionTable({
     db,
     logger,
-    load: { runtime: options.runtime, maxBatchRows: options.maxBatchRows, maxWaitMs: options.maxWaitMs, logger, onBatch: options.onBatch },
+    load: { runtime: options.runtime, maxBatchRows: options.maxBatchRows, maxWaitMs: options.maxWaitMs, logger, onBatch: options.onBatch, onInference: options.onInference },
     maxVersions: options.maxVersions,
     retireAfterMs: options.retireAfterMs,
     onLoad: options.onLoad,
+    onLoadFailed: options.onLoadFailed,
   });
   /** model\0alias → served version. */
   const aliases = new Map<string, ServedVersion>();

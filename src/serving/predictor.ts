@@ -65,6 +65,8 @@ export interface LoadOptions {
   maxWaitMs?: number;
   logger?: Logger;
   onBatch?(model: string, version: number, rows: number): void;
+  /** One runtime call's wall time in seconds (coalesced rows or a batch). */
+  onInference?(model: string, version: number, runtime: ServingRuntime, seconds: number): void;
 }
 
 async function optionalArtifact(db: Db, versionId: number, kind: string) {
@@ -149,9 +151,11 @@ export async function loadServedVersion(db: Db, version: ModelVersion, options: 
   const guarded = async (X: Float32Array | Float64Array, nRows: number): Promise<Float64Array> => {
     if (released) throw new AppError('SERVICE_UNAVAILABLE', `model ${model} version ${number} was unloaded; retry`);
     inFlight++;
+    const started = performance.now();
     try {
       return await run(X, nRows);
     } finally {
+      options.onInference?.(model, number, runtime, (performance.now() - started) / 1000);
       inFlight--;
       if (inFlight === 0) drained?.();
     }

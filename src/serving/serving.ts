@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createFeatureCache } from '../../features/index.ts';
 import { initTf, type Tf } from '../../models/index.ts';
 import type { Config } from '../config.ts';
-import type { Db, Logger } from '../../core/index.ts';
+import { isAppError, type Db, type Logger } from '../../core/index.ts';
 import { createExplanations, type Explanations } from './explain.ts';
 import type { RedisConnections } from '../redis.ts';
 import { createModelCache, type ModelCache } from './model-cache.ts';
@@ -68,8 +68,14 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger; re
     maxWaitMs: options.maxWaitMs,
     onBatch: (model, version, rows) => metrics.observeBatch(model, version, rows),
     onSwap: (model, alias) => metrics.countSwap(model, alias),
+    onInference: (model, version, runtime, seconds) => metrics.observeInference(model, version, runtime, seconds),
     onLoad: (served) => {
+      metrics.countLoad(served.model, served.version, served.runtime, true);
       if (served.runtime === 'tfjs' && !tf) void initTf().then((rt) => (tf = rt.tf));
+    },
+    onLoadFailed: (model, version, error) => {
+      // A version that does not exist is the caller's mistake, not a load failure.
+      if (!isAppError(error) || !['MODEL_NOT_FOUND', 'MODEL_VERSION_NOT_FOUND'].includes(error.code)) metrics.countLoad(model, version, 'none', false);
     },
   });
   const log: PredictionLog = createPredictionLog({

@@ -11,6 +11,8 @@ export interface VersionTableOptions {
   /** How long a dropped version stays usable for requests that already hold it, ms (default 5000). */
   retireAfterMs?: number;
   onLoad?(served: ServedVersion): void;
+  /** A load that failed (missing artifact, bad graph, version not READY ...). */
+  onLoadFailed?(model: string, version: number, error: unknown): void;
 }
 
 /**
@@ -66,8 +68,14 @@ export function createVersionTable(options: VersionTableOptions): VersionTable {
       const hit = versions.get(k);
       if (hit) return hit;
       const loading = (async () => {
-        const row = await getVersion(db, model, version);
-        const served = await loadServedVersion(db, row, options.load);
+        let served: ServedVersion;
+        try {
+          const row = await getVersion(db, model, version);
+          served = await loadServedVersion(db, row, options.load);
+        } catch (error) {
+          options.onLoadFailed?.(model, version, error);
+          throw error;
+        }
         options.onLoad?.(served);
         logger.info({ model, version, runtime: served.runtime }, 'model version loaded');
         return served;

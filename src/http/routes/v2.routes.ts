@@ -1,6 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
+import { OPENAPI_DOCUMENT } from '../openapi.ts';
 import { resolveServedVersion } from '../../services/index.ts';
 import { AppError, isAppError } from '../../../core/index.ts';
 import { isModelNumber, predictRows, type ServedVersion, type VersionSelector } from '../../serving/index.ts';
@@ -11,7 +13,9 @@ import {
   V2ModelMetadata,
   V2ModelParams,
   V2ModelReady,
+  V2NotReady,
   V2Ready,
+  V2ServerMetadata,
   V2VersionParams,
 } from './predict.schemas.ts';
 
@@ -35,7 +39,19 @@ function metadata(s: ServedVersion) {
   };
 }
 
-type InferBody = { id?: string; inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+type InferBody = { id?: string; inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }>; outputs?: Array<{ name: string }> };
+
+/**
+ * Checks the outputs a request asked for (absent or empty: all of them) are ones the model produces.
+ * @throws MODEL_INPUT_INVALID naming an output the model does not have.
+ */
+function checkRequestedOutputs(s: ServedVersion, body: InferBody): void {
+  const names = body.outputs?.map((o) => o.name) ?? [];
+  const unknown = names.filter((n) => n !== OUTPUT_NAME);
+  if (unknown.length) {
+    throw new AppError('MODEL_INPUT_INVALID', `unknown output${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; the model's output is "${OUTPUT_NAME}"`, { details: { model: s.model, version: s.version, outputs: unknown } });
+  }
+}
 
 /**
  * Packs a V2 input tensor: shape [n, nFeatures] (or [nFeatures] for one row), data flat
@@ -73,20 +89,24 @@ function packTensor(s: ServedVersion, body: InferBody, maxRows: number): { X: Fl
 
 /** KServe / Open Inference Protocol V2 over the same model cache as /v1. */
 export async function v2Routes(app: AppInstance): Promise<void> {
+  app.get('/v2', {
+    schema: { tags: ['v2'], summary: 'V2 server metadata: name, version and the protocol extensions supported (none).', response: { 200: V2ServerMetadata } },
+  }, async () => ({ name: 'sharpline', version: OPENAPI_DOCUMENT.info.version, extensions: [] }));
+
   app.get('/v2/health/live', { schema: { tags: ['v2'], summary: 'V2 server liveness.', response: { 200: V2Live } } }, async () => ({ live: true }));
 
   app.get('/v2/health/ready', {
-    schema: { tags: ['v2'], summary: 'V2 server readiness: champions loaded and the database answers.', response: { 200: V2Ready, 503: V2Ready } },
+    schema: { tags: ['v2'], summary: 'V2 server readiness: champions loaded and the database answers (200), else 400 { ready: false } (the protocol: a 4xx means false).', response: { 200: V2Ready, 400: V2NotReady } },
   }, async (_request, reply) => {
-    let ready = app.ctx.serving.cache.started;
-    if (ready) {
+    let problem = app.ctx.serving.cache.started ? undefined : 'the model cache has not loaded the champions yet';
+    if (!problem) {
       try {
         await app.ctx.db.query('SELECT 1');
       } catch {
-        ready = false;
+        problem = 'the database does not answer';
       }
     }
-    return reply.status(ready ? 200 : 503).send({ ready });
+    return problem ? reply.status(400).send({ error: `not ready: ${problem}`, ready: false }) : reply.send({ ready: true });
   });
 
   const metaSchema = <P extends TSchema>(params: P) => ({
@@ -100,21 +120,21 @@ export async function v2Routes(app: AppInstance): Promise<void> {
 
   const readySchema = <P extends TSchema>(params: P) => ({
     tags: ['v2'],
-    summary: 'V2 model readiness: ready=false for a version that is not READY; 404 when unknown.',
+    summary: 'V2 model readiness: 200 { ready: true }; 400 { ready: false } for a version that is not READY (the protocol: a 4xx means false); 404 when unknown.',
     params,
-    response: { 200: V2ModelReady, ...errorResponses(404) },
+    response: { 200: V2ModelReady, 400: V2NotReady, ...errorResponses(404) },
   });
-  const modelReady = async (name: string, v: string | undefined) => {
+  const modelReady = async (name: string, v: string | undefined, reply: FastifyReply) => {
     try {
       const s = await served(app, name, v);
-      return { name, version: String(s.version), ready: true };
+      return reply.send({ name, version: String(s.version), ready: true });
     } catch (error) {
-      if (isAppError(error) && error.code === 'MODEL_VERSION_NOT_READY') return { name, ...(v === undefined ? {} : { version: v }), ready: false };
+      if (isAppError(error) && error.code === 'MODEL_VERSION_NOT_READY') return reply.status(400).send({ error: error.message, name, ...(v === undefined ? {} : { version: v }), ready: false });
       throw error;
     }
   };
-  app.get('/v2/models/:name/ready', { schema: readySchema(V2ModelParams) }, async (request) => modelReady(request.params.name, undefined));
-  app.get('/v2/models/:name/versions/:v/ready', { schema: readySchema(V2VersionParams) }, async (request) => modelReady(request.params.name, request.params.v));
+  app.get('/v2/models/:name/ready', { schema: readySchema(V2ModelParams) }, async (request, reply) => modelReady(request.params.name, undefined, reply));
+  app.get('/v2/models/:name/versions/:v/ready', { schema: readySchema(V2VersionParams) }, async (request, reply) => modelReady(request.params.name, request.params.v, reply));
 
   const inferSchema = <P extends TSchema>(params: P) => ({
     tags: ['v2'],
@@ -126,6 +146,7 @@ export async function v2Routes(app: AppInstance): Promise<void> {
   const infer = async (name: string, v: string | undefined, body: InferBody) => {
     const { serving, config } = app.ctx;
     const s = await served(app, name, v);
+    checkRequestedOutputs(s, body);
     const { X, nRows } = packTensor(s, body, config.maxPredictRows);
     const out = await predictRows(s, X, nRows, (r) => `row ${r}`);
     serving.metrics.countPredictions(s.model, s.version, nRows);
