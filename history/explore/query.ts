@@ -226,7 +226,10 @@ export function compileQuery(input: CompileInput): { sql: string; parameters: un
 
   // Order: by the groups (seasons by their start year), then a stable limit (+1 to see truncation).
   groups.forEach((g, i) => {
-    q = g === 'season' ? q.orderBy(sql`se.start_year`).orderBy(sql.raw(String(i + 1))) : q.orderBy(sql.raw(String(i + 1)));
+    if (g === 'season') q = q.orderBy(sql`se.start_year`);
+    // Buckets in price order, not label order ('10.00+' after '6.00-10.00'); the no-price bucket last.
+    if (g === 'oddsBucket') q = q.orderBy(sql`min(${price}) NULLS LAST`);
+    q = q.orderBy(sql.raw(String(i + 1)));
   });
   q = q.limit(input.limit + 1);
   const compiled = q.compile();

@@ -61,6 +61,9 @@ describe.skipIf(Boolean(skip))('data explorer query builder', () => {
     const cheap = await runQuery(t.db, { filters: { odds: { max: 2 } }, groupBy: ['oddsBucket'], measures: [{ kind: 'count' }, { kind: 'mean', column: 'price' }] }, LIMITS);
     assert.ok(cheap.rows.length >= 2 && cheap.rows.length <= 3, JSON.stringify(cheap.rows)); // 1.00-1.50, 1.50-2.00 and prices of exactly 2.00
     for (const r of cheap.rows) assert.ok(Number(r.mean_price) <= 2);
+    const buckets = await runQuery(t.db, { groupBy: ['oddsBucket'], measures: [{ kind: 'mean', column: 'price' }] }, LIMITS);
+    const means = buckets.rows.filter((r) => r.oddsBucket !== null).map((r) => Number(r.mean_price));
+    assert.deepEqual(means, [...means].sort((a, b) => a - b), 'buckets in price order');
     const teams = await runQuery(t.db, { groupBy: ['team'], measures: [{ kind: 'count' }] }, LIMITS);
     assert.equal(teams.rows.reduce((s, r) => s + Number(r.count), 0), games, 'each game counted once, for its home side');
     const one = teams.rows[0]!.team as string;
