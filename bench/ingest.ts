@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { createPgDb, createPgliteDb, migrate } from '../src/index.ts';
+import { createPgDb, createPgliteDb, migrate, loadConfig } from '../src/index.ts';
 import { decodeText, parseCsv, runImport } from '../history/index.ts';
 
 const args = process.argv.slice(2);
@@ -31,7 +31,7 @@ const withPglite = args.includes('--pglite');
 const folderArg = args.indexOf('--folder');
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const folder = folderArg >= 0 ? resolve(args[folderArg + 1]!) : resolve(root, '../shared/data/football_data_co_uk/big5_2003_2024');
-const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `bench_ingest_${Math.random().toString(36).slice(2, 8)}`;
 const floorSchema = `${schema}_floor`;
 // Normalised tables in foreign-key order, and the columns an import writes.

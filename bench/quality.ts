@@ -39,7 +39,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createPgDb, migrate } from '../src/index.ts';
+import { createPgDb, migrate, loadConfig } from '../src/index.ts';
 import { runImport } from '../history/index.ts';
 import type { Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
@@ -60,7 +60,7 @@ const schema = option('--schema') ?? 'sharpline_quality';
 if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`--schema: expected a lower-case SQL identifier, got ${schema}`);
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(root, '../shared/data');
-const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
 const out = (line = '') => (json ? process.stderr : process.stdout).write(line + '\n');
 const log = (line: string) => process.stderr.write(line + '\n');
 

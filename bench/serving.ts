@@ -52,7 +52,7 @@ async function child(): Promise<void> {
   const { resolveFeatureSet, computeOnline, createFeatureCache } = await import('../features/index.ts');
 
   const home = mkdtempSync(join(tmpdir(), 'sharpline-bench-'));
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `bench_serving_${process.pid}`;
   const pglite = flag('pglite');
   let admin: Awaited<ReturnType<typeof createPgDb>> | undefined;

@@ -26,16 +26,10 @@ export type CoreErrorCode =
   | 'CONSOLE_NOT_BUILT';
 
 /**
- * The model families' codes (models/: trainer, exports, explainers). Declared here until models/
- * declares its own beside them, as the other domains do.
- */
-export type ModelFamilyErrorCode = 'MODEL_INPUT_INVALID' | 'MODEL_FORMAT_INVALID' | 'EXPLAINER_UNSUPPORTED';
-
-/**
  * Every code, as keys: the kernel's here; each domain adds its own with
  * `declare module '<path to this file>' { interface ErrorCodes extends Record<XxxErrorCode, true> {} }`.
  */
-export interface ErrorCodes extends Record<CoreErrorCode | ModelFamilyErrorCode, true> {}
+export interface ErrorCodes extends Record<CoreErrorCode, true> {}
 
 export type ErrorCode = keyof ErrorCodes & string;
 

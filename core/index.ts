@@ -3,7 +3,7 @@
  * interface, the logger, the SQL file loader, odds arithmetic, name matching, seeded randomness and the paired bootstrap.
  */
 export { AppError, isAppError } from './errors.ts';
-export type { AppErrorOptions, ErrorCode, ErrorCodes, CoreErrorCode, ModelFamilyErrorCode } from './errors.ts';
+export type { AppErrorOptions, ErrorCode, ErrorCodes, CoreErrorCode } from './errors.ts';
 export { quoteIdent, quoteQualified } from './db.ts';
 export type { Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
 export { createLogger } from './logger.ts';
@@ -28,7 +28,7 @@ export {
 } from './odds.ts';
 export type { DevigMethod, Devigged, KellyOptions } from './odds.ts';
 export { looksLikeTypo, nameDistance, nameKey } from './names.ts';
-export { createRandomStream, uniformAt } from './rng.ts';
+export { createRandomStream, uniformAt, createSfc32, randomInt, shuffleInPlace, noRandom } from './rng.ts';
 export { pairedBootstrap } from './bootstrap.ts';
 export type { BootstrapInterval } from './bootstrap.ts';
-export type { RandomStream } from './rng.ts';
+export type { RandomStream, Sfc32Seeding } from './rng.ts';

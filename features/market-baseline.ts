@@ -121,7 +121,7 @@ export async function loadMarketBaseline(db: Db, gameIds: readonly number[]): Pr
     if (r.market !== market) continue;
     let g = byGame.get(r.game_id);
     if (!g) byGame.set(r.game_id, (g = { market, kickoff: r.kickoff, closing: [], pre: [] }));
-    // match-odds.sql reads only 1x2/moneyline home/draw/away prices.
+    // readMatchOdds reads only 1x2/moneyline home/draw/away prices.
     const q: OddsQuote = { bookmaker: r.bookmaker, market: r.market as OddsMarket, selection: r.selection as OddsQuote['selection'], kind: r.kind, capturedAt: r.captured_at, price: r.price };
     if (r.kind === 'closing') g.closing.push(q);
     else if (r.captured_at < r.kickoff) g.pre.push(q);

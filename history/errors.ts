@@ -15,7 +15,13 @@ export type HistoryErrorCode =
   | 'TEAM_UNKNOWN'
   | 'COMPETITION_UNKNOWN'
   | 'QUERY_INVALID'
-  | 'QUERY_TIMEOUT';
+  | 'QUERY_TIMEOUT'
+  // Data providers (history/providers): a key refused, the quota spent, a rate limit longer than
+  // the allowed wait, an answer not in the provider's documented format.
+  | 'PROVIDER_AUTH_FAILED'
+  | 'PROVIDER_QUOTA_EXHAUSTED'
+  | 'PROVIDER_RATE_LIMITED'
+  | 'PROVIDER_RESPONSE_INVALID';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<HistoryErrorCode, true> {}

@@ -25,10 +25,20 @@ export type { QualityReport, SeasonQuality } from './store/quality-store.ts';
 export { readGameTimeline, readOddsTimeline, digestGameTimeline, digestOddsTimeline } from './store/timeline-store.ts';
 export type { TimelineGameRow, TimelineOddsRow, TimelineRange, TimelineParts, TimelineOdds, TimelineDigest } from './store/timeline-store.ts';
 export type { HistoryErrorCode } from './errors.ts';
+// Data providers behind one interface (fixtures, results, odds snapshots with capture times).
+export type { Provider, ProviderBatch, ProviderFixture, ProviderResult, ProviderQuery, ProviderQuota, OddsSnapshot } from './providers/types.ts';
+export { ProviderHttp, retryAfterMs } from './providers/http.ts';
+export type { ProviderHttpOptions, ProviderResponse } from './providers/http.ts';
+export { createOddsApiProvider, oddsApiSportKey, oddsOfEvent, ODDS_API_PROVIDER, ODDS_API_LEAGUES } from './providers/the-odds-api.ts';
+export type { OddsApiOptions, OddsApiSport } from './providers/the-odds-api.ts';
+export { createFootballDataProvider } from './providers/football-data.ts';
+export type { FootballDataProviderOptions } from './providers/football-data.ts';
+export { startReplayServer, loadRecording } from './providers/replay.ts';
+export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest } from './providers/replay.ts';
 export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
 export type { CoverageScope } from './store/coverage-store.ts';
-export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame } from './store/lookup-store.ts';
-export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow } from './store/lookup-store.ts';
+export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, findGameIds } from './store/lookup-store.ts';
+export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow, CompetitionSportRow, GameLabel, StoredGameQuery } from './store/lookup-store.ts';
 // The data explorer: a query document compiled (Kysely) to parameterised SQL over an allow-list, run read-only with a timeout and a row limit.
 export { runQuery, compileQuery, queryResultCsv, EXPLORER_ROLE } from './explore/query.ts';
 export type { ExplorerModel, QueryLimits, QueryColumn, QueryResultSet } from './explore/query.ts';

@@ -45,3 +45,4 @@ export type {
 } from './explain/index.ts';
 export { explainableModelOf } from './explainable.ts';
 export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer/index.ts';
+export type { ModelFamilyErrorCode } from './errors.ts';

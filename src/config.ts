@@ -41,6 +41,8 @@ export interface Config {
   readonly featureStaleDays: number;
   /** Base URL of football-data.co.uk style downloads for `sharpline fetch`. */
   readonly footballDataBaseUrl: string;
+  /** Base URL of The Odds API v4 (SHARPLINE_ODDS_API_URL); its key is the secret `odds-api.key`. */
+  readonly oddsApiBaseUrl: string;
   /**
    * BullMQ key prefix; unset derives one from the database's deployment id, so deployments
    * sharing one Redis never share queues.
@@ -282,6 +284,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     explainThreads: readInt(env, 'SHARPLINE_EXPLAIN_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),
     footballDataBaseUrl: (env.SHARPLINE_FOOTBALL_DATA_URL?.trim() || 'https://www.football-data.co.uk/mmz4281').replace(/\/+$/, ''),
+    oddsApiBaseUrl: (env.SHARPLINE_ODDS_API_URL?.trim() || 'https://api.the-odds-api.com').replace(/\/+$/, ''),
     queuePrefix: env.SHARPLINE_QUEUE_PREFIX?.trim() || undefined,
     reconcileSeconds: readInt(env, 'SHARPLINE_RECONCILE_SECONDS', 30, 1, 86_400),
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
@@ -309,5 +312,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);
   }
   if (env.SHARPLINE_FOOTBALL_DATA_URL) readUrl(env, 'SHARPLINE_FOOTBALL_DATA_URL', ['http:', 'https:']);
+  if (env.SHARPLINE_ODDS_API_URL) readUrl(env, 'SHARPLINE_ODDS_API_URL', ['http:', 'https:']);
   return Object.freeze(config);
 }

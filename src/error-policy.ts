@@ -1,4 +1,5 @@
-import type { CoreErrorCode, ErrorCode, ModelFamilyErrorCode } from '../core/index.ts';
+import type { CoreErrorCode, ErrorCode } from '../core/index.ts';
+import type { ModelFamilyErrorCode } from '../models/index.ts';
 import type { HistoryErrorCode } from '../history/index.ts';
 import type { FeatureErrorCode } from '../features/index.ts';
 import type { TrainingErrorCode } from '../training/index.ts';
@@ -66,6 +67,12 @@ const history = {
   TEAM_AMBIGUOUS: refused(400),
   TEAM_UNKNOWN: refused(400),
   COMPETITION_UNKNOWN: refused(400),
+  // A refused provider key or a malformed answer fails the same way again; a spent quota waits for
+  // its period to renew (not a retry's business); a rate limit longer than the allowed wait passes.
+  PROVIDER_AUTH_FAILED: refused(502),
+  PROVIDER_QUOTA_EXHAUSTED: refused(503),
+  PROVIDER_RATE_LIMITED: transient(503),
+  PROVIDER_RESPONSE_INVALID: refused(502),
 } as const satisfies Record<HistoryErrorCode, ErrorPolicy>;
 
 const features = {

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
-import { type Db, AppError, loadSql } from '../core/index.ts';
+import { type Db, AppError } from '../core/index.ts';
 import { resolveFeatureSet } from '../features/index.ts';
+import { competitionsByCode, sportCompetitionCodes } from '../history/index.ts';
 import { TrainParamsSchema, describeAllowed, resolveTrainParams, type TrainParams } from '../models/index.ts';
 import { MODEL_NAME_PATTERN } from '../registry/index.ts';
 import type { BacktestSettings } from './market-backtest.ts';
 
-const COMPETITIONS_SQL = loadSql(import.meta.url, './sql/competitions-by-code.sql');
-const SPORT_COMPETITIONS_SQL = loadSql(import.meta.url, './sql/sport-competitions.sql');
 
 /** What a data scientist asks for. Windows are ISO dates; `to` bounds are inclusive days. */
 export interface TrainingSpec {
@@ -185,7 +184,7 @@ export async function validateTrainingSpec(db: Db, input: unknown): Promise<Trai
     }
   }
   if (spec.competitions) {
-    const { rows } = await db.query<{ code: string; sport: string }>(COMPETITIONS_SQL, [spec.competitions]);
+    const rows = await competitionsByCode(db, spec.competitions);
     const ofSport = new Set(rows.filter((r) => r.sport === set.sport).map((r) => r.code));
     const elsewhere = spec.competitions.filter((c) => !ofSport.has(c) && rows.some((r) => r.code === c));
     if (elsewhere.length) {
@@ -196,8 +195,7 @@ export async function validateTrainingSpec(db: Db, input: unknown): Promise<Trai
     }
     const unknown = spec.competitions.filter((c) => !ofSport.has(c));
     if (unknown.length) {
-      const { rows: known } = await db.query<{ code: string }>(SPORT_COMPETITIONS_SQL, [set.sport]);
-      const list = known.map((r) => r.code);
+      const list = await sportCompetitionCodes(db, set.sport);
       throw new AppError('COMPETITION_UNKNOWN', `competitions: no ${set.sport} competition ${unknown.map((c) => JSON.stringify(c)).join(', ')} (${list.length ? `known: ${list.join(', ')}` : `none imported yet: \`sharpline import\` some ${set.sport} history first`})`, {
         details: { field: 'competitions', unknown, known: list, sport: set.sport },
       });

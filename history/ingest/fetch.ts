@@ -6,7 +6,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Db, AppError } from '../../core/index.ts';
+import { type Db, AppError, isAppError } from '../../core/index.ts';
+import { ProviderHttp, type ProviderHttpOptions } from '../providers/http.ts';
 import { runImport, type ImportProgress } from './importer.ts';
 import type { ImportSummary } from './types.ts';
 
@@ -17,6 +18,8 @@ export interface FetchOptions {
   /** Four digits, start and end year: 2324. */
   season: string;
   timeoutMs?: number;
+  /** Retry and wait bounds of the download (the provider client's). */
+  http?: Omit<ProviderHttpOptions, 'provider'>;
   onProgress?: (event: ImportProgress) => void;
 }
 
@@ -35,11 +38,12 @@ export async function fetchFootballData(db: Db, options: FetchOptions): Promise<
   const url = footballDataUrl(options.baseUrl, options.league, options.season);
   let body: Uint8Array;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = new Uint8Array(await response.arrayBuffer());
+    // The provider client: retries with backoff on network errors and 5xx, bounded waits.
+    body = (await new ProviderHttp({ provider: 'football-data', timeoutMs: options.timeoutMs ?? 30_000, ...options.http }).get(url)).bytes;
   } catch (cause) {
-    throw new AppError('FETCH_FAILED', `download of ${url} failed: ${(cause as Error).message}`, { cause, details: { url } });
+    if (isAppError(cause) && cause.code !== 'FETCH_FAILED') throw cause;
+    const reason = (isAppError(cause) && (cause.details as { reason?: string } | undefined)?.reason) || (cause as Error).message;
+    throw new AppError('FETCH_FAILED', `download of ${url} failed: ${reason}`, { cause, details: { url } });
   }
   const dir = await mkdtemp(join(tmpdir(), 'sharpline-fetch-'));
   try {

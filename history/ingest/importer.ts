@@ -143,7 +143,7 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   // Content hashes already stored for this source: rows whose hash is among them are not
   // validated or expanded again (they were valid when stored); the importer still checks each
   // one's hash under its natural key and re-parses without this shortcut on any mismatch.
-  const knownHashes = gameSource && !options.noShortcut ? await storedSourceHashes(db, gameSource.name) : new Set<string>();
+  const knownHashes = gameSource && !options.noShortcut && parsed.some((p) => p.csv) ? await storedSourceHashes(db, gameSource.name) : new Set<string>();
   let games: GameRecord[] = [];
   let forecasts: ForecastRecord[] = [];
   const rejects: Reject[] = [];

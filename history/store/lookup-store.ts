@@ -5,14 +5,18 @@
  * spans, and a game's sport. History owns the tables, so the SQL is here. `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import type { TimelineOddsRow } from './timeline-store.ts';
+import { readOddsTimeline, type TimelineOddsRow } from './timeline-store.ts';
 
-const MATCH_ODDS_SQL = loadSql(import.meta.url, './sql/match-odds.sql');
+const GAME_KICKOFFS_SQL = loadSql(import.meta.url, './sql/game-kickoffs.sql');
 const REFERENCE_FORECASTS_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
 const LAST_FINAL_GAME_SQL = loadSql(import.meta.url, './sql/last-final-game.sql');
 const MATCHUP_SQL = loadSql(import.meta.url, './sql/resolve-matchup.sql');
 const SEASON_SPANS_SQL = loadSql(import.meta.url, './sql/season-spans.sql');
 const SPORT_OF_GAME_SQL = loadSql(import.meta.url, './sql/sport-of-game.sql');
+const COMPETITIONS_BY_CODE_SQL = loadSql(import.meta.url, './sql/competitions-by-code.sql');
+const SPORT_COMPETITIONS_SQL = loadSql(import.meta.url, './sql/sport-competitions.sql');
+const GAME_LABELS_SQL = loadSql(import.meta.url, './sql/game-labels.sql');
+const GAMES_BY_QUERY_SQL = loadSql(import.meta.url, './sql/games-by-query.sql');
 
 /** One 1x2/moneyline home/draw/away price of a game (as a timeline row), with its kickoff (epoch ms) and its sport's outcome type. */
 export interface MatchOddsRow extends TimelineOddsRow {
@@ -53,9 +57,17 @@ export interface SeasonSpanRow {
   last: string;
 }
 
-/** 1x2/moneyline home/draw/away odds of `gameIds`. */
+/** 1x2/moneyline home/draw/away odds of `gameIds` from every bookmaker (the odds timeline's read), each with its game's kickoff and outcome type. */
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
-  return (await db.query<MatchOddsRow>(MATCH_ODDS_SQL, [[...gameIds]])).rows;
+  const [odds, games] = await Promise.all([
+    readOddsTimeline(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
+    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
+  ]);
+  const byId = new Map(games.rows.map((g) => [g.game_id, g]));
+  return odds.flatMap((row) => {
+    const game = byId.get(row.game_id);
+    return game ? [{ ...row, outcomes: game.outcomes, kickoff: game.kickoff }] : [];
+  });
 }
 
 /** Published forecasts of `gameIds`. */
@@ -85,4 +97,49 @@ export async function seasonSpans(db: Db, competitionId: number): Promise<Season
 /** The sport code of game `gameId`, or undefined when there is no such game. */
 export async function sportOfGame(db: Db, gameId: number): Promise<string | undefined> {
   return (await db.query<{ code: string }>(SPORT_OF_GAME_SQL, [gameId])).rows[0]?.code;
+}
+
+/** A competition code with the code of the sport it belongs to. */
+export interface CompetitionSportRow {
+  code: string;
+  sport: string;
+}
+
+/** Competitions with any of `codes`, in every sport, with that sport's code. */
+export async function competitionsByCode(db: Db, codes: readonly string[]): Promise<CompetitionSportRow[]> {
+  return (await db.query<CompetitionSportRow>(COMPETITIONS_BY_CODE_SQL, [[...codes]])).rows;
+}
+
+/** The competition codes of one sport, in code order (for suggestions). */
+export async function sportCompetitionCodes(db: Db, sport: string): Promise<string[]> {
+  return (await db.query<{ code: string }>(SPORT_COMPETITIONS_SQL, [sport])).rows.map((r) => r.code);
+}
+
+/** Competition, season and team names of a game. */
+export interface GameLabel {
+  game_id: number;
+  competition: string;
+  season: string;
+  home: string;
+  away: string;
+}
+
+/** Competition, season and team names of `gameIds`. */
+export async function gameLabels(db: Db, gameIds: readonly number[]): Promise<GameLabel[]> {
+  return (await db.query<GameLabel>(GAME_LABELS_SQL, [[...gameIds]])).rows;
+}
+
+/** Which stored games to pick: competition code (any case), kickoff range [from, to), status, row limit. */
+export interface StoredGameQuery {
+  competition?: string | null;
+  from?: string | null;
+  to?: string | null;
+  status?: string | null;
+  limit?: number | null;
+}
+
+/** Ids of the stored games matching `query`, in kickoff order. */
+export async function findGameIds(db: Db, query: StoredGameQuery): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(GAMES_BY_QUERY_SQL, [query.competition ?? null, query.from ?? null, query.to ?? null, query.status ?? null, query.limit ?? 1_000_000]);
+  return rows.map((r) => Number(r.id));
 }

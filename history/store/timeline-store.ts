@@ -89,10 +89,17 @@ export async function readGameTimeline(db: Db, range: TimelineRange, parts: Time
   return rows;
 }
 
-/** Home/draw/away prices of `range`'s games in the given markets from the given bookmakers. */
-export async function readOddsTimeline(db: Db, range: Omit<TimelineRange, 'competitionId'>, odds: TimelineOdds): Promise<TimelineOddsRow[]> {
+/**
+ * Home/draw/away prices of `range`'s games in the given markets from the given bookmakers
+ * (`sport: null` = every sport, `bookmakers: null` = every bookmaker: the market baseline's read).
+ */
+export async function readOddsTimeline(
+  db: Db,
+  range: Omit<TimelineRange, 'competitionId' | 'sport'> & { sport: string | null },
+  odds: { markets: readonly string[]; bookmakers: readonly string[] | null },
+): Promise<TimelineOddsRow[]> {
   const { rows } = await db.query<TimelineOddsRow>(ODDS_SQL, [
-    range.sport, bound(range.after, '-infinity'), bound(range.before, 'infinity'), [...odds.markets], [...odds.bookmakers], range.gameIds ? [...range.gameIds] : null,
+    range.sport, bound(range.after, '-infinity'), bound(range.before, 'infinity'), [...odds.markets], odds.bookmakers ? [...odds.bookmakers] : null, range.gameIds ? [...range.gameIds] : null,
   ]);
   return rows;
 }

@@ -1,5 +1,5 @@
 import { AppError } from '../../core/index.ts';
-import { createRng, type Rng } from './random.ts';
+import { createSfc32, randomInt, type RandomStream as Rng } from '../../core/index.ts';
 import type { Background } from './types.ts';
 
 /** A background after validation: weights normalised to sum 1, duplicate rows merged. */
@@ -47,7 +47,7 @@ export function selectBackground(
   if (nRows <= size) {
     return { data: X.slice(), nRows, weights: new Float64Array(nRows).fill(1 / nRows) };
   }
-  const rng = createRng(seed);
+  const rng = createSfc32(seed, 'fixed');
   if (method === 'sample') return uniformSample(X, nRows, nFeatures, size, rng);
   return kmeans(X, nRows, nFeatures, size, rng, maxIterations);
 }
@@ -57,7 +57,7 @@ function uniformSample(X: Float64Array, nRows: number, nFeatures: number, size: 
   for (let i = 0; i < nRows; i++) idx[i] = i;
   const data = new Float64Array(size * nFeatures);
   for (let i = 0; i < size; i++) {
-    const j = i + rng.int(nRows - i);
+    const j = i + randomInt(rng, nRows - i);
     const t = idx[i];
     idx[i] = idx[j];
     idx[j] = t;
@@ -92,7 +92,7 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
   // k-means++ seeding.
   const C = new Float64Array(k * d);
   const nearest = new Float64Array(n).fill(Infinity);
-  let pick = rng.int(n);
+  let pick = randomInt(rng, n);
   for (let c = 0; c < k; c++) {
     C.set(X.subarray(pick * d, (pick + 1) * d), c * d);
     let total = 0;
@@ -103,10 +103,10 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
     }
     if (c + 1 === k) break;
     if (total <= 0) {
-      pick = rng.int(n);
+      pick = randomInt(rng, n);
       continue;
     }
-    let target = rng.next() * total;
+    let target = rng() * total;
     pick = n - 1;
     for (let r = 0; r < n; r++) {
       target -= nearest[r];

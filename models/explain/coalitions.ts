@@ -1,5 +1,5 @@
 import { binomial } from './exact.ts';
-import type { Rng } from './random.ts';
+import { randomInt, type RandomStream as Rng } from '../../core/index.ts';
 
 /** Coalitions for kernel SHAP: `n × M` membership bytes and one regression weight each. */
 export interface CoalitionDesign {
@@ -132,7 +132,7 @@ function randomSubset(M: number, s: number, rng: Rng): Uint8Array {
   for (let i = 0; i < M; i++) idx[i] = i;
   const set = new Uint8Array(M);
   for (let i = 0; i < s; i++) {
-    const j = i + rng.int(M - i);
+    const j = i + randomInt(rng, M - i);
     const t = idx[i];
     idx[i] = idx[j];
     idx[j] = t;

@@ -2,7 +2,7 @@ import { AppError } from '../../core/index.ts';
 import { assertRows, DEFAULT_MAX_BATCH_ROWS, evaluateRows } from './evaluate.ts';
 import { explainRows } from './explain.ts';
 import { buildPlayers } from './players.ts';
-import { createRng, shuffleInPlace } from './random.ts';
+import { createSfc32, shuffleInPlace } from '../../core/index.ts';
 import type { AutoExplainOptions, ExplainableModel, Player } from './types.ts';
 
 export interface MeanAbsShap {
@@ -90,7 +90,7 @@ export function permutationImportance(
   const nRepeats = options.nRepeats ?? 5;
   const players = buildPlayers(d, options.groups, options.groupNames, model.featureNames);
   const P = players.length;
-  const rng = createRng(options.seed ?? 1);
+  const rng = createSfc32(options.seed ?? 1, 'fixed');
   // One permutation of row indices per (player, repeat), drawn up front so results do not
   // depend on the chunking.
   const perms: Int32Array[] = [];

@@ -2,7 +2,7 @@ import { AppError } from '../../core/index.ts';
 import { designCoalitions, type CoalitionDesign } from './coalitions.ts';
 import { evaluateRows } from './evaluate.ts';
 import { evaluateBackground, type Prepared } from './prepare.ts';
-import { createRng, type Rng } from './random.ts';
+import { createSfc32, type RandomStream as Rng } from '../../core/index.ts';
 import type { Engine, RawExplanation } from './result.ts';
 
 /** Default coalition budget; measured accuracy is documented in `index.ts`. */
@@ -56,7 +56,7 @@ export function createKernelEngine(p: Prepared, settings: KernelSettings): Engin
   const { data: B, nRows: K, weights: w } = p.background;
   const bg = evaluateBackground(p);
   const base = bg.base;
-  const rng = createRng(seed);
+  const rng = createSfc32(seed, 'fixed');
   const design: CoalitionDesign =
     M > 1 ? designCoalitions(M, nSamples, rng) : { n: 0, members: new Uint8Array(0), weights: new Float64Array(0), complete: true };
   const nCoal = design.n;
@@ -203,7 +203,7 @@ function drawBackgroundRows(design: CoalitionDesign, M: number, w: Float64Array,
     }
     // Systematic sampling: equally spaced points from a random start, on the weight line
     // rotated by a random offset so the same rows are not always drawn together.
-    const offset = rng.next() * acc;
+    const offset = rng() * acc;
     for (let j = 0; j < r; j++) {
       const u = (offset + (j * acc) / r) % acc;
       let lo = 0;

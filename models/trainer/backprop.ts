@@ -1,5 +1,5 @@
 // The plain-JS kernels: register-tiled products, forward pass, output loss and backpropagation.
-import type { Rng } from './rng.ts';
+import type { RandomStream as Rng } from '../../core/index.ts';
 import type { Shape, Workspace } from './shape.ts';
 
 /**

@@ -2,7 +2,7 @@
 import { createAdam } from './adam.ts';
 import { addL2, addLogitOffsets, backward, forward, outputLossAndDelta, transposeWeights } from './backprop.ts';
 import type { Engine } from './types.ts';
-import { noRng } from './rng.ts';
+import { noRandom as noRng } from '../../core/index.ts';
 import { createWorkspace, gatherRows, type Shape } from './shape.ts';
 
 export function createJsEngine(

@@ -1,6 +1,6 @@
 // Network shape, flat parameter layout, per-batch workspace, initialisation, and the trained DenseModel.
 import { DENSE_MODEL_FORMAT, type DenseLayer, type DenseModel } from '../network.ts';
-import type { Rng } from './rng.ts';
+import type { RandomStream as Rng } from '../../core/index.ts';
 
 /** Layer widths and offsets of each layer's weights/bias inside one flat parameter vector. */
 export interface Shape {

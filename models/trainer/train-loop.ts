@@ -6,7 +6,7 @@ import { defaultFeatureNames, standardizationStats, validateTrainingData } from 
 import { anchorOffsets, foldAnchor, offsetLogLoss, resolveAnchorColumns, zeroCorrection } from './anchor.ts';
 import { fitTemperature } from './calibrate.ts';
 import { DEFAULT_ANCHOR_L2, resolveTrainParams, type TrainParams } from './params.ts';
-import { createRng, shuffle } from './rng.ts';
+import { createSfc32 as createRng, shuffleInPlace as shuffle } from '../../core/index.ts';
 import { createShape, initParams, toDenseModel } from './shape.ts';
 import type { AnchorReport, Engine, EpochReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainingData } from './types.ts';
 

@@ -1,7 +1,7 @@
 // The trainer's data types, and the contract every engine implements.
 import type { DenseModel } from '../network.ts';
 import type { TrainParams } from './params.ts';
-import type { Rng } from './rng.ts';
+import type { RandomStream as Rng } from '../../core/index.ts';
 
 
 /** Rows to train on: row-major features plus class-index labels, in kickoff order. */

@@ -2,7 +2,7 @@
 import { instantiateSimdKernels, type SimdKernels } from '../kernels/simd-kernels.ts';
 import { addLogitOffsets, logitsLossAndDelta } from './backprop.ts';
 import type { Engine, RawRows } from './types.ts';
-import { noRng, type Rng } from './rng.ts';
+import { noRandom as noRng, type RandomStream as Rng } from '../../core/index.ts';
 import type { Shape } from './shape.ts';
 
 export function pad4(n: number): number {

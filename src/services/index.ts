@@ -8,3 +8,4 @@ export { moveAlias, removeAlias, type MoveAliasInput, type RemoveAliasInput, typ
 export { proposePromotion, approveProposal, rejectProposal, listProposals, getProposal, type Proposal, type ProposalStatus, type ProposeInput } from './proposal-service.ts';
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
+export { openProvider, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';

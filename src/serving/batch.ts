@@ -1,8 +1,8 @@
-import { type Db, AppError, loadSql } from '../../core/index.ts';
+import { type Db, AppError } from '../../core/index.ts';
+import { findGameIds } from '../../history/index.ts';
 import { predictGames, predictInstances, type GameRequest, type PredictDeps, type PredictionItem, type PredictOptions, type PredictResult } from './predict.ts';
 import type { ServedVersion } from './predictor.ts';
 
-const GAMES_BY_QUERY_SQL = loadSql(import.meta.url, './sql/games-by-query.sql');
 
 /** Which stored games an offline batch scores. */
 export interface GameQuery {
@@ -47,8 +47,7 @@ export function parseGameQuery(text: string): GameQuery {
 
 /** Stored game ids matching a query, as game requests, in kickoff order. */
 export async function findGames(db: Db, query: GameQuery): Promise<GameRequest[]> {
-  const { rows } = await db.query<{ id: number }>(GAMES_BY_QUERY_SQL, [query.competition ?? null, query.from ?? null, query.to ?? null, query.status ?? null, query.limit ?? 1_000_000]);
-  return rows.map((r) => ({ gameId: Number(r.id) }));
+  return (await findGameIds(db, query)).map((gameId) => ({ gameId }));
 }
 
 /**

@@ -1,19 +1,12 @@
-import { type Db, loadSql } from '../../core/index.ts';
+import type { Db } from '../../core/index.ts';
+import { gameLabels, type GameLabel } from '../../history/index.ts';
 import { loadMarketBaseline, loadReferenceForecasts, type TrainingSet } from '../../features/index.ts';
 import type { DenseModel } from '../../models/index.ts';
 import { compareOnSameGames } from '../evaluate/index.ts';
 import { marketBacktest } from '../market-backtest.ts';
 import { backtestSettingsOf, type TrainingSpec } from '../spec.ts';
 
-const GAME_LABELS_SQL = loadSql(import.meta.url, '../sql/game-labels.sql');
 
-export interface GameLabel {
-  game_id: number;
-  competition: string;
-  season: string;
-  home: string;
-  away: string;
-}
 
 type ScoreSummary = { logLoss: number; brier: number; accuracy: number; ece: number; rps?: number; n: number };
 
@@ -47,9 +40,9 @@ export async function evaluateOutOfSample(db: Db, spec: TrainingSpec, model: Den
   const [baseline, references, labelRows] = await Promise.all([
     loadMarketBaseline(db, gameIds),
     loadReferenceForecasts(db, gameIds),
-    db.query<GameLabel>(GAME_LABELS_SQL, [gameIds]),
+    gameLabels(db, gameIds),
   ]);
-  const labels = new Map(labelRows.rows.map((r) => [Number(r.game_id), r]));
+  const labels = new Map(labelRows.map((r) => [Number(r.game_id), r]));
   const rowsOf = (fn: (gameId: number, i: number) => number[] | null) => gameIds.map((id, i) => fn(id, i));
   const modelRows = rowsOf((_, i) => Array.from(probabilities.subarray(i * k, (i + 1) * k)));
   const closingRows = rowsOf((id) => inClassOrder(classes, baseline.get(id)?.closing as Record<string, number | null> | undefined));

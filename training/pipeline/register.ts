@@ -4,7 +4,7 @@ import { exportToOnnx, exportToTfjs, selectBackground, serializeModel, type Dens
 import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
-import type { GameLabel } from './evaluate.ts';
+import type { GameLabel } from '../../history/index.ts';
 import { globalImportance } from './importance.ts';
 
 export interface VersionProvenance {
