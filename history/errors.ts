@@ -14,6 +14,8 @@ export type HistoryErrorCode =
   | 'TEAM_AMBIGUOUS'
   | 'TEAM_UNKNOWN'
   | 'COMPETITION_UNKNOWN'
+  | 'QUERY_INVALID'
+  | 'QUERY_TIMEOUT'
   // Data providers (history/providers): a key refused, the quota spent, a rate limit longer than
   // the allowed wait, an answer not in the provider's documented format.
   | 'PROVIDER_AUTH_FAILED'

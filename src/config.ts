@@ -31,6 +31,10 @@ export interface Config {
   readonly maxExplainRows: number;
   /** Deadline of one request's explanations, ms; beyond it the worker task is terminated. */
   readonly explainTimeoutMs: number;
+  /** Statement timeout of one data-explorer query, ms (Postgres cancels it; PGlite cannot). */
+  readonly queryTimeoutMs: number;
+  /** Most rows one data-explorer query answers with. */
+  readonly queryMaxRows: number;
   /** Worker threads explanations run on (off the event loop). */
   readonly explainThreads: number;
   /** Days after which an online feature row is marked stale. */
@@ -274,6 +278,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxPredictRows: readInt(env, 'SHARPLINE_MAX_PREDICT_ROWS', 10_000, 1, 1_000_000),
     maxExplainRows: readInt(env, 'SHARPLINE_MAX_EXPLAIN_ROWS', 100, 1, 100_000),
     explainTimeoutMs: readInt(env, 'SHARPLINE_EXPLAIN_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    queryTimeoutMs: readInt(env, 'SHARPLINE_QUERY_TIMEOUT_MS', 5_000, 1, 600_000),
+    queryMaxRows: readInt(env, 'SHARPLINE_QUERY_MAX_ROWS', 5_000, 1, 1_000_000),
     // One core is left to the event loop (and the ONNX runtime) where there is more than one.
     explainThreads: readInt(env, 'SHARPLINE_EXPLAIN_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     featureStaleDays: readInt(env, 'SHARPLINE_FEATURE_STALE_DAYS', 120, 1, 100_000),

@@ -59,6 +59,9 @@ const history = {
   IMPORT_RUN_NOT_FOUND: refused(404),
   IMPORT_NOTHING_ACCEPTED: refused(400),
   FETCH_FAILED: transient(502),
+  QUERY_INVALID: refused(400),
+  // Past the statement timeout: the same query would time out again; narrow it.
+  QUERY_TIMEOUT: refused(422),
   GAME_NOT_FOUND: refused(404),
   TEAM_NOT_FOUND: refused(404),
   TEAM_AMBIGUOUS: refused(400),

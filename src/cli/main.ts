@@ -15,6 +15,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['fetch'], load: async () => (await import('./commands/fetch.ts')).registerFetchCommands },
   { names: ['games'], load: async () => (await import('./commands/games.ts')).registerGamesCommands },
   { names: ['data'], load: async () => (await import('./commands/data.ts')).registerDataCommands },
+  { names: ['query'], load: async () => (await import('./commands/query.ts')).registerQueryCommand },
   { names: ['models', 'predictions'], load: async () => (await import('./commands/models.ts')).registerModelsCommands },
   { names: ['train', 'runs'], load: async () => (await import('./commands/train.ts')).registerTrainCommands },
   { names: ['features'], load: async () => (await import('./commands/features.ts')).registerFeatureCommands },

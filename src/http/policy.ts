@@ -81,6 +81,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v/artifacts/:kind': READERS,
   'POST /v1/training-jobs/check': SCIENTISTS,
   'GET /v1/training-jobs/:id/events': READERS,
+  // The data explorer: a read (read-only role and transaction), for every reader.
+  'POST /v1/queries': READERS,
 
   'GET /v1/audit': ['admin', 'reviewer'],
   'GET /v1/keys': ADMINS,
