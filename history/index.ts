@@ -39,7 +39,7 @@ export type { LandedCounts, ProviderPrice } from './store/provider-store.ts';
 export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest } from './providers/replay.ts';
 export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
 export type { CoverageScope } from './store/coverage-store.ts';
-export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, findGameIds } from './store/lookup-store.ts';
+export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, gameOutcomes, findGameIds } from './store/lookup-store.ts';
 export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow, CompetitionSportRow, GameLabel, StoredGameQuery } from './store/lookup-store.ts';
 // The data explorer: a query document compiled (Kysely) to parameterised SQL over an allow-list, run read-only with a timeout and a row limit.
 export { runQuery, compileQuery, queryResultCsv, EXPLORER_ROLE } from './explore/query.ts';

@@ -9,6 +9,7 @@ import { createServing, type Serving, type ServingOptions } from './serving/inde
 import { createSecrets, type Secrets } from './secrets/index.ts';
 import { findCodeVersion } from './code-version.ts';
 import { createRedisConnections, type RedisConnections } from './redis.ts';
+import { driftGaugeRows } from './services/drift-service.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -105,6 +106,8 @@ export async function createContext(config: Config, options: CreateContextOption
     }
     return rows;
   });
+  // The drift gauges show the latest stored drift reports (whoever computed them: a schedule, the API, the CLI).
+  serving.metrics.setDriftReader(() => driftGaugeRows({ db, config }));
   let closed: Promise<void> | undefined;
   return {
     config,

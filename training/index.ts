@@ -56,6 +56,9 @@ export {
   score,
   scoreBySeason,
   viewOf,
+  PSI_FLOOR,
+  featureDistribution,
+  populationStability,
 } from './evaluate/index.ts';
 export type {
   BacktestGame,
@@ -76,5 +79,8 @@ export type {
   ReliabilityBin,
   Scores,
   StakingResult,
+  FeatureBins,
+  FeatureDistribution,
+  FeatureStability,
 } from './evaluate/index.ts';
 export type { TrainingErrorCode } from './errors.ts';

@@ -1,4 +1,6 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdir, readdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { Logger } from '../../core/index.ts';
 
@@ -100,6 +102,71 @@ export function createPredictionLog(options: PredictionLogOptions): PredictionLo
       await flush();
     },
   };
+}
+
+/** The prediction log's folder under a home: `<home>/prediction-log`. */
+export function predictionLogDir(home: string): string {
+  return join(home, 'prediction-log');
+}
+
+/** `predictions-YYYY-MM-DD.jsonl` → its UTC day, else null. */
+export function predictionLogDay(file: string): string | null {
+  const m = /^predictions-(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(file);
+  return m ? m[1]! : null;
+}
+
+export interface PredictionLogQuery {
+  model: string;
+  version: number;
+  /** Entries with `at` in [from, to). */
+  from: Date;
+  to: Date;
+  /** Most entries returned (default 100 000); the rest are counted in `skipped`. */
+  limit?: number;
+}
+
+/**
+ * Reads a version's logged rows from the day files of the window, streaming line by line. Lines
+ * that do not parse (a write cut by a crash) are counted, not fatal. A missing folder is no rows.
+ */
+export async function readPredictionLog(dir: string, q: PredictionLogQuery): Promise<{ entries: PredictionLogEntry[]; skipped: number; unreadable: number }> {
+  const limit = q.limit ?? 100_000;
+  const fromDay = q.from.toISOString().slice(0, 10);
+  const toDay = q.to.toISOString().slice(0, 10);
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => {
+      const day = predictionLogDay(f);
+      return day !== null && day >= fromDay && day <= toDay;
+    }).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: 0, unreadable: 0 };
+    throw error;
+  }
+  const entries: PredictionLogEntry[] = [];
+  let skipped = 0;
+  let unreadable = 0;
+  const fromMs = q.from.getTime();
+  const toMs = q.to.getTime();
+  for (const f of files) {
+    const lines = createInterface({ input: createReadStream(join(dir, f), 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line.trim()) continue;
+      let e: PredictionLogEntry;
+      try {
+        e = JSON.parse(line) as PredictionLogEntry;
+      } catch {
+        unreadable++;
+        continue;
+      }
+      if (e.model !== q.model || e.version !== q.version || !Array.isArray(e.features)) continue;
+      const at = Date.parse(e.at);
+      if (!(at >= fromMs && at < toMs)) continue;
+      if (entries.length >= limit) skipped++;
+      else entries.push(e);
+    }
+  }
+  return { entries, skipped, unreadable };
 }
 
 /** JSON lines, one file per UTC day: `<dir>/predictions-YYYY-MM-DD.jsonl`. */
