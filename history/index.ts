@@ -46,3 +46,4 @@ export { runQuery, compileQuery, queryResultCsv, EXPLORER_ROLE } from './explore
 export type { ExplorerModel, QueryLimits, QueryColumn, QueryResultSet } from './explore/query.ts';
 export { QuerySpecSchema, parseQuerySpec, measureName, GROUPS, MEAN_COLUMNS, SELECTIONS, QUERY_ODDS_KINDS, ODDS_BUCKET_EDGES } from './explore/spec.ts';
 export type { QuerySpec, Measure, Group } from './explore/spec.ts';
+export { pruneProviderOdds, type ArchivedProviderOdds, type ProviderOddsPruneResult } from './store/retention-store.ts';

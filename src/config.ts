@@ -80,6 +80,8 @@ export interface Config {
   readonly predictionLogDays: number;
   /** Retention: a person with no usable key and no audit row for this many days is erased (SHARPLINE_AUDIT_SUBJECT_DAYS). */
   readonly auditSubjectDays: number;
+  /** Retention: what is archived under the home and then pruned, and after how long (src/services/retention-service.ts). */
+  readonly retention: RetentionConfig;
   /** Watching what is served: windows and the thresholds that raise drift warnings (src/services/drift-service.ts). */
   readonly drift: DriftConfig;
   /**
@@ -91,6 +93,14 @@ export interface Config {
   readonly edge: EdgeConfig;
   /** Master keys of the secrets store (src/secrets); their bytes never print. */
   readonly secrets: SecretsConfig;
+}
+
+/** Retention periods (the prediction log's is `predictionLogDays`). */
+export interface RetentionConfig {
+  /** SHARPLINE_AUDIT_ARCHIVE_DAYS: audit rows older than this are archived behind an anchor and pruned (default 730). */
+  readonly auditArchiveDays: number;
+  /** SHARPLINE_PROVIDER_ODDS_DAYS: landed provider odds snapshots of events that kicked off longer ago are archived and pruned (default 90). */
+  readonly providerOddsDays: number;
 }
 
 /** Drift monitoring: what is compared over which window, and when it warns (logs, /readyz, gauges). */
@@ -340,6 +350,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     apiKey: env.SHARPLINE_API_KEY?.trim() || undefined,
     predictionLogDays: readInt(env, 'SHARPLINE_PREDICTION_LOG_DAYS', 90, 1, 36_500),
     auditSubjectDays: readInt(env, 'SHARPLINE_AUDIT_SUBJECT_DAYS', 730, 1, 36_500),
+    retention: Object.freeze({
+      auditArchiveDays: readInt(env, 'SHARPLINE_AUDIT_ARCHIVE_DAYS', 730, 1, 36_500),
+      providerOddsDays: readInt(env, 'SHARPLINE_PROVIDER_ODDS_DAYS', 90, 1, 36_500),
+    }),
     drift: readDrift(env),
     trainerKernels,
     edge: Object.freeze({

@@ -8,3 +8,4 @@ export { workerDefinitions } from './definitions.ts';
 export { startReconciler, type Reconciler } from './reconciler.ts';
 export { TRAINING_QUEUE, TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, type TrainingJobData } from './training.job.ts';
 export { createDriftProcessor } from './drift.processor.ts';
+export { createRetentionProcessor } from './retention.processor.ts';

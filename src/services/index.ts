@@ -11,3 +11,4 @@ export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
 export { computeDrift, runDriftChecks, driftReadiness, driftGaugeRows, listLatestDrift, type DriftReport, type DriftInput, type DriftCheckResult, type DriftServiceContext } from './drift-service.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
+export { runRetention, type RetentionRunReport, type RetentionServiceContext } from './retention-service.ts';

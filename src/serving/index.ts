@@ -8,7 +8,7 @@ export { loadServedVersion, type ServedVersion, type ServingRuntime, type Featur
 export { createCoalescer, type Coalescer, type CoalescerOptions } from './coalescer.ts';
 export { createServingMetrics, type DriftGaugeRow, type ServingMetrics, type ServingMetricsOptions } from './metrics.ts';
 export { startMetricsServer } from './metrics-server.ts';
-export { createPredictionLog, createFileSink, createMemorySink, predictionLogDir, predictionLogDay, readPredictionLog, type PredictionLog, type PredictionLogEntry, type PredictionLogQuery, type PredictionSink } from './prediction-log.ts';
+export { createPredictionLog, createFileSink, createMemorySink, predictionLogDir, predictionLogDay, readPredictionLog, archivePredictionLog, type PredictionLog, type PredictionLogEntry, type PredictionLogQuery, type PredictionSink } from './prediction-log.ts';
 export { classesHaveOdds, marketStanding, marketView, type MarketCaveat, type MarketStanding, type MarketView, type OutcomePrices } from './market.ts';
 export {
   isModelNumber,

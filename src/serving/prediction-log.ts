@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, readdir } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { Logger } from '../../core/index.ts';
@@ -167,6 +168,33 @@ export async function readPredictionLog(dir: string, q: PredictionLogQuery): Pro
     }
   }
   return { entries, skipped, unreadable };
+}
+
+/**
+ * Archives the day files older than `beforeDay` ('YYYY-MM-DD', exclusive): each gzipped to
+ * `<archiveDir>/predictions-YYYY-MM-DD.jsonl.gz` (written whole, then renamed), then removed from
+ * the log. `dryRun` lists them only. Returns the day files, oldest first.
+ */
+export async function archivePredictionLog(dir: string, archiveDir: string, beforeDay: string, dryRun = false): Promise<string[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => {
+      const day = predictionLogDay(f);
+      return day !== null && day < beforeDay;
+    }).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  if (dryRun || !files.length) return files;
+  await mkdir(archiveDir, { recursive: true });
+  for (const f of files) {
+    const target = join(archiveDir, `${f}.gz`);
+    await writeFile(`${target}.tmp`, gzipSync(await readFile(join(dir, f))), { flush: true });
+    await rename(`${target}.tmp`, target);
+    await rm(join(dir, f), { force: true });
+  }
+  return files;
 }
 
 /** JSON lines, one file per UTC day: `<dir>/predictions-YYYY-MM-DD.jsonl`. */
