@@ -32,3 +32,4 @@ export {
   mlflowGetVersionByAlias,
   type MlflowContext,
 } from './mlflow-service.ts';
+export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
