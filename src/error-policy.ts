@@ -98,6 +98,8 @@ const training = {
   TRACKING_RUN_READ_ONLY: refused(400),
   TRACKING_PARAM_IMMUTABLE: refused(400),
   TRACKING_SEARCH_INVALID: refused(400),
+  // The external MLflow server was away or refused: a later attempt may reach it.
+  TRACKING_MIRROR_FAILED: transient(502),
 } as const satisfies Record<TrainingErrorCode, ErrorPolicy>;
 
 const registry = {

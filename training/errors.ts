@@ -12,7 +12,8 @@ export type TrainingErrorCode =
   | 'TRACKING_RUN_NOT_FOUND'
   | 'TRACKING_RUN_READ_ONLY'
   | 'TRACKING_PARAM_IMMUTABLE'
-  | 'TRACKING_SEARCH_INVALID';
+  | 'TRACKING_SEARCH_INVALID'
+  | 'TRACKING_MIRROR_FAILED';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<TrainingErrorCode, true> {}

@@ -32,4 +32,5 @@ export {
   mlflowGetVersionByAlias,
   type MlflowContext,
 } from './mlflow-service.ts';
+export { mirrorRunToMlflow, mirrorFinishedRun, type MirrorContext, type MirrorResult } from './mlflow-mirror.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
