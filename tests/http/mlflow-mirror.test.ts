@@ -9,6 +9,7 @@ import type { AppContext } from '../../src/context.ts';
 import { finishRun, startRun, upsertRun, type TrainingSpec } from '../../training/index.ts';
 import { mirrorFinishedRun, mirrorRunToMlflow } from '../../src/services/index.ts';
 import { isAppError } from '../../core/index.ts';
+import { createTrainingProcessor } from '../../src/jobs/training.processor.ts';
 
 /**
  * Mirroring training runs to an external MLflow tracking server (SHARPLINE_MLFLOW_MIRROR_URL):
@@ -140,6 +141,24 @@ describe('mirroring training runs to an MLflow tracking server', () => {
     assert.equal(run!.data.tags.find((tg) => tg.key === 'sharpline.run_id')!.value, runId);
     const history = await remote.inject({ url: `/api/2.0/mlflow/metrics/get-history?run_id=${run!.info.run_id}&metric_key=log_loss`, headers: auth });
     assert.equal(history.json().metrics.length, 1, 'a metric is not logged twice');
+  });
+
+  it('the worker mirrors a run when its job settles it (here: a delivery of a run already settled)', async () => {
+    const otherRun = `run_mirrorjob${process.pid}`;
+    await upsertRun(t.db, otherRun, { ...spec, seed: 5 }, 'eve', 'test');
+    const started = await startRun(t.db, otherRun);
+    await finishRun(t.db, otherRun, started!.attempts, 'failed', { error: { code: 'TRAINING_DATA_EMPTY', message: 'no rows' } });
+    const ctx = await contextFor(`http://127.0.0.1:${REMOTE_PORT}`, remoteToken);
+    const processor = createTrainingProcessor(ctx);
+    const outcome = await processor({ id: `${otherRun}-s1-${ctx.deployment.tag}`, name: 'train', data: { runId: otherRun, deployment: ctx.deployment.tag }, attemptsMade: 0, updateProgress: async () => undefined, signal: new AbortController().signal });
+    assert.deepEqual(outcome, { runId: otherRun, skipped: true, status: 'failed' });
+    const auth = { authorization: `Bearer ${remoteToken}` };
+    const experiment = (await remote.inject({ url: `/api/2.0/mlflow/experiments/get-by-name?experiment_name=${model}`, headers: auth })).json().experiment;
+    const found = await remote.inject({ method: 'POST', url: '/api/2.0/mlflow/runs/search', headers: auth, payload: { experiment_ids: [experiment.experiment_id], filter: `tags.\`sharpline.run_id\` = '${otherRun}'` } });
+    const runs = found.json().runs as Array<{ info: { status: string; user_id: string } }>;
+    assert.equal(runs.length, 1, found.body);
+    assert.equal(runs[0]!.info.status, 'FAILED');
+    assert.equal(runs[0]!.info.user_id, 'eve');
   });
 
   it('a server that refuses or is away: TRACKING_MIRROR_FAILED naming why; after a job it only logs', async () => {
