@@ -276,8 +276,7 @@ export function pageOf<T>(items: readonly T[], maxResults: number, pageToken: st
  */
 export function checkMaxResults(value: number | undefined, defaultValue: number, max: number): number {
   if (value === undefined) return defaultValue;
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw invalid(`Invalid value ${value} for parameter 'max_results' supplied. It must be a positive integer at most ${max}.`, { maxResults: value });
-  }
+  if (!Number.isSafeInteger(value) || value < 1) throw invalid(`Invalid value for request parameter max_results. It must be a positive integer, but got ${value}`, { maxResults: value });
+  if (value > max) throw invalid(`Invalid value for request parameter max_results. It must be at most ${max}, but got value ${value}`, { maxResults: value });
   return value;
 }

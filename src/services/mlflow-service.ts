@@ -319,7 +319,8 @@ export async function mlflowCreateRun(ctx: MlflowContext, input: { experiment_id
     // The key's owner, when the client sent no user (MLflow clients send the OS user).
     userId: input.user_id || actor.name,
     startTime: input.start_time,
-    tags: Object.fromEntries((input.tags ?? []).map((t) => [t.key, t.value])),
+    // Who created it, whatever user_id the client claims: the key's owner.
+    tags: { ...Object.fromEntries((input.tags ?? []).map((t) => [t.key, t.value])), [CREATED_BY]: actor.name },
   });
   return { run: runJson(trackedRunView(run)) };
 }
@@ -345,8 +346,16 @@ export interface LogBatchInput {
   tags?: KeyValue[];
 }
 
+/** The tag that says which key created a client run: set by runs/create, never by a client. */
+const CREATED_BY = 'sharpline.created_by';
+
+function refuseCreatedBy(key: string): void {
+  if (key === CREATED_BY) throw new AppError('VALIDATION_FAILED', `tag ${CREATED_BY} records the API key's owner that created the run: it is not set or removed by clients`, { details: { key } });
+}
+
 /** log-batch (and log-metric, log-parameter as batches of one): all or nothing. */
 export async function mlflowLogBatch(ctx: MlflowContext, input: LogBatchInput): Promise<Record<string, never>> {
+  for (const t of input.tags ?? []) refuseCreatedBy(t.key);
   const params: Record<string, string> = {};
   for (const p of input.params ?? []) {
     if (p.key in params && params[p.key] !== p.value) throw new AppError('TRACKING_PARAM_IMMUTABLE', `Duplicate parameter keys have been submitted: '${p.key}' with two values`, { details: { key: p.key } });
@@ -365,6 +374,7 @@ export async function mlflowLogBatch(ctx: MlflowContext, input: LogBatchInput): 
 }
 
 export async function mlflowDeleteTag(ctx: MlflowContext, input: { run_id: string; key: string }): Promise<Record<string, never>> {
+  refuseCreatedBy(input.key);
   await runView(ctx, input.run_id);
   if (!(await deleteRunTag(ctx.db, input.run_id, input.key))) {
     throw new AppError('TRACKING_RUN_NOT_FOUND', `No tag with name: ${input.key} in run with id ${input.run_id}`, { details: { runId: input.run_id, key: input.key } });

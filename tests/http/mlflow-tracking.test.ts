@@ -258,7 +258,7 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
 
     const run = (await call('GET', 'runs/get', { run_id: runId })).json().run as MlflowRun;
     assert.deepEqual(run.data.params, [{ key: 'hidden', value: '[32]' }, { key: 'lr', value: '0.01' }]);
-    assert.deepEqual(Object.fromEntries(run.data.tags.map((tg) => [tg.key, tg.value])), { 'mlflow.runName': 'probe', owner: 'dana', stage: 'tune' });
+    assert.deepEqual(Object.fromEntries(run.data.tags.map((tg) => [tg.key, tg.value])), { 'mlflow.runName': 'probe', owner: 'dana', stage: 'tune', 'sharpline.created_by': 'mlf-scientist' });
     assert.deepEqual(run.data.metrics.find((m) => m.key === 'log_loss'), { key: 'log_loss', value: 0.99, timestamp: 1_700_000_000_002, step: 2 }, 'the latest value');
     assert.deepEqual(run.data.metrics.find((m) => m.key === 'brier'), { key: 'brier', value: 0.21, timestamp: 1_700_000_000_100, step: 0 });
 
@@ -279,6 +279,12 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     const found = await call('POST', 'runs/search', { experiment_ids: [experimentId], filter: "metrics.log_loss < 1 and params.lr = '0.01' and tags.stage = 'tune' and attributes.status = 'FINISHED'" });
     assert.deepEqual((found.json().runs as MlflowRun[]).map((r) => r.info.run_id), [runId]);
 
+    // Which key created the run is Sharpline's record, whatever user_id the client sent.
+    for (const [path, body] of [['runs/set-tag', { run_id: runId, key: 'sharpline.created_by', value: 'someone-else' }], ['runs/delete-tag', { run_id: runId, key: 'sharpline.created_by' }]] as const) {
+      const res = await call('POST', path, body);
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error_code, 'INVALID_PARAMETER_VALUE');
+    }
     assert.equal((await call('POST', 'runs/delete-tag', { run_id: runId, key: 'owner' })).statusCode, 200);
     const gone = await call('POST', 'runs/delete-tag', { run_id: runId, key: 'owner' });
     assert.equal(gone.statusCode, 404);
