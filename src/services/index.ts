@@ -9,3 +9,4 @@ export { proposePromotion, approveProposal, rejectProposal, listProposals, getPr
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
+export { saveQuery, listSaved, openSaved, changeSaved, removeSaved, runSaved, savedQueryOwner, type SavedQueryView } from './saved-query-service.ts';
