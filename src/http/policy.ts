@@ -79,6 +79,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v/competitions': READERS,
   'GET /v1/models/:name/versions/:v/artifacts': READERS,
   'GET /v1/models/:name/versions/:v/artifacts/:kind': READERS,
+  'GET /v1/models/:name/versions/:v/artifacts/:kind/:part': READERS,
   'POST /v1/training-jobs/check': SCIENTISTS,
   'GET /v1/training-jobs/:id/events': READERS,
   // The data explorer: a read (read-only role and transaction), for every reader.
