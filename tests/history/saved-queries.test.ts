@@ -9,7 +9,7 @@ import type { AppContext } from '../../src/context.ts';
 import { createTestContext, createTestKey } from '../support/app.ts';
 import { BIN } from '../support/cli.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
-import { TEST_DATABASE_URL, createTestPgDb, postgresReachable, type TestDb } from '../support/services.ts';
+import { TEST_DATABASE_URL, createTestPgDb, createTestPgliteDb, postgresReachable, type TestDb } from '../support/services.ts';
 
 // Postgres is a requirement, never a reason to skip: this throws, naming the address, when it is down.
 await postgresReachable();
@@ -195,3 +195,20 @@ describe('saved queries and charts: per key, shared by link', () => {
     assert.match(clash!.stderr, /SAVED_QUERY_NAME_TAKEN|already saved/);
   }, 240_000);
 });
+
+test('on PGlite (the embedded default) saving, listing, opening and the owner check work the same', async () => {
+  const p = await createTestPgliteDb();
+  try {
+    const local = { db: p.db, config: { queryTimeoutMs: 10_000, queryMaxRows: 100 } };
+    const owner = savedQueryOwner(undefined);
+    const saved = await saveQuery(local, owner, { name: "embedded 'chart'", spec: HOME_WIN_BY_SEASON, chart: CHART });
+    assert.equal(saved.kind, 'chart');
+    assert.deepEqual((await openSaved(local, owner, saved.shareId)).chart, CHART);
+    assert.deepEqual((await runSaved(local, saved.shareId)).rows, []);
+    await assert.rejects(removeSaved(local, savedQueryOwner({ keyId: '00000000-0000-4000-8000-0000000000dd' }), saved.shareId), (e: unknown) => e instanceof AppError && e.code === 'SAVED_QUERY_NOT_OWNER');
+    await assert.rejects(saveQuery(local, owner, { name: "embedded 'chart'", spec: HOME_WIN_BY_SEASON }), (e: unknown) => e instanceof AppError && e.code === 'SAVED_QUERY_NAME_TAKEN');
+    assert.equal((await removeSaved(local, owner, saved.shareId)).shareId, saved.shareId);
+  } finally {
+    await p.drop();
+  }
+}, 240_000);
