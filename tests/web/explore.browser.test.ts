@@ -140,6 +140,10 @@ describe('the explorer, onboarding and help in a real browser (synthetic league,
     await page.locator('[data-error="SAVED_QUERY_NAME_TAKEN"]').waitFor();
     await assertAccessible(page, 'explore saved');
     await screenshot(page, 'explore');
+    // The owner deletes it from the saved list; the link then answers SAVED_QUERY_NOT_FOUND.
+    await page.locator(`[data-delete="${shareId}"]`).click();
+    await page.locator('[data-list="saved"] a', { hasText: 'synthetic home wins' }).waitFor({ state: 'detached' });
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/saved-queries/${shareId}` })).json().error.code, 'SAVED_QUERY_NOT_FOUND');
   });
 
   it(`a query past the statement timeout shows the coded error QUERY_TIMEOUT${noBrowser}`, { skip: !!noBrowser }, async () => {

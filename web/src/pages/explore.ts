@@ -189,11 +189,13 @@ function Checks(props: { legend: string; name: string; options: string[]; chosen
     }} />${props.labelOf(o)}</label>`)}</div></fieldset>`;
 }
 
-function SavedList(props: { version: number }) {
+function SavedList(props: { version: number; onChange: () => void; onError: (e: ApiError) => void }) {
   const loaded = useLoad(() => api<{ saved: Saved[] }>('/v1/saved-queries'), [props.version]);
+  const remove = (s: Saved) => api(`/v1/saved-queries/${seg(s.shareId)}`, { method: 'DELETE' }).then(props.onChange, props.onError);
   return html`<section aria-labelledby="saved-title"><h2 id="saved-title">${t('explore.savedTitle')}</h2>
     <${Show} loaded=${loaded}>${(body: { saved: Saved[] }) => body.saved.length === 0 ? html`<p class="muted">${t('explore.noneSaved')}</p>` : html`<ul data-list="saved">${body.saved.map((s) => html`<li>
-      <a href=${`#/explore?share=${s.shareId}`}>${s.name}</a> <span class="muted small">${t(`explore.kind.${s.kind}`)} · ${dateTime(s.updatedAt)}</span></li>`)}</ul>`}<//>
+      <a href=${`#/explore?share=${s.shareId}`}>${s.name}</a> <span class="muted small">${t(`explore.kind.${s.kind}`)} · ${dateTime(s.updatedAt)}</span>
+      <button type="button" class="link" data-delete=${s.shareId} aria-label=${t('explore.deleteNamed', { name: s.name })} onClick=${() => { void remove(s); }}>${t('explore.delete')}</button></li>`)}</ul>`}<//>
   </section>`;
 }
 
@@ -321,5 +323,5 @@ export function ExplorePage(props: { share: string }) {
         <label for="share-link">${t('explore.shareLink')}</label> <input id="share-link" class="share-link" readonly value=${shareUrl(saved)} onFocus=${(e: Event) => (e.target as HTMLInputElement).select()} />
         <a href=${`#/explore?share=${saved.shareId}`} data-share-link>${t('explore.openLink')}</a></div>` : null}
     </section>` : null}
-    <${SavedList} version=${savedVersion} />`;
+    <${SavedList} version=${savedVersion} onChange=${() => setSavedVersion((n) => n + 1)} onError=${setError} />`;
 }
