@@ -1,6 +1,6 @@
 /**
  * What is watched after a version is served: its predictions stored before kickoff (scored once
- * the games finish) and the latest drift report per version. Tables: 0030_monitoring.sql.
+ * the games finish) and the latest drift report per version. Tables: 0032_monitoring.sql.
  */
 import { type Db, AppError } from '../core/index.ts';
 import { lockVersionForWrite } from './artifact-store.ts';

@@ -1,4 +1,4 @@
--- 0031: retention that archives before it prunes. The audit chain is pruned only from its start and
+-- 0033: retention that archives before it prunes. The audit chain is pruned only from its start and
 -- only behind an anchor: the last archived row's seq and hash (the next row's prev_hash), with the
 -- archive file it went to and that file's sha256, so the remaining chain still verifies from the
 -- anchor and the archive verifies on its own. The append-only trigger lets a DELETE through only

@@ -1,4 +1,4 @@
--- 0030: watching what is served. Predictions stored before kickoff (one per version and game: the
+-- 0032: watching what is served. Predictions stored before kickoff (one per version and game: the
 -- first one stored stands, so a repeated scheduled step changes nothing), scored honestly once the
 -- game has finished; and the latest drift report of each served version, whose warnings /readyz
 -- and the Prometheus gauges read without recomputing.
