@@ -130,6 +130,8 @@ interface RunView {
   metrics: MetricPoint[];
   /** A Sharpline training run: its params and metrics are its spec and results. */
   readOnly: boolean;
+  /** A training run's registered version, where its per-epoch history is kept. */
+  registered?: { model: string; version: number };
 }
 
 export interface MlflowRun {
@@ -229,6 +231,7 @@ function trainingRunView(run: TrainingRun, experimentId: string, clientTags: Rec
     tags: Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     metrics,
     readOnly: true,
+    ...(result.version !== undefined ? { registered: { model: run.model, version: result.version } } : {}),
   };
 }
 
@@ -303,11 +306,30 @@ export async function mlflowSearchRuns(ctx: MlflowContext, input: SearchInput & 
   return { runs: page.items.map(runJson), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
 }
 
+const EPOCH_METRICS: Readonly<Record<string, 'loss' | 'valLoss'>> = { loss: 'loss', val_loss: 'valLoss' };
+
+/**
+ * A training run's history of one metric: `loss` and `val_loss` per epoch (step = epoch) from its
+ * registered version's training record, other metrics their one final value.
+ */
+async function trainingHistory(ctx: MlflowContext, view: RunView, key: string): Promise<MetricPoint[]> {
+  const field = EPOCH_METRICS[key];
+  if (field && view.registered) {
+    const version = await getVersion(ctx.db, view.registered.model, view.registered.version).catch(() => undefined);
+    const epochs = (version?.evaluation as { training?: { history?: Array<{ epoch: number; loss: number; valLoss: number | null }> } } | undefined)?.training?.history;
+    if (Array.isArray(epochs) && epochs.length) {
+      const at = view.endTime ?? view.startTime;
+      return epochs.filter((e) => typeof e[field] === 'number' && Number.isFinite(e[field])).map((e) => ({ key, value: e[field]!, timestamp: at, step: e.epoch }));
+    }
+  }
+  return view.metrics.filter((m) => m.key === key);
+}
+
 /** metrics/get-history: every value logged for one metric, in the order logged. */
 export async function mlflowMetricHistory(ctx: MlflowContext, input: { run_id: string; metric_key: string; max_results?: number; page_token?: string }): Promise<{ metrics: MetricPoint[]; next_page_token?: string }> {
   const max = checkMaxResults(input.max_results, 25_000, 25_000);
   const view = await runView(ctx, input.run_id);
-  const history = view.readOnly ? view.metrics.filter((m) => m.key === input.metric_key) : await metricHistory(ctx.db, input.run_id, input.metric_key);
+  const history = view.readOnly ? await trainingHistory(ctx, view, input.metric_key) : await metricHistory(ctx.db, input.run_id, input.metric_key);
   const page = pageOf(history, max, input.page_token);
   return { metrics: page.items, ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
 }

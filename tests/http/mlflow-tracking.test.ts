@@ -6,6 +6,7 @@ import { buildApp, type AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
 import { finishRun, startRun, upsertRun, type TrainingSpec } from '../../training/index.ts';
 import type { KeyRole } from '../../src/governance/index.ts';
+import { createVersion, markReady } from '../../registry/index.ts';
 
 /**
  * MLflow's tracking REST API (https://mlflow.org/docs/latest/rest-api.html), driven with plain HTTP
@@ -318,6 +319,24 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     const history = await call('GET', 'metrics/get-history', { run_id: id, metric_key: 'log_loss' });
     assert.deepEqual(history.json().metrics.map((m: { value: number }) => m.value), [0.991]);
     assert.equal((await call('POST', 'runs/log-metric', { run_id: 'run_nope', key: 'x', value: 1, timestamp: 1 })).statusCode, 404);
+  });
+
+  it('metrics/get-history of a training run: loss and val_loss per epoch from its registered version\'s training record', async () => {
+    // The versions the two succeeded runs registered (1 and 2), as the pipeline records them.
+    const history = [{ epoch: 1, loss: 1.09, valLoss: 1.07 }, { epoch: 2, loss: 1.01, valLoss: 1.0 }, { epoch: 3, loss: 0.98, valLoss: null }];
+    for (const [i, id] of trainingIds.slice(0, 2).entries()) {
+      const { version } = await createVersion(t.db, { model, runId: id, classes: ['home', 'draw', 'away'] });
+      assert.equal(version.version, i + 1);
+      await markReady(t.db, version.id, { metrics: { logLoss: 0.97 }, evaluation: { training: { history } } });
+    }
+    const loss = await call('GET', 'metrics/get-history', { run_id: trainingIds[1]!, metric_key: 'loss' });
+    assert.equal(loss.statusCode, 200, loss.body);
+    assert.deepEqual(loss.json().metrics.map((m: { step: number; value: number }) => [m.step, m.value]), [[1, 1.09], [2, 1.01], [3, 0.98]]);
+    const val = await call('GET', 'metrics/get-history', { run_id: trainingIds[1]!, metric_key: 'val_loss', max_results: 1 });
+    assert.deepEqual(val.json().metrics.map((m: { step: number; value: number }) => [m.step, m.value]), [[1, 1.07]]);
+    const rest = await call('GET', 'metrics/get-history', { run_id: trainingIds[1]!, metric_key: 'val_loss', max_results: 1, page_token: val.json().next_page_token });
+    assert.deepEqual(rest.json().metrics.map((m: { step: number; value: number }) => [m.step, m.value]), [[2, 1.0]], 'epochs without a validation loss are not points');
+    assert.equal(rest.json().next_page_token, undefined);
   });
 
   it('behind the same keys and roles, answering MLflow\'s error shapes; an unknown endpoint is ENDPOINT_NOT_FOUND', async () => {
