@@ -88,6 +88,7 @@ export {
   getTrackedRun,
   listTrackedRuns,
   updateTrackedRun,
+  setTrackedRunLifecycle,
   logRunBatch,
   setRunTags,
   deleteRunTag,

@@ -18,6 +18,7 @@ export {
   mlflowGetRun,
   mlflowSearchRuns,
   mlflowUpdateRun,
+  mlflowSetRunLifecycle,
   mlflowLogBatch,
   mlflowDeleteTag,
   mlflowMetricHistory,

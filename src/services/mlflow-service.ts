@@ -15,6 +15,7 @@ import {
   setRunTags,
   tagsOfRuns,
   updateTrackedRun,
+  setTrackedRunLifecycle,
   type Experiment,
   type MetricPoint,
   type RunBatch,
@@ -300,7 +301,8 @@ export async function mlflowSearchRuns(ctx: MlflowContext, input: SearchInput & 
   const max = checkMaxResults(input.max_results, 1000, 50_000);
   const clauses = parseFilter(input.filter, RUN_GRAMMAR);
   const order = parseOrderBy(input.order_by, RUN_GRAMMAR);
-  const all = input.run_view_type === 'DELETED_ONLY' ? [] : await runsOfExperiments(ctx, (input.experiment_ids ?? []).map(String));
+  const view = input.run_view_type ?? 'ACTIVE_ONLY';
+  const all = (await runsOfExperiments(ctx, (input.experiment_ids ?? []).map(String))).filter((r) => view === 'ALL' || (view === 'DELETED_ONLY') === (r.lifecycleStage === 'deleted'));
   const found = sortBy(all.filter((r) => matches(r, clauses, runValue)), order, runValue, (a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
   const page = pageOf(found, max, input.page_token);
   return { runs: page.items.map(runJson), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
@@ -349,10 +351,23 @@ export async function mlflowCreateRun(ctx: MlflowContext, input: { experiment_id
 
 async function writableRun(ctx: MlflowContext, runId: string): Promise<RunView> {
   const view = await runView(ctx, runId);
+  if (view.lifecycleStage === 'deleted') {
+    throw new AppError('VALIDATION_FAILED', `The run ${runId} must be in the 'active' state. Current state is deleted.`, { details: { runId } });
+  }
   if (view.readOnly) {
     throw new AppError('TRACKING_RUN_READ_ONLY', `Run '${runId}' is a Sharpline training run: its params and metrics are its spec and results, and its status follows the job (set tags on it, or log to a run created with runs/create)`, { details: { runId } });
   }
   return view;
+}
+
+/** runs/delete and runs/restore: a client run only (a training run is cancelled with DELETE /v1/training-jobs/:id). */
+export async function mlflowSetRunLifecycle(ctx: MlflowContext, runId: string, stage: 'active' | 'deleted'): Promise<Record<string, never>> {
+  const view = await runView(ctx, runId);
+  if (view.readOnly) {
+    throw new AppError('TRACKING_RUN_READ_ONLY', `Run '${runId}' is a Sharpline training run: it is not deleted over MLflow (cancel it with DELETE /v1/training-jobs/${runId}; its versions stay in the registry)`, { details: { runId } });
+  }
+  await setTrackedRunLifecycle(ctx.db, runId, stage);
+  return {};
 }
 
 export async function mlflowUpdateRun(ctx: MlflowContext, input: { run_id: string; status?: TrackedRunStatus; end_time?: number; run_name?: string }): Promise<{ run_info: MlflowRun['info'] }> {
@@ -389,7 +404,7 @@ export async function mlflowLogBatch(ctx: MlflowContext, input: LogBatchInput): 
     tags: Object.fromEntries((input.tags ?? []).map((t) => [t.key, t.value])),
   };
   const view = await runView(ctx, input.run_id);
-  if (view.readOnly && (batch.metrics!.length || Object.keys(params).length)) await writableRun(ctx, input.run_id);
+  if (!view.readOnly || batch.metrics!.length || Object.keys(params).length) await writableRun(ctx, input.run_id);
   if (view.readOnly) await setRunTags(ctx.db, input.run_id, { ...batch.tags });
   else await logRunBatch(ctx.db, input.run_id, batch);
   return {};

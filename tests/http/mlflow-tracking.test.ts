@@ -291,6 +291,23 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     assert.equal(gone.statusCode, 404);
     assert.equal(gone.json().error_code, 'RESOURCE_DOES_NOT_EXIST');
 
+    // runs/delete and runs/restore: a deleted run leaves searches (unless asked for) and takes no more logging.
+    assert.equal((await call('POST', 'runs/delete', { run_id: runId })).statusCode, 200);
+    const ids = async (body: Record<string, unknown>) => ((await call('POST', 'runs/search', { experiment_ids: [experimentId], ...body })).json().runs as MlflowRun[]).map((r) => r.info.run_id);
+    assert.deepEqual(await ids({}), []);
+    assert.deepEqual(await ids({ run_view_type: 'DELETED_ONLY' }), [runId]);
+    assert.deepEqual(await ids({ run_view_type: 'ALL' }), [runId]);
+    assert.equal(((await call('GET', 'runs/get', { run_id: runId })).json().run as { info: { lifecycle_stage: string } }).info.lifecycle_stage, 'deleted');
+    const onDeleted = await call('POST', 'runs/log-metric', { run_id: runId, key: 'x', value: 1, timestamp: 1 });
+    assert.equal(onDeleted.statusCode, 400);
+    assert.match(onDeleted.json().message, /must be in the 'active' state/);
+    assert.equal((await call('POST', 'runs/restore', { run_id: runId })).statusCode, 200);
+    assert.deepEqual(await ids({}), [runId]);
+    const training = await call('POST', 'runs/delete', { run_id: trainingIds[0]! });
+    assert.equal(training.statusCode, 400);
+    assert.match(training.json().message, /cancel it with DELETE \/v1\/training-jobs/);
+    assert.equal((await call('POST', 'runs/delete', { run_id: 'f'.repeat(32) })).json().error_code, 'RESOURCE_DOES_NOT_EXIST');
+
     // A run in experiment "0" when the client names none, as MLflow's default experiment.
     const defaulted = await call('POST', 'runs/create', {});
     assert.equal((defaulted.json().run as MlflowRun).info.experiment_id, '0');
@@ -351,7 +368,7 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     assert.equal(reviewer.statusCode, 403);
     assert.equal(reviewer.json().error_code, 'PERMISSION_DENIED');
     assert.equal((await call('POST', 'runs/search', { experiment_ids: ['0'] }, 'reviewer')).statusCode, 200);
-    const unknown = await call('POST', 'runs/delete', { run_id: 'x' });
+    const unknown = await call('POST', 'runs/frobnicate', { run_id: 'x' });
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json().error_code, 'ENDPOINT_NOT_FOUND');
     const badJson = await app.inject({ method: 'POST', url: `${API}/runs/search`, headers: { authorization: `Bearer ${tokens.get('admin')}`, 'content-type': 'application/json' }, payload: '{"experiment_ids": [' });
