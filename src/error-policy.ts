@@ -62,6 +62,10 @@ const history = {
   QUERY_INVALID: refused(400),
   // Past the statement timeout: the same query would time out again; narrow it.
   QUERY_TIMEOUT: refused(422),
+  SAVED_QUERY_NOT_FOUND: refused(404),
+  SAVED_QUERY_NAME_TAKEN: refused(409),
+  // Shared links are read-only: only the key that saved it changes or deletes it.
+  SAVED_QUERY_NOT_OWNER: refused(403),
   GAME_NOT_FOUND: refused(404),
   TEAM_NOT_FOUND: refused(404),
   TEAM_AMBIGUOUS: refused(400),

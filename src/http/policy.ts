@@ -84,6 +84,14 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/training-jobs/:id/events': READERS,
   // The data explorer: a read (read-only role and transaction), for every reader.
   'POST /v1/queries': READERS,
+  // Saved queries and charts: personal (per key); a share link opens for every reader; only the
+  // owner changes or deletes (checked in the use case: SAVED_QUERY_NOT_OWNER).
+  'GET /v1/saved-queries': READERS,
+  'POST /v1/saved-queries': READERS,
+  'GET /v1/saved-queries/:shareId': READERS,
+  'PUT /v1/saved-queries/:shareId': READERS,
+  'DELETE /v1/saved-queries/:shareId': READERS,
+  'POST /v1/saved-queries/:shareId/run': READERS,
 
   // MLflow's REST API (src/http/routes/mlflow.routes.ts): tracking like training, the registry like models.
   'POST /api/2.0/mlflow/experiments/create': SCIENTISTS,

@@ -34,4 +34,5 @@ export {
   type MlflowContext,
 } from './mlflow-service.ts';
 export { mirrorRunToMlflow, mirrorFinishedRun, type MirrorContext, type MirrorResult } from './mlflow-mirror.ts';
+export { saveQuery, listSaved, openSaved, changeSaved, removeSaved, runSaved, savedQueryOwner, type SavedQueryView } from './saved-query-service.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
