@@ -10,3 +10,4 @@ export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
+export { exploreCoverage, exploreQuality, exploreQuarantine, exploreGame, exploreTeam, type ExplorerServiceContext } from './explorer-service.ts';
