@@ -11,6 +11,9 @@ import { ExplainPage } from './pages/explain.ts';
 import { RunsPage, RunPage } from './pages/runs.ts';
 import { PromotionsPage } from './pages/promotions.ts';
 import { whoAmI, type Principal } from './session.ts';
+import { CoveragePage, QuarantinePage } from './pages/coverage.ts';
+import { GamePage } from './pages/game.ts';
+import { TeamPage } from './pages/team.ts';
 
 function Page(props: { route: Route; principal: Principal }) {
   const [first, ...rest] = props.route.path;
@@ -23,6 +26,10 @@ function Page(props: { route: Route; principal: Principal }) {
   if (first === 'explain') return html`<${ExplainPage} model=${q.get('model') ?? ''} version=${q.get('version') ?? ''} game=${q.get('game') ?? ''} />`;
   if (first === 'runs') return rest[0] ? html`<${RunPage} id=${rest[0]} principal=${props.principal} />` : html`<${RunsPage} principal=${props.principal} />`;
   if (first === 'promotions') return html`<${PromotionsPage} principal=${props.principal} />`;
+  if (first === 'coverage') return html`<${CoveragePage} competition=${q.get('competition') ?? ''} season=${q.get('season') ?? ''} />`;
+  if (first === 'quarantine') return html`<${QuarantinePage} query=${q} />`;
+  if (first === 'games' && rest[0]) return html`<${GamePage} id=${rest[0]} />`;
+  if (first === 'teams' && rest[0]) return html`<${TeamPage} id=${rest[0]} set=${q.get('set') ?? ''} />`;
   return html`<p role="alert">${t('common.noSuchPage')}</p>`;
 }
 
@@ -32,6 +39,7 @@ const NAV: Array<[string, () => string]> = [
   ['explain', () => t('nav.explain')],
   ['runs', () => t('nav.runs')],
   ['promotions', () => t('nav.promotions')],
+  ['coverage', () => t('nav.coverage')],
 ];
 
 function LanguageSwitch(props: { onChange: () => void }) {
