@@ -49,3 +49,6 @@ export type { QuerySpec, Measure, Group } from './explore/spec.ts';
 // The data explorer's pages: coverage, data quality per source and season, quarantine, a game's record, a team's timeline.
 export { coverageReport, sourceQualityReport, listQuarantine, gameExtras, teamTimeline, teamRatingColumns, ODDS_KINDS } from './store/explorer-store.ts';
 export type { CoverageReport, CompetitionCoverage, SeasonCoverage, CoverageKind, SourceQualityReport, SourceSeasonQuality, QuarantinedRow, QuarantineFilter, GameExtras, StoredFeatureRow, StoredPrediction, ProviderSnapshot, TeamTimeline, TimelineGame } from './store/explorer-store.ts';
+// Saved queries and charts per key, each with a share id (its link).
+export { SavedQueryInputSchema, ChartSettingsSchema, ShareIdSchema, SHARE_ID_PATTERN, CHART_TYPES, parseSavedQueryInput, parseShareId, insertSavedQuery, getSavedQuery, listSavedQueries, updateSavedQuery, deleteSavedQuery } from './explore/saved.ts';
+export type { SavedQuery, SavedQueryInput, ChartSettings, ChartType } from './explore/saved.ts';

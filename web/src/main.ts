@@ -10,6 +10,8 @@ import { ComparePage } from './pages/compare.ts';
 import { ExplainPage } from './pages/explain.ts';
 import { RunsPage, RunPage } from './pages/runs.ts';
 import { PromotionsPage } from './pages/promotions.ts';
+import { ExplorePage } from './pages/explore.ts';
+import { HelpPage } from './pages/help.ts';
 import { whoAmI, type Principal } from './session.ts';
 import { CoveragePage, QuarantinePage } from './pages/coverage.ts';
 import { GamePage } from './pages/game.ts';
@@ -30,6 +32,8 @@ function Page(props: { route: Route; principal: Principal }) {
   if (first === 'quarantine') return html`<${QuarantinePage} query=${q} />`;
   if (first === 'games' && rest[0]) return html`<${GamePage} id=${rest[0]} />`;
   if (first === 'teams' && rest[0]) return html`<${TeamPage} id=${rest[0]} set=${q.get('set') ?? ''} />`;
+  if (first === 'explore') return html`<${ExplorePage} share=${q.get('share') ?? ''} />`;
+  if (first === 'help') return html`<${HelpPage} page=${rest[0] ?? ''} />`;
   return html`<p role="alert">${t('common.noSuchPage')}</p>`;
 }
 
@@ -40,6 +44,8 @@ const NAV: Array<[string, () => string]> = [
   ['runs', () => t('nav.runs')],
   ['promotions', () => t('nav.promotions')],
   ['coverage', () => t('nav.coverage')],
+  ['explore', () => t('nav.explore')],
+  ['help', () => t('nav.help')],
 ];
 
 function LanguageSwitch(props: { onChange: () => void }) {
