@@ -45,6 +45,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v/predictions': READERS,
   'GET /v1/models/:name/versions/:v/background': READERS,
   'GET /v1/models/:name/aliases/:alias/history': READERS,
+  'GET /v1/models/:name/drift': READERS,
+  'GET /v1/drift': READERS,
   'PUT /v1/models/:name/aliases/:alias': SCIENTISTS,
   'DELETE /v1/models/:name/aliases/:alias': SCIENTISTS,
 
