@@ -46,6 +46,9 @@ export { runQuery, compileQuery, queryResultCsv, EXPLORER_ROLE } from './explore
 export type { ExplorerModel, QueryLimits, QueryColumn, QueryResultSet } from './explore/query.ts';
 export { QuerySpecSchema, parseQuerySpec, measureName, GROUPS, MEAN_COLUMNS, SELECTIONS, QUERY_ODDS_KINDS, ODDS_BUCKET_EDGES } from './explore/spec.ts';
 export type { QuerySpec, Measure, Group } from './explore/spec.ts';
+// The data explorer's pages: coverage, data quality per source and season, quarantine, a game's record, a team's timeline.
+export { coverageReport, sourceQualityReport, listQuarantine, gameExtras, teamTimeline, teamRatingColumns, ODDS_KINDS } from './store/explorer-store.ts';
+export type { CoverageReport, CompetitionCoverage, SeasonCoverage, CoverageKind, SourceQualityReport, SourceSeasonQuality, QuarantinedRow, QuarantineFilter, GameExtras, StoredFeatureRow, StoredPrediction, ProviderSnapshot, TeamTimeline, TimelineGame } from './store/explorer-store.ts';
 export { pruneProviderOdds, type ArchivedProviderOdds, type ProviderOddsPruneResult } from './store/retention-store.ts';
 // Saved queries and charts per key, each with a share id (its link).
 export { SavedQueryInputSchema, ChartSettingsSchema, ShareIdSchema, SHARE_ID_PATTERN, CHART_TYPES, parseSavedQueryInput, parseShareId, insertSavedQuery, getSavedQuery, listSavedQueries, updateSavedQuery, deleteSavedQuery } from './explore/saved.ts';

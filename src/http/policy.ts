@@ -86,6 +86,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/training-jobs/:id/events': READERS,
   // The data explorer: a read (read-only role and transaction), for every reader.
   'POST /v1/queries': READERS,
+  'GET /v1/explorer/coverage': READERS,
+  'GET /v1/explorer/quality': READERS,
+  'GET /v1/explorer/quarantine': READERS,
+  'GET /v1/explorer/games/:id': READERS,
+  'GET /v1/explorer/teams/:id': READERS,
   // Saved queries and charts: personal (per key); a share link opens for every reader; only the
   // owner changes or deletes (checked in the use case: SAVED_QUERY_NOT_OWNER).
   'GET /v1/saved-queries': READERS,

@@ -37,4 +37,5 @@ export {
 export { mirrorRunToMlflow, mirrorFinishedRun, type MirrorContext, type MirrorResult } from './mlflow-mirror.ts';
 export { saveQuery, listSaved, openSaved, changeSaved, removeSaved, runSaved, savedQueryOwner, type SavedQueryView } from './saved-query-service.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
+export { exploreCoverage, exploreQuality, exploreQuarantine, exploreGame, exploreTeam, type ExplorerServiceContext } from './explorer-service.ts';
 export { runRetention, type RetentionRunReport, type RetentionServiceContext } from './retention-service.ts';
