@@ -1,11 +1,12 @@
 import type { Db } from '../../core/index.ts';
 import type { TrainingSet } from '../../features/index.ts';
-import { exportToOnnx, exportToTfjs, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
+import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, exportToOnnx, exportTfjsLayout, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
 import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
 import type { GameLabel } from '../../history/index.ts';
 import { globalImportance } from './importance.ts';
+import { featureDistribution } from '../evaluate/drift.ts';
 
 export interface VersionProvenance {
   runId: string;
@@ -47,7 +48,7 @@ export async function createPendingVersion(db: Db, spec: TrainingSpec, datasets:
 
 /**
  * Stage 5b: the version's artifacts (dense JSON, ONNX, tfjs, feature spec, SHAP background,
- * global importance) and its test-window predictions.
+ * training feature distribution, global importance) and its test-window predictions.
  */
 export async function registerArtifacts(
   db: Db,
@@ -61,7 +62,10 @@ export async function registerArtifacts(
   const k = testSet.classes.length;
   await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
   await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
-  await putArtifact(db, version.id, { kind: 'tfjs', json: await exportToTfjs(model) });
+  // tfjs's own layout, two parts of one kind: a loader given `…/artifacts/tfjs/model.json` finds `weights.bin` beside it.
+  const tfjs = await exportTfjsLayout(model);
+  await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_MODEL_JSON, bytes: tfjs.modelJson, contentType: 'application/json' });
+  await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_WEIGHTS_BIN, bytes: tfjs.weights, contentType: 'application/octet-stream' });
   await putArtifact(db, version.id, {
     kind: 'feature-spec',
     json: { featureSet: trainSet.featureSet, featureNames: trainSet.featureNames, fills: trainSet.fills, classes: trainSet.classes },
@@ -71,6 +75,8 @@ export async function registerArtifacts(
     kind: 'background',
     json: { method: 'kmeans', nRows: background.nRows, featureNames: trainSet.featureNames, rows: chunk(Array.from(background.data), trainSet.featureNames.length), weights: background.weights ? Array.from(background.weights) : null },
   });
+  // The training distribution served rows are compared with (population stability, drift).
+  await putArtifact(db, version.id, { kind: 'feature-distribution', json: featureDistribution(trainSet.X, trainSet.nRows, trainSet.featureNames) });
   await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
   await savePredictions(db, version.id, testSet.gameIds.map((gameId, i) => {
     const label = labels.get(gameId);
