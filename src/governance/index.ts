@@ -10,6 +10,6 @@ export { archiveAudit, verifyAuditArchives, type AuditArchiveResult, type AuditA
 export { recordAudit, listAudit, verifyAudit, GENESIS_HASH, type AuditAction, type AuditEntry, type AuditVerification, type ListAuditOptions, type RecordAuditInput } from './audit.ts';
 export { createKey, listKeys, getKey, rotateKey, revokeKey, authenticateKey, hasActiveKey, parseExpiry, tokenFingerprint, type ApiKey, type Authentication, type CreateKeyInput } from './keys.ts';
 export { operatorActor } from './operator.ts';
-export { ensureLocalAdminKey, LOCAL_ADMIN_FILE, LOCAL_ADMIN_NAME, type LocalAdminKey } from './local-admin.ts';
+export { ensureLocalAdminKey, ensureLocalKey, LOCAL_ADMIN_FILE, LOCAL_ADMIN_NAME, type LocalAdminKey, type LocalKey } from './local-admin.ts';
 export { exportSubject, eraseSubject, applyRetention, type SubjectExport, type RetentionSettings, type RetentionReport } from './privacy.ts';
 export type { GovernanceErrorCode } from './errors.ts';
