@@ -1,6 +1,6 @@
 import type { Db } from '../../core/index.ts';
 import type { TrainingSet } from '../../features/index.ts';
-import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, exportToOnnx, exportTfjsLayout, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
+import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, exportToOnnx, exportTfjsLayout, selectBackground, serializeModel, type DenseModel, type TfjsLayout, type TrainParams } from '../../models/index.ts';
 import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
@@ -52,17 +52,21 @@ export async function createPendingVersion(db: Db, spec: TrainingSpec, datasets:
 export async function registerArtifacts(
   db: Db,
   version: ModelVersion,
-  model: DenseModel,
+  model: DenseModel | null,
   trainSet: TrainingSet,
   testSet: TrainingSet,
   probabilities: Float64Array,
   labels: Map<number, GameLabel>,
+  /** algo tfjs: the trained network's layout; a model with no dense form (null `model`) has only this, no dense-json, ONNX or SHAP importance. */
+  tfjsLayout?: TfjsLayout,
 ): Promise<void> {
   const k = testSet.classes.length;
-  await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
-  await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
+  if (model) {
+    await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
+    await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
+  }
   // tfjs's own layout, two parts of one kind: a loader given `…/artifacts/tfjs/model.json` finds `weights.bin` beside it.
-  const tfjs = await exportTfjsLayout(model);
+  const tfjs = tfjsLayout ?? (await exportTfjsLayout(model!));
   await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_MODEL_JSON, bytes: tfjs.modelJson, contentType: 'application/json' });
   await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_WEIGHTS_BIN, bytes: tfjs.weights, contentType: 'application/octet-stream' });
   await putArtifact(db, version.id, {
@@ -74,7 +78,7 @@ export async function registerArtifacts(
     kind: 'background',
     json: { method: 'kmeans', nRows: background.nRows, featureNames: trainSet.featureNames, rows: chunk(Array.from(background.data), trainSet.featureNames.length), weights: background.weights ? Array.from(background.weights) : null },
   });
-  await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
+  if (model) await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
   await savePredictions(db, version.id, testSet.gameIds.map((gameId, i) => {
     const label = labels.get(gameId);
     return {
