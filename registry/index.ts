@@ -26,6 +26,7 @@ export { VERSION_STATUSES } from './types.ts';
 export { ALIAS_PATTERN, MAX_VERSION, MODEL_NAME_PATTERN, RESERVED_ALIASES, assertAliasName, isVersionNumber, parseVersionRef } from './names.ts';
 export {
   createVersion,
+  createModel,
   markReady,
   markFailed,
   getModel,
@@ -46,5 +47,14 @@ export {
   predictionsToCsv,
   type ListPredictionsOptions,
 } from './prediction-store.ts';
+export {
+  savePreKickoffPredictions,
+  listPreKickoffPredictions,
+  saveDriftReport,
+  listDriftReports,
+  type PreKickoffPrediction,
+  type PreKickoffPredictionInput,
+  type StoredDriftReport,
+} from './monitoring-store.ts';
 export type { RegistryErrorCode } from './errors.ts';
 export { modelCardOf, renderModelCard, type ModelCard } from './model-card.ts';

@@ -7,8 +7,10 @@ import { QUEUE_DEPTH_STATES, type JobQueues } from './jobs/queue.ts';
 import { TRAINING_QUEUE } from './jobs/training.job.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 import { createSecrets, type Secrets } from './secrets/index.ts';
+import { recordAudit } from './governance/index.ts';
 import { findCodeVersion } from './code-version.ts';
 import { createRedisConnections, type RedisConnections } from './redis.ts';
+import { driftGaugeRows } from './services/drift-service.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -94,7 +96,12 @@ export async function createContext(config: Config, options: CreateContextOption
   // Before migration 0008 (`db migrate`, `db status`) there is no tag yet, and no queue is used.
   const deployment: Deployment = Object.freeze({ tag: tag ?? 'unmigrated', queuePrefix: options.queuePrefix ?? config.queuePrefix ?? `sharpline-${tag ?? 'unmigrated'}` });
   const queues = options.queues ?? (await openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger }));
-  const secrets = createSecrets(db, config.secrets);
+  // Every change to and use of a secret leaves an audit row, in the transaction of the change.
+  const secrets = createSecrets(db, config.secrets, {
+    record: async (tx, actor, event) => {
+      await recordAudit(tx, actor, event.action, { target: event.secret, details: event.details });
+    },
+  });
   const redis = config.redisUrl ? createRedisConnections(config.redisUrl, { logger, outage: redisOutage }) : undefined;
   const serving = createServing({ db, config, logger, redis }, options.serving);
   serving.metrics.setQueueDepthReader(async () => {
@@ -105,6 +112,8 @@ export async function createContext(config: Config, options: CreateContextOption
     }
     return rows;
   });
+  // The drift gauges show the latest stored drift reports (whoever computed them: a schedule, the API, the CLI).
+  serving.metrics.setDriftReader(() => driftGaugeRows({ db, config }));
   let closed: Promise<void> | undefined;
   return {
     config,

@@ -56,6 +56,9 @@ export {
   score,
   scoreBySeason,
   viewOf,
+  PSI_FLOOR,
+  featureDistribution,
+  populationStability,
 } from './evaluate/index.ts';
 export type {
   BacktestGame,
@@ -76,5 +79,32 @@ export type {
   ReliabilityBin,
   Scores,
   StakingResult,
+  FeatureBins,
+  FeatureDistribution,
+  FeatureStability,
 } from './evaluate/index.ts';
+export {
+  ensureModelExperiments,
+  createExperiment,
+  getExperiment,
+  getExperimentByName,
+  listExperiments,
+  createTrackedRun,
+  findTrackedRun,
+  getTrackedRun,
+  listTrackedRuns,
+  updateTrackedRun,
+  logRunBatch,
+  setRunTags,
+  deleteRunTag,
+  tagsOfRuns,
+  metricHistory,
+  TRACKED_RUN_STATUSES,
+  type Experiment,
+  type MetricPoint,
+  type TrackedRun,
+  type TrackedRunStatus,
+  type CreateTrackedRunInput,
+  type RunBatch,
+} from './tracking-store.ts';
 export type { TrainingErrorCode } from './errors.ts';

@@ -8,6 +8,7 @@ import type { Db } from '../../core/index.ts';
 import { createFootballDataProvider, createOddsApiProvider, landProviderBatch, ODDS_API_PROVIDER, type LandedCounts, type Provider, type ProviderBatch, type ProviderHttpOptions, type ProviderQuery, type ProviderQuota } from '../../history/index.ts';
 import type { Config } from '../config.ts';
 import type { Secrets } from '../secrets/index.ts';
+import { recordAudit, type Actor } from '../governance/index.ts';
 
 /** The secret holding The Odds API key. */
 export const ODDS_API_SECRET = 'odds-api.key';
@@ -19,14 +20,20 @@ export interface ProviderServiceContext {
   secrets: Secrets;
 }
 
-/** @throws AppError VALIDATION_FAILED for an unknown provider name */
-export function openProvider(ctx: ProviderServiceContext, name: string, http: Omit<ProviderHttpOptions, 'provider'> = {}): Provider {
+/** Who opens a provider's key when the caller names nobody: the provider client of this process. */
+const PROVIDER_ACTOR: Actor = { name: 'provider:odds-api', role: 'operator' };
+
+/**
+ * `actor` is who the secret's use is audited as (the key or operator that asked for the fetch).
+ * @throws AppError VALIDATION_FAILED for an unknown provider name
+ */
+export function openProvider(ctx: ProviderServiceContext, name: string, http: Omit<ProviderHttpOptions, 'provider'> = {}, actor: Actor = PROVIDER_ACTOR): Provider {
   if (name === 'football-data') return createFootballDataProvider({ ...http, baseUrl: ctx.config.footballDataBaseUrl });
   if (name === ODDS_API_PROVIDER) {
     return createOddsApiProvider({
       ...http,
       baseUrl: ctx.config.oddsApiBaseUrl,
-      withKey: (fn) => ctx.secrets.use(ODDS_API_SECRET, fn, { actor: { name: 'provider:odds-api', role: 'operator' } }),
+      withKey: (fn) => ctx.secrets.use(ODDS_API_SECRET, fn, { actor }),
     });
   }
   throw new AppError('VALIDATION_FAILED', `unknown provider ${JSON.stringify(name)}; expected one of ${PROVIDER_NAMES.join(', ')}`, { details: { provider: name } });
@@ -34,17 +41,20 @@ export function openProvider(ctx: ProviderServiceContext, name: string, http: Om
 
 /**
  * Fetches upcoming fixtures with their odds, and results, from one provider and lands them
- * (idempotent: a repeated fetch lands nothing twice). `now` is the fetch time recorded.
+ * (idempotent: a repeated fetch lands nothing twice), audited as an `import.run` of `actor`
+ * (default: the provider client) with the counts landed. `now` is the fetch time recorded.
  */
 export async function fetchProviderData(
   ctx: ProviderServiceContext & { db: Db },
   name: string,
   query: ProviderQuery,
-  options: { now?: Date; results?: boolean; http?: Omit<ProviderHttpOptions, 'provider'> } = {},
+  options: { now?: Date; results?: boolean; http?: Omit<ProviderHttpOptions, 'provider'>; actor?: Actor } = {},
 ): Promise<LandedCounts & { provider: string; competition: string; quota: ProviderQuota }> {
-  const provider = openProvider(ctx, name, options.http);
+  const actor = options.actor ?? PROVIDER_ACTOR;
+  const provider = openProvider(ctx, name, options.http, actor);
   const { fixtures, odds } = await provider.odds(query);
   const batch: ProviderBatch = { fixtures, odds, results: options.results === false ? [] : await provider.results(query) };
   const landed = await landProviderBatch(ctx.db, provider.name, batch, options.now ?? new Date());
+  await recordAudit(ctx.db, actor, 'import.run', { target: `provider/${provider.name}`, details: { source: provider.name, via: 'provider', competition: query.competition, ...landed } });
   return { provider: provider.name, competition: query.competition, ...landed, quota: provider.quota() };
 }
