@@ -46,3 +46,5 @@ export type {
 export { explainableModelOf } from './explainable.ts';
 export { defaultTrainerKernels, type TrainerKernels, type TrainerKernelChoice } from './trainer/index.ts';
 export type { ModelFamilyErrorCode } from './errors.ts';
+export { TFJS_LAYER_CLASSES, TFJS_LIMITS, TFJS_LOSSES, TfjsSpecSchema, checkTfjsModel, tfjsSpecProblems, trainTfjs } from './tfjs-train.ts';
+export type { TfjsLoss, TfjsProblem, TfjsSpec, TfjsTrainOptions, TfjsTrainResult } from './tfjs-train.ts';

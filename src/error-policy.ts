@@ -50,6 +50,7 @@ const modelFamilies = {
   MODEL_INPUT_INVALID: refused(400),
   MODEL_FORMAT_INVALID: refused(500),
   EXPLAINER_UNSUPPORTED: refused(400),
+  TFJS_MODEL_INVALID: refused(400),
 } as const satisfies Record<ModelFamilyErrorCode, ErrorPolicy>;
 
 const history = {

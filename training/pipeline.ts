@@ -3,7 +3,7 @@ import { predictProba, type TrainerKernelChoice } from '../models/index.ts';
 import { markReady, markFailed } from '../registry/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
-import { fitModel, trainParamsOf } from './pipeline/fit.ts';
+import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
 import { evaluateOutOfSample, headlineMetrics } from './pipeline/evaluate.ts';
 import { createPendingVersion, registerArtifacts } from './pipeline/register.ts';
 
@@ -90,28 +90,45 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
   try {
     await enterPhase({ phase: 'training', trainRows: trainSet.nRows, testRows: testSet.nRows });
-    const fit = await fitModel(datasets, params, {
-      kernels: deps.trainerKernels,
-      signal: options.signal,
-      onEpoch: (report, epochs) =>
-        options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs, loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows }),
-    });
-    lap('trainMs');
+    const onEpoch = (report: { epoch: number; loss: number; valLoss: number | null }, epochs: number | undefined) =>
+      options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs, loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows });
+    let ready;
+    let metrics: Record<string, number>;
+    if (spec.algo === 'tfjs') {
+      const fit = await fitTfjsModel(datasets, spec, { signal: options.signal, onEpoch });
+      lap('trainMs');
+      await enterPhase({ phase: 'evaluating' });
+      const evaluation = await evaluateOutOfSample(db, spec, trainSet, testSet, fit.probabilities);
+      lap('evaluateMs');
+      await enterPhase({ phase: 'registering' });
+      await registerArtifacts(db, version, fit.dense, trainSet, testSet, fit.probabilities, evaluation.labels, fit.layout);
+      const { result } = fit;
+      metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, result.history.length);
+      lap('registerMs');
+      ready = await markReady(db, version.id, {
+        metrics,
+        evaluation: { ...evaluation.report, training: { algo: 'tfjs', runtime: fit.dense ? 'onnx' : 'tfjs', backend: result.backend, backendFallback: result.fallbackReason, neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: result.params, history: result.history, bestEpoch: result.history.length, nTrainRows: result.nTrainRows, nValidationRows: result.nValidationRows } },
+        timings,
+      });
+    } else {
+      const fit = await fitModel(datasets, params, { kernels: deps.trainerKernels, signal: options.signal, onEpoch });
+      lap('trainMs');
 
-    await enterPhase({ phase: 'evaluating' });
-    const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
-    const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities);
-    lap('evaluateMs');
+      await enterPhase({ phase: 'evaluating' });
+      const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
+      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities);
+      lap('evaluateMs');
 
-    await enterPhase({ phase: 'registering' });
-    await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels);
-    const metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, fit.bestEpoch);
-    lap('registerMs');
-    const ready = await markReady(db, version.id, {
-      metrics,
-      evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
-      timings,
-    });
+      await enterPhase({ phase: 'registering' });
+      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels);
+      metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, fit.bestEpoch);
+      lap('registerMs');
+      ready = await markReady(db, version.id, {
+        metrics,
+        evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
+        timings,
+      });
+    }
     await options.onProgress?.({ phase: 'done' });
     return { model: ready.model, version: ready.version, versionId: ready.id, trained: true, metrics };
   } catch (error) {

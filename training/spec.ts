@@ -4,7 +4,7 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { type Db, AppError } from '../core/index.ts';
 import { resolveFeatureSet } from '../features/index.ts';
 import { competitionsByCode, sportCompetitionCodes } from '../history/index.ts';
-import { TrainParamsSchema, describeAllowed, resolveTrainParams, type TrainParams } from '../models/index.ts';
+import { TfjsSpecSchema, TrainParamsSchema, checkTfjsModel, describeAllowed, resolveTrainParams, tfjsSpecProblems, type TfjsSpec, type TrainParams } from '../models/index.ts';
 import { MODEL_NAME_PATTERN } from '../registry/index.ts';
 import type { BacktestSettings } from './market-backtest.ts';
 
@@ -13,7 +13,9 @@ import type { BacktestSettings } from './market-backtest.ts';
 export interface TrainingSpec {
   model: string;
   featureSet: string;
-  algo: 'logistic' | 'mlp';
+  algo: 'logistic' | 'mlp' | 'tfjs';
+  /** algo tfjs: the Layers model config and how model.fit trains it (required for tfjs, refused otherwise). */
+  tfjs?: TfjsSpec;
   trainFrom?: string;
   trainTo: string;
   testFrom: string;
@@ -47,7 +49,8 @@ export const TrainingSpecSchema = Type.Object(
     // The registry's own rule for model names, so a spec it accepts is a name the registry takes.
     model: Type.String({ pattern: MODEL_NAME_PATTERN.source, description: 'registered model name (created on first use): lower-case letters, digits, ".", "_" or "-", up to 100 characters' }),
     featureSet: Type.String({ minLength: 1, maxLength: 100, description: 'feature set name, e.g. soccer-1x2-market' }),
-    algo: Type.Optional(Type.Union([Type.Literal('logistic'), Type.Literal('mlp')], { description: 'default logistic' })),
+    algo: Type.Optional(Type.Union([Type.Literal('logistic'), Type.Literal('mlp'), Type.Literal('tfjs')], { description: 'default logistic; tfjs trains the Layers model given in `tfjs` with model.fit' })),
+    tfjs: Type.Optional(TfjsSpecSchema),
     trainFrom: Type.Optional(Type.String({ ...DAY, description: 'first training day (default: all history), YYYY-MM-DD' })),
     trainTo: Type.String({ ...DAY, description: 'last training day, YYYY-MM-DD' }),
     testFrom: Type.String({ ...DAY, description: 'first test day, after trainTo, YYYY-MM-DD' }),
@@ -127,13 +130,21 @@ export function parseTrainingSpec(input: unknown): TrainingSpec {
   if (o.trainFrom && o.trainFrom > o.trainTo) problems.push({ field: 'trainFrom', message: 'is after trainTo' });
   if (o.testFrom <= o.trainTo) problems.push({ field: 'testFrom', message: `must be after trainTo (${o.trainTo}): the test window is out of sample` });
   if (o.testTo < o.testFrom) problems.push({ field: 'testTo', message: 'is before testFrom' });
-  try {
-    // The trainer's own checks, now rather than in the job: e.g. an mlp needs a hidden layer.
-    resolveTrainParams({ ...(o.params ?? {}), algo, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    const field = (error.details as { field?: string } | undefined)?.field;
-    problems.push({ field: field ? `params.${field}` : 'params', message: error.message });
+  if (algo === 'tfjs') {
+    if (!o.tfjs) problems.push({ field: 'tfjs', message: 'is required with algo tfjs: { model: <a tf.sequential\'s toJSON()>, loss?, epochs?, ... }' });
+    else problems.push(...tfjsSpecProblems(o.tfjs));
+    if (o.params) problems.push({ field: 'params', message: 'does not apply to algo tfjs (its settings are in tfjs: loss, optimizer, learningRate, epochs, batchSize, validationFraction)' });
+  } else if (o.tfjs) {
+    problems.push({ field: 'tfjs', message: `applies to algo tfjs only (algo is ${algo})` });
+  } else {
+    try {
+      // The trainer's own checks, now rather than in the job: e.g. an mlp needs a hidden layer.
+      resolveTrainParams({ ...(o.params ?? {}), algo, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const field = (error.details as { field?: string } | undefined)?.field;
+      problems.push({ field: field ? `params.${field}` : 'params', message: error.message });
+    }
   }
   if (problems.length) refuse(problems);
   const competitions = o.competitions ? [...new Set(o.competitions.map((c) => c.trim()))].sort() : undefined;
@@ -141,6 +152,7 @@ export function parseTrainingSpec(input: unknown): TrainingSpec {
     model: o.model,
     featureSet: o.featureSet,
     algo,
+    ...(o.tfjs ? { tfjs: o.tfjs } : {}),
     ...(o.trainFrom ? { trainFrom: o.trainFrom } : {}),
     trainTo: o.trainTo,
     testFrom: o.testFrom,
@@ -171,6 +183,15 @@ export function backtestSettingsOf(spec: TrainingSpec): BacktestSettings {
 export async function validateTrainingSpec(db: Db, input: unknown): Promise<TrainingSpec> {
   const spec = parseTrainingSpec(input);
   const set = resolveFeatureSet(spec.featureSet);
+  if (spec.tfjs) {
+    // tfjs builds the model on the set's width and classes now, so a bad config never reaches a worker.
+    try {
+      await checkTfjsModel(spec.tfjs, set.featureNames.length, set.target === 'home_win' ? 2 : 3);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'TFJS_MODEL_INVALID') throw error;
+      throw new AppError('TRAINING_SPEC_INVALID', error.message, { details: error.details, cause: error });
+    }
+  }
   const anchor = spec.params?.anchor;
   if (anchor !== undefined && anchor.length > 0) {
     // An anchored model adds one column per logit: three for 1X2, one for a two-way target.

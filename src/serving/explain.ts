@@ -103,10 +103,14 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
 
   const explainRows: Explanations['explainRows'] = async (served, X, nRows, request) => {
     assertRows(nRows);
+    if (!served.dense) {
+      throw new AppError('EXPLAINER_UNSUPPORTED', `model ${served.model} version ${served.version} is a tfjs network with no dense form: SHAP explanations are not available for it`, { details: { model: served.model, version: served.version, runtime: served.runtime } });
+    }
+    const dense = served.dense;
     if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'explanations are shut down');
     const background = await backgroundOf(served);
     const full: Required<ExplainRequest> = { engine: request.engine, space: request.space, groupBy: request.groupBy ?? defaultGrouping(served) };
-    const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: served.dense, background, request: full, X, nRows };
+    const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: dense, background, request: full, X, nRows };
     const deadline = AbortSignal.timeout(config.explainTimeoutMs);
     metrics?.explanationStarted(nRows);
     const started = performance.now();

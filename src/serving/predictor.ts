@@ -7,6 +7,7 @@ import {
   exportTfjsLayout,
   loadTfjsLayout,
   loadTfjsModel,
+  tfjsLayoutMetadata,
   predictWithTfjs,
   type DenseModel,
   type TfjsArtifacts,
@@ -44,7 +45,8 @@ export interface ServedVersion {
   readonly featureSpec: FeatureSpec | null;
   /** How the version stood against the market on its test window (from its stored evaluation); shown beside every stake. */
   readonly marketStanding: MarketStanding | null;
-  readonly dense: DenseModel;
+  /** Null for a tfjs-trained network with no dense form (served by tfjs; no SHAP explanations). */
+  readonly dense: DenseModel | null;
   readonly runtime: ServingRuntime;
   /** When it finished loading (ms since epoch). */
   readonly loadedAt: number;
@@ -85,11 +87,12 @@ async function optionalArtifact(db: Db, versionId: number, kind: string, part = 
  * The version's tfjs model: the standard layout (`tfjs/model.json` + `tfjs/weights.bin`), else a legacy
  * `tfjs/main` (`tfjs-layers/1`, versions registered before the layout), else built from the dense model.
  */
-async function loadStoredTfjs(db: Db, versionId: number, dense: DenseModel) {
+async function loadStoredTfjs(db: Db, versionId: number, dense: DenseModel | null) {
   const [modelJson, weights] = await Promise.all([optionalArtifact(db, versionId, 'tfjs', TFJS_MODEL_JSON), optionalArtifact(db, versionId, 'tfjs', TFJS_WEIGHTS_BIN)]);
   if (modelJson?.bytes && weights?.bytes) return loadTfjsLayout({ modelJson: modelJson.bytes, weights: weights.bytes });
   const legacy = await optionalArtifact(db, versionId, 'tfjs');
   if (legacy?.json) return loadTfjsModel(legacy.json as TfjsArtifacts);
+  if (!dense) throw new AppError('MODEL_FORMAT_INVALID', `model version ${versionId} has no tfjs model.json + weights.bin`, { details: { versionId } });
   return loadTfjsLayout(await exportTfjsLayout(dense));
 }
 
@@ -116,16 +119,28 @@ export async function loadServedVersion(db: Db, version: ModelVersion, options: 
       details: { model: version.model, version: version.version, status: version.status },
     });
   }
-  const [denseArtifact, onnxArtifact, specArtifact] = await Promise.all([
-    getArtifact(db, version.id, 'dense-json'),
+  const [denseArtifact, onnxArtifact, specArtifact, tfjsJson] = await Promise.all([
+    optionalArtifact(db, version.id, 'dense-json'),
     options.runtime === 'tfjs' ? Promise.resolve(null) : optionalArtifact(db, version.id, 'onnx'),
     optionalArtifact(db, version.id, 'feature-spec'),
+    optionalArtifact(db, version.id, 'tfjs', TFJS_MODEL_JSON),
   ]);
-  const dense = denseArtifact.json;
-  assertDenseModel(dense);
-  const nFeatures = dense.featureNames.length;
-  const nClasses = dense.classes.length;
-  let runtime: ServingRuntime = options.runtime ?? 'onnx';
+  // A tfjs-trained network with no dense form has no dense-json: its names and classes are in model.json.
+  let dense: DenseModel | null = null;
+  let meta: { featureNames: string[]; classes: string[] };
+  if (denseArtifact) {
+    const json = denseArtifact.json;
+    assertDenseModel(json);
+    dense = json;
+    meta = json;
+  } else {
+    const fromTfjs = tfjsJson?.bytes ? tfjsLayoutMetadata(tfjsJson.bytes) : null;
+    if (!fromTfjs) throw new AppError('MODEL_FORMAT_INVALID', `model ${version.model} version ${version.version} has neither dense-json nor a tfjs model.json with its features`, { details: { model: version.model, version: version.version } });
+    meta = fromTfjs;
+  }
+  const nFeatures = meta.featureNames.length;
+  const nClasses = meta.classes.length;
+  let runtime: ServingRuntime = dense ? options.runtime ?? 'onnx' : 'tfjs';
   let run: (X: Float32Array | Float64Array, nRows: number) => Promise<Float64Array>;
   let free: () => Promise<void>;
 
@@ -141,7 +156,7 @@ export async function loadServedVersion(db: Db, version: ModelVersion, options: 
 
   if (runtime === 'onnx') {
     try {
-      const bytes = onnxArtifact?.bytes ?? exportToOnnx(dense);
+      const bytes = onnxArtifact?.bytes ?? exportToOnnx(dense!);
       const session = await createOnnxPredictor(bytes, nFeatures);
       run = (X, nRows) => session.predict(X, nRows);
       free = () => session.release();
@@ -187,13 +202,13 @@ export async function loadServedVersion(db: Db, version: ModelVersion, options: 
     },
   });
 
-  const featureIndex = new Map(dense.featureNames.map((name, i) => [name, i]));
+  const featureIndex = new Map(meta.featureNames.map((name, i) => [name, i]));
   return {
     model,
     version: number,
     versionId: version.id,
-    classes: dense.classes,
-    featureNames: dense.featureNames,
+    classes: meta.classes,
+    featureNames: meta.featureNames,
     featureIndex,
     featureSpec: readFeatureSpec(specArtifact?.json),
     marketStanding: marketStanding(version.evaluation, version.lineage.testWindow),

@@ -33,7 +33,7 @@ function inClassOrder(classes: readonly string[], p: Record<string, number | nul
  * test games, and backtests the model's bets at real prices. `probabilities` are the model's on the
  * test set, row-major in class order.
  */
-export async function evaluateOutOfSample(db: Db, spec: TrainingSpec, model: DenseModel, testSet: TrainingSet, probabilities: Float64Array): Promise<Evaluation> {
+export async function evaluateOutOfSample(db: Db, spec: TrainingSpec, model: Pick<DenseModel, 'featureNames'>, testSet: TrainingSet, probabilities: Float64Array): Promise<Evaluation> {
   const classes = testSet.classes;
   const k = classes.length;
   const gameIds = testSet.gameIds;

@@ -1,6 +1,6 @@
 import type { Db } from '../../core/index.ts';
 import type { TrainingSet } from '../../features/index.ts';
-import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, exportToOnnx, exportTfjsLayout, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
+import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, exportToOnnx, exportTfjsLayout, selectBackground, serializeModel, type DenseModel, type TfjsLayout, type TrainParams } from '../../models/index.ts';
 import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
@@ -53,17 +53,21 @@ export async function createPendingVersion(db: Db, spec: TrainingSpec, datasets:
 export async function registerArtifacts(
   db: Db,
   version: ModelVersion,
-  model: DenseModel,
+  model: DenseModel | null,
   trainSet: TrainingSet,
   testSet: TrainingSet,
   probabilities: Float64Array,
   labels: Map<number, GameLabel>,
+  /** algo tfjs: the trained network's layout; a model with no dense form (null `model`) has only this, no dense-json, ONNX or SHAP importance. */
+  tfjsLayout?: TfjsLayout,
 ): Promise<void> {
   const k = testSet.classes.length;
-  await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
-  await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
+  if (model) {
+    await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
+    await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
+  }
   // tfjs's own layout, two parts of one kind: a loader given `…/artifacts/tfjs/model.json` finds `weights.bin` beside it.
-  const tfjs = await exportTfjsLayout(model);
+  const tfjs = tfjsLayout ?? (await exportTfjsLayout(model!));
   await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_MODEL_JSON, bytes: tfjs.modelJson, contentType: 'application/json' });
   await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_WEIGHTS_BIN, bytes: tfjs.weights, contentType: 'application/octet-stream' });
   await putArtifact(db, version.id, {
@@ -77,7 +81,7 @@ export async function registerArtifacts(
   });
   // The training distribution served rows are compared with (population stability, drift).
   await putArtifact(db, version.id, { kind: 'feature-distribution', json: featureDistribution(trainSet.X, trainSet.nRows, trainSet.featureNames) });
-  await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
+  if (model) await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
   await savePredictions(db, version.id, testSet.gameIds.map((gameId, i) => {
     const label = labels.get(gameId);
     return {
