@@ -94,6 +94,7 @@ export {
   getTrackedRun,
   listTrackedRuns,
   updateTrackedRun,
+  setTrackedRunLifecycle,
   logRunBatch,
   setRunTags,
   deleteRunTag,

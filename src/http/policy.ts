@@ -110,6 +110,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/2.0/mlflow/runs/get': READERS,
   'POST /api/2.0/mlflow/runs/search': READERS,
   'POST /api/2.0/mlflow/runs/update': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/delete': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/restore': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-metric': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-parameter': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-batch': SCIENTISTS,

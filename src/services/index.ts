@@ -19,6 +19,7 @@ export {
   mlflowGetRun,
   mlflowSearchRuns,
   mlflowUpdateRun,
+  mlflowSetRunLifecycle,
   mlflowLogBatch,
   mlflowDeleteTag,
   mlflowMetricHistory,
