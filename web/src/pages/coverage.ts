@@ -54,7 +54,7 @@ export function CoveragePage(props: { competition: string; season: string }) {
           ? t('explorer.missingPreclosing', { competition: comp.competition, seasons: missing.map((s) => s.season).join(', ') })
           : t('explorer.nonePreclosingMissing', { competition: comp.competition })}</p>
         <${Chart} id="coverage" title=${t('explorer.coverageChart', { competition: comp.competition })}
-          plot=${() => ({ width: 900, height: 260, marginLeft: 50, x: { label: null, tickRotate: -45 }, y: { label: t('explorer.share'), domain: [0, 1], tickFormat: '%' },
+          plot=${() => ({ width: 900, height: 290, marginLeft: 50, marginBottom: 60, x: { label: null, tickRotate: -45 }, y: { label: t('explorer.share'), domain: [0, 1], tickFormat: '%' },
             color: { legend: true, domain: KINDS.filter((k) => k !== 'snapshot').map((k) => t(`explorer.kind.${k}`)), range: ['#8a5a00', '#1f5fa8', '#1d6b2f'] },
             marks: [Plot.lineY(points, { x: 'season', y: 'share', stroke: 'kind', z: 'kind' }), Plot.dot(points, { x: 'season', y: 'share', fill: 'kind', r: 3 })] })}
           table=${{ columns: [t('explorer.season'), ...KINDS.filter((k) => k !== 'snapshot').map((k) => t(`explorer.kind.${k}`))], rows: comp.seasons.map((s) => [s.season, ...KINDS.filter((k) => k !== 'snapshot').map((k) => pct(s.games ? s.gamesWithOdds[k] / s.games : 0, 1).replace('+', ''))]) }} />
