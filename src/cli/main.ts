@@ -24,6 +24,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['keys'], load: async () => (await import('./commands/keys.ts')).registerKeysCommands },
   { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommands },
   { names: ['privacy'], load: async () => (await import('./commands/privacy.ts')).registerPrivacyCommands },
+  { names: ['schedules'], load: async () => (await import('./commands/schedules.ts')).registerSchedulesCommands },
   { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
 ];
 

@@ -84,6 +84,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   // The data explorer: a read (read-only role and transaction), for every reader.
   'POST /v1/queries': READERS,
 
+  // Continuous operation: anyone who reads runs sees the schedules; those who change training pause them.
+  'GET /v1/schedules': READERS,
+  'POST /v1/schedules/:name/pause': SCIENTISTS,
+  'POST /v1/schedules/:name/resume': SCIENTISTS,
+
   'GET /v1/audit': ['admin', 'reviewer'],
   'GET /v1/keys': ADMINS,
   'POST /v1/keys': ADMINS,

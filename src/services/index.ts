@@ -9,3 +9,7 @@ export { proposePromotion, approveProposal, rejectProposal, listProposals, getPr
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
+export type { FetchProviderOptions, FetchProviderResult } from './provider-service.ts';
+export { SCHEDULE_STEPS, isScheduleStep, scheduleClock, stepEveryMs, installSchedules, listSchedules, setSchedulePaused, runScheduledStep, oncePerKey, type Clock, type ScheduleInfo, type ScheduleStepName, type StepOutcome, type StepRunner } from './schedule-service.ts';
+export { SCHEDULE_STEP_RUNNERS } from './schedule-steps.ts';
+export type { ScheduleErrorCode } from './schedule-errors.ts';

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../core/index.ts';
 import type { Db } from '../../core/index.ts';
-import { createFootballDataProvider, createOddsApiProvider, landProviderBatch, ODDS_API_PROVIDER, type LandedCounts, type Provider, type ProviderBatch, type ProviderHttpOptions, type ProviderQuery, type ProviderQuota } from '../../history/index.ts';
+import { createFootballDataProvider, createOddsApiProvider, landProviderBatch, matchProviderEvents, ODDS_API_PROVIDER, type LandedCounts, type MatchCounts, type Provider, type ProviderBatch, type ProviderHttpOptions, type ProviderQuery, type ProviderQuota } from '../../history/index.ts';
 import type { Config } from '../config.ts';
 import type { Secrets } from '../secrets/index.ts';
 
@@ -32,19 +32,31 @@ export function openProvider(ctx: ProviderServiceContext, name: string, http: Om
   throw new AppError('VALIDATION_FAILED', `unknown provider ${JSON.stringify(name)}; expected one of ${PROVIDER_NAMES.join(', ')}`, { details: { provider: name } });
 }
 
+export interface FetchProviderOptions {
+  /** The fetch time recorded (the schedules' clock); default now. */
+  now?: Date;
+  /** Fetch results too (default true). */
+  results?: boolean;
+  /** Fetch fixtures with odds (default true). */
+  odds?: boolean;
+  /** Match the landed events to games afterwards (default true): upcoming games created, results recorded, odds copied. */
+  match?: boolean;
+  http?: Omit<ProviderHttpOptions, 'provider'>;
+}
+
+export type FetchProviderResult = LandedCounts & { provider: string; competition: string; quota: ProviderQuota; games?: MatchCounts };
+
 /**
- * Fetches upcoming fixtures with their odds, and results, from one provider and lands them
- * (idempotent: a repeated fetch lands nothing twice). `now` is the fetch time recorded.
+ * Fetches upcoming fixtures with their odds, and results, from one provider, lands them
+ * (idempotent: a repeated fetch lands nothing twice) and matches them to games. `now` is the
+ * fetch time recorded.
  */
-export async function fetchProviderData(
-  ctx: ProviderServiceContext & { db: Db },
-  name: string,
-  query: ProviderQuery,
-  options: { now?: Date; results?: boolean; http?: Omit<ProviderHttpOptions, 'provider'> } = {},
-): Promise<LandedCounts & { provider: string; competition: string; quota: ProviderQuota }> {
+export async function fetchProviderData(ctx: ProviderServiceContext & { db: Db }, name: string, query: ProviderQuery, options: FetchProviderOptions = {}): Promise<FetchProviderResult> {
   const provider = openProvider(ctx, name, options.http);
-  const { fixtures, odds } = await provider.odds(query);
+  const now = options.now ?? new Date();
+  const { fixtures, odds } = options.odds === false ? { fixtures: [], odds: [] } : await provider.odds(query);
   const batch: ProviderBatch = { fixtures, odds, results: options.results === false ? [] : await provider.results(query) };
-  const landed = await landProviderBatch(ctx.db, provider.name, batch, options.now ?? new Date());
-  return { provider: provider.name, competition: query.competition, ...landed, quota: provider.quota() };
+  const landed = await landProviderBatch(ctx.db, provider.name, batch, now);
+  const games = options.match === false ? undefined : await matchProviderEvents(ctx.db, provider.name, { now });
+  return { provider: provider.name, competition: query.competition, ...landed, quota: provider.quota(), ...(games ? { games } : {}) };
 }
