@@ -7,6 +7,7 @@ import { QUEUE_DEPTH_STATES, type JobQueues } from './jobs/queue.ts';
 import { TRAINING_QUEUE } from './jobs/training.job.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 import { createSecrets, type Secrets } from './secrets/index.ts';
+import { recordAudit } from './governance/index.ts';
 import { findCodeVersion } from './code-version.ts';
 import { createRedisConnections, type RedisConnections } from './redis.ts';
 
@@ -94,7 +95,12 @@ export async function createContext(config: Config, options: CreateContextOption
   // Before migration 0008 (`db migrate`, `db status`) there is no tag yet, and no queue is used.
   const deployment: Deployment = Object.freeze({ tag: tag ?? 'unmigrated', queuePrefix: options.queuePrefix ?? config.queuePrefix ?? `sharpline-${tag ?? 'unmigrated'}` });
   const queues = options.queues ?? (await openQueues(config, { prefix: deployment.queuePrefix, outage: redisOutage, logger }));
-  const secrets = createSecrets(db, config.secrets);
+  // Every change to and use of a secret leaves an audit row, in the transaction of the change.
+  const secrets = createSecrets(db, config.secrets, {
+    record: async (tx, actor, event) => {
+      await recordAudit(tx, actor, event.action, { target: event.secret, details: event.details });
+    },
+  });
   const redis = config.redisUrl ? createRedisConnections(config.redisUrl, { logger, outage: redisOutage }) : undefined;
   const serving = createServing({ db, config, logger, redis }, options.serving);
   serving.metrics.setQueueDepthReader(async () => {

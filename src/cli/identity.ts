@@ -23,3 +23,13 @@ export async function cliActor(ctx: AppContext, options: { key?: string; actor?:
   }
   return { name: principal.name, role: principal.role, keyPrefix: principal.keyPrefix };
 }
+
+/**
+ * The actor of a command open to the operator and to keys of some roles: with a key (--key or
+ * SHARPLINE_API_KEY) its role must be one of `roles`; without one, the operator (`--actor` names it).
+ * @throws UNAUTHENTICATED, FORBIDDEN
+ */
+export function cliActorOrOperator(ctx: AppContext, options: { key?: string; actor?: string; roles: readonly KeyRole[]; what: string }): Promise<Actor> {
+  const keyed = Boolean(options.key ?? ctx.config.apiKey);
+  return cliActor(ctx, { key: options.key, actor: options.actor, roles: keyed ? options.roles : undefined, what: options.what });
+}

@@ -13,7 +13,7 @@ const AUDIT_LOCK_CLASS = 730_120_614;
 export type AuditAction =
   | 'key.created' | 'key.rotated' | 'key.revoked' | 'key.used'
   | 'secret.created' | 'secret.used' | 'secret.rotated' | 'secret.revoked' | 'secret.master-rotated'
-  | 'import.run' | 'training.submitted' | 'training.cancelled'
+  | 'import.run' | 'import.failed' | 'training.submitted' | 'training.cancelled'
   | 'alias.moved' | 'alias.removed'
   | 'proposal.created' | 'proposal.approved' | 'proposal.rejected'
   | 'privacy.exported' | 'privacy.erased' | 'retention.applied'

@@ -79,10 +79,47 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v/competitions': READERS,
   'GET /v1/models/:name/versions/:v/artifacts': READERS,
   'GET /v1/models/:name/versions/:v/artifacts/:kind': READERS,
+  'GET /v1/models/:name/versions/:v/artifacts/:kind/:part': READERS,
   'POST /v1/training-jobs/check': SCIENTISTS,
   'GET /v1/training-jobs/:id/events': READERS,
   // The data explorer: a read (read-only role and transaction), for every reader.
   'POST /v1/queries': READERS,
+  // Saved queries and charts: personal (per key); a share link opens for every reader; only the
+  // owner changes or deletes (checked in the use case: SAVED_QUERY_NOT_OWNER).
+  'GET /v1/saved-queries': READERS,
+  'POST /v1/saved-queries': READERS,
+  'GET /v1/saved-queries/:shareId': READERS,
+  'PUT /v1/saved-queries/:shareId': READERS,
+  'DELETE /v1/saved-queries/:shareId': READERS,
+  'POST /v1/saved-queries/:shareId/run': READERS,
+
+  // MLflow's REST API (src/http/routes/mlflow.routes.ts): tracking like training, the registry like models.
+  'POST /api/2.0/mlflow/experiments/create': SCIENTISTS,
+  'GET /api/2.0/mlflow/experiments/get': READERS,
+  'GET /api/2.0/mlflow/experiments/get-by-name': READERS,
+  'POST /api/2.0/mlflow/experiments/search': READERS,
+  'GET /api/2.0/mlflow/experiments/search': READERS,
+  'POST /api/2.0/mlflow/runs/create': SCIENTISTS,
+  'GET /api/2.0/mlflow/runs/get': READERS,
+  'POST /api/2.0/mlflow/runs/search': READERS,
+  'POST /api/2.0/mlflow/runs/update': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/log-metric': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/log-parameter': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/log-batch': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/set-tag': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/delete-tag': SCIENTISTS,
+  'GET /api/2.0/mlflow/metrics/get-history': READERS,
+  'POST /api/2.0/mlflow/registered-models/create': SCIENTISTS,
+  'GET /api/2.0/mlflow/registered-models/get': MODEL_READERS,
+  'GET /api/2.0/mlflow/registered-models/search': MODEL_READERS,
+  'POST /api/2.0/mlflow/registered-models/get-latest-versions': MODEL_READERS,
+  'GET /api/2.0/mlflow/registered-models/get-latest-versions': MODEL_READERS,
+  'GET /api/2.0/mlflow/model-versions/get': MODEL_READERS,
+  'GET /api/2.0/mlflow/model-versions/search': MODEL_READERS,
+  // Moving an alias: as PUT /v1/models/:name/aliases/:alias (protected aliases need a proposal).
+  'POST /api/2.0/mlflow/registered-models/alias': SCIENTISTS,
+  'DELETE /api/2.0/mlflow/registered-models/alias': SCIENTISTS,
+  'GET /api/2.0/mlflow/registered-models/alias': MODEL_READERS,
 
   // Continuous operation: anyone who reads runs sees the schedules; those who change training pause them.
   'GET /v1/schedules': READERS,

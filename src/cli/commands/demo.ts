@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
-import { runImport, listGames } from '../../../history/index.ts';
+import { listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
@@ -125,7 +125,8 @@ export function registerDemoCommand(program: Command): void {
         const modelName = demo.spec.model;
         step(2, total, `importing ${demo.label}`);
         const started = Date.now();
-        const imported = await runImport(ctx.db, { source: 'football-data', paths: demo.files, onProgress: importProgress(config.progress, '      ') });
+        const { importFiles } = await import('../../services/index.ts');
+        const imported = await importFiles(ctx, operatorActor('demo'), { source: 'football-data', paths: demo.files, onProgress: importProgress(config.progress, '      ') }, 'demo');
         process.stderr.write(`      inserted ${imported.inserted}, updated ${imported.updated}, unchanged ${imported.unchanged}, quarantined ${imported.rejected} bad rows (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
         step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);

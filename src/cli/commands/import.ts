@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { getRun, listRejects, listRuns, runImport, SOURCE_NAMES, type ImportProgress, type ImportSummary, type SportCode } from '../../../history/index.ts';
+import { getRun, listRejects, listRuns, SOURCE_NAMES, type ImportProgress, type ImportSummary, type SportCode } from '../../../history/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { createPhasedProgress, printResult, table, type ProgressMode } from '../output.ts';
 import { withContext } from '../run.ts';
+import { cliActorOrOperator } from '../identity.ts';
+import { importFiles } from '../../services/index.ts';
 
 /** Progress on stderr for each phase of an import: files read, files parsed, games written. */
 export function importProgress(mode: ProgressMode, indent = ''): (event: ImportProgress) => void {
@@ -57,7 +59,9 @@ export function registerImportCommands(program: Command): void {
     .option('--sport <sport>', 'fivethirtyeight: the sport of an Elo file whose name does not say it (nfl|nba|mlb)')
     .option('--limit <n>', 'runs / rejected: how many rows', '100')
     .option('--offset <n>', 'rejected: skip this many rows', '0')
-    .action((source: string, paths: string[], opts: { json?: boolean; sport?: string; limit: string; offset: string }) =>
+    .option('--key <key>', 'act as this scientist or admin key (default SHARPLINE_API_KEY) instead of the operator, in the audit trail')
+    .option('--actor <who>', 'the operator\'s name in the audit trail (default cli:<OS user>)')
+    .action((source: string, paths: string[], opts: { json?: boolean; sport?: string; limit: string; offset: string; key?: string; actor?: string }) =>
       withContext(async (ctx) => {
         const limit = Number(opts.limit);
         if (source === 'runs') {
@@ -78,7 +82,8 @@ export function registerImportCommands(program: Command): void {
           return;
         }
         if (!paths.length) throw new AppError('VALIDATION_FAILED', `usage: sharpline import ${source} <files or folders...>`);
-        const summary = await runImport(ctx.db, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(ctx.config.progress) });
+        const actor = await cliActorOrOperator(ctx, { key: opts.key, actor: opts.actor, roles: ['scientist', 'admin'], what: 'import data' });
+        const summary = await importFiles(ctx, actor, { source, paths, sport: opts.sport as SportCode | undefined, onProgress: importProgress(ctx.config.progress) });
         reportImport(summary, opts.json);
       }),
     );

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { AppError } from '../../../core/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
+import { cliActorOrOperator } from '../identity.ts';
+import type { AppContext } from '../../context.ts';
 
 /** Longest `secrets set` waits for the value on stdin or at the prompt. */
 const VALUE_WAIT_MS = 60_000;
@@ -64,6 +66,15 @@ function readHidden(prompt: string): Promise<Buffer> {
   });
 }
 
+/**
+ * Who a secrets command acts as, for the audit trail: the admin whose key is given (--key or
+ * SHARPLINE_API_KEY; any other role is refused), else the operator (direct database access).
+ */
+const secretsActor = (ctx: AppContext, opts: { key?: string; actor?: string }, what: string) => cliActorOrOperator(ctx, { ...opts, roles: ['admin'], what });
+
+const KEY_OPTION = ['--key <key>', 'act as this admin key (default SHARPLINE_API_KEY) instead of the operator'] as const;
+const ACTOR_OPTION = ['--actor <who>', 'the operator\'s name in the audit trail (default cli:<OS user>)'] as const;
+
 export function registerSecretsCommands(program: Command): void {
   const secrets = program
     .command('secrets')
@@ -73,11 +84,14 @@ export function registerSecretsCommands(program: Command): void {
     .command('set <name>')
     .description('store or replace a secret; the value comes from stdin (`printf %s "$TOKEN" | sharpline secrets set name`) or a prompt that does not echo, never an argument (it would stay in shell history)')
     .option('--description <text>', 'what the secret is for (shown by `secrets list`)')
+    .option(...KEY_OPTION)
+    .option(...ACTOR_OPTION)
     .option('--json', 'print one JSON document')
-    .action((name: string, opts: { description?: string; json?: boolean }) =>
+    .action((name: string, opts: { description?: string; key?: string; actor?: string; json?: boolean }) =>
       withContext(async (ctx) => {
+        const actor = await secretsActor(ctx, opts, 'store secrets');
         const value = process.stdin.isTTY ? await readHidden(`value of secret ${name} (not shown): `) : await readPiped();
-        const result = await ctx.secrets.set(name, value, { description: opts.description });
+        const result = await ctx.secrets.set(name, value, { description: opts.description, actor });
         printResult({ name, ...result }, opts.json, (r) => `${r.created ? 'stored' : 'replaced'} secret ${r.name}, its data key wrapped by master key ${r.masterKeyId}`);
       }),
     );
@@ -96,10 +110,13 @@ export function registerSecretsCommands(program: Command): void {
   secrets
     .command('remove <name>')
     .description('delete a stored secret')
+    .option(...KEY_OPTION)
+    .option(...ACTOR_OPTION)
     .option('--json', 'print one JSON document')
-    .action((name: string, opts: { json?: boolean }) =>
+    .action((name: string, opts: { key?: string; actor?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        await ctx.secrets.remove(name);
+        const actor = await secretsActor(ctx, opts, 'remove secrets');
+        await ctx.secrets.remove(name, { actor });
         printResult({ removed: name }, opts.json, (r) => `removed secret ${r.removed}`);
       }),
     );
@@ -107,10 +124,13 @@ export function registerSecretsCommands(program: Command): void {
   secrets
     .command('rotate-master')
     .description('re-wrap every data key under SHARPLINE_MASTER_KEY, opening them with SHARPLINE_MASTER_KEY_PREVIOUS; servers with both keys keep working throughout')
+    .option(...KEY_OPTION)
+    .option(...ACTOR_OPTION)
     .option('--json', 'print one JSON document')
-    .action((opts: { json?: boolean }) =>
+    .action((opts: { key?: string; actor?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const result = await ctx.secrets.rotateMaster();
+        const actor = await secretsActor(ctx, opts, 'rotate the master key');
+        const result = await ctx.secrets.rotateMaster({ actor });
         printResult(result, opts.json, (r) => `re-wrapped ${r.rewrapped} secret${r.rewrapped === 1 ? '' : 's'} under master key ${r.masterKeyId}; SHARPLINE_MASTER_KEY_PREVIOUS can now be removed`);
       }),
     );
