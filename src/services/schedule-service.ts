@@ -20,6 +20,8 @@ const HOUR = 60 * MINUTE;
 export const SCHEDULE_STEPS = [
   { name: 'fetch-odds', everyMs: 15 * MINUTE, summary: 'fetch upcoming fixtures and odds snapshots from the provider, land them and match them to games (creating upcoming games)' },
   { name: 'fetch-results', everyMs: HOUR, summary: 'fetch finished games\' scores from the provider and record them as results' },
+  { name: 'rebuild-features', everyMs: HOUR, summary: 'rebuild the served versions\' feature sets incrementally (from each set\'s stored snapshot)' },
+  { name: 'retrain', everyMs: 6 * HOUR, summary: 'once per SHARPLINE_RETRAIN_DAYS of the clock, retrain each served model\'s challenger (else champion) with its windows rolled forward; move the challenger alias to it when it succeeds' },
 ] as const;
 
 export type ScheduleStepName = (typeof SCHEDULE_STEPS)[number]['name'];
