@@ -48,7 +48,7 @@ interface AuditRow {
 }
 
 /** The hashed fields of a row: everything but the hash itself. The actor is its pseudonymous ref. */
-function hashOf(row: { seq: number; at: string; actorRef: string; actorRole: string; keyPrefix: string | null; action: string; target: string | null; details: unknown; prevHash: string }): string {
+export function hashOf(row: { seq: number; at: string; actorRef: string; actorRole: string; keyPrefix: string | null; action: string; target: string | null; details: unknown; prevHash: string }): string {
   return createHash('sha256').update(canonicalJson(row)).digest('hex');
 }
 
@@ -146,6 +146,8 @@ export interface AuditVerification {
   head: string | null;
   /** The first row that does not verify, and why. */
   firstBroken?: { seq: number; reason: string };
+  /** Where the chain starts when its beginning was archived and pruned (src/governance/audit-archive.ts). */
+  anchor?: { seq: number; hash: string; archive: string };
 }
 
 /**
@@ -154,14 +156,17 @@ export interface AuditVerification {
  */
 export async function verifyAudit(db: Db, options: { batch?: number } = {}): Promise<AuditVerification> {
   const batch = options.batch ?? 2000;
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  // Rows archived by retention are gone; the chain then starts after the latest anchor, from its hash.
+  const { rows: anchors } = await db.query<{ seq: number | string; hash: string; archive: string }>('-- The latest audit anchor. no parameters\nSELECT seq, hash, archive FROM audit_anchors ORDER BY seq DESC LIMIT 1');
+  const anchor = anchors[0] ? { seq: Number(anchors[0].seq), hash: anchors[0].hash, archive: anchors[0].archive } : undefined;
+  let expectedSeq = anchor ? anchor.seq + 1 : 1;
+  let prevHash = anchor?.hash ?? GENESIS_HASH;
   let rows = 0;
   for (;;) {
     const { rows: page } = await db.query<AuditRow>('-- A page of the chain in order. $1 after seq, $2 limit\nSELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, batch]);
     for (const row of page) {
       const e = fromRow(row, new Map());
-      if (e.seq !== expectedSeq) return { ok: false, rows, head: prevHash, firstBroken: { seq: e.seq, reason: `rows ${expectedSeq}..${e.seq - 1} are missing (deleted)` } };
+      if (e.seq !== expectedSeq) return { ok: false, rows, head: prevHash, ...(anchor ? { anchor } : {}), firstBroken: { seq: e.seq, reason: `rows ${expectedSeq}..${e.seq - 1} are missing (deleted)` } };
       // The row before verified against its own (rewritten) hash: it was edited and re-hashed.
       if (e.prevHash !== prevHash) return { ok: false, rows: rows - 1, head: null, firstBroken: { seq: e.seq - 1, reason: `its hash was rewritten (row ${e.seq}'s prev_hash names another)` } };
       const recomputed = hashOf({ seq: e.seq, at: e.at, actorRef: e.actorRef, actorRole: e.actorRole, keyPrefix: e.keyPrefix, action: e.action, target: e.target, details: e.details, prevHash: e.prevHash });
@@ -172,5 +177,5 @@ export async function verifyAudit(db: Db, options: { batch?: number } = {}): Pro
     }
     if (page.length < batch) break;
   }
-  return { ok: true, rows, head: rows === 0 ? null : prevHash };
+  return { ok: true, rows, head: rows === 0 ? (anchor?.hash ?? null) : prevHash, ...(anchor ? { anchor } : {}) };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Db } from '../../core/index.ts';
 import { authenticateKey, createKey, hasActiveKey } from './keys.ts';
 import { operatorActor } from './operator.ts';
+import type { KeyRole } from './types.ts';
 
 export const LOCAL_ADMIN_NAME = 'local-admin';
 export const LOCAL_ADMIN_FILE = 'admin.key';
@@ -34,4 +35,35 @@ export async function ensureLocalAdminKey(db: Db, home: string): Promise<LocalAd
   // mode applies only when the file is new; an old file keeps its bits otherwise.
   chmodSync(path, 0o600);
   return { state: 'created', path, prefix: key.prefix };
+}
+
+export interface LocalKey {
+  state: 'created' | 'reused';
+  path: string;
+  prefix: string;
+  /** The owner the key authenticates as. */
+  name: string;
+  token: string;
+}
+
+/**
+ * A key of `role` for `name` kept in `<home>/<file>` (0600), as the admin key is: reused while it
+ * still authenticates as that owner and role, else created again. The demo's reviewer and scientist
+ * keys, made only on a database whose keys this home holds (the caller checks that).
+ */
+export async function ensureLocalKey(db: Db, home: string, spec: { name: string; role: KeyRole; file: string }): Promise<LocalKey> {
+  const path = join(home, spec.file);
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    const auth = await authenticateKey(db, token);
+    if (auth.ok && auth.principal.name === spec.name && auth.principal.role === spec.role) {
+      chmodSync(path, 0o600);
+      return { state: 'reused', path, prefix: auth.principal.keyPrefix, name: spec.name, token };
+    }
+  }
+  const { key, token } = await createKey(db, operatorActor('demo'), { name: spec.name, role: spec.role });
+  mkdirSync(home, { recursive: true });
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { state: 'created', path, prefix: key.prefix, name: spec.name, token };
 }

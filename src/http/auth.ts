@@ -111,7 +111,8 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
         } else failures.set(request, result.reason);
       }
     } else if (typeof header === 'string') failures.set(request, 'the Authorization header must be "Bearer <API key>"');
-    if (request.principal) request.log = request.log.child({ key: request.principal.keyPrefix });
+    // `keyPrefix`, not `key`: the redaction censors any field called `key`, and the prefix is public.
+    if (request.principal) request.log = request.log.child({ keyPrefix: request.principal.keyPrefix });
   });
 }
 

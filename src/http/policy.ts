@@ -45,6 +45,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v/predictions': READERS,
   'GET /v1/models/:name/versions/:v/background': READERS,
   'GET /v1/models/:name/aliases/:alias/history': READERS,
+  'GET /v1/models/:name/drift': READERS,
+  'GET /v1/drift': READERS,
   'PUT /v1/models/:name/aliases/:alias': SCIENTISTS,
   'DELETE /v1/models/:name/aliases/:alias': SCIENTISTS,
 
@@ -84,6 +86,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/training-jobs/:id/events': READERS,
   // The data explorer: a read (read-only role and transaction), for every reader.
   'POST /v1/queries': READERS,
+  'GET /v1/explorer/coverage': READERS,
+  'GET /v1/explorer/quality': READERS,
+  'GET /v1/explorer/quarantine': READERS,
+  'GET /v1/explorer/games/:id': READERS,
+  'GET /v1/explorer/teams/:id': READERS,
   // Saved queries and charts: personal (per key); a share link opens for every reader; only the
   // owner changes or deletes (checked in the use case: SAVED_QUERY_NOT_OWNER).
   'GET /v1/saved-queries': READERS,
@@ -103,6 +110,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/2.0/mlflow/runs/get': READERS,
   'POST /api/2.0/mlflow/runs/search': READERS,
   'POST /api/2.0/mlflow/runs/update': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/delete': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/restore': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-metric': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-parameter': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-batch': SCIENTISTS,

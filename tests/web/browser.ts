@@ -8,7 +8,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`.ci/run` installs it when absent); never a browser downloaded by Playwright. */
 export const CHROMIUM = process.env.SHARPLINE_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = fileURLToPath(new URL('../../test-output/console/', import.meta.url));
+/** Every page's screenshot from a test run: git-ignored, so `npm test` leaves the tree clean. */
+export const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -52,14 +53,18 @@ export async function assertAccessible(page: Page, name: string): Promise<void> 
   assert.deepEqual(result, [], `axe violations on ${name}`);
 }
 
-/** The two pages the README shows: the test run writes their screenshots there too (docs/console-<name>.png). */
+/**
+ * The two pages the README shows (docs/console-<name>.png, tracked): refreshed only by
+ * `npm run screenshots`, which sets SHARPLINE_README_SCREENSHOTS=1; a plain test run never writes docs/.
+ */
 const README_SHOTS = new Set(['version', 'explain']);
+const refreshReadmeShots = process.env.SHARPLINE_README_SCREENSHOTS === '1';
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
-  if (README_SHOTS.has(name)) copyFileSync(path, fileURLToPath(new URL(`../../docs/console-${name}.png`, import.meta.url)));
+  if (refreshReadmeShots && README_SHOTS.has(name)) copyFileSync(path, fileURLToPath(new URL(`../../docs/console-${name}.png`, import.meta.url)));
 }
 
 /** The text of every cell of a table (rows of cells), by its data-table name. */

@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
 import { createTestApp, createTestKey } from '../support/app.ts';
@@ -13,7 +15,9 @@ import { setAlias } from '../../registry/index.ts';
 import { consoleFolder } from '../../src/http/routes/console.routes.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
-import { assertAccessible, CHROMIUM, launchBrowser, openPage, screenshot, signIn, tableText } from './browser.ts';
+import { assertAccessible, CHROMIUM, launchBrowser, openPage, screenshot, SCREENSHOTS, signIn, tableText } from './browser.ts';
+
+const README_SHOT = fileURLToPath(new URL('../../docs/console-version.png', import.meta.url));
 
 const SPEC = { model: 'syn', featureSet: 'soccer-1x2-market', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25' };
 const en = (x: number, digits: number) => new Intl.NumberFormat('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
@@ -95,7 +99,12 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     assert.ok(await page.locator('[data-chart="equity"] svg[data-plot] path').count() >= 2, 'a curve per price source');
     await page.locator('[data-chart="shap-importance"] svg[data-plot]').waitFor();
     await assertAccessible(page, 'version');
+    const tracked = statSync(README_SHOT).mtimeMs;
     await screenshot(page, 'version');
+    assert.ok(existsSync(join(SCREENSHOTS, 'version.png')));
+    // A test run leaves the tracked README screenshot alone; only `npm run screenshots` refreshes it.
+    if (process.env.SHARPLINE_README_SCREENSHOTS !== '1') assert.equal(statSync(README_SHOT).mtimeMs, tracked, 'the test run rewrote docs/console-version.png');
+    else assert.ok(statSync(README_SHOT).mtimeMs > tracked, 'npm run screenshots did not refresh docs/console-version.png');
   });
 
   it(`explains one game with a SHAP waterfall per class, the background named${missing}`, { skip: !!missing }, async () => {

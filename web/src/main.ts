@@ -13,6 +13,9 @@ import { PromotionsPage } from './pages/promotions.ts';
 import { ExplorePage } from './pages/explore.ts';
 import { HelpPage } from './pages/help.ts';
 import { whoAmI, type Principal } from './session.ts';
+import { CoveragePage, QuarantinePage } from './pages/coverage.ts';
+import { GamePage } from './pages/game.ts';
+import { TeamPage } from './pages/team.ts';
 
 function Page(props: { route: Route; principal: Principal }) {
   const [first, ...rest] = props.route.path;
@@ -25,6 +28,10 @@ function Page(props: { route: Route; principal: Principal }) {
   if (first === 'explain') return html`<${ExplainPage} model=${q.get('model') ?? ''} version=${q.get('version') ?? ''} game=${q.get('game') ?? ''} />`;
   if (first === 'runs') return rest[0] ? html`<${RunPage} id=${rest[0]} principal=${props.principal} />` : html`<${RunsPage} principal=${props.principal} />`;
   if (first === 'promotions') return html`<${PromotionsPage} principal=${props.principal} />`;
+  if (first === 'coverage') return html`<${CoveragePage} competition=${q.get('competition') ?? ''} season=${q.get('season') ?? ''} />`;
+  if (first === 'quarantine') return html`<${QuarantinePage} query=${q} />`;
+  if (first === 'games' && rest[0]) return html`<${GamePage} id=${rest[0]} />`;
+  if (first === 'teams' && rest[0]) return html`<${TeamPage} id=${rest[0]} set=${q.get('set') ?? ''} />`;
   if (first === 'explore') return html`<${ExplorePage} share=${q.get('share') ?? ''} />`;
   if (first === 'help') return html`<${HelpPage} page=${rest[0] ?? ''} />`;
   return html`<p role="alert">${t('common.noSuchPage')}</p>`;
@@ -36,6 +43,7 @@ const NAV: Array<[string, () => string]> = [
   ['explain', () => t('nav.explain')],
   ['runs', () => t('nav.runs')],
   ['promotions', () => t('nav.promotions')],
+  ['coverage', () => t('nav.coverage')],
   ['explore', () => t('nav.explore')],
   ['help', () => t('nav.help')],
 ];

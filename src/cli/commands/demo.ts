@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import { listGames } from '../../../history/index.ts';
 import { writeSyntheticLeague, SYNTHETIC_DIVISION } from '../../demo/synthetic-league.ts';
 import { getVersion } from '../../../registry/index.ts';
 import { AppError } from '../../../core/index.ts';
-import { ensureLocalAdminKey, operatorActor, type LocalAdminKey } from '../../governance/index.ts';
+import { ensureLocalAdminKey, ensureLocalKey, operatorActor, type Actor, type LocalAdminKey, type LocalKey } from '../../governance/index.ts';
 import { reportFailure } from '../output.ts';
 import { untilSignal, stopWithin } from '../run.ts';
 import { waitForRun } from './train.ts';
@@ -22,6 +22,16 @@ const DEMO_MODEL = 'soccer-demo';
 const REAL_MODEL = 'soccer-real';
 /** football-data.co.uk file names: division and season, `E0_1920.csv`, `SP1_034.csv`. */
 const FOOTBALL_DATA_FILE = /^([A-Z]+[0-9]*)_([0-9]{3,4})\.csv$/i;
+/**
+ * The demo's two people beside its admin: a scientist who proposes a challenger as champion, and a
+ * reviewer (a different identity, as approving your own proposal is refused) who decides it in the
+ * console. Their keys live beside the admin key in the home, readable by the owner only.
+ */
+const DEMO_SCIENTIST = { name: 'demo-scientist', role: 'scientist', file: 'scientist.key' } as const;
+const DEMO_REVIEWER = { name: 'demo-reviewer', role: 'reviewer', file: 'reviewer.key' } as const;
+/** The challenger: the champion's spec, temperature-scaled on its validation slice after the fit. */
+const CHALLENGER_PARAMS = { calibrate: 'temperature' } as const;
+const CHALLENGER_NOTE = 'demo challenger: the champion\'s model, temperature-scaled on its validation slice; compare the log loss on the same games before approving';
 
 interface DemoOptions {
   data?: string;
@@ -41,7 +51,7 @@ interface DemoPlan {
   label: string;
   synthetic: boolean;
   files: string[];
-  spec: { model: string; featureSet: string; algo: 'logistic'; trainTo: string; testFrom: string; testTo: string; competitions?: string[]; trainFrom?: string };
+  spec: { model: string; featureSet: string; algo: 'logistic'; trainTo: string; testFrom: string; testTo: string; competitions?: string[]; trainFrom?: string; params?: Record<string, unknown> };
 }
 
 function step(n: number, total: number, text: string): void {
@@ -117,7 +127,7 @@ export function registerDemoCommand(program: Command): void {
       try {
         const config = loadConfig();
         const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
-        const total = opts.serve ? 6 : 5;
+        const total = opts.serve ? 7 : 5;
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
         ctx = await createContext({ ...config, logLevel: config.commandLogLevel }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
         if (!opts.data && (opts.leagues || opts.seasons)) throw new AppError('VALIDATION_FAILED', '--leagues and --seasons need --data');
@@ -135,7 +145,7 @@ export function registerDemoCommand(program: Command): void {
         const { run, created } = await submitTraining(ctx, demo.spec, 'demo');
         if (!created) process.stderr.write(`      reusing run ${run.id} (${run.status})\n`);
         const done = await waitForRun(ctx, run.id);
-        await workers?.close();
+        if (!opts.serve) await workers?.close();
         if (done.status !== 'succeeded') throw new Error(`training run ${run.id} ${done.status}: ${done.error?.message ?? ''}`);
         const versionNumber = Number(done.result?.version);
         const version = await getVersion(ctx.db, modelName, versionNumber);
@@ -162,9 +172,22 @@ export function registerDemoCommand(program: Command): void {
         const example = await examplePrediction(ctx, demo.spec.competitions);
         const key = config.auth === 'off' ? null : await ensureLocalAdminKey(ctx.db, config.home);
         if (key?.state === 'created') process.stderr.write(`      created a local admin key ${key.prefix}: its token is in ${key.path} (readable by you only)\n`);
+        // The demo's people get keys only on a database whose keys this home holds (never in a user's own).
+        const people = key && key.state !== 'foreign'
+          ? { scientist: await ensureLocalKey(ctx.db, config.home, DEMO_SCIENTIST), reviewer: await ensureLocalKey(ctx.db, config.home, DEMO_REVIEWER) }
+          : null;
+        for (const k of people ? [people.scientist, people.reviewer] : []) {
+          if (k.state === 'created') process.stderr.write(`      created a ${k.name} key ${k.prefix}: its token is in ${k.path} (readable by you only)\n`);
+        }
+
+        step(6, total, `a challenger for the reviewer: ${DEMO_SCIENTIST.name} trains ${modelName} with calibrate=temperature and proposes it as champion`);
+        const review = await openChallengerProposal(ctx, demo.spec, versionNumber, people?.scientist);
+        await workers?.close();
+        process.stderr.write(`      proposal ${review.proposal.id} (${review.created ? 'new' : 'already open'}): ${modelName} champion v${review.proposal.fromVersion ?? '-'} -> v${review.proposal.version}, awaiting a reviewer\n`);
+
         const server = await startServer(ctx);
-        step(6, total, `serving on ${server.url}`);
-        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic, example, key));
+        step(7, total, `serving on ${server.url}`);
+        process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic, example, key, { proposal: review.proposal, reviewer: people?.reviewer ?? null }));
         await untilSignal();
         process.stderr.write('stopping...\n');
         await stopWithin(server.stop(), ctx.logger);
@@ -173,6 +196,26 @@ export function registerDemoCommand(program: Command): void {
         await ctx?.close().catch(() => undefined);
       }
     });
+}
+
+/**
+ * Trains the challenger through the job system (its run id derives from its spec, so a second demo
+ * reuses it) and opens the proposal to make it champion, as the demo scientist. An open proposal of
+ * the champion alias (one at a time) is reused.
+ */
+async function openChallengerProposal(ctx: AppContext, spec: DemoPlan['spec'], champion: number, scientist: LocalKey | undefined) {
+  const { submitTraining, listProposals, proposePromotion } = await import('../../services/index.ts');
+  const challenger = { ...spec, params: { ...CHALLENGER_PARAMS } };
+  const { run, created } = await submitTraining(ctx, challenger, DEMO_SCIENTIST.name);
+  if (!created) process.stderr.write(`      reusing run ${run.id} (${run.status})\n`);
+  const done = await waitForRun(ctx, run.id);
+  if (done.status !== 'succeeded') throw new Error(`challenger run ${run.id} ${done.status}: ${done.error?.message ?? ''}`);
+  const version = Number(done.result?.version);
+  const open = (await listProposals(ctx.db, { model: spec.model, status: 'pending' })).find((p) => p.alias === 'champion');
+  if (open) return { proposal: open, created: false };
+  if (version === champion) throw new Error(`the challenger registered as v${version}, the champion itself`);
+  const actor: Actor = { name: DEMO_SCIENTIST.name, role: DEMO_SCIENTIST.role, ...(scientist ? { keyPrefix: scientist.prefix } : {}) };
+  return { proposal: await proposePromotion(ctx, actor, { model: spec.model, alias: 'champion', version, note: CHALLENGER_NOTE }), created: true };
 }
 
 /**
@@ -211,13 +254,24 @@ function keyNote(key: LocalAdminKey | null): string {
     '                  more keys: npx sharpline keys create --name <who> --role scientist|reviewer|app\n';
 }
 
-function nextSteps(url: string, model: string, version: number, synthetic: boolean, example: object, key: LocalAdminKey | null): string {
+/** How a reviewer signs in to the console: the demo reviewer's key, printed to paste. */
+function signInNote(key: LocalAdminKey | null, reviewer: LocalKey | null): string {
+  if (!key) return '  sign in         leave the key empty (auth is off)\n';
+  if (!reviewer) return '  sign in         with a reviewer key of yours (npx sharpline keys create --name <you> --role reviewer)\n';
+  return `  sign in         paste the reviewer key ${reviewer.token}\n` +
+    `                  (${reviewer.name}; also in ${reviewer.path}; the scientist's key is in ${join(dirname(reviewer.path), DEMO_SCIENTIST.file)})\n`;
+}
+
+function nextSteps(url: string, model: string, version: number, synthetic: boolean, example: object, key: LocalAdminKey | null, review: { proposal: { id: number; version: number; fromVersion: number | null; proposedBy: string }; reviewer: LocalKey | null }): string {
   const auth = authHeader(key);
+  const p = review.proposal;
   return `
 Sharpline is serving ${model} (champion)${synthetic ? ' trained on a SYNTHETIC league' : ''} at ${url}
 
 ${keyNote(key)}
   the console     ${url}/ui/   (models, evidence, explanations, runs, promotions in a browser)
+${signInNote(key, review.reviewer)}  to review       proposal ${p.id} by ${p.proposedBy}: ${model} champion v${p.fromVersion ?? '-'} -> v${p.version}, at ${url}/ui/#/promotions
+                  (Models: open v${p.version} for its evidence; Explain a game; then Promotions: approve or reject)
   API index       ${url}/   (reference: ${url}/docs)
   a prediction    curl -s -X POST ${url}/v1/models/${model}/predict${auth} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(example))}
   the version     curl -s${auth} ${url}/v1/models/${model}/versions/${version} | head -c 600

@@ -27,7 +27,7 @@ const gameSummaryFields = {
 };
 const GameSummarySchema = Type.Object(gameSummaryFields);
 const GamePageSchema = Type.Object({ total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer(), items: Type.Array(GameSummarySchema) });
-const GameDetailSchema = Type.Object({
+export const GameDetailSchema = Type.Object({
   ...gameSummaryFields,
   source: Type.String(), sourceId: Nullable(Type.String()), context: Type.Record(Type.String(), Type.Unknown(), { description: 'known before kickoff' }),
   postGame: Type.Record(Type.String(), Type.Unknown(), { description: 'recorded at or after kickoff (closing lines without prices, observed weather); never in a feature row' }),
