@@ -98,6 +98,42 @@ export interface Config {
   readonly edge: EdgeConfig;
   /** Master keys of the secrets store (src/secrets); their bytes never print. */
   readonly secrets: SecretsConfig;
+  /** Continuous operation: the declarative schedules (src/services/schedule-service.ts). */
+  readonly schedules: SchedulesConfig;
+}
+
+/** What the schedules fetch, predict, judge and retrain, and how often. */
+export interface SchedulesConfig {
+  /** SHARPLINE_SCHEDULES=on: `serve`/`worker` install the job schedulers (default off). */
+  readonly enabled: boolean;
+  /** SHARPLINE_SCHEDULE_PROVIDER: the data provider the fetch steps use (default odds-api). */
+  readonly provider: string;
+  /** SHARPLINE_SCHEDULE_COMPETITIONS: competition codes fetched (default E0). */
+  readonly competitions: readonly string[];
+  /** SHARPLINE_SCHEDULE_MODELS: models whose aliases predict, are judged and retrain (default: every model with a champion). */
+  readonly models: readonly string[];
+  /** SHARPLINE_SCHEDULE_EVERY: `step=duration` pairs (`fetch-odds=15m,retrain=1d`) over each step's default cadence, ms. */
+  readonly everyMs: Readonly<Record<string, number>>;
+  /**
+   * SHARPLINE_CLOCK_FILE: a file holding an ISO time that is "now" for the scheduled steps (a
+   * replayed fortnight advances it); unset: the system clock.
+   */
+  readonly clockFile: string | undefined;
+  /** SHARPLINE_PREDICT_HORIZON_HOURS: upcoming games kicking off within this are predicted and stored (default 72). */
+  readonly predictHorizonHours: number;
+  /** SHARPLINE_RETRAIN_DAYS: a challenger retrains once per this many days of the clock (default 7). */
+  readonly retrainDays: number;
+  /** SHARPLINE_PROMOTION_MARGIN: mean log-loss lead per game a challenger needs over the champion (default 0.005). */
+  readonly promotionMargin: number;
+  /** SHARPLINE_PROMOTION_LEVEL: confidence of the paired bootstrap interval that must exclude no lead (default 0.95). */
+  readonly promotionLevel: number;
+  /** SHARPLINE_PROMOTION_MIN_GAMES: finished games both predicted before a comparison counts (default 30). */
+  readonly promotionMinGames: number;
+  /**
+   * SHARPLINE_JOB_LOCK_MS: `worker`'s BullMQ lock duration; a killed worker's active job is taken
+   * up again this long after (default BullMQ's 30 s).
+   */
+  readonly lockDurationMs: number | undefined;
 }
 
 /** Retention periods (the prediction log's is `predictionLogDays`). */
@@ -300,6 +336,53 @@ function readMasterKeys(env: Env): SecretsConfig {
   return Object.freeze({ masterKey, previousMasterKeys: Object.freeze(previousMasterKeys.filter((k) => k.id !== masterKey?.id)) });
 }
 
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `250ms`, `30s`, `15m`, `6h`, `1d` → ms. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,9})(ms|s|m|h|d)$/.exec(text.trim());
+  return m ? Number(m[1]) * DURATION_MS[m[2]!]! : undefined;
+}
+
+function readNumber(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^[0-9.]+$/.test(raw) || !Number.isFinite(value) || value < min || value > max) throw invalid(variable, `expected a number in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function readCodes(env: Env, variable: string, fallback: string, pattern: RegExp): readonly string[] {
+  const list = (env[variable]?.trim() ?? fallback).split(',').map((c) => c.trim()).filter(Boolean);
+  for (const code of list) if (!pattern.test(code)) throw invalid(variable, `expected a comma-separated list, got ${JSON.stringify(code)}`);
+  return Object.freeze([...new Set(list)]);
+}
+
+function readSchedules(env: Env, cwd: string): SchedulesConfig {
+  const everyMs: Record<string, number> = {};
+  for (const pair of (env.SHARPLINE_SCHEDULE_EVERY ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z-]{0,40})=(.+)$/.exec(pair);
+    const ms = m ? parseDuration(m[2]!) : undefined;
+    if (!m || ms === undefined || ms < 1) throw invalid('SHARPLINE_SCHEDULE_EVERY', `expected step=duration pairs (fetch-odds=15m, predict=250ms), got ${JSON.stringify(pair)}`);
+    everyMs[m[1]!] = ms;
+  }
+  const clock = env.SHARPLINE_CLOCK_FILE?.trim();
+  return Object.freeze({
+    enabled: readChoice(env, 'SHARPLINE_SCHEDULES', ['on', 'off'] as const, 'off') === 'on',
+    provider: readChoice(env, 'SHARPLINE_SCHEDULE_PROVIDER', ['odds-api', 'football-data'] as const, 'odds-api'),
+    competitions: readCodes(env, 'SHARPLINE_SCHEDULE_COMPETITIONS', 'E0', /^[A-Za-z0-9_]{1,32}$/),
+    models: readCodes(env, 'SHARPLINE_SCHEDULE_MODELS', '', /^[a-z0-9][a-z0-9._-]{0,99}$/),
+    everyMs: Object.freeze(everyMs),
+    clockFile: clock ? resolve(cwd, clock) : undefined,
+    predictHorizonHours: readInt(env, 'SHARPLINE_PREDICT_HORIZON_HOURS', 72, 1, 24 * 365),
+    retrainDays: readInt(env, 'SHARPLINE_RETRAIN_DAYS', 7, 1, 3650),
+    promotionMargin: readNumber(env, 'SHARPLINE_PROMOTION_MARGIN', 0.005, 0, 10),
+    promotionLevel: readNumber(env, 'SHARPLINE_PROMOTION_LEVEL', 0.95, 0.5, 0.9999),
+    promotionMinGames: readInt(env, 'SHARPLINE_PROMOTION_MIN_GAMES', 30, 1, 1_000_000),
+    lockDurationMs: env.SHARPLINE_JOB_LOCK_MS?.trim() ? readInt(env, 'SHARPLINE_JOB_LOCK_MS', 30_000, 500, 3_600_000) : undefined,
+  });
+}
+
 /**
  * Reads and validates the configuration. Throws `CONFIG_INVALID` naming the bad variable.
  */
@@ -375,6 +458,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         timeoutMs: readInt(env, 'SHARPLINE_MLFLOW_MIRROR_TIMEOUT_MS', 10_000, 100, 600_000),
       })
       : undefined,
+    schedules: readSchedules(env, cwd),
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

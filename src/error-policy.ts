@@ -7,6 +7,7 @@ import type { RegistryErrorCode } from '../registry/index.ts';
 import type { ServingErrorCode } from './serving/index.ts';
 import type { SecretErrorCode } from './secrets/index.ts';
 import type { GovernanceErrorCode } from './governance/index.ts';
+import type { ScheduleErrorCode } from './services/index.ts';
 
 /**
  * The one table of what each error code means at the edges, read by the HTTP error handler and by
@@ -145,8 +146,12 @@ const governance = {
   AUDIT_CHAIN_BROKEN: refused(409),
 } as const satisfies Record<GovernanceErrorCode, ErrorPolicy>;
 
+const schedules = {
+  SCHEDULE_NOT_FOUND: refused(404),
+} as const satisfies Record<ScheduleErrorCode, ErrorPolicy>;
+
 /** The one table: every code's HTTP status and retry policy. Exhaustive over `ErrorCode` at compile time. */
-export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving, ...secrets, ...governance });
+export const ERROR_POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = Object.freeze({ ...core, ...modelFamilies, ...history, ...features, ...training, ...registry, ...serving, ...secrets, ...governance, ...schedules });
 
 /** Code → HTTP status, as the README's error table lists them. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze(

@@ -1,6 +1,6 @@
 import type { AppContext } from './context.ts';
 import { buildApp, type AppInstance } from './http/app.ts';
-import { startReconciler, startWorkers, workerDefinitions } from './jobs/index.ts';
+import { startReconciler, startSchedules, startWorkers, workerDefinitions } from './jobs/index.ts';
 import { AppError } from '../core/index.ts';
 
 export interface RunningServer {
@@ -33,6 +33,7 @@ export async function startServer(ctx: AppContext, options: { withWorkers?: bool
   const reconciler = startReconciler(ctx);
   let url: string;
   try {
+    await startSchedules(ctx);
     url = await app.listen({ port: ctx.config.port, host: ctx.config.host });
   } catch (error) {
     await reconciler.close().catch(() => undefined);

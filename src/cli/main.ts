@@ -26,6 +26,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['drift'], load: async () => (await import('./commands/drift.ts')).registerDriftCommands },
   { names: ['retention'], load: async () => (await import('./commands/retention.ts')).registerRetentionCommands },
   { names: ['privacy'], load: async () => (await import('./commands/privacy.ts')).registerPrivacyCommands },
+  { names: ['schedules'], load: async () => (await import('./commands/schedules.ts')).registerSchedulesCommands },
   { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
 ];
 

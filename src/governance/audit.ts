@@ -16,7 +16,8 @@ export type AuditAction =
   | 'import.run' | 'import.failed' | 'training.submitted' | 'training.cancelled'
   | 'alias.moved' | 'alias.removed'
   | 'proposal.created' | 'proposal.approved' | 'proposal.rejected'
-  | 'privacy.exported' | 'privacy.erased' | 'retention.applied';
+  | 'privacy.exported' | 'privacy.erased' | 'retention.applied'
+  | 'schedule.paused' | 'schedule.resumed';
 
 export interface AuditEntry {
   seq: number;

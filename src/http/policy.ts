@@ -130,6 +130,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'DELETE /api/2.0/mlflow/registered-models/alias': SCIENTISTS,
   'GET /api/2.0/mlflow/registered-models/alias': MODEL_READERS,
 
+  // Continuous operation: anyone who reads runs sees the schedules; those who change training pause them.
+  'GET /v1/schedules': READERS,
+  'POST /v1/schedules/:name/pause': SCIENTISTS,
+  'POST /v1/schedules/:name/resume': SCIENTISTS,
+
   'GET /v1/audit': ['admin', 'reviewer'],
   'GET /v1/keys': ADMINS,
   'POST /v1/keys': ADMINS,

@@ -139,6 +139,27 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
       });
     },
 
+    async upsertScheduler(queue, spec) {
+      await bounded(async () => {
+        await queueOf(queue).upsertJobScheduler(spec.id, { every: spec.everyMs }, {
+          name: spec.name,
+          data: spec.data,
+          opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        });
+      });
+    },
+
+    async listSchedulers(queue) {
+      return bounded(async () => {
+        const list = await queueOf(queue).getJobSchedulers(0, -1, true);
+        return list.map((s) => ({ id: s.key, everyMs: Number(s.every ?? 0), next: s.next ? new Date(Number(s.next)).toISOString() : null }));
+      });
+    },
+
+    async removeScheduler(queue, id) {
+      return bounded(() => queueOf(queue).removeJobScheduler(id));
+    },
+
     async getJob(queue, jobId) {
       return bounded(async () => {
         const q = queueOf(queue);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AddJobOptions, type JobInfo, type JobQueues, type JobContext, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
+import { type AddJobOptions, type JobInfo, type JobQueues, type JobContext, type JobSchedulerInfo, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
 
 interface InProcessJob {
   info: JobInfo;
@@ -16,6 +16,7 @@ interface InProcessJob {
 export function createInProcessQueues(): JobQueues {
   const queues = new Map<string, { jobs: Map<string, InProcessJob>; pending: string[]; waiters: Array<() => void>; workers: number }>();
   const workers = new Set<WorkerHandle>();
+  const schedulers = new Map<string, { timer: NodeJS.Timeout; info: JobSchedulerInfo }>();
 
   function queueOf(name: string) {
     let q = queues.get(name);
@@ -26,9 +27,37 @@ export function createInProcessQueues(): JobQueues {
     return q;
   }
 
-  return {
+  const self: JobQueues = {
     kind: 'in-process',
     target: 'in-process',
+
+    async upsertScheduler(queue, spec) {
+      const key = `${queue}\u0000${spec.id}`;
+      clearInterval(schedulers.get(key)?.timer);
+      const info: JobSchedulerInfo = { id: spec.id, everyMs: spec.everyMs, next: null };
+      // One job id per scheduler, replaced once finished: a slow job is never queued twice over.
+      const fire = () => {
+        info.next = new Date(Date.now() + spec.everyMs).toISOString();
+        void self.add(queue, spec.name, spec.data, { jobId: `scheduler:${spec.id}`, replaceFinished: true });
+      };
+      const timer = setInterval(fire, spec.everyMs);
+      timer.unref();
+      schedulers.set(key, { timer, info });
+      fire();
+    },
+
+    async listSchedulers(queue) {
+      return [...schedulers.entries()].filter(([k]) => k.startsWith(`${queue}\u0000`)).map(([, v]) => ({ ...v.info }));
+    },
+
+    async removeScheduler(queue, id) {
+      const key = `${queue}\u0000${id}`;
+      const found = schedulers.get(key);
+      if (!found) return false;
+      clearInterval(found.timer);
+      schedulers.delete(key);
+      return true;
+    },
 
     async add(queue, name, data, options: AddJobOptions) {
       const q = queueOf(queue);
@@ -141,7 +170,10 @@ export function createInProcessQueues(): JobQueues {
     },
 
     async close() {
+      for (const { timer } of schedulers.values()) clearInterval(timer);
+      schedulers.clear();
       await Promise.all([...workers].map((w) => w.close()));
     },
   };
+  return self;
 }

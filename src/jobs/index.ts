@@ -9,3 +9,5 @@ export { startReconciler, type Reconciler } from './reconciler.ts';
 export { TRAINING_QUEUE, TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, type TrainingJobData } from './training.job.ts';
 export { createDriftProcessor } from './drift.processor.ts';
 export { createRetentionProcessor } from './retention.processor.ts';
+export { SCHEDULE_QUEUE, type ScheduleJobData } from './schedule.job.ts';
+export { startSchedules } from './schedules.ts';

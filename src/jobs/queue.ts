@@ -44,6 +44,21 @@ export interface JobInfo {
   returnValue?: unknown;
 }
 
+/** A job scheduler: adds a job named `name` with `data` to its queue every `everyMs`. */
+export interface JobSchedulerSpec<TData> {
+  id: string;
+  everyMs: number;
+  name: string;
+  data: TData;
+}
+
+export interface JobSchedulerInfo {
+  id: string;
+  everyMs: number;
+  /** When its next job is due (ISO), null when not known. */
+  next: string | null;
+}
+
 export interface WorkerOptions {
   concurrency?: number;
   /** BullMQ lock duration; a job whose lock is not renewed in time is declared stalled. */
@@ -73,6 +88,15 @@ export interface JobQueues {
   workerCount(queue: string): Promise<number>;
   /** Starts consuming `queue` with `processor`. */
   startWorker<TData, TResult>(queue: string, processor: Processor<TData, TResult>, options?: WorkerOptions): WorkerHandle;
+  /**
+   * Installs or updates a job scheduler (BullMQ's `upsertJobScheduler`; in-process a timer): at
+   * most one of its jobs is waiting at a time, so a slow job never piles up copies.
+   */
+  upsertScheduler<TData>(queue: string, spec: JobSchedulerSpec<TData>): Promise<void>;
+  /** The queue's job schedulers. */
+  listSchedulers(queue: string): Promise<JobSchedulerInfo[]>;
+  /** Removes a job scheduler; false when there was none. */
+  removeScheduler(queue: string, id: string): Promise<boolean>;
   /** Removes a waiting job (cancellation before it starts); false when it is not waiting. */
   remove(queue: string, jobId: string): Promise<boolean>;
   /** Undefined when the backing service answers within `timeoutMs` (default 1000), else why not. */

@@ -39,3 +39,7 @@ export { saveQuery, listSaved, openSaved, changeSaved, removeSaved, runSaved, sa
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
 export { exploreCoverage, exploreQuality, exploreQuarantine, exploreGame, exploreTeam, type ExplorerServiceContext } from './explorer-service.ts';
 export { runRetention, type RetentionRunReport, type RetentionServiceContext } from './retention-service.ts';
+export type { FetchProviderOptions, FetchProviderResult } from './provider-service.ts';
+export { SCHEDULE_STEPS, isScheduleStep, scheduleClock, stepEveryMs, installSchedules, listSchedules, setSchedulePaused, runScheduledStep, oncePerKey, type Clock, type ScheduleInfo, type ScheduleStepName, type StepOutcome, type StepRunner } from './schedule-service.ts';
+export { SCHEDULE_STEP_RUNNERS } from './schedule-steps.ts';
+export type { ScheduleErrorCode } from './schedule-errors.ts';

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../core/index.ts';
 import type { Db } from '../../core/index.ts';
-import { createFootballDataProvider, createOddsApiProvider, landProviderBatch, ODDS_API_PROVIDER, type LandedCounts, type Provider, type ProviderBatch, type ProviderHttpOptions, type ProviderQuery, type ProviderQuota } from '../../history/index.ts';
+import { createFootballDataProvider, createOddsApiProvider, landProviderBatch, matchProviderEvents, ODDS_API_PROVIDER, type LandedCounts, type MatchCounts, type Provider, type ProviderBatch, type ProviderHttpOptions, type ProviderQuery, type ProviderQuota } from '../../history/index.ts';
 import type { Config } from '../config.ts';
 import type { Secrets } from '../secrets/index.ts';
 import { recordAudit, type Actor } from '../governance/index.ts';
@@ -39,22 +39,36 @@ export function openProvider(ctx: ProviderServiceContext, name: string, http: Om
   throw new AppError('VALIDATION_FAILED', `unknown provider ${JSON.stringify(name)}; expected one of ${PROVIDER_NAMES.join(', ')}`, { details: { provider: name } });
 }
 
+export interface FetchProviderOptions {
+  /** The fetch time recorded (the schedules' clock); default now. */
+  now?: Date;
+  /** Fetch results too (default true). */
+  results?: boolean;
+  /** Fetch fixtures with odds (default true). */
+  odds?: boolean;
+  /** Match the landed events to games afterwards (default true): upcoming games created, results recorded, odds copied. */
+  match?: boolean;
+  http?: Omit<ProviderHttpOptions, 'provider'>;
+  /** Who the `import.run` audit row names (default: the provider client). */
+  actor?: Actor;
+}
+
+export type FetchProviderResult = LandedCounts & { provider: string; competition: string; quota: ProviderQuota; games?: MatchCounts };
+
 /**
- * Fetches upcoming fixtures with their odds, and results, from one provider and lands them
+ * Fetches upcoming fixtures with their odds, and results, from one provider, lands them
  * (idempotent: a repeated fetch lands nothing twice), audited as an `import.run` of `actor`
- * (default: the provider client) with the counts landed. `now` is the fetch time recorded.
+ * (default: the provider client) with the counts landed, and matches them to games. `now` is the
+ * fetch time recorded.
  */
-export async function fetchProviderData(
-  ctx: ProviderServiceContext & { db: Db },
-  name: string,
-  query: ProviderQuery,
-  options: { now?: Date; results?: boolean; http?: Omit<ProviderHttpOptions, 'provider'>; actor?: Actor } = {},
-): Promise<LandedCounts & { provider: string; competition: string; quota: ProviderQuota }> {
+export async function fetchProviderData(ctx: ProviderServiceContext & { db: Db }, name: string, query: ProviderQuery, options: FetchProviderOptions = {}): Promise<FetchProviderResult> {
   const actor = options.actor ?? PROVIDER_ACTOR;
   const provider = openProvider(ctx, name, options.http, actor);
-  const { fixtures, odds } = await provider.odds(query);
+  const now = options.now ?? new Date();
+  const { fixtures, odds } = options.odds === false ? { fixtures: [], odds: [] } : await provider.odds(query);
   const batch: ProviderBatch = { fixtures, odds, results: options.results === false ? [] : await provider.results(query) };
-  const landed = await landProviderBatch(ctx.db, provider.name, batch, options.now ?? new Date());
+  const landed = await landProviderBatch(ctx.db, provider.name, batch, now);
   await recordAudit(ctx.db, actor, 'import.run', { target: `provider/${provider.name}`, details: { source: provider.name, via: 'provider', competition: query.competition, ...landed } });
-  return { provider: provider.name, competition: query.competition, ...landed, quota: provider.quota() };
+  const games = options.match === false ? undefined : await matchProviderEvents(ctx.db, provider.name, { now });
+  return { provider: provider.name, competition: query.competition, ...landed, quota: provider.quota(), ...(games ? { games } : {}) };
 }

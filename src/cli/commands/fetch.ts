@@ -27,7 +27,7 @@ export function registerFetchCommands(program: Command): void {
     );
   fetch
     .command('provider')
-    .description('fetch upcoming fixtures with odds snapshots (capture times kept), and results, from a data provider (football-data, odds-api) and land them')
+    .description('fetch upcoming fixtures with odds snapshots (capture times kept), and results, from a data provider (football-data, odds-api), land them and match them to games (upcoming games created, results recorded)')
     .argument('<name>', 'football-data or odds-api (its key: the secret odds-api.key)')
     .requiredOption('--competition <code>', 'competition code (E0 ...) or the provider\'s league key (soccer_epl)')
     .option('--season <yyyy>', 'football-data: the season file, e.g. 2425')
@@ -38,7 +38,11 @@ export function registerFetchCommands(program: Command): void {
       withContext(async (ctx) => {
         const actor = await cliActorOrOperator(ctx, { key: opts.key, actor: opts.actor, roles: ['scientist', 'admin'], what: 'import data' });
         const landed = await fetchProviderData(ctx, name, { competition: opts.competition, season: opts.season }, { actor });
-        printResult(landed, opts.json, (l) => `${l.provider} ${l.competition}: ${l.events} event(s) (${l.newEvents} new), ${l.results} result(s), ${l.odds} price(s) (${l.newOdds} new)${l.quota.remaining === null ? '' : `; ${l.quota.remaining} request(s) left`}`);
+        printResult(landed, opts.json, (l) => {
+          const g = l.games;
+          const games = g ? `\ngames: ${g.matched} matched, ${g.created} created, ${g.results} result(s) recorded, ${g.odds} odds row(s) copied${g.unmatched.length ? `; ${g.unmatched.length} unmatched: ${g.unmatched.slice(0, 5).map((u) => `${u.home} v ${u.away} (${u.problem})`).join('; ')}` : ''}` : '';
+          return `${l.provider} ${l.competition}: ${l.events} event(s) (${l.newEvents} new), ${l.results} result(s), ${l.odds} price(s) (${l.newOdds} new)${l.quota.remaining === null ? '' : `; ${l.quota.remaining} request(s) left`}${games}`;
+        });
       }),
     );
 }

@@ -52,9 +52,14 @@ export function registerServeCommands(program: Command): void {
       } catch (error) {
         exitAfterFailedStart(error);
       }
-      const { startReconciler, startWorkers, workerDefinitions } = jobs;
-      const workers = startWorkers(ctx, workerDefinitions);
+      const { startReconciler, startSchedules, startWorkers, workerDefinitions } = jobs;
+      const workers = startWorkers(ctx, workerDefinitions, ctx.config.schedules.lockDurationMs ? { lockDurationMs: ctx.config.schedules.lockDurationMs } : {});
       const reconciler = startReconciler(ctx);
+      try {
+        await startSchedules(ctx);
+      } catch (error) {
+        ctx.logger.warn({ error: (error as Error).message }, 'installing the schedules failed; they are installed at the next start');
+      }
       let metricsServer: { url: string; close(): Promise<void> } | undefined;
       if (ctx.config.workerMetricsPort !== undefined) {
         const { startMetricsServer } = await import('../../serving/index.ts');
