@@ -32,7 +32,7 @@ async function holds(db: Db, sport: Sport, competitions: string[] | null, input:
   const scope = { sport, competitions };
   switch (input.kind) {
     case 'odds': {
-      if (await hasOddsQuote(db, scope, input.market, input.sources, input.preKickoff)) return { ok: true };
+      if (await hasOddsQuote(db, scope, input.market, input.sources, input.preKickoff, input.leadMs ?? null)) return { ok: true };
       if (!input.preKickoff) return { ok: false };
       // Pre-kickoff odds are absent: say so when the same books only have closing lines.
       const books = [...new Set(input.sources.map((s) => s.bookmaker))];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../core/index.ts';
-import { FAMILIES } from './families/index.ts';
+import { FAMILIES, OWN_MARKET_FAMILIES } from './families/index.ts';
 import { normaliseParams } from './families/family.ts';
 import { SPORTS, type FamilyName, type FeatureColumn, type FeatureSet, type FeatureSetDefinition } from './types.ts';
 
@@ -58,7 +58,7 @@ export function defineFeatureSet(def: FeatureSetDefinition): FeatureSet {
     if (!family) throw invalid(`${path}.family`, `unknown family ${JSON.stringify(f.family)} (known: ${Object.keys(FAMILIES).join(', ')})`);
     return { family: family.name, params: normaliseParams(family, f.params, `${path}.params`) };
   });
-  const readsOwnMarket = features.some((f) => f.family === 'market');
+  const readsOwnMarket = features.some((f) => OWN_MARKET_FAMILIES.has(f.family));
   if (readsOwnMarket !== def.usesMarket) {
     throw invalid('usesMarket', readsOwnMarket ? 'the set has a market family, so usesMarket must be true' : 'no market family reads this game\'s odds, so usesMarket must be false');
   }

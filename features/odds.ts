@@ -66,3 +66,39 @@ export function pickPriceSet(sets: readonly PriceSet[], bookmakers: readonly str
   }
   return null;
 }
+
+/** Kinds a lead-time point may read, preferred in this order at equal capture times. */
+const LEAD_KINDS: readonly OddsKind[] = ['snapshot', 'preclosing', 'opening'];
+
+/**
+ * The price of `bookmaker` as it stood at `cutoff` (epoch ms): its latest non-closing set with a
+ * **known** capture time at or before `cutoff`, and not older than `maxAgeMs` before it. Sets
+ * without a capture time (-Infinity) never count: nothing says when they were quoted. Null when
+ * none qualifies. `sets` is a game's pre-kickoff view, so nothing captured at or after kickoff is
+ * in it to begin with.
+ */
+export function priceSetAt(sets: readonly PriceSet[], bookmaker: string, cutoff: number, maxAgeMs = Infinity): PriceSet | null {
+  let best: PriceSet | null = null;
+  for (const s of sets) {
+    if (s.bookmaker !== bookmaker || !LEAD_KINDS.includes(s.kind)) continue;
+    if (!Number.isFinite(s.capturedAt) || s.capturedAt > cutoff || cutoff - s.capturedAt > maxAgeMs) continue;
+    if (!best || s.capturedAt > best.capturedAt || (s.capturedAt === best.capturedAt && LEAD_KINDS.indexOf(s.kind) < LEAD_KINDS.indexOf(best.kind))) best = s;
+  }
+  return best;
+}
+
+/**
+ * The opening price of `bookmaker` as known at `cutoff`: its `opening` set (captured at or before
+ * `cutoff`, or with no capture time — an opening price is by definition the first), else its
+ * earliest non-closing set with a known capture time at or before `cutoff`. Null when none.
+ */
+export function openingSetAt(sets: readonly PriceSet[], bookmaker: string, cutoff: number): PriceSet | null {
+  let opening: PriceSet | null = null;
+  let earliest: PriceSet | null = null;
+  for (const s of sets) {
+    if (s.bookmaker !== bookmaker || s.kind === 'closing' || s.capturedAt > cutoff) continue;
+    if (s.kind === 'opening' && (!opening || s.capturedAt < opening.capturedAt)) opening = s;
+    if (Number.isFinite(s.capturedAt) && (!earliest || s.capturedAt < earliest.capturedAt)) earliest = s;
+  }
+  return opening ?? earliest;
+}

@@ -56,6 +56,18 @@ const DEFAULTS = [
     ],
   }),
   defineFeatureSet({
+    name: 'soccer-1x2-live-market',
+    sport: 'soccer',
+    target: '1x2',
+    usesMarket: true,
+    description: 'The ratings of soccer-1x2-market plus the match\'s own market read at fixed lead times from dated snapshots (provider odds with capture times): the de-vigged price one hour before kickoff and the line movement from 24 h to 1 h before (Pinnacle, else Bet365, else market average). football-data prices carry no capture time, so on that history the set is not available; it is meant for live provider odds.',
+    features: [
+      ...SOCCER_RATINGS,
+      { family: 'market_at', params: { prefix: 'l1', market: '1x2', bookmakers: ['pinnacle', 'bet365', 'market_avg'], leadHours: 1 } },
+      { family: 'line_movement', params: { prefix: 'mv', market: '1x2', bookmakers: ['pinnacle', 'bet365', 'market_avg'], leadHours: [24, 1], opening: false } },
+    ],
+  }),
+  defineFeatureSet({
     name: 'nfl-base',
     sport: 'nfl',
     target: 'home_win',

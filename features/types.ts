@@ -109,6 +109,8 @@ export type FamilyName =
   | 'form'
   | 'schedule'
   | 'market'
+  | 'market_at'
+  | 'line_movement'
   | 'qb'
   | 'context';
 

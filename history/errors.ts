@@ -16,6 +16,11 @@ export type HistoryErrorCode =
   | 'COMPETITION_UNKNOWN'
   | 'QUERY_INVALID'
   | 'QUERY_TIMEOUT'
+  // Saved queries and charts (history/explore/saved.ts): no such share id, a name the owner already
+  // used, a change or deletion by a key that does not own it.
+  | 'SAVED_QUERY_NOT_FOUND'
+  | 'SAVED_QUERY_NAME_TAKEN'
+  | 'SAVED_QUERY_NOT_OWNER'
   // Data providers (history/providers): a key refused, the quota spent, a rate limit longer than
   // the allowed wait, an answer not in the provider's documented format.
   | 'PROVIDER_AUTH_FAILED'

@@ -46,3 +46,6 @@ export { runQuery, compileQuery, queryResultCsv, EXPLORER_ROLE } from './explore
 export type { ExplorerModel, QueryLimits, QueryColumn, QueryResultSet } from './explore/query.ts';
 export { QuerySpecSchema, parseQuerySpec, measureName, GROUPS, MEAN_COLUMNS, SELECTIONS, QUERY_ODDS_KINDS, ODDS_BUCKET_EDGES } from './explore/spec.ts';
 export type { QuerySpec, Measure, Group } from './explore/spec.ts';
+// Saved queries and charts per key, each with a share id (its link).
+export { SavedQueryInputSchema, ChartSettingsSchema, ShareIdSchema, SHARE_ID_PATTERN, CHART_TYPES, parseSavedQueryInput, parseShareId, insertSavedQuery, getSavedQuery, listSavedQueries, updateSavedQuery, deleteSavedQuery } from './explore/saved.ts';
+export type { SavedQuery, SavedQueryInput, ChartSettings, ChartType } from './explore/saved.ts';

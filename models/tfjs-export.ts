@@ -24,7 +24,10 @@ import { initTf, initialisedTf } from './tfjs-backend.ts';
 /** BatchNormalization ε: tiny so the layer reproduces `(x - mean) / std` to float32 precision. */
 const STANDARDIZE_EPSILON = 1e-12;
 
-/** Serialised tfjs model: plain JSON (weights as base64) for a Postgres `jsonb` column. */
+/**
+ * Legacy serialised tfjs model (versions registered before the standard layout): plain JSON with the
+ * weights as base64, in one `jsonb` artifact. Still read by serving; new versions store `TfjsLayout`.
+ */
 export interface TfjsArtifacts {
   format: 'tfjs-layers/1';
   modelTopology: object;
@@ -141,8 +144,112 @@ export async function exportToTfjs(model: DenseModel): Promise<TfjsArtifacts> {
   }
 }
 
+/** Part names of the standard layout inside the `tfjs` artifact kind (the files tfjs's own savers write). */
+export const TFJS_MODEL_JSON = 'model.json';
+export const TFJS_WEIGHTS_BIN = 'weights.bin';
+
+/** What Sharpline keeps in `model.json`'s `userDefinedMetadata` (tfjs carries it through unchanged). */
+export interface TfjsSharplineMetadata {
+  featureNames: string[];
+  classes: string[];
+}
+
 /**
- * Load artifacts produced by `exportToTfjs`/`saveTfjsArtifacts` into a LayersModel (initialising
+ * tfjs's own on-disk layout: `model.json` (`format`, `generatedBy`, `modelTopology`, `weightsManifest`
+ * naming `weights.bin`, `userDefinedMetadata.sharpline`) and `weights.bin` (all weights, little-endian,
+ * in manifest order), exactly what `model.save('file://dir')` or `tf.io.http` write, so
+ * `tf.loadLayersModel('http://…/model.json')` (or `file://…/model.json` on tfjs-node) reads it.
+ */
+export interface TfjsLayout {
+  /** UTF-8 text of `model.json`. */
+  modelJson: Uint8Array;
+  weights: Uint8Array;
+}
+
+/**
+ * Serialise any LayersModel into the standard layout. `trainingConfig` is kept only when `keepTrainingConfig`
+ * (a custom loss name in it would make `loadLayersModel` fail to compile the model).
+ * @throws AppError MODEL_FORMAT_INVALID when tfjs produced incomplete artifacts.
+ */
+export async function saveTfjsLayout(lm: Tfjs.LayersModel, meta: TfjsSharplineMetadata, options: { keepTrainingConfig?: boolean } = {}): Promise<TfjsLayout> {
+  const tf = initialisedTf();
+  let captured: Tfjs.io.ModelArtifacts | undefined;
+  await lm.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+    { includeOptimizer: false },
+  );
+  if (!captured?.modelTopology || !captured.weightSpecs || captured.weightData === undefined) {
+    throw new AppError('MODEL_FORMAT_INVALID', 'tfjs did not produce complete artifacts');
+  }
+  const data = Array.isArray(captured.weightData) ? tf.io.concatenateArrayBuffers(captured.weightData) : captured.weightData;
+  const modelJson: Tfjs.io.ModelJSON = {
+    format: captured.format ?? 'layers-model',
+    generatedBy: captured.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version['tfjs-layers']}`,
+    convertedBy: captured.convertedBy ?? null,
+    modelTopology: captured.modelTopology,
+    ...(options.keepTrainingConfig && captured.trainingConfig ? { trainingConfig: captured.trainingConfig } : {}),
+    weightsManifest: [{ paths: [TFJS_WEIGHTS_BIN], weights: captured.weightSpecs }],
+    userDefinedMetadata: { sharpline: { featureNames: [...meta.featureNames], classes: [...meta.classes] } },
+  };
+  return { modelJson: new TextEncoder().encode(JSON.stringify(modelJson)), weights: new Uint8Array(data) };
+}
+
+/** DenseModel → the standard tfjs layout in one call (builds, saves, disposes the LayersModel). Initialises tfjs. */
+export async function exportTfjsLayout(model: DenseModel): Promise<TfjsLayout> {
+  await initTf();
+  const lm = buildTfjsModel(model);
+  try {
+    return await saveTfjsLayout(lm, model);
+  } finally {
+    lm.dispose();
+  }
+}
+
+/**
+ * Load the standard layout through tfjs's own JSON reader (`tf.io.getModelArtifactsForJSON`, the path
+ * `tf.io.http` takes), initialising tfjs if needed. The caller owns the result and must `dispose()` it.
+ * @throws AppError MODEL_FORMAT_INVALID when `model.json` is not a layers model or the weights do not fit it.
+ */
+export async function loadTfjsLayout(layout: TfjsLayout): Promise<Tfjs.LayersModel> {
+  const { tf } = await initTf();
+  let json: Tfjs.io.ModelJSON;
+  try {
+    json = JSON.parse(new TextDecoder().decode(layout.modelJson)) as Tfjs.io.ModelJSON;
+  } catch (cause) {
+    throw new AppError('MODEL_FORMAT_INVALID', 'tfjs model.json is not JSON', { cause });
+  }
+  if (!json?.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new AppError('MODEL_FORMAT_INVALID', 'tfjs model.json lacks modelTopology or weightsManifest', { details: { format: json?.format } });
+  }
+  const bytes = layout.weights;
+  // Copy into a standalone ArrayBuffer: the bytes may be a view into a larger (pooled) buffer.
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const handler: Tfjs.io.IOHandler = {
+    load: () => tf.io.getModelArtifactsForJSON(json, async (manifest) => [manifest.flatMap((group) => group.weights), weightData]),
+  };
+  try {
+    return await tf.loadLayersModel(handler);
+  } catch (cause) {
+    throw new AppError('MODEL_FORMAT_INVALID', 'tfjs could not load model.json + weights.bin', { cause });
+  }
+}
+
+/** The Sharpline metadata of a `model.json` (null when absent). */
+export function tfjsLayoutMetadata(modelJson: Uint8Array): TfjsSharplineMetadata | null {
+  try {
+    const meta = (JSON.parse(new TextDecoder().decode(modelJson)) as { userDefinedMetadata?: { sharpline?: TfjsSharplineMetadata } }).userDefinedMetadata?.sharpline;
+    return meta && Array.isArray(meta.featureNames) && Array.isArray(meta.classes) ? meta : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Load legacy `tfjs-layers/1` artifacts (versions registered before the standard layout; produced by
+ * `exportToTfjs`/`saveTfjsArtifacts`) into a LayersModel (initialising
  * tfjs if needed). The caller owns the result and must `dispose()` it.
  * @throws AppError MODEL_FORMAT_INVALID when the artifacts are malformed.
  */

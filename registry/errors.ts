@@ -4,7 +4,8 @@ export type RegistryErrorCode =
   | 'MODEL_VERSION_NOT_FOUND'
   | 'MODEL_ALIAS_NOT_FOUND'
   | 'MODEL_VERSION_NOT_READY'
-  | 'MODEL_ALIAS_INVALID';
+  | 'MODEL_ALIAS_INVALID'
+  | 'MODEL_EXISTS';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<RegistryErrorCode, true> {}

@@ -26,6 +26,7 @@ export { VERSION_STATUSES } from './types.ts';
 export { ALIAS_PATTERN, MAX_VERSION, MODEL_NAME_PATTERN, RESERVED_ALIASES, assertAliasName, isVersionNumber, parseVersionRef } from './names.ts';
 export {
   createVersion,
+  createModel,
   markReady,
   markFailed,
   getModel,

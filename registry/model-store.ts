@@ -98,6 +98,17 @@ export async function getModel(db: Db, name: string): Promise<RegisteredModel> {
   return toRegisteredModel(rows[0]);
 }
 
+/**
+ * Registers a model with no versions yet (MLflow's registered-models/create); training adds them.
+ * @throws VALIDATION_FAILED for a name outside MODEL_NAME_PATTERN, MODEL_EXISTS when it is taken
+ */
+export async function createModel(db: Db, name: string, description = ''): Promise<RegisteredModel> {
+  assertModelName(name);
+  const { rows } = await db.query<{ id: number }>(SQL.insertModel, [name, description]);
+  if (!rows[0]) throw new AppError('MODEL_EXISTS', `Registered Model (name=${name}) already exists.`, { details: { model: name } });
+  return getModel(db, name);
+}
+
 /** Every registered model, by name. */
 export async function listModels(db: Db): Promise<RegisteredModel[]> {
   const { rows } = await db.query<RegisteredModelRow>(SQL.selectModels);

@@ -17,6 +17,9 @@ export const SQL = {
   insertModelIfMissing: `-- Creates a registered model unless it exists. $1 name, $2 description
 INSERT INTO registered_models (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
 
+  insertModel: `-- Creates a registered model with no versions; no row back when the name is taken. $1 name, $2 description
+INSERT INTO registered_models (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
+
   lockModel: `-- Locks a model row for the rest of the transaction (serialises version allocation and alias moves). $1 name
 SELECT id, last_version FROM registered_models WHERE name = $1 FOR UPDATE`,
 

@@ -8,6 +8,11 @@ import { MasterKey, parseMasterKey } from './secrets/master-key.ts';
  * No other module reads `process.env`.
  */
 export interface Config {
+  /**
+   * An external MLflow tracking server each finished training run is mirrored to
+   * (SHARPLINE_MLFLOW_MIRROR_URL, e.g. http://mlflow:5000); absent: no mirroring.
+   */
+  readonly mlflowMirror: { readonly url: string; readonly token: string | undefined; readonly timeoutMs: number } | undefined;
   /** Postgres connection string; absent means the embedded PGlite database. */
   readonly databaseUrl: string | undefined;
   /** Redis connection string; absent means in-process jobs. */
@@ -307,6 +312,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       predictBodyLimitBytes: readInt(env, 'SHARPLINE_PREDICT_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 ** 3),
     }),
     secrets: readMasterKeys(env),
+    mlflowMirror: env.SHARPLINE_MLFLOW_MIRROR_URL?.trim()
+      ? Object.freeze({
+        url: readUrl(env, 'SHARPLINE_MLFLOW_MIRROR_URL', ['http:', 'https:'])!.replace(/\/+$/, ''),
+        token: env.SHARPLINE_MLFLOW_MIRROR_TOKEN?.trim() || undefined,
+        timeoutMs: readInt(env, 'SHARPLINE_MLFLOW_MIRROR_TIMEOUT_MS', 10_000, 100, 600_000),
+      })
+      : undefined,
   };
   if (config.queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(config.queuePrefix)) {
     throw invalid('SHARPLINE_QUEUE_PREFIX', `expected 1..64 letters, digits or ". _ - { }" (no ":"), got ${JSON.stringify(config.queuePrefix)}`);

@@ -62,6 +62,10 @@ const history = {
   QUERY_INVALID: refused(400),
   // Past the statement timeout: the same query would time out again; narrow it.
   QUERY_TIMEOUT: refused(422),
+  SAVED_QUERY_NOT_FOUND: refused(404),
+  SAVED_QUERY_NAME_TAKEN: refused(409),
+  // Shared links are read-only: only the key that saved it changes or deletes it.
+  SAVED_QUERY_NOT_OWNER: refused(403),
   GAME_NOT_FOUND: refused(404),
   TEAM_NOT_FOUND: refused(404),
   TEAM_AMBIGUOUS: refused(400),
@@ -91,6 +95,15 @@ const training = {
   TRAINING_CANCELLED: refused(409),
   COMPARE_INVALID: refused(400),
   FEATURE_COLUMNS_DEGENERATE: refused(400),
+  TRACKING_EXPERIMENT_NOT_FOUND: refused(404),
+  TRACKING_EXPERIMENT_EXISTS: refused(409),
+  TRACKING_RUN_NOT_FOUND: refused(404),
+  // A Sharpline training run's params and metrics are its spec and results: not written over MLflow.
+  TRACKING_RUN_READ_ONLY: refused(400),
+  TRACKING_PARAM_IMMUTABLE: refused(400),
+  TRACKING_SEARCH_INVALID: refused(400),
+  // The external MLflow server was away or refused: a later attempt may reach it.
+  TRACKING_MIRROR_FAILED: transient(502),
 } as const satisfies Record<TrainingErrorCode, ErrorPolicy>;
 
 const registry = {
@@ -99,6 +112,7 @@ const registry = {
   MODEL_ALIAS_NOT_FOUND: refused(404),
   MODEL_VERSION_NOT_READY: refused(409),
   MODEL_ALIAS_INVALID: refused(400),
+  MODEL_EXISTS: refused(409),
 } as const satisfies Record<RegistryErrorCode, ErrorPolicy>;
 
 const serving = {
@@ -150,4 +164,57 @@ export function isRetryable(code: string): boolean {
 /** Whether `code` is one of ours (e.g. a code that crossed the embedded database bridge). */
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERROR_POLICY, code);
+}
+
+/**
+ * MLflow's error codes (its `databricks.proto` ErrorCode names) that the `/api/2.0/mlflow/`
+ * routes answer, each with the HTTP status MLflow's own server gives it (`mlflow/exceptions.py`).
+ */
+export const MLFLOW_ERROR_STATUS = {
+  INVALID_PARAMETER_VALUE: 400,
+  BAD_REQUEST: 400,
+  RESOURCE_ALREADY_EXISTS: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  RESOURCE_CONFLICT: 409,
+  REQUEST_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+  TEMPORARILY_UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+} as const;
+export type MlflowErrorCode = keyof typeof MLFLOW_ERROR_STATUS;
+
+/** Our codes whose MLflow code is not the one their status suggests. */
+const MLFLOW_CODE_OF: Partial<Record<ErrorCode, MlflowErrorCode>> = {
+  // A protected alias (champion) moves through a proposal and a reviewer's approval: refused, not a conflict.
+  ALIAS_PROTECTED: 'PERMISSION_DENIED',
+  TRACKING_EXPERIMENT_EXISTS: 'RESOURCE_ALREADY_EXISTS',
+  MODEL_EXISTS: 'RESOURCE_ALREADY_EXISTS',
+  PAYLOAD_TOO_LARGE: 'BAD_REQUEST',
+};
+
+const MLFLOW_CODE_BY_STATUS: Readonly<Record<number, MlflowErrorCode>> = {
+  400: 'INVALID_PARAMETER_VALUE',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'RESOURCE_DOES_NOT_EXIST',
+  409: 'RESOURCE_CONFLICT',
+  422: 'INVALID_PARAMETER_VALUE',
+  429: 'REQUEST_LIMIT_EXCEEDED',
+  502: 'TEMPORARILY_UNAVAILABLE',
+  503: 'TEMPORARILY_UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+/**
+ * The MLflow error code and HTTP status a request to the MLflow routes answers for one of our
+ * codes: the code's own MLflow counterpart, else the one its status means; the status is
+ * MLflow's for that code (a body over the bound keeps 413, which MLflow's server answers too).
+ */
+export function mlflowErrorOf(code: ErrorCode): { errorCode: MlflowErrorCode; status: number } {
+  const status = isErrorCode(code) ? ERROR_POLICY[code].status : 500;
+  const errorCode = MLFLOW_CODE_OF[code] ?? MLFLOW_CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR';
+  return { errorCode, status: status === 413 ? 413 : MLFLOW_ERROR_STATUS[errorCode] };
 }

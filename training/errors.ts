@@ -5,7 +5,15 @@ export type TrainingErrorCode =
   | 'TRAINING_DATA_EMPTY'
   | 'TRAINING_CANCELLED'
   | 'FEATURE_COLUMNS_DEGENERATE'
-  | 'COMPARE_INVALID';
+  | 'COMPARE_INVALID'
+  // Experiment tracking (tracking-store.ts), what the MLflow routes serve.
+  | 'TRACKING_EXPERIMENT_NOT_FOUND'
+  | 'TRACKING_EXPERIMENT_EXISTS'
+  | 'TRACKING_RUN_NOT_FOUND'
+  | 'TRACKING_RUN_READ_ONLY'
+  | 'TRACKING_PARAM_IMMUTABLE'
+  | 'TRACKING_SEARCH_INVALID'
+  | 'TRACKING_MIRROR_FAILED';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<TrainingErrorCode, true> {}

@@ -77,4 +77,28 @@ export type {
   Scores,
   StakingResult,
 } from './evaluate/index.ts';
+export {
+  ensureModelExperiments,
+  createExperiment,
+  getExperiment,
+  getExperimentByName,
+  listExperiments,
+  createTrackedRun,
+  findTrackedRun,
+  getTrackedRun,
+  listTrackedRuns,
+  updateTrackedRun,
+  logRunBatch,
+  setRunTags,
+  deleteRunTag,
+  tagsOfRuns,
+  metricHistory,
+  TRACKED_RUN_STATUSES,
+  type Experiment,
+  type MetricPoint,
+  type TrackedRun,
+  type TrackedRunStatus,
+  type CreateTrackedRunInput,
+  type RunBatch,
+} from './tracking-store.ts';
 export type { TrainingErrorCode } from './errors.ts';

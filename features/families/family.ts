@@ -34,6 +34,8 @@ export type FamilyInput =
       readonly sources: readonly { readonly bookmaker: string; readonly kind: OddsKind }[];
       /** Only quotes a row may see before kickoff count (not closing, captured before kickoff). */
       readonly preKickoff: boolean;
+      /** Lead-time families: only quotes with a known capture time at least this many ms before kickoff count. */
+      readonly leadMs?: number;
       readonly label: string;
     }
   | { readonly kind: 'stat'; readonly key: string; readonly label: string }

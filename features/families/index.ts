@@ -8,6 +8,8 @@ import { marginRatingFamily } from './margin-rating.ts';
 import { formFamily } from './form.ts';
 import { scheduleFamily } from './schedule.ts';
 import { marketFamily } from './market.ts';
+import { marketAtFamily } from './market-at.ts';
+import { lineMovementFamily } from './line-movement.ts';
 import { qbFamily } from './qb.ts';
 import { contextFamily } from './context.ts';
 
@@ -21,10 +23,13 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.f
   form: formFamily,
   schedule: scheduleFamily,
   market: marketFamily,
+  market_at: marketAtFamily,
+  line_movement: lineMovementFamily,
   qb: qbFamily,
   context: contextFamily,
 });
 
 export type { FamilyDefinition, FamilyRuntime, FamilyNeeds, FamilyInput, ColumnSpec, ParamSpec } from './family.ts';
 export { movMultiplier, eloExpected } from './elo.ts';
+export { OWN_MARKET_FAMILIES } from './own-market.ts';
 export { impliedGoals, poissonOutcome } from './market-goals.ts';

@@ -184,7 +184,8 @@ function closeTeams(team: string, names: TeamName[]): Array<{ id: number; key: s
  *         TEAM_AMBIGUOUS when the name belongs to teams of several sports or franchises.
  */
 export async function resolveTeamId(db: Db, team: string, options: { sport?: string } = {}): Promise<number> {
-  if (/^[0-9]+$/.test(team)) {
+  // Ids fit a bigint (18 digits always do); a longer digit string can only be a name.
+  if (/^[0-9]{1,18}$/.test(team)) {
     // -- team by id; $1 id
     const { rows } = await db.query<{ id: number }>('SELECT id FROM teams WHERE id = $1::bigint', [team]);
     if (!rows[0]) throw new AppError('TEAM_NOT_FOUND', `no team with id ${team}`, { details: { team } });

@@ -31,10 +31,18 @@ export async function finalGameCoverage(db: Db, scope: CoverageScope): Promise<{
 
 /**
  * Whether some final game has a quote of `market` from one of the (bookmaker, kind) pairs; with
- * `preKickoff`, only a quote captured before kickoff counts.
+ * `preKickoff`, only a quote captured before kickoff counts; with `leadMs` as well, only a quote
+ * with a known capture time at least `leadMs` before kickoff (lead-time market features).
  */
-export async function hasOddsQuote(db: Db, scope: CoverageScope, market: string, sources: ReadonlyArray<{ bookmaker: string; kind: string }>, preKickoff: boolean): Promise<boolean> {
-  return found(db, ODDS_SQL, [scope.sport, codes(scope), market, sources.map((s) => s.bookmaker), sources.map((s) => s.kind), preKickoff]);
+export async function hasOddsQuote(
+  db: Db,
+  scope: CoverageScope,
+  market: string,
+  sources: ReadonlyArray<{ bookmaker: string; kind: string }>,
+  preKickoff: boolean,
+  leadMs: number | null = null,
+): Promise<boolean> {
+  return found(db, ODDS_SQL, [scope.sport, codes(scope), market, sources.map((s) => s.bookmaker), sources.map((s) => s.kind), preKickoff, leadMs]);
 }
 
 /** Whether some final game has the `results.stats` count `key` for a side. */

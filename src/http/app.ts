@@ -6,7 +6,7 @@ import type { AppInstance } from './types.ts';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { ErrorBodySchema, IDENTIFIED_BY, UNMATCHED, V2ErrorBodySchema } from './schemas.ts';
+import { ErrorBodySchema, IDENTIFIED_BY, MlflowErrorBodySchema, UNMATCHED, V2ErrorBodySchema } from './schemas.ts';
 import { routePlugins } from './routes/index.ts';
 import { registerAccessCheck, registerAuth } from './auth.ts';
 import type { Access } from './policy.ts';
@@ -46,6 +46,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.decorate('ctx', ctx);
   app.addSchema(ErrorBodySchema);
   app.addSchema(V2ErrorBodySchema);
+  app.addSchema(MlflowErrorBodySchema);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // Before any route: the policy check sees every route registered after it.

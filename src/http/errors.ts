@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../../core/index.ts';
 import { IDENTIFIED_BY, UNMATCHED } from './schemas.ts';
-import { httpStatusOf } from '../error-policy.ts';
+import { httpStatusOf, mlflowErrorOf, type MlflowErrorCode } from '../error-policy.ts';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
@@ -89,16 +89,45 @@ export function oipErrorBody(body: ErrorBody): { error: string } {
   return { error: body.error.message };
 }
 
+/** True for MLflow's REST routes (`/api/2.0/mlflow/...`): their error bodies are MLflow's `{ error_code, message }`. */
+export function isMlflowUrl(url: string): boolean {
+  return url.split('?')[0]!.startsWith('/api/2.0/mlflow/');
+}
+
+/**
+ * MLflow's error body and status for one of ours (the code table is in src/error-policy.ts). A
+ * missing parameter reads as MLflow words it.
+ */
+export function mlflowErrorBody(status: number, body: ErrorBody): { status: number; body: { error_code: MlflowErrorCode; message: string } } {
+  const mapped = status >= 500 && body.error.code === 'INTERNAL' ? { errorCode: 'INTERNAL_ERROR' as const, status: 500 } : mlflowErrorOf(body.error.code);
+  let message = body.error.message;
+  const details = body.error.details as Array<{ path?: string; message?: string }> | undefined;
+  const required = Array.isArray(details) ? details.find((d) => d.message === 'is required') : undefined;
+  if (body.error.code === 'VALIDATION_FAILED' && required?.path) {
+    message = `Missing value for required parameter '${required.path.split('/').pop()}'. See the API docs for more information about request parameters.`;
+  }
+  return { status: mapped.status, body: { error_code: mapped.errorCode, message } };
+}
+
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toHttpError(error);
   // A dependency that is down (503) is an outage, warned about once by its connection; each
   // request it fails is an ordinary request line, without a stack.
   if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
+  if (isMlflowUrl(request.url)) {
+    const mlflow = mlflowErrorBody(status, body);
+    void reply.status(mlflow.status).send(mlflow.body);
+    return;
+  }
   void reply.status(status).send(isOipUrl(request.url) ? oipErrorBody(body) : body);
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
+  if (isMlflowUrl(request.url)) {
+    void reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `${body.error.message}: this server implements the MLflow REST subset in docs/mlflow.md` });
+    return;
+  }
   void reply.status(404).send(isOipUrl(request.url) ? oipErrorBody(body) : body);
 }

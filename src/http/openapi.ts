@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from './types.ts';
 import type { Access } from './policy.ts';
 import { PROBES } from './edge.ts';
-import { isOipUrl } from './errors.ts';
+import { isMlflowUrl, isOipUrl } from './errors.ts';
 
 /** The security scheme every guarded operation names (`Authorization: Bearer <API key>`). */
 export const SECURITY_SCHEME = 'apiKey';
@@ -80,9 +80,11 @@ export function registerOpenApiConventions(app: AppInstance, accessOf: (method: 
     if (schema.body) response[413] ??= Type.Ref('ErrorBody');
     if (rateLimited && !PROBES.has(route.url)) response[429] ??= Type.Ref('ErrorBody');
     // The Open Inference Protocol's routes answer errors in its own shape (http/errors.ts).
-    if (isOipUrl(route.url)) {
+    // So do MLflow's (`{ error_code, message }`).
+    const errorShape = isOipUrl(route.url) ? 'V2ErrorBody' : isMlflowUrl(route.url) ? 'MlflowErrorBody' : null;
+    if (errorShape) {
       for (const [status, body] of Object.entries(response)) {
-        if (Number(status) >= 400 && (body as { $ref?: string }).$ref === 'ErrorBody') response[status] = Type.Ref('V2ErrorBody');
+        if (Number(status) >= 400 && (body as { $ref?: string }).$ref === 'ErrorBody') response[status] = Type.Ref(errorShape);
       }
     }
   });

@@ -4,6 +4,7 @@ import { runTrainingAttempt, type RunAttemptResult } from '../../training/index.
 import { PermanentJobError, type JobContext, type Processor } from './queue.ts';
 import type { TrainingJobData } from './training.job.ts';
 import { isRetryable } from '../error-policy.ts';
+import { mirrorFinishedRun } from '../services/index.ts';
 
 /** The retry policy is the error table's: a code that will fail the same way again is not retried. */
 const isPermanent = (code: string) => !isRetryable(code);
@@ -26,15 +27,19 @@ export function createTrainingProcessor(ctx: AppContext): Processor<TrainingJobD
       throw new PermanentJobError(message);
     }
     try {
-      return await runTrainingAttempt({ db: ctx.db, logger, codeVersion: ctx.codeVersion, trainerKernels: ctx.config.trainerKernels, isPermanent }, runId, {
+      const outcome = await runTrainingAttempt({ db: ctx.db, logger, codeVersion: ctx.codeVersion, trainerKernels: ctx.config.trainerKernels, isPermanent }, runId, {
         id: job.id,
         attemptsMade: job.attemptsMade,
         maxAttempts: job.data.attempts ?? 1,
         signal: job.signal,
         reportProgress: (progress) => job.updateProgress(progress as object),
       });
+      // SHARPLINE_MLFLOW_MIRROR_URL: the settled run goes to the MLflow server too (never fails the job).
+      await mirrorFinishedRun(ctx, runId);
+      return outcome;
     } catch (error) {
       if (!isAppError(error) || !isPermanent(error.code)) throw error;
+      await mirrorFinishedRun(ctx, runId);
       if (error.code === 'TRAINING_RUN_NOT_FOUND') {
         const message = `job ${job.id} is for run ${runId}, which this deployment's database does not have: is a worker of another deployment consuming this queue (prefix ${deployment.queuePrefix})?`;
         logger.error({ runId, jobId: job.id, prefix: deployment.queuePrefix }, message);

@@ -9,4 +9,29 @@ export { proposePromotion, approveProposal, rejectProposal, listProposals, getPr
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
+export {
+  mlflowCreateExperiment,
+  mlflowGetExperiment,
+  mlflowGetExperimentByName,
+  mlflowSearchExperiments,
+  mlflowCreateRun,
+  mlflowGetRun,
+  mlflowSearchRuns,
+  mlflowUpdateRun,
+  mlflowLogBatch,
+  mlflowDeleteTag,
+  mlflowMetricHistory,
+  mlflowCreateRegisteredModel,
+  mlflowGetRegisteredModel,
+  mlflowSearchRegisteredModels,
+  mlflowGetLatestVersions,
+  mlflowGetModelVersion,
+  mlflowSearchModelVersions,
+  mlflowSetAlias,
+  mlflowDeleteAlias,
+  mlflowGetVersionByAlias,
+  type MlflowContext,
+} from './mlflow-service.ts';
+export { mirrorRunToMlflow, mirrorFinishedRun, type MirrorContext, type MirrorResult } from './mlflow-mirror.ts';
+export { saveQuery, listSaved, openSaved, changeSaved, removeSaved, runSaved, savedQueryOwner, type SavedQueryView } from './saved-query-service.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';

@@ -2,7 +2,10 @@ import {
   assertDenseModel,
   createOnnxPredictor,
   exportToOnnx,
-  exportToTfjs,
+  TFJS_MODEL_JSON,
+  TFJS_WEIGHTS_BIN,
+  exportTfjsLayout,
+  loadTfjsLayout,
   loadTfjsModel,
   predictWithTfjs,
   type DenseModel,
@@ -69,13 +72,25 @@ export interface LoadOptions {
   onInference?(model: string, version: number, runtime: ServingRuntime, seconds: number): void;
 }
 
-async function optionalArtifact(db: Db, versionId: number, kind: string) {
+async function optionalArtifact(db: Db, versionId: number, kind: string, part = 'main') {
   try {
-    return await getArtifact(db, versionId, kind);
+    return await getArtifact(db, versionId, kind, part);
   } catch (error) {
     if (isAppError(error) && error.code === 'NOT_FOUND') return null;
     throw error;
   }
+}
+
+/**
+ * The version's tfjs model: the standard layout (`tfjs/model.json` + `tfjs/weights.bin`), else a legacy
+ * `tfjs/main` (`tfjs-layers/1`, versions registered before the layout), else built from the dense model.
+ */
+async function loadStoredTfjs(db: Db, versionId: number, dense: DenseModel) {
+  const [modelJson, weights] = await Promise.all([optionalArtifact(db, versionId, 'tfjs', TFJS_MODEL_JSON), optionalArtifact(db, versionId, 'tfjs', TFJS_WEIGHTS_BIN)]);
+  if (modelJson?.bytes && weights?.bytes) return loadTfjsLayout({ modelJson: modelJson.bytes, weights: weights.bytes });
+  const legacy = await optionalArtifact(db, versionId, 'tfjs');
+  if (legacy?.json) return loadTfjsModel(legacy.json as TfjsArtifacts);
+  return loadTfjsLayout(await exportTfjsLayout(dense));
 }
 
 function readFeatureSpec(json: unknown): FeatureSpec | null {
@@ -115,9 +130,7 @@ export async function loadServedVersion(db: Db, version: ModelVersion, options: 
   let free: () => Promise<void>;
 
   const useTfjs = async () => {
-    const stored = await optionalArtifact(db, version.id, 'tfjs');
-    const artifacts = (stored?.json as TfjsArtifacts | undefined) ?? (await exportToTfjs(dense));
-    const lm = await loadTfjsModel(artifacts);
+    const lm = await loadStoredTfjs(db, version.id, dense);
     runtime = 'tfjs';
     // predictWithTfjs runs inside tf.tidy: no tensor outlives a call.
     run = async (X, nRows) => predictWithTfjs(lm, X, nRows);

@@ -67,7 +67,7 @@ test('invalid definitions fail with FEATURE_SET_INVALID naming the problem', () 
 });
 
 test('the default sets exist, are valid and stay small enough for exact SHAP where it matters', () => {
-  assert.deepEqual([...DEFAULT_FEATURE_SETS.keys()], ['soccer-1x2-base', 'soccer-1x2-market', 'nfl-base', 'nfl-market', 'nba-base', 'mlb-base']);
+  assert.deepEqual([...DEFAULT_FEATURE_SETS.keys()], ['soccer-1x2-base', 'soccer-1x2-market', 'soccer-1x2-live-market', 'nfl-base', 'nfl-market', 'nba-base', 'mlb-base']);
   for (const s of DEFAULT_FEATURE_SETS.values()) {
     assert.ok(s.featureNames.length <= 14, `${s.name} has ${s.featureNames.length} features`);
     assert.equal(new Set(s.featureNames).size, s.featureNames.length);

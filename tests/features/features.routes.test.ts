@@ -37,7 +37,7 @@ test('GET /v1/feature-sets and /v1/feature-sets/:name', { skip: Boolean(skip) },
   const list = await app.inject({ url: '/v1/feature-sets' });
   assert.equal(list.statusCode, 200);
   const names = list.json().featureSets.map((s: { name: string }) => s.name);
-  assert.deepEqual(names, ['soccer-1x2-base', 'soccer-1x2-market', 'nfl-base', 'nfl-market', 'nba-base', 'mlb-base']);
+  assert.deepEqual(names, ['soccer-1x2-base', 'soccer-1x2-market', 'soccer-1x2-live-market', 'nfl-base', 'nfl-market', 'nba-base', 'mlb-base']);
   const one = await app.inject({ url: '/v1/feature-sets/soccer-1x2-market' });
   assert.equal(one.statusCode, 200);
   const body = one.json();

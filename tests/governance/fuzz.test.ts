@@ -70,7 +70,12 @@ describe('fuzzing every route of the OpenAPI document', () => {
           const parsed = JSON.parse(res.body) as { error?: { code?: unknown; message?: unknown } | string };
           // The Open Inference Protocol's routes answer its own error object, { error: "<message>" }.
           if (op.path === '/v2' || op.path.startsWith('/v2/')) assert.equal(typeof parsed.error, 'string', where);
-          else {
+          // MLflow's routes answer MLflow's error body.
+          else if (op.path.startsWith('/api/2.0/mlflow/')) {
+            const mlflow = parsed as { error_code?: unknown; message?: unknown };
+            assert.equal(typeof mlflow.error_code, 'string', where);
+            assert.equal(typeof mlflow.message, 'string', where);
+          } else {
             assert.equal(typeof (parsed.error as { code?: unknown })?.code, 'string', where);
             assert.equal(typeof (parsed.error as { message?: unknown })?.message, 'string', where);
           }

@@ -56,6 +56,8 @@ describe('access: every route of the OpenAPI document, with every role and with 
         assert.equal(res.statusCode, 401, `${r.method} ${r.url} without a key answered ${res.statusCode}`);
         // The Open Inference Protocol's routes answer its own error object, { error: "<message>" }.
         if (r.path === '/v2' || r.path.startsWith('/v2/')) assert.match(res.json().error, /needs an API key/);
+        // MLflow's routes answer MLflow's error body, { error_code, message }.
+        else if (r.path.startsWith('/api/2.0/mlflow/')) assert.equal(res.json().error_code, 'UNAUTHENTICATED');
         else assert.equal(res.json().error.code, 'UNAUTHENTICATED');
         assert.equal(res.headers['www-authenticate'], 'Bearer realm="sharpline"');
       }
@@ -78,7 +80,10 @@ describe('access: every route of the OpenAPI document, with every role and with 
           assert.equal(res.statusCode, 403, `${role} ${r.method} ${r.url} is not allowed but answered ${res.statusCode}`);
           const body = res.json();
           if (typeof body.error === 'string') assert.match(body.error, new RegExp(`role ${role} may not`));
-          else {
+          else if (body.error_code) {
+            assert.equal(body.error_code, 'PERMISSION_DENIED');
+            assert.match(body.message, new RegExp(`role ${role} may not`));
+          } else {
             assert.equal(body.error.code, 'FORBIDDEN');
             assert.match(body.error.message, new RegExp(`role ${role} may not`));
           }

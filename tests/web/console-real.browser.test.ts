@@ -67,4 +67,52 @@ describe('the console on a version trained on real soccer data (EPL 2015-2019, P
     await screenshot(page, 'version-real');
     assert.deepEqual(problems, []);
   });
+
+  it(`a scientist proposes champion for the real-data version; the reviewer approves it from the Promotions page, by keyboard, and the alias moves${reason}`, { skip: !!reason }, async () => {
+    // The proposal comes through the API under a scientist key: a different identity from the reviewer's.
+    const scientistKey = await createTestKey(t!.db, 'scientist', 'scientist-sam');
+    const proposed = await app.inject({ method: 'POST', url: '/v1/models/epl/proposals', headers: { authorization: `Bearer ${scientistKey}` }, payload: { alias: 'champion', version: 1, note: 'EPL 2018/19 out of sample' } });
+    assert.equal(proposed.statusCode, 201, proposed.body);
+    const id = proposed.json().id as number;
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/models/epl' })).json().aliases.champion, undefined, 'no champion before the decision');
+
+    await page.goto(`${base}/ui/#/promotions`);
+    const card = page.locator(`[data-proposal="${id}"]`);
+    await card.locator(`[data-table="proposal-${id}-metrics"]`).waitFor();
+    assert.match(await card.innerText(), /scientist-sam/);
+    // The evidence beside the current champion (none yet): the stored log loss of the proposed version.
+    const v = (await app.inject({ method: 'GET', url: '/v1/models/epl/versions/1' })).json();
+    assert.equal((await tableText(page, `proposal-${id}-metrics`))[0]![2], en(v.metrics.logLoss, 4));
+
+    const approve = card.getByRole('button', { name: 'Approve', exact: true });
+    await approve.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Approve proposal ${id}?` });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /champion of epl moves from no version to v1/);
+    await assertAccessible(page, 'promotions, approve dialog open');
+    await screenshot(page, 'promotions-approve');
+    // Escape cancels and gives focus back to the button; Enter opens the dialog again.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action), 'approve');
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/proposals/${id}` })).json().status, 'pending', 'cancelling decides nothing');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Approve and move the alias', 'focus starts on the dialog\'s confirm button');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-notice="approved"]').waitFor();
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.notice), 'approved', 'focus moves to the outcome');
+
+    // The API says the same: the alias moved, decided by the reviewer, not the proposer.
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/models/epl' })).json().aliases.champion, 1);
+    const decided = (await app.inject({ method: 'GET', url: `/v1/proposals/${id}` })).json();
+    assert.equal(decided.status, 'approved');
+    assert.equal(decided.decidedBy, 'reviewer-rita');
+    assert.equal(decided.proposedBy, 'scientist-sam');
+    // The alias history on the page shows the move.
+    await page.locator(`[data-table="alias-history-epl"] tbody tr`).first().waitFor();
+    assert.deepEqual((await tableText(page, 'alias-history-epl'))[0]!.slice(1), ['–', 'v1', 'reviewer-rita']);
+    assert.deepEqual(problems, []);
+  });
 });

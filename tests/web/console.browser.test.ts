@@ -176,6 +176,59 @@ describe('the console in a real browser (synthetic league, real Postgres, the re
     await page.getByRole('heading', { name: 'Compare versions' }).waitFor();
     assert.deepEqual(problems, []);
   });
+  it(`a reviewer rejects a scientist's proposal with a reason, from the keyboard; the reason is stored and the alias stays${missing}`, { skip: !!missing }, async () => {
+    const scientistKey = await createTestKey(t.db, 'scientist', 'scientist-sam');
+    const proposed = await app.inject({ method: 'POST', url: '/v1/models/syn/proposals', headers: { authorization: `Bearer ${scientistKey}` }, payload: { alias: 'champion', version: 2 } });
+    assert.equal(proposed.statusCode, 201, proposed.body);
+    const id = proposed.json().id as number;
+    // An admin reads the proposal but does not decide it (the API lets reviewers only).
+    await page.goto(`${base}/ui/#/promotions`);
+    const adminCard = page.locator(`[data-proposal="${id}"]`);
+    await adminCard.getByText('A reviewer decides this proposal.').waitFor();
+    assert.equal(await adminCard.getByRole('button').count(), 0);
+
+    const { page: review, problems: reviewProblems } = await openPage(browser);
+    try {
+      await signIn(review, base, await createTestKey(t.db, 'reviewer', 'reviewer-rita'));
+      await review.locator('[data-table="models"]').waitFor();
+      await review.goto(`${base}/ui/#/promotions`);
+      const card = review.locator(`[data-proposal="${id}"]`);
+      // The evidence: v2 beside the champion v1, with the paired bootstrap over the same games.
+      await card.locator(`[data-table="proposal-${id}-metrics"]`).waitFor();
+      await card.getByText(/paired bootstrap/).waitFor();
+      await card.getByRole('button', { name: 'Reject', exact: true }).focus();
+      await review.keyboard.press('Enter');
+      const dialog = review.getByRole('dialog', { name: `Reject proposal ${id}?` });
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /champion of syn stays on v1 instead of moving to v2/);
+      // Focus starts in the reason box; the confirm button stays disabled until there is a reason.
+      assert.equal(await review.evaluate(() => document.activeElement?.tagName), 'TEXTAREA');
+      assert.equal(await dialog.getByRole('button', { name: 'Reject the proposal' }).isDisabled(), true);
+      await assertAccessible(review, 'promotions, reject dialog open');
+      const reasonText = 'Worse than the champion on the same games; the bootstrap interval excludes zero.';
+      await review.keyboard.type(reasonText);
+      await review.keyboard.press('Tab');
+      assert.equal(await review.evaluate(() => document.activeElement?.textContent), 'Reject the proposal');
+      await screenshot(review, 'promotions');
+      await review.keyboard.press('Enter');
+      await review.locator('[data-notice="rejected"]').waitFor();
+
+      const decided = (await app.inject({ method: 'GET', url: `/v1/proposals/${id}` })).json();
+      assert.equal(decided.status, 'rejected');
+      assert.equal(decided.reason, reasonText);
+      assert.equal(decided.decidedBy, 'reviewer-rita');
+      assert.equal((await app.inject({ method: 'GET', url: '/v1/models/syn' })).json().aliases.champion, 1, 'the champion stays');
+      // The decided list shows the reason.
+      await review.getByText('Decided proposals').click();
+      assert.match(await review.locator(`[data-proposal="${id}"]`).innerText(), /Rejected by reviewer-rita/);
+      await review.locator(`[data-proposal="${id}"] q`).getByText(reasonText).waitFor();
+      await assertAccessible(review, 'promotions after the decision');
+      assert.deepEqual(reviewProblems, []);
+    } finally {
+      await review.close();
+    }
+  });
+
   it(`refuses an app key: the console names the role and shows no model${missing}`, { skip: !!missing }, async () => {
     const appKey = await createTestKey(t.db, 'app', 'pricing-app');
     const { page: appPage } = await openPage(browser);

@@ -1,6 +1,6 @@
 import type { Db } from '../../core/index.ts';
 import type { TrainingSet } from '../../features/index.ts';
-import { exportToOnnx, exportToTfjs, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
+import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, exportToOnnx, exportTfjsLayout, selectBackground, serializeModel, type DenseModel, type TrainParams } from '../../models/index.ts';
 import { createVersion, putArtifact, savePredictions, type ModelVersion } from '../../registry/index.ts';
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
@@ -61,7 +61,10 @@ export async function registerArtifacts(
   const k = testSet.classes.length;
   await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
   await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
-  await putArtifact(db, version.id, { kind: 'tfjs', json: await exportToTfjs(model) });
+  // tfjs's own layout, two parts of one kind: a loader given `…/artifacts/tfjs/model.json` finds `weights.bin` beside it.
+  const tfjs = await exportTfjsLayout(model);
+  await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_MODEL_JSON, bytes: tfjs.modelJson, contentType: 'application/json' });
+  await putArtifact(db, version.id, { kind: 'tfjs', name: TFJS_WEIGHTS_BIN, bytes: tfjs.weights, contentType: 'application/octet-stream' });
   await putArtifact(db, version.id, {
     kind: 'feature-spec',
     json: { featureSet: trainSet.featureSet, featureNames: trainSet.featureNames, fills: trainSet.fills, classes: trainSet.classes },

@@ -10,6 +10,8 @@ import { ComparePage } from './pages/compare.ts';
 import { ExplainPage } from './pages/explain.ts';
 import { RunsPage, RunPage } from './pages/runs.ts';
 import { PromotionsPage } from './pages/promotions.ts';
+import { ExplorePage } from './pages/explore.ts';
+import { HelpPage } from './pages/help.ts';
 import { whoAmI, type Principal } from './session.ts';
 
 function Page(props: { route: Route; principal: Principal }) {
@@ -23,6 +25,8 @@ function Page(props: { route: Route; principal: Principal }) {
   if (first === 'explain') return html`<${ExplainPage} model=${q.get('model') ?? ''} version=${q.get('version') ?? ''} game=${q.get('game') ?? ''} />`;
   if (first === 'runs') return rest[0] ? html`<${RunPage} id=${rest[0]} principal=${props.principal} />` : html`<${RunsPage} principal=${props.principal} />`;
   if (first === 'promotions') return html`<${PromotionsPage} principal=${props.principal} />`;
+  if (first === 'explore') return html`<${ExplorePage} share=${q.get('share') ?? ''} />`;
+  if (first === 'help') return html`<${HelpPage} page=${rest[0] ?? ''} />`;
   return html`<p role="alert">${t('common.noSuchPage')}</p>`;
 }
 
@@ -32,6 +36,8 @@ const NAV: Array<[string, () => string]> = [
   ['explain', () => t('nav.explain')],
   ['runs', () => t('nav.runs')],
   ['promotions', () => t('nav.promotions')],
+  ['explore', () => t('nav.explore')],
+  ['help', () => t('nav.help')],
 ];
 
 function LanguageSwitch(props: { onChange: () => void }) {

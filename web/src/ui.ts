@@ -18,7 +18,7 @@ export interface TableData {
  * A chart drawn by Observable Plot with its numbers beside it as a table: the text alternative
  * screen readers and keyboard users read (WCAG 1.1.1), and what the browser tests check.
  */
-export function Chart(props: { id: string; title: string; description?: string; plot: () => Plot.PlotOptions; table: TableData }) {
+export function Chart(props: { id: string; title: string; description?: string; plot: () => Plot.PlotOptions; table: TableData; help?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const node = ref.current;
@@ -41,7 +41,7 @@ export function Chart(props: { id: string; title: string; description?: string; 
     return () => chart.remove();
   });
   return html`<figure class="chart" data-chart=${props.id}>
-    <figcaption>${props.title}</figcaption>
+    <figcaption>${props.title}${props.help ? html` <${WhatIs} term=${props.help} />` : null}</figcaption>
     <div class="plot" ref=${ref}></div>
     ${props.description ? html`<p class="muted">${props.description}</p>` : null}
     <details class="chart-table">
@@ -98,4 +98,20 @@ export function Show<T>(props: { loaded: Loaded<T>; children: (value: T) => Comp
 
 export function Section(props: { title: string; id: string; children: ComponentChildren }) {
   return html`<section aria-labelledby=${props.id}><h2 id=${props.id}>${props.title}</h2>${props.children}</section>`;
+}
+
+/**
+ * A one-line "what is this" for a chart or a metric (`whatIs.<term>` in the locales): a
+ * disclosure the keyboard reaches (Tab) and opens (Enter or Space), read by screen readers.
+ */
+export function WhatIs(props: { term: string }) {
+  return html`<details class="whatis" data-whatis=${props.term}>
+    <summary><span aria-hidden="true">?</span><span class="visually-hidden">${t('help.whatIs', { term: t(`whatIs.${props.term}.name`) })}</span></summary>
+    <span class="whatis-text" role="note"><strong>${t(`whatIs.${props.term}.name`)}</strong>: ${t(`whatIs.${props.term}.line`)}</span>
+  </details>`;
+}
+
+/** The "what is this" of several metrics in one line (under a table whose headers name them). */
+export function Glossary(props: { terms: string[] }) {
+  return html`<div class="glossary muted small">${t('help.glossary')} ${props.terms.map((term) => html`<span class="glossary-term">${t(`whatIs.${term}.name`)} <${WhatIs} term=${term} /></span> `)}</div>`;
 }

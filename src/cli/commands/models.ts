@@ -192,22 +192,33 @@ export function registerModelsCommands(program: Command): void {
     );
 
   models.command('artifact <name> <version> <kind>')
-    .description('download one artifact of a version (onnx, tfjs, dense-json, feature-spec ...) as stored, and print its sha256')
-    .requiredOption('--out <file>', 'where to write the bytes')
-    .option('--part <name>', 'which part of the artifact (default main)')
+    .description('download one artifact of a version (onnx, tfjs, dense-json, feature-spec ...) as stored, and print its sha256; --dir writes every part of the kind (tfjs: model.json + weights.bin, loadable by tf.loadLayersModel)')
+    .option('--out <file>', 'where to write the bytes of one part')
+    .option('--dir <folder>', 'write every part of the kind into this folder, each under its part name (main: <kind>.<ext>)')
+    .option('--part <name>', 'which part of the artifact with --out (default main)')
     .option('--json', 'print one JSON document')
-    .action((name: string, ref: string, kind: string, opts: { out: string; part?: string; json?: boolean }) =>
+    .action((name: string, ref: string, kind: string, opts: { out?: string; dir?: string; part?: string; json?: boolean }) =>
       withContext(async (ctx) => {
+        if (Boolean(opts.out) === Boolean(opts.dir)) throw new AppError('VALIDATION_FAILED', 'give exactly one of --out <file> or --dir <folder>');
         const version = await getVersion(ctx.db, name, ref);
-        const artifact = await getArtifact(ctx.db, version.id, kind, opts.part ?? 'main');
-        // The bytes as the HTTP route sends them (JSON artifacts as their text), hashed here.
-        const body = artifact.bytes ? Buffer.from(artifact.bytes) : Buffer.from(JSON.stringify(artifact.json));
         const { createHash } = await import('node:crypto');
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(opts.out, body);
-        const sha256 = createHash('sha256').update(body).digest('hex');
-        printResult({ model: version.model, version: version.version, kind: artifact.kind, name: artifact.name, contentType: artifact.contentType, bytes: body.length, sha256, storedSha256: artifact.sha256, out: opts.out }, opts.json, (r) =>
-          `${r.model} v${r.version} ${r.kind}: ${r.bytes} bytes written to ${r.out}\nsha256 ${r.sha256}`);
+        const { mkdir, writeFile } = await import('node:fs/promises');
+        const path = await import('node:path');
+        const parts = opts.dir ? (await listArtifacts(ctx.db, version.id)).filter((a) => a.kind === kind).map((a) => a.name) : [opts.part ?? 'main'];
+        if (parts.length === 0) throw new AppError('NOT_FOUND', `model ${version.model} version ${version.version} has no artifact ${kind}`, { details: { kind } });
+        if (opts.dir) await mkdir(opts.dir, { recursive: true });
+        const files: Array<{ name: string; contentType: string; bytes: number; sha256: string; storedSha256: string; out: string }> = [];
+        for (const part of parts) {
+          const artifact = await getArtifact(ctx.db, version.id, kind, part);
+          // The bytes as the HTTP route sends them (JSON artifacts as their text), hashed here.
+          const body = artifact.bytes ? Buffer.from(artifact.bytes) : Buffer.from(JSON.stringify(artifact.json));
+          const out = opts.out ?? path.join(opts.dir!, part === 'main' ? `${kind}.${artifact.contentType === 'application/json' ? 'json' : artifact.contentType === 'application/x-onnx' ? 'onnx' : 'bin'}` : part);
+          await writeFile(out, body);
+          files.push({ name: artifact.name, contentType: artifact.contentType, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), storedSha256: artifact.sha256, out });
+        }
+        const result = opts.out ? { model: version.model, version: version.version, kind, ...files[0]! } : { model: version.model, version: version.version, kind, dir: opts.dir!, files };
+        printResult(result, opts.json, () =>
+          files.map((f) => `${version.model} v${version.version} ${kind}${f.name === 'main' ? '' : `/${f.name}`}: ${f.bytes} bytes written to ${f.out}\nsha256 ${f.sha256}`).join('\n'));
       }),
     );
 

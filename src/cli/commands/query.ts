@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AppError } from '../../../core/index.ts';
 import { queryResultCsv, type QueryResultSet } from '../../../history/index.ts';
-import { runExplorerQuery } from '../../services/index.ts';
+import { authenticateKey } from '../../governance/index.ts';
+import type { AppContext } from '../../context.ts';
+import { listSaved, runExplorerQuery, runSaved, saveQuery, savedQueryOwner } from '../../services/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
@@ -10,6 +12,7 @@ interface QueryOptions {
   spec?: string; file?: string; competition?: string; season?: string; team?: string; from?: string; to?: string;
   oddsMin?: string; oddsMax?: string; edgeMin?: string; edgeMax?: string; groupBy?: string; measure?: string;
   selection?: string; book?: string; kind?: string; model?: string; limit?: string; json?: boolean; csv?: boolean;
+  save?: string; chart?: string; open?: string; saved?: boolean; key?: string;
 }
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -59,6 +62,30 @@ export function specFromOptions(opts: QueryOptions): unknown {
   };
 }
 
+/** `line:season:winRate,mean_marketProb`: a chart type, its x column and its y columns. */
+function chartOf(text: string): Record<string, unknown> {
+  const [type, x, y] = text.split(':');
+  return { type: type ?? '', x: x ?? '', y: list(y) ?? [] };
+}
+
+/** The owner of what this command saves or lists: `--key`/SHARPLINE_API_KEY's key, else local. */
+async function cliOwner(ctx: AppContext, key: string | undefined): Promise<string> {
+  const token = key ?? ctx.config.apiKey;
+  if (!token) return savedQueryOwner(undefined);
+  const result = await authenticateKey(ctx.db, token);
+  if (!result.ok) throw new AppError('UNAUTHENTICATED', result.reason);
+  return savedQueryOwner(result.principal);
+}
+
+const printRows = (result: QueryResultSet, opts: QueryOptions) => {
+  if (opts.csv) {
+    process.stdout.write(queryResultCsv(result));
+    return;
+  }
+  printResult(result, opts.json, (r: QueryResultSet) => table(r.rows) + `\n${r.rows.length} row(s)${r.truncated ? ` (truncated at ${r.limit})` : ''}, ${r.ms} ms`);
+  if (result.truncated) process.stderr.write(`truncated: more rows matched than the limit of ${result.limit}\n`);
+};
+
 export function registerQueryCommand(program: Command): void {
   program
     .command('query')
@@ -83,15 +110,28 @@ export function registerQueryCommand(program: Command): void {
     .option('--limit <n>', 'rows at most')
     .option('--json', 'print the result as one JSON document')
     .option('--csv', 'print the rows as CSV')
+    .option('--save <name>', 'save the document under this name (of --key, else local) and print its share id on stderr')
+    .option('--chart <type:x:y>', "with --save: save a chart, e.g. 'line:season:winRate,mean_marketProb' (line, bar, scatter, calibration)")
+    .option('--open <shareId>', 'run a saved query or chart by its share id')
+    .option('--saved', 'list the saved queries and charts of --key (else local)')
+    .option('--key <key>', 'the key saved queries belong to (default SHARPLINE_API_KEY)')
     .action((opts: QueryOptions) =>
       withContext(async (ctx) => {
-        const result = await runExplorerQuery(ctx, specFromOptions(opts));
-        if (opts.csv) {
-          process.stdout.write(queryResultCsv(result));
+        if (opts.saved) {
+          const saved = await listSaved(ctx, await cliOwner(ctx, opts.key));
+          printResult(saved, opts.json, (rows) => table(rows.map((r) => ({ shareId: r.shareId, kind: r.kind, name: r.name, updatedAt: r.updatedAt, link: r.link }))));
           return;
         }
-        printResult(result, opts.json, (r: QueryResultSet) => table(r.rows) + `\n${r.rows.length} row(s)${r.truncated ? ` (truncated at ${r.limit})` : ''}, ${r.ms} ms`);
-        if (result.truncated) process.stderr.write(`truncated: more rows matched than the limit of ${result.limit}\n`);
+        if (opts.open !== undefined) {
+          printRows(await runSaved(ctx, opts.open), opts);
+          return;
+        }
+        const spec = specFromOptions(opts);
+        if (opts.save !== undefined) {
+          const saved = await saveQuery(ctx, await cliOwner(ctx, opts.key), { name: opts.save, spec, ...(opts.chart === undefined ? {} : { chart: chartOf(opts.chart) }) });
+          process.stderr.write(`saved ${saved.kind} ${JSON.stringify(saved.name)}: share id ${saved.shareId} (${saved.link})\n`);
+        }
+        printRows(await runExplorerQuery(ctx, spec), opts);
       }),
     );
 }

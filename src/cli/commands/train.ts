@@ -215,4 +215,14 @@ export function registerTrainCommands(program: Command): void {
         printResult({ requeued }, opts.json, (r) => (r.requeued.length ? `re-enqueued ${r.requeued.join(', ')}` : 'nothing to re-enqueue'));
       }),
     );
+  runs
+    .command('mirror <id>')
+    .description('mirror a run to the MLflow server of SHARPLINE_MLFLOW_MIRROR_URL (idempotent: finds the run it made before)')
+    .option('--json', 'print one JSON document')
+    .action((id: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const result = await (await services()).mirrorRunToMlflow(ctx, id);
+        printResult({ runId: id, ...result }, opts.json, (r) => `${r.created ? 'created' : 'updated'} MLflow run ${r.remoteRunId} in experiment ${r.remoteExperimentId}`);
+      }),
+    );
 }

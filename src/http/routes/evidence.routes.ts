@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
+import type { FastifyReply } from 'fastify';
 import { errorResponses } from '../schemas.ts';
 import { AppError } from '../../../core/index.ts';
 import { getArtifact, getVersion, listArtifacts, modelCardOf, renderModelCard } from '../../../registry/index.ts';
@@ -68,6 +69,10 @@ const ArtifactParams = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   v: Type.String({ minLength: 1, maxLength: 64 }),
   kind: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9-]*$' }),
+});
+const ArtifactPartParams = Type.Object({
+  ...ArtifactParams.properties,
+  part: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'part within the kind, e.g. model.json or weights.bin of tfjs' }),
 });
 const ArtifactQuery = Type.Object({ part: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'part within the kind (default main)' })) }, { additionalProperties: false });
 
@@ -138,24 +143,18 @@ export async function evidenceRoutes(app: AppInstance): Promise<void> {
     return { model: version.model, version: version.version, artifacts: await listArtifacts(app.ctx.db, version.id) };
   });
 
-  app.get('/v1/models/:name/versions/:v/artifacts/:kind', {
-    schema: {
-      tags: ['models'],
-      summary: 'Downloads one artifact exactly as stored; `x-content-sha256` (hex) and `digest` (RFC 3230, base64) let the client check the bytes.',
-      params: ArtifactParams,
-      querystring: ArtifactQuery,
-      response: { 200: { content: { 'application/octet-stream': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the artifact bytes' }) } } }, ...errorResponses(400, 404) },
-    },
-  }, async (request, reply) => {
-    const version = await getVersion(app.ctx.db, request.params.name, request.params.v);
-    const artifact = await getArtifact(app.ctx.db, version.id, request.params.kind, request.query.part ?? 'main');
+  const sendArtifact = async (reply: FastifyReply, params: { name: string; v: string; kind: string }, part: string) => {
+    const version = await getVersion(app.ctx.db, params.name, params.v);
+    const artifact = await getArtifact(app.ctx.db, version.id, params.kind, part);
     // JSON artifacts are sent as the text they were hashed over at write time (jsonb may reorder
     // keys, so the stored sha256 is of the original text; the header names what was sent).
     const body = artifact.bytes ? Buffer.from(artifact.bytes) : Buffer.from(JSON.stringify(artifact.json));
     const { createHash } = await import('node:crypto');
     const sha = createHash('sha256').update(body);
     const hex = sha.copy().digest('hex');
-    const file = `${version.model}-v${version.version}-${artifact.kind}${artifact.name === 'main' ? '' : `-${artifact.name}`}.${EXTENSIONS[artifact.contentType] ?? 'bin'}`;
+    // A part already named like a file (tfjs's `model.json`, `weights.bin`) keeps its own extension.
+    const suffix = artifact.name === 'main' ? '' : `-${artifact.name}`;
+    const file = `${version.model}-v${version.version}-${artifact.kind}${suffix}${/\.[a-z0-9]+$/i.test(artifact.name) ? '' : `.${EXTENSIONS[artifact.contentType] ?? 'bin'}`}`;
     return reply
       .type(artifact.contentType)
       .header('content-disposition', `attachment; filename="${file.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
@@ -163,6 +162,29 @@ export async function evidenceRoutes(app: AppInstance): Promise<void> {
       .header('x-stored-sha256', artifact.sha256)
       .header('digest', `sha-256=${sha.digest('base64')}`)
       .send(body);
+  };
+  const ArtifactBody = { 200: { content: { 'application/octet-stream': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the artifact bytes' }) } } }, ...errorResponses(400, 404) };
+
+  app.get('/v1/models/:name/versions/:v/artifacts/:kind', {
+    schema: {
+      tags: ['models'],
+      summary: 'Downloads one artifact exactly as stored; `x-content-sha256` (hex) and `digest` (RFC 3230, base64) let the client check the bytes.',
+      params: ArtifactParams,
+      querystring: ArtifactQuery,
+      response: ArtifactBody,
+    },
+  }, async (request, reply) => sendArtifact(reply, request.params, request.query.part ?? 'main'));
+
+  app.get('/v1/models/:name/versions/:v/artifacts/:kind/:part', {
+    schema: {
+      tags: ['models'],
+      summary: 'Downloads one part of an artifact as stored, with the same sha256 headers. The tfjs model is `…/artifacts/tfjs/model.json` beside `…/artifacts/tfjs/weights.bin`, so `tf.loadLayersModel(\'…/artifacts/tfjs/model.json\')` loads it.',
+      params: ArtifactPartParams,
+      response: ArtifactBody,
+    },
+  }, async (request, reply) => {
+    const { part, ...params } = request.params;
+    return sendArtifact(reply, params, part);
   });
 
   app.get('/v1/models/:name/versions/:v/card', {

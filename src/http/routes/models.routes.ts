@@ -156,10 +156,10 @@ export async function modelsRoutes(app: AppInstance): Promise<void> {
   app.delete('/v1/models/:name/aliases/:alias', {
     schema: {
       tags: ['models'],
-      summary: 'Removes an unprotected alias; audited as the key\'s owner.',
+      summary: 'Removes an unprotected alias; audited as the key\'s owner. A protected alias (champion) answers 409 ALIAS_PROTECTED.',
       params: AliasParams,
       querystring: DeleteAliasQuery,
-      response: { 200: DeleteAliasResponse, ...errorResponses(404) },
+      response: { 200: DeleteAliasResponse, ...errorResponses(404, 409) },
     },
   }, async (request) => {
     const { name, alias } = request.params;

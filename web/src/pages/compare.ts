@@ -3,7 +3,7 @@ import { api, seg } from '../api.ts';
 import { t } from '../i18n.ts';
 import { num, int, pct } from '../format.ts';
 import { href, navigate } from '../router.ts';
-import { html, Plot, Show, useLoad, Chart, DataTable, Section } from '../ui.ts';
+import { html, Plot, Show, useLoad, Chart, DataTable, Section, Glossary } from '../ui.ts';
 import { reliabilityPoints } from '../stats.ts';
 import type { RegisteredModel, ReliabilityBin, VersionSummary } from '../types.ts';
 
@@ -57,6 +57,7 @@ function Result(props: { body: CompareBody }) {
   const points = b.versions.flatMap((v) => reliabilityPoints(label(v), v.calibration.bins));
   return html`
     <p>${t('compare.sameGames', { n: int(b.games), level: pct(b.bootstrap.level, 0).replace('+', ''), resamples: int(b.bootstrap.resamples) })}</p>
+    <${Glossary} terms=${['logLoss', 'brier', 'ece']} />
     <${DataTable} id="compare-scores" caption=${t('compare.scores')} data=${{
       columns: [t('compare.version'), ...SCORES.map((s) => t(`metric.${s}`)), t('metric.ece')],
       rows: b.versions.map((v) => [label(v), ...SCORES.map((s) => num(v.scores[s])), num(v.calibration.ece)]),
@@ -71,7 +72,7 @@ function Result(props: { body: CompareBody }) {
       })),
     }} />
     <div class="charts">
-      <${Chart} id="compare-calibration" title=${t('compare.calibrationTitle')} plot=${() => ({
+      <${Chart} id="compare-calibration" help="calibration" title=${t('compare.calibrationTitle')} plot=${() => ({
         width: 460, height: 400, grid: true, color: { legend: true }, x: { domain: [0, 1], label: t('version.predicted') }, y: { domain: [0, 1], label: t('version.observed') },
         marks: [Plot.line([[0, 0], [1, 1]], { stroke: '#767676', strokeDasharray: '4 3' }), Plot.ruleX(points, { x: 'predicted', y1: 'lower', y2: 'upper', stroke: 'series', strokeOpacity: 0.5, strokeWidth: 3 }), Plot.line(points, { x: 'predicted', y: 'observed', stroke: 'series', z: 'series' }), Plot.dot(points, { x: 'predicted', y: 'observed', fill: 'series', r: 3 })],
       })} table=${{ columns: [t('version.series'), t('version.predicted'), t('version.observed'), t('version.band'), t('metric.games')], rows: points.map((p) => [p.series, num(p.predicted, 3), num(p.observed, 3), `${num(p.lower, 3)} – ${num(p.upper, 3)}`, int(p.count)]) }} />

@@ -48,7 +48,7 @@ function Waterfall(props: { cls: string; data: Explained['explanation']['classes
   const order = [t('explain.base'), ...bars.map((b) => b.name), t('explain.prediction')];
   const ends = [{ name: t('explain.base'), value: props.data.baseValue }, { name: t('explain.prediction'), value: props.data.prediction }];
   const title = t('explain.waterfallTitle', { cls: props.cls });
-  return html`<${Chart} id=${`waterfall-${props.cls}`} title=${title} description=${t('explain.waterfallHelp', { base: num(props.data.baseValue), prediction: num(props.data.prediction) })} plot=${() => ({
+  return html`<${Chart} id=${`waterfall-${props.cls}`} help="shap" title=${title} description=${t('explain.waterfallHelp', { base: num(props.data.baseValue), prediction: num(props.data.prediction) })} plot=${() => ({
     width: 600, height: 40 + 26 * order.length, marginLeft: 150, marginRight: 70, grid: true,
     y: { domain: order, label: null }, x: { label: t('explain.probability') },
     color: { legend: true, domain: [t('explain.raises'), t('explain.lowers')], range: ['#1d6b2f', '#a1260d'] },

@@ -4,6 +4,7 @@ import { num, int, dateTime } from '../format.ts';
 import { href } from '../router.ts';
 import { html, Plot, Show, useLoad, Chart } from '../ui.ts';
 import type { RegisteredModel, VersionSummary } from '../types.ts';
+import { Onboarding } from './onboarding.ts';
 
 interface ModelRow {
   model: RegisteredModel;
@@ -28,6 +29,7 @@ function Sparkline(props: { row: ModelRow }) {
   ]);
   return html`<${Chart}
     id=${`spark-${props.row.model.name}`}
+    help="logLoss"
     title=${t('models.sparkTitle', { model: props.row.model.name })}
     plot=${() => ({
       width: 220, height: 70, marginLeft: 40, marginBottom: 20,
@@ -45,7 +47,7 @@ export function ModelsPage() {
   return html`<h1>${t('models.title')}</h1>
     <p class="muted">${t('models.intro')}</p>
     <${Show} loaded=${loaded}>${(rows: ModelRow[]) => rows.length === 0
-      ? html`<p>${t('models.none')}</p>`
+      ? html`<p>${t('models.none')}</p><${Onboarding} />`
       : html`<div class="table-wrap"><table class="models" data-table="models">
         <caption class="visually-hidden">${t('models.title')}</caption>
         <thead><tr>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, seg } from '../api.ts';
 import { t } from '../i18n.ts';
 import { num, int, dateTime } from '../format.ts';
@@ -70,24 +70,62 @@ async function loadEvidence(p: Proposal): Promise<Evidence> {
 
 const METRICS = ['logLoss', 'closingLogLoss', 'preclosingLogLoss', 'brier', 'ece', 'testGames'] as const;
 
-function ProposalCard(props: { p: Proposal; principal: Principal; onDecided: () => void }) {
-  const p = props.p;
-  const evidence = useLoad(() => loadEvidence(p), [p.id]);
+type Decision = 'approve' | 'reject';
+
+/**
+ * The confirmation of a decision, as a modal `<dialog>`: the browser keeps focus inside it, Escape
+ * cancels, and focus returns to the button that opened it. Rejecting asks for the reason here.
+ */
+function DecisionDialog(props: { p: Proposal; action: Decision; onCancel: () => void; onDecided: (p: Proposal) => void }) {
+  const { p, action } = props;
+  const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const decide = async (action: 'approve' | 'reject') => {
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.open && dialog.close();
+  }, []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await api(`/v1/proposals/${p.id}/${action}`, { method: 'POST', ...(action === 'reject' ? { json: { reason } } : { json: {} }) });
-      props.onDecided();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
+      const decided = action === 'approve'
+        ? (await api<{ proposal: Proposal }>(`/v1/proposals/${p.id}/approve`, { method: 'POST', json: {} })).proposal
+        : await api<Proposal>(`/v1/proposals/${p.id}/reject`, { method: 'POST', json: { reason: reason.trim() } });
+      // Closed first: while the modal is open the rest of the page is inert and cannot take focus.
+      ref.current?.close();
+      props.onDecided(decided);
+    } catch (err) {
+      setError(err as ApiError);
       setBusy(false);
     }
   };
+  const id = `decide-${p.id}`;
+  const from = p.fromVersion === null ? t('promotions.noVersion') : `v${p.fromVersion}`;
+  return html`<dialog ref=${ref} class="decision" aria-labelledby=${`${id}-title`} aria-describedby=${`${id}-body`} data-decision=${action} onClose=${props.onCancel}>
+    <form class="stack" onSubmit=${submit}>
+      <h2 id=${`${id}-title`}>${action === 'approve' ? t('promotions.approveTitle', { id: p.id }) : t('promotions.rejectTitle', { id: p.id })}</h2>
+      <p id=${`${id}-body`}>${action === 'approve'
+        ? t('promotions.approveBody', { alias: p.alias, model: p.model, from, version: p.version })
+        : t('promotions.rejectBody', { alias: p.alias, model: p.model, from, version: p.version })}</p>
+      ${action === 'reject' ? html`<label for=${`${id}-reason`}>${t('promotions.reason')}</label>
+        <textarea id=${`${id}-reason`} rows="3" maxlength="2000" required value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLTextAreaElement).value)}></textarea>` : null}
+      <div class="row">
+        <button type="submit" disabled=${busy || (action === 'reject' && !reason.trim())}>${action === 'approve' ? t('promotions.confirmApprove') : t('promotions.confirmReject')}</button>
+        <button type="button" class="secondary" onClick=${() => ref.current?.close()}>${t('promotions.cancel')}</button>
+      </div>
+      ${error ? html`<${Problem} error=${error} />` : null}
+    </form>
+  </dialog>`;
+}
+
+function ProposalCard(props: { p: Proposal; principal: Principal; onDecided: (p: Proposal) => void }) {
+  const p = props.p;
+  const evidence = useLoad(() => loadEvidence(p), [p.id]);
+  const [deciding, setDeciding] = useState<Decision | null>(null);
   const headingId = `proposal-${p.id}`;
   return html`<article class="proposal" aria-labelledby=${headingId} data-proposal=${p.id}>
     <h3 id=${headingId}>${t('promotions.proposalTitle', { id: p.id, model: p.model, alias: p.alias, version: p.version })}</h3>
@@ -106,15 +144,12 @@ function ProposalCard(props: { p: Proposal; principal: Principal; onDecided: () 
       ${ev.compareError ? html`<${Problem} error=${ev.compareError} />` : null}
       <p><a href=${href('models', p.model, 'versions', p.version)}>${t('promotions.openProposed')}</a>
         ${ev.current ? html` · <a href=${`#/compare?model=${encodeURIComponent(p.model)}&versions=${ev.current.version},${p.version}`}>${t('promotions.openCompare')}</a>` : null}</p>`}<//>
-    ${p.status === 'pending' && can.review(props.principal) ? html`<form class="stack" onSubmit=${(e: Event) => { e.preventDefault(); void decide('approve'); }}>
-      <label for=${`reason-${p.id}`}>${t('promotions.reason')}</label>
-      <textarea id=${`reason-${p.id}`} rows="2" value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLTextAreaElement).value)}></textarea>
-      <div class="row">
-        <button type="submit" disabled=${busy}>${t('promotions.approve')}</button>
-        <button type="button" class="secondary" disabled=${busy || !reason.trim()} onClick=${() => decide('reject')}>${t('promotions.reject')}</button>
+    ${p.status === 'pending' && can.review(props.principal) ? html`<div class="row">
+        <button type="button" aria-haspopup="dialog" data-action="approve" onClick=${() => setDeciding('approve')}>${t('promotions.approve')}</button>
+        <button type="button" aria-haspopup="dialog" data-action="reject" class="secondary" onClick=${() => setDeciding('reject')}>${t('promotions.reject')}</button>
       </div>
-    </form>` : p.status === 'pending' ? html`<p class="muted">${t('promotions.reviewersDecide')}</p>` : html`<p>${t('promotions.decided', { status: t(`promotions.status.${p.status}`), who: p.decidedBy ?? '–', when: dateTime(p.decidedAt) })}${p.reason ? html` — <q>${p.reason}</q>` : null}</p>`}
-    ${error ? html`<${Problem} error=${error} />` : null}
+      ${deciding ? html`<${DecisionDialog} p=${p} action=${deciding} onCancel=${() => setDeciding(null)} onDecided=${props.onDecided} />` : null}`
+    : p.status === 'pending' ? html`<p class="muted">${t('promotions.reviewersDecide')}</p>` : html`<p>${t('promotions.decided', { status: t(`promotions.status.${p.status}`), who: p.decidedBy ?? '–', when: dateTime(p.decidedAt) })}${p.reason ? html` — <q>${p.reason}</q>` : null}</p>`}
   </article>`;
 }
 
@@ -150,18 +185,33 @@ function ProposeForm(props: { model: RegisteredModel; onProposed: () => void }) 
 
 export function PromotionsPage(props: { principal: Principal }) {
   const [round, setRound] = useState(0);
+  const [notice, setNotice] = useState<Proposal | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
   const loaded = useLoad(loadPromotions, [round]);
   const again = () => setRound((r) => r + 1);
+  const decided = (p: Proposal) => {
+    setNotice(p);
+    again();
+  };
+  // After a decision the card leaves the open list: focus moves to the line saying what happened.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
   return html`<h1>${t('promotions.title')}</h1>
     <p class="muted">${t('promotions.intro')}</p>
+    <p role="status" tabindex="-1" ref=${noticeRef} data-notice=${notice ? notice.status : ''}>${notice
+      ? notice.status === 'approved'
+        ? t('promotions.approvedNotice', { id: notice.id, alias: notice.alias, model: notice.model, version: notice.version })
+        : t('promotions.rejectedNotice', { id: notice.id, alias: notice.alias, model: notice.model, version: notice.version })
+      : ''}</p>
     <${Show} loaded=${loaded}>${(rows: ModelPromotions[]) => rows.map((row) => html`<${Section} id=${`promotions-${row.model.name}`} title=${row.model.name}>
       ${!row.available ? html`<p>${t('promotions.unavailable')}</p>` : null}
       <h3>${t('promotions.open')}</h3>
       ${row.proposals.filter((p) => p.status === 'pending').length === 0 ? html`<p>${t('promotions.none')}</p>` : null}
-      ${row.proposals.filter((p) => p.status === 'pending').map((p) => html`<${ProposalCard} p=${p} principal=${props.principal} onDecided=${again} key=${p.id} />`)}
+      ${row.proposals.filter((p) => p.status === 'pending').map((p) => html`<${ProposalCard} p=${p} principal=${props.principal} onDecided=${decided} key=${p.id} />`)}
       ${row.available && can.launch(props.principal) ? html`<${ProposeForm} model=${row.model} onProposed=${again} />` : null}
       ${row.proposals.some((p) => p.status !== 'pending') ? html`<details><summary>${t('promotions.decidedList')}</summary>
-        ${row.proposals.filter((p) => p.status !== 'pending').map((p) => html`<${ProposalCard} p=${p} principal=${props.principal} onDecided=${again} key=${p.id} />`)}</details>` : null}
+        ${row.proposals.filter((p) => p.status !== 'pending').map((p) => html`<${ProposalCard} p=${p} principal=${props.principal} onDecided=${decided} key=${p.id} />`)}</details>` : null}
       <h3>${t('promotions.history')}</h3>
       <${DataTable} id=${`alias-history-${row.model.name}`} caption=${t('promotions.history')} data=${{
         columns: [t('promotions.when'), t('promotions.from'), t('promotions.to'), t('promotions.actor')],

@@ -163,7 +163,7 @@ export function RunPage(props: { id: string; principal: Principal }) {
       </dl>
       ${can.launch(props.principal) && (run.status === 'queued' || run.status === 'running') ? html`<p><button type="button" class="secondary" onClick=${cancel}>${t('run.cancel')}</button></p>` : null}
       <details><summary>${t('run.spec')}</summary><pre>${JSON.stringify(run.spec, null, 2)}</pre></details>` : null}
-    ${points.length ? html`<${Chart} id="run-loss" title=${t('run.curve')} plot=${() => ({
+    ${points.length ? html`<${Chart} id="run-loss" help="trainingLoss" title=${t('run.curve')} plot=${() => ({
       width: 520, height: 260, grid: true, color: { legend: true, range: ['#1f5fa8', '#8a5a00'] }, x: { label: t('run.epoch') }, y: { label: t('run.lossAxis') },
       marks: [Plot.line(points, { x: 'epoch', y: 'value', stroke: 'series', z: 'series' }), Plot.dot(points, { x: 'epoch', y: 'value', fill: 'series', r: 2 })],
     })} table=${{ columns: [t('run.epoch'), t('run.loss'), t('run.valLoss')], rows: curve.map((c) => [c.epoch, num(c.loss ?? null), num(c.valLoss ?? null)]) }} />` : null}

@@ -3,7 +3,7 @@ import { api, ApiError, seg } from '../api.ts';
 import { t } from '../i18n.ts';
 import { num, int, pct, date, dateTime } from '../format.ts';
 import { href } from '../router.ts';
-import { html, Plot, Show, useLoad, Chart, DataTable, Section, Problem } from '../ui.ts';
+import { html, Plot, Show, useLoad, Chart, DataTable, Section, Problem, Glossary } from '../ui.ts';
 import { reliabilityPoints } from '../stats.ts';
 import { downloadVerified } from '../download.ts';
 import type { ArtifactInfo, BacktestSummary, Comparison, VersionDetail } from '../types.ts';
@@ -122,6 +122,7 @@ function Reliability(props: { v: VersionDetail }) {
   ];
   return html`<${Chart}
     id="reliability"
+    help="calibration"
     title=${t('version.reliabilityTitle')}
     description=${t('version.reliabilityHelp', { ece: num(model.calibration.ece) })}
     plot=${() => ({
@@ -153,28 +154,29 @@ function BacktestSection(props: { data: VersionData }) {
   const sample = <T,>(xs: T[], max = 60) => (xs.length <= max ? xs : xs.filter((_, i) => i % Math.ceil(xs.length / max) === 0 || i === xs.length - 1));
   return html`
     <p class="muted">${t('backtest.pricesNote', { book: version.backtest.pricesDescription })}</p>
+    <${Glossary} terms=${['yield', 'kelly', 'drawdown', 'clv']} />
     <${DataTable} id="backtest-summary" caption=${t('backtest.summary')} data=${{
       columns: [t('backtest.prices'), t('backtest.bets'), t('backtest.flatYield'), t('backtest.kellyYield'), t('backtest.flatMaxDrawdown'), t('backtest.clv'), t('backtest.everyOutcome'), t('backtest.random')],
       rows: summaries.map(([label, s]) => [label, int(s.bets), pct(s.flatYield), pct(s.kellyYield), num(s.flatMaxDrawdown, 2), pct(s.clv), pct(s.everyOutcomeYield), pct(s.randomYield)]),
     }} />
     ${bookError ? html`<${Problem} error=${bookError} />` : null}
     ${curve.length ? html`<div class="charts">
-      <${Chart} id="equity" title=${t('backtest.equityTitle')} plot=${() => ({
+      <${Chart} id="equity" help="kelly" title=${t('backtest.equityTitle')} plot=${() => ({
         width: 560, height: 300, grid: true, color: colours,
         x: { type: 'utc', label: null }, y: { label: t('backtest.units') },
         marks: [Plot.ruleY([0]), Plot.line(curve, { x: 'at', y: 'flatProfit', stroke: 'prices', z: 'prices' })],
       })} table=${{ columns: [t('backtest.prices'), t('backtest.date'), t('backtest.flatProfit'), t('backtest.kellyBankroll')], rows: sample(curve).map((e) => [e.prices, date(e.kickoff), num(e.flatProfit, 2), num(e.kellyBankroll, 2)]) }} />
-      <${Chart} id="drawdown" title=${t('backtest.drawdownTitle')} plot=${() => ({
+      <${Chart} id="drawdown" help="drawdown" title=${t('backtest.drawdownTitle')} plot=${() => ({
         width: 560, height: 220, grid: true, color: colours,
         x: { type: 'utc', label: null }, y: { label: t('backtest.units'), reverse: true },
         marks: [Plot.ruleY([0]), Plot.line(curve, { x: 'at', y: 'flatDrawdown', stroke: 'prices', z: 'prices' })],
       })} table=${{ columns: [t('backtest.prices'), t('backtest.date'), t('backtest.flatDrawdown')], rows: sample(curve).map((e) => [e.prices, date(e.kickoff), num(e.flatDrawdown, 2)]) }} />
-      ${clv.length ? html`<${Chart} id="clv" title=${t('backtest.clvTitle')} plot=${() => ({
+      ${clv.length ? html`<${Chart} id="clv" help="clv" title=${t('backtest.clvTitle')} plot=${() => ({
         width: 460, height: 260, grid: true,
         x: { label: t('backtest.clvAxis'), tickFormat: '+%' }, y: { label: t('backtest.bets') },
         marks: [Plot.rectY(clv, { ...Plot.binX({ y: 'count' }, { x: 'clv', thresholds: 30 }), fill: '#1f5fa8' }), Plot.ruleX([0], { stroke: '#1a1a1a' })],
       })} table=${{ columns: [t('backtest.clvBin'), t('backtest.bets')], rows: clvHistogram(clv.map((c) => c.clv)) }} />` : null}
-      <${Chart} id="months" title=${t('backtest.monthsTitle')} plot=${() => ({
+      <${Chart} id="months" help="yield" title=${t('backtest.monthsTitle')} plot=${() => ({
         width: 560, height: 240, grid: true,
         x: { type: 'band', label: null, tickFormat: (d: Date) => d.toISOString().slice(0, 7), ticks: 8 }, y: { label: t('backtest.bets') },
         marks: [Plot.barY(months, { x: 'at', y: 'bets', fill: '#1f5fa8' }), Plot.ruleY([0])],
@@ -199,7 +201,7 @@ function TrainingCurve(props: { v: VersionDetail }) {
     { epoch: h.epoch, series: t('run.loss'), value: h.loss },
     ...(h.valLoss !== undefined && h.valLoss !== null ? [{ epoch: h.epoch, series: t('run.valLoss'), value: h.valLoss }] : []),
   ]);
-  return html`<${Chart} id="training-curve" title=${t('version.trainingCurve')} plot=${() => ({
+  return html`<${Chart} id="training-curve" help="trainingLoss" title=${t('version.trainingCurve')} plot=${() => ({
     width: 460, height: 240, grid: true, color: { legend: true, range: ['#1f5fa8', '#8a5a00'] }, x: { label: t('run.epoch') }, y: { label: t('run.lossAxis') },
     marks: [Plot.line(points, { x: 'epoch', y: 'value', stroke: 'series', z: 'series' })],
   })} table=${{ columns: [t('run.epoch'), t('run.loss'), t('run.valLoss')], rows: history.map((h) => [h.epoch, num(h.loss), num(h.valLoss ?? null)]) }} />`;
@@ -213,12 +215,12 @@ function ImportanceSection(props: { importance: Importance | null }) {
   const order = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([n]) => n);
   const perm = [...imp.permutation.features].sort((a, b) => b.importance - a.importance);
   return html`<div class="charts">
-    <${Chart} id="shap-importance" title=${t('version.shapTitle')} description=${t('version.shapHelp', { rows: imp.meanAbsShap.rows })} plot=${() => ({
+    <${Chart} id="shap-importance" help="shap" title=${t('version.shapTitle')} description=${t('version.shapHelp', { rows: imp.meanAbsShap.rows })} plot=${() => ({
       width: 520, height: 30 + 22 * order.length, marginLeft: 130, grid: true, color: { legend: true, range: ['#1f5fa8', '#767676', '#8a5a00'] },
       y: { domain: order, label: null }, x: { label: t('version.meanAbsShap') },
       marks: [Plot.barX(shap, { y: 'feature', x: 'value', fill: 'cls' }), Plot.ruleX([0])],
     })} table=${{ columns: [t('version.feature'), ...imp.classes], rows: order.map((n) => [n, ...imp.classes.map((c) => num(imp.meanAbsShap.features.find((f) => f.name === n)!.byClass[c] ?? 0))]) }} />
-    <${Chart} id="permutation-importance" title=${t('version.permutationTitle')} description=${t('version.permutationHelp', { repeats: imp.permutation.repeats })} plot=${() => ({
+    <${Chart} id="permutation-importance" help="permutation" title=${t('version.permutationTitle')} description=${t('version.permutationHelp', { repeats: imp.permutation.repeats })} plot=${() => ({
       width: 520, height: 30 + 22 * perm.length, marginLeft: 130, grid: true,
       y: { domain: perm.map((p) => p.name), label: null }, x: { label: t('version.logLossIncrease') },
       marks: [Plot.barX(perm, { y: 'name', x: 'importance', fill: '#1f5fa8' }), Plot.ruleY(perm, { y: 'name', x1: (d: { importance: number; std: number }) => d.importance - d.std, x2: (d: { importance: number; std: number }) => d.importance + d.std, stroke: '#1a1a1a' }), Plot.ruleX([0])],
@@ -267,7 +269,7 @@ export function VersionPage(props: { model: string; version: string }) {
         <a href=${`#/explain?model=${encodeURIComponent(v.model)}&version=${v.version}`}>${t('version.explainGame')}</a>
       </p>
       <${Section} id="lineage" title=${t('version.lineage')}><${Lineage} v=${v} /><//>
-      <${Section} id="metrics" title=${t('version.metrics')}><p class="muted">${t('version.metricsHelp')}</p><${Metrics} v=${v} /><${PerCompetition} breakdown=${data.breakdown} /><//>
+      <${Section} id="metrics" title=${t('version.metrics')}><p class="muted">${t('version.metricsHelp')}</p><${Glossary} terms=${['logLoss', 'brier', 'rps', 'accuracy', 'ece']} /><${Metrics} v=${v} /><${PerCompetition} breakdown=${data.breakdown} /><//>
       <${Section} id="calibration" title=${t('version.calibration')}><div class="charts"><${Reliability} v=${v} /><${TrainingCurve} v=${v} /></div><//>
       <${Section} id="backtest" title=${t('version.backtest')}><${BacktestSection} data=${data} /><//>
       <${Section} id="importance" title=${t('version.importance')}><${ImportanceSection} importance=${data.importance} /><//>
