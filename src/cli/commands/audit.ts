@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { AppError } from '../../../core/index.ts';
-import { listAudit, verifyAudit } from '../../governance/index.ts';
+import { auditHead, listAudit, parseAuditHead, verifyAudit } from '../../governance/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
-/** `sharpline audit list|verify`: the hash-chained audit log. */
+/** `sharpline audit list|head|verify`: the hash-chained audit log. */
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the append-only, hash-chained audit log: list and verify');
 
@@ -28,12 +28,23 @@ export function registerAuditCommands(program: Command): void {
       }),
     );
 
-  audit.command('verify')
-    .description('recompute the whole hash chain; exits non-zero naming the first edited or missing row')
+  audit.command('head')
+    .description('the newest row as <seq>:<hash>: keep it outside the database, and check later with `audit verify --expect-head`')
     .option('--json', 'print one JSON document')
     .action((opts: { json?: boolean }) =>
       withContext(async (ctx) => {
-        const result = await verifyAudit(ctx.db);
+        const head = await auditHead(ctx.db);
+        printResult({ head }, opts.json, (r) => (r.head ? `${r.head.seq}:${r.head.hash}` : '(empty)'));
+      }),
+    );
+
+  audit.command('verify')
+    .description('recompute the whole hash chain; exits non-zero naming the first edited or missing row (rows cut from the end included)')
+    .option('--expect-head <seq:hash>', 'a head printed earlier by `audit head` and kept elsewhere: the chain must still hold that row, unchanged')
+    .option('--json', 'print one JSON document')
+    .action((opts: { expectHead?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const result = await verifyAudit(ctx.db, { expectHead: opts.expectHead === undefined ? undefined : parseAuditHead(opts.expectHead) });
         if (opts.json) printResult(result, true, () => '');
         if (!result.ok) {
           throw new AppError('AUDIT_CHAIN_BROKEN', `audit chain broken at row ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.rows} rows before it verify)`, { details: result.firstBroken });
