@@ -39,13 +39,14 @@ export type { LandedCounts, ProviderPrice } from './store/provider-store.ts';
 export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest } from './providers/replay.ts';
 export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
 export type { CoverageScope } from './store/coverage-store.ts';
-export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, findGameIds } from './store/lookup-store.ts';
+export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, gameOutcomes, findGameIds } from './store/lookup-store.ts';
 export type { MatchOddsRow, ReferenceForecastRow, LastFinalGameRow, MatchupRow, SeasonSpanRow, CompetitionSportRow, GameLabel, StoredGameQuery } from './store/lookup-store.ts';
 // The data explorer: a query document compiled (Kysely) to parameterised SQL over an allow-list, run read-only with a timeout and a row limit.
 export { runQuery, compileQuery, queryResultCsv, EXPLORER_ROLE } from './explore/query.ts';
 export type { ExplorerModel, QueryLimits, QueryColumn, QueryResultSet } from './explore/query.ts';
 export { QuerySpecSchema, parseQuerySpec, measureName, GROUPS, MEAN_COLUMNS, SELECTIONS, QUERY_ODDS_KINDS, ODDS_BUCKET_EDGES } from './explore/spec.ts';
 export type { QuerySpec, Measure, Group } from './explore/spec.ts';
+export { pruneProviderOdds, type ArchivedProviderOdds, type ProviderOddsPruneResult } from './store/retention-store.ts';
 // Saved queries and charts per key, each with a share id (its link).
 export { SavedQueryInputSchema, ChartSettingsSchema, ShareIdSchema, SHARE_ID_PATTERN, CHART_TYPES, parseSavedQueryInput, parseShareId, insertSavedQuery, getSavedQuery, listSavedQueries, updateSavedQuery, deleteSavedQuery } from './explore/saved.ts';
 export type { SavedQuery, SavedQueryInput, ChartSettings, ChartType } from './explore/saved.ts';

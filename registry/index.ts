@@ -47,5 +47,14 @@ export {
   predictionsToCsv,
   type ListPredictionsOptions,
 } from './prediction-store.ts';
+export {
+  savePreKickoffPredictions,
+  listPreKickoffPredictions,
+  saveDriftReport,
+  listDriftReports,
+  type PreKickoffPrediction,
+  type PreKickoffPredictionInput,
+  type StoredDriftReport,
+} from './monitoring-store.ts';
 export type { RegistryErrorCode } from './errors.ts';
 export { modelCardOf, renderModelCard, type ModelCard } from './model-card.ts';

@@ -85,6 +85,10 @@ export interface Config {
   readonly predictionLogDays: number;
   /** Retention: a person with no usable key and no audit row for this many days is erased (SHARPLINE_AUDIT_SUBJECT_DAYS). */
   readonly auditSubjectDays: number;
+  /** Retention: what is archived under the home and then pruned, and after how long (src/services/retention-service.ts). */
+  readonly retention: RetentionConfig;
+  /** Watching what is served: windows and the thresholds that raise drift warnings (src/services/drift-service.ts). */
+  readonly drift: DriftConfig;
   /**
    * Trainer kernels (`SHARPLINE_TRAINER_KERNELS`): `auto` = WebAssembly SIMD where the runtime has
    * it, else plain JS; `js` forces the fallback; `wasm-simd` insists (a run fails where it is missing).
@@ -94,6 +98,32 @@ export interface Config {
   readonly edge: EdgeConfig;
   /** Master keys of the secrets store (src/secrets); their bytes never print. */
   readonly secrets: SecretsConfig;
+}
+
+/** Retention periods (the prediction log's is `predictionLogDays`). */
+export interface RetentionConfig {
+  /** SHARPLINE_AUDIT_ARCHIVE_DAYS: audit rows older than this are archived behind an anchor and pruned (default 730). */
+  readonly auditArchiveDays: number;
+  /** SHARPLINE_PROVIDER_ODDS_DAYS: landed provider odds snapshots of events that kicked off longer ago are archived and pruned (default 90). */
+  readonly providerOddsDays: number;
+}
+
+/** Drift monitoring: what is compared over which window, and when it warns (logs, /readyz, gauges). */
+export interface DriftConfig {
+  /** SHARPLINE_DRIFT_WINDOW_DAYS: served rows and finished games of the last this many days (default 14). */
+  readonly windowDays: number;
+  /** SHARPLINE_DRIFT_PSI_WARN: a feature's population stability index at or above this warns (default 0.25). */
+  readonly psiWarn: number;
+  /** SHARPLINE_DRIFT_MIN_ROWS: served rows needed before PSI is judged (default 100). */
+  readonly minRows: number;
+  /** SHARPLINE_DRIFT_LOG_LOSS_GAP_WARN: live log loss this much above the market's on the same games warns (default 0.03). */
+  readonly logLossGapWarn: number;
+  /** SHARPLINE_DRIFT_ECE_WARN: live expected calibration error at or above this warns (default 0.1). */
+  readonly eceWarn: number;
+  /** SHARPLINE_DRIFT_MIN_GAMES: finished games with a stored pre-kickoff prediction needed before the live score is judged (default 30). */
+  readonly minGames: number;
+  /** SHARPLINE_DRIFT_REPORT_MAX_AGE_HOURS: /readyz and the gauges ignore reports older than this (default 48). */
+  readonly reportMaxAgeHours: number;
 }
 
 export interface SecretsConfig {
@@ -234,6 +264,27 @@ function readCorsOrigins(env: Env): readonly string[] {
   return Object.freeze(origins.map((o) => o.replace(/\/$/, '')));
 }
 
+/** A non-negative decimal (`0.25`), within bounds. */
+function readDecimal(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) throw invalid(variable, `expected a number in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function readDrift(env: Env): DriftConfig {
+  return Object.freeze({
+    windowDays: readInt(env, 'SHARPLINE_DRIFT_WINDOW_DAYS', 14, 1, 3650),
+    psiWarn: readDecimal(env, 'SHARPLINE_DRIFT_PSI_WARN', 0.25, 0, 100),
+    minRows: readInt(env, 'SHARPLINE_DRIFT_MIN_ROWS', 100, 1, 10_000_000),
+    logLossGapWarn: readDecimal(env, 'SHARPLINE_DRIFT_LOG_LOSS_GAP_WARN', 0.03, 0, 10),
+    eceWarn: readDecimal(env, 'SHARPLINE_DRIFT_ECE_WARN', 0.1, 0, 1),
+    minGames: readInt(env, 'SHARPLINE_DRIFT_MIN_GAMES', 30, 1, 10_000_000),
+    reportMaxAgeHours: readInt(env, 'SHARPLINE_DRIFT_REPORT_MAX_AGE_HOURS', 48, 1, 87_600),
+  });
+}
+
 function readMasterKeys(env: Env): SecretsConfig {
   const advice = 'expected 32 random bytes as base64 (44 characters; `openssl rand -base64 32`) or hex (64 characters)';
   const current = env.SHARPLINE_MASTER_KEY?.trim();
@@ -304,6 +355,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     apiKey: env.SHARPLINE_API_KEY?.trim() || undefined,
     predictionLogDays: readInt(env, 'SHARPLINE_PREDICTION_LOG_DAYS', 90, 1, 36_500),
     auditSubjectDays: readInt(env, 'SHARPLINE_AUDIT_SUBJECT_DAYS', 730, 1, 36_500),
+    retention: Object.freeze({
+      auditArchiveDays: readInt(env, 'SHARPLINE_AUDIT_ARCHIVE_DAYS', 730, 1, 36_500),
+      providerOddsDays: readInt(env, 'SHARPLINE_PROVIDER_ODDS_DAYS', 90, 1, 36_500),
+    }),
+    drift: readDrift(env),
     trainerKernels,
     edge: Object.freeze({
       rateLimit: readRateLimit(env),

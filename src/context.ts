@@ -10,6 +10,7 @@ import { createSecrets, type Secrets } from './secrets/index.ts';
 import { recordAudit } from './governance/index.ts';
 import { findCodeVersion } from './code-version.ts';
 import { createRedisConnections, type RedisConnections } from './redis.ts';
+import { driftGaugeRows } from './services/drift-service.ts';
 
 /**
  * Everything a running process shares, built once at start-up and passed in.
@@ -111,6 +112,8 @@ export async function createContext(config: Config, options: CreateContextOption
     }
     return rows;
   });
+  // The drift gauges show the latest stored drift reports (whoever computed them: a schedule, the API, the CLI).
+  serving.metrics.setDriftReader(() => driftGaugeRows({ db, config }));
   let closed: Promise<void> | undefined;
   return {
     config,

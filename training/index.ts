@@ -56,6 +56,9 @@ export {
   score,
   scoreBySeason,
   viewOf,
+  PSI_FLOOR,
+  featureDistribution,
+  populationStability,
 } from './evaluate/index.ts';
 export type {
   BacktestGame,
@@ -76,6 +79,9 @@ export type {
   ReliabilityBin,
   Scores,
   StakingResult,
+  FeatureBins,
+  FeatureDistribution,
+  FeatureStability,
 } from './evaluate/index.ts';
 export {
   ensureModelExperiments,
@@ -88,6 +94,7 @@ export {
   getTrackedRun,
   listTrackedRuns,
   updateTrackedRun,
+  setTrackedRunLifecycle,
   logRunBatch,
   setRunTags,
   deleteRunTag,

@@ -246,6 +246,13 @@ export async function updateTrackedRun(db: Db, runId: string, input: { status?: 
   return getTrackedRun(db, runId);
 }
 
+/** Marks a client run deleted or active again (MLflow's runs/delete, runs/restore). @throws TRACKING_RUN_NOT_FOUND */
+export async function setTrackedRunLifecycle(db: Db, runId: string, stage: 'active' | 'deleted'): Promise<TrackedRun> {
+  const { rowCount } = await db.query('UPDATE mlflow_runs SET lifecycle_stage = $2 WHERE run_id = $1', [runId, stage]);
+  if (rowCount === 0) throw new AppError('TRACKING_RUN_NOT_FOUND', `Run '${runId}' not found`, { details: { runId } });
+  return getTrackedRun(db, runId);
+}
+
 async function upsertTags(db: Db, runId: string, tags: Record<string, string>): Promise<void> {
   const entries = Object.entries(tags);
   if (entries.length === 0) return;

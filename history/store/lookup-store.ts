@@ -17,6 +17,7 @@ const COMPETITIONS_BY_CODE_SQL = loadSql(import.meta.url, './sql/competitions-by
 const SPORT_COMPETITIONS_SQL = loadSql(import.meta.url, './sql/sport-competitions.sql');
 const GAME_LABELS_SQL = loadSql(import.meta.url, './sql/game-labels.sql');
 const GAMES_BY_QUERY_SQL = loadSql(import.meta.url, './sql/games-by-query.sql');
+const GAME_OUTCOMES_SQL = loadSql(import.meta.url, './sql/game-outcomes.sql');
 
 /** One 1x2/moneyline home/draw/away price of a game (as a timeline row), with its kickoff (epoch ms) and its sport's outcome type. */
 export interface MatchOddsRow extends TimelineOddsRow {
@@ -127,6 +128,13 @@ export interface GameLabel {
 /** Competition, season and team names of `gameIds`. */
 export async function gameLabels(db: Db, gameIds: readonly number[]): Promise<GameLabel[]> {
   return (await db.query<GameLabel>(GAME_LABELS_SQL, [[...gameIds]])).rows;
+}
+
+/** The outcome (home/draw/away) of each finished game among `gameIds`; unfinished games are absent. */
+export async function gameOutcomes(db: Db, gameIds: readonly number[]): Promise<Map<number, 'home' | 'draw' | 'away'>> {
+  if (gameIds.length === 0) return new Map();
+  const { rows } = await db.query<{ game_id: number; outcome: 'home' | 'draw' | 'away' }>(GAME_OUTCOMES_SQL, [[...gameIds]]);
+  return new Map(rows.map((r) => [r.game_id, r.outcome]));
 }
 
 /** Which stored games to pick: competition code (any case), kickoff range [from, to), status, row limit. */

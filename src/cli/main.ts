@@ -23,6 +23,8 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },
   { names: ['keys'], load: async () => (await import('./commands/keys.ts')).registerKeysCommands },
   { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommands },
+  { names: ['drift'], load: async () => (await import('./commands/drift.ts')).registerDriftCommands },
+  { names: ['retention'], load: async () => (await import('./commands/retention.ts')).registerRetentionCommands },
   { names: ['privacy'], load: async () => (await import('./commands/privacy.ts')).registerPrivacyCommands },
   { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
 ];

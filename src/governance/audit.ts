@@ -47,7 +47,7 @@ interface AuditRow {
 }
 
 /** The hashed fields of a row: everything but the hash itself. The actor is its pseudonymous ref. */
-function hashOf(row: { seq: number; at: string; actorRef: string; actorRole: string; keyPrefix: string | null; action: string; target: string | null; details: unknown; prevHash: string }): string {
+export function hashOf(row: { seq: number; at: string; actorRef: string; actorRole: string; keyPrefix: string | null; action: string; target: string | null; details: unknown; prevHash: string }): string {
   return createHash('sha256').update(canonicalJson(row)).digest('hex');
 }
 
@@ -147,6 +147,8 @@ export interface AuditVerification {
   head: string | null;
   /** The first row that does not verify, and why. */
   firstBroken?: { seq: number; reason: string };
+  /** Where the chain starts when its beginning was archived and pruned (src/governance/audit-archive.ts). */
+  anchor?: { seq: number; hash: string; archive: string };
 }
 
 /** A chain head as `audit head` prints it and `--expect-head` takes it: `<seq>:<hash>`. */
@@ -177,20 +179,23 @@ export async function auditHead(db: Db): Promise<AuditHead | null> {
  */
 export async function verifyAudit(db: Db, options: { batch?: number; expectHead?: AuditHead } = {}): Promise<AuditVerification> {
   const batch = options.batch ?? 2000;
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  // Rows archived by retention are gone; the chain then starts after the latest anchor, from its hash.
+  const { rows: anchors } = await db.query<{ seq: number | string; hash: string; archive: string }>('-- The latest audit anchor. no parameters\nSELECT seq, hash, archive FROM audit_anchors ORDER BY seq DESC LIMIT 1');
+  const anchor = anchors[0] ? { seq: Number(anchors[0].seq), hash: anchors[0].hash, archive: anchors[0].archive } : undefined;
+  let expectedSeq = anchor ? anchor.seq + 1 : 1;
+  let prevHash = anchor?.hash ?? GENESIS_HASH;
   let rows = 0;
   const hashes = new Map<number, string>();
   const { rows: checkpoints } = await db.query<{ seq: number | string; hash: string }>('-- The newest head checkpoint. no parameters\nSELECT seq, hash FROM audit_head ORDER BY seq DESC LIMIT 1');
-  const anchors: Array<{ head: AuditHead; what: string }> = [];
-  if (checkpoints[0]) anchors.push({ head: { seq: Number(checkpoints[0].seq), hash: checkpoints[0].hash }, what: 'the head checkpoint (audit_head)' });
-  if (options.expectHead) anchors.push({ head: options.expectHead, what: 'the expected head (--expect-head)' });
-  const wanted = new Set(anchors.map((a) => a.head.seq));
+  const heads: Array<{ head: AuditHead; what: string }> = [];
+  if (checkpoints[0]) heads.push({ head: { seq: Number(checkpoints[0].seq), hash: checkpoints[0].hash }, what: 'the head checkpoint (audit_head)' });
+  if (options.expectHead) heads.push({ head: options.expectHead, what: 'the expected head (--expect-head)' });
+  const wanted = new Set(heads.map((h) => h.head.seq));
   for (;;) {
     const { rows: page } = await db.query<AuditRow>('-- A page of the chain in order. $1 after seq, $2 limit\nSELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, batch]);
     for (const row of page) {
       const e = fromRow(row, new Map());
-      if (e.seq !== expectedSeq) return { ok: false, rows, head: prevHash, firstBroken: { seq: e.seq, reason: `rows ${expectedSeq}..${e.seq - 1} are missing (deleted)` } };
+      if (e.seq !== expectedSeq) return { ok: false, rows, head: prevHash, ...(anchor ? { anchor } : {}), firstBroken: { seq: e.seq, reason: `rows ${expectedSeq}..${e.seq - 1} are missing (deleted)` } };
       // The row before verified against its own (rewritten) hash: it was edited and re-hashed.
       if (e.prevHash !== prevHash) return { ok: false, rows: rows - 1, head: null, firstBroken: { seq: e.seq - 1, reason: `its hash was rewritten (row ${e.seq}'s prev_hash names another)` } };
       const recomputed = hashOf({ seq: e.seq, at: e.at, actorRef: e.actorRef, actorRole: e.actorRole, keyPrefix: e.keyPrefix, action: e.action, target: e.target, details: e.details, prevHash: e.prevHash });
@@ -202,14 +207,17 @@ export async function verifyAudit(db: Db, options: { batch?: number; expectHead?
     }
     if (page.length < batch) break;
   }
-  const head = rows === 0 ? null : prevHash;
-  for (const { head: anchor, what } of anchors) {
-    if (anchor.seq > rows) {
-      return { ok: false, rows, head, firstBroken: { seq: rows + 1, reason: `rows ${rows + 1}..${anchor.seq} are missing at the end (deleted: ${what} names row ${anchor.seq})` } };
+  const head = rows === 0 ? (anchor?.hash ?? null) : prevHash;
+  const lastSeq = expectedSeq - 1;
+  for (const { head: expected, what } of heads) {
+    // A head at or before the anchor was archived with its rows: the archive verifies on its own.
+    if (anchor && expected.seq <= anchor.seq) continue;
+    if (expected.seq > lastSeq) {
+      return { ok: false, rows, head, firstBroken: { seq: lastSeq + 1, reason: `rows ${lastSeq + 1}..${expected.seq} are missing at the end (deleted: ${what} names row ${expected.seq})` } };
     }
-    if (hashes.get(anchor.seq) !== anchor.hash) {
-      return { ok: false, rows, head, firstBroken: { seq: anchor.seq, reason: `its hash is not the one ${what} holds (the chain was rewritten from there)` } };
+    if (hashes.get(expected.seq) !== expected.hash) {
+      return { ok: false, rows, head, firstBroken: { seq: expected.seq, reason: `its hash is not the one ${what} holds (the chain was rewritten from there)` } };
     }
   }
-  return { ok: true, rows, head };
+  return { ok: true, rows, head, ...(anchor ? { anchor } : {}) };
 }

@@ -6,6 +6,7 @@ import './errors.ts';
 export { KEY_ROLES, type Role, type KeyRole, type Principal, type Actor } from './types.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { ensureSubject, getSubject, namesOf, type Subject } from './subjects.ts';
+export { archiveAudit, verifyAuditArchives, type AuditArchiveResult, type AuditArchiveVerification } from './audit-archive.ts';
 export { recordAudit, listAudit, verifyAudit, auditHead, parseAuditHead, GENESIS_HASH, type AuditHead, type AuditAction, type AuditEntry, type AuditVerification, type ListAuditOptions, type RecordAuditInput } from './audit.ts';
 export { createKey, listKeys, getKey, rotateKey, revokeKey, authenticateKey, hasActiveKey, parseExpiry, tokenFingerprint, type ApiKey, type Authentication, type CreateKeyInput } from './keys.ts';
 export { operatorActor } from './operator.ts';

@@ -45,6 +45,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/versions/:v/predictions': READERS,
   'GET /v1/models/:name/versions/:v/background': READERS,
   'GET /v1/models/:name/aliases/:alias/history': READERS,
+  'GET /v1/models/:name/drift': READERS,
+  'GET /v1/drift': READERS,
   'PUT /v1/models/:name/aliases/:alias': SCIENTISTS,
   'DELETE /v1/models/:name/aliases/:alias': SCIENTISTS,
 
@@ -103,6 +105,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/2.0/mlflow/runs/get': READERS,
   'POST /api/2.0/mlflow/runs/search': READERS,
   'POST /api/2.0/mlflow/runs/update': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/delete': SCIENTISTS,
+  'POST /api/2.0/mlflow/runs/restore': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-metric': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-parameter': SCIENTISTS,
   'POST /api/2.0/mlflow/runs/log-batch': SCIENTISTS,

@@ -7,3 +7,5 @@ export { startWorkers, type WorkerDefinition } from './workers.ts';
 export { workerDefinitions } from './definitions.ts';
 export { startReconciler, type Reconciler } from './reconciler.ts';
 export { TRAINING_QUEUE, TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, type TrainingJobData } from './training.job.ts';
+export { createDriftProcessor } from './drift.processor.ts';
+export { createRetentionProcessor } from './retention.processor.ts';

@@ -9,6 +9,7 @@ export { proposePromotion, approveProposal, rejectProposal, listProposals, getPr
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
+export { computeDrift, runDriftChecks, driftReadiness, driftGaugeRows, listLatestDrift, type DriftReport, type DriftInput, type DriftCheckResult, type DriftServiceContext } from './drift-service.ts';
 export {
   mlflowCreateExperiment,
   mlflowGetExperiment,
@@ -18,6 +19,7 @@ export {
   mlflowGetRun,
   mlflowSearchRuns,
   mlflowUpdateRun,
+  mlflowSetRunLifecycle,
   mlflowLogBatch,
   mlflowDeleteTag,
   mlflowMetricHistory,
@@ -35,3 +37,4 @@ export {
 export { mirrorRunToMlflow, mirrorFinishedRun, type MirrorContext, type MirrorResult } from './mlflow-mirror.ts';
 export { saveQuery, listSaved, openSaved, changeSaved, removeSaved, runSaved, savedQueryOwner, type SavedQueryView } from './saved-query-service.ts';
 export { importFiles, fetchAndImport, type ImportServiceContext } from './import-service.ts';
+export { runRetention, type RetentionRunReport, type RetentionServiceContext } from './retention-service.ts';

@@ -15,6 +15,7 @@ import {
   setRunTags,
   tagsOfRuns,
   updateTrackedRun,
+  setTrackedRunLifecycle,
   type Experiment,
   type MetricPoint,
   type RunBatch,
@@ -130,6 +131,8 @@ interface RunView {
   metrics: MetricPoint[];
   /** A Sharpline training run: its params and metrics are its spec and results. */
   readOnly: boolean;
+  /** A training run's registered version, where its per-epoch history is kept. */
+  registered?: { model: string; version: number };
 }
 
 export interface MlflowRun {
@@ -229,6 +232,7 @@ function trainingRunView(run: TrainingRun, experimentId: string, clientTags: Rec
     tags: Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     metrics,
     readOnly: true,
+    ...(result.version !== undefined ? { registered: { model: run.model, version: result.version } } : {}),
   };
 }
 
@@ -297,17 +301,37 @@ export async function mlflowSearchRuns(ctx: MlflowContext, input: SearchInput & 
   const max = checkMaxResults(input.max_results, 1000, 50_000);
   const clauses = parseFilter(input.filter, RUN_GRAMMAR);
   const order = parseOrderBy(input.order_by, RUN_GRAMMAR);
-  const all = input.run_view_type === 'DELETED_ONLY' ? [] : await runsOfExperiments(ctx, (input.experiment_ids ?? []).map(String));
+  const view = input.run_view_type ?? 'ACTIVE_ONLY';
+  const all = (await runsOfExperiments(ctx, (input.experiment_ids ?? []).map(String))).filter((r) => view === 'ALL' || (view === 'DELETED_ONLY') === (r.lifecycleStage === 'deleted'));
   const found = sortBy(all.filter((r) => matches(r, clauses, runValue)), order, runValue, (a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
   const page = pageOf(found, max, input.page_token);
   return { runs: page.items.map(runJson), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
+}
+
+const EPOCH_METRICS: Readonly<Record<string, 'loss' | 'valLoss'>> = { loss: 'loss', val_loss: 'valLoss' };
+
+/**
+ * A training run's history of one metric: `loss` and `val_loss` per epoch (step = epoch) from its
+ * registered version's training record, other metrics their one final value.
+ */
+async function trainingHistory(ctx: MlflowContext, view: RunView, key: string): Promise<MetricPoint[]> {
+  const field = EPOCH_METRICS[key];
+  if (field && view.registered) {
+    const version = await getVersion(ctx.db, view.registered.model, view.registered.version).catch(() => undefined);
+    const epochs = (version?.evaluation as { training?: { history?: Array<{ epoch: number; loss: number; valLoss: number | null }> } } | undefined)?.training?.history;
+    if (Array.isArray(epochs) && epochs.length) {
+      const at = view.endTime ?? view.startTime;
+      return epochs.filter((e) => typeof e[field] === 'number' && Number.isFinite(e[field])).map((e) => ({ key, value: e[field]!, timestamp: at, step: e.epoch }));
+    }
+  }
+  return view.metrics.filter((m) => m.key === key);
 }
 
 /** metrics/get-history: every value logged for one metric, in the order logged. */
 export async function mlflowMetricHistory(ctx: MlflowContext, input: { run_id: string; metric_key: string; max_results?: number; page_token?: string }): Promise<{ metrics: MetricPoint[]; next_page_token?: string }> {
   const max = checkMaxResults(input.max_results, 25_000, 25_000);
   const view = await runView(ctx, input.run_id);
-  const history = view.readOnly ? view.metrics.filter((m) => m.key === input.metric_key) : await metricHistory(ctx.db, input.run_id, input.metric_key);
+  const history = view.readOnly ? await trainingHistory(ctx, view, input.metric_key) : await metricHistory(ctx.db, input.run_id, input.metric_key);
   const page = pageOf(history, max, input.page_token);
   return { metrics: page.items, ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
 }
@@ -327,10 +351,23 @@ export async function mlflowCreateRun(ctx: MlflowContext, input: { experiment_id
 
 async function writableRun(ctx: MlflowContext, runId: string): Promise<RunView> {
   const view = await runView(ctx, runId);
+  if (view.lifecycleStage === 'deleted') {
+    throw new AppError('VALIDATION_FAILED', `The run ${runId} must be in the 'active' state. Current state is deleted.`, { details: { runId } });
+  }
   if (view.readOnly) {
     throw new AppError('TRACKING_RUN_READ_ONLY', `Run '${runId}' is a Sharpline training run: its params and metrics are its spec and results, and its status follows the job (set tags on it, or log to a run created with runs/create)`, { details: { runId } });
   }
   return view;
+}
+
+/** runs/delete and runs/restore: a client run only (a training run is cancelled with DELETE /v1/training-jobs/:id). */
+export async function mlflowSetRunLifecycle(ctx: MlflowContext, runId: string, stage: 'active' | 'deleted'): Promise<Record<string, never>> {
+  const view = await runView(ctx, runId);
+  if (view.readOnly) {
+    throw new AppError('TRACKING_RUN_READ_ONLY', `Run '${runId}' is a Sharpline training run: it is not deleted over MLflow (cancel it with DELETE /v1/training-jobs/${runId}; its versions stay in the registry)`, { details: { runId } });
+  }
+  await setTrackedRunLifecycle(ctx.db, runId, stage);
+  return {};
 }
 
 export async function mlflowUpdateRun(ctx: MlflowContext, input: { run_id: string; status?: TrackedRunStatus; end_time?: number; run_name?: string }): Promise<{ run_info: MlflowRun['info'] }> {
@@ -367,7 +404,7 @@ export async function mlflowLogBatch(ctx: MlflowContext, input: LogBatchInput): 
     tags: Object.fromEntries((input.tags ?? []).map((t) => [t.key, t.value])),
   };
   const view = await runView(ctx, input.run_id);
-  if (view.readOnly && (batch.metrics!.length || Object.keys(params).length)) await writableRun(ctx, input.run_id);
+  if (!view.readOnly || batch.metrics!.length || Object.keys(params).length) await writableRun(ctx, input.run_id);
   if (view.readOnly) await setRunTags(ctx.db, input.run_id, { ...batch.tags });
   else await logRunBatch(ctx.db, input.run_id, batch);
   return {};

@@ -6,9 +6,9 @@ export { createServing, notifyAliasMoved, type Serving, type ServingOptions } fr
 export { createModelCache, ALIAS_MOVED_CHANNEL, type ModelCache, type ModelCacheOptions, type VersionSelector } from './model-cache.ts';
 export { loadServedVersion, type ServedVersion, type ServingRuntime, type FeatureSpec, type LoadOptions } from './predictor.ts';
 export { createCoalescer, type Coalescer, type CoalescerOptions } from './coalescer.ts';
-export { createServingMetrics, type ServingMetrics, type ServingMetricsOptions } from './metrics.ts';
+export { createServingMetrics, type DriftGaugeRow, type ServingMetrics, type ServingMetricsOptions } from './metrics.ts';
 export { startMetricsServer } from './metrics-server.ts';
-export { createPredictionLog, createFileSink, createMemorySink, type PredictionLog, type PredictionLogEntry, type PredictionSink } from './prediction-log.ts';
+export { createPredictionLog, createFileSink, createMemorySink, predictionLogDir, predictionLogDay, readPredictionLog, archivePredictionLog, type PredictionLog, type PredictionLogEntry, type PredictionLogQuery, type PredictionSink } from './prediction-log.ts';
 export { classesHaveOdds, marketStanding, marketView, type MarketCaveat, type MarketStanding, type MarketView, type OutcomePrices } from './market.ts';
 export {
   isModelNumber,

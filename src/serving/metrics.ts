@@ -27,11 +27,29 @@ export interface ServingMetrics {
   observeJob(queue: string, outcome: string, seconds: number): void;
   /** Where `sharpline_queue_jobs{queue,state}` is read from at scrape time (the context's queues). */
   setQueueDepthReader(read: () => Promise<Array<{ queue: string; state: string; count: number }>>): void;
+  /** Where the drift gauges (`sharpline_drift_*`, `sharpline_live_*`) are read from at scrape time (the latest drift reports). */
+  setDriftReader(read: () => Promise<readonly DriftGaugeRow[]>): void;
   /** A model version loaded into memory (ok) or failed to (runtime 'none'). */
   countLoad(model: string, version: number, runtime: string, ok: boolean): void;
   /** Text exposition (Prometheus format). */
   render(): Promise<string>;
   readonly contentType: string;
+}
+
+/** One version's latest drift report, as the gauges show it (null: not measured). */
+export interface DriftGaugeRow {
+  model: string;
+  version: number;
+  /** Unix seconds the report was computed. */
+  computedAt: number;
+  /** Served rows compared with the training distribution. */
+  rows: number;
+  psi: readonly { feature: string; value: number }[];
+  games: number;
+  modelLogLoss: number | null;
+  marketLogLoss: number | null;
+  calibrationError: number | null;
+  warnings: number;
 }
 
 export interface ServingMetricsOptions {
@@ -130,6 +148,43 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
       }
     },
   });
+  let readDrift: (() => Promise<readonly DriftGaugeRow[]>) | undefined;
+  // One read per scrape feeds every drift gauge: the first gauge collected starts it, the others await it.
+  let driftRead: { at: number; rows: Promise<readonly DriftGaugeRow[]> } | undefined;
+  const driftRows = (): Promise<readonly DriftGaugeRow[]> => {
+    if (!readDrift) return Promise.resolve([]);
+    const now = Date.now();
+    if (!driftRead || now - driftRead.at > 1000) driftRead = { at: now, rows: readDrift().catch(() => []) };
+    return driftRead.rows;
+  };
+  const driftGauge = (name: string, help: string, labelNames: readonly string[], fill: (g: Gauge<string>, r: DriftGaugeRow) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: labelNames as string[],
+      registers: [registry],
+      async collect() {
+        const rows = await driftRows();
+        this.reset();
+        for (const r of rows) fill(this, r);
+      },
+    });
+  const mv = (r: DriftGaugeRow) => ({ model: r.model, version: String(r.version) });
+  driftGauge('sharpline_drift_feature_psi', 'Population stability index of served feature rows against the version\'s training distribution, per feature (latest drift report)', ['model', 'version', 'feature'], (g, r) => {
+    for (const p of r.psi) g.set({ ...mv(r), feature: p.feature }, p.value);
+  });
+  driftGauge('sharpline_drift_rows', 'Served feature rows the latest drift report compared with the training distribution', ['model', 'version'], (g, r) => g.set(mv(r), r.rows));
+  driftGauge('sharpline_live_games', 'Finished games scored with a prediction stored before kickoff (latest drift report)', ['model', 'version'], (g, r) => g.set(mv(r), r.games));
+  driftGauge('sharpline_live_log_loss', 'Live log loss of stored pre-kickoff predictions on finished games, and the market\'s on the same games', ['model', 'version', 'predictor'], (g, r) => {
+    if (r.modelLogLoss !== null) g.set({ ...mv(r), predictor: 'model' }, r.modelLogLoss);
+    if (r.marketLogLoss !== null) g.set({ ...mv(r), predictor: 'market' }, r.marketLogLoss);
+  });
+  driftGauge('sharpline_live_calibration_error', 'Expected calibration error of stored pre-kickoff predictions on finished games', ['model', 'version'], (g, r) => {
+    if (r.calibrationError !== null) g.set(mv(r), r.calibrationError);
+  });
+  driftGauge('sharpline_drift_warnings', 'Drift thresholds crossed in the latest report of each version', ['model', 'version'], (g, r) => g.set(mv(r), r.warnings));
+  driftGauge('sharpline_drift_report_timestamp_seconds', 'When the latest drift report of each version was computed (Unix seconds)', ['model', 'version'], (g, r) => g.set(mv(r), r.computedAt));
+
   const swaps = new Counter({
     name: 'sharpline_model_cache_swaps_total',
     help: 'Served versions swapped in memory after an alias moved',
@@ -223,6 +278,9 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     },
     setQueueDepthReader(read) {
       readDepth = read;
+    },
+    setDriftReader(read) {
+      readDrift = read;
     },
     countLoad(model, version, runtime, ok) {
       if (ok) loads.labels(model, String(version), runtime).inc();

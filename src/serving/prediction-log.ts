@@ -1,4 +1,7 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { Logger } from '../../core/index.ts';
 
@@ -100,6 +103,98 @@ export function createPredictionLog(options: PredictionLogOptions): PredictionLo
       await flush();
     },
   };
+}
+
+/** The prediction log's folder under a home: `<home>/prediction-log`. */
+export function predictionLogDir(home: string): string {
+  return join(home, 'prediction-log');
+}
+
+/** `predictions-YYYY-MM-DD.jsonl` → its UTC day, else null. */
+export function predictionLogDay(file: string): string | null {
+  const m = /^predictions-(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(file);
+  return m ? m[1]! : null;
+}
+
+export interface PredictionLogQuery {
+  model: string;
+  version: number;
+  /** Entries with `at` in [from, to). */
+  from: Date;
+  to: Date;
+  /** Most entries returned (default 100 000); the rest are counted in `skipped`. */
+  limit?: number;
+}
+
+/**
+ * Reads a version's logged rows from the day files of the window, streaming line by line. Lines
+ * that do not parse (a write cut by a crash) are counted, not fatal. A missing folder is no rows.
+ */
+export async function readPredictionLog(dir: string, q: PredictionLogQuery): Promise<{ entries: PredictionLogEntry[]; skipped: number; unreadable: number }> {
+  const limit = q.limit ?? 100_000;
+  const fromDay = q.from.toISOString().slice(0, 10);
+  const toDay = q.to.toISOString().slice(0, 10);
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => {
+      const day = predictionLogDay(f);
+      return day !== null && day >= fromDay && day <= toDay;
+    }).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: 0, unreadable: 0 };
+    throw error;
+  }
+  const entries: PredictionLogEntry[] = [];
+  let skipped = 0;
+  let unreadable = 0;
+  const fromMs = q.from.getTime();
+  const toMs = q.to.getTime();
+  for (const f of files) {
+    const lines = createInterface({ input: createReadStream(join(dir, f), 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line.trim()) continue;
+      let e: PredictionLogEntry;
+      try {
+        e = JSON.parse(line) as PredictionLogEntry;
+      } catch {
+        unreadable++;
+        continue;
+      }
+      if (e.model !== q.model || e.version !== q.version || !Array.isArray(e.features)) continue;
+      const at = Date.parse(e.at);
+      if (!(at >= fromMs && at < toMs)) continue;
+      if (entries.length >= limit) skipped++;
+      else entries.push(e);
+    }
+  }
+  return { entries, skipped, unreadable };
+}
+
+/**
+ * Archives the day files older than `beforeDay` ('YYYY-MM-DD', exclusive): each gzipped to
+ * `<archiveDir>/predictions-YYYY-MM-DD.jsonl.gz` (written whole, then renamed), then removed from
+ * the log. `dryRun` lists them only. Returns the day files, oldest first.
+ */
+export async function archivePredictionLog(dir: string, archiveDir: string, beforeDay: string, dryRun = false): Promise<string[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => {
+      const day = predictionLogDay(f);
+      return day !== null && day < beforeDay;
+    }).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  if (dryRun || !files.length) return files;
+  await mkdir(archiveDir, { recursive: true });
+  for (const f of files) {
+    const target = join(archiveDir, `${f}.gz`);
+    await writeFile(`${target}.tmp`, gzipSync(await readFile(join(dir, f))), { flush: true });
+    await rename(`${target}.tmp`, target);
+    await rm(join(dir, f), { force: true });
+  }
+  return files;
 }
 
 /** JSON lines, one file per UTC day: `<dir>/predictions-YYYY-MM-DD.jsonl`. */

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { createFeatureCache } from '../../features/index.ts';
 import { initTf, type Tf } from '../../models/index.ts';
 import type { Config } from '../config.ts';
@@ -8,7 +7,7 @@ import type { RedisConnections } from '../redis.ts';
 import { createModelCache, type ModelCache } from './model-cache.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { createLimiter, type PredictDeps } from './predict.ts';
-import { createFileSink, createPredictionLog, type PredictionLog, type PredictionSink } from './prediction-log.ts';
+import { createFileSink, createPredictionLog, predictionLogDir, type PredictionLog, type PredictionSink } from './prediction-log.ts';
 import type { ServingRuntime } from './predictor.ts';
 
 export interface ServingOptions {
@@ -80,7 +79,7 @@ export function createServing(deps: { db: Db; config: Config; logger: Logger; re
   });
   const log: PredictionLog = createPredictionLog({
     sampleRate: options.logSampleRate ?? 0.01,
-    sink: options.logSink ?? createFileSink(join(config.home, 'prediction-log')),
+    sink: options.logSink ?? createFileSink(predictionLogDir(config.home)),
     logger,
     onDropped: (n) => metrics.countLogDropped(n),
   });

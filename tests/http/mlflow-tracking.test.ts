@@ -6,6 +6,7 @@ import { buildApp, type AppInstance } from '../../src/http/app.ts';
 import type { AppContext } from '../../src/context.ts';
 import { finishRun, startRun, upsertRun, type TrainingSpec } from '../../training/index.ts';
 import type { KeyRole } from '../../src/governance/index.ts';
+import { createVersion, markReady } from '../../registry/index.ts';
 
 /**
  * MLflow's tracking REST API (https://mlflow.org/docs/latest/rest-api.html), driven with plain HTTP
@@ -290,6 +291,23 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     assert.equal(gone.statusCode, 404);
     assert.equal(gone.json().error_code, 'RESOURCE_DOES_NOT_EXIST');
 
+    // runs/delete and runs/restore: a deleted run leaves searches (unless asked for) and takes no more logging.
+    assert.equal((await call('POST', 'runs/delete', { run_id: runId })).statusCode, 200);
+    const ids = async (body: Record<string, unknown>) => ((await call('POST', 'runs/search', { experiment_ids: [experimentId], ...body })).json().runs as MlflowRun[]).map((r) => r.info.run_id);
+    assert.deepEqual(await ids({}), []);
+    assert.deepEqual(await ids({ run_view_type: 'DELETED_ONLY' }), [runId]);
+    assert.deepEqual(await ids({ run_view_type: 'ALL' }), [runId]);
+    assert.equal(((await call('GET', 'runs/get', { run_id: runId })).json().run as { info: { lifecycle_stage: string } }).info.lifecycle_stage, 'deleted');
+    const onDeleted = await call('POST', 'runs/log-metric', { run_id: runId, key: 'x', value: 1, timestamp: 1 });
+    assert.equal(onDeleted.statusCode, 400);
+    assert.match(onDeleted.json().message, /must be in the 'active' state/);
+    assert.equal((await call('POST', 'runs/restore', { run_id: runId })).statusCode, 200);
+    assert.deepEqual(await ids({}), [runId]);
+    const training = await call('POST', 'runs/delete', { run_id: trainingIds[0]! });
+    assert.equal(training.statusCode, 400);
+    assert.match(training.json().message, /cancel it with DELETE \/v1\/training-jobs/);
+    assert.equal((await call('POST', 'runs/delete', { run_id: 'f'.repeat(32) })).json().error_code, 'RESOURCE_DOES_NOT_EXIST');
+
     // A run in experiment "0" when the client names none, as MLflow's default experiment.
     const defaulted = await call('POST', 'runs/create', {});
     assert.equal((defaulted.json().run as MlflowRun).info.experiment_id, '0');
@@ -320,6 +338,24 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     assert.equal((await call('POST', 'runs/log-metric', { run_id: 'run_nope', key: 'x', value: 1, timestamp: 1 })).statusCode, 404);
   });
 
+  it('metrics/get-history of a training run: loss and val_loss per epoch from its registered version\'s training record', async () => {
+    // The versions the two succeeded runs registered (1 and 2), as the pipeline records them.
+    const history = [{ epoch: 1, loss: 1.09, valLoss: 1.07 }, { epoch: 2, loss: 1.01, valLoss: 1.0 }, { epoch: 3, loss: 0.98, valLoss: null }];
+    for (const [i, id] of trainingIds.slice(0, 2).entries()) {
+      const { version } = await createVersion(t.db, { model, runId: id, classes: ['home', 'draw', 'away'] });
+      assert.equal(version.version, i + 1);
+      await markReady(t.db, version.id, { metrics: { logLoss: 0.97 }, evaluation: { training: { history } } });
+    }
+    const loss = await call('GET', 'metrics/get-history', { run_id: trainingIds[1]!, metric_key: 'loss' });
+    assert.equal(loss.statusCode, 200, loss.body);
+    assert.deepEqual(loss.json().metrics.map((m: { step: number; value: number }) => [m.step, m.value]), [[1, 1.09], [2, 1.01], [3, 0.98]]);
+    const val = await call('GET', 'metrics/get-history', { run_id: trainingIds[1]!, metric_key: 'val_loss', max_results: 1 });
+    assert.deepEqual(val.json().metrics.map((m: { step: number; value: number }) => [m.step, m.value]), [[1, 1.07]]);
+    const rest = await call('GET', 'metrics/get-history', { run_id: trainingIds[1]!, metric_key: 'val_loss', max_results: 1, page_token: val.json().next_page_token });
+    assert.deepEqual(rest.json().metrics.map((m: { step: number; value: number }) => [m.step, m.value]), [[2, 1.0]], 'epochs without a validation loss are not points');
+    assert.equal(rest.json().next_page_token, undefined);
+  });
+
   it('behind the same keys and roles, answering MLflow\'s error shapes; an unknown endpoint is ENDPOINT_NOT_FOUND', async () => {
     const noKey = await call('POST', 'runs/search', { experiment_ids: ['0'] }, null);
     assert.equal(noKey.statusCode, 401);
@@ -332,7 +368,7 @@ describe('MLflow tracking API: experiments and runs over Sharpline training runs
     assert.equal(reviewer.statusCode, 403);
     assert.equal(reviewer.json().error_code, 'PERMISSION_DENIED');
     assert.equal((await call('POST', 'runs/search', { experiment_ids: ['0'] }, 'reviewer')).statusCode, 200);
-    const unknown = await call('POST', 'runs/delete', { run_id: 'x' });
+    const unknown = await call('POST', 'runs/frobnicate', { run_id: 'x' });
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json().error_code, 'ENDPOINT_NOT_FOUND');
     const badJson = await app.inject({ method: 'POST', url: `${API}/runs/search`, headers: { authorization: `Bearer ${tokens.get('admin')}`, 'content-type': 'application/json' }, payload: '{"experiment_ids": [' });

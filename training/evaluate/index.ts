@@ -21,3 +21,4 @@ export {
   type ControlResult,
   type StakingResult,
 } from './backtest.ts';
+export { PSI_FLOOR, binOf, featureDistribution, populationStability, type FeatureBins, type FeatureDistribution, type FeatureStability } from './drift.ts';

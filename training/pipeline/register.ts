@@ -6,6 +6,7 @@ import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
 import type { GameLabel } from '../../history/index.ts';
 import { globalImportance } from './importance.ts';
+import { featureDistribution } from '../evaluate/drift.ts';
 
 export interface VersionProvenance {
   runId: string;
@@ -47,7 +48,7 @@ export async function createPendingVersion(db: Db, spec: TrainingSpec, datasets:
 
 /**
  * Stage 5b: the version's artifacts (dense JSON, ONNX, tfjs, feature spec, SHAP background,
- * global importance) and its test-window predictions.
+ * training feature distribution, global importance) and its test-window predictions.
  */
 export async function registerArtifacts(
   db: Db,
@@ -74,6 +75,8 @@ export async function registerArtifacts(
     kind: 'background',
     json: { method: 'kmeans', nRows: background.nRows, featureNames: trainSet.featureNames, rows: chunk(Array.from(background.data), trainSet.featureNames.length), weights: background.weights ? Array.from(background.weights) : null },
   });
+  // The training distribution served rows are compared with (population stability, drift).
+  await putArtifact(db, version.id, { kind: 'feature-distribution', json: featureDistribution(trainSet.X, trainSet.nRows, trainSet.featureNames) });
   await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
   await savePredictions(db, version.id, testSet.gameIds.map((gameId, i) => {
     const label = labels.get(gameId);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '../../../core/index.ts';
-import { auditHead, listAudit, parseAuditHead, verifyAudit } from '../../governance/index.ts';
+import { auditHead, listAudit, parseAuditHead, verifyAudit, verifyAuditArchives } from '../../governance/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
@@ -44,12 +44,21 @@ export function registerAuditCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: { expectHead?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const result = await verifyAudit(ctx.db, { expectHead: opts.expectHead === undefined ? undefined : parseAuditHead(opts.expectHead) });
+        const chain = await verifyAudit(ctx.db, { expectHead: opts.expectHead === undefined ? undefined : parseAuditHead(opts.expectHead) });
+        // Retention archived the chain's start: each archive is checked against its anchor too.
+        const archives = chain.anchor ? await verifyAuditArchives(ctx.db, ctx.config.home) : undefined;
+        const result = archives ? { ...chain, archives } : chain;
         if (opts.json) printResult(result, true, () => '');
-        if (!result.ok) {
-          throw new AppError('AUDIT_CHAIN_BROKEN', `audit chain broken at row ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.rows} rows before it verify)`, { details: result.firstBroken });
+        if (!chain.ok) {
+          throw new AppError('AUDIT_CHAIN_BROKEN', `audit chain broken at row ${chain.firstBroken!.seq}: ${chain.firstBroken!.reason} (${chain.rows} rows before it verify)`, { details: chain.firstBroken });
         }
-        if (!opts.json) printResult(result, false, (r) => `audit chain ok: ${r.rows} rows, head ${r.head ?? '(empty)'}`);
+        if (archives && !archives.ok) {
+          throw new AppError('AUDIT_CHAIN_BROKEN', `audit archive ${archives.problem!.archive}: ${archives.problem!.reason}`, { details: archives.problem });
+        }
+        if (!opts.json) {
+          printResult(chain, false, (r) => `audit chain ok: ${r.rows} rows, head ${r.head ?? '(empty)'}`);
+          if (archives) printResult(archives, false, (a) => `archives ok: ${a.archives} archive(s), ${a.rows} rows, anchored at seq ${chain.anchor!.seq}`);
+        }
       }),
     );
 }

@@ -16,10 +16,11 @@ import { sessionRoutes } from './session.routes.ts';
 import { evidenceRoutes } from './evidence.routes.ts';
 import { trainingEventsRoutes } from './training-events.routes.ts';
 import { queriesRoutes } from './queries.routes.ts';
+import { driftRoutes } from './drift.routes.ts';
 import { mlflowRoutes } from './mlflow.routes.ts';
 
 /**
  * Every route plugin, registered in this order by buildApp. `metricsRoutes` comes first: its
  * latency hook must exist before the routes it measures.
  */
-export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, queriesRoutes, mlflowRoutes, sessionRoutes, consoleRoutes, governanceRoutes];
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, queriesRoutes, mlflowRoutes, driftRoutes, sessionRoutes, consoleRoutes, governanceRoutes];

@@ -27,6 +27,7 @@ import {
   ModelVersionsResponse,
   OptionalAliasQuery,
   RegisteredModelResponse,
+  RunIdBody,
   RunIdQuery,
   RunResponse,
   SearchExperimentsBody,
@@ -113,6 +114,14 @@ export async function mlflowRoutes(app: AppInstance): Promise<void> {
     const { run_uuid: _uuid, ...rest } = request.body;
     return mlflow.mlflowUpdateRun(ctx, { ...rest, run_id: runIdOf(request.body) });
   });
+
+  app.post(p('runs/delete'), {
+    schema: { tags, summary: 'Marks a client run deleted (searches skip it unless run_view_type is DELETED_ONLY or ALL); a training run answers 400: cancel it instead.', body: RunIdBody, response: { 200: EmptyResponse, ...mlflowErrorResponses(400, 404) } },
+  }, async (request) => mlflow.mlflowSetRunLifecycle(ctx, runIdOf(request.body), 'deleted'));
+
+  app.post(p('runs/restore'), {
+    schema: { tags, summary: 'Restores a deleted client run.', body: RunIdBody, response: { 200: EmptyResponse, ...mlflowErrorResponses(400, 404) } },
+  }, async (request) => mlflow.mlflowSetRunLifecycle(ctx, runIdOf(request.body), 'active'));
 
   app.post(p('runs/log-metric'), {
     schema: { tags, summary: 'Logs one metric value (key, value, timestamp, step) to a client run.', body: LogMetricBody, response: { 200: EmptyResponse, ...mlflowErrorResponses(400, 404) } },

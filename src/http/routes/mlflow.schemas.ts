@@ -97,6 +97,7 @@ export const CreateRunBody = Type.Object({
   start_time: Type.Optional(Millis),
   tags: Type.Optional(Type.Array(KeyValue, { maxItems: 1000 })),
 });
+export const RunIdBody = Type.Object({ run_id: Type.Optional(Id), run_uuid: Type.Optional(Id) });
 export const RunIdQuery = Type.Object({ run_id: Type.Optional(Id), run_uuid: Type.Optional(Id) });
 export const RunResponse = Type.Object({ run: Type.Ref('MlflowRun') });
 export const SearchRunsBody = Type.Object({
