@@ -14,14 +14,13 @@ export function registerAuditCommands(program: Command): void {
     .option('--action <action>', 'an action (alias.moved) or a family (alias, key, proposal ...)')
     .option('--from <time>', 'ISO date or time, inclusive')
     .option('--to <time>', 'ISO date or time, exclusive')
-    .option('--limit <n>', 'at most n rows (default 100)', (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000) throw new AppError('VALIDATION_FAILED', `--limit must be 1..10000, got ${JSON.stringify(v)}`);
-      return Number(v);
-    })
+    .option('--limit <n>', 'at most n rows (default 100)')
     .option('--json', 'print one JSON document')
-    .action((opts: { actor?: string; action?: string; from?: string; to?: string; limit?: number; json?: boolean }) =>
+    .action((opts: { actor?: string; action?: string; from?: string; to?: string; limit?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const entries = await listAudit(ctx.db, opts);
+        // Checked here, not in an option parser: a throw there escapes as a stack trace.
+        if (opts.limit !== undefined && (!/^\d+$/.test(opts.limit) || Number(opts.limit) < 1 || Number(opts.limit) > 10_000)) throw new AppError('VALIDATION_FAILED', `--limit must be 1..10000, got ${JSON.stringify(opts.limit)}`);
+        const entries = await listAudit(ctx.db, { ...opts, limit: opts.limit === undefined ? undefined : Number(opts.limit) });
         printResult({ entries }, opts.json, (r) =>
           table(r.entries.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, role: e.actorRole, action: e.action, target: e.target ?? '', details: e.details }))),
         );
