@@ -96,6 +96,8 @@ export async function recordAudit(db: Db, actor: Actor, action: AuditAction, inp
           'INSERT INTO audit_log (seq, at, actor_ref, actor_role, key_prefix, action, target, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)',
         [seq, at, subject.ref, actor.role, fields.keyPrefix, action, fields.target, JSON.stringify(details), prevHash, hash],
       );
+      // The head checkpoint, in the same transaction: what lets verify see rows cut from the end.
+      await tx.query('-- Checkpoints the chain head. $1 seq, $2 hash\nINSERT INTO audit_head (seq, hash) VALUES ($1, $2)', [seq, hash]);
       return { ...fields, actor: actor.name, hash };
     },
     { lock: { classId: AUDIT_LOCK_CLASS, key: 'audit_log', timeoutMs: 10_000, what: 'the audit log (another process is appending)' } },
@@ -150,11 +152,33 @@ export interface AuditVerification {
   anchor?: { seq: number; hash: string; archive: string };
 }
 
+/** A chain head as `audit head` prints it and `--expect-head` takes it: `<seq>:<hash>`. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** Parses `<seq>:<64 hex>`. @throws VALIDATION_FAILED */
+export function parseAuditHead(text: string): AuditHead {
+  const m = /^\s*(\d{1,15}):([0-9a-f]{64})\s*$/.exec(text);
+  if (!m || Number(m[1]) < 1) throw new AppError('VALIDATION_FAILED', `an audit head is <seq>:<sha-256 hex> as \`sharpline audit head\` prints it; got ${JSON.stringify(text.slice(0, 100))}`, { details: { field: 'expectHead' } });
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+/** The newest row of the chain as stored (not verified): what to keep outside the database. */
+export async function auditHead(db: Db): Promise<AuditHead | null> {
+  const { rows } = await db.query<{ seq: number | string; hash: string }>('-- The chain head. no parameters\nSELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+}
+
 /**
  * Walks the whole chain in order and recomputes every hash. An edited row fails its own hash; a
  * deleted row leaves a gap in `seq` (or a prev_hash that names no row), reported at the row after it.
+ * Rows cut from the end leave no gap: the newest head checkpoint (`audit_head`, written with each
+ * append) then names a row that is gone, or one whose hash differs. `expectHead` (a head kept
+ * outside the database) catches a cut of both tables: the chain must still hold that row, unchanged.
  */
-export async function verifyAudit(db: Db, options: { batch?: number } = {}): Promise<AuditVerification> {
+export async function verifyAudit(db: Db, options: { batch?: number; expectHead?: AuditHead } = {}): Promise<AuditVerification> {
   const batch = options.batch ?? 2000;
   // Rows archived by retention are gone; the chain then starts after the latest anchor, from its hash.
   const { rows: anchors } = await db.query<{ seq: number | string; hash: string; archive: string }>('-- The latest audit anchor. no parameters\nSELECT seq, hash, archive FROM audit_anchors ORDER BY seq DESC LIMIT 1');
@@ -162,6 +186,12 @@ export async function verifyAudit(db: Db, options: { batch?: number } = {}): Pro
   let expectedSeq = anchor ? anchor.seq + 1 : 1;
   let prevHash = anchor?.hash ?? GENESIS_HASH;
   let rows = 0;
+  const hashes = new Map<number, string>();
+  const { rows: checkpoints } = await db.query<{ seq: number | string; hash: string }>('-- The newest head checkpoint. no parameters\nSELECT seq, hash FROM audit_head ORDER BY seq DESC LIMIT 1');
+  const heads: Array<{ head: AuditHead; what: string }> = [];
+  if (checkpoints[0]) heads.push({ head: { seq: Number(checkpoints[0].seq), hash: checkpoints[0].hash }, what: 'the head checkpoint (audit_head)' });
+  if (options.expectHead) heads.push({ head: options.expectHead, what: 'the expected head (--expect-head)' });
+  const wanted = new Set(heads.map((h) => h.head.seq));
   for (;;) {
     const { rows: page } = await db.query<AuditRow>('-- A page of the chain in order. $1 after seq, $2 limit\nSELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, batch]);
     for (const row of page) {
@@ -171,11 +201,24 @@ export async function verifyAudit(db: Db, options: { batch?: number } = {}): Pro
       if (e.prevHash !== prevHash) return { ok: false, rows: rows - 1, head: null, firstBroken: { seq: e.seq - 1, reason: `its hash was rewritten (row ${e.seq}'s prev_hash names another)` } };
       const recomputed = hashOf({ seq: e.seq, at: e.at, actorRef: e.actorRef, actorRole: e.actorRole, keyPrefix: e.keyPrefix, action: e.action, target: e.target, details: e.details, prevHash: e.prevHash });
       if (recomputed !== e.hash) return { ok: false, rows, head: prevHash, firstBroken: { seq: e.seq, reason: 'its content does not match its hash (edited)' } };
+      if (wanted.has(e.seq)) hashes.set(e.seq, e.hash);
       prevHash = e.hash;
       expectedSeq += 1;
       rows += 1;
     }
     if (page.length < batch) break;
   }
-  return { ok: true, rows, head: rows === 0 ? (anchor?.hash ?? null) : prevHash, ...(anchor ? { anchor } : {}) };
+  const head = rows === 0 ? (anchor?.hash ?? null) : prevHash;
+  const lastSeq = expectedSeq - 1;
+  for (const { head: expected, what } of heads) {
+    // A head at or before the anchor was archived with its rows: the archive verifies on its own.
+    if (anchor && expected.seq <= anchor.seq) continue;
+    if (expected.seq > lastSeq) {
+      return { ok: false, rows, head, firstBroken: { seq: lastSeq + 1, reason: `rows ${lastSeq + 1}..${expected.seq} are missing at the end (deleted: ${what} names row ${expected.seq})` } };
+    }
+    if (hashes.get(expected.seq) !== expected.hash) {
+      return { ok: false, rows, head, firstBroken: { seq: expected.seq, reason: `its hash is not the one ${what} holds (the chain was rewritten from there)` } };
+    }
+  }
+  return { ok: true, rows, head, ...(anchor ? { anchor } : {}) };
 }

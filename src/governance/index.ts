@@ -7,7 +7,7 @@ export { KEY_ROLES, type Role, type KeyRole, type Principal, type Actor } from '
 export { canonicalJson } from './canonical-json.ts';
 export { ensureSubject, getSubject, namesOf, type Subject } from './subjects.ts';
 export { archiveAudit, verifyAuditArchives, type AuditArchiveResult, type AuditArchiveVerification } from './audit-archive.ts';
-export { recordAudit, listAudit, verifyAudit, GENESIS_HASH, type AuditAction, type AuditEntry, type AuditVerification, type ListAuditOptions, type RecordAuditInput } from './audit.ts';
+export { recordAudit, listAudit, verifyAudit, auditHead, parseAuditHead, GENESIS_HASH, type AuditHead, type AuditAction, type AuditEntry, type AuditVerification, type ListAuditOptions, type RecordAuditInput } from './audit.ts';
 export { createKey, listKeys, getKey, rotateKey, revokeKey, authenticateKey, hasActiveKey, parseExpiry, tokenFingerprint, type ApiKey, type Authentication, type CreateKeyInput } from './keys.ts';
 export { operatorActor } from './operator.ts';
 export { ensureLocalAdminKey, ensureLocalKey, LOCAL_ADMIN_FILE, LOCAL_ADMIN_NAME, type LocalAdminKey, type LocalKey } from './local-admin.ts';

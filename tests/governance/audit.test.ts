@@ -14,8 +14,8 @@ function psql(schema: string, sql: string): void {
   assert.equal(out.status, 0, out.stderr);
 }
 
-function verifyCli(schema: string): { code: number | null; stdout: string; stderr: string } {
-  const out = spawnSync(process.execPath, [BIN, 'audit', 'verify'], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn' }, timeout: 60_000 });
+function verifyCli(schema: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const out = spawnSync(process.execPath, [BIN, 'audit', 'verify', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn' }, timeout: 60_000 });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -83,6 +83,49 @@ describe('audit chain on Postgres', () => {
     psql(t.schema, 'DELETE FROM audit_log WHERE seq = 4');
     const result = await verifyAudit(t.db);
     assert.deepEqual(result.firstBroken, { seq: 5, reason: 'rows 4..4 are missing (deleted)' });
+  });
+});
+
+describe('rows cut from the end of the chain (tail truncation)', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestPgDb('gov14_audit_tail');
+    for (let i = 1; i <= 5; i++) await recordAudit(t.db, alice, 'alias.moved', { target: 'm/champion', details: { to: i } });
+  });
+  afterAll(async () => t.drop());
+
+  it('each append checkpoints the head in audit_head, which the service role can only add to', async () => {
+    const { rows } = await t.db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head ORDER BY seq');
+    const chain = (await listAudit(t.db)).reverse();
+    assert.deepEqual(rows.map((r) => [Number(r.seq), r.hash]), chain.map((e) => [e.seq, e.hash]));
+    await assert.rejects(t.db.query('DELETE FROM audit_head WHERE seq = 5'), /audit_head is append-only: DELETE refused/);
+    await assert.rejects(t.db.query("UPDATE audit_head SET hash = 'x'"), /append-only: UPDATE refused/);
+    await assert.rejects(t.db.query('TRUNCATE audit_head'), /append-only: TRUNCATE refused/);
+  });
+
+  it('the newest row deleted with psql as superuser: verify fails naming it; `audit head` kept outside catches a cut of both tables', async () => {
+    const head = spawnSync(process.execPath, [BIN, 'audit', 'head'], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, LOG_LEVEL: 'warn' }, timeout: 60_000 });
+    assert.equal(head.status, 0, head.stderr);
+    const kept = head.stdout.trim();
+    assert.match(kept, /^5:[0-9a-f]{64}$/);
+    assert.equal(verifyCli(t.schema, '--expect-head', kept).code, 0);
+
+    psql(t.schema, 'DELETE FROM audit_log WHERE seq = 5');
+    assert.deepEqual((await verifyAudit(t.db)).firstBroken, { seq: 5, reason: 'rows 5..5 are missing at the end (deleted: the head checkpoint (audit_head) names row 5)' });
+    let cli = verifyCli(t.schema);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr.trim(), /^error AUDIT_CHAIN_BROKEN: audit chain broken at row 5: rows 5\.\.5 are missing at the end \(deleted: the head checkpoint \(audit_head\) names row 5\) \(4 rows before it verify\)$/);
+
+    // Whoever cuts the checkpoints too leaves a chain that looks whole, except against the head kept outside.
+    psql(t.schema, 'DELETE FROM audit_head WHERE seq = 5');
+    assert.equal((await verifyAudit(t.db)).ok, true);
+    cli = verifyCli(t.schema, '--expect-head', kept);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr.trim(), /^error AUDIT_CHAIN_BROKEN: audit chain broken at row 5: rows 5\.\.5 are missing at the end \(deleted: the expected head \(--expect-head\) names row 5\)/);
+    // A row re-appended in place of the cut one has another hash: still caught.
+    await recordAudit(t.db, bob, 'alias.moved', { target: 'm/champion', details: { to: 'forged' } });
+    assert.deepEqual((await verifyAudit(t.db, { expectHead: { seq: 5, hash: kept.slice(2) } })).firstBroken, { seq: 5, reason: 'its hash is not the one the expected head (--expect-head) holds (the chain was rewritten from there)' });
+    assert.match(verifyCli(t.schema, '--expect-head', 'nonsense').stderr.trim(), /^error VALIDATION_FAILED: an audit head is <seq>:<sha-256 hex>/);
   });
 });
 

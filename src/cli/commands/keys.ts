@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createKey, listKeys, revokeKey, rotateKey, KEY_ROLES } from '../../governance/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
-import { cliActor } from '../identity.ts';
+import { cliActorOrOperator } from '../identity.ts';
 
 /** `sharpline keys create|list|rotate|revoke`: API keys, run as the operator (or --key's admin). */
 export function registerKeysCommands(program: Command): void {
@@ -18,7 +18,7 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'print one JSON document (with the token)')
     .action((opts: { name: string; role: string; email?: string; expires?: string; key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const actor = await cliActor(ctx, { key: opts.key, roles: opts.key ? ['admin'] : undefined, what: 'create keys' });
+        const actor = await cliActorOrOperator(ctx, { key: opts.key, roles: ['admin'], what: 'create keys' });
         const { key, token } = await createKey(ctx.db, actor, { name: opts.name, role: opts.role, email: opts.email, expires: opts.expires });
         printResult({ key, token }, opts.json, (r) =>
           [`created ${r.key.role} key ${r.key.prefix} for ${r.key.name}${r.key.expiresAt ? ` (expires ${r.key.expiresAt})` : ''}`, `token: ${r.token}`, 'shown once: store it now (Authorization: Bearer <token>)'].join('\n'),
@@ -45,7 +45,7 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'print one JSON document (with the new token)')
     .action((prefix: string, opts: { key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const actor = await cliActor(ctx, { key: opts.key, roles: opts.key ? ['admin'] : undefined, what: 'rotate keys' });
+        const actor = await cliActorOrOperator(ctx, { key: opts.key, roles: ['admin'], what: 'rotate keys' });
         const result = await rotateKey(ctx.db, actor, prefix);
         printResult(result, opts.json, (r) => [`rotated ${r.previousPrefix} -> ${r.key.prefix} (${r.key.name}, ${r.key.role})`, `token: ${r.token}`, 'shown once: store it now'].join('\n'));
       }),
@@ -57,7 +57,7 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((prefix: string, opts: { key?: string; json?: boolean }) =>
       withContext(async (ctx) => {
-        const actor = await cliActor(ctx, { key: opts.key, roles: opts.key ? ['admin'] : undefined, what: 'revoke keys' });
+        const actor = await cliActorOrOperator(ctx, { key: opts.key, roles: ['admin'], what: 'revoke keys' });
         const key = await revokeKey(ctx.db, actor, prefix);
         printResult(key, opts.json, (k) => `revoked ${k.prefix} (${k.name}, ${k.role})`);
       }),
