@@ -23,7 +23,8 @@ export type CoreErrorCode =
   | 'QUEUE_UNAVAILABLE'
   | 'DB_LOCKED'
   | 'DB_BRIDGE_CLOSED'
-  | 'CONSOLE_NOT_BUILT';
+  | 'CONSOLE_NOT_BUILT'
+  | 'QUEUES_IN_PROCESS';
 
 /**
  * Every code, as keys: the kernel's here; each domain adds its own with

@@ -45,6 +45,8 @@ const core = {
   DB_LOCKED: transient(503),
   DB_BRIDGE_CLOSED: transient(503),
   CONSOLE_NOT_BUILT: refused(503),
+  // /ui/queues (bull-board) shows BullMQ's queues; without REDIS_URL there are none to show.
+  QUEUES_IN_PROCESS: refused(404),
 } as const satisfies Record<CoreErrorCode, ErrorPolicy>;
 
 const modelFamilies = {

@@ -10,6 +10,36 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const failures = new WeakMap<FastifyRequest, string>();
 const CACHE_LIMIT = 10_000;
 
+/** Where the queue dashboard (bull-board) lives. */
+export const QUEUES_PATH = '/ui/queues';
+/**
+ * The queue dashboard's key cookie, set by `POST /ui/queues/sign-in` (HttpOnly, SameSite=Strict,
+ * Path=/ui/queues): bull-board's page fetches its API itself and cannot send a Bearer header.
+ * Read under /ui/queues only; an Authorization header wins over it.
+ */
+export const QUEUES_COOKIE = 'sharpline_queues';
+
+function underQueues(url: string): boolean {
+  return url === QUEUES_PATH || url.startsWith(`${QUEUES_PATH}/`) || url.startsWith(`${QUEUES_PATH}?`);
+}
+
+function cookieToken(request: FastifyRequest): string | undefined {
+  const cookie = request.headers.cookie;
+  if (typeof cookie !== 'string' || !underQueues(request.url)) return undefined;
+  for (const part of cookie.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === QUEUES_COOKIE) {
+      const value = part.slice(at + 1).trim();
+      try {
+        return decodeURIComponent(value) || undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Verified keys of this server, by token fingerprint: scrypt runs once per key per cache lifetime. */
 export interface KeyCache {
   get(token: string): Principal | undefined;
@@ -92,7 +122,7 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
   // rate-limited like anything else.
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : cookieToken(request);
     if (token) {
       const cached = app.keyCache.get(token);
       if (cached) request.principal = cached;
@@ -137,7 +167,7 @@ export function registerAccessCheck(app: AppInstance, extraPolicy: Readonly<Reco
     if (allowed === null || app.ctx.config.auth === 'off') return;
     if (!request.principal) {
       void reply.header('www-authenticate', 'Bearer realm="sharpline"');
-      const hint = failures.get(request) ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
+      const hint = failures.get(request) ?? (underQueues(url) ? `the queue dashboard needs an admin key: sign in at ${QUEUES_PATH}/sign-in` : undefined) ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
       throw new AppError('UNAUTHENTICATED', hint, { details: { route: `${request.method} ${url}` } });
     }
     if (allowed !== 'any' && !allowed.includes(request.principal.role)) {

@@ -144,7 +144,9 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
 
 /** Routes that belong to a prefix (the Swagger UI's pages and assets). */
 // The console's static files are open: every API call the page makes carries the user's key.
-const PREFIX_POLICY: ReadonlyArray<readonly [string, Access]> = [['/docs', 'docs'], ['/ui', 'open']];
+// The queue dashboard (bull-board, routes/queues-board.routes.ts; hidden from the OpenAPI document):
+// its sign-in form is open (it checks the key it is given), its pages and API admin only. First match wins.
+const PREFIX_POLICY: ReadonlyArray<readonly [string, Access]> = [['/docs', 'docs'], ['/ui/queues/sign-in', 'open'], ['/ui/queues', ADMINS], ['/ui', 'open']];
 
 /** The access of a route as Fastify names it (`GET /v1/models/:name`); HEAD follows GET. Undefined: no policy. */
 export function accessOf(method: string, url: string): Access | undefined {

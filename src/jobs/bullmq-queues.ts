@@ -119,6 +119,7 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
   return {
     kind: 'bullmq',
     target: `${where}, prefix ${prefix}`,
+    bullmqQueue: (name: string) => queueOf(name),
 
     async add<TData>(queue: string, name: string, data: TData, opts: AddJobOptions) {
       return bounded(async () => {

@@ -80,6 +80,11 @@ export interface JobQueues {
   readonly kind: 'bullmq' | 'in-process';
   /** Where the jobs live, for messages: `Redis at redis://host:6379 (REDIS_URL), prefix p`, or `in-process`. */
   readonly target: string;
+  /**
+   * BullMQ only: the BullMQ `Queue` object of `queue` (the one this instance adds to, created on
+   * first use), for the queue dashboard (/ui/queues). Typed `unknown` so this file needs no bullmq.
+   */
+  bullmqQueue?(queue: string): unknown;
   add<TData>(queue: string, name: string, data: TData, options: AddJobOptions): Promise<JobInfo>;
   getJob(queue: string, jobId: string): Promise<JobInfo | undefined>;
   /** Jobs of `queue` by state right now (waiting counts prioritized ones too). */

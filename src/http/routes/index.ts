@@ -20,9 +20,10 @@ import { schedulesRoutes } from './schedules.routes.ts';
 import { explorerRoutes } from './explorer.routes.ts';
 import { driftRoutes } from './drift.routes.ts';
 import { mlflowRoutes } from './mlflow.routes.ts';
+import { queuesBoardRoutes } from './queues-board.routes.ts';
 
 /**
  * Every route plugin, registered in this order by buildApp. `metricsRoutes` comes first: its
  * latency hook must exist before the routes it measures.
  */
-export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, queriesRoutes, explorerRoutes, mlflowRoutes, driftRoutes, sessionRoutes, consoleRoutes, governanceRoutes, schedulesRoutes];
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, queriesRoutes, explorerRoutes, mlflowRoutes, driftRoutes, sessionRoutes, consoleRoutes, queuesBoardRoutes, governanceRoutes, schedulesRoutes];

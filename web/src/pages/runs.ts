@@ -105,7 +105,10 @@ function LaunchForm() {
 
 export function RunsPage(props: { principal: Principal }) {
   const loaded = useLoad(() => api<{ runs: Run[] }>('/v1/training-jobs?limit=100').then((r) => r.runs), []);
+  // The BullMQ dashboard (server side, admin keys only): signed in there once, its cookie is its own.
+  const queues = props.principal.role === 'admin' ? html`<p><a href=${props.principal.keyPrefix === null ? '/ui/queues/' : '/ui/queues/sign-in'}>${t('run.queues')}</a></p>` : null;
   return html`<h1>${t('run.title')}</h1>
+    ${queues}
     <${Show} loaded=${loaded}>${(runs: Run[]) => runs.length === 0 ? html`<p>${t('run.none')}</p>` : html`<div class="table-wrap"><table data-table="runs">
       <caption class="visually-hidden">${t('run.title')}</caption>
       <thead><tr><th scope="col">${t('run.id')}</th><th scope="col">${t('run.model')}</th><th scope="col">${t('run.statusLabel')}</th><th scope="col">${t('run.phase')}</th><th scope="col">${t('run.by')}</th><th scope="col">${t('run.created')}</th><th scope="col">${t('run.seconds')}</th></tr></thead>
