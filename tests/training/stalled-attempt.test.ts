@@ -32,7 +32,7 @@ describe('a stalled attempt through the real processor (real Postgres, real trai
   });
 
   it('the attempt that took the run over succeeds; the stale one stops and overwrites nothing', async () => {
-    const { run } = await submitTraining(ctx, { ...SPEC, model: 'stalled', params: { hidden: [16], epochs: 400, earlyStoppingPatience: 0, batchSize: 32 } });
+    const { run } = await submitTraining(ctx, { ...SPEC, model: 'stalled', params: { hidden: [16], epochs: 4000, earlyStoppingPatience: 0, batchSize: 32 } });
     const processor = createTrainingProcessor(ctx);
     const delivery = (signal: AbortSignal): JobContext<TrainingJobData> => ({
       id: run.jobId,
@@ -45,7 +45,10 @@ describe('a stalled attempt through the real processor (real Postgres, real trai
     const stale = new AbortController();
     const first = processor(delivery(stale.signal));
     const deadline = Date.now() + 60_000;
-    while ((await getRun(t.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(20);
+    // The fit must still be going when the second delivery arrives: on a quiet machine 400 epochs
+    // ended before a 20 ms poll saw the phase, and the test then waited out its deadline.
+    while ((await getRun(t.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(5);
+    assert.equal((await getRun(t.db, run.id)).status, 'running', 'the first attempt was still training when the second arrived');
     const second = processor(delivery(new AbortController().signal));
     while ((await getRun(t.db, run.id)).attempts < 2 && Date.now() < deadline) await sleep(20);
     // The stalled worker finally gets to its shutdown: its attempt ends (cancelled, as it sees it).
