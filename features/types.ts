@@ -112,6 +112,7 @@ export type FamilyName =
   | 'market_at'
   | 'line_movement'
   | 'qb'
+  | 'qb_market'
   | 'context';
 
 export interface FeatureSpec {

@@ -11,6 +11,7 @@ import { marketFamily } from './market.ts';
 import { marketAtFamily } from './market-at.ts';
 import { lineMovementFamily } from './line-movement.ts';
 import { qbFamily } from './qb.ts';
+import { qbMarketFamily } from './qb-market.ts';
 import { contextFamily } from './context.ts';
 
 /** Every feature family by name (read-only registry; families are stateless definitions). */
@@ -26,6 +27,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.f
   market_at: marketAtFamily,
   line_movement: lineMovementFamily,
   qb: qbFamily,
+  qb_market: qbMarketFamily,
   context: contextFamily,
 });
 
