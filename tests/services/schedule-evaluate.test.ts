@@ -56,10 +56,10 @@ describe.each([
     clock = join(home, 'clock');
     t = await open();
     const fx = new Fixture(t.db);
-    for (const [seed, alias] of [[41, 'champion'], [42, 'challenger'], [43, 'shadow'], [44, 'fresh']] as const) await registerTestModel(t.db, { model: 'ev', featureSet: 'soccer-1x2-base', seed, alias });
+    for (const [seed, alias] of [[41, 'champion'], [42, 'challenger'], [43, 'shadow'], [44, 'fresh'], [45, 'noisy']] as const) await registerTestModel(t.db, { model: 'ev', featureSet: 'soccer-1x2-base', seed, alias });
     // v2's test window ends 4 days before the clock: only games from the day after are unseen by it.
     await t.db.query("UPDATE model_versions SET lineage = lineage || jsonb_build_object('testWindow', jsonb_build_object('from', '2026-01-01', 'to', $1::text)) WHERE id = $2", [day(T0 - 4 * DAY), await versionId(2)]);
-    const [v1, v2, v3, v4] = await Promise.all([1, 2, 3, 4].map(versionId));
+    const [v1, v2, v3, v4, v5] = await Promise.all([1, 2, 3, 4, 5].map(versionId));
     // Before every version was registered: seen (or at least not unseen) by all.
     const old = await fx.game({ competition: 'E0', kickoff: iso(T0 - 12 * DAY - 20 * DAY), home: 'old1', away: 'old2', score: [1, 0] });
     // After v1 was registered, before v2's unseen games begin.
@@ -78,6 +78,8 @@ describe.each([
     // v3: worse than the champion; v4: better, but on 5 games only.
     await savePreKickoffPredictions(t.db, v3, main.map((g) => pre(g.kickoff, [0.1, 0.1, 0.8], g.id)));
     await savePreKickoffPredictions(t.db, v4, main.slice(0, 5).map((g, i) => pre(g.kickoff, challengerP(i, g.y), g.id)));
+    // v5: a lead far past the margin on average, all of it from two games: the interval spans zero.
+    await savePreKickoffPredictions(t.db, v5, main.map((g, i) => pre(g.kickoff, i === 0 || i === 2 ? [0.97, 0.02, 0.01] : g.y === 0 ? [0.14, 0.15, 0.71] : [0.16, 0.15, 0.69], g.id)));
     ctx = await createTestContext(t.db, { env: { SHARPLINE_HOME: home, SHARPLINE_CLOCK_FILE: clock, SHARPLINE_PROMOTION_MIN_GAMES: '30', SHARPLINE_PROMOTION_MARGIN: '0.005', SHARPLINE_PROMOTION_LEVEL: '0.95' } });
   }, 120_000);
   afterAll(async () => {
@@ -102,24 +104,24 @@ describe.each([
     assert.ok(Math.abs(v2.market.modelLogLoss - expectV2) < 1e-12);
     assert.ok(v1.stored && v2.stored);
     const stored = await listLiveEvaluations(t.db, 'ev');
-    assert.deepEqual(stored.map((e) => [e.version, e.games, e.aliases]), [[1, 41, ['champion']], [2, 40, ['challenger']], [3, 40, ['shadow']], [4, 5, ['fresh']]]);
+    assert.deepEqual(stored.map((e) => [e.version, e.games, e.aliases]), [[1, 41, ['champion']], [2, 40, ['challenger']], [3, 40, ['shadow']], [4, 5, ['fresh']], [5, 40, ['noisy']]]);
   });
 
   it('evaluate twice: the second run stores nothing; a late result scores anew', async () => {
     const count = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM live_evaluations')).rows[0]!.n;
-    assert.equal(await count(), 4);
+    assert.equal(await count(), 5);
     const again = (await run('evaluate', T0 + H / 2)).result as Record<string, Record<string, { stored: boolean }>>;
-    assert.deepEqual(Object.values(again.ev!).map((e) => e.stored), [false, false, false, false]);
-    assert.equal(await count(), 4);
+    assert.deepEqual(Object.values(again.ev!).map((e) => e.stored), [false, false, false, false, false]);
+    assert.equal(await count(), 5);
     await t.db.query("INSERT INTO results (game_id, home_score, away_score, outcome, stats) VALUES ($1, 1, 1, 'draw', '{}')", [late]);
     await t.db.query("UPDATE games SET status = 'final' WHERE id = $1", [late]);
     const after = (await run('evaluate', T0 + H)).result as Record<string, Record<string, { games: number; stored: boolean; asOf: string }>>;
     assert.deepEqual([after.ev!.v1!.games, after.ev!.v1!.stored, after.ev!.v1!.asOf], [42, true, iso(T0 - H)]);
-    assert.equal(await count(), 6, 'v1 and v2 predicted the late game; v3 and v4 did not');
+    assert.equal(await count(), 7, 'v1 and v2 predicted the late game; the others did not');
     await t.db.query("UPDATE games SET status = 'scheduled' WHERE id = $1", [late]);
   });
 
-  it('propose: the better challenger gets one proposal by the schedule; the worse and the thinly tested none', async () => {
+  it('propose: the better challenger gets one proposal by the schedule; the worse, the thinly tested and the insignificant none', async () => {
     const r = (await run('propose', T0)).result as Record<string, ChallengerVerdict[]>;
     const by = new Map(r.ev!.map((v) => [v.challenger, v]));
     const ch = by.get('challenger v2')!;
@@ -134,6 +136,9 @@ describe.each([
     assert.equal(by.get('shadow v3')!.status, 'not-better');
     assert.equal(by.get('fresh v4')!.status, 'too-few-games');
     assert.equal(by.get('fresh v4')!.games, 5);
+    const noisy = by.get('noisy v5')!;
+    assert.ok(-noisy.difference!.mean > 0.005 && noisy.difference!.hi > 0, JSON.stringify(noisy.difference));
+    assert.equal(noisy.status, 'not-better', 'a mean lead whose interval reaches above zero is not significant');
     const proposals = await listProposals(t.db, { model: 'ev' });
     assert.equal(proposals.length, 1);
     assert.deepEqual([proposals[0]!.alias, proposals[0]!.version, proposals[0]!.fromVersion, proposals[0]!.status, proposals[0]!.proposedBy], ['champion', 2, 1, 'pending', 'schedule']);
