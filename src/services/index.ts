@@ -11,7 +11,7 @@ export { boardQueues } from './queue-board.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
 export { computeDrift, scoreLive, runDriftChecks, driftReadiness, driftGaugeRows, listLatestDrift, type DriftReport, type DriftInput, type DriftCheckResult, type DriftServiceContext, type LiveScore } from './drift-service.ts';
-export { evaluateServed, proposeChallengers, unseenSince, type ChallengerVerdict } from './live-evaluation-service.ts';
+export { evaluateServed, proposeChallengers, unseenSince, latestLiveEvaluations, type ChallengerVerdict } from './live-evaluation-service.ts';
 export { predictUpcoming, type PredictStepEntry } from './schedule-predict.ts';
 export {
   mlflowCreateExperiment,

@@ -8,7 +8,7 @@
 import type { AppContext } from '../context.ts';
 import { isAppError } from '../../core/index.ts';
 import { gameOutcomes } from '../../history/index.ts';
-import { getVersion, listPreKickoffPredictions, saveLiveEvaluation, type DateWindow, type ModelAlias, type ModelVersion } from '../../registry/index.ts';
+import { getVersion, listLiveEvaluations, listPreKickoffPredictions, saveLiveEvaluation, type DateWindow, type LiveEvaluation, type ModelAlias, type ModelVersion } from '../../registry/index.ts';
 import { compareOnSameGames } from '../../training/index.ts';
 import type { Actor } from '../governance/index.ts';
 import { scoreLive } from './drift-service.ts';
@@ -158,4 +158,9 @@ export async function proposeChallengers(ctx: AppContext, now: Date, served: Ser
     out[model] = verdicts;
   }
   return out;
+}
+
+/** The latest stored live evaluation of each version (of one model, or all), as the `evaluate` step stored it. */
+export async function latestLiveEvaluations(ctx: Pick<AppContext, 'db'>, model?: string): Promise<LiveEvaluation[]> {
+  return listLiveEvaluations(ctx.db, model);
 }

@@ -17,7 +17,7 @@ import { operatorActor } from '../../src/governance/index.ts';
 import { listLiveEvaluations, savePreKickoffPredictions } from '../../registry/index.ts';
 import { logLoss } from '../../training/index.ts';
 import { pairedBootstrap } from '../../core/index.ts';
-import { createTestContext } from '../support/app.ts';
+import { buildTestApp, createTestContext, readyWithKey } from '../support/app.ts';
 import { createTestPgDb, createTestPgliteDb, type TestDb } from '../support/services.ts';
 import { Fixture } from '../features/helpers.ts';
 import { registerTestModel } from '../serving/support.ts';
@@ -105,6 +105,18 @@ describe.each([
     assert.ok(v1.stored && v2.stored);
     const stored = await listLiveEvaluations(t.db, 'ev');
     assert.deepEqual(stored.map((e) => [e.version, e.games, e.aliases]), [[1, 41, ['champion']], [2, 40, ['challenger']], [3, 40, ['shadow']], [4, 5, ['fresh']], [5, 40, ['noisy']]]);
+    // Over the API, as stored.
+    const app = await buildTestApp(ctx);
+    try {
+      await readyWithKey(app);
+      const res = await app.inject({ method: 'GET', url: '/v1/live-evaluations?model=ev' });
+      assert.equal(res.statusCode, 200, res.body);
+      const listed = (res.json() as { evaluations: Array<{ version: number; logLoss: number; games: number }> }).evaluations;
+      assert.deepEqual(listed.map((e) => [e.version, e.games]), stored.map((e) => [e.version, e.games]));
+      assert.ok(Math.abs(listed[1]!.logLoss - expectV2) < 1e-12);
+    } finally {
+      await app.close();
+    }
   });
 
   it('evaluate twice: the second run stores nothing; a late result scores anew', async () => {
