@@ -121,3 +121,67 @@ export async function listDriftReports<R = unknown>(db: Db, since?: Date): Promi
   const { rows } = await db.query<{ model: string; version: number; computed_at: Date | string; warnings: string[]; report: R | string }>(SELECT_REPORTS_SQL, [(since ?? new Date(0)).toISOString()]);
   return rows.map((r) => ({ model: r.model, version: r.version, computedAt: iso(r.computed_at), warnings: r.warnings, report: typeof r.report === 'string' ? (JSON.parse(r.report) as R) : r.report }));
 }
+
+/** A served version's live score as of a game: on games finished since it was trained (0035_live_evaluations.sql). */
+export interface LiveEvaluation {
+  model: string;
+  version: number;
+  /** Kickoff of the latest game scored. */
+  asOf: string;
+  games: number;
+  /** Games kicking off at or after this were scored (the end of its test window). */
+  since: string;
+  aliases: string[];
+  logLoss: number;
+  calibrationError: number | null;
+  /** The market and the version on the games of these with market odds. */
+  market: { games: number; logLoss: number; modelLogLoss: number } | null;
+  evaluatedAt: string;
+}
+
+interface LiveEvaluationRow {
+  model: string;
+  version: number;
+  as_of: Date | string;
+  games: number;
+  since: Date | string;
+  aliases: string[];
+  log_loss: number;
+  calibration_error: number | null;
+  market_games: number;
+  market_log_loss: number | null;
+  model_market_log_loss: number | null;
+  evaluated_at: Date | string;
+}
+
+const INSERT_LIVE_SQL = `-- Records a live evaluation unless the same (model, version, as-of, games) is stored (the first stands). $1 model, $2 version, $3 as of, $4 games, $5 since, $6 aliases, $7 log loss, $8 calibration error, $9 market games, $10 market log loss, $11 model log loss on those, $12 evaluated at
+INSERT INTO live_evaluations (model, version, as_of, games, since, aliases, log_loss, calibration_error, market_games, market_log_loss, model_market_log_loss, evaluated_at)
+VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`;
+
+const SELECT_LIVE_SQL = `-- The latest live evaluation of each version (of one model, or all). $1 model or NULL
+SELECT DISTINCT ON (model, version) model, version, as_of, games, since, aliases, log_loss, calibration_error, market_games, market_log_loss, model_market_log_loss, evaluated_at
+  FROM live_evaluations WHERE ($1::text IS NULL OR model = $1)
+ ORDER BY model, version, as_of DESC, games DESC`;
+
+/** Stores a live evaluation. Idempotent: @returns false when the same (model, version, as-of, games) was stored already. */
+export async function saveLiveEvaluation(db: Db, e: LiveEvaluation): Promise<boolean> {
+  const r = await db.query(INSERT_LIVE_SQL, [e.model, e.version, e.asOf, e.games, e.since, e.aliases, e.logLoss, e.calibrationError, e.market?.games ?? 0, e.market?.logLoss ?? null, e.market?.modelLogLoss ?? null, e.evaluatedAt]);
+  return r.rowCount > 0;
+}
+
+/** The latest live evaluation of each version, of one model or of all. */
+export async function listLiveEvaluations(db: Db, model?: string): Promise<LiveEvaluation[]> {
+  const { rows } = await db.query<LiveEvaluationRow>(SELECT_LIVE_SQL, [model ?? null]);
+  return rows.map((r) => ({
+    model: r.model,
+    version: Number(r.version),
+    asOf: iso(r.as_of),
+    games: Number(r.games),
+    since: iso(r.since),
+    aliases: r.aliases,
+    logLoss: Number(r.log_loss),
+    calibrationError: r.calibration_error === null ? null : Number(r.calibration_error),
+    market: r.market_log_loss === null ? null : { games: Number(r.market_games), logLoss: Number(r.market_log_loss), modelLogLoss: Number(r.model_market_log_loss) },
+    evaluatedAt: iso(r.evaluated_at),
+  }));
+}

@@ -47,6 +47,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/models/:name/aliases/:alias/history': READERS,
   'GET /v1/models/:name/drift': READERS,
   'GET /v1/drift': READERS,
+  'GET /v1/live-evaluations': READERS,
   'PUT /v1/models/:name/aliases/:alias': SCIENTISTS,
   'DELETE /v1/models/:name/aliases/:alias': SCIENTISTS,
 

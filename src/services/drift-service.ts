@@ -1,7 +1,7 @@
 import { AppError, isAppError, type Db, type Logger } from '../../core/index.ts';
 import { loadMarketBaseline } from '../../features/index.ts';
 import { gameOutcomes } from '../../history/index.ts';
-import { getArtifact, getVersion, listDriftReports, listModels, listPreKickoffPredictions, saveDriftReport, type ModelVersion } from '../../registry/index.ts';
+import { getArtifact, getVersion, listDriftReports, listModels, listPreKickoffPredictions, saveDriftReport, type ModelVersion, type PreKickoffPrediction } from '../../registry/index.ts';
 import { calibration, logLoss, populationStability, type FeatureDistribution } from '../../training/index.ts';
 import type { Config, DriftConfig } from '../config.ts';
 import { predictionLogDir, readPredictionLog, type DriftGaugeRow } from '../serving/index.ts';
@@ -67,6 +67,48 @@ function marketVector(classes: readonly string[], p: { home: number; draw: numbe
   return v.every((x) => x !== null) ? (v as number[]) : null;
 }
 
+/** Stored pre-kickoff predictions scored on the games among them that have finished. */
+export interface LiveScore {
+  /** Finished games scored. */
+  games: number;
+  /** Kickoff of the latest game scored (null: none). */
+  lastKickoff: string | null;
+  /** Log loss and expected calibration error (the training evaluation's default mode). */
+  model: { logLoss: number; calibrationError: number } | null;
+  /** The market (de-vigged closing, else pre-kickoff) and the model on the same games (those with market odds). */
+  market: { games: number; logLoss: number; modelLogLoss: number; gap: number } | null;
+}
+
+/**
+ * Scores a version's stored pre-kickoff predictions (of `classes`) on those games that have a
+ * result, beside the market on the same games: the live score of drift reports and of the
+ * `evaluate` schedule step. Unfinished games are left out.
+ */
+export async function scoreLive(db: Db, classes: readonly string[], predictions: readonly PreKickoffPrediction[]): Promise<LiveScore> {
+  const outcomes = await gameOutcomes(db, predictions.map((p) => p.gameId));
+  const scored = predictions.map((p) => ({ p, y: classes.indexOf(outcomes.get(p.gameId) ?? '') })).filter((s) => s.y >= 0);
+  if (!scored.length) return { games: 0, lastKickoff: null, model: null, market: null };
+  const probs = scored.map((s) => s.p.probabilities);
+  const ys = scored.map((s) => s.y);
+  const model = { logLoss: logLoss(probs, ys), calibrationError: calibration(probs, ys).ece };
+  const baseline = await loadMarketBaseline(db, scored.map((s) => s.p.gameId));
+  const same = scored.flatMap((s) => {
+    const m = baseline.get(s.p.gameId);
+    const mp = m ? (m.closing ?? m.preclosing) : null;
+    const v = mp ? marketVector(classes, mp) : null;
+    return v ? [{ model: s.p.probabilities, market: v, y: s.y }] : [];
+  });
+  let market: LiveScore['market'] = null;
+  if (same.length) {
+    const ys2 = same.map((s) => s.y);
+    const modelLl = logLoss(same.map((s) => s.model), ys2);
+    const marketLl = logLoss(same.map((s) => s.market), ys2);
+    market = { games: same.length, logLoss: marketLl, modelLogLoss: modelLl, gap: modelLl - marketLl };
+  }
+  const lastKickoff = scored.reduce((m, s) => (s.p.kickoff > m ? s.p.kickoff : m), scored[0]!.p.kickoff);
+  return { games: scored.length, lastKickoff, model, market };
+}
+
 async function versionOf(ctx: DriftServiceContext, ref: ModelRefInput): Promise<ModelVersion> {
   const { model, selector } = parseModelRef(ref);
   return getVersion(ctx.db, model, selector.version ?? selector.alias!);
@@ -110,32 +152,9 @@ export async function computeDrift(ctx: DriftServiceContext, input: DriftInput):
   const featuresJudged = reference !== null && rows.length >= t.minRows;
 
   // Live score: predictions of games that kicked off in the window and have finished.
-  const played = stored.filter((p) => Date.parse(p.kickoff) < now.getTime());
-  const outcomes = await gameOutcomes(db, played.map((p) => p.gameId));
-  const scored = played
-    .map((p) => ({ p, y: version.classes.indexOf(outcomes.get(p.gameId) ?? '') }))
-    .filter((s) => s.y >= 0);
-  let liveModel: DriftReport['live']['model'] = null;
-  let liveMarket: DriftReport['live']['market'] = null;
-  if (scored.length) {
-    const probs = scored.map((s) => s.p.probabilities);
-    const ys = scored.map((s) => s.y);
-    liveModel = { logLoss: logLoss(probs, ys), calibrationError: calibration(probs, ys).ece };
-    const market = await loadMarketBaseline(db, scored.map((s) => s.p.gameId));
-    const same = scored.flatMap((s) => {
-      const m = market.get(s.p.gameId);
-      const mp = m ? (m.closing ?? m.preclosing) : null;
-      const v = mp ? marketVector(version.classes, mp) : null;
-      return v ? [{ model: s.p.probabilities, market: v, y: s.y }] : [];
-    });
-    if (same.length) {
-      const ys2 = same.map((s) => s.y);
-      const modelLl = logLoss(same.map((s) => s.model), ys2);
-      const marketLl = logLoss(same.map((s) => s.market), ys2);
-      liveMarket = { games: same.length, logLoss: marketLl, modelLogLoss: modelLl, gap: modelLl - marketLl };
-    }
-  }
-  const liveJudged = scored.length >= t.minGames;
+  const live = await scoreLive(db, version.classes, stored.filter((p) => Date.parse(p.kickoff) < now.getTime()));
+  const { model: liveModel, market: liveMarket } = live;
+  const liveJudged = live.games >= t.minGames;
 
   const name = `${version.model} v${version.version}`;
   const warnings: string[] = [];
@@ -146,7 +165,7 @@ export async function computeDrift(ctx: DriftServiceContext, input: DriftInput):
     warnings.push(`${name}: live log loss ${liveMarket.modelLogLoss.toFixed(4)} vs market ${liveMarket.logLoss.toFixed(4)} on ${liveMarket.games} finished games (gap ${liveMarket.gap.toFixed(4)} > ${t.logLossGapWarn})`);
   }
   if (liveJudged && liveModel && liveModel.calibrationError >= t.eceWarn) {
-    warnings.push(`${name}: live calibration error ${liveModel.calibrationError.toFixed(4)} ≥ ${t.eceWarn} on ${scored.length} finished games`);
+    warnings.push(`${name}: live calibration error ${liveModel.calibrationError.toFixed(4)} ≥ ${t.eceWarn} on ${live.games} finished games`);
   }
   const report: DriftReport = {
     model: version.model,
@@ -155,7 +174,7 @@ export async function computeDrift(ctx: DriftServiceContext, input: DriftInput):
     computedAt: now.toISOString(),
     window: { from: from.toISOString(), to: now.toISOString(), days },
     features: { reference: reference ? 'stored' : 'missing', referenceRows: reference?.rows ?? null, rows: featureRows, judged: featuresJudged, psi, worst },
-    live: { games: scored.length, judged: liveJudged, model: liveModel, market: liveMarket },
+    live: { games: live.games, judged: liveJudged, model: liveModel, market: liveMarket },
     thresholds: t,
     warnings,
   };

@@ -10,7 +10,9 @@ export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-
 export { boardQueues } from './queue-board.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
-export { computeDrift, runDriftChecks, driftReadiness, driftGaugeRows, listLatestDrift, type DriftReport, type DriftInput, type DriftCheckResult, type DriftServiceContext } from './drift-service.ts';
+export { computeDrift, scoreLive, runDriftChecks, driftReadiness, driftGaugeRows, listLatestDrift, type DriftReport, type DriftInput, type DriftCheckResult, type DriftServiceContext, type LiveScore } from './drift-service.ts';
+export { evaluateServed, proposeChallengers, unseenSince, latestLiveEvaluations, type ChallengerVerdict } from './live-evaluation-service.ts';
+export { predictUpcoming, type PredictStepEntry } from './schedule-predict.ts';
 export {
   mlflowCreateExperiment,
   mlflowGetExperiment,

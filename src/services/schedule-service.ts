@@ -23,6 +23,8 @@ export const SCHEDULE_STEPS = [
   { name: 'rebuild-features', everyMs: HOUR, summary: 'rebuild the served versions\' feature sets incrementally (from each set\'s stored snapshot)' },
   { name: 'predict', everyMs: 15 * MINUTE, summary: 'store a prediction of every upcoming game kicking off within SHARPLINE_PREDICT_HORIZON_HOURS from every served alias, before kickoff (one per version and game)' },
   { name: 'retrain', everyMs: 6 * HOUR, summary: 'once per SHARPLINE_RETRAIN_DAYS of the clock, retrain each served model\'s challenger (else champion) with its windows rolled forward; move the challenger alias to it when it succeeds' },
+  { name: 'evaluate', everyMs: HOUR, summary: 'score each served alias\'s version on games finished since it was trained, from its stored pre-kickoff predictions only, beside the market on the same games; store it (live_evaluations)' },
+  { name: 'propose', everyMs: HOUR, summary: 'open a promotion proposal of a challenger that beats the champion on the same unseen finished games by SHARPLINE_PROMOTION_MARGIN with a paired bootstrap interval (one per challenger version)' },
   { name: 'drift', everyMs: 6 * HOUR, summary: 'drift checks of every aliased version (PSI of served rows, live score against the market), reports stored, warnings logged' },
   { name: 'retention', everyMs: 24 * HOUR, summary: 'archive and prune the prediction log, audit archive and old provider odds by their configured periods' },
 ] as const;

@@ -13,6 +13,7 @@ import { moveAlias } from './alias-service.ts';
 import { runDriftChecks } from './drift-service.ts';
 import { runRetention } from './retention-service.ts';
 import { predictUpcoming } from './schedule-predict.ts';
+import { evaluateServed, proposeChallengers } from './live-evaluation-service.ts';
 import { oncePerKey, type ScheduleStepName, type StepRunner } from './schedule-service.ts';
 
 const DAY = 86_400_000;
@@ -119,6 +120,8 @@ export const SCHEDULE_STEP_RUNNERS: Readonly<Record<ScheduleStepName, StepRunner
   'rebuild-features': (ctx) => rebuildFeatures(ctx),
   predict: async (ctx, now) => predictUpcoming(ctx, now, await servedModels(ctx)),
   retrain: (ctx, now) => retrain(ctx, now),
+  evaluate: async (ctx, now) => evaluateServed(ctx, now, await servedModels(ctx)),
+  propose: async (ctx, now) => proposeChallengers(ctx, now, await servedModels(ctx), SCHEDULE_ACTOR),
   // Drift overwrites each version's one stored report (a newer one kept), so a repeated run changes nothing more.
   drift: async (ctx, now) => {
     const { checked } = await runDriftChecks(ctx, { now });

@@ -16,6 +16,8 @@ export interface CompareOptions extends CalibrationOptions {
   reference?: string;
   /** Bootstrap resamples for the intervals (default 2000). */
   resamples?: number;
+  /** Confidence of the intervals (default 0.95). */
+  level?: number;
 }
 
 /**
@@ -112,7 +114,7 @@ export function compareOnSameGames(outcomes: ArrayLike<number | null>, predictor
     for (const other of names) {
       if (other === reference) continue;
       const diffs = common.map((i) => loss(reference, i) - loss(other, i));
-      result.differences[other] = { of: reference, against: other, ...pairedBootstrap(diffs, { resamples: options.resamples })! };
+      result.differences[other] = { of: reference, against: other, ...pairedBootstrap(diffs, { resamples: options.resamples, level: options.level })! };
     }
   }
   if (options.seasons) {

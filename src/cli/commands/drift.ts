@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { computeDrift, runDriftChecks, type DriftReport } from '../../services/index.ts';
+import { computeDrift, latestLiveEvaluations, runDriftChecks, type DriftReport } from '../../services/index.ts';
 import { printResult, table } from '../output.ts';
 import { withContext } from '../run.ts';
 
@@ -50,6 +50,21 @@ export function registerDriftCommands(program: Command): void {
           r.checked.length
             ? table(r.checked.map((c) => ({ model: c.model, version: c.version, aliases: c.aliases.join(','), warnings: c.error ? `error: ${c.error}` : c.warnings.length })))
             : 'no served version to check',
+        );
+      }),
+    );
+
+  drift.command('live')
+    .description('the latest live evaluation of each served version (the evaluate schedule step): log loss of its pre-kickoff predictions on games finished since it was trained, beside the market')
+    .option('--model <name>', 'one model (default all)')
+    .option('--json', 'print one JSON document')
+    .action((opts: { model?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const evaluations = await latestLiveEvaluations(ctx, opts.model);
+        printResult({ evaluations }, opts.json, (r) =>
+          r.evaluations.length
+            ? table(r.evaluations.map((e) => ({ model: e.model, version: e.version, aliases: e.aliases.join(','), games: e.games, since: e.since.slice(0, 10), asOf: e.asOf, logLoss: e.logLoss, market: e.market ? `${e.market.logLoss.toFixed(4)} vs ${e.market.modelLogLoss.toFixed(4)} on ${e.market.games}` : '' })))
+            : 'no live evaluation stored yet (the evaluate schedule step stores them)',
         );
       }),
     );

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { computeDrift, listLatestDrift } from '../../services/index.ts';
+import { computeDrift, latestLiveEvaluations, listLatestDrift } from '../../services/index.ts';
 
 const Num = Type.Number();
 const NullableNum = Type.Union([Type.Number(), Type.Null()]);
@@ -36,7 +36,29 @@ const DriftQuery = Type.Object({
   windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'window in days (default SHARPLINE_DRIFT_WINDOW_DAYS)' })),
 }, { additionalProperties: false });
 
+const LiveEvaluationSchema = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  asOf: Type.String({ format: 'date-time', description: 'kickoff of the latest game scored' }),
+  games: Type.Integer({ description: 'finished games scored, each predicted before kickoff' }),
+  since: Type.String({ format: 'date-time', description: 'games kicking off from here on were scored: the day after the version\'s test window' }),
+  aliases: Type.Array(Type.String()),
+  logLoss: Num,
+  calibrationError: NullableNum,
+  market: Type.Union([Type.Object({ games: Type.Integer(), logLoss: Num, modelLogLoss: Num }, { description: 'the de-vigged market and the version on the same games (those with market odds)' }), Type.Null()]),
+  evaluatedAt: Type.String({ format: 'date-time', description: 'the schedules\' clock time' }),
+});
+
 export async function driftRoutes(app: AppInstance): Promise<void> {
+  app.get('/v1/live-evaluations', {
+    schema: {
+      tags: ['models'],
+      summary: 'The latest live evaluation of each served version, as the `evaluate` schedule step stored it: its pre-kickoff predictions scored on games finished since it was trained, beside the market on the same games.',
+      querystring: Type.Object({ model: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'one model (default all)' })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ evaluations: Type.Array(LiveEvaluationSchema) }), ...errorResponses(400) },
+    },
+  }, async (request) => ({ evaluations: await latestLiveEvaluations(app.ctx, request.query.model) }));
+
   app.get('/v1/models/:name/drift', {
     schema: {
       tags: ['models'],
