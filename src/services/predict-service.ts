@@ -36,6 +36,8 @@ export interface PredictInput {
   kellyFraction?: number;
   /** Explain each prediction (SHAP) as asked; no explanation when absent. */
   explain?: ExplainRequest;
+  /** Told the version that answers, once resolved (an edge picks that version's response writer). */
+  onResolved?(served: ServedVersion): void;
 }
 
 export type ExplainedPrediction = PredictionItem & { explanation?: ItemExplanation };
@@ -60,6 +62,7 @@ export async function predict(ctx: PredictServiceContext, input: PredictInput): 
   if (input.explain) serving.explanations.assertRows(rows);
   const found = resolveServedVersion(ctx, input.ref);
   const served = found instanceof Promise ? await found : found;
+  input.onResolved?.(served);
   const result = instances
     ? await predictInstances(serving, served, instances)
     : await predictGames(serving, served, games!, { kellyFraction: input.kellyFraction });

@@ -228,6 +228,60 @@ describe('Open Inference Protocol V2 (KServe), point by point from the specifica
     });
   });
 
+  describe('Tensor Data: a batch as one flat array (row-major, shape [n, features])', () => {
+    const N = 1000;
+    /** N rows cycling through the stored test set, flat and row-major. */
+    const batch = () => Array.from({ length: N * 5 }, (_, i) => reg.testX[i % (reg.testRows * 5)]!);
+
+    it('a 1,000-row FP32 tensor answers [1000, nClasses] row-major: row r is the /v1 prediction of row r', async () => {
+      const data = batch();
+      const res = await infer({ inputs: [{ name: 'features', shape: [N, 5], datatype: 'FP32', data }] });
+      assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+      const body = res.json();
+      conforms(SPEC.inference_response, body, 'inference response');
+      const [out] = body.outputs;
+      assert.deepEqual([out.name, out.datatype, out.shape, out.data.length], ['probabilities', 'FP32', [N, 3], N * 3]);
+      const names = ['f0', 'f1', 'f2', 'f3', 'f4'];
+      const instances = Array.from({ length: N }, (_, r) => Object.fromEntries(names.map((n, f) => [n, data[r * 5 + f]!])));
+      const v1 = await app.inject({ method: 'POST', url: '/v1/models/oip/predict', payload: { instances } });
+      assert.equal(v1.statusCode, 200, v1.body.slice(0, 300));
+      const predictions = v1.json().predictions as Array<{ probabilities: Record<string, number> }>;
+      for (let r = 0; r < N; r += 97) {
+        assert.deepEqual(out.data.slice(r * 3, r * 3 + 3), ['home', 'draw', 'away'].map((c) => predictions[r]!.probabilities[c]), `row ${r}`);
+      }
+      const expected = predictProba(reg.model, Float32Array.from(data), N);
+      out.data.forEach((v: number, i: number) => assert.ok(Math.abs(v - expected[i]!) < 1e-5, `data[${i}]`));
+    });
+    it('FP64 is accepted and gives the FP32 answer for values a float32 holds', async () => {
+      const data = batch().slice(0, 50 * 5);
+      const fp32 = await infer({ inputs: [{ name: 'features', shape: [50, 5], datatype: 'FP32', data }] });
+      const fp64 = await infer({ inputs: [{ name: 'features', shape: [50, 5], datatype: 'FP64', data }] });
+      assert.equal(fp64.statusCode, 200, fp64.body);
+      assert.deepEqual(fp64.json().outputs, fp32.json().outputs);
+    });
+    it('a flat array that does not fill its shape exactly, or rows of the wrong width, are 400s naming the counts', async () => {
+      const data = batch().slice(0, 10 * 5);
+      const short = await infer({ inputs: [{ name: 'features', shape: [11, 5], datatype: 'FP32', data }] });
+      isError(short, 400, 'data shorter than the shape');
+      assert.match(short.json().error, /50 values.*55/);
+      isError(await infer({ inputs: [{ name: 'features', shape: [9, 5], datatype: 'FP32', data }] }), 400, 'data longer than the shape');
+      isError(await infer({ inputs: [{ name: 'features', shape: [10, 6], datatype: 'FP32', data }] }), 400, 'rows of 6 for a 5-feature model');
+      isError(await infer({ inputs: [{ name: 'features', shape: [5, 10], datatype: 'FP32', data }] }), 400, 'the transposed shape');
+    });
+    it('a bad element of a large flat batch is named by its row and feature', async () => {
+      const data: unknown[] = batch();
+      data[777 * 5 + 3] = null;
+      const res = await infer({ inputs: [{ name: 'features', shape: [N, 5], datatype: 'FP32', data }] });
+      isError(res, 400, 'null element');
+      assert.match(res.json().error, /row 777, feature f3/);
+    });
+    it('more rows than SHARPLINE_MAX_PREDICT_ROWS is a 413 before any work', async () => {
+      const max = ctx.config.maxPredictRows;
+      const res = await infer({ inputs: [{ name: 'features', shape: [max + 1, 5], datatype: 'FP32', data: [] }] });
+      isError(res, 413, 'too many rows');
+    });
+  });
+
   it('the OpenAPI document gives every /v2 error response the protocol\'s error object', async () => {
     const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>> };
     const v2 = Object.entries(doc.paths).filter(([p]) => p === '/v2' || p.startsWith('/v2/'));

@@ -50,6 +50,27 @@ describe('POST /v1/models/:name/predict with instances', () => {
     });
   });
 
+  it('a plain answer is written by its version\'s compiled writer: every key of the documented shape, features in the version\'s order', async () => {
+    const row = instanceOf(NAMES, v1.testX, 2);
+    const reversed = Object.fromEntries(Object.entries(row).reverse());
+    for (const url of ['/v1/models/wdl/predict', '/v1/models/wdl/predict?alias=challenger']) {
+      const res = await post(url, { instances: [reversed] });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      // JSON.stringify would echo the client's order; the version's writer lists its features.
+      assert.deepEqual(Object.keys(body.predictions[0].features), NAMES, url);
+      assert.deepEqual(Object.keys(body), ['model', 'version', 'runtime', 'classes', 'predictions']);
+      assert.deepEqual(Object.keys(body.predictions[0]), ['model', 'version', 'probabilities', 'features']);
+      assert.deepEqual(Object.keys(body.predictions[0].probabilities), ['home', 'draw', 'away']);
+      assert.deepEqual(body.predictions[0].features, row);
+      assert.equal(res.body, JSON.stringify({ ...body, predictions: [{ ...body.predictions[0], features: row }] }), 'nothing more, nothing less than the shape');
+    }
+    // An error after the version was found is still the error body, not a prediction's writer's output.
+    const bad = await post('/v1/models/wdl/predict', { instances: [{ ...row, f9: 1 }] });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'MODEL_INPUT_INVALID');
+  });
+
   it('accepts features in any key order', async () => {
     const row = instanceOf(NAMES, v1.testX, 4);
     const reversed = Object.fromEntries(Object.entries(row).reverse());

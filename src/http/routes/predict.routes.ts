@@ -3,7 +3,16 @@ import { errorResponses } from '../schemas.ts';
 import { type ExplainRequest, type GameRequest, predictGames, predictInstances, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
 import { predict } from '../../services/index.ts';
 import { AppError } from '../../../core/index.ts';
-import { PredictBody, PredictParams, PredictQuery, PredictResponse } from './predict.schemas.ts';
+import { PredictBody, PredictParams, PredictQuery, PredictResponse, versionPredictResponse } from './predict.schemas.ts';
+
+/** Each served version's response schema, built once (Fastify caches the serializer compiled from it by identity). */
+const versionSchemas = new WeakMap<ServedVersion, ReturnType<typeof versionPredictResponse>>();
+
+function versionSchema(served: ServedVersion) {
+  let schema = versionSchemas.get(served);
+  if (!schema) versionSchemas.set(served, (schema = versionPredictResponse(served.classes, served.featureNames)));
+  return schema;
+}
 
 /** Predictions from a registered model: raw features or games (online features), one row or a batch. */
 export async function predictRoutes(app: AppInstance): Promise<void> {
@@ -20,21 +29,27 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
       body: PredictBody,
       response: { 200: PredictResponse, ...errorResponses(400, 404, 409, 413, 422, 503) },
     },
-    // The schema documents the response; native JSON.stringify writes it: 2-3x faster than the
-    // compiled serializer on record-valued fields (a 1,000-row batch: ~8 ms vs ~20 ms). The handler
-    // builds exactly the documented shape, so nothing needs filtering.
-    serializerCompiler: () => (data) => JSON.stringify(data),
     // Batches: the larger bound (every other route has the small default, http/edge.ts).
     bodyLimit: app.ctx.config.edge.predictBodyLimitBytes,
-  }, async (request) => {
+  }, async (request, reply) => {
     const { explain, space, groupBy, alias, version, kelly } = request.query;
     const explaining = explain !== undefined && explain !== 'false';
-    return predict(app.ctx, {
+    let served: ServedVersion | undefined;
+    const outcome = await predict(app.ctx, {
       ref: { model: request.params.name, alias, version },
       instances: request.body.instances as Record<string, unknown>[] | undefined,
       games: request.body.games as GameRequest[] | undefined,
       kellyFraction: kelly,
       explain: explaining ? { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy } : undefined,
+      onResolved: (s) => (served = s),
     });
+    // Writers are set only on success, so an error body never meets them. A plain answer: the
+    // serializer compiled (fast-json-stringify) from its version's schema, the classes and features
+    // constant keys: ~4x faster than JSON.stringify on one row, about as fast on 1,000 (number
+    // formatting dominates there). An explained one: JSON.stringify, which beats the compiled
+    // serializer on the explanation's record-valued fields. Both write exactly the documented shape.
+    if (explaining) reply.serializer(JSON.stringify);
+    else if (served) reply.serializer(reply.compileSerializationSchema(versionSchema(served), '200') as (payload: unknown) => string);
+    return outcome;
   });
 }

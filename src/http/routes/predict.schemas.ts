@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { IDENTIFIED_BY, UNMATCHED } from '../schemas.ts';
 
 /** Schemas of the prediction routes (`predict.routes.ts`, `v2.routes.ts`). */
@@ -89,15 +89,15 @@ export const PredictBody = Type.Object(
   { additionalProperties: false },
 );
 
-const MarketSchema = Type.Object({
+const marketSchema = (byClass: TSchema) => Type.Object({
   source: Type.String(),
   bookmaker: Type.String(),
   kind: Type.String(),
   overround: Type.Number(),
-  prices: NumberMap,
-  probabilities: NumberMap,
-  edge: NumberMap,
-  kellyStake: NumberMap,
+  prices: byClass,
+  probabilities: byClass,
+  edge: byClass,
+  kellyStake: byClass,
   kellyFraction: Type.Number(),
   standing: Type.Union([
     Type.Object({
@@ -125,23 +125,42 @@ const GameInfoSchema = Type.Object({
   featureSet: Type.Object({ name: Type.String(), hash: Type.String() }),
 });
 
-export const PredictionItemSchema = Type.Object({
-  model: Type.String(),
-  version: Type.Integer(),
-  probabilities: NumberMap,
-  features: NumberMap,
-  game: Type.Optional(GameInfoSchema),
-  market: Type.Optional(MarketSchema),
-  explanation: Type.Optional(ExplanationSchema),
-});
+/**
+ * The predict response with its maps given: class → number (probabilities, market prices, edges,
+ * stakes) and feature → number.
+ */
+function predictResponse(byClass: TSchema, byFeature: TSchema) {
+  return Type.Object({
+    model: Type.String(),
+    version: Type.Integer(),
+    runtime: Type.String(),
+    classes: Type.Array(Type.String()),
+    predictions: Type.Array(Type.Object({
+      model: Type.String(),
+      version: Type.Integer(),
+      probabilities: byClass,
+      features: byFeature,
+      game: Type.Optional(GameInfoSchema),
+      market: Type.Optional(marketSchema(byClass)),
+      explanation: Type.Optional(ExplanationSchema),
+    })),
+  });
+}
 
-export const PredictResponse = Type.Object({
-  model: Type.String(),
-  version: Type.Integer(),
-  runtime: Type.String(),
-  classes: Type.Array(Type.String()),
-  predictions: Type.Array(PredictionItemSchema),
-});
+/** The documented response (OpenAPI): maps keyed by any class or feature name. */
+export const PredictResponse = predictResponse(NumberMap, NumberMap);
+
+const named = (names: readonly string[]) => Type.Object(Object.fromEntries(names.map((n) => [n, Type.Number()])));
+
+/**
+ * The same response for one version, its maps spelled out with the version's
+ * classes and features: what the compiled serializer (fast-json-stringify) writes fastest, each key
+ * a constant in the generated code. Only for results of that version: a key it does not list
+ * would not be written.
+ */
+export function versionPredictResponse(classes: readonly string[], featureNames: readonly string[]) {
+  return predictResponse(named(classes), named(featureNames));
+}
 
 // --- Open Inference Protocol (KServe V2) ---
 
