@@ -38,7 +38,7 @@ export { landProviderBatch, providerOddsAsOf } from './store/provider-store.ts';
 export type { LandedCounts, ProviderPrice } from './store/provider-store.ts';
 export { matchProviderEvents, unmatchedProviderEvents, ODDS_API_TEAM_NAMES } from './store/provider-match-store.ts';
 export type { MatchCounts, MatchOptions, UnmatchedEvent } from './store/provider-match-store.ts';
-export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest } from './providers/replay.ts';
+export type { ReplayServer, Recording, RecordedResponse, ReplayedRequest, ReplayServerOptions } from './providers/replay.ts';
 export { finalGameCoverage, hasOddsQuote, hasResultStat, hasStarters, hasContextKey } from './store/coverage-store.ts';
 export type { CoverageScope } from './store/coverage-store.ts';
 export { readMatchOdds, readReferenceForecasts, lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, competitionsByCode, sportCompetitionCodes, gameLabels, gameOutcomes, findGameIds } from './store/lookup-store.ts';

@@ -4,10 +4,12 @@
  * to a provider without the network. An entry answers the first request whose method and path
  * match and whose query holds every parameter the entry names; `times` limits how often it
  * answers (then the next matching entry does: a 429 then a 200); `from`/`until` (ISO) limit it
- * to a window of the server's clock, which the caller sets (`setNow`), so one recording can
- * replay days of a provider's answers. Unmatched requests get 404 with a JSON message naming them.
+ * to a window of the server's clock, which the caller sets (`setNow`) or which is read from a
+ * clock file at each request (the file the schedules read as "now", SHARPLINE_CLOCK_FILE), so one
+ * recording can replay days of a provider's answers in step with the schedules. Unmatched requests get 404 with a JSON message naming them.
  */
 import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { AppError } from '../../core/index.ts';
@@ -61,12 +63,30 @@ export async function loadRecording(path: string): Promise<Recording & { dir: st
   return { ...parsed, dir: dirname(path) };
 }
 
-export async function startReplayServer(recording: Recording & { dir?: string }, options: { port?: number; host?: string; now?: Date } = {}): Promise<ReplayServer> {
+export interface ReplayServerOptions {
+  port?: number;
+  host?: string;
+  now?: Date;
+  /** A file holding an ISO time, read at every request as the server's clock (over `now`/`setNow`). */
+  clockFile?: string;
+}
+
+/** The time in a clock file. @throws AppError VALIDATION_FAILED when it holds no ISO time */
+function readClockFile(file: string): Date {
+  const text = readFileSync(file, 'utf8').trim();
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', `clock file ${file}: expected an ISO time, got ${JSON.stringify(text.slice(0, 40))}`);
+  return at;
+}
+
+export async function startReplayServer(recording: Recording & { dir?: string }, options: ReplayServerOptions = {}): Promise<ReplayServer> {
   const used = recording.responses.map(() => 0);
   const requests: ReplayedRequest[] = [];
   let now = options.now ?? new Date();
+  if (options.clockFile) readClockFile(options.clockFile); // a bad clock file fails the start, not every request
   const server: Server = createServer((req, res) => {
     void (async () => {
+      if (options.clockFile) now = readClockFile(options.clockFile);
       const url = new URL(req.url ?? '/', 'http://replay');
       const query = Object.fromEntries(url.searchParams.entries());
       const method = req.method ?? 'GET';

@@ -23,6 +23,9 @@ export const ODDS_API_LEAGUES: Record<string, { sport: SportCode; competition: s
   americanfootball_nfl: { sport: 'nfl', competition: 'NFL' },
   basketball_nba: { sport: 'nba', competition: 'NBA' },
   baseball_mlb: { sport: 'mlb', competition: 'MLB' },
+  // Not a league The Odds API lists: the simulated league (SYN) of the demo, as a replayed
+  // recording speaks of it (tests/e2e/fortnight), so a replay lands on its games.
+  soccer_sharpline_synthetic: { sport: 'soccer', competition: 'SYN' },
 };
 
 /** A sport as `GET /v4/sports` lists it. */

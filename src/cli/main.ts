@@ -13,6 +13,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['serve', 'worker'], load: async () => (await import('./commands/serve.ts')).registerServeCommands },
   { names: ['import'], load: async () => (await import('./commands/import.ts')).registerImportCommands },
   { names: ['fetch'], load: async () => (await import('./commands/fetch.ts')).registerFetchCommands },
+  { names: ['replay'], load: async () => (await import('./commands/replay.ts')).registerReplayCommand },
   { names: ['games'], load: async () => (await import('./commands/games.ts')).registerGamesCommands },
   { names: ['data'], load: async () => (await import('./commands/data.ts')).registerDataCommands },
   { names: ['query'], load: async () => (await import('./commands/query.ts')).registerQueryCommand },

@@ -7,6 +7,9 @@
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPgDb, type TestDb } from '../../support/services.ts';
 import { loadConfig } from '../../../src/config.ts';
@@ -161,5 +164,18 @@ describe('provider HTTP client: backoff, Retry-After, quota headers, bounded wai
     s.setNow(new Date('2024-08-11T00:00:00Z'));
     assert.equal(Buffer.from((await http.get(`${s.url}/x`)).bytes).toString(), 'late');
     await s.close();
+  });
+
+  it('with a clock file, the replay reads "now" from it at every request (the file the schedules read)', async () => {
+    const clock = join(mkdtempSync(join(tmpdir(), 'replay-clock-')), 'clock');
+    writeFileSync(clock, '2024-08-09T00:00:00Z\n');
+    const s = await startReplayServer({ responses: [{ path: '/x', until: '2024-08-10T00:00:00Z', body: 'early' }, { path: '/x', from: '2024-08-10T00:00:00Z', body: 'late' }] }, { clockFile: clock });
+    const http = new ProviderHttp({ provider: 'p' });
+    assert.equal(Buffer.from((await http.get(`${s.url}/x`)).bytes).toString(), 'early');
+    writeFileSync(clock, '2024-08-11T00:00:00Z\n');
+    assert.equal(Buffer.from((await http.get(`${s.url}/x`)).bytes).toString(), 'late');
+    await s.close();
+    writeFileSync(clock, 'not a time');
+    await assert.rejects(startReplayServer({ responses: [] }, { clockFile: clock }), (e: unknown) => code('VALIDATION_FAILED')(e) && /expected an ISO time/.test((e as Error).message));
   });
 });
