@@ -2,9 +2,11 @@
  * Serving benchmark: a real server on 127.0.0.1 (its own process) against autocannon in this one.
  *
  * In one run: `GET /healthz` (the framework's floor), single-row `predict` with raw features,
- * single-row `predict` with `games` (online features), 64 connections each, then the latency of a
- * 1,000-row batch over HTTP (one connection) and inside the process (runtime only). Prints req/s,
- * p50/p99 and the ratios to the floor.
+ * single-row `predict` with `games` (online features), single-row V2 `infer`, 64 connections each,
+ * then the latency of a 1,000-row batch over HTTP (one connection) as `/v1` instances and as one
+ * flat V2 tensor, and inside the process (runtime only). Prints req/s, p50/p99 and the ratios to
+ * the floor (throughput and p99, measured in the same run). Predictions carry an `app` API key,
+ * as a deployment's clients do (auth stays on; `/healthz` is open).
  *
  * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pglite] [--json]`.
  * Postgres: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped after).
@@ -31,6 +33,8 @@ const MODEL = 'bench';
 
 interface ChildInfo {
   url: string;
+  /** An `app` role API key for the prediction routes. */
+  token: string;
   database: string;
   runtime: string;
   featureNames: string[];
@@ -45,7 +49,7 @@ interface ChildInfo {
 
 // ---------------------------------------------------------------- child: the server under test
 async function child(): Promise<void> {
-  const { loadConfig, createContext, startServer, createPgDb, createPgliteDb, migrate } = await import('../src/index.ts');
+  const { loadConfig, createContext, startServer, createPgDb, createPgliteDb, migrate, createKey, operatorActor } = await import('../src/index.ts');
   const { runImport } = await import('../history/index.ts');
   const { createVersion, markReady, putArtifact, setAlias } = await import('../registry/index.ts');
   const { exportToOnnx, serializeModel, train } = await import('../models/index.ts');
@@ -116,6 +120,7 @@ async function child(): Promise<void> {
   });
   await markReady(db, version.id);
   await setAlias(db, MODEL, 'champion', version.version, 'bench');
+  const { token } = await createKey(db, operatorActor('bench'), { name: 'bench-client', role: 'app' });
 
   // The bench measures serving, not the edge's rate limit (a single client far over any role's limit).
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home, SHARPLINE_RATE_LIMIT: 'off' });
@@ -151,6 +156,7 @@ async function child(): Promise<void> {
   const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   const info: ChildInfo = {
     url: server.url,
+    token,
     database: pglite ? 'pglite' : 'postgres',
     runtime: served.runtime,
     featureNames,
@@ -204,10 +210,17 @@ async function parent(): Promise<void> {
     proc.once('exit', (code) => reject(new Error(`server process exited (${code}) before it was ready`)));
   });
   const info = JSON.parse(line) as ChildInfo;
-  const json = { 'content-type': 'application/json' };
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${info.token}` };
   const predictUrl = `${info.url}/v1/models/${MODEL}/predict`;
+  const inferUrl = `${info.url}/v2/models/${MODEL}/infer`;
   const single = JSON.stringify({ instances: [info.instances[0]] });
   const batchBody = JSON.stringify({ instances: info.instances });
+  // The same rows as V2 tensors: one flat row-major FP32 array with shape [n, features].
+  const tensor = (rows: Record<string, number>[]) => JSON.stringify({
+    inputs: [{ name: 'features', shape: [rows.length, info.featureNames.length], datatype: 'FP32', data: rows.flatMap((r) => info.featureNames.map((n) => r[n]!)) }],
+  });
+  const singleTensor = tensor([info.instances[0]!]);
+  const batchTensor = tensor(info.instances);
   try {
     if (!JSON_OUTPUT) process.stderr.write(`server ${info.url} (${info.database}, ${info.runtime}); ${DURATION} s per run, ${CONNECTIONS} connections\n`);
     // Warm-up: JIT, connection pools, the online-feature caches.
@@ -243,28 +256,34 @@ async function parent(): Promise<void> {
     const explainUrl = `${predictUrl}?explain=true`;
     await cannon('warm', { url: explainUrl, method: 'POST', headers: json, body: single, duration: 2 });
     const explained = await cannon('predict?explain=true (1 row)', { url: explainUrl, method: 'POST', headers: json, body: single });
+    const infer = await cannon('v2 infer (1 row, tensor)', { url: inferUrl, method: 'POST', headers: json, body: singleTensor });
     const batch = await cannon(`predict (${BATCH_ROWS} rows, 1 connection)`, { url: predictUrl, method: 'POST', headers: json, body: batchBody, connections: 1, duration: Math.min(DURATION, 10) });
+    const batchInfer = await cannon(`v2 infer (${BATCH_ROWS} rows as one flat tensor, 1 connection)`, { url: inferUrl, method: 'POST', headers: json, body: batchTensor, connections: 1, duration: Math.min(DURATION, 10) });
 
     const metrics = await (await fetch(`${info.url}/metrics`)).text();
     const tensors = Number(/^sharpline_tfjs_tensors (\S+)$/m.exec(metrics)?.[1] ?? NaN);
 
     const report = {
       server: { url: info.url, database: info.database, runtime: info.runtime, features: info.featureNames.length, durationSec: DURATION, connections: CONNECTIONS, node: process.version },
-      runs: [floor, predict, ...(games ? [games] : []), ...(gamesById ? [gamesById] : []), explained, batch],
+      runs: [floor, predict, ...(games ? [games] : []), ...(gamesById ? [gamesById] : []), infer, explained, batch, batchInfer],
       ratios: {
         predictToFloor: predict.requestsPerSec / floor.requestsPerSec,
+        predictP99ToFloorP99: predict.p99Ms / floor.p99Ms,
+        inferP99ToFloorP99: infer.p99Ms / floor.p99Ms,
         gamesToFloor: games ? games.requestsPerSec / floor.requestsPerSec : null,
         gamesByIdToFloor: gamesById ? gamesById.requestsPerSec / floor.requestsPerSec : null,
       },
-      batch1000: { httpP50Ms: batch.p50Ms, runtimeMedianMs: info.runtimeBatchMs, ...info.batchParts },
+      batch1000: { httpP50Ms: batch.p50Ms, v2TensorHttpP50Ms: batchInfer.p50Ms, runtimeMedianMs: info.runtimeBatchMs, ...info.batchParts },
       singleRowPredictRowsPerRuntimeCall: rowsPerCall,
       tfjsTensors: tensors,
       targets: {
         predictAtLeast70PctOfFloor: predict.requestsPerSec >= 0.7 * floor.requestsPerSec,
         predictP99AtMost10Ms: predict.p99Ms <= 10,
-        zeroNon2xx: [floor, predict, games, gamesById, batch].every((r) => !r || (r.non2xx === 0 && r.errors === 0)),
+        predictP99AtMost1_5xFloorP99: predict.p99Ms <= 1.5 * floor.p99Ms,
+        zeroNon2xx: [floor, predict, games, gamesById, infer, explained, batch, batchInfer].every((r) => !r || (r.non2xx === 0 && r.errors === 0)),
         gamesAtLeast50PctOfFloor: games ? games.requestsPerSec >= 0.5 * floor.requestsPerSec : null,
         batch1000P50AtMost5Ms: batch.p50Ms <= 5,
+        v2TensorBatch1000P50AtMost5Ms: batchInfer.p50Ms <= 5,
         explainAtLeast500ReqPerSec: explained.requestsPerSec >= 500,
       },
     };
@@ -272,11 +291,12 @@ async function parent(): Promise<void> {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     } else {
       const pad = (v: string, n: number) => v.padEnd(n);
-      process.stdout.write(`${pad('run', 34)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('non-2xx', 9)}errors\n`);
-      for (const r of report.runs) process.stdout.write(`${pad(r.name, 34)}${pad(r.requestsPerSec.toFixed(0), 10)}${pad(String(r.p50Ms), 9)}${pad(String(r.p99Ms), 9)}${pad(String(r.non2xx), 9)}${r.errors}\n`);
+      process.stdout.write(`${pad('run', 52)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('non-2xx', 9)}errors\n`);
+      for (const r of report.runs) process.stdout.write(`${pad(r.name, 52)}${pad(r.requestsPerSec.toFixed(0), 10)}${pad(String(r.p50Ms), 9)}${pad(String(r.p99Ms), 9)}${pad(String(r.non2xx), 9)}${r.errors}\n`);
       const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
-      process.stdout.write(`\npredict / floor: ${pct(report.ratios.predictToFloor)}   games (fixtures) / floor: ${pct(report.ratios.gamesToFloor)}   games (ids) / floor: ${pct(report.ratios.gamesByIdToFloor)}\n`);
-      process.stdout.write(`1,000-row batch: HTTP p50 ${batch.p50Ms} ms; in-process medians: parse ${info.batchParts.parseMs.toFixed(2)} ms, predict ${info.batchParts.predictMs.toFixed(2)} ms (runtime alone ${info.runtimeBatchMs.toFixed(3)} ms), serialize ${info.batchParts.serializeMs.toFixed(2)} ms\n`);
+      process.stdout.write(`\npredict p99 / floor p99: ${report.ratios.predictP99ToFloorP99.toFixed(2)}x   v2 infer p99 / floor p99: ${report.ratios.inferP99ToFloorP99.toFixed(2)}x\n`);
+      process.stdout.write(`predict / floor: ${pct(report.ratios.predictToFloor)}   games (fixtures) / floor: ${pct(report.ratios.gamesToFloor)}   games (ids) / floor: ${pct(report.ratios.gamesByIdToFloor)}\n`);
+      process.stdout.write(`1,000-row batch: HTTP p50 ${batch.p50Ms} ms (/v1 instances), ${batchInfer.p50Ms} ms (V2 flat tensor); in-process medians: parse ${info.batchParts.parseMs.toFixed(2)} ms, predict ${info.batchParts.predictMs.toFixed(2)} ms (runtime alone ${info.runtimeBatchMs.toFixed(3)} ms), serialize ${info.batchParts.serializeMs.toFixed(2)} ms\n`);
       process.stdout.write(`single-row predict run: ${report.singleRowPredictRowsPerRuntimeCall.toFixed(1)} rows per runtime call (coalescing); tfjs tensors: ${tensors}\n`);
       process.stdout.write(`targets: ${Object.entries(report.targets).map(([k, v]) => `${k}=${v}`).join('  ')}\n`);
     }

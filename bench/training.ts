@@ -3,15 +3,19 @@
  *
  * Synthetic 50k rows × 32 features, 3 classes; MLP 32-64-32-3, Adam (lr 1e-3), 3 epochs, batch 256
  * and 1024. Runners: our trainer on both kernel paths (WebAssembly SIMD, the default where supported,
- * and the plain Float32Array fallback), stock tfjs `model.fit` on the active backend (wasm here),
- * and PyTorch 1-thread via bench/training_torch.py (Debian python3-torch) as the baseline.
+ * and the plain Float32Array fallback), the `algo: "tfjs"` trainer (models/tfjs-train.ts: the same
+ * network as a Layers config, `model.fit` one epoch per call over a seeded shuffle, then the export
+ * a job stores), stock tfjs `model.fit` on the active backend (wasm here), and PyTorch 1-thread via
+ * bench/training_torch.py (Debian python3-torch) as the baseline. Each figure also has its ratio to
+ * our dense trainer's default kernel path at the same batch size (`ratioToDense`); `--json` adds
+ * `tfjsVsDense`, the tfjs trainer beside the dense one per batch size.
  *
  *   npx tsx bench/training.ts            table
  *   npx tsx bench/training.ts --json     one JSON document
  *   npx tsx bench/training.ts --quick    10k rows (smoke run)
- *   --repeat N                            runs per figure for our trainer and PyTorch, fastest kept
+ *   --repeat N                            runs per figure for our trainers and PyTorch, fastest kept
  *                                         (default 2; the machine is shared, the minimum is the
- *                                         least-disturbed run). tfjs model.fit runs once (slow).
+ *                                         least-disturbed run). Stock tfjs model.fit runs once (slow).
  */
 
 import { spawnSync } from 'node:child_process';
@@ -19,7 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultTrainerKernels, initTf, train, type TrainerKernels, type TrainingData } from '../models/index.ts';
+import { defaultTrainerKernels, initTf, train, trainTfjs, type TfjsSpec, type TrainerKernels, type TrainingData } from '../models/index.ts';
 
 /** Debian's interpreter (python3-torch is an apt package); override with SHARPLINE_BENCH_PYTHON. */
 const PYTHON = process.env.SHARPLINE_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -34,6 +38,8 @@ interface Figure {
   seconds: number | null;
   finalLoss: number | null;
   ratioToTorch: number | null;
+  /** seconds / our dense trainer's (default kernel path) at the same batch size. */
+  ratioToDense: number | null;
   note?: string;
 }
 
@@ -78,6 +84,19 @@ async function runOurs(data: TrainingData, batch: number, kernels: TrainerKernel
     { kernels },
   );
   return { seconds: (performance.now() - started) / 1000, loss: result.history.at(-1)!.loss };
+}
+
+/** The bench's network as an `algo: "tfjs"` spec: Dense ReLU layers, softmax out, no validation slice. */
+function tfjsSpecOf(batch: number): TfjsSpec {
+  const layers = [...HIDDEN.map((units) => ({ class_name: 'Dense', config: { units, activation: 'relu' } })), { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }];
+  return { model: { class_name: 'Sequential', config: { layers } }, optimizer: 'adam', learningRate: LEARNING_RATE, epochs: EPOCHS, batchSize: batch, validationFraction: 0 };
+}
+
+/** The tfjs trainer as a job calls it (fit, export to tfjs's layout, dense form), timed whole. */
+async function runTfjsTrainer(data: TrainingData, batch: number): Promise<{ seconds: number; loss: number; backend: string }> {
+  const started = performance.now();
+  const result = await trainTfjs(data, tfjsSpecOf(batch), { seed: 1 });
+  return { seconds: (performance.now() - started) / 1000, loss: result.history.at(-1)!.loss, backend: result.backend };
 }
 
 async function runTfjsFit(data: TrainingData, batch: number): Promise<{ seconds: number; loss: number }> {
@@ -142,8 +161,12 @@ async function main(): Promise<void> {
   // One short run first so V8 has compiled the kernels before anything is timed (torch warms up too).
   for (const kernels of kernelPaths) await runOurs(synthetic(4096, nFeatures, 8), 256, kernels);
 
+  // The tfjs trainer warms up too (tfjs compiles its wasm kernels and builds the graph on first use).
+  await runTfjsTrainer(synthetic(4096, nFeatures, 8), 256);
+
   const figures: Figure[] = [];
-  const add = (runner: string, batch: number, value: { seconds: number; loss: number } | undefined, note?: string): void => {
+  const tfjsVsDense: Array<{ batch: number; denseSeconds: number; tfjsSeconds: number; ratio: number; tfjsBackend: string }> = [];
+  const add = (runner: string, batch: number, value: { seconds: number; loss: number } | undefined, dense: number | undefined, note?: string): void => {
     const base = torch.runs.get(batch)?.seconds;
     figures.push({
       runner,
@@ -151,20 +174,28 @@ async function main(): Promise<void> {
       seconds: value?.seconds ?? null,
       finalLoss: value?.loss ?? null,
       ratioToTorch: value && base ? value.seconds / base : null,
+      ratioToDense: value && dense ? value.seconds / dense : null,
       ...(note ? { note } : {}),
     });
   };
-  for (const batch of BATCHES) {
-    add(`pytorch ${torch.version ?? ''} 1 thread`.replace('  ', ' '), batch, torch.runs.get(batch), torch.error);
-    for (const kernels of kernelPaths) {
-      let ours = await runOurs(data, batch, kernels);
-      for (let i = 1; i < repeat; i++) {
-        const again = await runOurs(data, batch, kernels);
-        if (again.seconds < ours.seconds) ours = again;
-      }
-      add(label[kernels], batch, ours);
+  const fastest = async <T extends { seconds: number }>(run: () => Promise<T>): Promise<T> => {
+    let best = await run();
+    for (let i = 1; i < repeat; i++) {
+      const again = await run();
+      if (again.seconds < best.seconds) best = again;
     }
-    add(`tfjs model.fit (${backend})`, batch, await runTfjsFit(data, batch));
+    return best;
+  };
+  for (const batch of BATCHES) {
+    const ours = new Map<TrainerKernels, { seconds: number; loss: number }>();
+    for (const kernels of kernelPaths) ours.set(kernels, await fastest(() => runOurs(data, batch, kernels)));
+    const dense = ours.get(kernelPaths[0]!)!.seconds;
+    add(`pytorch ${torch.version ?? ''} 1 thread`.replace('  ', ' '), batch, torch.runs.get(batch), dense, torch.error);
+    for (const kernels of kernelPaths) add(label[kernels], batch, ours.get(kernels), dense);
+    const tfjsTrainer = await fastest(() => runTfjsTrainer(data, batch));
+    add(`sharpline algo tfjs (model.fit, ${tfjsTrainer.backend})`, batch, tfjsTrainer, dense);
+    tfjsVsDense.push({ batch, denseSeconds: dense, tfjsSeconds: tfjsTrainer.seconds, ratio: tfjsTrainer.seconds / dense, tfjsBackend: tfjsTrainer.backend });
+    add(`tfjs model.fit (${backend})`, batch, await runTfjsFit(data, batch), dense);
   }
 
   const meta = {
@@ -180,7 +211,7 @@ async function main(): Promise<void> {
     loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
   };
   if (json) {
-    console.log(JSON.stringify({ ...meta, torchError: torch.error ?? null, figures }, null, 2));
+    console.log(JSON.stringify({ ...meta, torchError: torch.error ?? null, figures, tfjsVsDense }, null, 2));
     return;
   }
   console.log(`Training speed: ${nRows} rows × ${nFeatures} features, MLP ${meta.architecture}, ${EPOCHS} epochs, Adam`);
@@ -191,14 +222,16 @@ async function main(): Promise<void> {
     String(f.batch),
     f.seconds === null ? 'n/a' : f.seconds.toFixed(3),
     f.ratioToTorch === null ? 'n/a' : `${f.ratioToTorch.toFixed(2)}×`,
+    f.ratioToDense === null ? 'n/a' : `${f.ratioToDense.toFixed(2)}×`,
     f.finalLoss === null ? 'n/a' : f.finalLoss.toFixed(4),
   ]);
-  const header = ['runner', 'batch', 'seconds', 'vs PyTorch', 'last-epoch loss'];
+  const header = ['runner', 'batch', 'seconds', 'vs PyTorch', 'vs dense trainer', 'last-epoch loss'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+  for (const t of tfjsVsDense) console.log(`algo tfjs vs the dense trainer, batch ${t.batch}: ${t.tfjsSeconds.toFixed(3)} s vs ${t.denseSeconds.toFixed(3)} s = ${t.ratio.toFixed(2)}× (${t.tfjsBackend})`);
 }
 
 await main();

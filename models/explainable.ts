@@ -1,8 +1,9 @@
 import { createPredictor, type DenseModel } from './network.ts';
-import type { ExplainableModel, LinearForm } from './explain/types.ts';
+import type { ExplainableModel, LinearForm, NetworkForm } from './explain/types.ts';
 
 /**
- * Adapts a dense model to the SHAP engines. A logistic model (no hidden layers) also exposes its
+ * Adapts a dense model to the SHAP engines. Its network form lets the exact and kernel engines
+ * evaluate coalitions from the network's structure (see `NetworkForm`). A logistic model (no hidden layers) also exposes its
  * closed linear form, which makes linear SHAP exact in log-odds space. A sigmoid (two-class)
  * model's log-odds are the real ones, `log(p_k / (1 − p_k))`: [−z, z] for classes [0, 1].
  */
@@ -17,6 +18,7 @@ export function explainableModelOf(model: DenseModel): ExplainableModel {
     featureNames: model.featureNames,
     // The predictor reuses its output buffer between calls; the engines keep results, so copy.
     predict: (X: Float64Array, nRows: number) => Float64Array.from(predictor.predict(X, nRows)),
+    network: networkFormOf(model),
     ...(model.layers.length === 1 ? { linear: linearFormOf(model) } : {}),
   };
 }
@@ -36,4 +38,14 @@ function linearFormOf(model: DenseModel): LinearForm {
   }
   const b = layer.bias[0]!;
   return { weights, bias: Float64Array.from([-b, b]), center, scale };
+}
+
+/** The network as typed arrays, standardised the way `createPredictor` does it (`(x − mean) · (1 / std)`). */
+export function networkFormOf(model: DenseModel): NetworkForm {
+  return {
+    mean: Float64Array.from(model.standardization.mean),
+    invStd: Float64Array.from(model.standardization.std, (s) => 1 / s),
+    layers: model.layers.map((l) => ({ inSize: l.inputSize, outSize: l.outputSize, w: Float64Array.from(l.weights), b: Float64Array.from(l.bias) })),
+    output: model.output,
+  };
 }

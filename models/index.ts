@@ -35,6 +35,7 @@ export type {
   KernelOptions,
   LinearForm,
   MeanAbsShap,
+  NetworkForm,
   OutputExplanation,
   OutputSpace,
   PermutationImportance,

@@ -11,3 +11,4 @@ export { startServer } from './server.ts';
 export type { RunningServer } from './server.ts';
 export { createPgDb, createPgliteDb, migrate } from './db/index.ts';
 export { predictInstances } from './serving/index.ts';
+export { createKey, operatorActor } from './governance/index.ts';

@@ -29,35 +29,44 @@ export function resolveOutputFunction(model: ExplainableModel, space: OutputSpac
   const k = model.nOutputs;
   return (X, n) => {
     const p = model.predict(X, n).slice();
-    if (k === 2) {
-      // Two classes: each class's real log-odds log(p_k / p_other), not the centred log-ratio
-      // (which would be half of it).
-      for (let r = 0; r < n; r++) {
-        const l = Math.log(Math.max(p[r * 2], LOG_FLOOR)) - Math.log(Math.max(p[r * 2 + 1], LOG_FLOOR));
-        p[r * 2] = l;
-        p[r * 2 + 1] = -l;
-      }
-      return p;
-    }
-    if (k === 1) {
-      for (let r = 0; r < n; r++) {
-        const v = Math.min(Math.max(p[r], LOG_FLOOR), 1 - 1e-16);
-        p[r] = Math.log(v) - Math.log1p(-v);
-      }
-      return p;
-    }
-    for (let r = 0; r < n; r++) {
-      let mean = 0;
-      for (let c = 0; c < k; c++) {
-        const l = Math.log(Math.max(p[r * k + c], LOG_FLOOR));
-        p[r * k + c] = l;
-        mean += l;
-      }
-      mean /= k;
-      for (let c = 0; c < k; c++) p[r * k + c] -= mean;
-    }
+    probabilitiesToLogOdds(p, n, k);
     return p;
   };
+}
+
+/**
+ * Turns `n × k` probabilities into log-odds in place, the `'logodds'` space of a model without
+ * logits: `logit(p)` (one output), `log(p_k / p_other)` (two), the centred log-ratio (three or more).
+ * Probabilities are floored at 1e-300 before taking logs.
+ */
+export function probabilitiesToLogOdds(p: Float64Array, n: number, k: number): void {
+  if (k === 2) {
+    // Two classes: each class's real log-odds log(p_k / p_other), not the centred log-ratio
+    // (which would be half of it).
+    for (let r = 0; r < n; r++) {
+      const l = Math.log(Math.max(p[r * 2], LOG_FLOOR)) - Math.log(Math.max(p[r * 2 + 1], LOG_FLOOR));
+      p[r * 2] = l;
+      p[r * 2 + 1] = -l;
+    }
+    return;
+  }
+  if (k === 1) {
+    for (let r = 0; r < n; r++) {
+      const v = Math.min(Math.max(p[r], LOG_FLOOR), 1 - 1e-16);
+      p[r] = Math.log(v) - Math.log1p(-v);
+    }
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    let mean = 0;
+    for (let c = 0; c < k; c++) {
+      const l = Math.log(Math.max(p[r * k + c], LOG_FLOOR));
+      p[r * k + c] = l;
+      mean += l;
+    }
+    mean /= k;
+    for (let c = 0; c < k; c++) p[r * k + c] -= mean;
+  }
 }
 
 /**

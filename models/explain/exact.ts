@@ -1,5 +1,6 @@
 import { AppError } from '../../core/index.ts';
 import { evaluateRows } from './evaluate.ts';
+import { createStructuralContext, denseExactTable, exactTableFits, structuralForm } from './structural.ts';
 import { evaluateBackground, type Prepared } from './prepare.ts';
 import type { Engine, RawExplanation } from './result.ts';
 
@@ -53,12 +54,32 @@ export function createExactEngine(p: Prepared): Engine {
     for (let f = 0; f < d; f++) if (m & playerMaskOfFeature[f]) featureList[at++] = f;
   }
   const tables = { shapleyWeight, popcount, playerMaskOfFeature, featureStart, featureList, bgOut: bg.out, base: bg.base };
+  const net = structuralForm(p);
+  // A network form lets coalitions be evaluated from the network's structure; the background's
+  // share of the first layer is split by player once here.
+  const dense = net !== undefined && exactTableFits(net, M) ? createStructuralContext(p, net) : undefined;
 
   return {
     name: 'exact',
     setupCalls: bg.calls,
     base: bg.base,
     run(xs, nExplain) {
+      if (dense !== undefined) {
+        const nOut = p.model.nOutputs;
+        const fx = p.fn(xs.slice(0, nExplain * d), nExplain);
+        return Array.from({ length: nExplain }, (_, e) => {
+          const prediction = fx.slice(e * nOut, (e + 1) * nOut);
+          const { V, rows } = denseExactTable(p, dense, xs.subarray(e * d, (e + 1) * d), prediction, bg.out);
+          return {
+            engine: 'exact' as const,
+            phi: shapleyFromTable(V, M, nOut, tables),
+            base: bg.base.slice(),
+            prediction,
+            approximate: false,
+            stats: { modelCalls: 1, modelRows: rows + nExplain, coalitions: nC },
+          };
+        });
+      }
       const groupSize = Math.max(1, Math.floor(MAX_LOOKUP_ENTRIES / (p.background.nRows * nC)));
       const results: RawExplanation[] = [];
       for (let first = 0; first < nExplain; first += groupSize) {
@@ -158,19 +179,7 @@ function exactBlock(p: Prepared, t: ExactTables, xs: Float64Array, nExplain: num
         for (let k = 0; k < nOut; k++) V[k * nC + m] += wb * out[r + k];
       }
     }
-    const phi = new Float64Array(M * nOut);
-    for (let k = 0; k < nOut; k++) {
-      const vo = k * nC;
-      for (let i = 0; i < M; i++) {
-        const bit = 1 << i;
-        let acc = 0;
-        // Masks without bit i, in runs of length `bit`.
-        for (let start = 0; start < nC; start += bit << 1) {
-          for (let m = start; m < start + bit; m++) acc += t.shapleyWeight[t.popcount[m]] * (V[vo + m + bit] - V[vo + m]);
-        }
-        phi[i * nOut + k] = acc;
-      }
-    }
+    const phi = shapleyFromTable(V, M, nOut, t);
     const xo = lookup[e * K * nC + full] * nOut;
     results.push({
       engine: 'exact',
@@ -182,6 +191,28 @@ function exactBlock(p: Prepared, t: ExactTables, xs: Float64Array, nExplain: num
     });
   }
   return results;
+}
+
+/**
+ * Shapley values from the table of coalition values `V[k · 2^M + m]`:
+ * `φ_ik = Σ_{m∌i} w(|m|) (V_k(m ∪ i) − V_k(m))`, in one O(M · 2^M) pass per output.
+ */
+function shapleyFromTable(V: Float64Array, M: number, nOut: number, t: Pick<ExactTables, 'shapleyWeight' | 'popcount'>): Float64Array {
+  const nC = 1 << M;
+  const phi = new Float64Array(M * nOut);
+  for (let k = 0; k < nOut; k++) {
+    const vo = k * nC;
+    for (let i = 0; i < M; i++) {
+      const bit = 1 << i;
+      let acc = 0;
+      // Masks without bit i, in runs of length `bit`.
+      for (let start = 0; start < nC; start += bit << 1) {
+        for (let m = start; m < start + bit; m++) acc += t.shapleyWeight[t.popcount[m]] * (V[vo + m + bit] - V[vo + m]);
+      }
+      phi[i * nOut + k] = acc;
+    }
+  }
+  return phi;
 }
 
 /** Binomial coefficient as a double (exact for the sizes used here). */

@@ -31,6 +31,15 @@
  *   `linear` form (equal to exact interventional SHAP of the logits); refused in probability
  *   space (EXPLAINER_UNSUPPORTED), where no closed form exists.
  *
+ * ## White-box networks (`ExplainableModel.network`, set by `explainableModelOf`)
+ * For a ReLU network with at most two hidden layers the exact and kernel engines skip the
+ * per-coalition forward pass (`structural.ts`): the first layer is linear in the features, so a
+ * coalition's pre-activations are a background row's plus the chosen players' changes (one vector
+ * add per coalition in exact SHAP, built by highest bit), units that cannot change sign over any
+ * coalition fold into the next layer, and all classes come from the same pass. Values equal the
+ * row-by-row path to float64 rounding (tests/models/explain/structural.test.ts). The gain is the
+ * first layer's work: 1.3–2× measured on 12–30-feature MLPs, where nearly every unit switches.
+ *
  * `engine: 'auto'` picks linear (log-odds + linear form), else exact (M ≤ 14), else kernel.
  * Create an {@link Explainer} once per model and background for serving: background
  * evaluation, coalition design and the kernel's factorised normal matrix are then paid once
@@ -57,6 +66,7 @@ export type {
   ExplainStats,
   KernelOptions,
   LinearForm,
+  NetworkForm,
   OutputExplanation,
   OutputSpace,
   Player,

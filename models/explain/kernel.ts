@@ -1,6 +1,7 @@
 import { AppError } from '../../core/index.ts';
 import { designCoalitions, type CoalitionDesign } from './coalitions.ts';
-import { evaluateRows } from './evaluate.ts';
+import { evaluateRows, probabilitiesToLogOdds } from './evaluate.ts';
+import { createStructuralContext, denseKernelRows, structuralForm } from './structural.ts';
 import { evaluateBackground, type Prepared } from './prepare.ts';
 import { createSfc32, type RandomStream as Rng } from '../../core/index.ts';
 import type { Engine, RawExplanation } from './result.ts';
@@ -81,10 +82,25 @@ export function createKernelEngine(p: Prepared, settings: KernelSettings): Engin
     featureStart[c + 1] = included.length;
   }
   const featureList = Int32Array.from(included);
+  const net = structuralForm(p);
+  const structural = net !== undefined ? createStructuralContext(p, net) : undefined;
+
+  /** Coalition rows from the network's structure; each explained row itself from the model. */
+  const evaluateStructural = (xs: Float64Array, nExplain: number, totalRows: number): { out: Float64Array; calls: number } => {
+    const out = new Float64Array(totalRows * nOut);
+    const fx = p.fn(xs.slice(0, nExplain * d), nExplain);
+    for (let e = 0; e < nExplain; e++) {
+      out.set(fx.subarray(e * nOut, (e + 1) * nOut), e * perX * nOut);
+      const at = (e * perX + 1) * nOut;
+      denseKernelRows(p, structural!, xs.subarray(e * d, (e + 1) * d), Z, nCoal, r, bgOf, out, at);
+      if (p.space === 'logodds') probabilitiesToLogOdds(out.subarray(at, at + nCoal * r * nOut), nCoal * r, nOut);
+    }
+    return { out, calls: 1 };
+  };
 
   const runBlock = (xs: Float64Array, nExplain: number): RawExplanation[] => {
     const totalRows = nExplain * perX;
-    const { out, calls } = evaluateRows(p.fn, d, nOut, totalRows, p.maxBatchRows, (buf, firstRow, count) => {
+    const { out, calls } = structural !== undefined ? evaluateStructural(xs, nExplain, totalRows) : evaluateRows(p.fn, d, nOut, totalRows, p.maxBatchRows, (buf, firstRow, count) => {
       for (let i = 0; i < count; i++) {
         const row = firstRow + i;
         const o = i * d;

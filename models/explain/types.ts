@@ -28,6 +28,26 @@ export interface ExplainableModel {
   predictLogits?(X: Float64Array, nRows: number): Float64Array;
   /** Optional closed form of a logistic model, enabling the `'linear'` engine. */
   readonly linear?: LinearForm;
+  /**
+   * Optional white-box form of a feed-forward ReLU network computing exactly what `predict`
+   * does. With it the exact and kernel engines evaluate coalitions from the network's structure
+   * (the first layer is linear in the features, so a coalition's pre-activations are sums of
+   * per-player parts) instead of one forward pass per coalition row; values are the same up to
+   * float64 rounding.
+   */
+  readonly network?: NetworkForm;
+}
+
+/**
+ * A feed-forward network `standardise → (dense → ReLU)* → dense → softmax | sigmoid`.
+ * Weights are row-major `inSize × outSize` (`w[i * outSize + j]` from input i to unit j).
+ * `sigmoid` has one logit z and outputs `[1 − σ(z), σ(z)]`.
+ */
+export interface NetworkForm {
+  readonly mean: Float64Array;
+  readonly invStd: Float64Array;
+  readonly layers: readonly { readonly inSize: number; readonly outSize: number; readonly w: Float64Array; readonly b: Float64Array }[];
+  readonly output: 'softmax' | 'sigmoid';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { hash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { type Db, AppError } from '../../core/index.ts';
 import { recordAudit } from './audit.ts';
 import { ensureSubject } from './subjects.ts';
@@ -212,5 +212,6 @@ export async function authenticateKey(db: Db, token: string): Promise<Authentica
 
 /** A cache key for a verified token that is not the token (so a heap dump holds no secrets). */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot hash: no Hash object per request (the fingerprint is taken on every keyed request).
+  return hash('sha256', token, 'base64url');
 }

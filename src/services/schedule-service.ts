@@ -21,7 +21,10 @@ export const SCHEDULE_STEPS = [
   { name: 'fetch-odds', everyMs: 15 * MINUTE, summary: 'fetch upcoming fixtures and odds snapshots from the provider, land them and match them to games (creating upcoming games)' },
   { name: 'fetch-results', everyMs: HOUR, summary: 'fetch finished games\' scores from the provider and record them as results' },
   { name: 'rebuild-features', everyMs: HOUR, summary: 'rebuild the served versions\' feature sets incrementally (from each set\'s stored snapshot)' },
+  { name: 'predict', everyMs: 15 * MINUTE, summary: 'store a prediction of every upcoming game kicking off within SHARPLINE_PREDICT_HORIZON_HOURS from every served alias, before kickoff (one per version and game)' },
   { name: 'retrain', everyMs: 6 * HOUR, summary: 'once per SHARPLINE_RETRAIN_DAYS of the clock, retrain each served model\'s challenger (else champion) with its windows rolled forward; move the challenger alias to it when it succeeds' },
+  { name: 'drift', everyMs: 6 * HOUR, summary: 'drift checks of every aliased version (PSI of served rows, live score against the market), reports stored, warnings logged' },
+  { name: 'retention', everyMs: 24 * HOUR, summary: 'archive and prune the prediction log, audit archive and old provider odds by their configured periods' },
 ] as const;
 
 export type ScheduleStepName = (typeof SCHEDULE_STEPS)[number]['name'];

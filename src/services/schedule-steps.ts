@@ -10,6 +10,9 @@ import { operatorActor } from '../governance/index.ts';
 import { fetchProviderData } from './provider-service.ts';
 import { submitTraining } from './training-service.ts';
 import { moveAlias } from './alias-service.ts';
+import { runDriftChecks } from './drift-service.ts';
+import { runRetention } from './retention-service.ts';
+import { predictUpcoming } from './schedule-predict.ts';
 import { oncePerKey, type ScheduleStepName, type StepRunner } from './schedule-service.ts';
 
 const DAY = 86_400_000;
@@ -114,5 +117,16 @@ export const SCHEDULE_STEP_RUNNERS: Readonly<Record<ScheduleStepName, StepRunner
   'fetch-odds': (ctx, now) => fetchAll(ctx, now, 'odds'),
   'fetch-results': (ctx, now) => fetchAll(ctx, now, 'results'),
   'rebuild-features': (ctx) => rebuildFeatures(ctx),
+  predict: async (ctx, now) => predictUpcoming(ctx, now, await servedModels(ctx)),
   retrain: (ctx, now) => retrain(ctx, now),
+  // Drift overwrites each version's one stored report (a newer one kept), so a repeated run changes nothing more.
+  drift: async (ctx, now) => {
+    const { checked } = await runDriftChecks(ctx, { now });
+    return { checked: checked.length, warnings: checked.reduce((n, c) => n + c.warnings.length, 0), failed: checked.filter((c) => c.error).map((c) => `${c.model} v${c.version}: ${c.error}`) };
+  },
+  // What one run archived and pruned is gone, so a repeated run finds nothing more to do.
+  retention: async (ctx, now) => {
+    const r = await runRetention(ctx, SCHEDULE_ACTOR, { now });
+    return { predictionLogFiles: r.predictionLog.files.length, auditRows: r.audit.rows, providerOdds: r.providerOdds.odds, erasedSubjects: r.erasedSubjects.length };
+  },
 });

@@ -9,28 +9,10 @@ import {
   predictProba,
   predictWithTfjs,
   train,
-  type TrainingData,
   type TrainParams,
 } from '../../models/index.ts';
 import { isAppError } from '../../core/errors.ts';
-import { seededRandom } from '../support/fixtures.ts';
-
-/** Features on realistic scales: an Elo-like rating (~1500 ± 100), a price (~2.5), a rate. */
-function bettingLike(nRows: number, nClasses: 2 | 3, seed: number): TrainingData {
-  const r = seededRandom(seed);
-  const nFeatures = 5;
-  const X = new Float32Array(nRows * nFeatures);
-  const y = new Int32Array(nRows);
-  for (let i = 0; i < nRows; i++) {
-    const elo = 1500 + (r() * 2 - 1) * 170;
-    const price = 1.5 + r() * 3;
-    const rate = r();
-    X.set([elo, price, rate, r() * 10, (r() - 0.5) * 0.01], i * nFeatures);
-    const z = (elo - 1500) / 100 - (price - 3) * 0.6 + (rate - 0.5) + (r() - 0.5) * 2;
-    y[i] = nClasses === 2 ? (z > 0 ? 1 : 0) : z < -0.5 ? 2 : z > 0.5 ? 0 : 1;
-  }
-  return { X, y, nRows, nFeatures, classes: nClasses === 2 ? ['away', 'home'] : ['home', 'draw', 'away'] };
-}
+import { bettingLike } from '../support/fixtures.ts';
 
 const cases: Array<[string, 2 | 3, Partial<TrainParams>]> = [
   ['logistic, 3-way', 3, { algo: 'logistic', epochs: 8 }],

@@ -1,6 +1,9 @@
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPgDb, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
 import { createTestApp } from '../support/app.ts';
@@ -120,6 +123,33 @@ describe('training specs are validated whole, before anything is queued (HTTP an
     const nfl = cli('--model', SPEC.model, '--feature-set', SPEC.featureSet, '--train-to', SPEC.trainTo, '--test-from', SPEC.testFrom, '--test-to', SPEC.testTo, '--competitions', 'NFL');
     assert.equal(nfl.status, 2);
     assert.match(nfl.stderr, /^error FEATURE_SPORT_MISMATCH: /);
+  });
+
+  it('the CLI takes the tfjs spec inline or as @file, and refuses a bad one as HTTP does, before queueing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sharpline-tfjs-spec-'));
+    try {
+      const bad = { model: { class_name: 'Sequential', config: { layers: [{ class_name: 'Conv3D', config: { filters: 2 } }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }] } }, epochs: 1 };
+      const http = (await post({ ...SPEC, algo: 'tfjs', tfjs: bad })).json().error;
+      assert.match(http.message, /tfjs\.model\.config\.layers\[0\]\.class_name: layer "Conv3D" is not allowed/);
+      const file = join(dir, 'bad.json');
+      writeFileSync(file, JSON.stringify(bad));
+      const before = await runsRecorded();
+      const args = ['--model', SPEC.model, '--feature-set', SPEC.featureSet, '--algo', 'tfjs', '--train-to', SPEC.trainTo, '--test-from', SPEC.testFrom, '--test-to', SPEC.testTo];
+      for (const given of [JSON.stringify(bad), `@${file}`]) {
+        const out = cli(...args, '--tfjs', given);
+        assert.equal(out.status, 2, out.stderr);
+        assert.equal(out.stderr.trim(), `error ${http.code}: ${http.message}`);
+      }
+      const missing = cli(...args, '--tfjs', `@${join(dir, 'absent.json')}`);
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /^error TRAINING_SPEC_INVALID: --tfjs: cannot read .*absent\.json: ENOENT/);
+      const notJson = cli(...args, '--tfjs', '{layers: 1}');
+      assert.equal(notJson.status, 2);
+      assert.match(notJson.stderr, /^error TRAINING_SPEC_INVALID: --tfjs: not JSON: /);
+      assert.equal(await runsRecorded(), before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('train --help lists every trainer parameter with its range and defaults', () => {

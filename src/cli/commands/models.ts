@@ -106,6 +106,18 @@ function decimal(label: string) {
   };
 }
 
+/**
+ * For a version trained by tfjs's `model.fit` (`algo: "tfjs"`): the backend it ran on and the runtime
+ * that serves it (ONNX for a Dense-only network, else tfjs), which its lineage alone does not say.
+ */
+function trainedLine(evaluation: unknown): string[] {
+  const t = (evaluation as { training?: { algo?: string; backend?: string; backendFallback?: string | null; runtime?: string; params?: { parameters?: number; epochs?: number; loss?: string } } } | null)?.training;
+  if (t?.algo !== 'tfjs') return [];
+  const p = t.params ?? {};
+  const fallback = t.backendFallback ? ' (wasm lacks a gradient kernel it needs)' : '';
+  return [`trained:     tfjs model.fit on ${t.backend}${fallback}, ${p.parameters} parameters, ${p.epochs} epochs, loss ${p.loss}; served by ${t.runtime}`];
+}
+
 export function registerModelsCommands(program: Command): void {
   const models = program.command('models').description('the model registry: models, versions, aliases');
 
@@ -181,6 +193,7 @@ export function registerModelsCommands(program: Command): void {
             `lineage:     ${JSON.stringify(v.lineage)}`,
             `metrics:     ${JSON.stringify(v.metrics)}`,
             `timings:     ${JSON.stringify(v.timings)}`,
+            ...trainedLine(v.evaluation),
             `predictions: ${v.predictionCount}`,
             'artifacts:',
             table(v.artifacts.map((a) => ({ kind: a.kind, name: a.name, type: a.contentType, size: a.size, sha256: a.sha256.slice(0, 12) }))),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TRAINING_QUEUE } from '../../jobs/training.job.ts';
 import { AppError } from '../../../core/index.ts';
@@ -21,6 +22,7 @@ interface TrainOptions {
   testTo: string;
   competitions?: string;
   params?: string;
+  tfjs?: string;
   seed?: string;
   prices?: string;
   commission?: string;
@@ -40,6 +42,27 @@ function parseParams(text: string | undefined): Record<string, unknown> | undefi
     return JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
     throw new AppError('TRAINING_SPEC_INVALID', `--params: not JSON: ${(error as Error).message}`, { details: { field: 'params' } });
+  }
+}
+
+/**
+ * `--tfjs`: the spec's `tfjs` object, given inline or as `@file` (a Layers config is long for a
+ * command line). The spec check that follows names any field beyond the bounds.
+ * @throws AppError TRAINING_SPEC_INVALID (file unreadable, not JSON)
+ */
+function parseTfjs(text: string): Record<string, unknown> {
+  let source = text;
+  if (text.startsWith('@')) {
+    try {
+      source = readFileSync(text.slice(1), 'utf8');
+    } catch (error) {
+      throw new AppError('TRAINING_SPEC_INVALID', `--tfjs: cannot read ${text.slice(1)}: ${(error as Error).message}`, { details: { field: 'tfjs' } });
+    }
+  }
+  try {
+    return JSON.parse(source) as Record<string, unknown>;
+  } catch (error) {
+    throw new AppError('TRAINING_SPEC_INVALID', `--tfjs: not JSON: ${(error as Error).message}`, { details: { field: 'tfjs' } });
   }
 }
 
@@ -123,13 +146,14 @@ export function registerTrainCommands(program: Command): void {
     .description('launch a training job on the training queue (in-process without REDIS_URL, which implies --wait)')
     .requiredOption('--model <name>', 'registered model name')
     .requiredOption('--feature-set <set>', 'feature set name')
-    .option('--algo <algo>', 'logistic | mlp', 'logistic')
+    .option('--algo <algo>', 'logistic | mlp | tfjs', 'logistic')
     .option('--train-from <date>', 'first training day (YYYY-MM-DD)')
     .requiredOption('--train-to <date>', 'last training day')
     .requiredOption('--test-from <date>', 'first test day (after --train-to)')
     .requiredOption('--test-to <date>', 'last test day')
     .option('--competitions <codes>', 'comma-separated competition codes')
     .option('--params <json>', 'trainer parameters as JSON, e.g. {"hidden":[32,16],"epochs":20}')
+    .option('--tfjs <json|@file>', 'with --algo tfjs: { model: <a tf.sequential\'s toJSON()>, loss?, epochs?, batchSize?, learningRate?, ... } as JSON, or @file to read it')
     .option('--seed <n>', 'random seed')
     .option('--prices <source>', 'backtest prices: book (default: one bookmaker\'s pre-kickoff prices, Pinnacle else market average) or best (line shopping across real bookmakers)')
     .option('--commission <c>', 'backtest: commission on net winnings, e.g. 0.02')
@@ -151,6 +175,7 @@ export function registerTrainCommands(program: Command): void {
           testTo: opts.testTo,
           ...(opts.competitions ? { competitions: opts.competitions.split(',') } : {}),
           ...(opts.params ? { params: parseParams(opts.params) } : {}),
+          ...(opts.tfjs ? { tfjs: parseTfjs(opts.tfjs) } : {}),
           ...(opts.seed !== undefined ? { seed: /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed } : {}),
           ...(opts.prices !== undefined ? { prices: opts.prices } : {}),
           ...(opts.commission !== undefined ? { commission: Number(opts.commission) } : {}),
