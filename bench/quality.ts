@@ -70,6 +70,8 @@ type Algo = 'logistic' | 'mlp';
 interface RunDef {
   id: string;
   featureSet: string;
+  /** First training day per algorithm, chosen on validation (default: all history). */
+  trainFrom?: Partial<Record<Algo, string>>;
   trainTo: string;
   testFrom: string;
   testTo: string;
@@ -91,6 +93,9 @@ const MAX_ECE = 0.015;
  */
 const LOGISTIC = { batchSize: 2048, learningRate: 0.01, epochs: 300, earlyStoppingPatience: 15 };
 
+/** 4,271 validation games (the last 15 % of all soccer history to 2019-06) out of the 12,782 from 2012-07. */
+const SOCCER_VALIDATION_FROM_2012 = 0.3342;
+
 /** Per logit (home, draw, away) the column of soccer-1x2-market holding the market's log-odds against the draw. */
 const SOCCER_MARKET_ANCHOR = ['mkt_home_draw', '', 'mkt_away_draw'];
 
@@ -98,12 +103,22 @@ const RUNS: RunDef[] = [
   {
     id: 'soccer-base',
     featureSet: 'soccer-1x2-base',
+    // Issue 19, round 3 (--tune, validation only): the logistic trained from 2012/13, the first season
+    // with Pinnacle closing odds that the market-fitted ratings read, scores 0.95274 on the same
+    // validation games against 0.95351 from 2003 (2005 0.95334, 2008 0.95310). The validation slice
+    // stays those games, the last 4,271 of the window to 2019-06 (the last 15 % of the whole history):
+    // 4,271 of the 12,782 games from 2012-07. The MLP [8] is better on all history (0.95411; from
+    // 2012 0.9568, from 2008 0.95561).
+    trainFrom: { logistic: '2012-07-01' },
     trainTo: '2019-06-30',
     testFrom: '2019-07-01',
     testTo: '2024-06-30',
     maxLogLoss: 0.979,
     // Calibration chosen on validation (none / temperature / affine by 2-fold held-out log loss within the slice).
-    params: { logistic: { ...LOGISTIC, calibrate: 'auto' }, mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, calibrate: 'auto' } },
+    params: {
+      logistic: { ...LOGISTIC, validationFraction: SOCCER_VALIDATION_FROM_2012, calibrate: 'auto' },
+      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, calibrate: 'auto' },
+    },
   },
   {
     id: 'soccer-market',
@@ -390,6 +405,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
     model: `quality.${def.id}.${algo}`,
     featureSet: def.featureSet,
     algo,
+    ...(def.trainFrom?.[algo] ? { trainFrom: def.trainFrom[algo] } : {}),
     trainTo: def.trainTo,
     testFrom: def.testFrom,
     testTo: def.testTo,
@@ -595,7 +611,8 @@ async function tuneOne(db: Db, def: RunDef, algo: Algo): Promise<Array<{ params:
 async function tuneRefit(db: Db, def: RunDef, algo: Algo): Promise<Record<string, number>> {
   const to = new Date(def.trainTo + 'T00:00:00Z');
   to.setUTCDate(to.getUTCDate() + 1);
-  const ts = await buildTrainingSet(db, resolveFeatureSet(def.featureSet), { to: to.toISOString().slice(0, 10) });
+  const from = def.trainFrom?.[algo];
+  const ts = await buildTrainingSet(db, resolveFeatureSet(def.featureSet), { ...(from ? { from } : {}), to: to.toISOString().slice(0, 10) });
   const width = ts.featureNames.length;
   const nOuter = ts.nRows - Math.floor(ts.nRows * 0.15);
   const X = Float32Array.from(ts.X);
