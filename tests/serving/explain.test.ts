@@ -203,7 +203,7 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_THREADS: '1', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' }, async (bounded) => {
       const rowsOf = (n: number, k: number) => Array.from({ length: n }, (_, i) => Object.fromEntries(Object.entries(instance).map(([f, v]) => [f, v * (1 + (i + k) / 300)])));
       const url = '/v1/models/syn/predict?explain=exact&groupBy=feature';
-      // One thread, 16 rows may wait (a request alone is always let in): 130 rows run, 130 wait, the next 130 are refused.
+      // One thread, 64 rows may wait (a request alone is always let in): 130 rows run, 130 wait, the next 130 are refused.
       // (They reach the queue in any order: which one is refused is not fixed.)
       const answers = await Promise.all([0, 1, 2].map((k) => bounded.inject({ method: 'POST', url, payload: { instances: rowsOf(130, k) } })));
       assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 200, 503], answers.map((r) => r.body.slice(0, 200)).join('\n'));
