@@ -216,6 +216,20 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
     assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.notice), 'dr v1', 'focus moves to the outcome');
     await assertAccessible(page, 'drift');
     await screenshot(page, 'drift');
+
+    // In Spanish: the same numbers in Spanish notation, the cadences in Spanish words, no missing key.
+    await page.getByLabel('Language').selectOption('es');
+    try {
+      await page.getByRole('heading', { name: 'Deriva', exact: true }).waitFor();
+      const es = (x: number, digits: number) => new Intl.NumberFormat('es', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
+      assert.deepEqual((await tableText(page, 'psi-dr-v1-table'))[0], ['f0', es(psi[0]!.psi, 3), `igual o por encima de ${es(warn, 2)}`]);
+      await page.locator('nav a', { hasText: 'Operación' }).click();
+      await page.locator('[data-table="schedules"]').waitFor();
+      assert.equal((await tableText(page, 'schedules'))[0]![1], 'cada 15 minutos');
+      await assertAccessible(page, 'operations in Spanish');
+    } finally {
+      await page.getByLabel('Idioma').selectOption('en');
+    }
     assert.deepEqual(problems, []);
   });
 });

@@ -113,13 +113,14 @@ function PsiChart(props: { id: string; report: DriftReport }) {
   const belowLabel = t('drift.belowThreshold', { threshold: num(warn, 2) });
   return html`
     <${Chart} id=${props.id} help="psi" title=${t('drift.psiTitle')} description=${t('drift.psiHelp', { threshold: num(warn, 2) })} plot=${() => ({
-      width: 560, height: 40 + 22 * rows.length, marginLeft: 140, grid: true,
+      width: 560, height: 56 + 22 * rows.length, marginLeft: 140, marginTop: 28, grid: true,
       color: { legend: true, domain: [aboveLabel, belowLabel], range: ['#a1260d', '#1f5fa8'] },
       y: { domain: rows.map((r) => r.feature), label: null },
       x: { type: 'sqrt', label: t('drift.psiAxis') },
       marks: [
         Plot.barX(rows, { y: 'feature', x: 'psi', fill: (d: { above: boolean }) => (d.above ? aboveLabel : belowLabel) }),
         Plot.ruleX([warn], { stroke: '#1a1a1a', strokeDasharray: '4 3', strokeWidth: 2 }),
+        Plot.text([warn], { x: (d: number) => d, frameAnchor: 'top', dy: -12, text: () => t('drift.thresholdMark', { threshold: num(warn, 2) }), textAnchor: 'start', dx: 4 }),
         Plot.ruleX([0]),
       ],
     })} table=${{

@@ -122,6 +122,8 @@ export function OperationsPage(props: { principal: Principal }) {
       : ''}</p>
     ${error ? html`<${Problem} error=${error} />` : null}
     <${Section} id="schedules-title" title=${t('operations.schedulesTitle')}>
+      <p><button type="button" class="secondary" data-action="refresh" onClick=${() => setRound((r) => r + 1)}>${t('operations.refresh')}</button></p>
+      ${loaded.state === 'error' && schedules ? html`<${Problem} error=${loaded.error} />` : null}
       ${list ? html`
         ${list.every((s) => s.next === null) ? html`<p class="muted" data-no-scheduler>${t('operations.noScheduler')}</p>` : null}
         <${SchedulesTable} schedules=${list} principal=${props.principal} busy=${busy} onSet=${set} />
