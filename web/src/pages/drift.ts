@@ -253,13 +253,15 @@ export function DriftPage() {
     setChecked(report);
     setRound((r) => r + 1);
   };
-  // While a reload runs the page keeps what it showed (no flash of "loading" after a check).
-  const shown = loaded.state === 'loading' && last ? { state: 'ok' as const, value: last } : loaded;
+  // While a reload runs, or when it fails, the page keeps what it showed (no flash of "loading" after a check).
+  const shown = loaded.state !== 'ok' && last ? { state: 'ok' as const, value: last } : loaded;
   return html`<h1>${t('drift.title')}</h1>
     <p class="muted">${t('drift.intro')}</p>
     <p role="status" tabindex="-1" ref=${noticeRef} data-notice=${checked ? key(checked.model, checked.version) : ''}>${checked
       ? t('drift.checkedNotice', { model: checked.model, version: checked.version, n: checked.warnings.length })
       : ''}</p>
+    <p><button type="button" class="secondary" data-action="refresh" onClick=${() => setRound((r) => r + 1)}>${t('drift.refresh')}</button></p>
+    ${loaded.state === 'error' && last ? html`<${Problem} error=${loaded.error} />` : null}
     <${Show} loaded=${shown}>${(view: DriftView) => html`
       <${Section} id="drift-readiness" title=${t('drift.readinessTitle')}><${ReadinessPanel} readiness=${view.readiness} /><//>
       ${view.served.length === 0 ? html`<p>${t('drift.noneServed')}</p>` : null}
