@@ -29,7 +29,7 @@ const NAMES = ['f0', 'f1', 'f2', 'f3', 'f4'];
 const H = 3_600_000;
 const DAY = 24 * H;
 
-interface ScheduleBody { name: string; paused: boolean; lastRunAt: string | null; updatedBy: string | null }
+interface ScheduleBody { name: string; paused: boolean; lastRunAt: string | null; lastResult: Record<string, unknown> | null; updatedBy: string | null }
 interface PsiRow { feature: string; psi: number }
 
 describe('the Operations and Drift pages in a real browser (real server, Postgres, the drift service on a small fixture)', () => {
@@ -113,6 +113,10 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
     const shown = await page.evaluate((at) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at)), evaluate.lastRunAt);
     assert.equal(rows[listed.indexOf(evaluate)]![3], shown);
     assert.equal(rows[names.indexOf('fetch-odds')]![3], 'not yet');
+    // Its last result, as the step returned it: the version it scored and how many games.
+    const result = page.locator('[data-schedule="evaluate"] details.result');
+    await result.locator('summary').click();
+    assert.deepEqual(JSON.parse(await result.locator('pre').innerText()), evaluate.lastResult);
     await assertAccessible(page, 'operations');
 
     const row = page.locator('[data-schedule="fetch-odds"]');
@@ -154,6 +158,19 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
       assert.deepEqual(reviewProblems, []);
     } finally {
       await review.context().close();
+    }
+    // A scientist pauses and resumes (the buttons are there) but does not read the audit log.
+    const { page: sci, problems: sciProblems } = await openPage(browser);
+    try {
+      await signIn(sci, base, await createTestKey(t.db, 'scientist', 'scientist-sam'));
+      await sci.locator('[data-table="models"]').waitFor();
+      await sci.goto(`${base}/ui/#/operations`);
+      await sci.getByRole('button', { name: 'Pause fetch-odds' }).waitFor();
+      await sci.locator('[data-refused="audit"]').waitFor();
+      assert.equal(await sci.locator('[data-table="schedule-audit"]').count(), 0);
+      assert.deepEqual(sciProblems, []);
+    } finally {
+      await sci.context().close();
     }
     assert.deepEqual(problems, []);
   });
@@ -216,6 +233,20 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
     assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.notice), 'dr v1', 'focus moves to the outcome');
     await assertAccessible(page, 'drift');
     await screenshot(page, 'drift');
+
+    // In Spanish: the same numbers in Spanish notation, the cadences in Spanish words, no missing key.
+    await page.getByLabel('Language').selectOption('es');
+    try {
+      await page.getByRole('heading', { name: 'Deriva', exact: true }).waitFor();
+      const es = (x: number, digits: number) => new Intl.NumberFormat('es', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
+      assert.deepEqual((await tableText(page, 'psi-dr-v1-table'))[0], ['f0', es(psi[0]!.psi, 3), `igual o por encima de ${es(warn, 2)}`]);
+      await page.locator('nav a', { hasText: 'Operación' }).click();
+      await page.locator('[data-table="schedules"]').waitFor();
+      assert.equal((await tableText(page, 'schedules'))[0]![1], 'cada 15 minutos');
+      await assertAccessible(page, 'operations in Spanish');
+    } finally {
+      await page.getByLabel('Idioma').selectOption('en');
+    }
     assert.deepEqual(problems, []);
   });
 });

@@ -113,13 +113,14 @@ function PsiChart(props: { id: string; report: DriftReport }) {
   const belowLabel = t('drift.belowThreshold', { threshold: num(warn, 2) });
   return html`
     <${Chart} id=${props.id} help="psi" title=${t('drift.psiTitle')} description=${t('drift.psiHelp', { threshold: num(warn, 2) })} plot=${() => ({
-      width: 560, height: 40 + 22 * rows.length, marginLeft: 140, grid: true,
+      width: 560, height: 56 + 22 * rows.length, marginLeft: 140, marginTop: 28, grid: true,
       color: { legend: true, domain: [aboveLabel, belowLabel], range: ['#a1260d', '#1f5fa8'] },
       y: { domain: rows.map((r) => r.feature), label: null },
       x: { type: 'sqrt', label: t('drift.psiAxis') },
       marks: [
         Plot.barX(rows, { y: 'feature', x: 'psi', fill: (d: { above: boolean }) => (d.above ? aboveLabel : belowLabel) }),
         Plot.ruleX([warn], { stroke: '#1a1a1a', strokeDasharray: '4 3', strokeWidth: 2 }),
+        Plot.text([warn], { x: (d: number) => d, frameAnchor: 'top', dy: -12, text: () => t('drift.thresholdMark', { threshold: num(warn, 2) }), textAnchor: 'start', dx: 4 }),
         Plot.ruleX([0]),
       ],
     })} table=${{
@@ -252,13 +253,15 @@ export function DriftPage() {
     setChecked(report);
     setRound((r) => r + 1);
   };
-  // While a reload runs the page keeps what it showed (no flash of "loading" after a check).
-  const shown = loaded.state === 'loading' && last ? { state: 'ok' as const, value: last } : loaded;
+  // While a reload runs, or when it fails, the page keeps what it showed (no flash of "loading" after a check).
+  const shown = loaded.state !== 'ok' && last ? { state: 'ok' as const, value: last } : loaded;
   return html`<h1>${t('drift.title')}</h1>
     <p class="muted">${t('drift.intro')}</p>
     <p role="status" tabindex="-1" ref=${noticeRef} data-notice=${checked ? key(checked.model, checked.version) : ''}>${checked
       ? t('drift.checkedNotice', { model: checked.model, version: checked.version, n: checked.warnings.length })
       : ''}</p>
+    <p><button type="button" class="secondary" data-action="refresh" onClick=${() => setRound((r) => r + 1)}>${t('drift.refresh')}</button></p>
+    ${loaded.state === 'error' && last ? html`<${Problem} error=${loaded.error} />` : null}
     <${Show} loaded=${shown}>${(view: DriftView) => html`
       <${Section} id="drift-readiness" title=${t('drift.readinessTitle')}><${ReadinessPanel} readiness=${view.readiness} /><//>
       ${view.served.length === 0 ? html`<p>${t('drift.noneServed')}</p>` : null}

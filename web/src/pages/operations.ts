@@ -58,6 +58,7 @@ function SchedulesTable(props: { schedules: Schedule[]; principal: Principal; bu
         <th scope="col">${t('operations.lastRun')}</th>
         <th scope="col">${t('operations.next')}</th>
         <th scope="col">${t('operations.lastError')}</th>
+        <th scope="col">${t('operations.lastResult')}</th>
         <th scope="col">${t('operations.changedBy')}</th>
         ${operate ? html`<th scope="col">${t('operations.actions')}</th>` : null}
       </tr></thead>
@@ -68,6 +69,7 @@ function SchedulesTable(props: { schedules: Schedule[]; principal: Principal; bu
         <td>${s.lastRunAt ? dateTime(s.lastRunAt) : t('operations.never')}</td>
         <td>${s.next ? dateTime(s.next) : '–'}</td>
         <td>${s.lastError ? html`<span class="neg" lang="en">${s.lastError}</span>` : '–'}</td>
+        <td>${s.lastResult ? html`<details class="result"><summary>${t('operations.showResult')}<span class="visually-hidden"> ${s.name}</span></summary><pre tabindex="0">${JSON.stringify(s.lastResult, null, 1)}</pre></details>` : '–'}</td>
         <td>${s.updatedBy ?? '–'}</td>
         ${operate ? html`<td>${s.paused
           ? html`<button type="button" data-action="resume" disabled=${props.busy !== null} aria-label=${t('operations.resumeStep', { step: s.name })} onClick=${() => props.onSet(s.name, false)}>${t('operations.resume')}</button>`
@@ -122,6 +124,8 @@ export function OperationsPage(props: { principal: Principal }) {
       : ''}</p>
     ${error ? html`<${Problem} error=${error} />` : null}
     <${Section} id="schedules-title" title=${t('operations.schedulesTitle')}>
+      <p><button type="button" class="secondary" data-action="refresh" onClick=${() => setRound((r) => r + 1)}>${t('operations.refresh')}</button></p>
+      ${loaded.state === 'error' && schedules ? html`<${Problem} error=${loaded.error} />` : null}
       ${list ? html`
         ${list.every((s) => s.next === null) ? html`<p class="muted" data-no-scheduler>${t('operations.noScheduler')}</p>` : null}
         <${SchedulesTable} schedules=${list} principal=${props.principal} busy=${busy} onSet=${set} />
@@ -134,5 +138,5 @@ export function OperationsPage(props: { principal: Principal }) {
         <p class="muted small">${t('operations.cli')} <code>${'sharpline schedules list | pause <step|all> | resume <step|all>'}</code></p>`
       : html`<${Show} loaded=${loaded}>${() => null}<//>`}
     <//>
-    ${can.audit(props.principal) ? html`<${ScheduleAudit} round=${round} />` : null}`;
+    ${can.audit(props.principal) ? html`<${ScheduleAudit} round=${round} />` : html`<p class="muted small" data-refused="audit">${t('operations.auditReaders')}</p>`}`;
 }
