@@ -3,8 +3,7 @@ import { AppError, isAppError } from '../../core/index.ts';
 import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun, type TrainingSpec } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
 import { recordAudit, type Actor } from '../governance/index.ts';
-import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJobData } from '../jobs/training.job.ts';
-import type { FlowJob } from '../jobs/queue.ts';
+import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJob } from '../jobs/training.job.ts';
 
 /**
  * Validates the whole spec (against the database too: competitions, sport, and that history holds
@@ -53,7 +52,7 @@ export async function recordTrainingRun(ctx: AppContext, spec: TrainingSpec, act
  * flow). A job of that id that already completed or failed (while the run is still queued) is
  * replaced, so a queued run always ends up with a live job.
  */
-export function trainingJobOf(ctx: AppContext, run: TrainingRun): FlowJob<TrainingJobData> {
+export function trainingJobOf(ctx: AppContext, run: TrainingRun): TrainingJob {
   return {
     queue: TRAINING_QUEUE,
     name: 'train',
