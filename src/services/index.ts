@@ -7,6 +7,7 @@ export { predict, resolveServedVersion, type PredictInput, type PredictOutcome, 
 export { moveAlias, removeAlias, type MoveAliasInput, type RemoveAliasInput, type AliasServiceContext } from './alias-service.ts';
 export { proposePromotion, approveProposal, rejectProposal, listProposals, getProposal, type Proposal, type ProposalStatus, type ProposeInput } from './proposal-service.ts';
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';
+export { submitSweep, listSweeps, showSweep, bestOfSweep, settleSweep, reconcileSweeps, type SweepView } from './sweep-service.ts';
 export { boardQueues } from './queue-board.ts';
 export { runExplorerQuery, type QueryServiceContext } from './query-service.ts';
 export { openProvider, fetchProviderData, ODDS_API_SECRET, PROVIDER_NAMES, type ProviderName, type ProviderServiceContext } from './provider-service.ts';
