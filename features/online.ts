@@ -2,7 +2,7 @@ import { type Db, AppError, loadSql } from '../core/index.ts';
 import { lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, type LastFinalGameRow, type SeasonSpanRow } from '../history/index.ts';
 import { cloneState, compileSet, emitRow, initialState, runEngine, type CompiledSet, type EngineState } from './engine.ts';
 import { getBuildState, getRows } from './feature-store.ts';
-import { fingerprintText, historyFingerprint, loadHistory } from './history-view.ts';
+import { historyChangedSince, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
 import { dayNumber } from './families/family.ts';
@@ -339,7 +339,7 @@ async function stateBefore(db: Db, c: CompiledSet, cutoff: number, last: LastGam
   }
   if (!base) {
     const stored = await getBuildState(db, c.set.hash);
-    if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && fingerprintText(await historyFingerprint(db, c, stored.watermarkKickoff)) === stored.fingerprint) {
+    if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && stored.historySnapshot !== null && !(await historyChangedSince(db, c, stored.historySnapshot, stored.watermarkKickoff))) {
       base = { state: JSON.parse(stored.state) as EngineState, kickoff: stored.watermarkKickoff, ids: null, verifiedAt: now };
       if (cache) cache.stats.fromSnapshot++;
     } else if (cache) cache.stats.fullReplays++;
