@@ -4,7 +4,7 @@
  * kickoff and what only after.
  */
 import type { Db } from '../core/index.ts';
-import { readGameTimeline, readOddsTimeline, timelineChangedSince, timelineSnapshot, type TimelineOddsRow } from '../history/index.ts';
+import { readGameTimeline, readOddsByGame, timelineChangedSince, timelineSnapshot, type TimelineGameOdds } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
 import { marketSets } from './odds.ts';
 import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';
@@ -37,7 +37,7 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
   const [games, odds] = await Promise.all([
     readGameTimeline(db, range, c.needs),
-    c.needs.odds ? readOddsTimeline(db, range, c.needs.odds) : Promise.resolve([] as TimelineOddsRow[]),
+    c.needs.odds ? readOddsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineGameOdds[]),
   ]);
 
   const pre = new Map<number, OddsQuote[]>();
@@ -45,15 +45,17 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   const kickoffOf = new Map<number, number>();
   for (const g of games) kickoffOf.set(g.id, g.kickoff);
   const asOf = q.asOf ?? Infinity;
-  for (const o of odds) {
-    const kickoff = kickoffOf.get(o.game_id);
-    if (kickoff === undefined || o.captured_at >= asOf) continue;
-    // The SQL reads only the engine's markets and home/draw/away selections.
-    const quote: OddsQuote = { bookmaker: o.bookmaker, market: o.market as OddsQuote['market'], selection: o.selection as OddsQuote['selection'], kind: o.kind, capturedAt: o.captured_at, price: o.price };
-    if (o.kind === 'closing') {
-      if (kickoff < asOf) (closing.get(o.game_id) ?? closing.set(o.game_id, []).get(o.game_id)!).push(quote);
-    } else if (o.captured_at < kickoff) {
-      (pre.get(o.game_id) ?? pre.set(o.game_id, []).get(o.game_id)!).push(quote);
+  for (const { game_id: gameId, quotes } of odds) {
+    const kickoff = kickoffOf.get(gameId);
+    if (kickoff === undefined) continue;
+    // The SQL reads only the engine's markets and home/draw/away selections: its quotes are OddsQuotes.
+    for (const quote of quotes as OddsQuote[]) {
+      if (quote.capturedAt >= asOf) continue;
+      if (quote.kind === 'closing') {
+        if (kickoff < asOf) (closing.get(gameId) ?? closing.set(gameId, []).get(gameId)!).push(quote);
+      } else if (quote.capturedAt < kickoff) {
+        (pre.get(gameId) ?? pre.set(gameId, []).get(gameId)!).push(quote);
+      }
     }
   }
   const empty: OddsQuote[] = [];
