@@ -2,7 +2,8 @@ import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestPgDb, createTestPgliteDb, assertRedisUp, TEST_REDIS_URL, uniqueName, type TestDb } from '../support/services.ts';
-import { createTestContext } from '../support/app.ts';
+import { buildTestApp, createTestContext, readyWithKey } from '../support/app.ts';
+import type { AppInstance } from '../../src/http/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { bestOfSweep, showSweep, submitSweep, listSweeps, reconcileSweeps, type SweepView } from '../../src/services/index.ts';
 import { startWorkers, workerDefinitions, createBullmqQueues, SWEEP_QUEUE } from '../../src/jobs/index.ts';
@@ -40,12 +41,16 @@ function sweepSuite(open: () => Promise<{ t: TestDb; ctx: AppContext }>) {
   let t: TestDb;
   let ctx: AppContext;
   let workers: { close(): Promise<void> };
+  let app: AppInstance;
   beforeAll(async () => {
     ({ t, ctx } = await open());
     await importSyntheticLeague(t.db, { seasons: 3 });
+    app = await buildTestApp(ctx);
+    await readyWithKey(app);
   });
   afterAll(async () => {
     await workers?.close();
+    await app?.close();
     await ctx?.close();
     await t?.drop();
   });
@@ -57,6 +62,9 @@ function sweepSuite(open: () => Promise<{ t: TestDb; ctx: AppContext }>) {
     assert.equal(sweep.counts.trials, 2);
     // No worker yet: the trials are queued, the sweep is not settled.
     assert.equal(await refusedCode(bestOfSweep(ctx, sweep.id)), 'SWEEP_UNSETTLED');
+    const early = await app.inject({ method: 'GET', url: `/v1/sweeps/${sweep.id}/best` });
+    assert.equal(early.statusCode, 409, early.body);
+    assert.equal(early.json().error.code, 'SWEEP_UNSETTLED');
     assert.deepEqual((await submitSweep(ctx, GRID, 'bob')).created, false, 'the same sweep twice is one sweep');
 
     workers = startWorkers(ctx, workerDefinitions);
@@ -76,6 +84,19 @@ function sweepSuite(open: () => Promise<{ t: TestDb; ctx: AppContext }>) {
     assert.deepEqual((await listAliases(t.db, 'syn-sweep')).map((a) => [a.alias, a.version]), [['challenger', best.version]]);
     assert.deepEqual(done.alias, { name: 'challenger', version: best.version });
     assert.deepEqual((await listSweeps(ctx)).map((s) => s.id), [sweep.id]);
+    // Over HTTP: the same sweep as one unit, its best, and the list.
+    const shown = await app.inject({ method: 'GET', url: `/v1/sweeps/${sweep.id}` });
+    assert.equal(shown.statusCode, 200, shown.body);
+    assert.equal(shown.json().best.runId, best.runId);
+    assert.equal(shown.json().trials.length, 2);
+    const bestRes = await app.inject({ method: 'GET', url: `/v1/sweeps/${sweep.id}/best` });
+    assert.equal(bestRes.statusCode, 200, bestRes.body);
+    assert.equal(bestRes.json().version, best.version);
+    const listed = await app.inject({ method: 'GET', url: '/v1/sweeps?model=syn-sweep' });
+    assert.deepEqual(listed.json().sweeps.map((s: { id: string }) => s.id), [sweep.id]);
+    const again = await app.inject({ method: 'POST', url: '/v1/sweeps', payload: GRID });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.json().id, sweep.id);
     // The parent job ran on the sweeps queue and completed.
     assert.equal((await ctx.queues.getJob(SWEEP_QUEUE, done.jobId))?.state, 'completed');
   });
@@ -98,8 +119,20 @@ function sweepSuite(open: () => Promise<{ t: TestDb; ctx: AppContext }>) {
     assert.equal((await listVersions(t.db, 'syn-sweep')).length, 3);
   });
 
-  it('unknown sweeps are SWEEP_NOT_FOUND; the reconciler has nothing to settle', async () => {
+  it('bad specs and unknown sweeps answer with their codes over HTTP; the reconciler has nothing to settle', async () => {
     assert.equal(await refusedCode(showSweep(ctx, 'swp_nope')), 'SWEEP_NOT_FOUND');
+    const missing = await app.inject({ method: 'GET', url: '/v1/sweeps/swp_nope' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'SWEEP_NOT_FOUND');
+    const bad = await app.inject({ method: 'POST', url: '/v1/sweeps', payload: { base: BASE, grid: { l2: [0.1, -1] } } });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.equal(bad.json().error.code, 'SWEEP_SPEC_INVALID');
+    assert.equal(bad.json().error.details.field, 'grid.l2[1]');
+    const unknownCompetition = await app.inject({ method: 'POST', url: '/v1/sweeps', payload: { base: { ...BASE, competitions: ['ZZ9'] }, grid: { l2: [0.1] } } });
+    assert.equal(unknownCompetition.json().error.code, 'COMPETITION_UNKNOWN');
+    const protectedAlias = await app.inject({ method: 'POST', url: '/v1/sweeps', payload: { base: BASE, grid: { l2: [0.1] }, alias: 'champion' } });
+    assert.equal(protectedAlias.statusCode, 400, protectedAlias.body);
+    assert.equal(protectedAlias.json().error.details.field, 'alias');
     assert.deepEqual(await reconcileSweeps(ctx, 0), []);
   });
 }
