@@ -4,7 +4,7 @@
  * kickoff and what only after.
  */
 import type { Db } from '../core/index.ts';
-import { digestGameTimeline, digestOddsTimeline, readGameTimeline, readOddsTimeline, type TimelineOddsRow } from '../history/index.ts';
+import { readGameTimeline, readOddsTimeline, timelineChangedSince, timelineSnapshot, type TimelineOddsRow } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
 import { marketSets } from './odds.ts';
 import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';
@@ -92,41 +92,13 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   });
 }
 
+/** The snapshot the caller's transaction reads history under, stored with what it built. */
+export const historySnapshot = timelineSnapshot;
+
 /**
- * An additive digest (counts and sums of row hashes, as decimal strings) of everything the set
- * reads from games with kickoff in (after, upTo]: games, results, stats, context, starters and the
- * odds it reads. Additive, so the digest up to a new watermark is the stored one plus the new range.
+ * Whether anything the set reads with kickoff at or before `upTo` changed since a build that read
+ * history under `snapshot` (the triggers' change log; a few rows, not a scan of history).
  */
-export interface HistoryFingerprint {
-  games: string;
-  gamesHash: string;
-  odds: string;
-  oddsHash: string;
-}
-
-export async function historyFingerprint(db: Db, c: CompiledSet, upTo: number, after?: number): Promise<HistoryFingerprint> {
-  const [h, o] = await Promise.all([
-    digestGameTimeline(db, c.set.sport, upTo, after, c.needs),
-    c.needs.odds ? digestOddsTimeline(db, c.set.sport, upTo, after, c.needs.odds) : Promise.resolve({ n: '0', h: '0' }),
-  ]);
-  return { games: h.n, gamesHash: h.h, odds: o.n, oddsHash: o.h };
-}
-
-/** Exact sum of two decimal integer strings (the sums exceed 2^53). */
-function addDecimal(a: string, b: string): string {
-  return (BigInt(a) + BigInt(b)).toString();
-}
-
-export function addFingerprints(a: HistoryFingerprint, b: HistoryFingerprint): HistoryFingerprint {
-  return { games: addDecimal(a.games, b.games), gamesHash: addDecimal(a.gamesHash, b.gamesHash), odds: addDecimal(a.odds, b.odds), oddsHash: addDecimal(a.oddsHash, b.oddsHash) };
-}
-
-export function fingerprintText(f: HistoryFingerprint): string {
-  return `${f.games}:${f.gamesHash}:${f.odds}:${f.oddsHash}`;
-}
-
-export function parseFingerprint(text: string): HistoryFingerprint | null {
-  const parts = text.split(':');
-  if (parts.length !== 4 || parts.some((p) => !/^-?\d+$/.test(p))) return null;
-  return { games: parts[0]!, gamesHash: parts[1]!, odds: parts[2]!, oddsHash: parts[3]! };
+export function historyChangedSince(db: Db, c: CompiledSet, snapshot: string, upTo: number): Promise<boolean> {
+  return timelineChangedSince(db, snapshot, c.set.sport, upTo, c.needs.odds?.markets ?? []);
 }

@@ -1,7 +1,7 @@
 /**
  * The feature engine's reads of the historical tables: one sport's games (with results, stats,
- * context, starting quarterbacks) and home/draw/away odds in kickoff order, and additive digests of
- * both. History owns the tables, so the SQL lives here; the point-in-time view the engine builds
+ * context, starting quarterbacks) and home/draw/away odds in kickoff order, and whether any of it
+ * changed since a reader's snapshot (the change log of migration 0037). History owns the tables, so the SQL lives here; the point-in-time view the engine builds
  * from these rows lives in features/ (`features/history-view.ts`). Every function takes `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
@@ -9,8 +9,7 @@ import type { Market, OddsKind, Selection } from '../ingest/types.ts';
 
 const GAMES_SQL = loadSql(import.meta.url, './sql/timeline-games.sql');
 const ODDS_SQL = loadSql(import.meta.url, './sql/timeline-odds.sql');
-const GAMES_DIGEST_SQL = loadSql(import.meta.url, './sql/timeline-games-digest.sql');
-const ODDS_DIGEST_SQL = loadSql(import.meta.url, './sql/timeline-odds-digest.sql');
+const CHANGED_SINCE_SQL = loadSql(import.meta.url, './sql/timeline-changed-since.sql');
 
 /** One game as `timeline-games.sql` returns it (times in epoch ms; json columns may arrive as text). */
 export interface TimelineGameRow {
@@ -70,12 +69,6 @@ export interface TimelineOdds {
   bookmakers: readonly string[];
 }
 
-/** Count and sum of row hashes as decimal strings (the sums exceed 2^53); additive over disjoint ranges. */
-export interface TimelineDigest {
-  n: string;
-  h: string;
-}
-
 function bound(ms: number | undefined, fallback: string): string {
   return ms === undefined ? fallback : new Date(ms).toISOString();
 }
@@ -104,14 +97,23 @@ export async function readOddsTimeline(
   return rows;
 }
 
-/** Digest of one sport's games with kickoff in (after, upTo] and the `parts` read of them. */
-export async function digestGameTimeline(db: Db, sport: string, upTo: number, after: number | undefined, parts: TimelineParts): Promise<TimelineDigest> {
-  const { rows } = await db.query<TimelineDigest>(GAMES_DIGEST_SQL, [sport, bound(after, '-infinity'), new Date(upTo).toISOString(), parts.stats, parts.context, parts.starters]);
-  return rows[0]!;
+/**
+ * The snapshot a reader's transaction sees history under (`pg_current_snapshot()` as text): stored
+ * beside what it built, so `timelineChangedSince` later names exactly the changes it could not see.
+ * Inside a REPEATABLE READ transaction it is that transaction's snapshot.
+ */
+export async function timelineSnapshot(db: Db): Promise<string> {
+  const { rows } = await db.query<{ snapshot: string }>('-- The current transaction snapshot; no parameters.\nSELECT pg_current_snapshot()::text AS snapshot');
+  return rows[0]!.snapshot;
 }
 
-/** Digest of the odds rows in `odds` with kickoff in (after, upTo]. */
-export async function digestOddsTimeline(db: Db, sport: string, upTo: number, after: number | undefined, odds: TimelineOdds): Promise<TimelineDigest> {
-  const { rows } = await db.query<TimelineDigest>(ODDS_DIGEST_SQL, [sport, bound(after, '-infinity'), new Date(upTo).toISOString(), [...odds.markets], [...odds.bookmakers]]);
-  return rows[0]!;
+/**
+ * Whether anything a reader of `sport` (and of odds in `markets`) reads with kickoff at or before
+ * `upTo` (epoch ms) was written by a transaction `snapshot` could not see: a few rows of the
+ * change log, not a scan of history. Conservative: a change to a game column the reader ignores,
+ * or to a bookmaker it does not read, counts too.
+ */
+export async function timelineChangedSince(db: Db, snapshot: string, sport: string, upTo: number, markets: readonly string[]): Promise<boolean> {
+  const { rows } = await db.query<{ changed: boolean }>(CHANGED_SINCE_SQL, [snapshot, sport, new Date(upTo).toISOString(), [...markets]]);
+  return rows[0]!.changed;
 }
