@@ -9,7 +9,7 @@ import { createTestPgDb, TEST_DATABASE_URL, type TestDb } from '../support/servi
 import { importSyntheticLeague } from '../support/synthetic.ts';
 
 const SPEC = {
-  base: { model: 'cli-sweep', featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25', params: { epochs: 6 } },
+  base: { model: 'cli-sweep', featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2026-06-30', testFrom: '2026-07-01', testTo: '2026-11-25', params: { epochs: 6 } },
   random: { n: 2, seed: 3, parameters: { l2: { min: 0.0001, max: 0.1, scale: 'log' } } },
 };
 
@@ -20,7 +20,7 @@ describe('sharpline sweeps (in-process jobs: submit implies --wait)', () => {
   const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 240_000 });
   beforeAll(async () => {
     t = await createTestPgDb('sweepcli');
-    await importSyntheticLeague(t.db, { seasons: 3 });
+    await importSyntheticLeague(t.db, { seasons: 2 });
     dir = mkdtempSync(join(tmpdir(), 'sharpline-sweep-'));
     env = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, LOG_LEVEL: 'warn' };
     delete env.REDIS_URL;

@@ -12,7 +12,7 @@ import { listAliases, listVersions } from '../../registry/index.ts';
 import { AppError } from '../../core/index.ts';
 import type { AppContext } from '../../src/context.ts';
 
-const BASE = { model: 'syn-sweep', featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2025-06-30', testFrom: '2025-07-01', testTo: '2026-11-25', params: { epochs: 8 } } as const;
+const BASE = { model: 'syn-sweep', featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2026-06-30', testFrom: '2026-07-01', testTo: '2026-11-25', params: { epochs: 8 } } as const;
 const GRID = { base: BASE, grid: { l2: [0.0001, 0.3] }, alias: 'challenger' };
 
 /** Polls the sweep until it has settled; fails naming what it was after `timeoutMs`. */
@@ -44,7 +44,7 @@ function sweepSuite(open: () => Promise<{ t: TestDb; ctx: AppContext }>) {
   let app: AppInstance;
   beforeAll(async () => {
     ({ t, ctx } = await open());
-    await importSyntheticLeague(t.db, { seasons: 3 });
+    await importSyntheticLeague(t.db, { seasons: 2 });
     app = await buildTestApp(ctx);
     await readyWithKey(app);
   });
