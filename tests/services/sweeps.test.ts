@@ -5,10 +5,10 @@ import { createTestPgDb, createTestPgliteDb, assertRedisUp, TEST_REDIS_URL, uniq
 import { buildTestApp, createTestContext, readyWithKey } from '../support/app.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
-import { bestOfSweep, showSweep, submitSweep, listSweeps, reconcileSweeps, type SweepView } from '../../src/services/index.ts';
+import { bestOfSweep, showSweep, submitSweep, listSweeps, reconcileSweeps, reconcileQueuedRuns, settleSweep, type SweepView } from '../../src/services/index.ts';
 import { startWorkers, workerDefinitions, createBullmqQueues, SWEEP_QUEUE } from '../../src/jobs/index.ts';
-import { getRun, listRuns } from '../../training/index.ts';
-import { listAliases, listVersions } from '../../registry/index.ts';
+import { finishRun, getRun, listRuns, startRun } from '../../training/index.ts';
+import { createVersion, listAliases, listVersions, markReady } from '../../registry/index.ts';
 import { AppError } from '../../core/index.ts';
 import type { AppContext } from '../../src/context.ts';
 
@@ -149,5 +149,69 @@ describe('sweeps on Postgres and BullMQ (a flow on real Redis)', () => {
     await assertRedisUp();
     const t = await createTestPgDb('sweep');
     return { t, ctx: await createTestContext(t.db, { queues: createBullmqQueues(TEST_REDIS_URL, { prefix: uniqueName('slsweep') }) }) };
+  });
+});
+
+describe('sweeps: the choice and the recovery, on the embedded database', () => {
+  let t: TestDb;
+  const contexts: AppContext[] = [];
+  let workers: { close(): Promise<void> } | undefined;
+  /** A context with in-process queues of its own: its jobs are lost with it, as a process's are. */
+  const freshContext = async () => {
+    const ctx = await createTestContext(t.db);
+    contexts.push(ctx);
+    return ctx;
+  };
+  beforeAll(async () => {
+    t = await createTestPgliteDb();
+    await importSyntheticLeague(t.db, { seasons: 2 });
+  });
+  afterAll(async () => {
+    await workers?.close();
+    for (const ctx of contexts) await ctx.close();
+    await t?.drop();
+  });
+
+  it('the best is the lowest validation log loss, even where another trial is better on the test window', async () => {
+    // No worker: each trial's outcome is written by hand, its validation and test scores crossed.
+    const ctx = await freshContext();
+    const { sweep } = await submitSweep(ctx, { base: { ...BASE, model: 'syn-crossed' }, grid: { l2: [0.001, 0.01, 0.1] } });
+    const scores = [
+      { validation: 0.99, test: 0.90 },
+      { validation: 0.95, test: 0.99 },
+      { validation: 0.97, test: 0.93 },
+    ];
+    for (const [i, trial] of sweep.trials.entries()) {
+      const run = (await startRun(t.db, trial.runId))!;
+      const { version } = await createVersion(t.db, { model: 'syn-crossed', runId: trial.runId, classes: ['home', 'draw', 'away'] });
+      await markReady(t.db, version.id, { metrics: { logLoss: scores[i]!.test }, evaluation: { training: { bestValLoss: scores[i]!.validation } } });
+      assert.ok(await finishRun(t.db, run.id, run.attempts, 'succeeded', { result: { model: 'syn-crossed', version: version.version, metrics: { logLoss: scores[i]!.test } } }));
+    }
+    const settled = await settleSweep(ctx, sweep.id);
+    assert.equal(settled.status, 'succeeded');
+    const byTest = settled.trials.reduce((a, b) => (b.testLogLoss! < a.testLogLoss! ? b : a));
+    assert.equal(byTest.trial, 0, 'on the test window trial 0 is best');
+    assert.equal(settled.best?.trial, 1, 'the sweep chose on validation');
+    assert.equal(settled.best?.validationLogLoss, 0.95);
+    assert.equal(settled.best?.testLogLoss, 0.99);
+    // Settling again changes nothing (the parent job, a retry and the reconciler all may).
+    assert.deepEqual((await settleSweep(ctx, sweep.id)).best, settled.best);
+  });
+
+  it('a sweep whose jobs were lost with their process: its runs are re-enqueued, then the reconciler settles it', async () => {
+    const gone = await freshContext();
+    const { sweep } = await submitSweep(gone, { base: { ...BASE, model: 'syn-lost' }, grid: { l2: [0.001, 0.01] } });
+    assert.equal(sweep.status, 'running');
+    // Another process: its queues hold none of those jobs; Postgres holds the sweep and its queued runs.
+    const ctx = await freshContext();
+    assert.deepEqual((await reconcileQueuedRuns(ctx, 0)).sort(), sweep.trials.map((x) => x.runId).sort());
+    workers = startWorkers(ctx, workerDefinitions);
+    const deadline = Date.now() + 60_000;
+    while ((await showSweep(ctx, sweep.id)).counts.succeeded < 2 && Date.now() < deadline) await sleep(100);
+    assert.equal((await showSweep(ctx, sweep.id)).status, 'running', 'no parent job to settle it');
+    assert.deepEqual(await reconcileSweeps(ctx, 0), [sweep.id]);
+    const done = await showSweep(ctx, sweep.id);
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.best?.validationLogLoss, Math.min(...done.trials.map((x) => x.validationLogLoss!)));
   });
 });
