@@ -141,7 +141,7 @@ function randomTrials(random: NonNullable<SweepSpec['random']>): Array<Record<st
         const drawn = scale === 'log' ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
         // Integers round to a whole number inside the range; floats keep 4 significant digits, so a trial reads well.
         const integer = (PARAMETER_SCHEMAS[name] as { type?: string }).type === 'integer';
-        return [name, integer ? Math.min(max, Math.max(min, Math.round(drawn))) : Number(drawn.toPrecision(4))];
+        return [name, Math.min(max, Math.max(min, integer ? Math.round(drawn) : Number(drawn.toPrecision(4))))];
       }),
     ),
   );
