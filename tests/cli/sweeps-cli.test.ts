@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../support/cli.ts';
-import { createTestPgDb, TEST_DATABASE_URL, type TestDb } from '../support/services.ts';
+import { assertRedisUp, createTestPgDb, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDb } from '../support/services.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 
 const SPEC = {
@@ -60,5 +60,20 @@ describe('sharpline sweeps (in-process jobs: submit implies --wait)', () => {
     const missing = cli('sweeps', 'best', 'swp_nope', '--json');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /error SWEEP_NOT_FOUND: no sweep swp_nope/);
+  });
+
+  it('on Redis with no worker, submit --wait says once that nobody trains the trials, and gives up at --timeout', async () => {
+    await assertRedisUp();
+    const file = join(dir, 'redis.json');
+    writeFileSync(file, JSON.stringify({ ...SPEC, base: { ...SPEC.base, model: 'cli-sweep-redis' } }));
+    // The deployment's queue prefix derives from this schema: no other worker can take its jobs.
+    const out = spawnSync(process.execPath, [BIN, 'sweeps', 'submit', file, '--wait', '--timeout', '4'], { encoding: 'utf8', env: { ...env, REDIS_URL: TEST_REDIS_URL, SHARPLINE_PICKUP_WARNING_SECONDS: '1' }, timeout: 90_000 });
+    assert.equal(out.status, 2, out.stderr);
+    const id = /sweep (swp_[0-9a-f]+)/.exec(out.stderr)?.[1];
+    assert.ok(id, out.stderr);
+    const hints = out.stderr.split('\n').filter((l) => l.startsWith(`no worker has picked up sweep ${id}'s trials`));
+    assert.equal(hints.length, 1, out.stderr);
+    assert.match(hints[0]!, /none is consuming queue "training" on Redis at redis:\/\/[^ ]+ \(REDIS_URL\), prefix sharpline-[0-9a-f]{12}\. Start one with the same DATABASE_URL and REDIS_URL: npx sharpline worker/);
+    assert.match(out.stderr.trim().split('\n').at(-1)!, new RegExp(`^error TIMEOUT: gave up waiting for sweep ${id} after 4 s`));
   });
 });

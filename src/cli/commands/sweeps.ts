@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../../core/index.ts';
+import { TRAINING_QUEUE } from '../../jobs/training.job.ts';
 import type { AppContext } from '../../context.ts';
 import type { SweepView } from '../../services/index.ts';
 import { printResult, table } from '../output.ts';
@@ -44,13 +45,15 @@ function describeSweep(sweep: SweepView): string {
 }
 
 /**
- * Polls the sweep until it settles, one stderr line each time its counts change.
+ * Polls the sweep until it settles, one stderr line each time its counts change; says once when
+ * no worker consumes the training queue after SHARPLINE_PICKUP_WARNING_SECONDS (Redis only).
  * @throws AppError TIMEOUT after `timeoutSeconds` (the sweep goes on without us)
  */
 async function waitForSweep(ctx: AppContext, id: string, timeoutSeconds: number, quiet: boolean): Promise<SweepView> {
   const { showSweep } = await services();
   const started = Date.now();
   let last = '';
+  let hinted = false;
   while (true) {
     const sweep = await showSweep(ctx, id);
     if (sweep.status !== 'running') return sweep;
@@ -58,6 +61,13 @@ async function waitForSweep(ctx: AppContext, id: string, timeoutSeconds: number,
     const now = `sweep ${id}: ${c.succeeded + c.failed + c.cancelled}/${c.trials} trials finished (${c.running} running)`;
     if (!quiet && now !== last) process.stderr.write(now + '\n');
     last = now;
+    const waited = Date.now() - started;
+    if (!hinted && ctx.queues.kind === 'bullmq' && c.running === 0 && c.queued === c.trials && waited >= ctx.config.pickupWarningSeconds * 1000) {
+      hinted = true;
+      // Said even when progress is quiet: it is why the wait does not move.
+      const workers = await ctx.queues.workerCount(TRAINING_QUEUE).catch(() => undefined);
+      if (workers === 0) process.stderr.write(`no worker has picked up sweep ${id}'s trials after ${Math.round(waited / 1000)} s: none is consuming queue "${TRAINING_QUEUE}" on ${ctx.queues.target}. Start one with the same DATABASE_URL and REDIS_URL: npx sharpline worker (still waiting, up to --timeout ${timeoutSeconds} s)\n`);
+    }
     if (Date.now() - started >= timeoutSeconds * 1000) throw new AppError('TIMEOUT', `gave up waiting for sweep ${id} after ${timeoutSeconds} s (--timeout): ${now}`, { details: { id, counts: c } });
     await sleep(250);
   }
