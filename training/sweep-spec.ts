@@ -58,10 +58,13 @@ export const SWEEP_PARAMETERS: readonly string[] = Object.freeze(Object.keys(PAR
 const ValuesSchema = Type.Array(Type.Union([Type.Number(), Type.String(), Type.Array(Type.Integer())]), { minItems: 1, maxItems: MAX_SWEEP_TRIALS });
 const RangeSchema = Type.Object({ min: Type.Number(), max: Type.Number(), scale: Type.Optional(Type.Union([Type.Literal('linear'), Type.Literal('log')])) }, { additionalProperties: false });
 
+// The training spec's schema without its $id, so the sweep's document carries it inline.
+const { $id: _trainingSpecId, ...trainingSpecShape } = TrainingSpecSchema;
+
 /** The documented shape of a sweep spec (OpenAPI); `parseSweepSpec` enforces it field by field. */
 export const SweepSpecSchema = Type.Object(
   {
-    base: Type.Ref(TrainingSpecSchema),
+    base: Type.Unsafe<TrainingSpec>({ ...trainingSpecShape, description: 'the training spec every trial starts from (algo logistic or mlp)' }),
     grid: Type.Optional(Type.Record(Type.String(), ValuesSchema, { description: `every combination of these values, at most ${MAX_SWEEP_TRIALS} trials; parameters: ${SWEEP_PARAMETERS.join(', ')}` })),
     random: Type.Optional(
       Type.Object(
@@ -138,7 +141,7 @@ function randomTrials(random: NonNullable<SweepSpec['random']>): Array<Record<st
         const drawn = scale === 'log' ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
         // Integers round to a whole number inside the range; floats keep 4 significant digits, so a trial reads well.
         const integer = (PARAMETER_SCHEMAS[name] as { type?: string }).type === 'integer';
-        return [name, integer ? Math.min(max, Math.max(min, Math.round(drawn))) : Number(drawn.toPrecision(4))];
+        return [name, Math.min(max, Math.max(min, integer ? Math.round(drawn) : Number(drawn.toPrecision(4))))];
       }),
     ),
   );
