@@ -5,7 +5,7 @@ import { createTestPgDb, createTestPgliteDb, assertRedisUp, TEST_REDIS_URL, uniq
 import { buildTestApp, createTestContext, readyWithKey } from '../support/app.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
-import { bestOfSweep, showSweep, submitSweep, listSweeps, reconcileSweeps, reconcileQueuedRuns, settleSweep, type SweepView } from '../../src/services/index.ts';
+import { bestOfSweep, cancelTraining, showSweep, submitSweep, listSweeps, reconcileSweeps, reconcileQueuedRuns, settleSweep, type SweepView } from '../../src/services/index.ts';
 import { startWorkers, workerDefinitions, createBullmqQueues, SWEEP_QUEUE } from '../../src/jobs/index.ts';
 import { finishRun, getRun, listRuns, startRun } from '../../training/index.ts';
 import { createVersion, listAliases, listVersions, markReady } from '../../registry/index.ts';
@@ -117,6 +117,24 @@ function sweepSuite(open: () => Promise<{ t: TestDb; ctx: AppContext }>) {
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.equal((await listRuns(t.db, { model: 'syn-sweep' })).length, runsBefore + 1, 'only l2 0.01 is new');
     assert.equal((await listVersions(t.db, 'syn-sweep')).length, 3);
+  });
+
+  it('a trial cancelled while queued does not hold the sweep up: the others settle it', async () => {
+    const { sweep } = await submitSweep(ctx, { base: { ...BASE, model: 'syn-sweep-cancel' }, grid: { l2: [0.001, 0.01] } });
+    // One worker trains one trial at a time: once one runs, the other waits in the queue.
+    const deadline = Date.now() + 30_000;
+    let view = await showSweep(ctx, sweep.id);
+    while (view.counts.running === 0 && view.status === 'running' && Date.now() < deadline) {
+      await sleep(20);
+      view = await showSweep(ctx, sweep.id);
+    }
+    const waiting = view.trials.find((x) => x.status === 'queued');
+    assert.ok(waiting, `no trial left queued: ${JSON.stringify(view.counts)}`);
+    assert.equal((await cancelTraining(ctx, waiting.runId)).status, 'cancelled');
+    const done = await waitForSweep(ctx, sweep.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.deepEqual([done.counts.succeeded, done.counts.cancelled], [1, 1]);
+    assert.notEqual(done.best?.runId, waiting.runId);
   });
 
   it('bad specs and unknown sweeps answer with their codes over HTTP; the reconciler has nothing to settle', async () => {
