@@ -1,7 +1,7 @@
 import type { OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
 import { fairProbabilities, pickPriceSet, type PriceSet } from '../odds.ts';
-import { DAY_MS, PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
-import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
+import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
+import { KALMAN_PARAMS, commitTeam, kalmanOptions, kalmanStep, viewTeam, type Slots } from './ratings-common.ts';
 
 interface MrState {
   teams: Slots;
@@ -50,9 +50,7 @@ export const marketRatingFamily: FamilyDefinition = {
     newTeamOffset: { type: 'number', default: -0.3, min: -5, max: 5, doc: 'a team new to the competition starts at its mean plus this' },
     returnAfterDays: { type: 'number', default: 200, min: 0, doc: 'absence after which a team is seated like a new team (0 = never)' },
     maxAbs: { type: 'number', default: 6, min: 0.5, max: 20, doc: 'observed log-ratios are clipped to ±maxAbs' },
-    processNoise: { type: 'number', default: 0, min: 0, max: 1, doc: 'Kalman mode when > 0: a team\'s rating variance grows by this per day between its games (so the first games after a summer break move it most), and each side moves by its own gain variance / (both variances + observationNoise) instead of `rate`; 0 = the fixed `rate`' },
-    observationNoise: { type: 'number', default: 1, min: 0.01, max: 100, doc: 'Kalman mode: variance of one observed log-ratio' },
-    maxVariance: { type: 'number', default: 1, min: 0.01, max: 100, doc: 'Kalman mode: a team\'s variance is capped here, and a new team starts at it' },
+    ...KALMAN_PARAMS,
   },
   create(p): FamilyRuntime<MrState> {
     const prefix = p.prefix as string;
@@ -62,16 +60,7 @@ export const marketRatingFamily: FamilyDefinition = {
     const hfaRate = p.hfaRate as number;
     const hfa0 = p.hfa as number;
     const maxAbs = p.maxAbs as number;
-    const processNoise = p.processNoise as number;
-    const observationNoise = p.observationNoise as number;
-    const maxVariance = p.maxVariance as number;
-    /** Kalman mode: the team's variance before this game (grown since its last game, capped). */
-    const varianceBefore = (s: MrState, teamId: number, kickoff: number): number => {
-      const slot = s.teams[teamId];
-      const v = s.variance?.[teamId];
-      if (!slot || v === undefined) return maxVariance;
-      return Math.min(maxVariance, v + processNoise * Math.max(0, kickoff - slot.last) / DAY_MS);
-    };
+    const kalman = kalmanOptions(p);
     const seat = {
       initial: [0],
       newTeamOffset: [p.newTeamOffset as number],
@@ -107,17 +96,7 @@ export const marketRatingFamily: FamilyDefinition = {
         const observed = clamp(Math.log(pr.home / pr.away), -maxAbs, maxAbs);
         const { h, a, hfa, diff } = predict(s, g);
         const e = observed - diff;
-        let gainHome = rate;
-        let gainAway = rate;
-        if (processNoise > 0) {
-          const vh = varianceBefore(s, g.homeId, g.kickoff);
-          const va = varianceBefore(s, g.awayId, g.kickoff);
-          gainHome = vh / (vh + va + observationNoise);
-          gainAway = va / (vh + va + observationNoise);
-          s.variance ??= {};
-          s.variance[g.homeId] = vh * (1 - gainHome);
-          s.variance[g.awayId] = va * (1 - gainAway);
-        }
+        const [gainHome, gainAway] = kalman.processNoise > 0 ? kalmanStep((s.variance ??= {}), s.teams, g.homeId, g.awayId, g.kickoff, kalman) : [rate, rate];
         commitTeam(s.teams, g.homeId, [h + gainHome * e], g.competitionId, g.seasonYear, g.kickoff, true);
         commitTeam(s.teams, g.awayId, [a - gainAway * e], g.competitionId, g.seasonYear, g.kickoff, true);
         if (!g.neutral) s.hfa[g.competitionId] = hfa + hfaRate * e;
