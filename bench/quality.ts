@@ -255,6 +255,7 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: '+ qm newQb -0.8, no mr, rate 0.2', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8, rate: 0.2 } }] },
     // Issue 19, round 4: Kalman gain for the market-fitted rating (variance grows per day between games).
     ...[0.04, 0.08, 0.16, 0.32].map((q) => ({ label: `r4 mr kalman q ${q}`, edit: tweak('market_rating', { processNoise: q }) })),
+    ...[0.04, 0.16].map((q) => ({ label: `r4 mr kalman q ${q} max 8`, edit: tweak('market_rating', { processNoise: q, maxVariance: 8 }) })),
   ],
   'soccer-base': [
     { label: 'as defined', edit: (f) => [...f] },
