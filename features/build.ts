@@ -1,7 +1,7 @@
 import type { Db } from '../core/index.ts';
 import { compileSet, initialState, runEngine, type EngineState } from './engine.ts';
 import { deleteRowsAfter, getBuildState, insertRows, logBuild, putBuildState, upsertFeatureSet } from './feature-store.ts';
-import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, parseFingerprint, type HistoryFingerprint } from './history-view.ts';
+import { historyChangedSince, historySnapshot, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import type { FeatureRow, FeatureSet } from './types.ts';
 
@@ -45,8 +45,11 @@ const BUILD_LOCK_CLASS = 7_301_203;
  * only final ones), keyed by (set hash, game id). Incremental by default: resumes from the engine
  * snapshot stored at the last watermark (the kickoff before the first game still 'scheduled')
  * when the history up to it is unchanged, and recomputes only games after it; otherwise, or with
- * `full`, replays everything. Runs in one REPEATABLE READ transaction so the rows, the snapshot
- * and its fingerprint come from one consistent view of the data. Builds of one set version
+ * `full`, replays everything. "Unchanged" is read from the history change log (migration 0037):
+ * no statement the last build's transaction snapshot could not see touched a game, result,
+ * starter or odds row of the set's sport and markets with kickoff at or before the watermark.
+ * Runs in one REPEATABLE READ transaction so the rows, the engine snapshot and the history
+ * snapshot stored beside them come from one consistent view of the data. Builds of one set version
  * serialise on an advisory lock granted before that snapshot is taken, so a build that waited
  * starts from what the previous one committed (never "could not serialize access").
  * @throws AppError FEATURE_SET_UNKNOWN for an unknown name; SERVICE_UNAVAILABLE when another
@@ -65,13 +68,13 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
     let state: EngineState = initialState(c);
     let after: number | undefined;
     let resumedFrom: { kickoff: number | null; gameId: number | null } | undefined;
-    let verified: HistoryFingerprint | null = null;
+    const readUnder = await historySnapshot(tx);
     if (!options.full) {
       const stored = await getBuildState(tx, set.hash);
-      const storedFp = stored ? parseFingerprint(stored.fingerprint) : null;
       if (!stored) reason = 'no state';
-      else if (stored.watermarkKickoff === null || !storedFp) reason = 'nothing settled yet';
-      else if (fingerprintText((verified = await historyFingerprint(tx, c, stored.watermarkKickoff))) !== stored.fingerprint) reason = 'history changed';
+      else if (stored.watermarkKickoff === null) reason = 'nothing settled yet';
+      else if (stored.historySnapshot === null) reason = 'built before the history change log';
+      else if (await historyChangedSince(tx, c, stored.historySnapshot, stored.watermarkKickoff)) reason = 'history changed';
       else {
         mode = 'incremental';
         reason = 'history unchanged';
@@ -106,19 +109,7 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       progress({ phase: 'write', done: written, total: rows.length });
     }
     const learned = (JSON.parse(snapshot) as EngineState).learned;
-    // The digest up to the new watermark: the verified one plus the newly settled range.
-    let fingerprint = '';
-    if (watermark.kickoff !== null) {
-      const base = mode === 'incremental' && verified ? verified : null;
-      fingerprint = fingerprintText(
-        base
-          ? watermark.kickoff === after
-            ? base
-            : addFingerprints(base, await historyFingerprint(tx, c, watermark.kickoff, after))
-          : await historyFingerprint(tx, c, watermark.kickoff),
-      );
-    }
-    await putBuildState(tx, set.hash, { watermarkKickoff: watermark.kickoff, watermarkGameId: watermark.gameId, fingerprint, state: snapshot, gamesLearned: learned });
+    await putBuildState(tx, set.hash, { watermarkKickoff: watermark.kickoff, watermarkGameId: watermark.gameId, historySnapshot: readUnder, state: snapshot, gamesLearned: learned });
     const seconds = (performance.now() - started) / 1000;
     await logBuild(tx, set.hash, { mode, reason, gamesProcessed: games.length, rowsWritten: written, seconds });
     return {

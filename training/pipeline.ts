@@ -94,6 +94,8 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs, loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows });
     let ready;
     let metrics: Record<string, number>;
+    // The register stage's parts, stored beside the stage totals.
+    const parts: Record<string, number> = {};
     if (spec.algo === 'tfjs') {
       const fit = await fitTfjsModel(datasets, spec, { signal: options.signal, onEpoch });
       lap('trainMs');
@@ -101,14 +103,14 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       const evaluation = await evaluateOutOfSample(db, spec, trainSet, testSet, fit.probabilities);
       lap('evaluateMs');
       await enterPhase({ phase: 'registering' });
-      await registerArtifacts(db, version, fit.dense, trainSet, testSet, fit.probabilities, evaluation.labels, fit.layout);
+      await registerArtifacts(db, version, fit.dense, trainSet, testSet, fit.probabilities, evaluation.labels, fit.layout, parts);
       const { result } = fit;
       metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, result.history.length);
       lap('registerMs');
       ready = await markReady(db, version.id, {
         metrics,
         evaluation: { ...evaluation.report, training: { algo: 'tfjs', runtime: fit.dense ? 'onnx' : 'tfjs', backend: result.backend, backendFallback: result.fallbackReason, neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: result.params, history: result.history, bestEpoch: result.history.length, nTrainRows: result.nTrainRows, nValidationRows: result.nValidationRows } },
-        timings,
+        timings: { ...timings, ...parts },
       });
     } else {
       const fit = await fitModel(datasets, params, { kernels: deps.trainerKernels, signal: options.signal, onEpoch });
@@ -120,13 +122,13 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       lap('evaluateMs');
 
       await enterPhase({ phase: 'registering' });
-      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels);
+      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels, undefined, parts);
       metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, fit.bestEpoch);
       lap('registerMs');
       ready = await markReady(db, version.id, {
         metrics,
         evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
-        timings,
+        timings: { ...timings, ...parts },
       });
     }
     await options.onProgress?.({ phase: 'done' });
