@@ -293,6 +293,9 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r4 mr kalman q 0.04 max 4', edit: tweak('market_rating', { processNoise: 0.04, maxVariance: 4 }) },
     { label: 'r4 mr kalman q 0.04 max 8', edit: tweak('market_rating', { processNoise: 0.04, maxVariance: 8 }) },
     { label: 'r4 mr kalman q 0.02 max 4', edit: tweak('market_rating', { processNoise: 0.02, maxVariance: 4 }) },
+    // On top of the adopted Kalman mode (q 0.04, cap 8, now the default): season-start shrinkage, new-team prior.
+    { label: 'r4k mr regression 0.15', edit: tweak('market_rating', { regression: 0.15 }) },
+    { label: 'r4k mr newTeamOffset 0', edit: tweak('market_rating', { newTeamOffset: 0 }) },
   ],
   'soccer-market': [
     { label: 'as defined', edit: (f) => [...f] },
