@@ -428,3 +428,30 @@ export async function getGameFeatures(db: Db, setOrName: string | FeatureSet, ga
   }
   return computeOnline(db, set, { gameId }, options);
 }
+
+/**
+ * `getGameFeatures` for many stored games at once, set-wise: the materialised rows of those the
+ * last build had settled (kickoff at or before its watermark, so later results cannot change
+ * them), in a fixed number of queries whatever the count. The values equal the online path's
+ * (online rows as of kickoff equal materialised rows value for value). Games without such a row
+ * are absent from the map: the caller computes them online. `asOf` is the information cut-off
+ * the rows report (default now, as an online row of a past game does).
+ */
+export async function getStoredGameFeatures(db: Db, setOrName: string | FeatureSet, gameIds: readonly number[], options: Pick<OnlineOptions, 'asOf' | 'staleDays'> = {}): Promise<Map<number, OnlineRow>> {
+  const set = resolveFeatureSet(setOrName);
+  const out = new Map<number, OnlineRow>();
+  if (!gameIds.length) return out;
+  const [stored, wm] = await Promise.all([getRows(db, set.hash, gameIds), db.query<{ watermark_kickoff: number | null }>(WATERMARK_SQL, [set.hash])]);
+  const watermark = wm.rows[0]?.watermark_kickoff ?? null;
+  if (watermark === null) return out;
+  const settled = [...stored.values()].filter((r) => r.kickoff <= watermark);
+  if (!settled.length) return out;
+  const asOf = toMs(options.asOf, 'asOf') ?? Date.now();
+  const games = await loadHistory(db, compileSet(set), { gameIds: settled.map((r) => r.gameId) });
+  const preOf = new Map(games.map((g) => [g.pre.id, g.pre]));
+  for (const row of settled) {
+    const pre = preOf.get(row.gameId);
+    if (pre) out.set(row.gameId, describe(set, pre, row, asOf, options.staleDays ?? 120, 'store'));
+  }
+  return out;
+}
