@@ -1,6 +1,7 @@
 import { type Db, AppError, type Logger } from '../core/index.ts';
 import { predictProba, type TrainerKernelChoice } from '../models/index.ts';
 import { markReady, markFailed } from '../registry/index.ts';
+import { loadMarketBaseline } from '../features/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
 import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
@@ -82,6 +83,10 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
   const { trainSet, testSet, neutralColumns } = datasets;
   lap('datasetMs');
 
+  // The evaluate stage's largest read (every 1x2/moneyline price of the test games) runs on the
+  // database while the model fits; evaluate awaits it.
+  const baselineLoad = loadMarketBaseline(db, testSet.gameIds);
+  baselineLoad.catch(() => undefined); // a failed load surfaces where evaluate awaits it
   const params = trainParamsOf(spec);
   const version = await createPendingVersion(db, spec, datasets, params, { runId, createdBy: options.createdBy ?? 'anonymous', codeVersion: deps.codeVersion ?? null });
   if (version.status === 'READY') {
@@ -100,7 +105,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       const fit = await fitTfjsModel(datasets, spec, { signal: options.signal, onEpoch });
       lap('trainMs');
       await enterPhase({ phase: 'evaluating' });
-      const evaluation = await evaluateOutOfSample(db, spec, trainSet, testSet, fit.probabilities);
+      const evaluation = await evaluateOutOfSample(db, spec, trainSet, testSet, fit.probabilities, baselineLoad);
       lap('evaluateMs');
       await enterPhase({ phase: 'registering' });
       await registerArtifacts(db, version, fit.dense, trainSet, testSet, fit.probabilities, evaluation.labels, fit.layout, parts);
@@ -118,7 +123,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
       await enterPhase({ phase: 'evaluating' });
       const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
-      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities);
+      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
       lap('evaluateMs');
 
       await enterPhase({ phase: 'registering' });
