@@ -16,6 +16,8 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestPgDb, type TestDb } from '../support/services.ts';
 import { createTestApp, createTestKey } from '../support/app.ts';
 import { Fixture } from '../features/helpers.ts';
+import { importSyntheticLeague } from '../support/synthetic.ts';
+import { startWorkers, workerDefinitions } from '../../src/jobs/index.ts';
 import { registerTestModel, syntheticRows } from '../serving/support.ts';
 import { putArtifact, savePreKickoffPredictions } from '../../registry/index.ts';
 import { featureDistribution } from '../../training/index.ts';
@@ -31,6 +33,10 @@ const DAY = 24 * H;
 
 interface ScheduleBody { name: string; paused: boolean; lastRunAt: string | null; lastResult: Record<string, unknown> | null; updatedBy: string | null }
 interface PsiRow { feature: string; psi: number }
+interface SweepBody { id: string; status: string; counts: { trials: number; succeeded: number }; trials: Array<{ trial: number; validationLogLoss: number | null; testLogLoss: number | null }>; best: { trial: number; validationLogLoss: number; testLogLoss: number } | null }
+
+/** A two-trial grid over a synthetic league: trained by the job system while the other tests run. */
+const SWEEP = { base: { model: 'syn-sweep', featureSet: 'soccer-1x2-base', algo: 'logistic', trainTo: '2026-06-30', testFrom: '2026-07-01', testTo: '2026-11-25', params: { epochs: 8 } }, grid: { l2: [0.0001, 0.3] } };
 
 describe('the Operations and Drift pages in a real browser (real server, Postgres, the drift service on a small fixture)', () => {
   const missing = !existsSync(CHROMIUM) ? ` (skipped: no Chromium at ${CHROMIUM}; .ci/run installs it)` : !existsSync(`${consoleFolder()}/index.html`) ? ' (skipped: console not built; npm run build)' : '';
@@ -43,6 +49,8 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
   let problems: string[];
   let adminKey: string;
   let home: string;
+  let workers: { close(): Promise<void> } | undefined;
+  let sweepId: string;
   const now = Date.now();
   const api = async (url: string) => {
     const res = await app.inject({ method: 'GET', url });
@@ -86,12 +94,19 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
     const evaluated = await runScheduledStep(ctx, 'evaluate', SCHEDULE_STEP_RUNNERS);
     assert.equal(evaluated.skipped, undefined);
     adminKey = await createTestKey(t.db, 'admin', 'admin-ada');
+    // A sweep launched through the API; its trials train in the background while the first tests run.
+    await importSyntheticLeague(t.db, { seasons: 2 });
+    const submitted = await app.inject({ method: 'POST', url: '/v1/sweeps', payload: SWEEP });
+    assert.equal(submitted.statusCode, 201, submitted.body);
+    sweepId = submitted.json().id;
+    workers = startWorkers(ctx, workerDefinitions);
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser));
   });
   afterAll(async () => {
     await browser?.close();
+    await workers?.close();
     await app?.close();
     await ctx?.close();
     await t?.drop();
@@ -247,6 +262,33 @@ describe('the Operations and Drift pages in a real browser (real server, Postgre
     } finally {
       await page.getByLabel('Idioma').selectOption('en');
     }
+    assert.deepEqual(problems, []);
+  });
+  it(`Operations: a hyper-parameter sweep as one unit, its trials and its best (chosen on validation) as the API reports them${missing}`, { skip: !!missing }, async () => {
+    const deadline = Date.now() + 240_000;
+    let sweep: SweepBody = await api(`/v1/sweeps/${sweepId}`);
+    while (sweep.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      sweep = await api(`/v1/sweeps/${sweepId}`);
+    }
+    assert.equal(sweep.status, 'succeeded', JSON.stringify(sweep));
+    await page.goto(`${base}/ui/#/operations`);
+    const row = page.locator(`[data-sweep="${sweepId}"]`);
+    await row.waitFor();
+    const [cells] = (await tableText(page, 'sweeps'));
+    assert.equal(cells![3], 'succeeded');
+    assert.equal(cells![4], `${sweep.counts.trials}: ${sweep.counts.succeeded} succeeded`);
+    assert.ok(sweep.best);
+    assert.match(cells![5]!, new RegExp(`^#${sweep.best.trial} `));
+    assert.equal(cells![6], en(sweep.best.validationLogLoss, 4));
+    assert.equal(cells![7], en(sweep.best.testLogLoss, 4));
+    // The best is the lowest validation log loss among the trials, as the page lists them.
+    await page.locator("summary", { hasText: `Trials of sweep ${sweepId}` }).click();
+    const trials = await tableText(page, `sweep-${sweepId}-trials`);
+    assert.deepEqual(trials.map((r) => r[3]), sweep.trials.map((x) => en(x.validationLogLoss!, 4)));
+    assert.equal(trials.find((r) => r[0]!.endsWith('best'))![3], en(Math.min(...sweep.trials.map((x) => x.validationLogLoss!)), 4));
+    await assertAccessible(page, 'operations with a sweep');
+    await screenshot(page, 'operations-sweeps');
     assert.deepEqual(problems, []);
   });
 });

@@ -4,6 +4,7 @@ import { t } from '../i18n.ts';
 import { dateTime, duration } from '../format.ts';
 import { html, Show, useLoad, DataTable, Problem, Section } from '../ui.ts';
 import { can, type Principal } from '../session.ts';
+import { SweepsSection } from './sweeps.ts';
 
 /** GET /v1/schedules: one scheduled step (src/http/routes/schedules.routes.ts). */
 interface Schedule {
@@ -138,5 +139,6 @@ export function OperationsPage(props: { principal: Principal }) {
         <p class="muted small">${t('operations.cli')} <code>${'sharpline schedules list | pause <step|all> | resume <step|all>'}</code></p>`
       : html`<${Show} loaded=${loaded}>${() => null}<//>`}
     <//>
+    <${SweepsSection} round=${round} />
     ${can.audit(props.principal) ? html`<${ScheduleAudit} round=${round} />` : html`<p class="muted small" data-refused="audit">${t('operations.auditReaders')}</p>`}`;
 }
