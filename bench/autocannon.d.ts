@@ -36,6 +36,7 @@ declare module 'autocannon' {
       errors: number;
       timeouts: number;
       non2xx: number;
+      '2xx': number;
       duration: number;
     }
   }

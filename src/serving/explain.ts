@@ -11,6 +11,10 @@ import type { PredictionItem, PredictResult } from './predict.ts';
 
 const WORKER_FILE = new URL('./explain.worker.mjs', import.meta.url).href;
 const MAX_CACHED_BACKGROUNDS = 64;
+/** Rows of waiting requests (of one explainer) sent to a thread as one task. */
+const MAX_TASK_ROWS = 64;
+/** Waiting rows allowed per thread, in tasks of MAX_TASK_ROWS: beyond it a request gets 503 EXPLAIN_QUEUE_FULL. */
+const QUEUED_TASKS_PER_THREAD = 4;
 
 export interface ExplanationsDeps {
   db: Db;
@@ -68,14 +72,11 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
           filename: WORKER_FILE,
           minThreads: 0,
           maxThreads: config.explainThreads,
-          // A bounded wait: beyond a few tasks per thread, a new request is refused rather than queued for minutes.
-          maxQueue: config.explainThreads * 4,
           idleTimeout: 60_000,
         }),
     );
     return pool;
   };
-
   /** The version's stored background (k-means summary of its training rows, with weights). */
   const backgroundOf = (served: ServedVersion): Promise<StoredBackground> => {
     let entry = backgrounds.get(served.versionId);
@@ -101,6 +102,84 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     }
   };
 
+  // Requests wait here, not in piscina: its queue limit does not count tasks that carry an abort
+  // signal (every task here has its deadline), so under load they queued without bound and waited
+  // out the client's timeout. Waiting requests of one explainer (version, engine, space, grouping)
+  // leave together as one task when a thread frees: one structured clone of the model and
+  // background and one round trip per batch instead of per request.
+  const waiting: Waiting[] = [];
+  let waitingRows = 0;
+  let running = 0;
+  const maxWaitingRows = config.explainThreads * MAX_TASK_ROWS * QUEUED_TASKS_PER_THREAD;
+
+  const settle = (w: Waiting): void => {
+    clearTimeout(w.timer);
+    metrics?.explanationEnded(w.nRows);
+    metrics?.observeExplanation(w.model, w.version, w.request.engine, (performance.now() - w.enqueued) / 1000);
+  };
+
+  const dispatch = (): void => {
+    while (running < config.explainThreads && waiting.length > 0) {
+      const first = waiting.shift()!;
+      const batch = [first];
+      let rows = first.nRows;
+      for (let i = 0; i < waiting.length && rows < MAX_TASK_ROWS; ) {
+        const w = waiting[i]!;
+        if (w.task.key === first.task.key && rows + w.nRows <= MAX_TASK_ROWS) {
+          batch.push(w);
+          rows += w.nRows;
+          waiting.splice(i, 1);
+        } else i++;
+      }
+      for (const w of batch) waitingRows -= w.nRows;
+      running++;
+      // runBatch answers every member itself; a failure outside the task still answers them.
+      void runBatch(batch, rows)
+        .catch((error: unknown) => {
+          for (const w of batch) {
+            settle(w);
+            w.reject(error);
+          }
+        })
+        .finally(() => {
+          running--;
+          dispatch();
+        });
+    }
+  };
+
+  const runBatch = async (batch: Waiting[], rows: number): Promise<void> => {
+    const width = batch[0]!.task.X.length / batch[0]!.nRows;
+    const X = batch.length === 1 ? batch[0]!.task.X : new Float64Array(rows * width);
+    if (batch.length > 1) {
+      let at = 0;
+      for (const w of batch) {
+        X.set(w.task.X, at);
+        at += w.task.X.length;
+      }
+    }
+    // The batch runs until its earliest member's deadline.
+    const remaining = Math.max(1, Math.ceil(Math.min(...batch.map((w) => w.expires)) - performance.now()));
+    const deadline = AbortSignal.timeout(remaining);
+    let result: ExplainTaskResult;
+    try {
+      result = (await (await poolOf()).run({ ...batch[0]!.task, X, nRows: rows } satisfies ExplainTask, { signal: deadline })) as ExplainTaskResult;
+    } catch (error) {
+      for (const w of batch) {
+        settle(w);
+        w.reject(deadline.aborted ? timeoutError(w.nRows, config.explainTimeoutMs, error) : error);
+      }
+      return;
+    }
+    let at = 0;
+    for (const w of batch) {
+      settle(w);
+      if (result.ok) w.resolve(result.items.slice(at, at + w.nRows));
+      else w.reject(new AppError(result.error.code, result.error.message, { details: result.error.details }));
+      at += w.nRows;
+    }
+  };
+
   const explainRows: Explanations['explainRows'] = async (served, X, nRows, request) => {
     assertRows(nRows);
     if (!served.dense) {
@@ -108,23 +187,40 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     }
     const dense = served.dense;
     if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'explanations are shut down');
+    const enqueued = performance.now();
     const background = await backgroundOf(served);
     const full: Required<ExplainRequest> = { engine: request.engine, space: request.space, groupBy: request.groupBy ?? defaultGrouping(served) };
     const task: ExplainTask = { key: `${served.versionId}|${full.engine}|${full.space}|${full.groupBy}`, model: dense, background, request: full, X, nRows };
-    const deadline = AbortSignal.timeout(config.explainTimeoutMs);
-    metrics?.explanationStarted(nRows);
-    const started = performance.now();
-    let result: ExplainTaskResult;
-    try {
-      result = (await (await poolOf()).run(task, { signal: deadline })) as ExplainTaskResult;
-    } catch (error) {
-      throw translate(error, deadline, config.explainTimeoutMs, nRows);
-    } finally {
-      metrics?.explanationEnded(nRows);
-      metrics?.observeExplanation(served.model, served.version, full.engine, (performance.now() - started) / 1000);
+    // A bounded wait: beyond a few batches per thread, a new request is refused rather than queued for minutes.
+    if (waitingRows > 0 && waitingRows + nRows > maxWaitingRows) {
+      throw new AppError('EXPLAIN_QUEUE_FULL', 'every explanation thread is busy and the queue is full; retry shortly', { details: { waitingRows, maxWaitingRows } });
     }
-    if (!result.ok) throw new AppError(result.error.code, result.error.message, { details: result.error.details });
-    return result.items;
+    metrics?.explanationStarted(nRows);
+    return new Promise<ItemExplanation[]>((resolve, reject) => {
+      const entry: Waiting = {
+        task,
+        nRows,
+        model: served.model,
+        version: served.version,
+        request: full,
+        enqueued,
+        expires: enqueued + config.explainTimeoutMs,
+        resolve,
+        reject,
+        // Still waiting at its deadline: leave the queue with the same answer a stopped explanation gets.
+        timer: setTimeout(() => {
+          const i = waiting.indexOf(entry);
+          if (i < 0) return;
+          waiting.splice(i, 1);
+          waitingRows -= nRows;
+          settle(entry);
+          reject(timeoutError(nRows, config.explainTimeoutMs));
+        }, config.explainTimeoutMs),
+      };
+      waiting.push(entry);
+      waitingRows += nRows;
+      dispatch();
+    });
   };
 
   return {
@@ -144,16 +240,23 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
   };
 }
 
-/** Names the deadline and a full queue; anything else is unexpected (a 500). */
-function translate(error: unknown, deadline: AbortSignal, timeoutMs: number, nRows: number): unknown {
-  if (deadline.aborted) {
-    return new AppError('EXPLAIN_TIMEOUT', `explaining ${nRows} rows took longer than ${timeoutMs} ms (SHARPLINE_EXPLAIN_TIMEOUT_MS); the explanation was stopped. Explain fewer rows, or use groupBy or a cheaper engine`, {
-      details: { rows: nRows, timeoutMs },
-      cause: error,
-    });
-  }
-  if (error instanceof Error && /queue is at limit/i.test(error.message)) {
-    return new AppError('EXPLAIN_QUEUE_FULL', 'every explanation thread is busy and the queue is full; retry shortly', { cause: error });
-  }
-  return error;
+interface Waiting {
+  task: ExplainTask;
+  nRows: number;
+  model: string;
+  version: number;
+  request: Required<ExplainRequest>;
+  enqueued: number;
+  /** `performance.now()` at which the request's deadline passes. */
+  expires: number;
+  resolve: (items: ItemExplanation[]) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+function timeoutError(nRows: number, timeoutMs: number, cause?: unknown): AppError {
+  return new AppError('EXPLAIN_TIMEOUT', `explaining ${nRows} rows took longer than ${timeoutMs} ms (SHARPLINE_EXPLAIN_TIMEOUT_MS); the explanation was stopped. Explain fewer rows, or use groupBy or a cheaper engine`, {
+    details: { rows: nRows, timeoutMs },
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

@@ -199,6 +199,27 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
       assert.equal(res.json().predictions.length, 100);
     }));
 
+  it('bounds the explanation queue: a request beyond it gets 503 EXPLAIN_QUEUE_FULL at once; waiting requests leave in one task with the same values', () =>
+    withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_THREADS: '1', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' }, async (bounded) => {
+      const rowsOf = (n: number, k: number) => Array.from({ length: n }, (_, i) => Object.fromEntries(Object.entries(instance).map(([f, v]) => [f, v * (1 + (i + k) / 300)])));
+      const url = '/v1/models/syn/predict?explain=exact&groupBy=feature';
+      // One thread takes 64-row tasks, 4 of them may wait: 200 rows run, 200 wait, the next 200 are refused.
+      const [a, b, c] = await Promise.all([0, 1, 2].map((k) => bounded.inject({ method: 'POST', url, payload: { instances: rowsOf(200, k) } })));
+      assert.deepEqual([a!.statusCode, b!.statusCode], [200, 200], b!.body.slice(0, 300));
+      assert.equal(c!.statusCode, 503, c!.body.slice(0, 300));
+      assert.equal(c!.json().error.code, 'EXPLAIN_QUEUE_FULL');
+      // Concurrent one-row requests (explained together in one task) get what each gets alone.
+      const single = rowsOf(12, 0);
+      const together = await Promise.all(single.map((row) => bounded.inject({ method: 'POST', url, payload: { instances: [row] } })));
+      for (const [i, row] of single.entries()) {
+        const alone = await bounded.inject({ method: 'POST', url, payload: { instances: [row] } });
+        assert.equal(together[i]!.statusCode, 200, together[i]!.body.slice(0, 300));
+        assert.deepEqual(together[i]!.json().predictions[0].explanation, alone.json().predictions[0].explanation);
+      }
+      const metrics = await bounded.inject({ method: 'GET', url: '/metrics' });
+      assert.match(metrics.body, /^sharpline_explain_rows_in_flight 0$/m);
+    }));
+
   // The deadline covers a worker's start (~2 s on a loaded machine), so the next request fits in it.
   it('stops an explanation at its deadline (SHARPLINE_EXPLAIN_TIMEOUT_MS) with 503 EXPLAIN_TIMEOUT; the next one is served', () =>
     withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '100000', SHARPLINE_EXPLAIN_TIMEOUT_MS: '6000' }, async (slow) => {
