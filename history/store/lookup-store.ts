@@ -60,10 +60,18 @@ export interface SeasonSpanRow {
 
 /** 1x2/moneyline home/draw/away odds of `gameIds` from every bookmaker (the odds timeline's read), each with its game's kickoff and outcome type. */
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
-  const [odds, games] = await Promise.all([
-    readOddsTimeline(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
-    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
-  ]);
+  const games = await db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]);
+  if (!games.rows.length) return [];
+  // The games' kickoff span bounds the odds read: odds carry their game's kickoff (the partition
+  // key), so only the partitions and range of these games are read. Without it a batch of
+  // thousands of ids makes the planner scan every partition whole, once per batch.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const g of games.rows) {
+    if (g.kickoff < first) first = g.kickoff;
+    if (g.kickoff > last) last = g.kickoff;
+  }
+  const odds = await readOddsTimeline(db, { sport: null, gameIds, after: Math.floor(first) - 1, before: Math.ceil(last) + 1 }, { markets: ['1x2', 'moneyline'], bookmakers: null });
   const byId = new Map(games.rows.map((g) => [g.game_id, g]));
   return odds.flatMap((row) => {
     const game = byId.get(row.game_id);
