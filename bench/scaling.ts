@@ -13,7 +13,11 @@
  * time ≈ a·games^b (and of peak RSS) fitted by least squares on log-log over the sizes (the median
  * of the repeats per size). b ≈ 1 is linear; peak RSS with b ≈ 0 is bounded.
  *
- *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--repeat 1]
+ *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--repeat 1] [--heap-mb N]
+ *
+ * `--heap-mb N` runs each stage with V8's old space capped at N MB (--max-old-space-size): a stage
+ * that completes under a cap far below its uncapped peak holds a bounded amount of live data (V8
+ * otherwise grows its heap lazily, so an uncapped peak RSS overstates what a stage holds).
  *
  * DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/test; each size gets a private
  * schema (created, then dropped) and a temporary folder for its files.
@@ -157,9 +161,9 @@ interface SizeRun {
   stages: Record<Stage, StageReport>;
 }
 
-function childStage(stage: Stage, schema: string, dir: string, seasons: number): StageReport {
+function childStage(stage: Stage, schema: string, dir: string, seasons: number, heapMb: number | undefined): StageReport {
   const script = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--stage', stage, '--schema', schema, '--dir', dir, '--seasons', String(seasons)], {
+  const child = spawnSync(process.execPath, [...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), '--import', 'tsx', script, '--stage', stage, '--schema', schema, '--dir', dir, '--seasons', String(seasons)], {
     env: { ...process.env, LOG_LEVEL: 'warn' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -170,7 +174,7 @@ function childStage(stage: Stage, schema: string, dir: string, seasons: number):
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as StageReport;
 }
 
-async function runSize(url: string, factor: number): Promise<SizeRun> {
+async function runSize(url: string, factor: number, heapMb: number | undefined): Promise<SizeRun> {
   const { leagues, seasons } = shapeOf(factor);
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-scaling-'));
   const schema = `bench_scaling_${Math.random().toString(36).slice(2, 8)}`;
@@ -195,7 +199,7 @@ async function runSize(url: string, factor: number): Promise<SizeRun> {
     }
     const stages = {} as Record<Stage, StageReport>;
     for (const stage of STAGES) {
-      const r = childStage(stage, schema, dir, seasons);
+      const r = childStage(stage, schema, dir, seasons, heapMb);
       stages[stage] = r;
       log(`  ${stage.padEnd(8)} ${r.seconds.toFixed(1).padStart(8)} s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB (start ${r.startRssMb.toFixed(0)} MB)  ${JSON.stringify(r.details)}`);
     }
@@ -224,10 +228,12 @@ async function main(): Promise<void> {
   if (sizes.some((s) => !(s > 0))) throw new Error('--sizes: positive numbers, e.g. 1,4,16');
   const repeat = Number(opt('--repeat') ?? 1);
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error('--repeat: a whole number >= 1');
+  const heapMb = opt('--heap-mb') === undefined ? undefined : Number(opt('--heap-mb'));
+  if (heapMb !== undefined && !(Number.isInteger(heapMb) && heapMb >= 64)) throw new Error('--heap-mb: a whole number of MB >= 64');
   const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
   const loadBefore = os.loadavg();
   const runs: SizeRun[] = [];
-  for (let r = 0; r < repeat; r++) for (const f of sizes) runs.push(await runSize(url, f));
+  for (let r = 0; r < repeat; r++) for (const f of sizes) runs.push(await runSize(url, f, heapMb));
   const loadAfter = os.loadavg();
 
   // Per size: the median of its repeats; per stage: the exponent over the sizes.
@@ -246,6 +252,7 @@ async function main(): Promise<void> {
     peakRssExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].peakRssMb }))).exponent),
   }]))
   const result = {
+    heapMb: heapMb ?? null,
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadAfter.map((x) => round(x, 2)) } },
     sizes: bySize,
     growth,

@@ -447,7 +447,16 @@ export async function getStoredGameFeatures(db: Db, setOrName: string | FeatureS
   const settled = [...stored.values()].filter((r) => r.kickoff <= watermark);
   if (!settled.length) return out;
   const asOf = toMs(options.asOf, 'asOf') ?? Date.now();
-  const games = await loadHistory(db, compileSet(set), { gameIds: settled.map((r) => r.gameId) });
+  // Only the games themselves (teams, kickoff) are needed beside the stored values: no odds read,
+  // and the rows' kickoff span bounds the read.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of settled) {
+    if (r.kickoff < first) first = r.kickoff;
+    if (r.kickoff > last) last = r.kickoff;
+  }
+  const c = compileSet(set);
+  const games = await loadHistory(db, { ...c, needs: { ...c.needs, odds: null } }, { gameIds: settled.map((r) => r.gameId), after: Math.floor(first) - 1, before: Math.ceil(last) + 1 });
   const preOf = new Map(games.map((g) => [g.pre.id, g.pre]));
   for (const row of settled) {
     const pre = preOf.get(row.gameId);

@@ -10,6 +10,7 @@ import type { Market, OddsKind, Selection } from '../ingest/types.ts';
 const GAMES_SQL = loadSql(import.meta.url, './sql/timeline-games.sql');
 const ODDS_SQL = loadSql(import.meta.url, './sql/timeline-odds.sql');
 const CHANGED_SINCE_SQL = loadSql(import.meta.url, './sql/timeline-changed-since.sql');
+const WINDOWS_SQL = loadSql(import.meta.url, './sql/timeline-windows.sql');
 
 /** One game as `timeline-games.sql` returns it (times in epoch ms; json columns may arrive as text). */
 export interface TimelineGameRow {
@@ -76,6 +77,17 @@ export interface TimelineOdds {
 
 function bound(ms: number | undefined, fallback: string): string {
   return ms === undefined ? fallback : new Date(ms).toISOString();
+}
+
+/**
+ * How to read a sport's timeline after `after` in windows of about `gamesPerWindow` games:
+ * `starts`, the kickoffs at which each window after the first begins (ascending; a kickoff group
+ * is never split), `games` in the range, and `latestFinal`, the latest kickoff of a final game with its result in the
+ * whole range (null when none), which a reader of one window cannot see.
+ */
+export async function planTimelineWindows(db: Db, sport: string, after: number | undefined, gamesPerWindow: number): Promise<{ starts: number[]; games: number; latestFinal: number | null }> {
+  const { rows } = await db.query<{ starts: number[]; games: number; latest_final: number | null }>(WINDOWS_SQL, [sport, bound(after, '-infinity'), gamesPerWindow]);
+  return { starts: rows[0]!.starts.map(Number), games: rows[0]!.games, latestFinal: rows[0]!.latest_final };
 }
 
 /** Games of `range` in kickoff order, with the `parts` asked for (the others come back null). */
