@@ -19,7 +19,8 @@
  *               and prints the best validation log loss per candidate. The test window is never read.
  * --tune-features  Validation log loss of feature-set parameter variants (FEATURE_VARIANTS, or only those whose
  *               label contains one of --variants a,b; each variant is
- *               built in the schema; logistic with the tuned LOGISTIC parameters).
+ *               built in the schema; logistic with the tuned LOGISTIC parameters, on the run's logistic
+ *               trainFrom window with the same validation games).
  * --tune-refit  Checks, one level down on validation only, whether refitting on the whole training window
  *               for the early-stopping epoch count beats the early-stopped model (see tuneRefit).
  * --json        One JSON document on stdout (the table goes to stderr).
@@ -252,6 +253,9 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: '+ qm newQb -0.8, no mr', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8 } }] },
     { label: '+ qm newQb -0.8, no mr, qbRate 0.05', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8, qbRate: 0.05 } }] },
     { label: '+ qm newQb -0.8, no mr, rate 0.2', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8, rate: 0.2 } }] },
+    // Issue 19, round 4: Kalman gain for the market-fitted rating (variance grows per day between games).
+    ...[0.04, 0.08, 0.16, 0.32].map((q) => ({ label: `r4 mr kalman q ${q}`, edit: tweak('market_rating', { processNoise: q }) })),
+    ...[0.04, 0.16].map((q) => ({ label: `r4 mr kalman q ${q} max 8`, edit: tweak('market_rating', { processNoise: q, maxVariance: 8 }) })),
   ],
   'soccer-base': [
     { label: 'as defined', edit: (f) => [...f] },
@@ -274,6 +278,24 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r3 mr regression 0.3', edit: tweak('market_rating', { regression: 0.3 }) },
     { label: 'r3 mxg regression 0.2', edit: tweak('market_goals', { regression: 0.2 }) },
     { label: 'r3 mr hfaRate 0.03', edit: tweak('market_rating', { hfaRate: 0.03 }) },
+    // Issue 19, round 4: total shots as a third attack/defence rating (14 columns, the cap), and
+    // leaner sets without the Elo or the goals rating (the market-fitted ratings may subsume them).
+    { label: 'r4 + shots rate 0.03', edit: (f) => [...f, { family: 'attack_defence', params: { prefix: 'sh', stat: 'shots', rate: 0.03 } }] },
+    { label: 'r4 no elo', edit: (f) => f.filter((x) => x.family !== 'elo') },
+    { label: 'r4 no gl', edit: (f) => f.filter((x) => x.params.prefix !== 'gl') },
+    // Kalman gain for the market-fitted rating: variance grows per day between games (summer breaks).
+    ...[0.005, 0.01, 0.02, 0.04].map((q) => ({ label: `r4 mr kalman q ${q}`, edit: tweak('market_rating', { processNoise: q }) })),
+    ...[0.08, 0.16].map((q) => ({ label: `r4 mr kalman q ${q}`, edit: tweak('market_rating', { processNoise: q }) })),
+    { label: 'r4 mr kalman q 0.04 max 0.5', edit: tweak('market_rating', { processNoise: 0.04, maxVariance: 0.5 }) },
+    { label: 'r4 mr kalman q 0.04 max 2', edit: tweak('market_rating', { processNoise: 0.04, maxVariance: 2 }) },
+    { label: 'r4 mr kalman q 0.02 max 2', edit: tweak('market_rating', { processNoise: 0.02, maxVariance: 2 }) },
+    { label: 'r4 mr kalman q 0.08 max 2', edit: tweak('market_rating', { processNoise: 0.08, maxVariance: 2 }) },
+    { label: 'r4 mr kalman q 0.04 max 4', edit: tweak('market_rating', { processNoise: 0.04, maxVariance: 4 }) },
+    { label: 'r4 mr kalman q 0.04 max 8', edit: tweak('market_rating', { processNoise: 0.04, maxVariance: 8 }) },
+    { label: 'r4 mr kalman q 0.02 max 4', edit: tweak('market_rating', { processNoise: 0.02, maxVariance: 4 }) },
+    // On top of the adopted Kalman mode (q 0.04, cap 8, now the default): season-start shrinkage, new-team prior.
+    { label: 'r4k mr regression 0.15', edit: tweak('market_rating', { regression: 0.15 }) },
+    { label: 'r4k mr newTeamOffset 0', edit: tweak('market_rating', { newTeamOffset: 0 }) },
   ],
   'soccer-market': [
     { label: 'as defined', edit: (f) => [...f] },
@@ -605,16 +627,21 @@ async function tuneOne(db: Db, def: RunDef, algo: Algo): Promise<Array<{ params:
 /**
  * Is "pick the epoch count on validation, then refit on the whole training window" better than keeping
  * the early-stopped model trained without the validation slice? Checked one level down: the outer
- * validation slice (last 15 % of the training window) scores (a) a model early-stopped on an inner slice
- * of the remaining rows and (b) the same parameters refitted on all remaining rows for (a)'s best epoch.
+ * validation slice (the run's own validation games: the last 15 % of the whole training history, as
+ * in --tune) scores (a) a model early-stopped on an inner slice of the remaining rows (the run's
+ * validationFraction of them) and (b) the same parameters refitted on all remaining rows for (a)'s
+ * best epoch.
  */
 async function tuneRefit(db: Db, def: RunDef, algo: Algo): Promise<Record<string, number>> {
   const to = new Date(def.trainTo + 'T00:00:00Z');
   to.setUTCDate(to.getUTCDate() + 1);
+  const set = resolveFeatureSet(def.featureSet);
+  const full = await buildTrainingSet(db, set, { to: to.toISOString().slice(0, 10) });
+  const nOuterVal = Math.floor(full.nRows * 0.15);
   const from = def.trainFrom?.[algo];
-  const ts = await buildTrainingSet(db, resolveFeatureSet(def.featureSet), { ...(from ? { from } : {}), to: to.toISOString().slice(0, 10) });
+  const ts = from ? await buildTrainingSet(db, set, { from, to: to.toISOString().slice(0, 10), ensureBuilt: false }) : full;
   const width = ts.featureNames.length;
-  const nOuter = ts.nRows - Math.floor(ts.nRows * 0.15);
+  const nOuter = ts.nRows - nOuterVal;
   const X = Float32Array.from(ts.X);
   const data = { X: X.subarray(0, nOuter * width), y: ts.labels.subarray(0, nOuter), nRows: nOuter, nFeatures: width, classes: ts.classes, featureNames: ts.featureNames };
   const valX = X.subarray(nOuter * width);
@@ -622,9 +649,10 @@ async function tuneRefit(db: Db, def: RunDef, algo: Algo): Promise<Record<string
   const k = ts.classes.length;
   const params = { ...def.params[algo], algo };
   const a = await train(data, params);
-  const b = await train(data, { ...params, validationFraction: 0, epochs: a.bestEpoch });
-  const r = { outerValidationRows: valY.length, earlyStopped: logLoss(predictProba(a.model, valX, valY.length), valY, k), refit: logLoss(predictProba(b.model, valX, valY.length), valY, k), bestEpoch: a.bestEpoch };
-  out(`  ${pad(`${def.id} ${algo}`, 22)} outer validation ${r.outerValidationRows} games: early-stopped ${r.earlyStopped.toFixed(5)}, refit (${r.bestEpoch} epochs, all rows) ${r.refit.toFixed(5)}`);
+  const { calibrate: _calibrate, ...plain } = params as Record<string, unknown>;
+  const b = await train(data, { ...plain, validationFraction: 0, epochs: a.bestEpoch });
+  const r = { outerValidationRows: valY.length, innerValidationRows: a.nValidationRows, earlyStopped: logLoss(predictProba(a.model, valX, valY.length), valY, k), refit: logLoss(predictProba(b.model, valX, valY.length), valY, k), bestEpoch: a.bestEpoch };
+  out(`  ${pad(`${def.id} ${algo}`, 22)} outer validation ${r.outerValidationRows} games: early-stopped on ${r.innerValidationRows} inner rows ${r.earlyStopped.toFixed(5)}, refit (${r.bestEpoch} epochs, all rows) ${r.refit.toFixed(5)}`);
   return r;
 }
 
@@ -639,8 +667,13 @@ async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string;
     const started = performance.now();
     // Same name: the variant equal to an edited default has the default's hash (and its build).
     const set = defineFeatureSet({ name: base.name, sport: base.sport, target: base.target, usesMarket: base.usesMarket, description: base.description, features: v.edit(base.features) as FeatureSpec[] });
-    const ts = await buildTrainingSet(db, set, { to: to.toISOString().slice(0, 10) });
-    const fit = await train({ X: Float32Array.from(ts.X), y: ts.labels, nRows: ts.nRows, nFeatures: ts.featureNames.length, classes: ts.classes, featureNames: ts.featureNames }, { ...LOGISTIC, algo: 'logistic' });
+    const all = await buildTrainingSet(db, set, { to: to.toISOString().slice(0, 10) });
+    // The run's logistic training window (trainFrom), validated on the same games: the last 15 % of all history.
+    const from = def.trainFrom?.logistic;
+    const nVal = Math.floor(all.nRows * 0.15);
+    const ts = from ? await buildTrainingSet(db, set, { from, to: to.toISOString().slice(0, 10), ensureBuilt: false }) : all;
+    const fit = await train({ X: Float32Array.from(ts.X), y: ts.labels, nRows: ts.nRows, nFeatures: ts.featureNames.length, classes: ts.classes, featureNames: ts.featureNames }, { ...LOGISTIC, ...(from ? { validationFraction: (nVal + 0.5) / ts.nRows } : {}), algo: 'logistic' });
+    if (fit.nValidationRows !== nVal) throw new Error(`validation slice ${fit.nValidationRows} rows, expected ${nVal}`);
     results.push({ label: v.label, hash: set.version, bestValLoss: fit.bestValLoss, bestEpoch: fit.bestEpoch });
     out(`  ${pad(def.id, 14)} ${pad(v.label, 24)} ${set.version} val ${fit.bestValLoss?.toFixed(5)} (epoch ${fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(1)} s incl. build)`);
   }

@@ -1,8 +1,9 @@
 import type { Db } from '../core/index.ts';
 import { compileSet, initialState, runEngine, type EngineState } from './engine.ts';
 import { deleteRowsAfter, getBuildState, insertRows, logBuild, putBuildState, upsertFeatureSet } from './feature-store.ts';
-import { addFingerprints, fingerprintText, historyFingerprint, loadHistory, parseFingerprint, type HistoryFingerprint } from './history-view.ts';
+import { historyChangedSince, historySnapshot, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
+import { planTimelineWindows } from '../history/index.ts';
 import type { FeatureRow, FeatureSet } from './types.ts';
 
 /** Where a build is: `history` read (0 or 1 of 1), games `compute`d, rows `write`n. */
@@ -19,11 +20,15 @@ export interface BuildOptions {
   lockTimeoutMs?: number;
   /** Called as the build moves (the engine calls it synchronously, every PROGRESS_EVERY games). */
   onProgress?: (progress: BuildProgress) => void;
+  /** Games per window of history read, computed and written at once (default 20,000; bounds memory). */
+  windowGames?: number;
 }
 
 const PROGRESS_EVERY = 1000;
 /** Rows per insert while writing, so the write phase reports as it goes. */
 const WRITE_SLICE = 10_000;
+/** Games per window of history read, computed and written at once (bounds a build's memory). */
+const WINDOW_GAMES = 20_000;
 
 export interface BuildReport {
   featureSet: { name: string; hash: string; version: string };
@@ -45,8 +50,11 @@ const BUILD_LOCK_CLASS = 7_301_203;
  * only final ones), keyed by (set hash, game id). Incremental by default: resumes from the engine
  * snapshot stored at the last watermark (the kickoff before the first game still 'scheduled')
  * when the history up to it is unchanged, and recomputes only games after it; otherwise, or with
- * `full`, replays everything. Runs in one REPEATABLE READ transaction so the rows, the snapshot
- * and its fingerprint come from one consistent view of the data. Builds of one set version
+ * `full`, replays everything. "Unchanged" is read from the history change log (migration 0037):
+ * no statement the last build's transaction snapshot could not see touched a game, result,
+ * starter or odds row of the set's sport and markets with kickoff at or before the watermark.
+ * Runs in one REPEATABLE READ transaction so the rows, the engine snapshot and the history
+ * snapshot stored beside them come from one consistent view of the data. Builds of one set version
  * serialise on an advisory lock granted before that snapshot is taken, so a build that waited
  * starts from what the previous one committed (never "could not serialize access").
  * @throws AppError FEATURE_SET_UNKNOWN for an unknown name; SERVICE_UNAVAILABLE when another
@@ -65,13 +73,13 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
     let state: EngineState = initialState(c);
     let after: number | undefined;
     let resumedFrom: { kickoff: number | null; gameId: number | null } | undefined;
-    let verified: HistoryFingerprint | null = null;
+    const readUnder = await historySnapshot(tx);
     if (!options.full) {
       const stored = await getBuildState(tx, set.hash);
-      const storedFp = stored ? parseFingerprint(stored.fingerprint) : null;
       if (!stored) reason = 'no state';
-      else if (stored.watermarkKickoff === null || !storedFp) reason = 'nothing settled yet';
-      else if (fingerprintText((verified = await historyFingerprint(tx, c, stored.watermarkKickoff))) !== stored.fingerprint) reason = 'history changed';
+      else if (stored.watermarkKickoff === null) reason = 'nothing settled yet';
+      else if (stored.historySnapshot === null) reason = 'built before the history change log';
+      else if (await historyChangedSince(tx, c, stored.historySnapshot, stored.watermarkKickoff)) reason = 'history changed';
       else {
         mode = 'incremental';
         reason = 'history unchanged';
@@ -82,50 +90,56 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
     }
 
     const progress = options.onProgress ?? (() => undefined);
+    // History is read, computed and written in windows of about WINDOW_GAMES games in kickoff
+    // order over one engine state, so memory holds one window whatever the size of history.
     progress({ phase: 'history', done: 0, total: 1 });
-    const games = await loadHistory(tx, c, { after });
+    const plan = await planTimelineWindows(tx, set.sport, after, options.windowGames ?? WINDOW_GAMES);
     progress({ phase: 'history', done: 1, total: 1 });
-    const rows: FeatureRow[] = [];
-    let snapshot = '';
-    let watermark: { kickoff: number | null; gameId: number | null } = { kickoff: after ?? null, gameId: null };
-    runEngine(c, state, games, {
-      resumedFrom,
-      onRow: (row) => {
-        if (rows.push(row) % PROGRESS_EVERY === 0) progress({ phase: 'compute', done: rows.length, total: games.length });
-      },
-      onSnapshot: (s, w) => {
-        snapshot = s;
-        watermark = w;
-      },
-    });
-    progress({ phase: 'compute', done: games.length, total: games.length });
     await deleteRowsAfter(tx, set.hash, after ?? null);
+    let snapshot: string | null = null;
+    let watermark: { kickoff: number | null; gameId: number | null } = { kickoff: after ?? null, gameId: null };
+    let previous = resumedFrom;
+    let lower = after;
+    let processed = 0;
     let written = 0;
-    for (let start = 0; start < rows.length; start += WRITE_SLICE) {
-      written += await insertRows(tx, set.hash, rows.slice(start, start + WRITE_SLICE));
-      progress({ phase: 'write', done: written, total: rows.length });
+    for (let w = 0; w <= plan.starts.length; w++) {
+      const before = plan.starts[w];
+      const games = await loadHistory(tx, c, { after: lower, before });
+      const rows: FeatureRow[] = [];
+      runEngine(c, state, games, {
+        resumedFrom: previous,
+        latestFinal: plan.latestFinal ?? undefined,
+        more: w < plan.starts.length,
+        onRow: (row) => {
+          rows.push(row);
+          if (++processed % PROGRESS_EVERY === 0) progress({ phase: 'compute', done: processed, total: plan.games });
+        },
+        onSnapshot: snapshot === null
+          ? (s, at) => {
+              snapshot = s;
+              watermark = at;
+            }
+          : undefined,
+      });
+      for (let start = 0; start < rows.length; start += WRITE_SLICE) {
+        written += await insertRows(tx, set.hash, rows.slice(start, start + WRITE_SLICE));
+        progress({ phase: 'write', done: written, total: plan.games });
+      }
+      const last = games[games.length - 1];
+      if (last) previous = { kickoff: last.pre.kickoff, gameId: last.pre.id };
+      // The next window starts at `before` (kickoffs are whole milliseconds).
+      if (before !== undefined) lower = before - 1;
     }
-    const learned = (JSON.parse(snapshot) as EngineState).learned;
-    // The digest up to the new watermark: the verified one plus the newly settled range.
-    let fingerprint = '';
-    if (watermark.kickoff !== null) {
-      const base = mode === 'incremental' && verified ? verified : null;
-      fingerprint = fingerprintText(
-        base
-          ? watermark.kickoff === after
-            ? base
-            : addFingerprints(base, await historyFingerprint(tx, c, watermark.kickoff, after))
-          : await historyFingerprint(tx, c, watermark.kickoff),
-      );
-    }
-    await putBuildState(tx, set.hash, { watermarkKickoff: watermark.kickoff, watermarkGameId: watermark.gameId, fingerprint, state: snapshot, gamesLearned: learned });
+    progress({ phase: 'compute', done: processed, total: plan.games });
+    const learned = (JSON.parse(snapshot!) as EngineState).learned;
+    await putBuildState(tx, set.hash, { watermarkKickoff: watermark.kickoff, watermarkGameId: watermark.gameId, historySnapshot: readUnder, state: snapshot!, gamesLearned: learned });
     const seconds = (performance.now() - started) / 1000;
-    await logBuild(tx, set.hash, { mode, reason, gamesProcessed: games.length, rowsWritten: written, seconds });
+    await logBuild(tx, set.hash, { mode, reason, gamesProcessed: processed, rowsWritten: written, seconds });
     return {
       featureSet: { name: set.name, hash: set.hash, version: set.version },
       mode,
       reason,
-      gamesProcessed: games.length,
+      gamesProcessed: processed,
       rowsWritten: written,
       seconds,
       watermark: watermark.kickoff === null ? null : new Date(watermark.kickoff).toISOString(),

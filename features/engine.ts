@@ -109,6 +109,13 @@ export interface RunOptions {
    * its result arrive later, the history fingerprint changes and the next build is full.
    */
   abandonAfterDays?: number;
+  /**
+   * For a history run in several calls (windows in kickoff order over one state): the latest
+   * kickoff of a final game in the whole run, which one window cannot see, and `more` while
+   * further windows follow (the snapshot after the last group is taken only by the last call).
+   */
+  latestFinal?: number;
+  more?: boolean;
 }
 
 /**
@@ -120,6 +127,7 @@ export function runEngine(c: CompiledSet, state: EngineState, games: readonly Hi
   let snapshotTaken = !onSnapshot;
   let latestFinal = state.lastKickoff ?? -Infinity;
   for (const g of games) if (g.played && g.pre.kickoff > latestFinal) latestFinal = g.pre.kickoff;
+  if (options.latestFinal !== undefined && options.latestFinal > latestFinal) latestFinal = options.latestFinal;
   const pendingFrom = latestFinal - (options.abandonAfterDays ?? 30) * DAY_MS;
   let prevKickoff: number | null = options.resumedFrom ? options.resumedFrom.kickoff : null;
   let prevGameId: number | null = options.resumedFrom ? options.resumedFrom.gameId : null;
@@ -145,6 +153,6 @@ export function runEngine(c: CompiledSet, state: EngineState, games: readonly Hi
     prevGameId = games[j - 1]!.pre.id;
     i = j;
   }
-  if (!snapshotTaken) onSnapshot!(JSON.stringify(state), { kickoff: prevKickoff, gameId: prevGameId });
+  if (!snapshotTaken && !options.more) onSnapshot!(JSON.stringify(state), { kickoff: prevKickoff, gameId: prevGameId });
   return games.length;
 }

@@ -12,14 +12,15 @@ ON CONFLICT (hash) DO NOTHING`;
 
 const GET_STATE = `-- Build state of one set version. $1 set hash.
 SELECT (extract(epoch FROM watermark_kickoff) * 1000)::float8 AS watermark_kickoff, watermark_game_id::float8 AS watermark_game_id,
-       history_fingerprint, state::text AS state, games_learned, updated_at
+       history_snapshot, state::text AS state, games_learned, updated_at
   FROM feature_build_state WHERE set_hash = $1`;
 
-const PUT_STATE = `-- Saves the build state of one set version. $1 set hash, $2 watermark kickoff, $3 watermark game id, $4 fingerprint, $5 state json text, $6 games learned.
-INSERT INTO feature_build_state (set_hash, watermark_kickoff, watermark_game_id, history_fingerprint, state, games_learned, updated_at)
-VALUES ($1, $2::timestamptz, $3, $4, $5::jsonb, $6, now())
+// history_fingerprint (0003) is no longer computed: the change log and the snapshot replaced it (0037).
+const PUT_STATE = `-- Saves the build state of one set version. $1 set hash, $2 watermark kickoff, $3 watermark game id, $4 history snapshot, $5 state json text, $6 games learned.
+INSERT INTO feature_build_state (set_hash, watermark_kickoff, watermark_game_id, history_fingerprint, history_snapshot, state, games_learned, updated_at)
+VALUES ($1, $2::timestamptz, $3, '', $4, $5::jsonb, $6, now())
 ON CONFLICT (set_hash) DO UPDATE SET watermark_kickoff = EXCLUDED.watermark_kickoff, watermark_game_id = EXCLUDED.watermark_game_id,
-  history_fingerprint = EXCLUDED.history_fingerprint, state = EXCLUDED.state, games_learned = EXCLUDED.games_learned, updated_at = now()`;
+  history_fingerprint = '', history_snapshot = EXCLUDED.history_snapshot, state = EXCLUDED.state, games_learned = EXCLUDED.games_learned, updated_at = now()`;
 
 const DELETE_ROWS_AFTER = `-- Deletes a set version's rows with kickoff after a bound (all rows when the bound is NULL). $1 set hash, $2 timestamptz or NULL.
 DELETE FROM feature_rows WHERE set_hash = $1 AND ($2::timestamptz IS NULL OR kickoff > $2::timestamptz)`;
@@ -40,7 +41,8 @@ SELECT r.mode, r.reason, r.games_processed, r.rows_written, r.seconds, r.finishe
 export interface BuildState {
   watermarkKickoff: number | null;
   watermarkGameId: number | null;
-  fingerprint: string;
+  /** The pg_snapshot (text) the build read history under; null for a build older than the change log. */
+  historySnapshot: string | null;
   state: string;
   gamesLearned: number;
 }
@@ -51,14 +53,14 @@ export async function upsertFeatureSet(db: Db, set: FeatureSet): Promise<void> {
 }
 
 export async function getBuildState(db: Db, setHash: string): Promise<BuildState | null> {
-  const { rows } = await db.query<{ watermark_kickoff: number | null; watermark_game_id: number | null; history_fingerprint: string; state: string; games_learned: number }>(GET_STATE, [setHash]);
+  const { rows } = await db.query<{ watermark_kickoff: number | null; watermark_game_id: number | null; history_snapshot: string | null; state: string; games_learned: number }>(GET_STATE, [setHash]);
   const r = rows[0];
   if (!r) return null;
-  return { watermarkKickoff: r.watermark_kickoff, watermarkGameId: r.watermark_game_id, fingerprint: r.history_fingerprint, state: r.state, gamesLearned: r.games_learned };
+  return { watermarkKickoff: r.watermark_kickoff, watermarkGameId: r.watermark_game_id, historySnapshot: r.history_snapshot, state: r.state, gamesLearned: r.games_learned };
 }
 
 export async function putBuildState(db: Db, setHash: string, s: BuildState): Promise<void> {
-  await db.query(PUT_STATE, [setHash, s.watermarkKickoff === null ? null : new Date(s.watermarkKickoff).toISOString(), s.watermarkGameId, s.fingerprint, s.state, s.gamesLearned]);
+  await db.query(PUT_STATE, [setHash, s.watermarkKickoff === null ? null : new Date(s.watermarkKickoff).toISOString(), s.watermarkGameId, s.historySnapshot, s.state, s.gamesLearned]);
 }
 
 export async function deleteRowsAfter(db: Db, setHash: string, after: number | null): Promise<number> {

@@ -4,7 +4,7 @@
  * kickoff and what only after.
  */
 import type { Db } from '../core/index.ts';
-import { digestGameTimeline, digestOddsTimeline, readGameTimeline, readOddsTimeline, type TimelineOddsRow } from '../history/index.ts';
+import { readGameTimeline, readOddsByGame, timelineChangedSince, timelineSnapshot, type TimelineGameOdds } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
 import { marketSets } from './odds.ts';
 import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';
@@ -37,7 +37,7 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
   const [games, odds] = await Promise.all([
     readGameTimeline(db, range, c.needs),
-    c.needs.odds ? readOddsTimeline(db, range, c.needs.odds) : Promise.resolve([] as TimelineOddsRow[]),
+    c.needs.odds ? readOddsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineGameOdds[]),
   ]);
 
   const pre = new Map<number, OddsQuote[]>();
@@ -45,15 +45,17 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   const kickoffOf = new Map<number, number>();
   for (const g of games) kickoffOf.set(g.id, g.kickoff);
   const asOf = q.asOf ?? Infinity;
-  for (const o of odds) {
-    const kickoff = kickoffOf.get(o.game_id);
-    if (kickoff === undefined || o.captured_at >= asOf) continue;
-    // The SQL reads only the engine's markets and home/draw/away selections.
-    const quote: OddsQuote = { bookmaker: o.bookmaker, market: o.market as OddsQuote['market'], selection: o.selection as OddsQuote['selection'], kind: o.kind, capturedAt: o.captured_at, price: o.price };
-    if (o.kind === 'closing') {
-      if (kickoff < asOf) (closing.get(o.game_id) ?? closing.set(o.game_id, []).get(o.game_id)!).push(quote);
-    } else if (o.captured_at < kickoff) {
-      (pre.get(o.game_id) ?? pre.set(o.game_id, []).get(o.game_id)!).push(quote);
+  for (const { game_id: gameId, quotes } of odds) {
+    const kickoff = kickoffOf.get(gameId);
+    if (kickoff === undefined) continue;
+    // The SQL reads only the engine's markets and home/draw/away selections: its quotes are OddsQuotes.
+    for (const quote of quotes as OddsQuote[]) {
+      if (quote.capturedAt >= asOf) continue;
+      if (quote.kind === 'closing') {
+        if (kickoff < asOf) (closing.get(gameId) ?? closing.set(gameId, []).get(gameId)!).push(quote);
+      } else if (quote.capturedAt < kickoff) {
+        (pre.get(gameId) ?? pre.set(gameId, []).get(gameId)!).push(quote);
+      }
     }
   }
   const empty: OddsQuote[] = [];
@@ -92,41 +94,13 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   });
 }
 
+/** The snapshot the caller's transaction reads history under, stored with what it built. */
+export const historySnapshot = timelineSnapshot;
+
 /**
- * An additive digest (counts and sums of row hashes, as decimal strings) of everything the set
- * reads from games with kickoff in (after, upTo]: games, results, stats, context, starters and the
- * odds it reads. Additive, so the digest up to a new watermark is the stored one plus the new range.
+ * Whether anything the set reads with kickoff at or before `upTo` changed since a build that read
+ * history under `snapshot` (the triggers' change log; a few rows, not a scan of history).
  */
-export interface HistoryFingerprint {
-  games: string;
-  gamesHash: string;
-  odds: string;
-  oddsHash: string;
-}
-
-export async function historyFingerprint(db: Db, c: CompiledSet, upTo: number, after?: number): Promise<HistoryFingerprint> {
-  const [h, o] = await Promise.all([
-    digestGameTimeline(db, c.set.sport, upTo, after, c.needs),
-    c.needs.odds ? digestOddsTimeline(db, c.set.sport, upTo, after, c.needs.odds) : Promise.resolve({ n: '0', h: '0' }),
-  ]);
-  return { games: h.n, gamesHash: h.h, odds: o.n, oddsHash: o.h };
-}
-
-/** Exact sum of two decimal integer strings (the sums exceed 2^53). */
-function addDecimal(a: string, b: string): string {
-  return (BigInt(a) + BigInt(b)).toString();
-}
-
-export function addFingerprints(a: HistoryFingerprint, b: HistoryFingerprint): HistoryFingerprint {
-  return { games: addDecimal(a.games, b.games), gamesHash: addDecimal(a.gamesHash, b.gamesHash), odds: addDecimal(a.odds, b.odds), oddsHash: addDecimal(a.oddsHash, b.oddsHash) };
-}
-
-export function fingerprintText(f: HistoryFingerprint): string {
-  return `${f.games}:${f.gamesHash}:${f.odds}:${f.oddsHash}`;
-}
-
-export function parseFingerprint(text: string): HistoryFingerprint | null {
-  const parts = text.split(':');
-  if (parts.length !== 4 || parts.some((p) => !/^-?\d+$/.test(p))) return null;
-  return { games: parts[0]!, gamesHash: parts[1]!, odds: parts[2]!, oddsHash: parts[3]! };
+export function historyChangedSince(db: Db, c: CompiledSet, snapshot: string, upTo: number): Promise<boolean> {
+  return timelineChangedSince(db, snapshot, c.set.sport, upTo, c.needs.odds?.markets ?? []);
 }

@@ -39,6 +39,6 @@ export type { FeatureSetAvailability, MissingInput } from './availability.ts';
 export type { TrainingSet, TrainingSetQuery } from './training-set.ts';
 export { loadMarketBaseline, loadReferenceForecasts, PRICE_SOURCES } from './market-baseline.ts';
 export type { BetPrices, MarketBaseline, MarketProbabilities, OutcomePrices, OutcomeProbabilities, PriceSource, StruckPrice } from './market-baseline.ts';
-export { computeOnline, getGameFeatures, createFeatureCache } from './online.ts';
+export { computeOnline, getGameFeatures, getStoredGameFeatures, createFeatureCache } from './online.ts';
 export type { OnlineRequest, MatchupRequest, MatchupOdds, OnlineOptions, OnlineRow, FeatureCache } from './online.ts';
 export type { FeatureErrorCode } from './errors.ts';

@@ -115,16 +115,17 @@ function bestPrices(preSets: PriceSet[], closingSets: PriceSet[]): BetPrices | n
  */
 export async function loadMarketBaseline(db: Db, gameIds: readonly number[]): Promise<Map<number, MarketBaseline>> {
   const rows = await readMatchOdds(db, gameIds);
-  const byGame = new Map<number, { market: OddsMarket; kickoff: number; closing: OddsQuote[]; pre: OddsQuote[] }>();
+  const byGame = new Map<number, { market: OddsMarket; closing: OddsQuote[]; pre: OddsQuote[] }>();
   for (const r of rows) {
     const market: OddsMarket = r.outcomes === '1x2' ? '1x2' : 'moneyline';
-    if (r.market !== market) continue;
-    let g = byGame.get(r.game_id);
-    if (!g) byGame.set(r.game_id, (g = { market, kickoff: r.kickoff, closing: [], pre: [] }));
-    // readMatchOdds reads only 1x2/moneyline home/draw/away prices.
-    const q: OddsQuote = { bookmaker: r.bookmaker, market: r.market as OddsMarket, selection: r.selection as OddsQuote['selection'], kind: r.kind, capturedAt: r.captured_at, price: r.price };
-    if (r.kind === 'closing') g.closing.push(q);
-    else if (r.captured_at < r.kickoff) g.pre.push(q);
+    const g = { market, closing: [] as OddsQuote[], pre: [] as OddsQuote[] };
+    // readMatchOdds reads only 1x2/moneyline home/draw/away prices: its quotes are OddsQuotes.
+    for (const q of r.quotes as OddsQuote[]) {
+      if (q.market !== market) continue;
+      if (!byGame.has(r.game_id)) byGame.set(r.game_id, g);
+      if (q.kind === 'closing') g.closing.push(q);
+      else if (q.capturedAt < r.kickoff) g.pre.push(q);
+    }
   }
   const out = new Map<number, MarketBaseline>();
   for (const [gameId, g] of byGame) {

@@ -2,7 +2,7 @@ import { type Db, AppError, loadSql } from '../core/index.ts';
 import { lastFinalGame, resolveMatchup, seasonSpans, sportOfGame, type LastFinalGameRow, type SeasonSpanRow } from '../history/index.ts';
 import { cloneState, compileSet, emitRow, initialState, runEngine, type CompiledSet, type EngineState } from './engine.ts';
 import { getBuildState, getRows } from './feature-store.ts';
-import { fingerprintText, historyFingerprint, loadHistory } from './history-view.ts';
+import { historyChangedSince, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { marketSets } from './odds.ts';
 import { dayNumber } from './families/family.ts';
@@ -339,7 +339,7 @@ async function stateBefore(db: Db, c: CompiledSet, cutoff: number, last: LastGam
   }
   if (!base) {
     const stored = await getBuildState(db, c.set.hash);
-    if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && fingerprintText(await historyFingerprint(db, c, stored.watermarkKickoff)) === stored.fingerprint) {
+    if (stored && stored.watermarkKickoff !== null && stored.watermarkKickoff < cutoff && stored.historySnapshot !== null && !(await historyChangedSince(db, c, stored.historySnapshot, stored.watermarkKickoff))) {
       base = { state: JSON.parse(stored.state) as EngineState, kickoff: stored.watermarkKickoff, ids: null, verifiedAt: now };
       if (cache) cache.stats.fromSnapshot++;
     } else if (cache) cache.stats.fullReplays++;
@@ -427,4 +427,40 @@ export async function getGameFeatures(db: Db, setOrName: string | FeatureSet, ga
     if (game) return describe(set, game.pre, row, row.kickoff, options.staleDays ?? 120, 'store');
   }
   return computeOnline(db, set, { gameId }, options);
+}
+
+/**
+ * `getGameFeatures` for many stored games at once, set-wise: the materialised rows of those the
+ * last build had settled (kickoff at or before its watermark, so later results cannot change
+ * them), in a fixed number of queries whatever the count. The values equal the online path's
+ * (online rows as of kickoff equal materialised rows value for value). Games without such a row
+ * are absent from the map: the caller computes them online. `asOf` is the information cut-off
+ * the rows report (default now, as an online row of a past game does).
+ */
+export async function getStoredGameFeatures(db: Db, setOrName: string | FeatureSet, gameIds: readonly number[], options: Pick<OnlineOptions, 'asOf' | 'staleDays'> = {}): Promise<Map<number, OnlineRow>> {
+  const set = resolveFeatureSet(setOrName);
+  const out = new Map<number, OnlineRow>();
+  if (!gameIds.length) return out;
+  const [stored, wm] = await Promise.all([getRows(db, set.hash, gameIds), db.query<{ watermark_kickoff: number | null }>(WATERMARK_SQL, [set.hash])]);
+  const watermark = wm.rows[0]?.watermark_kickoff ?? null;
+  if (watermark === null) return out;
+  const settled = [...stored.values()].filter((r) => r.kickoff <= watermark);
+  if (!settled.length) return out;
+  const asOf = toMs(options.asOf, 'asOf') ?? Date.now();
+  // Only the games themselves (teams, kickoff) are needed beside the stored values: no odds read,
+  // and the rows' kickoff span bounds the read.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of settled) {
+    if (r.kickoff < first) first = r.kickoff;
+    if (r.kickoff > last) last = r.kickoff;
+  }
+  const c = compileSet(set);
+  const games = await loadHistory(db, { ...c, needs: { ...c.needs, odds: null } }, { gameIds: settled.map((r) => r.gameId), after: Math.floor(first) - 1, before: Math.ceil(last) + 1 });
+  const preOf = new Map(games.map((g) => [g.pre.id, g.pre]));
+  for (const row of settled) {
+    const pre = preOf.get(row.gameId);
+    if (pre) out.set(row.gameId, describe(set, pre, row, asOf, options.staleDays ?? 120, 'store'));
+  }
+  return out;
 }

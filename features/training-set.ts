@@ -54,7 +54,7 @@ function iso(v: Date | string | undefined): string | null {
 export async function buildTrainingSet(db: Db, setOrName: string | FeatureSet, query: TrainingSetQuery = {}): Promise<TrainingSet> {
   const set = resolveFeatureSet(setOrName);
   if (query.ensureBuilt ?? true) await buildFeatures(db, set);
-  const { rows } = await db.query<{ game_id: number; kickoff: number; feature_values: (number | null)[]; competition: string; outcome: Selection }>(TRAINING_ROWS_SQL, [
+  const { rows } = await db.query<{ game_id: number; kickoff: number; feature_values: string; competition: string; outcome: Selection }>(TRAINING_ROWS_SQL, [
     set.hash,
     iso(query.from),
     iso(query.to),
@@ -70,9 +70,11 @@ export async function buildTrainingSet(db: Db, setOrName: string | FeatureSet, q
   const kickoffs = new Float64Array(kept.length);
   const missingCounts = new Array<number>(width).fill(0);
   kept.forEach((r, i) => {
+    // float8's shortest exact text: Number() reads every value back bit for bit.
+    const values = r.feature_values === '' ? [] : r.feature_values.split(',');
     for (let j = 0; j < width; j++) {
-      const v = r.feature_values[j];
-      if (v === null || v === undefined) {
+      const v = values[j];
+      if (v === 'NULL' || v === undefined) {
         X[i * width + j] = fills[j]!;
         missingCounts[j]!++;
       } else X[i * width + j] = Number(v);

@@ -5,6 +5,7 @@ import { createOutageLog, redactUrl } from './outage.ts';
 import { openQueues } from './jobs/open-queues.ts';
 import { QUEUE_DEPTH_STATES, type JobQueues } from './jobs/queue.ts';
 import { TRAINING_QUEUE } from './jobs/training.job.ts';
+import { SWEEP_QUEUE } from './jobs/sweep.job.ts';
 import { createServing, type Serving, type ServingOptions } from './serving/index.ts';
 import { createSecrets, type Secrets } from './secrets/index.ts';
 import { recordAudit } from './governance/index.ts';
@@ -106,7 +107,7 @@ export async function createContext(config: Config, options: CreateContextOption
   const serving = createServing({ db, config, logger, redis }, options.serving);
   serving.metrics.setQueueDepthReader(async () => {
     const rows: Array<{ queue: string; state: string; count: number }> = [];
-    for (const queue of [TRAINING_QUEUE]) {
+    for (const queue of [TRAINING_QUEUE, SWEEP_QUEUE]) {
       const counts = await queues.jobCounts(queue);
       for (const state of QUEUE_DEPTH_STATES) rows.push({ queue, state, count: counts[state] });
     }

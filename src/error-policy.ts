@@ -108,6 +108,13 @@ const training = {
   TRACKING_SEARCH_INVALID: refused(400),
   // The external MLflow server was away or refused: a later attempt may reach it.
   TRACKING_MIRROR_FAILED: transient(502),
+  SWEEP_SPEC_INVALID: refused(400),
+  SWEEP_NOT_FOUND: refused(404),
+  // Asked for before its trials finished: a refusal for now (the sweep's parent job, which can meet
+  // it when a trial outlives its flow, retries it on its own: src/jobs/sweep.processor.ts).
+  SWEEP_UNSETTLED: refused(409),
+  // Every trial failed: asking again gives the same answer until the sweep is submitted again.
+  SWEEP_NO_TRIAL: refused(422),
 } as const satisfies Record<TrainingErrorCode, ErrorPolicy>;
 
 const registry = {

@@ -13,7 +13,12 @@ export type TrainingErrorCode =
   | 'TRACKING_RUN_READ_ONLY'
   | 'TRACKING_PARAM_IMMUTABLE'
   | 'TRACKING_SEARCH_INVALID'
-  | 'TRACKING_MIRROR_FAILED';
+  | 'TRACKING_MIRROR_FAILED'
+  // Hyper-parameter sweeps (sweep-spec.ts, sweep-store.ts, src/services/sweep-service.ts).
+  | 'SWEEP_SPEC_INVALID'
+  | 'SWEEP_NOT_FOUND'
+  | 'SWEEP_UNSETTLED'
+  | 'SWEEP_NO_TRIAL';
 
 declare module '../core/errors.ts' {
   interface ErrorCodes extends Record<TrainingErrorCode, true> {}

@@ -4,6 +4,9 @@
  * a queue job to `runTrainingAttempt`.
  */
 export { parseTrainingSpec, validateTrainingSpec, runIdOf, backtestSettingsOf, TrainingSpecSchema, type TrainingSpec } from './spec.ts';
+export { parseSweepSpec, sweepIdOf, SweepSpecSchema, SWEEP_PARAMETERS, MAX_SWEEP_TRIALS, type SweepSpec, type SweepRange, type SweepTrialPlan, type SweepValue } from './sweep-spec.ts';
+export { recordSweep, findSweep, getSweep, listSweeps, settleSweepRecord, listStaleSweeps, type SweepRecord, type SweepStatus, type SweepTrialRecord } from './sweep-store.ts';
+export { scoreTrials, chooseBestTrial, type ScoredTrial } from './sweep-outcome.ts';
 export {
   backtestGames,
   backtestVersion,

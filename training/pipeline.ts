@@ -1,6 +1,7 @@
 import { type Db, AppError, type Logger } from '../core/index.ts';
 import { predictProba, type TrainerKernelChoice } from '../models/index.ts';
 import { markReady, markFailed } from '../registry/index.ts';
+import { loadMarketBaseline } from '../features/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
 import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
@@ -82,6 +83,10 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
   const { trainSet, testSet, neutralColumns } = datasets;
   lap('datasetMs');
 
+  // The evaluate stage's largest read (every 1x2/moneyline price of the test games) runs on the
+  // database while the model fits; evaluate awaits it.
+  const baselineLoad = loadMarketBaseline(db, testSet.gameIds);
+  baselineLoad.catch(() => undefined); // a failed load surfaces where evaluate awaits it
   const params = trainParamsOf(spec);
   const version = await createPendingVersion(db, spec, datasets, params, { runId, createdBy: options.createdBy ?? 'anonymous', codeVersion: deps.codeVersion ?? null });
   if (version.status === 'READY') {
@@ -94,21 +99,23 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       options.onProgress?.({ phase: 'training', epoch: report.epoch, epochs, loss: report.loss, valLoss: report.valLoss, trainRows: trainSet.nRows, testRows: testSet.nRows });
     let ready;
     let metrics: Record<string, number>;
+    // The register stage's parts, stored beside the stage totals.
+    const parts: Record<string, number> = {};
     if (spec.algo === 'tfjs') {
       const fit = await fitTfjsModel(datasets, spec, { signal: options.signal, onEpoch });
       lap('trainMs');
       await enterPhase({ phase: 'evaluating' });
-      const evaluation = await evaluateOutOfSample(db, spec, trainSet, testSet, fit.probabilities);
+      const evaluation = await evaluateOutOfSample(db, spec, trainSet, testSet, fit.probabilities, baselineLoad);
       lap('evaluateMs');
       await enterPhase({ phase: 'registering' });
-      await registerArtifacts(db, version, fit.dense, trainSet, testSet, fit.probabilities, evaluation.labels, fit.layout);
+      await registerArtifacts(db, version, fit.dense, trainSet, testSet, fit.probabilities, evaluation.labels, fit.layout, parts);
       const { result } = fit;
       metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, result.history.length);
       lap('registerMs');
       ready = await markReady(db, version.id, {
         metrics,
         evaluation: { ...evaluation.report, training: { algo: 'tfjs', runtime: fit.dense ? 'onnx' : 'tfjs', backend: result.backend, backendFallback: result.fallbackReason, neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: result.params, history: result.history, bestEpoch: result.history.length, nTrainRows: result.nTrainRows, nValidationRows: result.nValidationRows } },
-        timings,
+        timings: { ...timings, ...parts },
       });
     } else {
       const fit = await fitModel(datasets, params, { kernels: deps.trainerKernels, signal: options.signal, onEpoch });
@@ -116,17 +123,17 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
       await enterPhase({ phase: 'evaluating' });
       const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
-      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities);
+      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
       lap('evaluateMs');
 
       await enterPhase({ phase: 'registering' });
-      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels);
+      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels, undefined, parts);
       metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, fit.bestEpoch);
       lap('registerMs');
       ready = await markReady(db, version.id, {
         metrics,
         evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
-        timings,
+        timings: { ...timings, ...parts },
       });
     }
     await options.onProgress?.({ phase: 'done' });

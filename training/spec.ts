@@ -225,10 +225,11 @@ export async function validateTrainingSpec(db: Db, input: unknown): Promise<Trai
   return spec;
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** JSON with object keys sorted at every depth: equal values give equal text (hence equal hashes). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -236,5 +237,5 @@ function canonical(value: unknown): string {
 /** The run id: a hash of the spec, so the same submission twice is one run (and one job). */
 export function runIdOf(spec: TrainingSpec): string {
   const { description: _ignored, ...identity } = spec;
-  return 'run_' + createHash('sha256').update(canonical(identity)).digest('hex').slice(0, 20);
+  return 'run_' + createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 20);
 }

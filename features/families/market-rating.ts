@@ -1,11 +1,13 @@
 import type { OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
 import { fairProbabilities, pickPriceSet, type PriceSet } from '../odds.ts';
 import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
-import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
+import { KALMAN_PARAMS, commitTeam, kalmanOptions, kalmanStep, viewTeam, type Slots } from './ratings-common.ts';
 
 interface MrState {
   teams: Slots;
   hfa: Record<string, number>;
+  /** Kalman mode: each team's rating variance after its last update. */
+  variance?: Record<string, number>;
 }
 
 /**
@@ -48,6 +50,7 @@ export const marketRatingFamily: FamilyDefinition = {
     newTeamOffset: { type: 'number', default: -0.3, min: -5, max: 5, doc: 'a team new to the competition starts at its mean plus this' },
     returnAfterDays: { type: 'number', default: 200, min: 0, doc: 'absence after which a team is seated like a new team (0 = never)' },
     maxAbs: { type: 'number', default: 6, min: 0.5, max: 20, doc: 'observed log-ratios are clipped to ±maxAbs' },
+    ...KALMAN_PARAMS,
   },
   create(p): FamilyRuntime<MrState> {
     const prefix = p.prefix as string;
@@ -57,6 +60,7 @@ export const marketRatingFamily: FamilyDefinition = {
     const hfaRate = p.hfaRate as number;
     const hfa0 = p.hfa as number;
     const maxAbs = p.maxAbs as number;
+    const kalman = kalmanOptions(p);
     const seat = {
       initial: [0],
       newTeamOffset: [p.newTeamOffset as number],
@@ -92,8 +96,9 @@ export const marketRatingFamily: FamilyDefinition = {
         const observed = clamp(Math.log(pr.home / pr.away), -maxAbs, maxAbs);
         const { h, a, hfa, diff } = predict(s, g);
         const e = observed - diff;
-        commitTeam(s.teams, g.homeId, [h + rate * e], g.competitionId, g.seasonYear, g.kickoff, true);
-        commitTeam(s.teams, g.awayId, [a - rate * e], g.competitionId, g.seasonYear, g.kickoff, true);
+        const [gainHome, gainAway] = kalman.processNoise > 0 ? kalmanStep((s.variance ??= {}), s.teams, g.homeId, g.awayId, g.kickoff, kalman) : [rate, rate];
+        commitTeam(s.teams, g.homeId, [h + gainHome * e], g.competitionId, g.seasonYear, g.kickoff, true);
+        commitTeam(s.teams, g.awayId, [a - gainAway * e], g.competitionId, g.seasonYear, g.kickoff, true);
         if (!g.neutral) s.hfa[g.competitionId] = hfa + hfaRate * e;
       },
     };

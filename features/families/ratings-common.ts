@@ -1,4 +1,4 @@
-import { DAY_MS } from './family.ts';
+import { DAY_MS, type ParamSpec } from './family.ts';
 
 /** A team's slot in a rating family: values plus bookkeeping for new-season and new-team rules. */
 export interface TeamSlot {
@@ -79,4 +79,46 @@ export function commitTeam(slots: Slots, teamId: number, values: number[], comp:
   } else {
     slots[teamId] = { v: values, comp, season, last: kickoff, n: learned ? 1 : 0 };
   }
+}
+
+/**
+ * Kalman mode of a rating family (off while processNoise is 0): a team's rating variance grows by
+ * processNoise per day between its games (so the first games after a summer break or a promotion
+ * move it most), and each side moves by its own gain, variance / (both variances + observation
+ * noise), instead of the family's fixed rate.
+ */
+export const KALMAN_PARAMS = {
+  processNoise: { type: 'number', default: 0, min: 0, max: 1, doc: 'Kalman mode when > 0: per-day growth of a team\'s rating variance between its games; each side then moves by variance / (both variances + observationNoise) instead of `rate`; 0 = the fixed `rate`' },
+  observationNoise: { type: 'number', default: 1, min: 0.01, max: 100, doc: 'Kalman mode: variance of one observation' },
+  maxVariance: { type: 'number', default: 1, min: 0.01, max: 100, doc: 'Kalman mode: a team\'s variance is capped here, and a new team starts at it' },
+} as const satisfies Record<string, ParamSpec>;
+
+export interface KalmanOptions {
+  processNoise: number;
+  observationNoise: number;
+  maxVariance: number;
+}
+
+export function kalmanOptions(p: Readonly<Record<string, unknown>>): KalmanOptions {
+  return { processNoise: p.processNoise as number, observationNoise: p.observationNoise as number, maxVariance: p.maxVariance as number };
+}
+
+/**
+ * The home and away gains of one game in Kalman mode, and each side's variance after it (stored in
+ * `variance`). Call before `commitTeam` moves the slots: a variance grows from the slot's last kickoff.
+ */
+export function kalmanStep(variance: Record<string, number>, teams: Slots, homeId: number, awayId: number, kickoff: number, o: KalmanOptions): [number, number] {
+  const before = (teamId: number): number => {
+    const slot = teams[teamId];
+    const v = variance[teamId];
+    if (!slot || v === undefined) return o.maxVariance;
+    return Math.min(o.maxVariance, v + o.processNoise * Math.max(0, kickoff - slot.last) / DAY_MS);
+  };
+  const vh = before(homeId);
+  const va = before(awayId);
+  const kh = vh / (vh + va + o.observationNoise);
+  const ka = va / (vh + va + o.observationNoise);
+  variance[homeId] = vh * (1 - kh);
+  variance[awayId] = va * (1 - ka);
+  return [kh, ka];
 }

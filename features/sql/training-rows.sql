@@ -1,7 +1,7 @@
--- Materialised rows of final games with their outcome, kickoff order. $1 set hash, $2 from timestamptz (inclusive) or NULL, $3 to timestamptz (exclusive) or NULL, $4 text[] competition codes or NULL.
+-- Materialised rows of final games with their outcome, kickoff order; values as text joined by ',' with NULL for missing (split client-side: node-pg's array parser was most of the read). $1 set hash, $2 from timestamptz (inclusive) or NULL, $3 to timestamptz (exclusive) or NULL, $4 text[] competition codes or NULL.
 SELECT fr.game_id::float8 AS game_id,
        (extract(epoch FROM fr.kickoff) * 1000)::float8 AS kickoff,
-       fr.feature_values,
+       array_to_string(fr.feature_values, ',', 'NULL') AS feature_values,
        c.code AS competition,
        r.outcome
   FROM feature_rows fr

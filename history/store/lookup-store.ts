@@ -5,7 +5,7 @@
  * spans, and a game's sport. History owns the tables, so the SQL is here. `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import { readOddsTimeline, type TimelineOddsRow } from './timeline-store.ts';
+import { readOddsByGame, type TimelineGameOdds } from './timeline-store.ts';
 
 const GAME_KICKOFFS_SQL = loadSql(import.meta.url, './sql/game-kickoffs.sql');
 const REFERENCE_FORECASTS_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
@@ -19,8 +19,8 @@ const GAME_LABELS_SQL = loadSql(import.meta.url, './sql/game-labels.sql');
 const GAMES_BY_QUERY_SQL = loadSql(import.meta.url, './sql/games-by-query.sql');
 const GAME_OUTCOMES_SQL = loadSql(import.meta.url, './sql/game-outcomes.sql');
 
-/** One 1x2/moneyline home/draw/away price of a game (as a timeline row), with its kickoff (epoch ms) and its sport's outcome type. */
-export interface MatchOddsRow extends TimelineOddsRow {
+/** A game's 1x2/moneyline home/draw/away prices, with its kickoff (epoch ms) and its sport's outcome type. */
+export interface MatchOddsRow extends TimelineGameOdds {
   outcomes: string;
   kickoff: number;
 }
@@ -61,13 +61,13 @@ export interface SeasonSpanRow {
 /** 1x2/moneyline home/draw/away odds of `gameIds` from every bookmaker (the odds timeline's read), each with its game's kickoff and outcome type. */
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
   const [odds, games] = await Promise.all([
-    readOddsTimeline(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
+    readOddsByGame(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
     db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
   ]);
   const byId = new Map(games.rows.map((g) => [g.game_id, g]));
   return odds.flatMap((row) => {
     const game = byId.get(row.game_id);
-    return game ? [{ ...row, outcomes: game.outcomes, kickoff: game.kickoff }] : [];
+    return game ? [{ game_id: row.game_id, quotes: row.quotes, outcomes: game.outcomes, kickoff: game.kickoff }] : [];
   });
 }
 

@@ -19,6 +19,7 @@ const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> =
   { names: ['query'], load: async () => (await import('./commands/query.ts')).registerQueryCommand },
   { names: ['models', 'predictions'], load: async () => (await import('./commands/models.ts')).registerModelsCommands },
   { names: ['train', 'runs'], load: async () => (await import('./commands/train.ts')).registerTrainCommands },
+  { names: ['sweeps'], load: async () => (await import('./commands/sweeps.ts')).registerSweepsCommands },
   { names: ['features'], load: async () => (await import('./commands/features.ts')).registerFeatureCommands },
   { names: ['predict'], load: async () => (await import('./commands/predict.ts')).registerPredictCommands },
   { names: ['explain'], load: async () => (await import('./commands/explain.ts')).registerExplainCommand },

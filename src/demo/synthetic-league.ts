@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRandomStream } from '../../core/index.ts';
+import { AppError, createRandomStream } from '../../core/index.ts';
 
 /**
  * A simulated soccer league written as football-data.co.uk CSV files, so the demo (and tests)
@@ -19,6 +19,12 @@ export interface SyntheticLeagueOptions {
   seed?: number;
   /** "Today": games before it are played, later ones are scheduled fixtures to predict. */
   asOf?: Date;
+  /**
+   * Division code written in every row (default `SYN`). Another code makes another league: its
+   * team names carry the code (`Northbridge S02`) so leagues never share a team, and its files are
+   * named after it, so several leagues can be written into one folder (the scaling bench does).
+   */
+  division?: string;
 }
 
 export const SYNTHETIC_DIVISION = 'SYN';
@@ -116,7 +122,9 @@ export function writeSyntheticLeague(dir: string, options: SyntheticLeagueOption
   const nTeams = Math.min(options.teams ?? 20, TEAM_NAMES.length) & ~1;
   // Seeded: the demo must give the same league every run.
   const random = createRandomStream(options.seed ?? 20240601);
-  const teams = TEAM_NAMES.slice(0, nTeams);
+  const division = options.division ?? SYNTHETIC_DIVISION;
+  if (!/^[A-Z0-9]{1,8}$/.test(division)) throw new AppError('VALIDATION_FAILED', `synthetic division code must be 1-8 upper-case letters or digits, got ${JSON.stringify(division)}`, { details: { division } });
+  const teams = TEAM_NAMES.slice(0, nTeams).map((name) => (division === SYNTHETIC_DIVISION ? name : `${name} ${division}`));
   const attack = teams.map(() => 0.25 * gaussian(random));
   const defence = teams.map(() => 0.25 * gaussian(random));
   const homeAdvantage = 0.27;
@@ -162,13 +170,13 @@ export function writeSyntheticLeague(dir: string, options: SyntheticLeagueOption
           const hst = Math.min(hs, hg + poisson(random, lh * 2));
           const ast = Math.min(as, ag + poisson(random, la * 2));
           const res = (x: number, y: number) => (x > y ? 'H' : x < y ? 'A' : 'D');
-          row = [SYNTHETIC_DIVISION, ddmmyyyy(day), time, teams[h]!, teams[a]!, hg, ag, res(hg, ag), hht, aht, res(hht, aht), hs, as, hst, ast, ...b365, ...pre, ...max, ...avg, ...close, ...avgClose];
+          row = [division, ddmmyyyy(day), time, teams[h]!, teams[a]!, hg, ag, res(hg, ag), hht, aht, res(hht, aht), hs, as, hst, ast, ...b365, ...pre, ...max, ...avg, ...close, ...avgClose];
           games++;
         } else {
           // Bookmakers price the next week's fixtures only.
           const priced = day.getTime() - asOf.getTime() < 8 * 86_400_000;
           const preOdds = priced ? [...b365, ...pre, ...max, ...avg] : Array<string>(12).fill('');
-          row = [SYNTHETIC_DIVISION, ddmmyyyy(day), time, teams[h]!, teams[a]!, '', '', '', '', '', '', '', '', '', '', ...preOdds, '', '', '', '', '', ''];
+          row = [division, ddmmyyyy(day), time, teams[h]!, teams[a]!, '', '', '', '', '', '', '', '', '', '', ...preOdds, '', '', '', '', '', ''];
           unplayed++;
         }
         lines.push(row.join(','));
@@ -182,7 +190,7 @@ export function writeSyntheticLeague(dir: string, options: SyntheticLeagueOption
     noTeam[HEADER.indexOf('AwayTeam')] = '';
     lines[9] = noTeam.join(',');
     lines.push(',,,,,,,', ',,,,,,,');
-    const file = join(dir, `${SYNTHETIC_DIVISION}_${year}${String((year + 1) % 100).padStart(2, '0')}_synthetic.csv`);
+    const file = join(dir, `${division}_${year}${String((year + 1) % 100).padStart(2, '0')}_synthetic.csv`);
     writeFileSync(file, lines.join('\r\n') + '\r\n');
     files.push(file);
   }

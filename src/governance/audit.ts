@@ -14,6 +14,7 @@ export type AuditAction =
   | 'key.created' | 'key.rotated' | 'key.revoked' | 'key.used'
   | 'secret.created' | 'secret.used' | 'secret.rotated' | 'secret.revoked' | 'secret.master-rotated'
   | 'import.run' | 'import.failed' | 'training.submitted' | 'training.cancelled'
+  | 'sweep.submitted' | 'sweep.settled'
   | 'alias.moved' | 'alias.removed'
   | 'proposal.created' | 'proposal.approved' | 'proposal.rejected'
   | 'privacy.exported' | 'privacy.erased' | 'retention.applied'

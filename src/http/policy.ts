@@ -61,6 +61,10 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /v1/training-jobs': READERS,
   'GET /v1/training-jobs/:id': READERS,
   'DELETE /v1/training-jobs/:id': SCIENTISTS,
+  'POST /v1/sweeps': SCIENTISTS,
+  'GET /v1/sweeps': READERS,
+  'GET /v1/sweeps/:id': READERS,
+  'GET /v1/sweeps/:id/best': READERS,
 
   'GET /v1/sports': READERS,
   'GET /v1/competitions': READERS,

@@ -1,6 +1,6 @@
-import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import { FlowProducer, Queue, Worker, UnrecoverableError, type Job, type FlowChildJob } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { type AddJobOptions, type JobInfo, type JobQueues, type JobState, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
+import { type AddJobOptions, type FlowJob, type JobInfo, type JobQueues, type JobState, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
 import { AppError, type Logger } from '../../core/index.ts';
 import { errorText, redactUrl, type OutageLog } from '../outage.ts';
 
@@ -116,6 +116,15 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
     return q;
   }
 
+  let flowProducer: FlowProducer | undefined;
+  const jobOptions = (opts: AddJobOptions) => ({
+    jobId: opts.jobId,
+    attempts: opts.attempts ?? 1,
+    backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
+    removeOnComplete: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  });
+
   return {
     kind: 'bullmq',
     target: `${where}, prefix ${prefix}`,
@@ -129,14 +138,19 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
           const state = existing ? await existing.getState() : undefined;
           if (existing && (state === 'completed' || state === 'failed')) await existing.remove();
         }
-        const job = await q.add(name, data, {
-          jobId: opts.jobId,
-          attempts: opts.attempts ?? 1,
-          backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
-          removeOnComplete: { age: 7 * 24 * 3600 },
-          removeOnFail: { age: 30 * 24 * 3600 },
-        });
+        const job = await q.add(name, data, jobOptions(opts));
         return toInfo(job, await job.getState());
+      });
+    },
+
+    async addFlow(parent, children) {
+      return bounded(async () => {
+        flowProducer ??= new FlowProducer({ connection, prefix });
+        // A failed child (after its last attempt) is dropped from the parent's dependencies rather
+        // than failing it: the parent settles from what the database recorded of every child.
+        const childJobs: FlowChildJob[] = children.map((c: FlowJob) => ({ name: c.name, queueName: c.queue, data: c.data, opts: { ...jobOptions(c.options), ignoreDependencyOnFailure: true } }));
+        const node = await flowProducer.add({ name: parent.name, queueName: parent.queue, data: parent.data, opts: jobOptions(parent.options), children: childJobs });
+        return toInfo(node.job, await node.job.getState());
       });
     },
 
@@ -256,6 +270,7 @@ export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOption
       await Promise.all([...workers].map((w) => w.close()));
       // Closing a queue talks to Redis; when Redis is away that must not keep the process alive.
       await Promise.all([...queues.values()].map((q) => Promise.race([q.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())])));
+      if (flowProducer) await Promise.race([flowProducer.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
       connection.disconnect();
     },
   };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AddJobOptions, type JobInfo, type JobQueues, type JobContext, type JobSchedulerInfo, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
+import { type AddJobOptions, type FlowJob, type JobInfo, type JobQueues, type JobContext, type JobSchedulerInfo, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
 
 interface InProcessJob {
   info: JobInfo;
@@ -17,6 +17,18 @@ export function createInProcessQueues(): JobQueues {
   const queues = new Map<string, { jobs: Map<string, InProcessJob>; pending: string[]; waiters: Array<() => void>; workers: number }>();
   const workers = new Set<WorkerHandle>();
   const schedulers = new Map<string, { timer: NodeJS.Timeout; info: JobSchedulerInfo }>();
+  // Flows waiting on children: each parent with the `queue\u0000jobId` keys of its unfinished children.
+  const flows: Array<{ parent: FlowJob; waiting: Set<string> }> = [];
+
+  /** A job finished for good (completed, failed after its last attempt, or removed): parents it held up may run. */
+  function finished(queue: string, jobId: string): void {
+    const key = `${queue}\u0000${jobId}`;
+    for (const flow of [...flows]) {
+      if (!flow.waiting.delete(key) || flow.waiting.size) continue;
+      flows.splice(flows.indexOf(flow), 1);
+      void self.add(flow.parent.queue, flow.parent.name, flow.parent.data, flow.parent.options);
+    }
+  }
 
   function queueOf(name: string) {
     let q = queues.get(name);
@@ -76,6 +88,17 @@ export function createInProcessQueues(): JobQueues {
       return { ...job.info };
     },
 
+    async addFlow(parent, children) {
+      const waiting = new Set<string>();
+      for (const child of children) {
+        const info = await self.add(child.queue, child.name, child.data, child.options);
+        if (info.state !== 'completed' && info.state !== 'failed') waiting.add(`${child.queue}\u0000${info.id}`);
+      }
+      if (waiting.size === 0) return self.add(parent.queue, parent.name, parent.data, parent.options);
+      flows.push({ parent: parent as FlowJob, waiting });
+      return { id: parent.options.jobId, name: parent.name, state: 'waiting', progress: 0, attemptsMade: 0 };
+    },
+
     async getJob(queue, jobId) {
       const job = queues.get(queue)?.jobs.get(jobId);
       return job ? { ...job.info } : undefined;
@@ -97,6 +120,7 @@ export function createInProcessQueues(): JobQueues {
       if (!q || !job || job.info.state !== 'waiting') return false;
       q.pending = q.pending.filter((id) => id !== jobId);
       q.jobs.delete(jobId);
+      finished(queue, jobId);
       return true;
     },
 
@@ -122,6 +146,7 @@ export function createInProcessQueues(): JobQueues {
           try {
             job.info.returnValue = await processor(context);
             job.info.state = 'completed';
+            finished(queue, job.info.id);
             return;
           } catch (error) {
             job.info.attemptsMade += 1;
@@ -129,6 +154,7 @@ export function createInProcessQueues(): JobQueues {
             const permanent = error instanceof PermanentJobError || (error as Error).name === 'UnrecoverableError';
             if (permanent || job.info.attemptsMade >= job.attempts || closing) {
               job.info.state = 'failed';
+              finished(queue, job.info.id);
               return;
             }
             job.info.state = 'delayed';

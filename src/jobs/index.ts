@@ -1,5 +1,5 @@
 export { PermanentJobError } from './queue.ts';
-export type { AddJobOptions, JobContext, JobInfo, JobQueues, JobState, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
+export type { AddJobOptions, FlowJob, JobContext, JobInfo, JobQueues, JobState, Processor, WorkerHandle, WorkerOptions } from './queue.ts';
 export { createBullmqQueues } from './bullmq-queues.ts';
 export { createInProcessQueues } from './in-process-queues.ts';
 export { openQueues } from './open-queues.ts';
@@ -10,4 +10,5 @@ export { TRAINING_QUEUE, TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, type TrainingJo
 export { createDriftProcessor } from './drift.processor.ts';
 export { createRetentionProcessor } from './retention.processor.ts';
 export { SCHEDULE_QUEUE, type ScheduleJobData } from './schedule.job.ts';
+export { SWEEP_QUEUE, type SweepJobData } from './sweep.job.ts';
 export { startSchedules } from './schedules.ts';

@@ -34,6 +34,14 @@ export interface AddJobOptions {
   replaceFinished?: boolean;
 }
 
+/** One job of a flow: its queue, name, payload and options (as `add` takes them). */
+export interface FlowJob<TData = unknown> {
+  queue: string;
+  name: string;
+  data: TData;
+  options: AddJobOptions;
+}
+
 export interface JobInfo {
   id: string;
   name: string;
@@ -98,6 +106,13 @@ export interface JobQueues {
    * most one of its jobs is waiting at a time, so a slow job never piles up copies.
    */
   upsertScheduler<TData>(queue: string, spec: JobSchedulerSpec<TData>): Promise<void>;
+  /**
+   * A flow (BullMQ's FlowProducer; in-process the same semantics): the children are added now and
+   * the parent runs once every child has finished, completed or failed after its last attempt (a
+   * failed child does not fail the parent, whose processor reads the outcomes where they are
+   * recorded). Children must be new jobs: an id the queue already holds is not made a child again.
+   */
+  addFlow<TData>(parent: FlowJob<TData>, children: readonly FlowJob[]): Promise<JobInfo>;
   /** The queue's job schedulers. */
   listSchedulers(queue: string): Promise<JobSchedulerInfo[]>;
   /** Removes a job scheduler; false when there was none. */

@@ -15,3 +15,11 @@ export interface TrainingJobData {
   /** The submitting deployment's tag: a worker of another deployment refuses the job loudly. */
   deployment?: string;
 }
+
+/** A run's job as the queue takes it (alone, or as a child of a sweep's flow). */
+export interface TrainingJob {
+  queue: typeof TRAINING_QUEUE;
+  name: 'train';
+  data: TrainingJobData;
+  options: { jobId: string; attempts: number; backoffMs: number; replaceFinished: boolean };
+}

@@ -1,6 +1,13 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../../core/index.ts';
 import {
+  findGames,
+  parseGameQuery,
+  predictInChunks,
+  predictionCsvHeader,
+  predictionCsvRows,
   predictGames,
   predictInstances,
   type ExplainRequest,
@@ -68,4 +75,57 @@ export async function predict(ctx: PredictServiceContext, input: PredictInput): 
     : await predictGames(serving, served, games!, { kellyFraction: input.kellyFraction });
   if (!input.explain) return result;
   return serving.explanations.explainPredictions(served, result, input.explain);
+}
+
+export interface BatchPredictionInput {
+  ref: ModelRefInput;
+  /** Games: requests, or a stored-game query (`competition=E0,from=2024-01-01,...`, see parseGameQuery). */
+  games?: readonly GameRequest[] | string;
+  /** Raw feature rows; exclusive with `games`. */
+  instances?: readonly Record<string, unknown>[];
+  /** Where the CSV goes: a file path, or an open stream (left open). */
+  out: string | NodeJS.WritableStream;
+  kellyFraction?: number;
+  /** Told the version and the row count before the first row. */
+  onStart?(served: ServedVersion, total: number): void;
+  /** Told each chunk's row count as it is written. */
+  onRows?(rows: number): void;
+}
+
+/**
+ * Offline batch predictions to CSV (`sharpline predict`): chunks of SHARPLINE_MAX_PREDICT_ROWS
+ * through the same functions as the HTTP route, each chunk written before the next is computed,
+ * so memory holds one chunk whatever the batch size. Stored games are read set-wise from the
+ * feature store per chunk (see predictGames).
+ * @throws AppError VALIDATION_FAILED (neither or both inputs, a bad query), the reference's and predictGames' errors
+ */
+export async function writeBatchPredictions(ctx: Pick<AppContext, 'db' | 'serving' | 'config'>, input: BatchPredictionInput): Promise<{ served: ServedVersion; rows: number; seconds: number }> {
+  if ((input.games === undefined) === (input.instances === undefined)) throw new AppError('VALIDATION_FAILED', 'give exactly one of games or instances');
+  const started = performance.now();
+  const found = resolveServedVersion(ctx, input.ref);
+  const served = found instanceof Promise ? await found : found;
+  const batch: { instances: Record<string, unknown>[] } | { games: GameRequest[] } = input.instances
+    ? { instances: [...input.instances] }
+    : { games: typeof input.games === 'string' ? await findGames(ctx.db, parseGameQuery(input.games)) : [...input.games!] };
+  const total = 'instances' in batch ? batch.instances.length : batch.games.length;
+  input.onStart?.(served, total);
+  const out = typeof input.out === 'string' ? createWriteStream(input.out) : input.out;
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  let rows = 0;
+  try {
+    await write(predictionCsvHeader(served) + '\n');
+    for await (const chunk of predictInChunks(ctx.serving, served, batch, ctx.config.maxPredictRows, { kellyFraction: input.kellyFraction })) {
+      await write(predictionCsvRows(served, chunk.predictions, rows));
+      rows += chunk.predictions.length;
+      input.onRows?.(chunk.predictions.length);
+    }
+  } finally {
+    if (typeof input.out === 'string') {
+      out.end();
+      await once(out, 'finish');
+    }
+  }
+  return { served, rows, seconds: (performance.now() - started) / 1000 };
 }

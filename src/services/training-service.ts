@@ -3,7 +3,7 @@ import { AppError, isAppError } from '../../core/index.ts';
 import { validateTrainingSpec, runIdOf, upsertRun, requestCancel, listStaleQueued, getRun, type TrainingRun, type TrainingSpec } from '../../training/index.ts';
 import { assertFeatureSetAvailable } from '../../features/index.ts';
 import { recordAudit, type Actor } from '../governance/index.ts';
-import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJobData } from '../jobs/training.job.ts';
+import { TRAINING_ATTEMPTS, TRAINING_BACKOFF_MS, TRAINING_QUEUE, type TrainingJob } from '../jobs/training.job.ts';
 
 /**
  * Validates the whole spec (against the database too: competitions, sport, and that history holds
@@ -20,8 +20,7 @@ export async function submitTraining(ctx: AppContext, input: unknown, by: string
   const actor: Actor = typeof by === 'string' ? { name: by, role: 'operator' } : by;
   const spec = await validateTrainingSpec(ctx.db, input);
   await assertFeatureSetAvailable(ctx.db, spec.featureSet, spec.competitions);
-  const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor.name, ctx.deployment.tag);
-  if (created) await recordAudit(ctx.db, actor, 'training.submitted', { target: run.id, details: { model: spec.model, featureSet: spec.featureSet } });
+  const { run, created } = await recordTrainingRun(ctx, spec, actor);
   if (created || run.status === 'queued') {
     try {
       await enqueue(ctx, run);
@@ -39,16 +38,33 @@ export async function submitTraining(ctx: AppContext, input: unknown, by: string
 }
 
 /**
- * Adds the run's job. Idempotent by job id; a job of that id that already completed or failed
- * (while the run is still queued) is replaced, so a queued run always ends up with a live job.
+ * Records a validated spec's run (the source of truth) and audits a new submission, without
+ * enqueueing: `submitTraining` enqueues it alone, a sweep as a child of its flow.
  */
+export async function recordTrainingRun(ctx: AppContext, spec: TrainingSpec, actor: Actor): Promise<{ run: TrainingRun; created: boolean }> {
+  const { run, created } = await upsertRun(ctx.db, runIdOf(spec), spec, actor.name, ctx.deployment.tag);
+  if (created) await recordAudit(ctx.db, actor, 'training.submitted', { target: run.id, details: { model: spec.model, featureSet: spec.featureSet } });
+  return { run, created };
+}
+
+/**
+ * The run's queue job: the one shape every way of enqueueing a run uses (alone, or in a sweep's
+ * flow). A job of that id that already completed or failed (while the run is still queued) is
+ * replaced, so a queued run always ends up with a live job.
+ */
+export function trainingJobOf(ctx: AppContext, run: TrainingRun): TrainingJob {
+  return {
+    queue: TRAINING_QUEUE,
+    name: 'train',
+    data: { runId: run.id, attempts: TRAINING_ATTEMPTS, deployment: ctx.deployment.tag },
+    options: { jobId: run.jobId, attempts: TRAINING_ATTEMPTS, backoffMs: TRAINING_BACKOFF_MS, replaceFinished: true },
+  };
+}
+
+/** Adds the run's job. Idempotent by job id. */
 async function enqueue(ctx: AppContext, run: TrainingRun): Promise<void> {
-  await ctx.queues.add<TrainingJobData>(TRAINING_QUEUE, 'train', { runId: run.id, attempts: TRAINING_ATTEMPTS, deployment: ctx.deployment.tag }, {
-    jobId: run.jobId,
-    attempts: TRAINING_ATTEMPTS,
-    backoffMs: TRAINING_BACKOFF_MS,
-    replaceFinished: true,
-  });
+  const job = trainingJobOf(ctx, run);
+  await ctx.queues.add(job.queue, job.name, job.data, job.options);
 }
 
 /** Cancels a queued run at once (and drops its job) or stops a running one at its next batch. */

@@ -1,4 +1,4 @@
-import { computeOnline, loadMarketBaseline, resolveFeatureSet, type FeatureCache, type MatchupRequest, type OnlineRow } from '../../features/index.ts';
+import { computeOnline, getStoredGameFeatures, loadMarketBaseline, resolveFeatureSet, type MarketBaseline, type FeatureCache, type MatchupRequest, type OnlineRow } from '../../features/index.ts';
 import { type Db, AppError } from '../../core/index.ts';
 import { classesHaveOdds, marketView, type MarketView } from './market.ts';
 import type { ServingMetrics } from './metrics.ts';
@@ -238,14 +238,15 @@ export interface ResolvedGame {
   odds: { source: MarketView['source']; bookmaker: string; kind: string; home: number; draw: number | null; away: number } | null;
 }
 
+/** A stored game's odds for the market view: its pre-closing prices, when it has them. */
+function storedOdds(baseline: MarketBaseline | undefined): ResolvedGame['odds'] {
+  const pre = baseline?.preclosing;
+  return pre ? { source: 'stored', bookmaker: pre.bookmaker, kind: pre.kind, home: pre.prices.home, draw: pre.prices.draw, away: pre.prices.away } : null;
+}
+
 async function resolveGame(deps: PredictDeps, setName: string, request: GameRequest): Promise<ResolvedGame> {
   const row = await computeOnline(deps.db, setName, request, { cache: deps.featureCache, staleDays: deps.staleDays });
-  if ('gameId' in request) {
-    const baseline = (await loadMarketBaseline(deps.db, [request.gameId])).get(request.gameId);
-    const pre = baseline?.preclosing;
-    if (!pre) return { row, odds: null };
-    return { row, odds: { source: 'stored', bookmaker: pre.bookmaker, kind: pre.kind, home: pre.prices.home, draw: pre.prices.draw, away: pre.prices.away } };
-  }
+  if ('gameId' in request) return { row, odds: storedOdds((await loadMarketBaseline(deps.db, [request.gameId])).get(request.gameId)) };
   const given = request.odds?.find((o) => o.home > 1 && o.away > 1);
   return { row, odds: given ? { source: 'request', bookmaker: given.bookmaker, kind: given.kind ?? 'preclosing', home: given.home, draw: given.draw ?? null, away: given.away } : null };
 }
@@ -340,7 +341,17 @@ export async function predictGames(deps: PredictDeps, served: ServedVersion, gam
       details: { model: served.model, version: served.version, featureSet: set.name, trainedHash: spec.featureSet.hash, currentHash: set.hash },
     });
   }
+  // A batch reads the materialised rows of its stored games set-wise (one query each for rows,
+  // games and odds, whatever the count); the rest, and a lone request, go through the online
+  // store (cached per request). Both give the same values: online rows as of kickoff equal the
+  // materialised ones.
+  const ids = games.length > 1 ? games.flatMap((g) => ('gameId' in g ? [g.gameId] : [])) : [];
+  const [stored, baselines] = ids.length
+    ? await Promise.all([getStoredGameFeatures(deps.db, set, ids, { staleDays: deps.staleDays }), loadMarketBaseline(deps.db, ids)])
+    : [new Map<number, OnlineRow>(), new Map<number, MarketBaseline>()];
   const resolved = await mapLimit(games, 4, async (game, index) => {
+    const row = 'gameId' in game ? stored.get(game.gameId) : undefined;
+    if (row) return { row, odds: storedOdds(baselines.get(row.gameId!)) };
     try {
       return await resolveGameCached(deps, set.name, set.hash, game);
     } catch (error) {

@@ -104,8 +104,8 @@ describe('README walkthroughs', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('the README has the four walkthroughs', () => {
-    assert.deepEqual([...blocks.keys()].sort(), ['app-developer', 'data-scientist', 'reviewer', 'tfjs-model']);
+  it('the README has the five walkthroughs', () => {
+    assert.deepEqual([...blocks.keys()].sort(), ['app-developer', 'data-scientist', 'fortnight', 'reviewer', 'tfjs-model']);
   });
 
   it('every step of every walkthrough says what its output must contain', () => {
@@ -154,4 +154,16 @@ describe('README walkthroughs', () => {
       assert.equal(result.status, 0, `walkthrough ${name} failed (exit ${result.status}):\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`);
     });
   }
+
+  // The replayed fortnight reads only the repo's fixture (tests/e2e/fortnight) and runs on an
+  // embedded database of its own (it unsets DATABASE_URL), so it runs with or without ../shared/data.
+  it('walkthrough: fortnight (embedded database, the replayed provider, the schedules on)', () => {
+    const out = mkdtempSync(join(scratch, 'fortnight-'));
+    const script = scriptOf(stepsOf(blocks.get('fortnight') ?? []), out);
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', TMPDIR: scratch, PORT: String(port) };
+    delete env.REDIS_URL;
+    const started = Date.now();
+    const result = spawnSync('bash', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(result.status, 0, `walkthrough fortnight failed (exit ${result.status}) after ${Date.now() - started} ms:\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Db } from '../../core/index.ts';
 import { gameLabels, type GameLabel } from '../../history/index.ts';
-import { loadMarketBaseline, loadReferenceForecasts, type TrainingSet } from '../../features/index.ts';
+import { loadMarketBaseline, loadReferenceForecasts, type MarketBaseline, type TrainingSet } from '../../features/index.ts';
 import type { DenseModel } from '../../models/index.ts';
 import { compareOnSameGames } from '../evaluate/index.ts';
 import { marketBacktest } from '../market-backtest.ts';
@@ -33,12 +33,20 @@ function inClassOrder(classes: readonly string[], p: Record<string, number | nul
  * test games, and backtests the model's bets at real prices. `probabilities` are the model's on the
  * test set, row-major in class order.
  */
-export async function evaluateOutOfSample(db: Db, spec: TrainingSpec, model: Pick<DenseModel, 'featureNames'>, testSet: TrainingSet, probabilities: Float64Array): Promise<Evaluation> {
+export async function evaluateOutOfSample(
+  db: Db,
+  spec: TrainingSpec,
+  model: Pick<DenseModel, 'featureNames'>,
+  testSet: TrainingSet,
+  probabilities: Float64Array,
+  /** The test games' market baseline when already loading (the pipeline starts it before the fit). */
+  baselineLoad?: Promise<Map<number, MarketBaseline>>,
+): Promise<Evaluation> {
   const classes = testSet.classes;
   const k = classes.length;
   const gameIds = testSet.gameIds;
   const [baseline, references, labelRows] = await Promise.all([
-    loadMarketBaseline(db, gameIds),
+    baselineLoad ?? loadMarketBaseline(db, gameIds),
     loadReferenceForecasts(db, gameIds),
     gameLabels(db, gameIds),
   ]);

@@ -60,8 +60,16 @@ export async function registerArtifacts(
   labels: Map<number, GameLabel>,
   /** algo tfjs: the trained network's layout; a model with no dense form (null `model`) has only this, no dense-json, ONNX or SHAP importance. */
   tfjsLayout?: TfjsLayout,
+  /** Filled with the milliseconds of each part (model artifacts, background, distribution, importance, predictions). */
+  timings: Record<string, number> = {},
 ): Promise<void> {
   const k = testSet.classes.length;
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - mark);
+    mark = now;
+  };
   if (model) {
     await putArtifact(db, version.id, { kind: 'dense-json', json: JSON.parse(serializeModel(model)) });
     await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model, { docString: `${version.model} v${version.version}` }), contentType: 'application/x-onnx' });
@@ -74,14 +82,18 @@ export async function registerArtifacts(
     kind: 'feature-spec',
     json: { featureSet: trainSet.featureSet, featureNames: trainSet.featureNames, fills: trainSet.fills, classes: trainSet.classes },
   });
+  lap('registerModelMs');
   const background = selectBackground(trainSet.X, trainSet.nRows, trainSet.featureNames.length, { size: 100, method: 'kmeans', seed: 7 });
   await putArtifact(db, version.id, {
     kind: 'background',
     json: { method: 'kmeans', nRows: background.nRows, featureNames: trainSet.featureNames, rows: chunk(Array.from(background.data), trainSet.featureNames.length), weights: background.weights ? Array.from(background.weights) : null },
   });
+  lap('registerBackgroundMs');
   // The training distribution served rows are compared with (population stability, drift).
   await putArtifact(db, version.id, { kind: 'feature-distribution', json: featureDistribution(trainSet.X, trainSet.nRows, trainSet.featureNames) });
+  lap('registerDistributionMs');
   if (model) await putArtifact(db, version.id, { kind: 'importance', json: await globalImportance(model, trainSet, testSet) });
+  lap('registerImportanceMs');
   await savePredictions(db, version.id, testSet.gameIds.map((gameId, i) => {
     const label = labels.get(gameId);
     return {
@@ -94,6 +106,7 @@ export async function registerArtifacts(
       outcome: testSet.classes[testSet.labels[i]!] ?? null,
     };
   }));
+  lap('registerPredictionsMs');
 }
 
 function chunk(values: number[], width: number): number[][] {

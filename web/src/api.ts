@@ -28,6 +28,24 @@ export function storeKey(key: string | null): void {
 const TIMEOUT_MS = 60_000;
 
 export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  const { response, parsed } = await request(path, init);
+  if (!response.ok) {
+    const e = (parsed as ApiErrorBody | null)?.error;
+    throw new ApiError(response.status, e?.code ?? `HTTP_${response.status}`, e?.message ?? response.statusText, e?.details);
+  }
+  return parsed as T;
+}
+
+/**
+ * A request whose answer is read whatever its status, as a probe answers: `/readyz` says what is
+ * down in a 503 body of its own shape, not as a coded error.
+ */
+export async function probe<T>(path: string): Promise<{ status: number; body: T }> {
+  const { response, parsed } = await request(path, {});
+  return { status: response.status, body: parsed as T };
+}
+
+async function request(path: string, init: RequestInit & { json?: unknown }): Promise<{ response: Response; parsed: unknown }> {
   const headers = new Headers(init.headers);
   const key = storedKey();
   if (key) headers.set('authorization', `Bearer ${key}`);
@@ -48,12 +66,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
     clearTimeout(timer);
   }
   const text = await response.text();
-  const parsed = text ? safeJson(text) : null;
-  if (!response.ok) {
-    const e = (parsed as ApiErrorBody | null)?.error;
-    throw new ApiError(response.status, e?.code ?? `HTTP_${response.status}`, e?.message ?? response.statusText, e?.details);
-  }
-  return parsed as T;
+  return { response, parsed: text ? safeJson(text) : null };
 }
 
 function safeJson(text: string): unknown {

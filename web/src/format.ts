@@ -27,3 +27,12 @@ export function dateTime(value: string | number | Date | null | undefined): stri
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? String(value) : new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
+
+/** A cadence in the largest whole unit (150 ms, 15 min, 6 h, 1 day), in the page's language. */
+export function duration(ms: number): string {
+  const units: Array<[Intl.NumberFormatOptions['unit'], number]> = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]];
+  for (const [unit, size] of units) {
+    if (ms >= size && ms % size === 0) return new Intl.NumberFormat(i18n.language, { style: 'unit', unit, unitDisplay: 'long' }).format(ms / size);
+  }
+  return new Intl.NumberFormat(i18n.language, { style: 'unit', unit: 'millisecond', unitDisplay: 'short' }).format(ms);
+}

@@ -16,6 +16,8 @@ import { whoAmI, type Principal } from './session.ts';
 import { CoveragePage, QuarantinePage } from './pages/coverage.ts';
 import { GamePage } from './pages/game.ts';
 import { TeamPage } from './pages/team.ts';
+import { OperationsPage } from './pages/operations.ts';
+import { DriftPage } from './pages/drift.ts';
 
 function Page(props: { route: Route; principal: Principal }) {
   const [first, ...rest] = props.route.path;
@@ -33,6 +35,8 @@ function Page(props: { route: Route; principal: Principal }) {
   if (first === 'games' && rest[0]) return html`<${GamePage} id=${rest[0]} />`;
   if (first === 'teams' && rest[0]) return html`<${TeamPage} id=${rest[0]} set=${q.get('set') ?? ''} />`;
   if (first === 'explore') return html`<${ExplorePage} share=${q.get('share') ?? ''} />`;
+  if (first === 'operations') return html`<${OperationsPage} principal=${props.principal} />`;
+  if (first === 'drift') return html`<${DriftPage} />`;
   if (first === 'help') return html`<${HelpPage} page=${rest[0] ?? ''} />`;
   return html`<p role="alert">${t('common.noSuchPage')}</p>`;
 }
@@ -45,6 +49,8 @@ const NAV: Array<[string, () => string]> = [
   ['promotions', () => t('nav.promotions')],
   ['coverage', () => t('nav.coverage')],
   ['explore', () => t('nav.explore')],
+  ['operations', () => t('nav.operations')],
+  ['drift', () => t('nav.drift')],
   ['help', () => t('nav.help')],
 ];
 

@@ -36,4 +36,8 @@ export const can = {
   // Deciding proposals is for reviewer keys only (the API refuses an admin key there); a server
   // without keys (auth off) lets its local admin decide.
   review: (p: Principal) => p.role === 'reviewer' || (p.role === 'admin' && p.keyPrefix === null),
+  // Pausing and resuming schedules: as src/http/policy.ts allows (those who change training).
+  operate: (p: Principal) => p.role === 'admin' || p.role === 'scientist',
+  // The audit log (GET /v1/audit): admins and reviewers.
+  audit: (p: Principal) => p.role === 'admin' || p.role === 'reviewer',
 };

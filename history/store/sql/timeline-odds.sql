@@ -1,17 +1,14 @@
--- Home/draw/away odds of one sport's games (or any sport's) with kickoff in ($2, $3) for the given markets and bookmakers. $1 sport code or NULL (any sport), $2/$3 timestamptz bounds (exclusive), $4 text[] markets, $5 text[] bookmaker codes or NULL (any bookmaker), $6 bigint[] game ids or null.
+-- Home/draw/away odds of one sport's games (or any sport's) with kickoff in ($2, $3) for the given markets and bookmakers, ONE ROW PER GAME: its quotes as text, bookmaker, market, selection, kind, captured_at epoch ms (-Infinity when unknown) and price separated by chr(31), quotes by chr(30) (control characters no code contains) (a tenth of the rows and fields to parse client-side; prices keep float8's shortest exact text). $1 sport code or NULL (any sport), $2/$3 timestamptz bounds (exclusive), $4 text[] markets, $5 text[] bookmaker codes or NULL (any bookmaker), $6 bigint[] game ids or null (their kickoff span also bounds the odds' kickoff, so only their partitions are read).
 SELECT o.game_id::float8 AS game_id,
-       b.code AS bookmaker,
-       o.market,
-       o.selection,
-       o.kind,
-       (extract(epoch FROM o.captured_at) * 1000)::float8 AS captured_at,
-       o.price
+       string_agg(concat_ws(chr(31), b.code, o.market, o.selection, o.kind, (extract(epoch FROM o.captured_at) * 1000)::float8, o.price), chr(30)) AS quotes
   FROM odds o
   JOIN bookmakers b ON b.id = o.bookmaker_id
-  JOIN games g ON g.id = o.game_id
- WHERE ($1::text IS NULL OR g.sport_id = (SELECT id FROM sports WHERE code = $1))
+ WHERE ($1::text IS NULL OR o.game_id IN (SELECT id FROM games WHERE sport_id = (SELECT id FROM sports WHERE code = $1)))
    AND o.kickoff > $2::timestamptz AND o.kickoff < $3::timestamptz
    AND o.market = ANY($4::text[])
    AND ($5::text[] IS NULL OR b.code = ANY($5::text[]))
    AND o.selection IN ('home', 'draw', 'away')
-   AND ($6::bigint[] IS NULL OR o.game_id = ANY($6::bigint[]))
+   AND ($6::bigint[] IS NULL OR (o.game_id = ANY($6::bigint[])
+        AND o.kickoff >= (SELECT min(kickoff) FROM games WHERE id = ANY($6::bigint[]))
+        AND o.kickoff <= (SELECT max(kickoff) FROM games WHERE id = ANY($6::bigint[]))))
+ GROUP BY o.game_id

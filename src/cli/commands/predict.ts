@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseCsv } from '../../../history/index.ts';
-import type { GameRequest, ServedVersion } from '../../serving/index.ts';
+import type { GameRequest } from '../../serving/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { createProgress, printResult } from '../output.ts';
 import { withContext } from '../run.ts';
@@ -78,34 +77,25 @@ export function registerPredictCommands(program: Command): void {
         if (!!opts.games === !!opts.instances) throw new AppError('VALIDATION_FAILED', 'give exactly one of --games or --instances');
         const kelly = opts.kelly === undefined ? undefined : Number(opts.kelly);
         if (kelly !== undefined && !(kelly > 0 && kelly <= 1)) throw new AppError('VALIDATION_FAILED', '--kelly must be in (0, 1]');
-        const { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows } = await import('../../serving/index.ts');
-        const { resolveServedVersion } = await import('../../services/index.ts');
-
-        const served = await resolveServedVersion(ctx, { model: opts.model, alias: opts.alias, version: opts.version });
-        const input: { instances: Record<string, unknown>[] } | { games: GameRequest[] } = opts.instances
-          ? { instances: readRecords(opts.instances).map(toInstance) }
-          : { games: existsSync(opts.games!) ? readRecords(opts.games!).map(toGameRequest) : await findGames(ctx.db, parseGameQuery(opts.games!)) };
-        const total = 'instances' in input ? input.instances.length : input.games.length;
-
-        const out = opts.out ? createWriteStream(opts.out) : process.stdout;
-        const write = async (text: string) => {
-          if (!out.write(text)) await once(out, 'drain');
-        };
-        const progress = createProgress('predicting', total, ctx.config.progress);
-        const started = performance.now();
-        await write(predictionCsvHeader(served) + '\n');
-        let done = 0;
-        for await (const chunk of predictInChunks(ctx.serving, served, input, ctx.config.maxPredictRows, { kellyFraction: kelly })) {
-          await write(predictionCsvRows(served, chunk.predictions, done));
-          done += chunk.predictions.length;
-          progress.tick(chunk.predictions.length);
-        }
-        progress.done(`${done} rows`);
+        const { writeBatchPredictions } = await import('../../services/index.ts');
+        let progress: ReturnType<typeof createProgress> | undefined;
+        const result = await writeBatchPredictions(ctx, {
+          ref: { model: opts.model, alias: opts.alias, version: opts.version },
+          ...(opts.instances
+            ? { instances: readRecords(opts.instances).map(toInstance) }
+            : { games: existsSync(opts.games!) ? readRecords(opts.games!).map(toGameRequest) : opts.games! }),
+          out: opts.out ?? process.stdout,
+          kellyFraction: kelly,
+          onStart: (_served, total) => {
+            progress = createProgress('predicting', total, ctx.config.progress);
+          },
+          onRows: (rows) => progress?.tick(rows),
+        });
+        progress?.done(`${result.rows} rows`);
         if (opts.out) {
-          (out as ReturnType<typeof createWriteStream>).end();
-          await once(out, 'finish');
+          const { served } = result;
           printResult(
-            { model: served.model, version: served.version, runtime: served.runtime, rows: done, out: opts.out, seconds: (performance.now() - started) / 1000 },
+            { model: served.model, version: served.version, runtime: served.runtime, rows: result.rows, out: opts.out, seconds: result.seconds },
             opts.json,
             (r) => `${r.rows} predictions from ${r.model} v${r.version} (${r.runtime}) written to ${r.out} in ${r.seconds.toFixed(2)} s`,
           );

@@ -2,6 +2,7 @@ import type { AppInstance } from '../types.ts';
 import { healthRoutes } from './health.routes.ts';
 import { featureRoutes } from './features.routes.ts';
 import { trainingRoutes } from './training.routes.ts';
+import { sweepsRoutes } from './sweeps.routes.ts';
 import { modelsRoutes } from './models.routes.ts';
 import { historyRoutes } from './history.routes.ts';
 import { importsRoutes } from './imports.routes.ts';
@@ -26,4 +27,4 @@ import { queuesBoardRoutes } from './queues-board.routes.ts';
  * Every route plugin, registered in this order by buildApp. `metricsRoutes` comes first: its
  * latency hook must exist before the routes it measures.
  */
-export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, queriesRoutes, explorerRoutes, mlflowRoutes, driftRoutes, sessionRoutes, consoleRoutes, queuesBoardRoutes, governanceRoutes, schedulesRoutes];
+export const routePlugins: Array<(app: AppInstance) => Promise<void>> = [metricsRoutes, indexRoutes, healthRoutes, featureRoutes, trainingRoutes, sweepsRoutes, modelsRoutes, historyRoutes, importsRoutes, predictRoutes, v2Routes, explainRoutes, evidenceRoutes, trainingEventsRoutes, queriesRoutes, explorerRoutes, mlflowRoutes, driftRoutes, sessionRoutes, consoleRoutes, queuesBoardRoutes, governanceRoutes, schedulesRoutes];
