@@ -126,7 +126,9 @@ async function child(): Promise<void> {
   const { token } = await createKey(db, operatorActor('bench'), { name: 'bench-client', role: 'app' });
 
   // The bench measures serving, not the edge's rate limit (a single client far over any role's limit).
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home, SHARPLINE_RATE_LIMIT: 'off' });
+  // The explanation deadline below autocannon's 10 s timeout: an explanation that waits too long
+  // is answered 503 EXPLAIN_TIMEOUT (counted as non-2xx) instead of left to the client's timeout.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHARPLINE_HOME: home, SHARPLINE_RATE_LIMIT: 'off', SHARPLINE_EXPLAIN_TIMEOUT_MS: '5000' });
   const ctx = await createContext(config, { db, migrate: false });
   const server = await startServer(ctx, { withWorkers: false });
   const served = await ctx.serving.cache.resolve(MODEL);

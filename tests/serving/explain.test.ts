@@ -203,11 +203,11 @@ describe('explanations over HTTP (synthetic league, logistic model)', () => {
     withApp({ SHARPLINE_MAX_EXPLAIN_ROWS: '1000', SHARPLINE_EXPLAIN_THREADS: '1', SHARPLINE_EXPLAIN_TIMEOUT_MS: '600000' }, async (bounded) => {
       const rowsOf = (n: number, k: number) => Array.from({ length: n }, (_, i) => Object.fromEntries(Object.entries(instance).map(([f, v]) => [f, v * (1 + (i + k) / 300)])));
       const url = '/v1/models/syn/predict?explain=exact&groupBy=feature';
-      // One thread takes 64-row tasks, 4 of them may wait: 200 rows run, 200 wait, the next 200 are refused.
-      const [a, b, c] = await Promise.all([0, 1, 2].map((k) => bounded.inject({ method: 'POST', url, payload: { instances: rowsOf(200, k) } })));
-      assert.deepEqual([a!.statusCode, b!.statusCode], [200, 200], b!.body.slice(0, 300));
-      assert.equal(c!.statusCode, 503, c!.body.slice(0, 300));
-      assert.equal(c!.json().error.code, 'EXPLAIN_QUEUE_FULL');
+      // One thread, 64 rows may wait (a request alone is always let in): 130 rows run, 130 wait, the next 130 are refused.
+      // (They reach the queue in any order: which one is refused is not fixed.)
+      const answers = await Promise.all([0, 1, 2].map((k) => bounded.inject({ method: 'POST', url, payload: { instances: rowsOf(130, k) } })));
+      assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 200, 503], answers.map((r) => r.body.slice(0, 200)).join('\n'));
+      assert.equal(answers.find((r) => r.statusCode === 503)!.json().error.code, 'EXPLAIN_QUEUE_FULL');
       // Concurrent one-row requests (explained together in one task) get what each gets alone.
       const single = rowsOf(12, 0);
       const together = await Promise.all(single.map((row) => bounded.inject({ method: 'POST', url, payload: { instances: [row] } })));
