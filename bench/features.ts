@@ -15,7 +15,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import pg from 'pg';
+import { runAdminSql } from './admin.ts';
 import { createPgDb, migrate, loadConfig } from '../src/index.ts';
 import { runImport } from '../history/index.ts';
 import { buildFeatures, compileSet, computeOnline, createFeatureCache, resolveFeatureSet, type FeatureSet } from '../features/index.ts';
@@ -31,15 +31,7 @@ const ownSchema = schemaArg < 0;
 const schema = ownSchema ? `bench_features_${Math.random().toString(36).slice(2, 8)}` : args[schemaArg + 1]!;
 const log = (line: string) => process.stderr.write(line + '\n');
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string): Promise<void> => runAdminSql(url, sql);
 
 /** The floor: the same games (with results and starters) and the same odds rows, read and nothing else. */
 async function plainRead(db: Db, set: FeatureSet): Promise<{ seconds: number; games: number; odds: number }> {

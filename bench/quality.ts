@@ -40,7 +40,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { runAdminSql } from './admin.ts';
 import { createPgDb, migrate, loadConfig } from '../src/index.ts';
 import { runImport } from '../history/index.ts';
 import type { Db } from '../core/index.ts';
@@ -307,15 +307,7 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
   ],
 };
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string): Promise<void> => runAdminSql(url, sql);
 
 const IMPORTS: Array<{ source: string; paths: string[] }> = [
   { source: 'football-data', paths: [`${dataDir}/football_data_co_uk/big5_2003_2024`] },

@@ -15,7 +15,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import pg from 'pg';
+import { runAdminSql } from './admin.ts';
 import { createPgDb, migrate, loadConfig } from '../src/index.ts';
 import { runImport } from '../history/index.ts';
 import { buildFeatures } from '../features/index.ts';
@@ -46,15 +46,7 @@ const SPEC: TrainingSpec = {
   description: 'bench/training-job.ts',
 };
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string): Promise<void> => runAdminSql(url, sql);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
