@@ -15,8 +15,10 @@ describe('/ui/queues: bull-board over the server\'s BullMQ queues (real Redis, r
   const prefix = uniqueName('bbq15-board');
 
   beforeAll(async () => {
+    // A 10 s bound rather than the 2 s default: the first add loads BullMQ's scripts, and on a CI
+    // machine running two test files at once that once took longer than 2 s (QUEUE_UNAVAILABLE).
     t = await createTestPgDb('bbq15_board');
-    ctx = await createTestContext(t.db, { queues: createBullmqQueues(TEST_REDIS_URL, { prefix }) });
+    ctx = await createTestContext(t.db, { queues: createBullmqQueues(TEST_REDIS_URL, { prefix, timeoutMs: 10_000 }) });
     app = await buildApp(ctx);
     await app.ready();
     admin = await createTestKey(t.db, 'admin');
