@@ -40,6 +40,8 @@ export interface BuildReport {
   seconds: number;
   /** Kickoff (ISO) up to which every game was settled; the next incremental build starts after it. */
   watermark: string | null;
+  /** Where the time went, seconds: reading history, the engine, writing rows (the rest is set-up and state). */
+  phases: { read: number; compute: number; write: number };
 }
 
 // Any constant: builds of one set version serialise on (this, hashtext(set hash)).
@@ -102,9 +104,13 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
     let lower = after;
     let processed = 0;
     let written = 0;
+    const phases = { read: 0, compute: 0, write: 0 };
     for (let w = 0; w <= plan.starts.length; w++) {
       const before = plan.starts[w];
+      let t = performance.now();
       const games = await loadHistory(tx, c, { after: lower, before });
+      phases.read += (performance.now() - t) / 1000;
+      t = performance.now();
       const rows: FeatureRow[] = [];
       runEngine(c, state, games, {
         resumedFrom: previous,
@@ -121,10 +127,13 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
             }
           : undefined,
       });
+      phases.compute += (performance.now() - t) / 1000;
+      t = performance.now();
       for (let start = 0; start < rows.length; start += WRITE_SLICE) {
         written += await insertRows(tx, set.hash, rows.slice(start, start + WRITE_SLICE));
         progress({ phase: 'write', done: written, total: plan.games });
       }
+      phases.write += (performance.now() - t) / 1000;
       const last = games[games.length - 1];
       if (last) previous = { kickoff: last.pre.kickoff, gameId: last.pre.id };
       // The next window starts at `before` (kickoffs are whole milliseconds).
@@ -143,6 +152,7 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       rowsWritten: written,
       seconds,
       watermark: watermark.kickoff === null ? null : new Date(watermark.kickoff).toISOString(),
+      phases,
     };
   }, { isolation: 'repeatable read', lock });
 }
