@@ -5,7 +5,7 @@
  * references, backtest), register (model artifacts, SHAP background, feature distribution, global
  * importance, test predictions) — and everything around the fit beside the fit itself.
  *
- *   node --import tsx bench/training-job.ts [--json] [--runs 3] [--schema <schema holding big-5>]
+ *   node --import tsx bench/training-job.ts [--json] [--runs 3] [--schema <schema holding big-5>] [--help]
  *
  * Each run registers a new version (a fresh run id), so nothing is reused but the feature rows,
  * which the first run builds (reported apart, not part of the figures). Without --schema a private
@@ -23,6 +23,27 @@ import { trainAndRegister, type TrainingSpec } from '../training/index.ts';
 import { getVersion } from '../registry/index.ts';
 
 const args = process.argv.slice(2);
+const USAGE = `Usage: npx tsx bench/training-job.ts [--json] [--runs N] [--schema SCHEMA]
+
+Times each stage of the soccer base set's training job (dataset, fit, evaluate, register and its
+parts) and everything around the fit, over N runs (default 3).
+  --json           print every figure as JSON on stdout (the progress lines go to stderr)
+  --runs N         jobs to run, each registering a new version (default 3)
+  --schema SCHEMA  a schema already holding the big-5 import (else a private one is created,
+                   filled from ../shared/data and dropped at the end)
+  --help           print this and exit
+DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/test.
+`;
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const known = new Set(['--json', '--runs', '--schema']);
+const unknown = args.filter((a, i) => a.startsWith('-') && !known.has(a) && !(i > 0 && (args[i - 1] === '--runs' || args[i - 1] === '--schema')));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown option ${unknown.join(', ')}\n\n${USAGE}`);
+  process.exit(2);
+}
 const json = args.includes('--json');
 const option = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const runs = Number(option('--runs') ?? 3);
