@@ -1,6 +1,6 @@
 import type { Db } from '../core/index.ts';
 import { compileSet, initialState, runEngine, type EngineState } from './engine.ts';
-import { deleteRowsAfter, getBuildState, insertRows, logBuild, putBuildState, upsertFeatureSet } from './feature-store.ts';
+import { getBuildState, logBuild, mergeStaged, prepareStage, putBuildState, stageRows, upsertFeatureSet } from './feature-store.ts';
 import { historyChangedSince, historySnapshot, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { planTimelineWindows } from '../history/index.ts';
@@ -36,10 +36,15 @@ export interface BuildReport {
   /** Why this mode: 'requested', 'no state', 'history changed', 'up to date'... */
   reason: string;
   gamesProcessed: number;
+  /** Rows the build materialised (one per game processed). */
   rowsWritten: number;
+  /** Stored rows that changed: updated, inserted or deleted (rows with unchanged values are left in place). */
+  rowsChanged: number;
   seconds: number;
   /** Kickoff (ISO) up to which every game was settled; the next incremental build starts after it. */
   watermark: string | null;
+  /** Where the time went, seconds: reading history, the engine, writing rows (the rest is set-up and state). */
+  phases: { read: number; compute: number; write: number };
 }
 
 // Any constant: builds of one set version serialise on (this, hashtext(set hash)).
@@ -95,16 +100,21 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
     progress({ phase: 'history', done: 0, total: 1 });
     const plan = await planTimelineWindows(tx, set.sport, after, options.windowGames ?? WINDOW_GAMES);
     progress({ phase: 'history', done: 1, total: 1 });
-    await deleteRowsAfter(tx, set.hash, after ?? null);
+    await prepareStage(tx);
     let snapshot: string | null = null;
     let watermark: { kickoff: number | null; gameId: number | null } = { kickoff: after ?? null, gameId: null };
     let previous = resumedFrom;
     let lower = after;
     let processed = 0;
     let written = 0;
+    let changed = 0;
+    const phases = { read: 0, compute: 0, write: 0 };
     for (let w = 0; w <= plan.starts.length; w++) {
       const before = plan.starts[w];
+      let t = performance.now();
       const games = await loadHistory(tx, c, { after: lower, before });
+      phases.read += (performance.now() - t) / 1000;
+      t = performance.now();
       const rows: FeatureRow[] = [];
       runEngine(c, state, games, {
         resumedFrom: previous,
@@ -121,10 +131,16 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
             }
           : undefined,
       });
+      phases.compute += (performance.now() - t) / 1000;
+      t = performance.now();
+      // Staged, then merged: the window's stored rows (kickoff in (lower, before)) become exactly
+      // these, and rows whose values did not change are not rewritten.
       for (let start = 0; start < rows.length; start += WRITE_SLICE) {
-        written += await insertRows(tx, set.hash, rows.slice(start, start + WRITE_SLICE));
+        written += await stageRows(tx, rows.slice(start, start + WRITE_SLICE));
         progress({ phase: 'write', done: written, total: plan.games });
       }
+      changed += await mergeStaged(tx, set.hash, lower ?? null, before ?? null);
+      phases.write += (performance.now() - t) / 1000;
       const last = games[games.length - 1];
       if (last) previous = { kickoff: last.pre.kickoff, gameId: last.pre.id };
       // The next window starts at `before` (kickoffs are whole milliseconds).
@@ -141,8 +157,10 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       reason,
       gamesProcessed: processed,
       rowsWritten: written,
+      rowsChanged: changed,
       seconds,
       watermark: watermark.kickoff === null ? null : new Date(watermark.kickoff).toISOString(),
+      phases,
     };
   }, { isolation: 'repeatable read', lock });
 }

@@ -22,8 +22,39 @@ VALUES ($1, $2::timestamptz, $3, '', $4, $5::jsonb, $6, now())
 ON CONFLICT (set_hash) DO UPDATE SET watermark_kickoff = EXCLUDED.watermark_kickoff, watermark_game_id = EXCLUDED.watermark_game_id,
   history_fingerprint = '', history_snapshot = EXCLUDED.history_snapshot, state = EXCLUDED.state, games_learned = EXCLUDED.games_learned, updated_at = now()`;
 
-const DELETE_ROWS_AFTER = `-- Deletes a set version's rows with kickoff after a bound (all rows when the bound is NULL). $1 set hash, $2 timestamptz or NULL.
-DELETE FROM feature_rows WHERE set_hash = $1 AND ($2::timestamptz IS NULL OR kickoff > $2::timestamptz)`;
+const CREATE_STAGE = `-- The build's staging table for one window's rows (temporary, dropped at commit; no foreign keys to check, not logged); no parameters.
+CREATE TEMP TABLE IF NOT EXISTS feature_rows_stage (
+  game_id bigint PRIMARY KEY, kickoff timestamptz NOT NULL, feature_values double precision[] NOT NULL,
+  home_days_since_last double precision, away_days_since_last double precision
+) ON COMMIT DROP`;
+
+const CLEAR_STAGE = `-- Empties the staging table; no parameters.
+TRUNCATE feature_rows_stage`;
+
+// Each statement reads only the window's kickoff range of the stored rows (the (set_hash, kickoff)
+// index), so a build's merges cost its rows once, not its rows times its windows.
+const RANGE = `($2::timestamptz IS NULL OR f.kickoff > $2::timestamptz) AND ($3::timestamptz IS NULL OR f.kickoff < $3::timestamptz)`;
+
+const UPDATE_CHANGED = `-- Updates a set version's stored rows with kickoff in ($2, $3) whose values differ from the staged ones (unchanged rows are not touched). $1 set hash, $2/$3 timestamptz or NULL (= unbounded).
+UPDATE feature_rows f SET kickoff = s.kickoff, feature_values = s.feature_values,
+       home_days_since_last = s.home_days_since_last, away_days_since_last = s.away_days_since_last, built_at = now()
+  FROM feature_rows_stage s
+ WHERE f.set_hash = $1 AND ${RANGE} AND f.game_id = s.game_id
+   AND (f.kickoff, f.feature_values, f.home_days_since_last, f.away_days_since_last)
+       IS DISTINCT FROM (s.kickoff, s.feature_values, s.home_days_since_last, s.away_days_since_last)`;
+
+const INSERT_NEW = `-- Inserts the staged rows a set version has no row for with kickoff in ($2, $3); a row it has elsewhere (its game's kickoff moved) is updated. $1 set hash, $2/$3 timestamptz or NULL.
+INSERT INTO feature_rows (set_hash, game_id, kickoff, feature_values, home_days_since_last, away_days_since_last)
+SELECT $1, s.game_id, s.kickoff, s.feature_values, s.home_days_since_last, s.away_days_since_last
+  FROM feature_rows_stage s
+ WHERE NOT EXISTS (SELECT 1 FROM feature_rows f WHERE f.set_hash = $1 AND ${RANGE} AND f.game_id = s.game_id)
+ON CONFLICT (set_hash, game_id) DO UPDATE SET kickoff = EXCLUDED.kickoff, feature_values = EXCLUDED.feature_values,
+   home_days_since_last = EXCLUDED.home_days_since_last, away_days_since_last = EXCLUDED.away_days_since_last, built_at = now()`;
+
+const DELETE_UNSTAGED = `-- Deletes a set version's stored rows with kickoff in ($2, $3) that are not staged. $1 set hash, $2/$3 timestamptz or NULL.
+DELETE FROM feature_rows f
+ WHERE f.set_hash = $1 AND ${RANGE}
+   AND NOT EXISTS (SELECT 1 FROM feature_rows_stage s WHERE s.game_id = f.game_id)`;
 
 const INSERT_RUN = `-- Logs one build. $1 set hash, $2 mode, $3 reason, $4 games processed, $5 rows written, $6 seconds.
 INSERT INTO feature_build_runs (set_hash, mode, reason, games_processed, rows_written, seconds) VALUES ($1, $2, $3, $4, $5, $6)`;
@@ -63,23 +94,46 @@ export async function putBuildState(db: Db, setHash: string, s: BuildState): Pro
   await db.query(PUT_STATE, [setHash, s.watermarkKickoff === null ? null : new Date(s.watermarkKickoff).toISOString(), s.watermarkGameId, s.historySnapshot, s.state, s.gamesLearned]);
 }
 
-export async function deleteRowsAfter(db: Db, setHash: string, after: number | null): Promise<number> {
-  const r = await db.query(DELETE_ROWS_AFTER, [setHash, after === null ? null : new Date(after).toISOString()]);
-  return r.rowCount;
-}
-
 /** Postgres array literal for double precision[] with NULL for missing values. */
 function arrayLiteral(values: readonly (number | null)[]): string {
   return '{' + values.map((v) => (v === null ? 'NULL' : String(v))).join(',') + '}';
 }
 
-/** Writes rows with COPY (bulk). Values keep full double precision (shortest round-trip text). */
-export async function insertRows(db: Db, setHash: string, rows: readonly FeatureRow[]): Promise<number> {
+/** Creates (once per transaction) and empties the staging table that `mergeStaged` merges from. */
+export async function prepareStage(db: Db): Promise<void> {
+  await db.query(CREATE_STAGE);
+  await db.query(CLEAR_STAGE);
+}
+
+/**
+ * Stages rows with COPY (bulk; values keep full double precision, shortest round-trip text) in
+ * the table of `prepareStage`. Returns the rows staged.
+ */
+export async function stageRows(db: Db, rows: readonly FeatureRow[]): Promise<number> {
   return db.copyRows(
-    'feature_rows',
-    ['set_hash', 'game_id', 'kickoff', 'feature_values', 'home_days_since_last', 'away_days_since_last'],
-    rows.map((r) => [setHash, r.gameId, new Date(r.kickoff), arrayLiteral(r.values), r.homeDaysSinceLast, r.awayDaysSinceLast]),
+    'feature_rows_stage',
+    ['game_id', 'kickoff', 'feature_values', 'home_days_since_last', 'away_days_since_last'],
+    rows.map((r) => [r.gameId, new Date(r.kickoff), arrayLiteral(r.values), r.homeDaysSinceLast, r.awayDaysSinceLast]),
   );
+}
+
+/**
+ * Makes a set version's stored rows with kickoff in (after, before) (null = unbounded) exactly the
+ * staged ones: changed rows updated (built_at = now), new ones inserted, that range's rows not
+ * staged deleted, rows with unchanged values left alone (their built_at says when those values
+ * were first written). A rebuild over unchanged history thus writes nothing: no dead tuples, no
+ * index entries, no foreign-key checks (deleting and re-inserting every row was most of a full
+ * build's time, and bloated the table where autovacuum lags). Empties the stage afterwards.
+ * Returns the rows changed (updated + inserted + deleted).
+ */
+export async function mergeStaged(db: Db, setHash: string, after: number | null, before: number | null): Promise<number> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const params = [setHash, iso(after), iso(before)];
+  const updated = await db.query(UPDATE_CHANGED, params);
+  const inserted = await db.query(INSERT_NEW, params);
+  const deleted = await db.query(DELETE_UNSTAGED, params);
+  await db.query(CLEAR_STAGE);
+  return updated.rowCount + inserted.rowCount + deleted.rowCount;
 }
 
 export async function logBuild(db: Db, setHash: string, run: { mode: string; reason: string; gamesProcessed: number; rowsWritten: number; seconds: number }): Promise<void> {

@@ -33,16 +33,25 @@ export function fairProbabilities(set: Pick<PriceSet, 'home' | 'draw' | 'away'>)
  * time) among `quotes` for `market`.
  */
 export function priceSets(quotes: readonly OddsQuote[], market: OddsMarket): PriceSet[] {
-  const groups = new Map<string, { bookmaker: string; kind: OddsKind; capturedAt: number; home?: number; draw?: number; away?: number }>();
+  // A game has a handful of (bookmaker, kind, capture time) groups: a linear scan over them beats
+  // a Map keyed by a built string (one string per quote was most of this function's time), and
+  // keeps the groups in first-seen order as the Map did (capture times compare as the key's text
+  // did: NaN with NaN).
+  const groups: { bookmaker: string; kind: OddsKind; capturedAt: number; home?: number; draw?: number; away?: number }[] = [];
   for (const q of quotes) {
     if (q.market !== market) continue;
-    const key = `${q.bookmaker}|${q.kind}|${q.capturedAt}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { bookmaker: q.bookmaker, kind: q.kind, capturedAt: q.capturedAt }));
+    let g;
+    for (const h of groups) {
+      if (h.bookmaker === q.bookmaker && h.kind === q.kind && (h.capturedAt === q.capturedAt || (h.capturedAt !== h.capturedAt && q.capturedAt !== q.capturedAt))) {
+        g = h;
+        break;
+      }
+    }
+    if (!g) groups.push((g = { bookmaker: q.bookmaker, kind: q.kind, capturedAt: q.capturedAt }));
     g[q.selection] = q.price;
   }
   const out: PriceSet[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     if (g.home === undefined || g.away === undefined) continue;
     if (market === '1x2' && g.draw === undefined) continue;
     out.push({ bookmaker: g.bookmaker, kind: g.kind, capturedAt: g.capturedAt, home: g.home, draw: market === '1x2' ? g.draw! : null, away: g.away });

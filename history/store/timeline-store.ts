@@ -114,14 +114,37 @@ export async function readOddsByGame(
   const { rows } = await db.query<{ game_id: number; quotes: string }>(ODDS_SQL, [
     range.sport, bound(range.after, '-infinity'), bound(range.before, 'infinity'), [...odds.markets], odds.bookmakers ? [...odds.bookmakers] : null, range.gameIds ? [...range.gameIds] : null,
   ]);
-  return rows.map((r) => ({
-    game_id: r.game_id,
-    quotes: r.quotes.split('\x1e').map((quote) => {
-      const [bookmaker, market, selection, kind, capturedAt, price] = quote.split('\x1f') as [string, Market, Selection, OddsKind, string, string];
-      // Number() reads float8's text exactly, '-Infinity' (an unknown capture time) included.
-      return { bookmaker, market, selection, kind, capturedAt: Number(capturedAt), price: Number(price) };
-    }),
-  }));
+  return rows.map((r) => ({ game_id: r.game_id, quotes: parseQuotes(r.quotes) }));
+}
+
+/**
+ * The quotes of one `timeline-odds.sql` row, read field by field with indexOf (no array per quote
+ * and per field, as split would make: that garbage was a good part of a feature build's read).
+ */
+function parseQuotes(text: string): TimelineQuote[] {
+  const quotes: TimelineQuote[] = [];
+  if (text === '') return quotes;
+  let at = 0;
+  const next = (): string => {
+    const end = text.indexOf('\x1f', at);
+    const field = text.slice(at, end);
+    at = end + 1;
+    return field;
+  };
+  while (at <= text.length) {
+    const bookmaker = next();
+    const market = next() as Market;
+    const selection = next() as Selection;
+    const kind = next() as OddsKind;
+    // Number() reads float8's text exactly, '-Infinity' (an unknown capture time) included.
+    const capturedAt = Number(next());
+    let end = text.indexOf('\x1e', at);
+    if (end < 0) end = text.length;
+    const price = Number(text.slice(at, end));
+    at = end + 1;
+    quotes.push({ bookmaker, market, selection, kind, capturedAt, price });
+  }
+  return quotes;
 }
 
 /**

@@ -208,6 +208,28 @@ test('a build read in windows of a few games (memory bounded by the window) equa
   assert.deepEqual(await rowsOf(ADAPT), wholeRows);
 });
 
+test('a rebuild writes only rows whose values changed: unchanged rows keep built_at, a tampered row is restored, a row under a stale kickoff is moved, not duplicated', { skip: Boolean(skip) }, async () => {
+  await buildFeatures(t.db, ADAPT, { full: true });
+  const good = await rowsOf(ADAPT);
+  const stored = async () => (await t.db.query<{ game_id: number; kickoff: string; built_at: string }>(
+    'SELECT game_id::float8 AS game_id, kickoff::text AS kickoff, built_at::text AS built_at FROM feature_rows WHERE set_hash = $1 ORDER BY game_id', [ADAPT.hash])).rows;
+  const before = await stored();
+  const same = await buildFeatures(t.db, ADAPT, { full: true, windowGames: 2 });
+  assert.equal(same.rowsChanged, 0);
+  assert.equal(same.rowsWritten, before.length);
+  assert.deepEqual(await stored(), before);
+  await t.db.query('UPDATE feature_rows SET feature_values = feature_values || 0.5::float8 WHERE set_hash = $1 AND game_id = $2', [ADAPT.hash, ids.g2]);
+  const fixed = await buildFeatures(t.db, ADAPT, { full: true, windowGames: 2 });
+  assert.equal(fixed.rowsChanged, 1);
+  assert.deepEqual(await rowsOf(ADAPT), good);
+  // g1's row stored under g6's kickoff (as if its game had moved): the first window puts it back.
+  await t.db.query("UPDATE feature_rows SET kickoff = '2020-08-22T15:00:00Z' WHERE set_hash = $1 AND game_id = $2", [ADAPT.hash, ids.g1]);
+  const moved = await buildFeatures(t.db, ADAPT, { full: true, windowGames: 2 });
+  assert.equal(moved.rowsChanged, 1);
+  assert.deepEqual(await rowsOf(ADAPT), good);
+  assert.deepEqual((await stored()).map((r) => [r.game_id, r.kickoff]), before.map((r) => [r.game_id, r.kickoff]));
+});
+
 test('training sets: classes, labels, fills and a reproducible hash', { skip: Boolean(skip) }, async () => {
   await buildFeatures(t.db, MKT, { full: true });
   const ts = await buildTrainingSet(t.db, MKT);
