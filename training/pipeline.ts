@@ -6,11 +6,11 @@ import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
 import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
 import { evaluateOutOfSample, headlineMetrics } from './pipeline/evaluate.ts';
-import { createPendingVersion, registerArtifacts } from './pipeline/register.ts';
+import { createPendingVersion, explanationArtifacts, registerArtifacts } from './pipeline/register.ts';
 
 /**
  * The pipeline of one run, stage by stage (each in training/pipeline/): dataset -> fit -> evaluate
- * (market, backtest) -> importance -> register. This file only orders them, reports progress and
+ * (market, backtest) beside the explanation artifacts (background, importance) -> register. This file only orders them, reports progress and
  * keeps a failed run from leaving a half-READY version.
  */
 
@@ -123,11 +123,17 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
       await enterPhase({ phase: 'evaluating' });
       const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
-      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
+      // The explanation artifacts (k-means background, global importance) need only the model and
+      // the windows: they are computed while the evaluate stage waits on the database for the
+      // market baseline, reference forecasts and labels, and its scoring runs in their yields.
+      const evaluating = evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
+      evaluating.catch(() => undefined); // surfaces where it is awaited
+      const explained = await explanationArtifacts(fit.model, trainSet, testSet, parts);
+      const evaluation = await evaluating;
       lap('evaluateMs');
 
       await enterPhase({ phase: 'registering' });
-      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels, undefined, parts);
+      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels, undefined, parts, explained);
       metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, fit.bestEpoch);
       lap('registerMs');
       ready = await markReady(db, version.id, {
