@@ -49,21 +49,16 @@ export interface TrainParams {
 /** L2 strengths an anchored model tries unless told otherwise. */
 export const DEFAULT_ANCHOR_L2: readonly number[] = Object.freeze([0.3, 0.1, 0.03, 0.01, 0.003, 0.001]);
 
-/**
- * Defaults for logistic regression on tabular betting features. Batch 2048 at step 0.01 for up to
- * 300 epochs with patience 15: chosen with `bench/quality.ts --tune` on the validation slices of the
- * soccer and NFL sets (issue 19; the earlier batch 256, step 0.02, 60 epochs, patience 6 stopped on a
- * noisy early epoch), so a caller who sets nothing gets what the quality bench measures.
- */
+/** Defaults for logistic regression on tabular betting features. */
 export const LOGISTIC_DEFAULTS: Readonly<TrainParams> = Object.freeze({
   algo: 'logistic',
   hidden: [],
   dropout: 0,
   l2: 1e-4,
-  learningRate: 0.01,
-  batchSize: 2048,
-  epochs: 300,
-  earlyStoppingPatience: 15,
+  learningRate: 0.02,
+  batchSize: 256,
+  epochs: 60,
+  earlyStoppingPatience: 6,
   validationFraction: 0.15,
   seed: 42,
   anchor: [],

@@ -157,8 +157,8 @@ describe('training specs are validated whole, before anything is queued (HTTP an
     assert.equal(out.status, 0);
     for (const line of [
       /hidden +at most 8 × a whole number in \[1, 1024\]; default logistic \[\], mlp \[32,16\]/,
-      /epochs +a whole number in \[1, 10000\]; default logistic 300, mlp 40/,
-      /learningRate +a number in \(0, 1\]; default logistic 0\.01, mlp 0\.001/,
+      /epochs +a whole number in \[1, 10000\]; default logistic 60, mlp 40/,
+      /learningRate +a number in \(0, 1\]; default logistic 0\.02, mlp 0\.001/,
       /validationFraction +a number in \[0, 0\.5\]; default logistic 0\.15, mlp 0\.15/,
     ]) assert.match(out.stdout, line);
   });
