@@ -21,6 +21,8 @@
  *               label contains one of --variants a,b; each variant is
  *               built in the schema; logistic with the tuned LOGISTIC parameters, on the run's logistic
  *               trainFrom window with the same validation games).
+ * --seed-spread The run's own settings trained with seeds 42 and 1..7, each scored on validation and on the
+ *               test window: a measurement of optimiser noise (reads the test window; chooses nothing).
  * --tune-refit  Checks, one level down on validation only, whether refitting on the whole training window
  *               for the early-stopping epoch count beats the early-stopped model (see tuneRefit).
  * --json        One JSON document on stdout (the table goes to stderr).
@@ -717,6 +719,35 @@ async function tuneRefit(db: Db, def: RunDef, algo: Algo): Promise<Record<string
   return r;
 }
 
+/**
+ * `--seed-spread`: the run trained with seeds 42 (the default) and 1..7 on its own window and
+ * settings (no anchor runs), each scored on the validation slice and on the test window's games: how
+ * far a figure moves with the optimiser's seed alone (shuffling and initialisation), the noise any
+ * comparison of settings or feature variants at one seed has to clear (docs/experiments.md round 5).
+ */
+async function seedSpread(db: Db, def: RunDef, algo: Algo): Promise<Array<{ seed: number; validation: number | null; bestEpoch: number; test: number }>> {
+  const set = resolveFeatureSet(def.featureSet);
+  const dayAfter = (d: string) => {
+    const t = new Date(d + 'T00:00:00Z');
+    t.setUTCDate(t.getUTCDate() + 1);
+    return t.toISOString().slice(0, 10);
+  };
+  const from = def.trainFrom?.[algo];
+  const tr = await buildTrainingSet(db, set, { ...(from ? { from } : {}), to: dayAfter(def.trainTo) });
+  const te = await buildTrainingSet(db, set, { from: def.testFrom, to: dayAfter(def.testTo), ensureBuilt: false });
+  const data = { X: Float32Array.from(tr.X), y: tr.labels, nRows: tr.nRows, nFeatures: tr.featureNames.length, classes: tr.classes, featureNames: tr.featureNames };
+  const results = [];
+  for (const seed of [42, 1, 2, 3, 4, 5, 6, 7]) {
+    const fit = await train(data, { ...def.params[algo], algo, seed });
+    const test = logLoss(predictProba(fit.model, Float32Array.from(te.X), te.nRows), te.labels, tr.classes.length);
+    results.push({ seed, validation: fit.bestValLoss, bestEpoch: fit.bestEpoch, test });
+    out(`  ${pad(`${def.id} ${algo}`, 22)} seed ${lpad(String(seed), 2)}: validation ${fit.bestValLoss?.toFixed(5)} (epoch ${fit.bestEpoch}), test ${test.toFixed(5)} on ${te.nRows} games`);
+  }
+  const tests = results.map((r) => r.test);
+  out(`  ${pad(`${def.id} ${algo}`, 22)} test range ${Math.min(...tests).toFixed(5)}–${Math.max(...tests).toFixed(5)}`);
+  return results;
+}
+
 async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string; hash: string; bestValLoss: number | null; bestEpoch: number; versusFirst?: { mean: number; lo: number; hi: number } }>> {
   const base = resolveFeatureSet(def.featureSet);
   const to = new Date(def.trainTo + 'T00:00:00Z');
@@ -774,6 +805,11 @@ async function main(): Promise<void> {
       const tuning: Record<string, unknown> = {};
       for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) for (const algo of algos) tuning[`${def.id}.${algo}`] = await tuneRefit(db, def, algo);
       report.refitTuning = tuning;
+    } else if (flag('--seed-spread')) {
+      out('seed spread: the run\'s own settings trained with other seeds (a measurement of optimiser noise; the default seed 42 is not chosen by it)');
+      const spread: Record<string, unknown> = {};
+      for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) for (const algo of algos) spread[`${def.id}.${algo}`] = await seedSpread(db, def, algo);
+      report.seedSpread = spread;
     } else if (flag('--tune-features')) {
       const tuning: Record<string, unknown> = {};
       out('validation log loss of feature-parameter variants (logistic, LOGISTIC trainer parameters; last 15 % of the training window); the test window is not read');
