@@ -293,6 +293,12 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     ...[0.02, 0.05, 0.1].map((r) => ({ label: `r5 elo hfaRate ${r}`, edit: tweak('elo', { hfaRate: r }) })),
     ...[0.005, 0.01, 0.02].map((r) => ({ label: `r5 mg hfaRate ${r}`, edit: tweak('margin_rating', { hfaRate: r }) })),
     ...[0.003, 0.03].map((r) => ({ label: `r5 mr hfaRate ${r}`, edit: tweak('market_rating', { hfaRate: r }) })),
+    // Issue 19, round 5: the quarterback rating's new-starter value and step, the venue (roof), a second, slower market rating.
+    ...[-5, -1.5].map((v) => ({ label: `r5 qb newQbValue ${v}`, edit: tweak('qb', { newQbValue: v }) })),
+    ...[0.05, 0.2].map((r) => ({ label: `r5 qb rate ${r}`, edit: tweak('qb', { rate: r }) })),
+    { label: 'r5 + roof', edit: (f) => [...f, { family: 'context', params: { roof: true } }] },
+    { label: 'r5 + mr slow 0.1', edit: (f) => [...f, { family: 'market_rating', params: { prefix: 'mrs', market: 'moneyline', sources: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'], rate: 0.1, hfa: 0.3, regression: 0.3, newTeamOffset: 0, returnAfterDays: 0 } }] },
+    ...[14, 30].map((cap) => ({ label: `r5 mg cap ${cap}`, edit: tweak('margin_rating', { cap }) })),
   ],
   'soccer-base': [
     { label: 'as defined', edit: (f) => [...f] },
