@@ -1,11 +1,10 @@
 import { type Db, AppError, type Logger } from '../core/index.ts';
 import { predictProba, type TrainerKernelChoice } from '../models/index.ts';
 import { markReady, markFailed } from '../registry/index.ts';
-import { loadMarketBaseline } from '../features/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
 import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
-import { evaluateOutOfSample, headlineMetrics } from './pipeline/evaluate.ts';
+import { evaluateOutOfSample, headlineMetrics, loadTestBaseline } from './pipeline/evaluate.ts';
 import { createPendingVersion, explanationArtifacts, registerArtifacts } from './pipeline/register.ts';
 
 /**
@@ -85,7 +84,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
   // The evaluate stage's largest read (every 1x2/moneyline price of the test games) runs on the
   // database while the model fits; evaluate awaits it.
-  const baselineLoad = loadMarketBaseline(db, testSet.gameIds);
+  const baselineLoad = loadTestBaseline(db, testSet.gameIds);
   baselineLoad.catch(() => undefined); // a failed load surfaces where evaluate awaits it
   const params = trainParamsOf(spec);
   const version = await createPendingVersion(db, spec, datasets, params, { runId, createdBy: options.createdBy ?? 'anonymous', codeVersion: deps.codeVersion ?? null });
