@@ -7,6 +7,7 @@
  *  - normalised: COPYing the rows the import produced (games, results, odds; read out of the
  *    imported schema beforehand, untimed) into the same tables of a second, empty schema, with
  *    their keys, indexes and constraints.
+ * Each import reports its stages (seconds: read, parse, prepare, the merge steps, record, commit).
  * With --pglite the embedded database (PGlite, in memory) imports and re-imports the same folder
  * too; its times are reported beside, as ratios to the same Postgres floors.
  *
@@ -69,9 +70,11 @@ try {
   const floorSeconds = (performance.now() - floorStart) / 1000;
 
   log('full import into the empty schema ...');
-  const full = await runImport(db, { source: 'football-data', paths: [folder] });
+  const fullStages: Record<string, number> = {};
+  const full = await runImport(db, { source: 'football-data', paths: [folder], timings: fullStages });
   log('re-import of the unchanged files ...');
-  const again = await runImport(db, { source: 'football-data', paths: [folder] });
+  const againStages: Record<string, number> = {};
+  const again = await runImport(db, { source: 'football-data', paths: [folder], timings: againStages });
 
   // Normalised floor: the imported rows, read out beforehand (untimed), COPYed into the same
   // tables of a second migrated schema, after the catalogue rows they reference.
@@ -95,11 +98,13 @@ try {
     const lite = await createPgliteDb();
     try {
       await migrate(lite);
-      const liteFull = await runImport(lite, { source: 'football-data', paths: [folder] });
-      const liteAgain = await runImport(lite, { source: 'football-data', paths: [folder] });
+      const liteFullStages: Record<string, number> = {};
+      const liteFull = await runImport(lite, { source: 'football-data', paths: [folder], timings: liteFullStages });
+      const liteAgainStages: Record<string, number> = {};
+      const liteAgain = await runImport(lite, { source: 'football-data', paths: [folder], timings: liteAgainStages });
       pglite = {
-        fullImport: { seconds: liteFull.seconds, ratioToRawFloor: round(liteFull.seconds / floorSeconds), ratioToNormalisedFloor: round(liteFull.seconds / normalisedSeconds), inserted: liteFull.inserted },
-        reimport: { seconds: liteAgain.seconds, ratioToRawFloor: round(liteAgain.seconds / floorSeconds), unchanged: liteAgain.unchanged },
+        fullImport: { seconds: liteFull.seconds, ratioToRawFloor: round(liteFull.seconds / floorSeconds), ratioToNormalisedFloor: round(liteFull.seconds / normalisedSeconds), inserted: liteFull.inserted, stages: rounded(liteFullStages) },
+        reimport: { seconds: liteAgain.seconds, ratioToRawFloor: round(liteAgain.seconds / floorSeconds), unchanged: liteAgain.unchanged, stages: rounded(liteAgainStages) },
       };
     } finally {
       await lite.close();
@@ -125,6 +130,7 @@ try {
       targetNormalised: 3,
       inserted: full.inserted,
       rejected: full.rejected,
+      stages: rounded(fullStages),
     },
     reimport: {
       seconds: again.seconds,
@@ -132,6 +138,7 @@ try {
       target: 0.3,
       inserted: again.inserted,
       unchanged: again.unchanged,
+      stages: rounded(againStages),
     },
     ...(pglite ? { pglite } : {}),
   };
@@ -142,7 +149,9 @@ try {
       `raw floor (COPY raw rows, unlogged):        ${result.floor.seconds}s  (${result.floor.rowsPerSecond} rows/s)`,
       `normalised floor (COPY games/results/odds): ${result.normalisedFloor.seconds}s`,
       `full import:  ${result.fullImport.seconds}s  ${result.fullImport.matchesPerSecond} matches/s, ${result.fullImport.oddsRowsPerSecond} odds rows/s  ${result.fullImport.ratioToNormalisedFloor}x normalised (target <= 3x), ${result.fullImport.ratioToFloor}x raw (target <= 6x)`,
+      `  stages (s): ${stageLine(result.fullImport.stages)}`,
       `re-import (unchanged): ${result.reimport.seconds}s  ${result.reimport.ratioToFloor}x raw (target <= 0.3x), inserted ${result.reimport.inserted}, unchanged ${result.reimport.unchanged}`,
+      `  stages (s): ${stageLine(result.reimport.stages)}`,
       ...(pglite ? [`PGlite: full import ${JSON.stringify(pglite.fullImport)}; re-import ${JSON.stringify(pglite.reimport)}`] : []),
     ].join('\n') + '\n');
   }
@@ -163,4 +172,13 @@ async function copyOut(client: pg.Client, sql: string): Promise<Buffer> {
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+/** Stage seconds to three decimals (a re-import's stages are tens of milliseconds). */
+function rounded(stages: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+}
+
+function stageLine(stages: Record<string, number>): string {
+  return Object.entries(stages).map(([k, v]) => `${k} ${v}`).join(', ');
 }

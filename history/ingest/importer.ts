@@ -15,10 +15,10 @@ import { FOOTBALL_DATA_SOURCE } from './sources/football-data.ts';
 import {
   competitionIdsByCode, ensureAliasesTo, ensureBookmakers, ensureCompetition, ensureFranchises, ensureSeason, ensureSourceTeams, loadTeamResolver, sourceNamesByCompetition, sportIds,
 } from '../store/catalog-store.ts';
-import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, type GameWrite } from '../store/game-store.ts';
+import { gameKey, mergeGames, storedGameHashes, storedSourceHashes, timed, type GameWrite } from '../store/game-store.ts';
 import { gamesForMatching, upsertForecasts, type ForecastWrite, type MatchableGame } from '../store/forecast-store.ts';
 import { createRun, failRun, finishRun, insertRejects } from '../store/import-run-store.ts';
-import { importFileRecords, saveImportFileRecords, type ImportFileRecord } from '../store/import-file-store.ts';
+import { importFileRecords, loadRecordedGames, recordedGamesHold, saveImportFileRecords, type ImportFileRecord } from '../store/import-file-store.ts';
 import { addDays } from './time.ts';
 import type { ForecastRecord, GameRecord, ImportSummary, Reject, SportCode } from './types.ts';
 
@@ -45,6 +45,12 @@ export interface ImportOptions {
   onProgress?: (event: ImportProgress) => void;
   /** Validate and expand every row even when its content hash is already stored. */
   noShortcut?: boolean;
+  /**
+   * Filled with seconds per stage: read (files and their hashes), parse, prepare (teams, catalogue,
+   * stored hashes, validation), the merge's steps (stage, stageCopy, games, results, odds, players,
+   * replace), record (file records, rejects) and commit.
+   */
+  timings?: Record<string, number>;
 }
 
 /** Expands folders into the files of a source (sorted), keeping explicit files as given. */
@@ -125,13 +131,17 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   // Phase 1: read and parse everything; a bad file fails here, before any write. A file
   // byte-identical to one an earlier run recorded (import_files) is not parsed: its record stands
   // in for it once writeGames has checked the record against the stored games.
+  const timings = options.timings;
   const bytes: Buffer[] = [];
-  for (const [i, path] of paths.entries()) {
-    bytes.push(await readFile(path));
-    progress({ phase: 'read', file: names[i], done: i + 1, total: paths.length });
-  }
-  const hashes = gameSource ? bytes.map((b) => bytesHash(gameSource.name, b)) : [];
-  const records = gameSource && !options.noShortcut ? await importFileRecords(db, gameSource.name, hashes) : new Map<string, ImportFileRecord>();
+  const hashes = await timed(timings, 'read', async () => {
+    for (const [i, path] of paths.entries()) {
+      bytes.push(await readFile(path));
+      progress({ phase: 'read', file: names[i], done: i + 1, total: paths.length });
+    }
+    return gameSource ? bytes.map((b) => bytesHash(gameSource.name, b)) : [];
+  });
+  const records = gameSource && !options.noShortcut ? await timed(timings, 'records', () => importFileRecords(db, gameSource.name, hashes)) : new Map<string, ImportFileRecord>();
+  const parseStart = performance.now();
   const parsed: Array<{ file: string; bytesHash?: string; csv?: CsvFile; record?: ImportFileRecord }> = [];
   for (const [i, path] of paths.entries()) {
     const record = records.get(hashes[i]!);
@@ -139,6 +149,11 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
     else parsed.push({ file: names[i]!, bytesHash: hashes[i], csv: csvOf(path, bytes[i]!) });
   }
   bytes.length = 0;
+  // Records standing in beside parsed files are checked key by key in memory (a parsed row may claim
+  // a recorded key); with every file recorded, writeGames checks them in the database instead.
+  if (gameSource && parsed.some((p) => p.csv)) {
+    await timed(timings, 'records', () => loadRecordedGames(db, gameSource.name, parsed.flatMap((p) => (p.record ? [p.record] : []))));
+  }
   const summary = emptySummary(options.source, names);
   // Content hashes already stored for this source: rows whose hash is among them are not
   // validated or expanded again (they were valid when stored); the importer still checks each
@@ -178,19 +193,23 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   }
 
   progress({ phase: 'parse', done: parsed.length, total: parsed.length });
+  if (timings) timings.parse = (timings.parse ?? 0) + (performance.now() - parseStart) / 1000;
   const runId = await createRun(db, options.source, names);
+  let commitStart = 0;
   try {
     await db.transaction(async (tx) => {
       if (gameSource) {
-        await writeGames(tx, gameSource, games, rejects, headerHashes, summary, progress, recorded, fileLog);
-        const fresh = [...fileLog.entries()].filter(([, l]) => !l.whole).map(([file, l]) => ({ bytesHash: l.bytesHash, file, rowsRead: l.rowsRead, games: l.games, teams: l.teams, priceRejects: l.priceRejects }));
-        await saveImportFileRecords(tx, gameSource.name, runId, fresh);
+        await writeGames(tx, gameSource, games, rejects, headerHashes, summary, progress, recorded, fileLog, timings);
+        const fresh = [...fileLog.entries()].filter(([, l]) => !l.whole).map(([file, l]) => ({ bytesHash: l.bytesHash, file, rowsRead: l.rowsRead, games: l.games, gameCount: l.games.length, teams: l.teams, priceRejects: l.priceRejects }));
+        await timed(timings, 'record', () => saveImportFileRecords(tx, gameSource.name, runId, fresh));
       }
       else await writeForecasts(tx, forecasts, rejects, summary);
       summary.pricesQuarantined = rejects.filter((r) => r.field !== undefined).length;
       summary.rejected = rejects.length - summary.pricesQuarantined;
-      await insertRejects(tx, runId, rejects);
+      await timed(timings, 'record', () => insertRejects(tx, runId, rejects));
+      commitStart = performance.now();
     });
+    if (timings) timings.commit = (timings.commit ?? 0) + (performance.now() - commitStart) / 1000;
   } catch (error) {
     if (error instanceof ShortcutMismatch) {
       await failRun(db, runId, 'superseded: re-run without the unchanged-row shortcut').catch(() => undefined);
@@ -222,8 +241,9 @@ interface FileLog {
 
 async function writeGames(
   tx: Db, source: GameSource, games: GameRecord[], rejects: Reject[], headerHashes: Map<string, string>, summary: ReturnType<typeof emptySummary>,
-  progress: (event: ImportProgress) => void, recorded: readonly ImportFileRecord[], fileLog: Map<string, FileLog>,
+  progress: (event: ImportProgress) => void, recorded: readonly ImportFileRecord[], fileLog: Map<string, FileLog>, timings?: Record<string, number>,
 ): Promise<void> {
+  const prepareStart = performance.now();
   const sport = (await sportIds(tx)).get(source.sport)!;
   await ensureFranchises(tx, source.sport, sport);
   if (source.createsTeams) {
@@ -258,25 +278,28 @@ async function writeGames(
   // Games of recorded (unparsed) files: their keys widen the stored-hash read.
   const lookedUp = new Set(competitionIds.values());
   for (const r of recorded) {
-    for (const [key] of r.games) {
+    for (const [key] of r.games ?? []) {
       const [c, d] = key.split('|');
       lookedUp.add(Number(c));
       if (d! < minDate) minDate = d!;
       if (d! > maxDate) maxDate = d!;
     }
   }
-  const stored = games.length || recorded.length ? await storedGameHashes(tx, [...lookedUp], minDate, maxDate) : new Map<string, string | null>();
+  const inMemory = recorded.filter((r) => r.games);
+  const stored = games.length || inMemory.length ? await storedGameHashes(tx, [...lookedUp], minDate, maxDate) : new Map<string, string | null>();
   // A record stands in for its file only while it still holds: same teams for its names, every
   // game stored under its key with its hash, no key claimed twice. Otherwise redo without it.
   const recordedKeys = new Set<string>();
   for (const r of recorded) {
     for (const [name, id] of Object.entries(r.teams)) if (resolver.resolve(source.name, name) !== id) throw new ShortcutMismatch();
-    for (const [key, hash] of r.games) {
+    for (const [key, hash] of r.games ?? []) {
       if (stored.get(key) !== hash || recordedKeys.has(key)) throw new ShortcutMismatch();
       recordedKeys.add(key);
     }
-    summary.unchanged += r.games.length;
+    summary.unchanged += r.gameCount;
   }
+  const inDatabase = recorded.filter((r) => !r.games).map((r) => r.bytesHash);
+  if (inDatabase.length && !(await recordedGamesHold(tx, source.name, inDatabase))) throw new ShortcutMismatch();
   const unknown = new Set<string>();
   const seen = new Set<string>();
   const writes: GameWrite[] = [];
@@ -336,14 +359,15 @@ async function writeGames(
       postGame: g.postGame,
       contentHash: hash,
       result: g.result,
-      odds: g.odds.map((o) => ({ bookmakerId: bookmakers.get(o.bookmaker)!, market: o.market, selection: o.selection, line: o.line, kind: o.kind, price: o.price })),
+      odds: g.odds,
       players: g.players,
     });
   }
   // Kickoff order keeps odds inserts near the right edge of the (kickoff, ...) primary key.
   writes.sort((a, b) => a.kickoff.getTime() - b.kickoff.getTime());
   progress({ phase: 'write', done: 0, total: writes.length });
-  const counts = await mergeGames(tx, writes, sourceBookmakerIds, { onChunk: (done) => progress({ phase: 'write', done, total: writes.length }) });
+  if (timings) timings.prepare = (timings.prepare ?? 0) + (performance.now() - prepareStart) / 1000;
+  const counts = await mergeGames(tx, writes, bookmakers, sourceBookmakerIds, { onChunk: (done) => progress({ phase: 'write', done, total: writes.length }), timings });
   summary.inserted += counts.inserted;
   summary.updated += counts.updated;
   summary.unchanged += writes.length - counts.inserted - counts.updated;

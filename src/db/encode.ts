@@ -11,7 +11,8 @@ export function copyText(value: unknown): string {
   if (value instanceof Date) text = value.toISOString();
   else if (typeof value === 'object') text = JSON.stringify(value);
   else text = String(value);
-  // COPY text format: backslash, tab, newline and carriage return must be escaped.
+  // COPY text format: backslash, tab, newline and carriage return must be escaped. Most values
+  // hold none of them (one test instead of four replaces: an import encodes ~1 M values).
   if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
