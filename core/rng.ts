@@ -25,6 +25,23 @@ export function createRandomStream(seed: number): RandomStream {
 }
 
 /**
+ * Fills `out` with the next `out.length` numbers of `createRandomStream(state)` and returns the state
+ * after them, so a caller drawing millions of numbers (the paired bootstrap) continues one stream
+ * across calls without a closure call per draw.
+ */
+export function fillRandomStream(state: number, out: Float64Array): number {
+  let a = state >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return a;
+}
+
+/**
  * The `index`-th uniform number in [0, 1) of the stream named by `seed` (a splitmix32 finaliser
  * over seed and index): addressable, so a draw does not depend on how many came before it.
  */

@@ -1,16 +1,15 @@
 import { type Db, AppError, type Logger } from '../core/index.ts';
 import { predictProba, type TrainerKernelChoice } from '../models/index.ts';
 import { markReady, markFailed } from '../registry/index.ts';
-import { loadMarketBaseline } from '../features/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
 import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
-import { evaluateOutOfSample, headlineMetrics } from './pipeline/evaluate.ts';
-import { createPendingVersion, registerArtifacts } from './pipeline/register.ts';
+import { evaluateOutOfSample, headlineMetrics, loadTestBaseline } from './pipeline/evaluate.ts';
+import { createPendingVersion, explanationArtifacts, registerArtifacts } from './pipeline/register.ts';
 
 /**
  * The pipeline of one run, stage by stage (each in training/pipeline/): dataset -> fit -> evaluate
- * (market, backtest) -> importance -> register. This file only orders them, reports progress and
+ * (market, backtest) beside the explanation artifacts (background, importance) -> register. This file only orders them, reports progress and
  * keeps a failed run from leaving a half-READY version.
  */
 
@@ -85,7 +84,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
   // The evaluate stage's largest read (every 1x2/moneyline price of the test games) runs on the
   // database while the model fits; evaluate awaits it.
-  const baselineLoad = loadMarketBaseline(db, testSet.gameIds);
+  const baselineLoad = loadTestBaseline(db, testSet.gameIds);
   baselineLoad.catch(() => undefined); // a failed load surfaces where evaluate awaits it
   const params = trainParamsOf(spec);
   const version = await createPendingVersion(db, spec, datasets, params, { runId, createdBy: options.createdBy ?? 'anonymous', codeVersion: deps.codeVersion ?? null });
@@ -123,11 +122,17 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
 
       await enterPhase({ phase: 'evaluating' });
       const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
-      const evaluation = await evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
+      // The explanation artifacts (k-means background, global importance) need only the model and
+      // the windows: they are computed while the evaluate stage waits on the database for the
+      // market baseline, reference forecasts and labels, and its scoring runs in their yields.
+      const evaluating = evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
+      evaluating.catch(() => undefined); // surfaces where it is awaited
+      const explained = await explanationArtifacts(fit.model, trainSet, testSet, parts);
+      const evaluation = await evaluating;
       lap('evaluateMs');
 
       await enterPhase({ phase: 'registering' });
-      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels, undefined, parts);
+      await registerArtifacts(db, version, fit.model, trainSet, testSet, probabilities, evaluation.labels, undefined, parts, explained);
       metrics = headlineMetrics(evaluation, trainSet.nRows, testSet.nRows, fit.bestEpoch);
       lap('registerMs');
       ready = await markReady(db, version.id, {

@@ -66,6 +66,22 @@ function uniformSample(X: Float64Array, nRows: number, nFeatures: number, size: 
   return { data, nRows: size, weights: new Float64Array(size).fill(1 / size) };
 }
 
+/** Squared distance of row `row` of X to centroid `c` of C, in units scaled by `invScale`. */
+function scaledDistance(X: Float64Array, row: number, C: Float64Array, c: number, d: number, invScale: Float64Array): number {
+  let acc = 0;
+  for (let f = 0; f < d; f++) {
+    const diff = (X[row * d + f] - C[c * d + f]) * invScale[f];
+    acc += diff * diff;
+  }
+  return acc;
+}
+
+/** Elkan's per-centroid bounds are kept while n × k of them fit (float64, 32 MB); above, Hamerly's one per row. */
+const ELKAN_MAX_BOUNDS = 1 << 22;
+
+/** Relative to a centroid's drift: the rounding an Elkan bound read as `stored − drift` may carry. */
+const DRIFT_SLACK = 1e-12;
+
 function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxIterations: number): Background {
   // Distances in standardised units; constant features get scale 1 so they cost nothing.
   const invScale = new Float64Array(d);
@@ -80,25 +96,29 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
     const variance = s2 / n - (s / n) ** 2;
     invScale[f] = variance > 1e-24 ? 1 / Math.sqrt(variance) : 1;
   }
-  const dist = (row: number, C: Float64Array, c: number): number => {
-    let acc = 0;
-    for (let f = 0; f < d; f++) {
-      const diff = (X[row * d + f] - C[c * d + f]) * invScale[f];
-      acc += diff * diff;
-    }
-    return acc;
-  };
-
-  // k-means++ seeding.
+  // k-means++ seeding. A row whose nearest seed so far is closer than half that seed's distance to
+  // the new one is nearer its old seed (triangle inequality): its distance to the new seed is not
+  // measured, and `nearest` and `total` come out exactly as if it were (MARGIN as below).
   const C = new Float64Array(k * d);
   const nearest = new Float64Array(n).fill(Infinity);
+  const nearestRoot = new Float64Array(n).fill(Infinity);
+  const nearestAt = new Int32Array(n);
+  const seedGap = new Float64Array(k); // distance from the new seed to each earlier one
+  const MARGIN = 1 - 1e-9;
   let pick = randomInt(rng, n);
   for (let c = 0; c < k; c++) {
     C.set(X.subarray(pick * d, (pick + 1) * d), c * d);
+    for (let j = 0; j < c; j++) seedGap[j] = Math.sqrt(scaledDistance(C, c, C, j, d, invScale));
     let total = 0;
     for (let r = 0; r < n; r++) {
-      const dd = dist(r, C, c);
-      if (dd < nearest[r]) nearest[r] = dd;
+      if (c === 0 || !(2 * nearestRoot[r] < seedGap[nearestAt[r]] * MARGIN)) {
+        const dd = scaledDistance(X, r, C, c, d, invScale);
+        if (dd < nearest[r]) {
+          nearest[r] = dd;
+          nearestRoot[r] = Math.sqrt(dd);
+          nearestAt[r] = c;
+        }
+      }
       total += nearest[r];
     }
     if (c + 1 === k) break;
@@ -117,49 +137,95 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
     }
   }
 
-  // Lloyd's iterations with Hamerly's bounds (exact: the same assignments, centroids and iteration
-  // count as plain Lloyd, far fewer distances). Per row an upper bound on the distance to its
-  // centroid and a lower bound on the distance to any other; a row whose upper bound is below both
-  // that lower bound and half the distance from its centroid to the nearest other centroid cannot
-  // change cluster. Bounds are in (not squared) standardised units; a relative margin keeps float
-  // rounding from ever skipping a row plain Lloyd would move, ties included.
+  // Lloyd's iterations with bounds (exact: the same assignments, centroids and iteration count as
+  // plain Lloyd, far fewer distances). Per row an upper bound on the distance to its centroid and
+  // lower bounds on the distances to the others: Elkan's, one per centroid, when n × k of them fit
+  // ELKAN_MAX_BOUNDS, else Hamerly's single one (to the nearest other). A row whose upper bound is
+  // below half the distance from its centroid to the nearest other, or below every other
+  // centroid's lower bound and pairwise half-distance, cannot change cluster. Otherwise Hamerly
+  // rescans every centroid, as plain Lloyd does; Elkan measures only the centroids its bounds do
+  // not rule out. Bounds are in (not squared) standardised
+  // units; a relative margin keeps float rounding from ever skipping a row plain Lloyd would move,
+  // ties included. With k = 100 on 12,782 rows, Hamerly's one bound rescanned most rows on every
+  // iteration.
   const assign = new Int32Array(n).fill(-1);
   const counts = new Float64Array(k);
   const upper = new Float64Array(n);
-  const lower = new Float64Array(n);
+  const elkan = n * k <= ELKAN_MAX_BOUNDS;
+  // Hamerly: n bounds; Elkan: n × k, row-major (row r's bound to centroid c at r·k + c).
+  const lower = new Float64Array(elkan ? n * k : n);
+  // Elkan's bounds are stored plus their centroid's drift (the sum of its moves so far) at the time,
+  // so that moving every bound each iteration (n × k subtractions, most of the time once the
+  // distances were few) is one subtraction of the current drift when a bound is read. The bound
+  // read differs from repeated subtraction by a few ulps of the drift: DRIFT_SLACK covers that.
+  const drift = new Float64Array(k);
   const half = new Float64Array(k); // half the distance to the nearest other centroid
+  const halfPair = elkan ? new Float64Array(k * k) : undefined; // half the distance between two centroids
   const moved = new Float64Array(k);
   const previous = new Float64Array(k * d);
-  const MARGIN = 1 - 1e-9;
-  const scan = (r: number): boolean => {
-    let best = 0;
-    let bestD = Infinity;
-    let secondD = Infinity;
-    for (let c = 0; c < k; c++) {
-      const dd = dist(r, C, c);
-      if (dd < bestD) {
-        secondD = bestD;
-        bestD = dd;
-        best = c;
-      } else if (dd < secondD) secondD = dd;
-    }
-    upper[r] = Math.sqrt(bestD);
-    lower[r] = Math.sqrt(secondD);
-    if (assign[r] === best) return false;
-    assign[r] = best;
-    return true;
-  };
   for (let it = 0; it < maxIterations; it++) {
     let changed = 0;
     for (let r = 0; r < n; r++) {
       if (it > 0) {
         const a = assign[r];
-        const bound = Math.max(half[a], lower[r]) * MARGIN;
-        if (upper[r] < bound) continue;
-        upper[r] = Math.sqrt(dist(r, C, a));
-        if (upper[r] < bound) continue;
+        if (elkan) {
+          if (upper[r] < half[a] * MARGIN) continue;
+          const own = scaledDistance(X, r, C, a, d, invScale);
+          const u = Math.sqrt(own);
+          upper[r] = u;
+          if (u < half[a] * MARGIN) continue;
+          // Only the centroids the bounds cannot rule out are measured, in index order with the
+          // row's own: those ruled out are farther than `u` beyond rounding, so the first nearest
+          // among the measured is the one plain Lloyd's full scan picks.
+          const base = r * k;
+          const pair = a * k;
+          let best = -1;
+          let bestD = Infinity;
+          for (let c = 0; c < k; c++) {
+            let dd = own;
+            if (c !== a) {
+              if (u < (lower[base + c] - drift[c]) * MARGIN - drift[c] * DRIFT_SLACK || u < halfPair![pair + c] * MARGIN) continue;
+              dd = scaledDistance(X, r, C, c, d, invScale);
+            }
+            lower[base + c] = Math.sqrt(dd) + drift[c];
+            if (dd < bestD) {
+              bestD = dd;
+              best = c;
+            }
+          }
+          upper[r] = Math.sqrt(bestD);
+          if (best !== a) {
+            assign[r] = best;
+            changed++;
+          }
+          continue;
+        } else {
+          const bound = Math.max(half[a], lower[r]) * MARGIN;
+          if (upper[r] < bound) continue;
+          upper[r] = Math.sqrt(scaledDistance(X, r, C, a, d, invScale));
+          if (upper[r] < bound) continue;
+        }
       }
-      if (scan(r)) changed++;
+      // Every centroid, in index order (plain Lloyd's tie rule: the first nearest wins).
+      let best = 0;
+      let bestD = Infinity;
+      let secondD = Infinity;
+      const base = r * k;
+      for (let c = 0; c < k; c++) {
+        const dd = scaledDistance(X, r, C, c, d, invScale);
+        if (elkan) lower[base + c] = Math.sqrt(dd) + drift[c];
+        if (dd < bestD) {
+          secondD = bestD;
+          bestD = dd;
+          best = c;
+        } else if (dd < secondD) secondD = dd;
+      }
+      upper[r] = Math.sqrt(bestD);
+      if (!elkan) lower[r] = Math.sqrt(secondD);
+      if (assign[r] !== best) {
+        assign[r] = best;
+        changed++;
+      }
     }
     counts.fill(0);
     const sums = new Float64Array(k * d);
@@ -185,6 +251,7 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
         acc += diff * diff;
       }
       moved[c] = Math.sqrt(acc);
+      drift[c] += moved[c];
       if (moved[c] > most) {
         second = most;
         most = moved[c];
@@ -194,7 +261,7 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
     for (let r = 0; r < n; r++) {
       const a = assign[r];
       upper[r] += moved[a];
-      lower[r] -= a === mostAt ? second : most;
+      if (!elkan) lower[r] -= a === mostAt ? second : most;
     }
     half.fill(Infinity);
     for (let c = 0; c < k; c++) {
@@ -205,6 +272,10 @@ function kmeans(X: Float64Array, n: number, d: number, k: number, rng: Rng, maxI
           acc += diff * diff;
         }
         const h = Math.sqrt(acc) / 2;
+        if (halfPair) {
+          halfPair[c * k + o] = h;
+          halfPair[o * k + c] = h;
+        }
         if (h < half[c]) half[c] = h;
         if (h < half[o]) half[o] = h;
       }

@@ -3,7 +3,7 @@ import { assertRows, DEFAULT_MAX_BATCH_ROWS, evaluateRows } from './evaluate.ts'
 import { explainRows } from './explain.ts';
 import { buildPlayers } from './players.ts';
 import { createSfc32, shuffleInPlace } from '../../core/index.ts';
-import type { AutoExplainOptions, ExplainableModel, Player } from './types.ts';
+import type { AutoExplainOptions, ExplainableModel, NetworkForm, Player } from './types.ts';
 
 export interface MeanAbsShap {
   readonly players: readonly Player[];
@@ -42,6 +42,14 @@ export interface PermutationImportanceOptions {
   groups?: readonly (readonly number[])[];
   groupNames?: readonly string[];
   maxBatchRows?: number;
+  /**
+   * `'network'` (default when the model has a network form): the shuffled copies' first-layer
+   * pre-activations are the unshuffled row's plus the shuffled columns' change, so a copy costs
+   * its player's columns and the layers after the first, not a whole forward pass; the losses equal
+   * `predict`'s up to float64 rounding (the same rows, permutations and baseline). `'predict'`:
+   * every copy through `model.predict`.
+   */
+  forwardPass?: 'network' | 'predict';
 }
 
 export interface PermutationImportance {
@@ -103,6 +111,12 @@ export function permutationImportance(
   const shuffled = new Uint8Array(P * d);
   players.forEach((p, i) => p.featureIndices.forEach((f) => (shuffled[i * d + f] = 1)));
 
+  const net = options.forwardPass === 'predict' ? undefined : usableNetwork(model);
+  if (net !== undefined) {
+    const losses = networkPermutationLosses(net, X, nRows, labels, nOut, players, perms, nRepeats);
+    return summarise(players, losses, nRepeats);
+  }
+
   const total = nRows * (1 + P * nRepeats);
   const { out } = evaluateRows(
     (Xb, n) => model.predict(Xb, n),
@@ -131,14 +145,139 @@ export function permutationImportance(
     for (let r = 0; r < nRows; r++) s -= Math.log(Math.max(out[(copy * nRows + r) * nOut + labels[r]], 1e-15));
     return s / nRows;
   };
-  const baselineLoss = lossOf(0);
+  const losses = new Float64Array(1 + P * nRepeats);
+  for (let copy = 0; copy < losses.length; copy++) losses[copy] = lossOf(copy);
+  return summarise(players, losses, nRepeats);
+}
+
+/** Mean and spread of each player's increase in log loss; `losses[0]` is the unshuffled one. */
+function summarise(players: readonly Player[], losses: Float64Array, nRepeats: number): PermutationImportance {
+  const baselineLoss = losses[0];
   const result = players.map((p, i) => {
     const inc: number[] = [];
-    for (let t = 0; t < nRepeats; t++) inc.push(lossOf(1 + i * nRepeats + t) - baselineLoss);
+    for (let t = 0; t < nRepeats; t++) inc.push(losses[1 + i * nRepeats + t] - baselineLoss);
     const mean = inc.reduce((a, b) => a + b, 0) / nRepeats;
     const std = Math.sqrt(inc.reduce((a, b) => a + (b - mean) ** 2, 0) / nRepeats);
     return { player: p.name, featureIndices: p.featureIndices, importance: mean, std };
   });
   result.sort((a, b) => b.importance - a.importance);
   return { baselineLoss, players: result };
+}
+
+/** The model's network form when it describes a model of this shape (else the predict path). */
+function usableNetwork(model: ExplainableModel): NetworkForm | undefined {
+  const net = model.network;
+  if (net === undefined || net.layers.length === 0) return undefined;
+  const last = net.layers[net.layers.length - 1];
+  const logits = net.output === 'sigmoid' ? 1 : model.nOutputs;
+  if (net.mean.length !== model.nFeatures || net.layers[0].inSize !== model.nFeatures || last.outSize !== logits) return undefined;
+  if (net.output === 'sigmoid' && model.nOutputs !== 2) return undefined;
+  return net;
+}
+
+/**
+ * Log loss of the unshuffled rows and of each (player, repeat) shuffled copy, through the network:
+ * the unshuffled first-layer pre-activations are computed once as `models/network.ts` does (so the
+ * baseline loss is bit-for-bit `predict`'s); a copy's row adds `Δx_f · W₁[f, ·]` for the shuffled
+ * columns f only. Losses accumulate in row order, floored at 1e-15 like `lossOf`.
+ */
+function networkPermutationLosses(
+  net: NetworkForm,
+  X: Float64Array,
+  nRows: number,
+  labels: ArrayLike<number>,
+  nOut: number,
+  players: readonly Player[],
+  perms: readonly Int32Array[],
+  nRepeats: number,
+): Float64Array {
+  const d = net.mean.length;
+  const [first, ...rest] = net.layers;
+  const h = first.outSize;
+  const sigmoid = net.output === 'sigmoid';
+  const Z = new Float64Array(nRows * d); // standardised rows
+  for (let r = 0; r < nRows; r++) for (let f = 0; f < d; f++) Z[r * d + f] = (X[r * d + f] - net.mean[f]) * net.invStd[f];
+  const H = new Float64Array(nRows * h); // first-layer pre-activations
+  for (let r = 0; r < nRows; r++) {
+    const o = r * h;
+    for (let j = 0; j < h; j++) H[o + j] = first.b[j];
+    for (let f = 0; f < d; f++) {
+      const x = Z[r * d + f];
+      if (x === 0) continue;
+      for (let j = 0; j < h; j++) H[o + j] += x * first.w[f * h + j];
+    }
+  }
+  const width = Math.max(h, ...rest.map((l) => l.outSize));
+  const a = new Float64Array(width);
+  const b = new Float64Array(width);
+  const probs = new Float64Array(nOut);
+  // Loss of one row from its first-layer pre-activations in `a` (the layers after the first as
+  // denseForward64 runs them: ReLU, then bias plus the non-zero inputs' weight rows in order).
+  const rowLoss = (label: number): number => {
+    let input = a;
+    let output = b;
+    let size = h;
+    for (const layer of rest) {
+      for (let j = 0; j < size; j++) if (input[j] < 0) input[j] = 0;
+      for (let j = 0; j < layer.outSize; j++) output[j] = layer.b[j];
+      for (let i = 0; i < layer.inSize; i++) {
+        const x = input[i];
+        if (x === 0) continue;
+        for (let j = 0; j < layer.outSize; j++) output[j] += x * layer.w[i * layer.outSize + j];
+      }
+      size = layer.outSize;
+      const t = input;
+      input = output;
+      output = t;
+    }
+    if (sigmoid) {
+      const z = input[0];
+      probs[0] = sigmoidOf(-z);
+      probs[1] = sigmoidOf(z);
+    } else {
+      let max = -Infinity;
+      for (let c = 0; c < nOut; c++) if (input[c] > max) max = input[c];
+      let sum = 0;
+      for (let c = 0; c < nOut; c++) {
+        const e = Math.exp(input[c] - max);
+        probs[c] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let c = 0; c < nOut; c++) probs[c] *= inv;
+    }
+    return -Math.log(Math.max(probs[label], 1e-15));
+  };
+  const losses = new Float64Array(1 + players.length * nRepeats);
+  let s = 0;
+  for (let r = 0; r < nRows; r++) {
+    a.set(H.subarray(r * h, (r + 1) * h));
+    s += rowLoss(labels[r]);
+  }
+  losses[0] = s / nRows;
+  players.forEach((player, i) => {
+    const cols = player.featureIndices;
+    for (let t = 0; t < nRepeats; t++) {
+      const perm = perms[i * nRepeats + t];
+      let loss = 0;
+      for (let r = 0; r < nRows; r++) {
+        a.set(H.subarray(r * h, (r + 1) * h));
+        const src = perm[r];
+        for (const f of cols) {
+          const delta = Z[src * d + f] - Z[r * d + f];
+          if (delta === 0) continue;
+          for (let j = 0; j < h; j++) a[j] += delta * first.w[f * h + j];
+        }
+        loss += rowLoss(labels[r]);
+      }
+      losses[1 + i * nRepeats + t] = loss / nRows;
+    }
+  });
+  return losses;
+}
+
+function sigmoidOf(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
 }

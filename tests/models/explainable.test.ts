@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { train, explainableModelOf, createExplainer, selectBackground, predictProba } from '../../models/index.ts';
+import { train, explainableModelOf, createExplainer, selectBackground, predictProba, permutationImportance } from '../../models/index.ts';
 
 /** A small synthetic problem: three informative features and one pure-noise feature. */
 function problem(nRows: number, classes: string[], seed = 1) {
@@ -33,6 +33,30 @@ for (const classes of [['home', 'draw', 'away'], ['away', 'home']]) {
         const a = linear.explain(x);
         const b = exact.explain(x);
         for (let i = 0; i < a.phi.length; i++) assert.ok(Math.abs(a.phi[i]! - b.phi[i]!) < 1e-9, `phi[${i}] ${a.phi[i]} vs ${b.phi[i]}`);
+      }
+    });
+
+    it('permutation importance through the network equals the predict path (logistic and two-layer MLP)', async () => {
+      const data = problem(1200, classes, 5);
+      const X64 = Float64Array.from(data.X);
+      for (const params of [{ algo: 'logistic' as const, epochs: 10, seed: 4 }, { algo: 'mlp' as const, hidden: [8, 4], epochs: 6, seed: 4 }]) {
+        const { model } = await train(data, params);
+        const explainable = explainableModelOf(model);
+        for (const groups of [undefined, [[0, 2]]]) {
+          const options = { nRepeats: 3, seed: 8, ...(groups ? { groups, groupNames: ['a+elo'] } : {}) };
+          const fast = permutationImportance(explainable, X64, data.nRows, data.y, options);
+          const slow = permutationImportance(explainable, X64, data.nRows, data.y, { ...options, forwardPass: 'predict' });
+          // The unshuffled rows take the same arithmetic; shuffled copies add the columns' change.
+          assert.equal(fast.baselineLoss, slow.baselineLoss);
+          assert.equal(fast.players.length, slow.players.length);
+          for (const p of slow.players) {
+            const q = fast.players.find((f) => f.player === p.player)!;
+            assert.ok(Math.abs(q.importance - p.importance) < 1e-12, `${params.algo} ${p.player}: ${q.importance} vs ${p.importance}`);
+            assert.ok(Math.abs(q.std - p.std) < 1e-12);
+          }
+          assert.ok(slow.players[0]!.importance > 0.01, 'an informative feature matters');
+          assert.ok(Math.abs(slow.players.find((p) => p.player === 'noise')!.importance) < slow.players[0]!.importance / 10);
+        }
       }
     });
 

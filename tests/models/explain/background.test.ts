@@ -1,4 +1,4 @@
-// The k-means background skips rows by Hamerly's bounds; it must stay exactly plain Lloyd: the
+// The k-means background skips rows by Elkan's (or Hamerly's) bounds; it must stay exactly plain Lloyd: the
 // same centroids, weights and iteration count, bit for bit, ties (duplicate rows) included.
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
@@ -66,9 +66,10 @@ function lloyd(X: Float64Array, n: number, d: number, k: number, seed: number, m
   return { data: Float64Array.from(kept.flatMap((c) => [...C.subarray(c * d, (c + 1) * d)])), weights: Float64Array.from(kept, (c) => counts[c]! / n) };
 }
 
-test('k-means background equals plain Lloyd exactly (skewed, discrete and duplicated rows)', () => {
+test('k-means background equals plain Lloyd exactly (skewed, discrete and duplicated rows; Elkan and Hamerly bounds)', () => {
   const rng = createSfc32(5, 'fixed');
-  for (const [n, d, k, iterations] of [[900, 4, 25, 50], [400, 7, 12, 50], [300, 3, 40, 3]] as const) {
+  // The last case has n × k above Elkan's bound, so it runs Hamerly's single bound.
+  for (const [n, d, k, iterations] of [[900, 4, 25, 50], [400, 7, 12, 50], [300, 3, 40, 3], [42_000, 2, 100, 2]] as const) {
     const X = new Float64Array(n * d);
     for (let r = 0; r < n; r++) {
       // Every fifth row repeats an earlier one; column 1 takes three values only: ties abound.
