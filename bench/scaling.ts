@@ -133,7 +133,7 @@ async function runStage(stage: Stage, schema: string, dir: string, seasons: numb
         details = { inserted: r.inserted, rejected: r.rejected, games: rows[0]!.games, oddsRows: rows[0]!.odds };
       } else if (stage === 'features') {
         const r = await buildFeatures(db, FEATURE_SET, { full: true });
-        details = { rowsWritten: r.rowsWritten, gamesProcessed: r.gamesProcessed };
+        details = { rowsWritten: r.rowsWritten, gamesProcessed: r.gamesProcessed, phases: r.phases };
       } else {
         const spec = parseTrainingSpec({ model: MODEL, featureSet: FEATURE_SET, algo: 'logistic', trainFrom: windows.from, trainTo: windows.trainTo, testFrom: windows.testFrom, testTo: windows.testTo });
         const r = await trainAndRegister({ db }, runIdOf(spec), spec, { createdBy: 'bench/scaling.ts' });

@@ -4,7 +4,7 @@ import { getBuildState, logBuild, mergeStaged, prepareStage, putBuildState, stag
 import { historyChangedSince, historySnapshot, loadHistory } from './history-view.ts';
 import { resolveFeatureSet } from './registry.ts';
 import { planTimelineWindows } from '../history/index.ts';
-import type { FeatureRow, FeatureSet } from './types.ts';
+import type { FeatureRow, FeatureSet, HistoryGame } from './types.ts';
 
 /** Where a build is: `history` read (0 or 1 of 1), games `compute`d, rows `write`n. */
 export interface BuildProgress {
@@ -109,11 +109,20 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
     let written = 0;
     let changed = 0;
     const phases = { read: 0, compute: 0, write: 0 };
+    // Window w reads kickoffs in (lower, before): after the watermark (or all) for the first, from
+    // the previous window's start on for the others (kickoffs are whole milliseconds).
+    const windowOf = (w: number) => ({ after: w === 0 ? after : plan.starts[w - 1]! - 1, before: plan.starts[w] });
+    let t = performance.now();
+    let games: HistoryGame[] = await loadHistory(tx, c, windowOf(0));
+    phases.read += (performance.now() - t) / 1000;
     for (let w = 0; w <= plan.starts.length; w++) {
       const before = plan.starts[w];
-      let t = performance.now();
-      const games = await loadHistory(tx, c, { after: lower, before });
-      phases.read += (performance.now() - t) / 1000;
+      // The next window's read goes out before this one is computed: Postgres runs it while the
+      // engine works (one connection, one snapshot), and it is awaited before this window's
+      // writes, so the connection never has more than the read's two queries in flight. Two
+      // windows of history are held at most.
+      const pending = w < plan.starts.length ? loadHistory(tx, c, windowOf(w + 1)) : undefined;
+      pending?.catch(() => undefined);
       t = performance.now();
       const rows: FeatureRow[] = [];
       runEngine(c, state, games, {
@@ -133,6 +142,9 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       });
       phases.compute += (performance.now() - t) / 1000;
       t = performance.now();
+      const nextGames = pending ? await pending : [];
+      phases.read += (performance.now() - t) / 1000;
+      t = performance.now();
       // Staged, then merged: the window's stored rows (kickoff in (lower, before)) become exactly
       // these, and rows whose values did not change are not rewritten.
       for (let start = 0; start < rows.length; start += WRITE_SLICE) {
@@ -143,8 +155,8 @@ export async function buildFeatures(db: Db, setOrName: string | FeatureSet, opti
       phases.write += (performance.now() - t) / 1000;
       const last = games[games.length - 1];
       if (last) previous = { kickoff: last.pre.kickoff, gameId: last.pre.id };
-      // The next window starts at `before` (kickoffs are whole milliseconds).
-      if (before !== undefined) lower = before - 1;
+      if (before !== undefined) lower = windowOf(w + 1).after;
+      games = nextGames;
     }
     progress({ phase: 'compute', done: processed, total: plan.games });
     const learned = (JSON.parse(snapshot!) as EngineState).learned;

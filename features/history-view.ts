@@ -35,10 +35,10 @@ function json<T>(v: T | string | null): T | null {
  */
 export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}): Promise<HistoryGame[]> {
   const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
-  const [games, odds] = await Promise.all([
-    readGameTimeline(db, range, c.needs),
-    c.needs.odds ? readOddsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineGameOdds[]),
-  ]);
+  // The odds read is sent first: on one connection the second statement goes out only once the
+  // first has answered, so the longer one is what a caller computing meanwhile overlaps with.
+  const oddsRead = c.needs.odds ? readOddsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineGameOdds[]);
+  const [games, odds] = await Promise.all([readGameTimeline(db, range, c.needs), oddsRead]);
 
   const pre = new Map<number, OddsQuote[]>();
   const closing = new Map<number, OddsQuote[]>();
