@@ -74,8 +74,9 @@ async function buildTemplate() {
   try {
     const started = performance.now();
     const { ensureTemplate } = await import(pathToFileURL(join(DIST, 'src', 'db', 'template.js')).href);
-    const { built } = await ensureTemplate();
-    if (built) process.stderr.write(`built the embedded database template in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    const { built, written, path } = await ensureTemplate();
+    if (built && written) process.stderr.write(`built the embedded database template in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    if (!written) process.stderr.write(`embedded database template not written (${path} is not writable); each new embedded database builds it\n`);
   } catch (error) {
     process.stderr.write(`embedded database template not built (${error.message}); the first embedded start creates it\n`);
   }

@@ -128,7 +128,8 @@ export interface PgliteDbOptions {
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const fresh = !options.dataDir || !existsSync(join(options.dataDir, 'PG_VERSION'));
-  const template = options.template && fresh && !options.schema ? await (await import('./template.ts')).readTemplate() : undefined;
+  const wanted = options.template && fresh && !options.schema && process.env.SHARPLINE_PGLITE_TEMPLATE !== 'off';
+  const template = wanted ? await (await import('./template.ts')).readTemplate() : undefined;
   const root = await openRoot(options.dataDir, template);
   if (options.schema) {
     await root.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}; SET search_path TO ${quoteIdent(options.schema)}, public;`);

@@ -7,6 +7,7 @@
  * version and every migration's version, name and checksum. Editing, adding or removing a
  * migration (or upgrading PGlite) changes the key, so a stale template is never read; the next
  * fresh database builds a new one. `npm run build` (and so `npm install`) builds it ahead.
+ * SHARPLINE_PGLITE_TEMPLATE=off creates every database from scratch instead.
  *
  * A database started from the template equals one migrated from scratch (tests/db/template.test.ts
  * compares their catalogs and rows) except for the values the migrations draw when they run, which
@@ -73,39 +74,45 @@ export function templatePath(key = templateKey()): string {
 }
 
 /**
- * Builds the template for the current migrations unless it exists; returns its path. Concurrent
- * builders each write their own file and rename it into place, so a reader sees a whole one.
+ * Builds the template for the current migrations unless it exists; returns its path (and its
+ * bytes when built here). Concurrent builders each write their own file and rename it into place,
+ * so a reader sees a whole one. `written` is false when the folder is not writable (a read-only
+ * install): the bytes still serve this process.
  */
-export async function ensureTemplate(): Promise<{ path: string; built: boolean }> {
+export async function ensureTemplate(): Promise<{ path: string; built: boolean; written: boolean; bytes?: Buffer }> {
   const path = templatePath();
-  if (existsSync(path)) return { path, built: false };
+  if (existsSync(path)) return { path, built: false, written: true };
   const { createPgliteDb } = await import('./pglite-db.ts');
   const { migrate } = await import('./migrate.ts');
   const db = await createPgliteDb({ template: false });
+  let bytes: Buffer;
   try {
     await migrate(db);
     // Without a checkpoint the dump restores through WAL replay, which moves each used sequence
     // 32 values on (Postgres logs sequences ahead), unlike the database the dump was taken of.
     await db.exec('CHECKPOINT');
     const blob = await (db as unknown as { raw: PGlite }).raw.dumpDataDir('none');
-    mkdirSync(dirname(path), { recursive: true });
-    const partial = `${path}.${process.pid}.${Date.now()}.partial`;
-    writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
-    renameSync(partial, path);
-    return { path, built: true };
+    bytes = Buffer.from(await blob.arrayBuffer());
   } finally {
     await db.close();
   }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const partial = `${path}.${process.pid}.${Date.now()}.partial`;
+    writeFileSync(partial, bytes);
+    renameSync(partial, path);
+    return { path, built: true, written: true, bytes };
+  } catch {
+    return { path, built: true, written: false, bytes };
+  }
 }
 
-/**
- * The template's bytes, building it first when absent; undefined when it cannot be built or
- * written (a read-only install), in which case the caller creates the database from scratch.
- */
+/** The template's bytes, building it first when absent; undefined when it cannot be built (the caller then creates the database from scratch). */
 export async function readTemplate(): Promise<Blob | undefined> {
   try {
-    const { path } = await ensureTemplate();
-    return new Blob([readFileSync(path)]);
+    const { path, bytes } = await ensureTemplate();
+    const buf = bytes ?? readFileSync(path);
+    return new Blob([new Uint8Array(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength)]);
   } catch {
     return undefined;
   }
