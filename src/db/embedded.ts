@@ -103,7 +103,9 @@ async function openLocked(lock: FolderLock, options: EmbeddedDbOptions): Promise
     const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
     const started = performance.now();
     if (fresh) options.onNotice?.(`creating the embedded database in ${options.dataDir} (first start only; ${options.template && !options.schema ? 'a few seconds' : 'about 10 s'}) ...`);
-    db = await createPgliteDb({ dataDir: options.dataDir, schema: options.schema, template: options.template });
+    const { templateStart } = await import('./template.ts');
+    const from = fresh ? await templateStart({ dataDir: options.dataDir, schema: options.schema, template: options.template }) : undefined;
+    db = await createPgliteDb({ dataDir: options.dataDir, schema: options.schema, from });
     if (fresh) options.onNotice?.(`created the embedded database in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const bridge = options.share ? await serveDbBridge(db, bridgeAddress(options.dataDir)) : undefined;
     if (bridge) lock.announce(bridge.address);

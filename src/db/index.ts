@@ -20,7 +20,8 @@ export { lockPathOf, readHolder, type FolderHolder } from './folder-lock.ts';
  */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
   if (options.dataDir) return (await import('./embedded.ts')).openEmbeddedDb({ dataDir: options.dataDir, schema: options.schema, template: options.template });
-  return (await import('./pglite-db.ts')).createPgliteDb(options);
+  const from = options.from ?? (await (await import('./template.ts')).templateStart(options));
+  return (await import('./pglite-db.ts')).createPgliteDb({ ...options, from });
 }
 
 export interface OpenDbOptions {

@@ -119,29 +119,29 @@ export interface PgliteDbOptions {
    * Start a new database (in memory, or a folder without one yet) from the migrated template
    * (template.ts) instead of running initdb and every migration. Callers still run `migrate()`,
    * which then applies only what the template lacks. Ignored with `schema` (the template's
-   * tables live in public) and for a folder that already holds a database.
+   * tables live in public) and for a folder that already holds a database. Read by the callers
+   * (index.ts, embedded.ts), which pass `from`.
    */
   template?: boolean;
+  /** A dumped data directory to start from, and the SQL run once it is loaded. */
+  from?: { data: Blob; redraw: string };
 }
 
 /** A `Db` over an in-process PGlite database (the embedded default). */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const fresh = !options.dataDir || !existsSync(join(options.dataDir, 'PG_VERSION'));
-  const wanted = options.template && fresh && !options.schema && process.env.SHARPLINE_PGLITE_TEMPLATE !== 'off';
-  const template = wanted ? await (await import('./template.ts')).readTemplate() : undefined;
-  const root = await openRoot(options.dataDir, template);
+  const root = await openRoot(options.dataDir, fresh ? options.from : undefined);
   if (options.schema) {
     await root.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}; SET search_path TO ${quoteIdent(options.schema)}, public;`);
   }
   return new PgliteHandle(root, undefined, { tail: Promise.resolve() });
 }
 
-async function openRoot(dataDir: string | undefined, template: Blob | undefined): Promise<PGlite> {
+async function openRoot(dataDir: string | undefined, from: PgliteDbOptions['from']): Promise<PGlite> {
   const place = dataDir ? { dataDir } : {};
-  if (!template) return PGlite.create(place);
-  const root = await PGlite.create({ ...place, loadDataDir: template });
-  const { REDRAW } = await import('./template.ts');
-  await root.exec(REDRAW);
+  if (!from) return PGlite.create(place);
+  const root = await PGlite.create({ ...place, loadDataDir: from.data });
+  await root.exec(from.redraw);
   return root;
 }

@@ -107,6 +107,18 @@ export async function ensureTemplate(): Promise<{ path: string; built: boolean; 
   }
 }
 
+/**
+ * What a new database should start from: the template when `template` is asked for, the database
+ * is new (in memory, or a folder without PG_VERSION), no schema is named and
+ * SHARPLINE_PGLITE_TEMPLATE is not `off`; else undefined (initdb).
+ */
+export async function templateStart(options: { dataDir?: string; schema?: string; template?: boolean }): Promise<{ data: Blob; redraw: string } | undefined> {
+  if (!options.template || options.schema || process.env.SHARPLINE_PGLITE_TEMPLATE === 'off') return undefined;
+  if (options.dataDir && existsSync(join(options.dataDir, 'PG_VERSION'))) return undefined;
+  const data = await readTemplate();
+  return data ? { data, redraw: REDRAW } : undefined;
+}
+
 /** The template's bytes, building it first when absent; undefined when it cannot be built (the caller then creates the database from scratch). */
 export async function readTemplate(): Promise<Blob | undefined> {
   try {
