@@ -6,7 +6,7 @@
 // bin/sharpline.mjs runs dist/ when the stamp is newer than every source file, else the sources.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildState, CONSOLE_FOLDER, SOURCE_FOLDERS, STAMP } from '../bin/build-state.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -61,7 +61,25 @@ export async function build() {
   await buildConsole();
   writeFileSync(join(DIST, STAMP), `built ${started.toISOString()} from ${entries.length} modules\n`);
   utimesSync(join(DIST, STAMP), started, started);
+  await buildTemplate();
   return entries.length;
+}
+
+/**
+ * Builds the migrated PGlite template (src/db/template.ts) for the current migrations, so the first
+ * embedded database loads it instead of running initdb and every migration. Skipped when it exists;
+ * a failure only costs that first start its old time, so it is reported, not fatal.
+ */
+async function buildTemplate() {
+  try {
+    const started = performance.now();
+    const { ensureTemplate } = await import(pathToFileURL(join(DIST, 'src', 'db', 'template.js')).href);
+    const { built, written, path } = await ensureTemplate();
+    if (built && written) process.stderr.write(`built the embedded database template in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    if (!written) process.stderr.write(`embedded database template not written (${path} is not writable); each new embedded database builds it\n`);
+  } catch (error) {
+    process.stderr.write(`embedded database template not built (${error.message}); the first embedded start creates it\n`);
+  }
 }
 
 /**

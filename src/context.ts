@@ -79,6 +79,8 @@ export async function createContext(config: Config, options: CreateContextOption
     (await openDb(config, {
       outage: postgresOutage,
       share: options.shareEmbeddedDb ?? true,
+      // Started from the migrated template only when this context migrates anyway (not `db status`).
+      template: options.migrate ?? true,
       onNotice: options.onDbNotice ?? ((message) => logger.info({}, message)),
     }));
   let tag: string | undefined;

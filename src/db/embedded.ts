@@ -24,6 +24,8 @@ export interface EmbeddedDbOptions {
   onNotice?: (message: string) => void;
   /** Recorded in the lock for other processes' messages. */
   command?: string;
+  /** A folder without a database yet starts from the migrated template (see template.ts). */
+  template?: boolean;
 }
 
 function commandLine(): string {
@@ -100,8 +102,10 @@ async function openLocked(lock: FolderLock, options: EmbeddedDbOptions): Promise
     // a line before and one after are all the progress there can be.
     const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
     const started = performance.now();
-    if (fresh) options.onNotice?.(`creating the embedded database in ${options.dataDir} (first start only; about 10 s) ...`);
-    db = await createPgliteDb({ dataDir: options.dataDir, schema: options.schema });
+    if (fresh) options.onNotice?.(`creating the embedded database in ${options.dataDir} (first start only; ${options.template && !options.schema ? 'a few seconds' : 'about 10 s'}) ...`);
+    const { templateStart } = await import('./template.ts');
+    const from = fresh ? await templateStart({ dataDir: options.dataDir, schema: options.schema, template: options.template }) : undefined;
+    db = await createPgliteDb({ dataDir: options.dataDir, schema: options.schema, from });
     if (fresh) options.onNotice?.(`created the embedded database in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const bridge = options.share ? await serveDbBridge(db, bridgeAddress(options.dataDir)) : undefined;
     if (bridge) lock.announce(bridge.address);

@@ -8,6 +8,7 @@ import type { OutageLog } from '../outage.ts';
 export { createPgDb } from './pg-db.ts';
 export type { PgliteDbOptions } from './pglite-db.ts';
 export { migrate, migrationStatus, listMigrations } from './migrate.ts';
+export { ensureTemplate, templatePath, templateKey } from './template.ts';
 export { readDeploymentTag } from './deployment.ts';
 export type { MigrationStatus, Migration } from './migrate.ts';
 export { lockPathOf, readHolder, type FolderHolder } from './folder-lock.ts';
@@ -18,8 +19,9 @@ export { lockPathOf, readHolder, type FolderHolder } from './folder-lock.ts';
  * process holds it.
  */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
-  if (options.dataDir) return (await import('./embedded.ts')).openEmbeddedDb({ dataDir: options.dataDir, schema: options.schema });
-  return (await import('./pglite-db.ts')).createPgliteDb(options);
+  if (options.dataDir) return (await import('./embedded.ts')).openEmbeddedDb({ dataDir: options.dataDir, schema: options.schema, template: options.template });
+  const from = options.from ?? (await (await import('./template.ts')).templateStart(options));
+  return (await import('./pglite-db.ts')).createPgliteDb({ ...options, from });
 }
 
 export interface OpenDbOptions {
@@ -29,6 +31,8 @@ export interface OpenDbOptions {
   onNotice?: (message: string) => void;
   /** Postgres mode: told when the server stops and starts answering (one warning per outage). */
   outage?: OutageLog;
+  /** Embedded mode: a first start loads the migrated template instead of running initdb and every migration. */
+  template?: boolean;
 }
 
 /** The embedded database folder under SHARPLINE_HOME. */
@@ -44,5 +48,5 @@ export function embeddedDataDir(config: Config): string {
 export async function openDb(config: Config, options: OpenDbOptions = {}): Promise<Db> {
   if (config.databaseUrl) return createPgDb(config.databaseUrl, { schema: config.databaseSchema, outage: options.outage });
   const { openEmbeddedDb } = await import('./embedded.ts');
-  return openEmbeddedDb({ dataDir: embeddedDataDir(config), schema: config.databaseSchema, share: options.share, waitMs: config.dbLockWaitSeconds * 1000, onNotice: options.onNotice });
+  return openEmbeddedDb({ dataDir: embeddedDataDir(config), schema: config.databaseSchema, share: options.share, waitMs: config.dbLockWaitSeconds * 1000, onNotice: options.onNotice, template: options.template });
 }

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified } from '../../core/index.ts';
 import { plainValue } from './encode.ts';
@@ -99,6 +100,11 @@ class PgliteHandle implements Db {
     return types;
   }
 
+  /** The PGlite instance itself (the template builder dumps its data directory). */
+  get raw(): PGlite {
+    return this.root;
+  }
+
   async close(): Promise<void> {
     if (this.tx) return;
     if (!this.root.closed) await this.root.close();
@@ -109,14 +115,33 @@ export interface PgliteDbOptions {
   /** Folder to persist into; undefined keeps the database in memory (tests). */
   dataDir?: string;
   schema?: string;
+  /**
+   * Start a new database (in memory, or a folder without one yet) from the migrated template
+   * (template.ts) instead of running initdb and every migration. Callers still run `migrate()`,
+   * which then applies only what the template lacks. Ignored with `schema` (the template's
+   * tables live in public) and for a folder that already holds a database. Read by the callers
+   * (index.ts, embedded.ts), which pass `from`.
+   */
+  template?: boolean;
+  /** A dumped data directory to start from, and the SQL run once it is loaded. */
+  from?: { data: Blob; redraw: string };
 }
 
 /** A `Db` over an in-process PGlite database (the embedded default). */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const root = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  const fresh = !options.dataDir || !existsSync(join(options.dataDir, 'PG_VERSION'));
+  const root = await openRoot(options.dataDir, fresh ? options.from : undefined);
   if (options.schema) {
     await root.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}; SET search_path TO ${quoteIdent(options.schema)}, public;`);
   }
   return new PgliteHandle(root, undefined, { tail: Promise.resolve() });
+}
+
+async function openRoot(dataDir: string | undefined, from: PgliteDbOptions['from']): Promise<PGlite> {
+  const place = dataDir ? { dataDir } : {};
+  if (!from) return PGlite.create(place);
+  const root = await PGlite.create({ ...place, loadDataDir: from.data });
+  await root.exec(from.redraw);
+  return root;
 }

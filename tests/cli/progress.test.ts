@@ -20,7 +20,7 @@ describe('progress of long steps', () => {
   const league = writeSyntheticLeague(join(dir, 'files'), { seasons: 8, asOf: SYNTHETIC_AS_OF });
 
   it('an import reports files read and parsed, then the games written round by round', async () => {
-    const db = await createPgliteDb();
+    const db = await createPgliteDb({ template: true });
     await migrate(db);
     const events: ImportProgress[] = [];
     const summary = await runImport(db, { source: 'football-data', paths: league.files, onProgress: (e) => events.push({ ...e }) });

@@ -30,7 +30,7 @@ describe('the embedded database folder: one process opens it, others go through 
   it('a CLI write while the server runs reaches the server and is still there after the server stops', async () => {
     const home = join(dir, 'served');
     // A READY version to point an alias at, written before the server starts.
-    const seed = await createPgliteDb({ dataDir: join(home, 'pgdata') });
+    const seed = await createPgliteDb({ dataDir: join(home, 'pgdata'), template: true });
     await migrate(seed);
     const { version } = await createVersion(seed, { model: 'epl', runId: 'r1', classes: ['home', 'draw', 'away'], lineage: { algorithm: 'logistic' } });
     await markReady(seed, version.id, { metrics: { logLoss: 0.97 } });

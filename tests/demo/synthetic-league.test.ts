@@ -22,7 +22,7 @@ describe('synthetic league: the division option makes separate leagues in one fo
     assert.ok(base.teams.includes('Northbridge') && other.teams.includes('Northbridge S02'));
     assert.ok(readFileSync(other.files[0]!, 'utf8').split('\r\n')[1]!.startsWith('S02,'));
 
-    const db = await createPgliteDb();
+    const db = await createPgliteDb({ template: true });
     try {
       await migrate(db);
       const summary = await runImport(db, { source: 'football-data', paths: [dir] });

@@ -14,7 +14,7 @@ const ids: number[] = [];
 const SET = resolveFeatureSet('soccer-1x2-market');
 
 beforeAll(async () => {
-  db = await createPgliteDb();
+  db = await createPgliteDb({ template: true });
   await migrate(db);
   const fx = new Fixture(db);
   const teams = ['a', 'b', 'c', 'd'];

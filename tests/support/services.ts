@@ -82,7 +82,7 @@ export async function createTestPgDb(prefix = 'test'): Promise<TestDb> {
 
 /** A fresh, migrated in-memory PGlite database. */
 export async function createTestPgliteDb(): Promise<TestDb> {
-  const db = await createPgliteDb();
+  const db = await createPgliteDb({ template: true });
   await migrate(db);
   return { db, schema: 'public', drop: () => db.close() };
 }

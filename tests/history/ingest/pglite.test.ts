@@ -11,7 +11,7 @@ let db: Db;
 
 beforeAll(async () => {
   if (skip) return;
-  db = await createPgliteDb();
+  db = await createPgliteDb({ template: true });
   await migrate(db);
 });
 afterAll(async () => {
