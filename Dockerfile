@@ -17,7 +17,9 @@ COPY training ./training
 COPY registry ./registry
 COPY models ./models
 COPY web ./web
-RUN npm run build
+# The build also writes the migrated PGlite template (src/db/template.ts) under node_modules/.cache;
+# the folder is made even if that failed, so the runtime stage's COPY of it always has a source.
+RUN npm run build && mkdir -p node_modules/.cache/sharpline
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -33,6 +35,9 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 SHARPLINE_HOME=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# An embedded database (no DATABASE_URL) starts from this template instead of initdb + migrations;
+# the runtime's node_modules is not writable by `node`, so it could not be built there on first use.
+COPY --from=build /app/node_modules/.cache/sharpline ./node_modules/.cache/sharpline
 COPY package.json ./
 COPY bin ./bin
 COPY docker-entrypoint.sh ./
