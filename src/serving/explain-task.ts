@@ -1,11 +1,11 @@
 import {
-  createExplainer,
+  createAsyncExplainer,
   explainableModelOf,
   selectBackground,
   MAX_EXACT_PLAYERS,
   type Background,
   type DenseModel,
-  type Explainer,
+  type AsyncExplainer,
   type RowExplanation,
 } from '../../models/index.ts';
 import { isAppError, type ErrorCode } from '../../core/index.ts';
@@ -102,6 +102,13 @@ export interface ExplainTask {
  * fit it when even a 4-row background would not.
  */
 const EXPLAIN_MAC_BUDGET = 20_000_000;
+/**
+ * Multiply-adds (of the layers after the first) one explanation may cost on the float32
+ * onnxruntime exact engine, ~5 ms of one core (bench/explain.ts: 409,600 coalition rows of a
+ * 32-16-3 network, ~236 M multiply-adds, in ~28 ms of CPU at load 20). A ReLU network is explained
+ * exactly against a k-means summary sized to it, the stored background itself when it fits.
+ */
+const ONNX_MAC_BUDGET = 40_000_000;
 const KERNEL_COALITIONS = 4096;
 const MAX_CACHED_EXPLAINERS = 64;
 /** |Pearson r| on the background at or above which two features are explained as one player. */
@@ -199,14 +206,14 @@ function backgroundOf(stored: StoredBackground, width: number): Background {
 }
 
 interface BuiltExplainer {
-  explainer: Explainer;
+  explainer: AsyncExplainer;
   background: BackgroundInfo;
   grouping: GroupingInfo;
   featureNames: readonly string[];
 }
 
 /** Builds the explainer of a task: engine choice and background summary sized to the budget. */
-function buildExplainer(task: ExplainTask): BuiltExplainer {
+async function buildExplainer(task: ExplainTask): Promise<BuiltExplainer> {
   const { model: dense, request } = task;
   const featureNames = dense.featureNames;
   const width = featureNames.length;
@@ -216,15 +223,20 @@ function buildExplainer(task: ExplainTask): BuiltExplainer {
   const players = width - (grouping?.groups.reduce((n, g) => n + g.length - 1, 0) ?? 0);
   const macsPerRow = dense.layers.reduce((sum, l) => sum + l.inputSize * l.outputSize, 0);
   const linearFits = request.space === 'logodds' && Boolean(model.linear);
+  // The float32 onnxruntime engine: a ReLU network (a hidden layer), 2..14 players, 2+ classes.
+  // Its cost per coalition row is the layers after the first plus one add per first-layer unit.
+  const onnxMacsPerRow = dense.layers.slice(1).reduce((sum, l) => sum + l.inputSize * l.outputSize, dense.layers[0]!.outputSize);
+  const onnxRows = dense.layers.length >= 2 && players >= 2 && players <= MAX_EXACT_PLAYERS && dense.classes.length >= 2 ? Math.floor(ONNX_MAC_BUDGET / (2 ** players * onnxMacsPerRow)) : 0;
+  const onnx = request.engine === 'auto' && !linearFits && onnxRows >= 2;
   const engine: ExplainEngine = request.engine !== 'auto' || linearFits
     ? request.engine
-    : players <= MAX_EXACT_PLAYERS && 2 ** players * 4 * macsPerRow <= EXPLAIN_MAC_BUDGET ? 'exact' : 'kernel';
+    : onnx || (players <= MAX_EXACT_PLAYERS && 2 ** players * 4 * macsPerRow <= EXPLAIN_MAC_BUDGET) ? 'exact' : 'kernel';
   // Exact SHAP costs 2^players × background rows per explanation: summarise the stored
   // background (weighted k-means) until that fits the budget.
-  const size = engine === 'exact' ? Math.max(4, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (2 ** players * macsPerRow)))) : stored.nRows;
+  const size = engine !== 'exact' ? stored.nRows : onnx ? Math.min(stored.nRows, onnxRows) : Math.max(4, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (2 ** players * macsPerRow))));
   const backgroundSamples = engine === 'kernel' ? Math.max(1, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (KERNEL_COALITIONS * macsPerRow)))) : undefined;
   const background = size < stored.nRows ? summarise(stored, size, width) : stored;
-  const explainer = createExplainer(model, {
+  const explainer = await createAsyncExplainer(model, {
     background,
     outputSpace: request.space,
     engine,
@@ -282,20 +294,24 @@ export type ExplainTaskResult =
  * A task runner with its own explainer cache (background evaluation, coalition design and kernel
  * factorisation are paid once per version and request shape).
  */
-export function createExplainTaskRunner(): (task: ExplainTask) => ExplainTaskResult {
-  const cache = new Map<string, BuiltExplainer>();
-  return (task) => {
+export function createExplainTaskRunner(): (task: ExplainTask) => Promise<ExplainTaskResult> {
+  const cache = new Map<string, Promise<BuiltExplainer>>();
+  return async (task) => {
     try {
-      let built = cache.get(task.key);
-      if (!built) {
-        built = buildExplainer(task);
-        if (cache.size >= MAX_CACHED_EXPLAINERS) cache.delete(cache.keys().next().value!);
-        cache.set(task.key, built);
+      let entry = cache.get(task.key);
+      if (!entry) {
+        entry = buildExplainer(task);
+        entry.catch(() => cache.delete(task.key));
+        if (cache.size >= MAX_CACHED_EXPLAINERS) {
+          const oldest = cache.keys().next().value!;
+          void cache.get(oldest)!.then((b) => b.explainer.release(), () => undefined);
+          cache.delete(oldest);
+        }
+        cache.set(task.key, entry);
       }
-      const width = built.featureNames.length;
-      const items: ItemExplanation[] = [];
-      for (let r = 0; r < task.nRows; r++) items.push(toItem(built.explainer.explain(task.X.subarray(r * width, (r + 1) * width)), built));
-      return { ok: true, items };
+      const built = await entry;
+      const rows = await built.explainer.explainRowsAsync(task.X, task.nRows);
+      return { ok: true, items: rows.map((row) => toItem(row, built)) };
     } catch (error) {
       if (!isAppError(error)) throw error;
       return { ok: false, error: { code: error.code, message: error.message, details: error.details } };
