@@ -287,7 +287,7 @@ function toItem(row: RowExplanation, built: BuiltExplainer): ItemExplanation {
  * reach the main thread as a plain `Error`, without its code and details.
  */
 export type ExplainTaskResult =
-  | { ok: true; items: ItemExplanation[] }
+  | { ok: true; items: ItemExplanation[]; /** Ran on onnxruntime: its worker must not be terminated mid-run (the native binding aborts the process). */ onnx: boolean }
   | { ok: false; error: { code: ErrorCode; message: string; details?: unknown } };
 
 /**
@@ -311,7 +311,7 @@ export function createExplainTaskRunner(): (task: ExplainTask) => Promise<Explai
       }
       const built = await entry;
       const rows = await built.explainer.explainRowsAsync(task.X, task.nRows);
-      return { ok: true, items: rows.map((row) => toItem(row, built)) };
+      return { ok: true, items: rows.map((row) => toItem(row, built)), onnx: built.explainer.asyncEngine === 'onnxruntime' };
     } catch (error) {
       if (!isAppError(error)) throw error;
       return { ok: false, error: { code: error.code, message: error.message, details: error.details } };

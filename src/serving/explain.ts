@@ -70,6 +70,13 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
   const backgrounds = new Map<number, Promise<StoredBackground>>();
   let pool: Promise<Piscina> | undefined;
   let closed = false;
+  /**
+   * Explainer keys whose tasks run on onnxruntime. Terminating a worker thread while its
+   * onnxruntime session runs aborts the whole process ('Napi::Error'), so their tasks get no
+   * abort signal: each request is still answered at its deadline by its own timer, and the thread
+   * frees when the (short, budget-sized) run ends.
+   */
+  const onnxKeys = new Set<string>();
 
   const poolOf = (): Promise<Piscina> => {
     pool ??= import('piscina').then(
@@ -169,9 +176,11 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     // Each member is answered by its own deadline (its timer); the task runs until the last one's.
     const remaining = Math.max(1, Math.ceil(Math.max(...batch.map((w) => w.expires)) - performance.now()));
     const deadline = AbortSignal.timeout(remaining);
+    const key = batch[0]!.task.key;
     let result: ExplainTaskResult;
     try {
-      result = (await (await poolOf()).run({ ...batch[0]!.task, X, nRows: rows } satisfies ExplainTask, { signal: deadline })) as ExplainTaskResult;
+      result = (await (await poolOf()).run({ ...batch[0]!.task, X, nRows: rows } satisfies ExplainTask, onnxKeys.has(key) ? {} : { signal: deadline })) as ExplainTaskResult;
+      if (result.ok && result.onnx) onnxKeys.add(key);
     } catch (error) {
       for (const w of batch) {
         if (w.done) continue;
@@ -250,6 +259,10 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     },
     async close() {
       closed = true;
+      // Running tasks finish first (bounded by the deadline): destroying the pool terminates their
+      // threads, which aborts the process when one is inside onnxruntime.
+      const until = performance.now() + config.explainTimeoutMs;
+      while (running > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
       await (await pool)?.destroy();
     },
   };
