@@ -15,6 +15,7 @@ export {
   MAX_EXACT_PLAYERS,
   buildPlayers,
   chooseEngine,
+  createAsyncExplainer,
   createExplainer,
   explain,
   explainRows,
@@ -24,6 +25,7 @@ export {
   selectBackground,
 } from './explain/index.ts';
 export type {
+  AsyncExplainer,
   AutoExplainOptions,
   Background,
   Contribution,

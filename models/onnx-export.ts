@@ -28,6 +28,7 @@ export const ONNX_INPUT_NAME = 'features';
 export const ONNX_OUTPUT_NAME = 'probabilities';
 
 const TENSOR_FLOAT = 1;
+const TENSOR_INT64 = 7;
 const ATTRIBUTE_INT = 2;
 
 /**
@@ -97,6 +98,16 @@ export function exportToOnnx(model: DenseModel, options: { producerVersion?: str
 
 // ---------------------------------------------------------------------------------------------
 // ONNX messages
+
+/** The message builders, for other graphs this package writes (the SHAP coalition graph). */
+export const onnxProto = { floatTensor, int64Tensor, node, intAttribute, valueInfo, message, field, stringField, varintField } as const;
+
+function int64Tensor(name: string, dims: number[], values: readonly number[]): Uint8Array {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < values.length; i++) view.setBigInt64(i * 8, BigInt(values[i]), true);
+  return message([...dims.map((d) => varintField(1, d)), varintField(2, TENSOR_INT64), stringField(8, name), bytesField(9, raw)]);
+}
 
 function floatTensor(name: string, dims: number[], values: ArrayLike<number>): Uint8Array {
   const raw = new Uint8Array(values.length * 4);

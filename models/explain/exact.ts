@@ -197,7 +197,7 @@ function exactBlock(p: Prepared, t: ExactTables, xs: Float64Array, nExplain: num
  * Shapley values from the table of coalition values `V[k · 2^M + m]`:
  * `φ_ik = Σ_{m∌i} w(|m|) (V_k(m ∪ i) − V_k(m))`, in one O(M · 2^M) pass per output.
  */
-function shapleyFromTable(V: Float64Array, M: number, nOut: number, t: Pick<ExactTables, 'shapleyWeight' | 'popcount'>): Float64Array {
+export function shapleyFromTable(V: Float64Array, M: number, nOut: number, t: Pick<ExactTables, 'shapleyWeight' | 'popcount'>): Float64Array {
   const nC = 1 << M;
   const phi = new Float64Array(M * nOut);
   for (let k = 0; k < nOut; k++) {

@@ -72,7 +72,7 @@ export type {
   Player,
   RowExplanation,
 } from './types.ts';
-export { chooseEngine, createExplainer, explain, explainRows, type Explainer } from './explain.ts';
+export { chooseEngine, createAsyncExplainer, createExplainer, explain, explainRows, type AsyncExplainer, type Explainer } from './explain.ts';
 export { selectBackground, type SelectBackgroundOptions } from './background.ts';
 export {
   meanAbsShap,

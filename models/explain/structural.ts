@@ -313,7 +313,7 @@ export function denseExactTable(p: Prepared, ctx: StructuralContext, x: Float64A
 }
 
 /** Row x's share of the first-layer pre-activation by player (`M × h1`), bias excluded. */
-function shareByPlayer(p: Prepared, net: NetworkForm, x: Float64Array, at = 0): Float64Array {
+export function shareByPlayer(p: Prepared, net: NetworkForm, x: Float64Array, at = 0): Float64Array {
   const d = p.model.nFeatures;
   const l1 = net.layers[0];
   const h1 = l1.outSize;
