@@ -59,6 +59,8 @@ export interface Config {
   readonly pickupWarningSeconds: number;
   /** Embedded mode: how long a command waits for the database folder another command holds. */
   readonly dbLockWaitSeconds: number;
+  /** Embedded mode: a new database starts from the migrated PGlite template (`on`) or from initdb (`off`). */
+  readonly pgliteTemplate: boolean;
   /** The code's commit, recorded in each trained version's lineage; unset reads the git checkout's HEAD. */
   readonly codeVersion: string | undefined;
   /** CLI progress on stderr: bars on a terminal and plain lines elsewhere (`auto`), or forced. */
@@ -428,6 +430,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconcileSeconds: readInt(env, 'SHARPLINE_RECONCILE_SECONDS', 30, 1, 86_400),
     pickupWarningSeconds: readInt(env, 'SHARPLINE_PICKUP_WARNING_SECONDS', 5, 1, 86_400),
     dbLockWaitSeconds: readInt(env, 'SHARPLINE_DB_LOCK_WAIT_SECONDS', 10, 0, 3600),
+    pgliteTemplate: readChoice(env, 'SHARPLINE_PGLITE_TEMPLATE', ['on', 'off'] as const, 'on') === 'on',
     codeVersion: env.SHARPLINE_CODE_VERSION?.trim() || undefined,
     progress,
     auth: readChoice(env, 'SHARPLINE_AUTH', ['required', 'off'] as const, 'required'),

@@ -48,5 +48,5 @@ export function embeddedDataDir(config: Config): string {
 export async function openDb(config: Config, options: OpenDbOptions = {}): Promise<Db> {
   if (config.databaseUrl) return createPgDb(config.databaseUrl, { schema: config.databaseSchema, outage: options.outage });
   const { openEmbeddedDb } = await import('./embedded.ts');
-  return openEmbeddedDb({ dataDir: embeddedDataDir(config), schema: config.databaseSchema, share: options.share, waitMs: config.dbLockWaitSeconds * 1000, onNotice: options.onNotice, template: options.template });
+  return openEmbeddedDb({ dataDir: embeddedDataDir(config), schema: config.databaseSchema, share: options.share, waitMs: config.dbLockWaitSeconds * 1000, onNotice: options.onNotice, template: options.template && config.pgliteTemplate });
 }

@@ -67,10 +67,9 @@ export function templateKey(migrations: readonly Migration[] = listMigrations())
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Where the template for the current migrations lives (SHARPLINE_PGLITE_TEMPLATE_DIR overrides the folder). */
+/** Where the template for the current migrations lives: the package's node_modules/.cache/sharpline. */
 export function templatePath(key = templateKey()): string {
-  const dir = process.env.SHARPLINE_PGLITE_TEMPLATE_DIR || join(packageRoot(), 'node_modules', '.cache', 'sharpline');
-  return join(dir, `pglite-${key}.tar`);
+  return join(packageRoot(), 'node_modules', '.cache', 'sharpline', `pglite-${key}.tar`);
 }
 
 /**
@@ -109,11 +108,11 @@ export async function ensureTemplate(): Promise<{ path: string; built: boolean; 
 
 /**
  * What a new database should start from: the template when `template` is asked for, the database
- * is new (in memory, or a folder without PG_VERSION), no schema is named and
- * SHARPLINE_PGLITE_TEMPLATE is not `off`; else undefined (initdb).
+ * is new (in memory, or a folder without PG_VERSION) and no schema is named; else undefined (initdb).
+ * A context asks for it unless its config's `pgliteTemplate` is off (SHARPLINE_PGLITE_TEMPLATE=off).
  */
 export async function templateStart(options: { dataDir?: string; schema?: string; template?: boolean }): Promise<{ data: Blob; redraw: string } | undefined> {
-  if (!options.template || options.schema || process.env.SHARPLINE_PGLITE_TEMPLATE === 'off') return undefined;
+  if (!options.template || options.schema) return undefined;
   if (options.dataDir && existsSync(join(options.dataDir, 'PG_VERSION'))) return undefined;
   const data = await readTemplate();
   return data ? { data, redraw: REDRAW } : undefined;
