@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Background, ExplainableModel, RowExplanation } from '../../../models/explain/index.ts';
+import type { DenseModel } from '../../../models/index.ts';
 import { seededRandom } from '../../support/fixtures.ts';
 
 export function gaussianMatrix(rows: number, cols: number, seed: number, scale = 1): Float64Array {
@@ -179,4 +180,24 @@ export function assertAdditive(e: RowExplanation, tol = 1e-6): void {
 
 export function makeBackground(n: number, d: number, seed: number, weights?: number[]): Background {
   return { data: gaussianMatrix(n, d, seed), nRows: n, ...(weights ? { weights: Float64Array.from(weights) } : {}) };
+}
+
+/** A seeded dense network (ReLU hidden layers, linear output) of `d` inputs and `nClasses` outputs: the structural and onnxruntime engines' test model. */
+export function randomNetwork(d: number, hidden: number[], nClasses: number, seed: number): DenseModel {
+  const sizes = [d, ...hidden, nClasses === 2 ? 1 : nClasses];
+  const g = (n: number, s: number, scale = 1) => Array.from(gaussianMatrix(1, n, seed * 31 + s, scale));
+  return {
+    format: 'sharpline-dense/1',
+    featureNames: Array.from({ length: d }, (_, i) => `f${i}`),
+    classes: nClasses === 2 ? ['no', 'yes'] : ['home', 'draw', 'away'],
+    standardization: { mean: g(d, 1, 0.3), std: g(d, 2).map((v) => 0.5 + Math.abs(v)) },
+    layers: sizes.slice(1).map((o, i) => ({
+      inputSize: sizes[i]!,
+      outputSize: o,
+      weights: g(sizes[i]! * o, 10 + i, 1.4 / Math.sqrt(sizes[i]!)),
+      bias: g(o, 20 + i, 0.3),
+      activation: i === sizes.length - 2 ? ('linear' as const) : ('relu' as const),
+    })),
+    output: nClasses === 2 ? 'sigmoid' : 'softmax',
+  };
 }

@@ -7,29 +7,10 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground, type DenseModel } from '../../../models/index.ts';
-import { gaussianMatrix } from './fixtures.ts';
+import { gaussianMatrix, randomNetwork } from './fixtures.ts';
 
 /** Values of the two engines may differ by float32 rounding of coalition values, no more. */
 const TOLERANCE = 1e-5;
-
-function randomNetwork(d: number, hidden: number[], nClasses: number, seed: number): DenseModel {
-  const sizes = [d, ...hidden, nClasses === 2 ? 1 : nClasses];
-  const g = (n: number, s: number, scale = 1) => Array.from(gaussianMatrix(1, n, seed * 31 + s, scale));
-  return {
-    format: 'sharpline-dense/1',
-    featureNames: Array.from({ length: d }, (_, i) => `f${i}`),
-    classes: nClasses === 2 ? ['no', 'yes'] : ['home', 'draw', 'away'],
-    standardization: { mean: g(d, 1, 0.3), std: g(d, 2).map((v) => 0.5 + Math.abs(v)) },
-    layers: sizes.slice(1).map((o, i) => ({
-      inputSize: sizes[i]!,
-      outputSize: o,
-      weights: g(sizes[i]! * o, 10 + i, 1.4 / Math.sqrt(sizes[i]!)),
-      bias: g(o, 20 + i, 0.3),
-      activation: i === sizes.length - 2 ? ('linear' as const) : ('relu' as const),
-    })),
-    output: nClasses === 2 ? 'sigmoid' : 'softmax',
-  };
-}
 
 function maxDiff(a: Float64Array, b: Float64Array): number {
   let m = 0;
