@@ -8,7 +8,9 @@
  * the engines evaluate coalitions from the network's structure; `--black-box` hides it.
  * "exact, background 100, onnxruntime float32" is the same exact game on the float32 onnxruntime
  * engine (`createAsyncExplainer`), its max |Δφ| measured against the float64 reference row.
- * Usage: `npx tsx bench/explain.ts [--json] [--black-box]`.
+ * `--ort-threads N` gives that engine's onnxruntime session N intra-op threads (default 1: one core
+ * per explanation, as a served explanation thread has).
+ * Usage: `npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N]`.
  */
 import os from 'node:os';
 
@@ -18,6 +20,17 @@ import { createAsyncExplainer, createExplainer, selectBackground, type AutoExpla
 const JSON_OUTPUT = process.argv.includes('--json');
 /** `--black-box`: hide the network form, so the engines evaluate coalitions row by row through `predict`. */
 const WHITE_BOX = !process.argv.includes('--black-box');
+/** `--ort-threads N`: intra-op threads of the onnxruntime engine's session (default 1). */
+const ORT_THREADS = (() => {
+  const at = process.argv.indexOf('--ort-threads');
+  if (at < 0) return 1;
+  const n = Number(process.argv[at + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    process.stderr.write(`bench/explain.ts: --ort-threads needs an integer 1..64, got ${JSON.stringify(process.argv[at + 1])}\n`);
+    process.exit(2);
+  }
+  return n;
+})();
 
 function createGenerator(seed: number): { uniform: () => number; normal: () => number } {
   const uniform = createRandomStream(seed);
@@ -316,7 +329,7 @@ async function benchModel(d: number, hidden: [number, number], seed: number, con
     if (config.options === undefined) {
       explainRow = (x) => ({ phi: unbatchedKernelShap(model, x, bg, BASELINE_SAMPLES, 11), rows: BASELINE_SAMPLES * bg.nRows + bg.nRows + 1, calls: BASELINE_SAMPLES + 2 });
     } else if (config.onnx) {
-      const explainer = await createAsyncExplainer(model, { ...config.options, background: bg });
+      const explainer = await createAsyncExplainer(model, { ...config.options, background: bg, intraOpNumThreads: ORT_THREADS });
       engine = `${explainer.engine} (${explainer.asyncEngine === 'onnxruntime' ? 'onnxruntime float32' : 'js, onnxruntime unavailable'})`;
       explainRow = async (x) => {
         const [e] = await explainer.explainRowsAsync(x, 1);
@@ -382,7 +395,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const runs12 = await benchModel(12, [32, 16], 100, [
     { name: 'exact, background 100 [reference]', rows: 10, background: 'full', options: { engine: 'exact' }, reference: true },
-    { name: 'exact, background 100, onnxruntime float32', rows: 30, background: 'full', options: { engine: 'exact' }, onnx: true },
+    { name: `exact, background 100, onnxruntime float32${ORT_THREADS > 1 ? `, ${ORT_THREADS} threads` : ''}`, rows: 30, background: 'full', options: { engine: 'exact' }, onnx: true },
     { name: `baseline: unbatched kernel ${BASELINE_SAMPLES}, background 100`, rows: 10, background: 'full' },
     { name: `kernel ${BASELINE_SAMPLES}, background 100 (batched)`, rows: 10, background: 'full', options: { engine: 'kernel', nSamples: BASELINE_SAMPLES } },
     { name: 'kernel all 4094 coalitions, bg 100, 2 bg rows/coal', rows: 200, background: 'full', options: { engine: 'kernel', nSamples: 4096, backgroundSamples: 2 } },
