@@ -17,18 +17,88 @@ export interface TeamSlot {
 export type Slots = Record<string, TeamSlot>;
 
 /**
+ * Team ids by the competition of their last game, ascending, per Slots object: so the mean of a
+ * competition reads its own teams instead of every team ever rated (which grew as leagues² ×
+ * seasons over a long multi-league history). Kept beside the slots, not in them, because the
+ * slots are the engine state that snapshots serialise; a clone or a restored snapshot is a new
+ * object and gets its index rebuilt on first use. null: some key is not an array index, so the
+ * slots' own key order is not ascending and only a full scan sums in the same order.
+ */
+const membersOf = new WeakMap<Slots, Map<number, number[]> | null>();
+
+const isIndexKey = (id: number) => Number.isInteger(id) && id >= 0 && id < 2 ** 32 - 1;
+
+function membersIndex(slots: Slots): Map<number, number[]> | null {
+  let index = membersOf.get(slots);
+  if (index !== undefined) return index;
+  index = new Map();
+  // for…in visits array-index keys in ascending order, so each list is built sorted.
+  for (const key in slots) {
+    const id = Number(key);
+    if (!isIndexKey(id) || String(id) !== key) {
+      index = null;
+      break;
+    }
+    const comp = slots[key]!.comp;
+    const list = index.get(comp);
+    if (list) list.push(id);
+    else index.set(comp, [id]);
+  }
+  membersOf.set(slots, index);
+  return index;
+}
+
+function insertSorted(list: number[], id: number): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, id);
+}
+
+/** Keeps the index (if built) in step with a slot that is created or changes competition. */
+function moveMember(slots: Slots, teamId: number, from: number | undefined, to: number): void {
+  const index = membersOf.get(slots);
+  if (!index) return;
+  if (!isIndexKey(teamId)) {
+    membersOf.set(slots, null);
+    return;
+  }
+  if (from !== undefined) {
+    const old = index.get(from);
+    const at = old ? old.indexOf(teamId) : -1;
+    if (at < 0) {
+      // Out of step (cannot happen while slots change only through commitTeam): rebuild on next use.
+      membersOf.delete(slots);
+      return;
+    }
+    old!.splice(at, 1);
+  }
+  const list = index.get(to);
+  if (list) insertSorted(list, teamId);
+  else index.set(to, [teamId]);
+}
+
+/**
  * The mean of each rating value over the teams seen in `comp` within the last 400 days, or
  * null when there are none. Used to seat teams that are new to (or return to) a competition.
+ * Sums the same slots in the same (ascending id) order as a scan of every slot would, so the
+ * result is bit-identical to it; it only skips the teams last seen in other competitions.
  */
 export function competitionMean(slots: Slots, comp: number, now: number, width: number): number[] | null {
   const sum = new Array<number>(width).fill(0);
   let count = 0;
-  for (const key in slots) {
-    const s = slots[key]!;
-    if (s.comp !== comp || now - s.last > 400 * DAY_MS) continue;
+  const add = (s: TeamSlot) => {
+    if (s.comp !== comp || now - s.last > 400 * DAY_MS) return;
     for (let i = 0; i < width; i++) sum[i]! += s.v[i]!;
     count++;
-  }
+  };
+  const index = membersIndex(slots);
+  if (index) for (const id of index.get(comp) ?? []) add(slots[id]!);
+  else for (const key in slots) add(slots[key]!);
   return count === 0 ? null : sum.map((x) => x / count);
 }
 
@@ -71,6 +141,7 @@ export function viewTeam(
 export function commitTeam(slots: Slots, teamId: number, values: number[], comp: number, season: number, kickoff: number, learned: boolean): void {
   const s = slots[teamId];
   if (s) {
+    if (s.comp !== comp) moveMember(slots, teamId, s.comp, comp);
     s.v = values;
     s.comp = comp;
     s.season = season;
@@ -78,6 +149,7 @@ export function commitTeam(slots: Slots, teamId: number, values: number[], comp:
     if (learned) s.n++;
   } else {
     slots[teamId] = { v: values, comp, season, last: kickoff, n: learned ? 1 : 0 };
+    moveMember(slots, teamId, undefined, comp);
   }
 }
 
