@@ -131,10 +131,10 @@ function intAttribute(name: string, value: number): Uint8Array {
   return message([stringField(1, name), varintField(3, value), varintField(20, ATTRIBUTE_INT)]);
 }
 
-/** float32 tensor value info; a string dimension becomes a symbolic `dim_param`. */
-function valueInfo(name: string, dims: Array<number | string>): Uint8Array {
+/** Tensor value info (float32 unless said); a string dimension becomes a symbolic `dim_param`. */
+function valueInfo(name: string, dims: Array<number | string>, elementType: 'float' | 'int64' = 'float'): Uint8Array {
   const shape = message(dims.map((d) => field(1, typeof d === 'string' ? message([stringField(2, d)]) : message([varintField(1, d)]))));
-  const tensorType = message([varintField(1, TENSOR_FLOAT), field(2, shape)]);
+  const tensorType = message([varintField(1, elementType === 'int64' ? TENSOR_INT64 : TENSOR_FLOAT), field(2, shape)]);
   return message([stringField(1, name), field(2, message([field(1, tensorType)]))]);
 }
 

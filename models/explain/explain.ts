@@ -79,8 +79,9 @@ export function createExplainer(model: ExplainableModel, options: AutoExplainOpt
 /**
  * An {@link Explainer} with an asynchronous path: `explainRowsAsync` runs the exact engine's
  * coalitions through onnxruntime in float32 when the model has a ReLU network form (see
- * `onnx-exact.ts`; ~15–30× faster than the float64 loop at 12 players, values within ~1e-7 of it),
- * and the synchronous engine otherwise. `explain`/`explainRows` stay the float64 reference.
+ * `onnx-exact.ts`; ~15–30× faster than the float64 loop at 12 players, values within ~1e-7 of it;
+ * background rows that share players' values with x play reduced games, exact as well), and the
+ * synchronous engine otherwise. `explain`/`explainRows` stay the float64 reference.
  */
 export interface AsyncExplainer extends Explainer {
   /** `'onnxruntime'` when `explainRowsAsync` runs the float32 onnxruntime engine, `'js'` otherwise. */
@@ -93,16 +94,18 @@ export interface AsyncExplainer extends Explainer {
 /**
  * Creates an {@link AsyncExplainer}. The onnxruntime engine is used when the chosen engine is
  * `'exact'` and the model qualifies; when onnxruntime cannot load, the JS engine serves both paths.
+ * `exactReduction: false` makes that engine evaluate every background row on all 2^M coalitions
+ * (the same values; for benches that measure what the reduction saves).
  *
  * @throws AppError as {@link createExplainer}.
  */
-export async function createAsyncExplainer(model: ExplainableModel, options: AutoExplainOptions & { intraOpNumThreads?: number }): Promise<AsyncExplainer> {
+export async function createAsyncExplainer(model: ExplainableModel, options: AutoExplainOptions & { intraOpNumThreads?: number; exactReduction?: boolean }): Promise<AsyncExplainer> {
   const sync = createExplainer(model, options);
   const p = prepare(model, options);
   let onnx: Awaited<ReturnType<typeof createOnnxExactEngine>> | undefined;
   if (sync.engine === 'exact' && onnxExactSupported(p)) {
     try {
-      onnx = await createOnnxExactEngine(p, { intraOpNumThreads: options.intraOpNumThreads });
+      onnx = await createOnnxExactEngine(p, { intraOpNumThreads: options.intraOpNumThreads, reduce: options.exactReduction });
     } catch {
       // No native binding on this platform (or a graph it rejects): the JS engine answers.
       onnx = undefined;

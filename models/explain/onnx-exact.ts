@@ -14,26 +14,51 @@ import type { NetworkForm } from './types.ts';
  * coalition values are rounded to float32 (the empty and full coalitions keep the model's own
  * float64 outputs, so additivity stays exact).
  *
- * The graph, for one block of k background rows (D = x's first-layer share by player minus each
- * background row's, `k × M × h1`, computed in JavaScript):
- *   A = maskLo · D + pre     `k × 2^lo × h1`  (coalitions of the low players, plus b's pre-activation)
- *   C = maskHi · D           `k × 2^hi × h1`  (coalitions of the high players)
- *   P = C[:, :, None] + A[:, None]            every coalition's first-layer pre-activation
- *   Relu → (MatMul → Add → Relu)* → MatMul → Add → Softmax | Sigmoid | none (log-odds, folded into the last layer)
- *   V = w · Y                                 background-weighted coalition values, `1 × 2^M·nOut`
- * The first layer is linear, so splitting the players in two halves costs 2·2^(M/2) products
- * instead of 2^M; the products after the first layer (~210 M multiply-adds at 12 players, 100
- * background rows and a 32-16-3 network) are where the time goes.
+ * Work is cut in two exact ways before anything runs:
+ * - **The reduced game per background row.** A player whose features all equal background row
+ *   b's changes nothing when it joins a coalition against b: its first-layer change is exactly
+ *   zero. So row b's value depends only on the coalition's part among the d_b players that
+ *   differ, and only those 2^d_b coalitions are evaluated (then spread over the 2^M table:
+ *   v_b(S) = v_b(S ∩ differing)). A row equal to x everywhere adds the same float64 output to
+ *   every coalition and is not run at all. Rows sharing a pattern of differing players run
+ *   together; the full pattern runs on a graph whose coalition mask is a constant (prepacked).
+ * - **The first layer as one product, activations fused.** For a block of k rows of one
+ *   pattern, `Bt` (`(M+1) × k·h1`) holds each row's first-layer change by player (x's share minus
+ *   b's) and, in its last row, b's pre-activation; a coalition mask with a column of ones turns
+ *   it into every coalition's pre-activation in one Gemm, whose ReLU onnxruntime fuses in:
+ *     G = Relu(mask · Bt)                     `2^d × k·h1`, rows (coalition), columns (row, unit)
+ *     (Gemm → Relu)* over the rows (coalition, background row)      the hidden layers after it
+ *     output: softmax as 1 / (1 + Σ_{j≠c} exp(z_j − z_c)) (the differences folded into the last
+ *       layer's weights, clamped at 80 so nothing overflows: p < e^−80 is below float32's grain
+ *       next to 1), the sigmoid pair, or linear log-odds
+ *     V = Y · Wk                              `2^d × nOut`, Wk[b·nOut + c, c] = w_b
+ *   Measured in session 28 (profiled per node): the previous graph spent 22 of its 28 ms on a
+ *   broadcast add and its ReLU (13 M elements per explained row), the separate ReLU, and a
+ *   softmax over rows of 3; this one has no pass over the first hidden layer besides the Gemm.
  */
 
-/** Float32 entries of the largest intermediate (`k × 2^M × width`) of one run: 2 MB, cache-sized (4 background rows per run at 12 players and 32 units took 28 ms of CPU, 64 rows 45 ms). */
+/** Float32 entries of the largest intermediate (`k × 2^d × width`) of one run: 2 MB, cache-sized (4 background rows per run at 12 players and 32 units took 28 ms of CPU, 64 rows 45 ms, session 27). */
 const MAX_BLOCK_ENTRIES = 1 << 19;
+
+/** Logit differences are clamped here before exp: e^80 · (nOut − 1) stays finite in float32 up to 10^4 classes. */
+const EXP_CLAMP = 80;
+
+/** Work of the last explained row, for benches: evaluated (coalition, background row) pairs against the unreduced 2^M · K. */
+export interface OnnxExactWork {
+  readonly evaluated: number;
+  readonly unreduced: number;
+  readonly runs: number;
+  /** Background rows by how many players differ from x (index d). */
+  readonly rowsByDiffering: readonly number[];
+}
 
 export interface OnnxExactEngine {
   readonly base: Float64Array;
   readonly setupCalls: number;
-  /** Background rows per onnxruntime run. */
+  /** Background rows per onnxruntime run of the full pattern. */
   readonly blockRows: number;
+  /** Work of the last row explained. */
+  readonly lastWork: OnnxExactWork | undefined;
   run(xs: Float64Array, nExplain: number): Promise<RawExplanation[]>;
   release(): Promise<void>;
 }
@@ -57,14 +82,17 @@ function safeForm(p: Prepared): NetworkForm | undefined {
 }
 
 /**
- * Creates the float32 onnxruntime exact engine (one intra-op thread: a server runs explanations
- * beside predictions).
+ * Creates the float32 onnxruntime exact engine (one intra-op thread by default: a server runs
+ * explanations beside predictions).
+ *
+ * `reduce: false` evaluates every background row on all 2^M coalitions (the unreduced game, for
+ * tests and benches that check the reduction changes nothing).
  *
  * @throws AppError EXPLAINER_UNSUPPORTED when the model has no network form with a hidden layer,
  *   fewer than two players or outputs, or more than 14 players; MODEL_FORMAT_INVALID when
  *   onnxruntime rejects the generated graph.
  */
-export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumThreads?: number } = {}): Promise<OnnxExactEngine> {
+export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumThreads?: number; reduce?: boolean } = {}): Promise<OnnxExactEngine> {
   const M = p.players.length;
   const net = safeForm(p);
   if (net === undefined || net.layers.length < 2 || M < 2 || M > 14 || p.model.nOutputs < 2) {
@@ -72,74 +100,175 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
       details: { players: M, layers: net?.layers.length ?? 0, outputs: p.model.nOutputs },
     });
   }
-  const { nOutputs: nOut } = p.model;
+  const reduce = options.reduce ?? true;
+  const { nOutputs: nOut, nFeatures: d } = p.model;
   const nC = 1 << M;
-  const K = p.background.nRows;
+  const { data: B, nRows: K, weights: w } = p.background;
   const h1 = net.layers[0].outSize;
   const widest = Math.max(...net.layers.map((l) => l.outSize));
-  const blockRows = Math.max(1, Math.min(K, Math.floor(MAX_BLOCK_ENTRIES / (nC * widest))));
+  const rowsPerRun = (nCoalitions: number): number => Math.max(1, Math.min(K, Math.floor(MAX_BLOCK_ENTRIES / (nCoalitions * widest))));
+  const blockRows = rowsPerRun(nC);
   const bg = evaluateBackground(p);
   const ctx = createStructuralContext(p, net);
-  const bgShare32 = Float32Array.from(ctx.bgShare);
-  const bgPre32 = Float32Array.from(ctx.bgPre);
-  const w32 = Float32Array.from(p.background.weights);
+  // Rows (coalition) of the mask: player bits, then a one that picks up the pre-activation row of Bt.
+  const mask = new Float32Array(nC * (M + 1));
+  for (let m = 0; m < nC; m++) {
+    for (let t = 0; t < M; t++) mask[m * (M + 1) + t] = (m >> t) & 1;
+    mask[m * (M + 1) + M] = 1;
+  }
 
   const ort = (await import('onnxruntime-node')) as typeof Ort;
-  let session: Ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(coalitionGraph(net, M, nOut, p.space), {
-      intraOpNumThreads: options.intraOpNumThreads ?? 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-  } catch (cause) {
-    throw new AppError('MODEL_FORMAT_INVALID', 'onnxruntime rejected the SHAP coalition graph', { cause, details: { players: M, layers: net.layers.length } });
-  }
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: options.intraOpNumThreads ?? 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+  const open = async (constantMask: boolean): Promise<Ort.InferenceSession> => {
+    try {
+      return await ort.InferenceSession.create(coalitionGraph(net, M, nOut, p.space, constantMask ? mask : undefined), sessionOptions);
+    } catch (cause) {
+      throw new AppError('MODEL_FORMAT_INVALID', 'onnxruntime rejected the SHAP coalition graph', { cause, details: { players: M, layers: net.layers.length } });
+    }
+  };
+  const fullSession = await open(true);
+  // The reduced patterns' graph takes the mask's first 2^d rows as an input; opened on first use.
+  let reducedSession: Promise<Ort.InferenceSession> | undefined;
 
   const shapleyWeight = new Float64Array(M);
   for (let s = 0; s < M; s++) shapleyWeight[s] = 1 / (M * binomial(M - 1, s));
   const popcount = new Uint8Array(nC);
   for (let m = 1; m < nC; m++) popcount[m] = popcount[m >> 1] + (m & 1);
-  const d = p.model.nFeatures;
+  const spread = new Int32Array(nC);
+  let lastWork: OnnxExactWork | undefined;
 
-  const explainOne = async (x: Float64Array, fx: Float64Array): Promise<RawExplanation> => {
-    const xShare = shareByPlayer(p, net, x);
-    const V = new Float64Array(nOut * nC);
-    for (let first = 0; first < K; first += blockRows) {
-      const k = Math.min(blockRows, K - first);
-      const D = new Float32Array(k * M * h1);
-      for (let b = 0; b < k; b++) {
-        const o = (first + b) * M * h1;
-        for (let i = 0; i < M * h1; i++) D[b * M * h1 + i] = xShare[i] - bgShare32[o + i];
+  /** Runs the rows of one pattern (their differing players `differ`, in order) and adds their weighted values into V. */
+  const runPattern = async (session: Ort.InferenceSession, constantMask: boolean, differ: number[], rows: number[], D: Float64Array, fx: Float64Array, V: Float64Array): Promise<number> => {
+    const nD = differ.length;
+    const nCoal = 1 << nD;
+    const perRun = rowsPerRun(nCoal);
+    let runs = 0;
+    const part = new Float64Array(nCoal * nOut);
+    for (let first = 0; first < rows.length; first += perRun) {
+      const k = Math.min(perRun, rows.length - first);
+      // Bt: row t < nD is differing player t's change, rows nD..M−1 stay zero, row M is b's pre-activation.
+      const Bt = new Float32Array((M + 1) * k * h1);
+      const wk = new Float32Array(k);
+      for (let r = 0; r < k; r++) {
+        const b = rows[first + r];
+        for (let t = 0; t < nD; t++) {
+          const src = (b * M + differ[t]) * h1;
+          const dst = t * k * h1 + r * h1;
+          for (let j = 0; j < h1; j++) Bt[dst + j] = D[src + j];
+        }
+        Bt.set(ctx.bgPre.subarray(b * h1, (b + 1) * h1), M * k * h1 + r * h1);
+        wk[r] = w[b];
       }
-      const feeds = {
-        D: new ort.Tensor('float32', D, [k, M, h1]),
-        pre: new ort.Tensor('float32', bgPre32.subarray(first * h1, (first + k) * h1), [k, 1, h1]),
-        w: new ort.Tensor('float32', w32.subarray(first, first + k), [1, k]),
+      const feeds: Record<string, Ort.Tensor> = {
+        Bt: new ort.Tensor('float32', Bt, [M + 1, k * h1]),
+        w: new ort.Tensor('float32', wk, [k, 1]),
+        shapeByRow: new ort.Tensor('int64', BigInt64Array.from([BigInt(nOut * nCoal), BigInt(k)]), [2]),
       };
+      if (!constantMask) feeds.mask = new ort.Tensor('float32', mask.subarray(0, nCoal * (M + 1)), [nCoal, M + 1]);
       const out = await session.run(feeds);
+      runs++;
       const values = out.V;
       try {
         const v = values.data as Float32Array;
-        // Graph output is coalition-major (m, class); the Shapley pass wants class-major.
-        for (let m = 0; m < nC; m++) for (let c = 0; c < nOut; c++) V[c * nC + m] += v[m * nOut + c];
+        for (let i = 0; i < nCoal * nOut; i++) part[i] += v[i];
       } finally {
         values.dispose();
       }
     }
-    // The empty and full coalitions: the model's own float64 outputs, so Σφ = f(x) − base exactly.
+    // The pattern's own empty and full coalitions are b itself and x: the model's float64 outputs.
+    // So a coalition of equal players only takes float64 values wherever b's game ends, and a player
+    // equal in every row gets φ = 0 exactly (the same additions reach V(S) and V(S ∪ i)).
     for (let c = 0; c < nOut; c++) {
-      V[c * nC] = bg.base[c];
-      V[c * nC + nC - 1] = fx[c];
+      let empty = 0;
+      let weight = 0;
+      for (const b of rows) {
+        empty += w[b] * bg.out[b * nOut + c];
+        weight += w[b];
+      }
+      part[c * nCoal] = empty;
+      part[c * nCoal + nCoal - 1] = weight * fx[c];
     }
+    // Spread over the full table: coalition m of M players holds the value of m's differing part.
+    if (nD === M) {
+      for (let i = 0; i < nC * nOut; i++) V[i] += part[i];
+    } else {
+      spread[0] = 0;
+      for (let m = 1; m < nC; m++) {
+        const low = 31 - Math.clz32(m & -m);
+        const at = differ.indexOf(low);
+        spread[m] = spread[m & (m - 1)] | (at < 0 ? 0 : 1 << at);
+      }
+      for (let c = 0; c < nOut; c++) {
+        const o = c * nCoal;
+        for (let m = 0; m < nC; m++) V[c * nC + m] += part[o + spread[m]];
+      }
+    }
+    return runs;
+  };
+
+  const explainOne = async (x: Float64Array, fx: Float64Array): Promise<RawExplanation> => {
+    const xShare = shareByPlayer(p, net, x);
+    // Changes by player, in float64 so an equal player's change is exactly zero.
+    const D = new Float64Array(K * M * h1);
+    for (let b = 0; b < K; b++) {
+      const o = b * M * h1;
+      for (let i = 0; i < M * h1; i++) D[o + i] = xShare[i] - ctx.bgShare[o + i];
+    }
+    const V = new Float64Array(nOut * nC);
+    const byPattern = new Map<number, number[]>();
+    const rowsByDiffering = new Array<number>(M + 1).fill(0);
+    let evaluated = 0;
+    for (let b = 0; b < K; b++) {
+      // Bit i set when player i differs from b: some feature of it is not equal (NaN never is).
+      let pattern = reduce ? 0 : nC - 1;
+      for (let i = 0; reduce && i < M; i++) {
+        for (const f of p.players[i].featureIndices) {
+          if (x[f] !== B[b * d + f]) {
+            pattern |= 1 << i;
+            break;
+          }
+        }
+      }
+      const nD = popcount[pattern];
+      rowsByDiffering[nD]++;
+      if (pattern === 0) {
+        // Equal to x on every player: the same output for every coalition, the model's own.
+        for (let c = 0; c < nOut; c++) {
+          const v = w[b] * bg.out[b * nOut + c];
+          for (let m = 0; m < nC; m++) V[c * nC + m] += v;
+        }
+        continue;
+      }
+      evaluated += 1 << nD;
+      const list = byPattern.get(pattern);
+      if (list) list.push(b);
+      else byPattern.set(pattern, [b]);
+    }
+    let runs = 0;
+    for (const [pattern, rows] of byPattern) {
+      const differ: number[] = [];
+      for (let i = 0; i < M; i++) if (pattern & (1 << i)) differ.push(i);
+      if (differ.length === M) {
+        runs += await runPattern(fullSession, true, differ, rows, D, fx, V);
+      } else {
+        reducedSession ??= open(false);
+        runs += await runPattern(await reducedSession, false, differ, rows, D, fx, V);
+      }
+    }
+    // V(∅) and V(all) are now float64 sums of the model's outputs, so Σφ = f(x) − base to float64 rounding.
+    lastWork = { evaluated, unreduced: K * nC, runs, rowsByDiffering };
     return {
       engine: 'exact',
       phi: shapleyFromTable(V, M, nOut, { shapleyWeight, popcount }),
       base: bg.base.slice(),
       prediction: fx,
       approximate: false,
-      stats: { modelCalls: 1 + Math.ceil(K / blockRows), modelRows: K * (nC - 2) + 1, coalitions: nC },
+      stats: { modelCalls: 1 + runs, modelRows: evaluated + 1, coalitions: nC },
     };
   };
 
@@ -147,70 +276,71 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     base: bg.base,
     setupCalls: bg.calls,
     blockRows,
+    get lastWork() {
+      return lastWork;
+    },
     async run(xs, nExplain) {
       const fx = p.fn(xs.slice(0, nExplain * d), nExplain);
       const results: RawExplanation[] = [];
       for (let e = 0; e < nExplain; e++) results.push(await explainOne(xs.subarray(e * d, (e + 1) * d), fx.slice(e * nOut, (e + 1) * nOut)));
       return results;
     },
-    release: () => session.release(),
+    async release() {
+      await fullSession.release();
+      if (reducedSession) await (await reducedSession).release();
+    },
   };
 }
 
 /**
- * The last layer's weights and bias mapped onto the explained outputs: probabilities of a sigmoid
- * network become the pair [−z, z] (then Sigmoid); log-odds become linear maps of the logits,
- * `z − mean(z)` for three or more classes (the centred log-ratio of a softmax), `z_k − z_other` for
- * two, `[−z, z]` for a sigmoid — what `probabilitiesToLogOdds` gives from the probabilities.
+ * The last layer's weights and bias as the graph's final Gemm computes them, in float64 before
+ * rounding: softmax probabilities as the differences `z_{(c+j+1) mod n} − z_c` (block j of n
+ * columns, j < n − 1) that `1 / (1 + Σ_j exp(·))` turns into p_c; probabilities of a sigmoid
+ * network as the pair [−z, z] (then Sigmoid); log-odds as linear maps of the logits,
+ * `z − mean(z)` for three or more classes (the centred log-ratio of a softmax), `z_k − z_other`
+ * for two, `[−z, z]` for a sigmoid — what `probabilitiesToLogOdds` gives from the probabilities.
  */
-function outputLayer(net: NetworkForm, nOut: number, space: Prepared['space']): { w: Float64Array; b: Float64Array; activation: 'Softmax' | 'Sigmoid' | undefined } {
+function outputLayer(net: NetworkForm, nOut: number, space: Prepared['space']): { w: Float64Array; b: Float64Array; width: number; activation: 'SoftmaxByDifferences' | 'Sigmoid' | undefined } {
   const last = net.layers[net.layers.length - 1];
   const nZ = last.outSize;
-  const T = new Float64Array(nZ * nOut);
+  const softmaxProbabilities = net.output !== 'sigmoid' && space === 'probability';
+  const width = softmaxProbabilities ? (nZ - 1) * nZ : nOut;
+  const T = new Float64Array(nZ * width);
   if (net.output === 'sigmoid') {
     T[0] = -1;
     T[1] = 1;
-  } else if (space === 'probability') {
-    for (let c = 0; c < nZ; c++) T[c * nOut + c] = 1;
+  } else if (softmaxProbabilities) {
+    for (let j = 0; j < nZ - 1; j++) {
+      for (let c = 0; c < nZ; c++) {
+        T[((c + j + 1) % nZ) * width + j * nZ + c] += 1;
+        T[c * width + j * nZ + c] -= 1;
+      }
+    }
   } else if (nZ === 2) {
     T.set([1, -1, -1, 1]);
   } else {
     for (let r = 0; r < nZ; r++) for (let c = 0; c < nOut; c++) T[r * nOut + c] = (r === c ? 1 : 0) - 1 / nZ;
   }
-  const w = new Float64Array(last.inSize * nOut);
-  const b = new Float64Array(nOut);
-  for (let i = 0; i < last.inSize; i++) for (let c = 0; c < nOut; c++) for (let z = 0; z < nZ; z++) w[i * nOut + c] += last.w[i * nZ + z] * T[z * nOut + c];
-  for (let c = 0; c < nOut; c++) for (let z = 0; z < nZ; z++) b[c] += last.b[z] * T[z * nOut + c];
-  const activation = space === 'logodds' ? undefined : net.output === 'sigmoid' ? 'Sigmoid' : 'Softmax';
-  return { w, b, activation };
+  const w = new Float64Array(last.inSize * width);
+  const b = new Float64Array(width);
+  for (let i = 0; i < last.inSize; i++) for (let c = 0; c < width; c++) for (let z = 0; z < nZ; z++) w[i * width + c] += last.w[i * nZ + z] * T[z * width + c];
+  for (let c = 0; c < width; c++) for (let z = 0; z < nZ; z++) b[c] += last.b[z] * T[z * width + c];
+  const activation = space === 'logodds' ? undefined : net.output === 'sigmoid' ? 'Sigmoid' : 'SoftmaxByDifferences';
+  return { w, b, width, activation };
 }
 
-/** The ONNX coalition graph (see the module comment) for one network, player count and output space. */
-export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space: Prepared['space']): Uint8Array {
+/**
+ * The ONNX coalition graph (see the module comment) for one network, player count and output
+ * space. With `constantMask` the mask (`2^M × (M+1)`) is an initializer; without it, an input
+ * `mask` of any number of coalition rows (the reduced games).
+ */
+export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space: Prepared['space'], constantMask?: Float32Array): Uint8Array {
   const { floatTensor, int64Tensor, node, intAttribute, valueInfo, message, field, stringField, varintField } = onnxProto;
   const h1 = net.layers[0].outSize;
-  const nLo = Math.floor(M / 2);
-  const nHi = M - nLo;
-  const maskLo = new Float32Array((1 << nLo) * M);
-  for (let m = 0; m < 1 << nLo; m++) for (let t = 0; t < nLo; t++) maskLo[m * M + t] = (m >> t) & 1;
-  const maskHi = new Float32Array((1 << nHi) * M);
-  for (let m = 0; m < 1 << nHi; m++) for (let t = 0; t < nHi; t++) maskHi[m * M + nLo + t] = (m >> t) & 1;
-
-  const init: Uint8Array[] = [
-    floatTensor('maskLo', [1 << nLo, M], maskLo),
-    floatTensor('maskHi', [1 << nHi, M], maskHi),
-    int64Tensor('shapeLo', [4], [-1, 1, 1 << nLo, h1]),
-    int64Tensor('shapeHi', [4], [-1, 1 << nHi, 1, h1]),
-    int64Tensor('shapeRows', [2], [-1, h1]),
-    int64Tensor('shapeV', [2], [-1, (1 << M) * nOut]),
-  ];
+  const init: Uint8Array[] = [int64Tensor('shapeRows', [2], [-1, h1])];
+  if (constantMask) init.push(floatTensor('mask', [1 << M, M + 1], constantMask));
   const nodes: Uint8Array[] = [
-    node('MatMul', ['maskLo', 'D'], ['lo0'], 'lo_matmul'),
-    node('Add', ['lo0', 'pre'], ['lo1'], 'lo_pre'),
-    node('Reshape', ['lo1', 'shapeLo'], ['lo2'], 'lo_reshape'),
-    node('MatMul', ['maskHi', 'D'], ['hi0'], 'hi_matmul'),
-    node('Reshape', ['hi0', 'shapeHi'], ['hi1'], 'hi_reshape'),
-    node('Add', ['hi1', 'lo2'], ['pre1'], 'coalitions'),
+    node('Gemm', ['mask', 'Bt'], ['pre1'], 'coalitions'),
     node('Relu', ['pre1'], ['act1'], 'relu_1'),
     node('Reshape', ['act1', 'shapeRows'], ['h1'], 'rows'),
   ];
@@ -218,32 +348,52 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
   const nL = net.layers.length;
   for (let i = 1; i < nL; i++) {
     const l = net.layers[i];
-    const lastLayer = i === nL - 1;
-    const out = lastLayer ? outputLayer(net, nOut, space) : { w: l.w, b: l.b, activation: undefined };
-    const width = lastLayer ? nOut : l.outSize;
-    init.push(floatTensor(`W${i}`, [l.inSize, width], out.w), floatTensor(`b${i}`, [width], out.b));
-    nodes.push(node('MatMul', [current, `W${i}`], [`mm${i}`], `matmul_${i}`), node('Add', [`mm${i}`, `b${i}`], [`z${i}`], `add_${i}`));
-    current = `z${i}`;
-    if (!lastLayer) {
-      nodes.push(node('Relu', [current], [`a${i}`], `relu_${i + 1}`));
+    if (i < nL - 1) {
+      init.push(floatTensor(`W${i}`, [l.inSize, l.outSize], l.w), floatTensor(`b${i}`, [l.outSize], l.b));
+      nodes.push(node('Gemm', [current, `W${i}`, `b${i}`], [`z${i}`], `layer_${i + 1}`), node('Relu', [`z${i}`], [`a${i}`], `relu_${i + 1}`));
       current = `a${i}`;
-    } else if (out.activation === 'Softmax') {
-      nodes.push(node('Softmax', [current], ['y'], 'softmax', [intAttribute('axis', -1)]));
+      continue;
+    }
+    const out = outputLayer(net, nOut, space);
+    // Transposed (outputs × rows): MLAS runs a Gemm of few output columns ~4× slower than one of few rows.
+    const wT = new Float64Array(out.width * l.inSize);
+    for (let r = 0; r < l.inSize; r++) for (let c = 0; c < out.width; c++) wT[c * l.inSize + r] = out.w[r * out.width + c];
+    init.push(floatTensor(`W${i}`, [out.width, l.inSize], wT), floatTensor(`b${i}`, [out.width, 1], out.b));
+    nodes.push(node('Gemm', [`W${i}`, current, `b${i}`], ['z'], 'output_layer', [intAttribute('transB', 1)]));
+    if (out.activation === 'SoftmaxByDifferences') {
+      // p_c = 1 / (1 + Σ_j exp(z_j − z_c)): no max to subtract, nothing overflows after the clamp,
+      // and the sum over j is a 0/1 product (a ReduceSum over that axis measured 13× slower).
+      const nDiff = nOut - 1;
+      const sum = new Float32Array(nDiff * nOut * nOut);
+      for (let j = 0; j < nDiff; j++) for (let c = 0; c < nOut; c++) sum[c * nDiff * nOut + j * nOut + c] = 1;
+      init.push(floatTensor('clamp', [1], [EXP_CLAMP]), floatTensor('sumDiff', [nOut, nDiff * nOut], sum), floatTensor('one', [1], [1]));
+      nodes.push(
+        node('Min', ['z', 'clamp'], ['zc'], 'clamp'),
+        node('Exp', ['zc'], ['e'], 'exp'),
+        node('Gemm', ['sumDiff', 'e', 'one'], ['s1'], 'sum_differences'),
+        node('Reciprocal', ['s1'], ['y'], 'probability'),
+      );
       current = 'y';
     } else if (out.activation === 'Sigmoid') {
-      nodes.push(node('Sigmoid', [current], ['y'], 'sigmoid'));
+      nodes.push(node('Sigmoid', ['z'], ['y'], 'sigmoid'));
       current = 'y';
+    } else {
+      current = 'z';
     }
   }
-  nodes.push(node('Reshape', [current, 'shapeV'], ['Y'], 'by_background'), node('MatMul', ['w', 'Y'], ['V'], 'weighted_sum'));
+  // Rows (coalition, background row) back to (coalition) × (background row, output), then weighted.
+  // Y is (output) × (coalition, background row); as `nOut·2^d × k` rows times the weights it is
+  // V, class-major as the Shapley pass reads it. (`shapeByRow` is an input: the graph has no other source of k.)
+  nodes.push(node('Reshape', [current, 'shapeByRow'], ['Y'], 'by_coalition'), node('Gemm', ['Y', 'w'], ['V'], 'weighted_sum'));
   const graph = message([
     ...nodes.map((n) => field(1, n)),
     stringField(2, 'sharpline_shap_coalitions'),
     ...init.map((t) => field(5, t)),
-    field(11, valueInfo('D', ['k', M, h1])),
-    field(11, valueInfo('pre', ['k', 1, h1])),
-    field(11, valueInfo('w', [1, 'k'])),
-    field(12, valueInfo('V', [1, (1 << M) * nOut])),
+    field(11, valueInfo('Bt', [M + 1, 'kh'])),
+    ...(constantMask ? [] : [field(11, valueInfo('mask', ['n', M + 1]))]),
+    field(11, valueInfo('w', ['k', 1])),
+    field(11, valueInfo('shapeByRow', [2], 'int64')),
+    field(12, valueInfo('V', ['nv', 1])),
   ]);
   return message([
     varintField(1, ONNX_IR_VERSION),
