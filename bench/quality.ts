@@ -867,11 +867,15 @@ const ROLLING_FOLDS: Record<string, Array<{ label: string; from: string; to: str
   'nfl-base': [2011, 2012, 2013, 2014, 2015].map((y) => ({ label: String(y), from: `${y}-08-01`, to: `${y + 1}-03-01` })),
   'soccer-base': [2014, 2015, 2016, 2017, 2018].map((y) => ({ label: `${y}/${String(y + 1).slice(2)}`, from: `${y}-07-01`, to: `${y + 1}-07-01` })),
 };
+ROLLING_FOLDS['nfl-anchored'] = ROLLING_FOLDS['nfl-base']!;
 
 /** Trainer-parameter candidates for `--tune-rolling` (on top of the run's logistic parameters). */
 const ROLLING_PARAM_VARIANTS: Array<{ label: string; params: Record<string, unknown> }> = [
   ...[0, 1e-3, 3e-3, 1e-2, 3e-2, 0.05, 0.1, 0.2, 0.3].map((l2) => ({ label: `l2 ${l2}`, params: { l2 } })),
   { label: 'trainer defaults', params: LOGISTIC_BEFORE_ROUND_5 },
+  // Anchored runs: the correction kept whenever its mean validation gain is below zero, or no anchor at all.
+  { label: 'anchor mean gate', params: { anchorSelection: 'mean' } },
+  { label: 'no anchor', params: { anchor: [] } },
 ];
 
 /**
