@@ -21,7 +21,8 @@ import type { NetworkForm } from './types.ts';
  *   differ, and only those 2^d_b coalitions are evaluated (then spread over the 2^M table:
  *   v_b(S) = v_b(S ∩ differing)). A row equal to x everywhere adds the same float64 output to
  *   every coalition and is not run at all. Rows sharing a pattern of differing players run
- *   together; the full pattern runs on a graph whose coalition mask is a constant (prepacked).
+ *   together; the full pattern's graph holds its coalition mask as a constant, the reduced patterns'
+ *   graph takes the mask's first 2^d rows as an input.
  * - **The first layer as one product, activations fused.** For a block of k rows of one
  *   pattern, `Bt` (`(M+1) × k·h1`) holds each row's first-layer change by player (x's share minus
  *   b's) and, in its last row, b's pre-activation; a coalition mask with a column of ones turns
@@ -29,19 +30,17 @@ import type { NetworkForm } from './types.ts';
  *     G = Relu(mask · Bt)                     `2^d × k·h1`, rows (coalition), columns (row, unit)
  *     (Gemm → Relu)* over the rows (coalition, background row)      the hidden layers after it
  *     output: softmax as 1 / (1 + Σ_{j≠c} exp(z_j − z_c)) (the differences folded into the last
- *       layer's weights, clamped at 80 so nothing overflows: p < e^−80 is below float32's grain
- *       next to 1), the sigmoid pair, or linear log-odds
- *     V = Y · Wk                              `2^d × nOut`, Wk[b·nOut + c, c] = w_b
- *   Measured in session 28 (profiled per node): the previous graph spent 22 of its 28 ms on a
- *   broadcast add and its ReLU (13 M elements per explained row), the separate ReLU, and a
- *   softmax over rows of 3; this one has no pass over the first hidden layer besides the Gemm.
+ *       layer's weights; an overflow gives p = 0, its limit, never NaN), the sigmoid pair, or
+ *       linear log-odds; transposed (outputs × rows)
+ *     V = Y · w                               `nOut·2^d`, class-major: the background-weighted sum of the block
+ *   The blocks of one pattern run as one Scan, each block's intermediates cache-sized.
+ *   Measured in session 28 (onnxruntime's profiler, per node): the previous graph (player halves
+ *   and a broadcast add) spent 22 of its 28 ms on that add over 13 M elements per explained row,
+ *   its separate ReLU, and a softmax over rows of 3; this one writes the first hidden layer once.
  */
 
 /** Float32 entries of the largest intermediate (`k × 2^d × width`) of one run: 2 MB, cache-sized (4 background rows per run at 12 players and 32 units took 28 ms of CPU, 64 rows 45 ms, session 27). */
 const MAX_BLOCK_ENTRIES = 1 << 19;
-
-/** Logit differences are clamped here before exp: e^80 · (nOut − 1) stays finite in float32 up to 10^4 classes. */
-const EXP_CLAMP = 80;
 
 /** Work of the last explained row, for benches: evaluated (coalition, background row) pairs against the unreduced 2^M · K. */
 export interface OnnxExactWork {
@@ -143,42 +142,47 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   let lastWork: OnnxExactWork | undefined;
 
   /** Runs the rows of one pattern (their differing players `differ`, in order) and adds their weighted values into V. */
-  const runPattern = async (session: Ort.InferenceSession, constantMask: boolean, differ: number[], rows: number[], D: Float64Array, fx: Float64Array, V: Float64Array): Promise<number> => {
+  const runPattern = async (session: Ort.InferenceSession, constantMask: boolean, differ: number[], rows: number[], D: Float64Array, fx: Float64Array, V: Float64Array): Promise<void> => {
     const nD = differ.length;
     const nCoal = 1 << nD;
     const perRun = rowsPerRun(nCoal);
-    let runs = 0;
+    const nBlocks = Math.ceil(rows.length / perRun);
+    const k = Math.ceil(rows.length / nBlocks);
+    // Bt of block q: row t < nD is differing player t's change, rows nD..M−1 stay zero, row M is
+    // b's pre-activation. A short last block is padded with rows of weight 0 (and zero inputs).
+    const Bt = new Float32Array(nBlocks * (M + 1) * k * h1);
+    const wk = new Float32Array(nBlocks * k);
+    for (let i = 0; i < rows.length; i++) {
+      const b = rows[i];
+      const q = Math.floor(i / k);
+      const r = i - q * k;
+      const at = q * (M + 1) * k * h1 + r * h1;
+      for (let t = 0; t < nD; t++) {
+        const src = (b * M + differ[t]) * h1;
+        const dst = at + t * k * h1;
+        for (let j = 0; j < h1; j++) Bt[dst + j] = D[src + j];
+      }
+      Bt.set(ctx.bgPre.subarray(b * h1, (b + 1) * h1), at + M * k * h1);
+      wk[i] = w[b];
+    }
+    const feeds: Record<string, Ort.Tensor> = {
+      BtAll: new ort.Tensor('float32', Bt, [nBlocks, M + 1, k * h1]),
+      wAll: new ort.Tensor('float32', wk, [nBlocks, k, 1]),
+      shapeByRow: new ort.Tensor('int64', BigInt64Array.from([BigInt(nOut * nCoal), BigInt(k)]), [2]),
+    };
+    if (!constantMask) feeds.mask = new ort.Tensor('float32', mask.subarray(0, nCoal * (M + 1)), [nCoal, M + 1]);
+    const out = await session.run(feeds);
     const part = new Float64Array(nCoal * nOut);
-    for (let first = 0; first < rows.length; first += perRun) {
-      const k = Math.min(perRun, rows.length - first);
-      // Bt: row t < nD is differing player t's change, rows nD..M−1 stay zero, row M is b's pre-activation.
-      const Bt = new Float32Array((M + 1) * k * h1);
-      const wk = new Float32Array(k);
-      for (let r = 0; r < k; r++) {
-        const b = rows[first + r];
-        for (let t = 0; t < nD; t++) {
-          const src = (b * M + differ[t]) * h1;
-          const dst = t * k * h1 + r * h1;
-          for (let j = 0; j < h1; j++) Bt[dst + j] = D[src + j];
-        }
-        Bt.set(ctx.bgPre.subarray(b * h1, (b + 1) * h1), M * k * h1 + r * h1);
-        wk[r] = w[b];
+    const values = out.VAll;
+    try {
+      const v = values.data as Float32Array;
+      // The blocks' sums in float64 (each block's own weighted sum of k rows is float32).
+      for (let q = 0; q < nBlocks; q++) {
+        const o = q * nCoal * nOut;
+        for (let i = 0; i < nCoal * nOut; i++) part[i] += v[o + i];
       }
-      const feeds: Record<string, Ort.Tensor> = {
-        Bt: new ort.Tensor('float32', Bt, [M + 1, k * h1]),
-        w: new ort.Tensor('float32', wk, [k, 1]),
-        shapeByRow: new ort.Tensor('int64', BigInt64Array.from([BigInt(nOut * nCoal), BigInt(k)]), [2]),
-      };
-      if (!constantMask) feeds.mask = new ort.Tensor('float32', mask.subarray(0, nCoal * (M + 1)), [nCoal, M + 1]);
-      const out = await session.run(feeds);
-      runs++;
-      const values = out.V;
-      try {
-        const v = values.data as Float32Array;
-        for (let i = 0; i < nCoal * nOut; i++) part[i] += v[i];
-      } finally {
-        values.dispose();
-      }
+    } finally {
+      values.dispose();
     }
     // The pattern's own empty and full coalitions are b itself and x: the model's float64 outputs.
     // So a coalition of equal players only takes float64 values wherever b's game ends, and a player
@@ -208,7 +212,6 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
         for (let m = 0; m < nC; m++) V[c * nC + m] += part[o + spread[m]];
       }
     }
-    return runs;
   };
 
   const explainOne = async (x: Float64Array, fx: Float64Array): Promise<RawExplanation> => {
@@ -254,10 +257,12 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
       const differ: number[] = [];
       for (let i = 0; i < M; i++) if (pattern & (1 << i)) differ.push(i);
       if (differ.length === M) {
-        runs += await runPattern(fullSession, true, differ, rows, D, fx, V);
+        await runPattern(fullSession, true, differ, rows, D, fx, V);
+        runs++;
       } else {
         reducedSession ??= open(false);
-        runs += await runPattern(await reducedSession, false, differ, rows, D, fx, V);
+        await runPattern(await reducedSession, false, differ, rows, D, fx, V);
+        runs++;
       }
     }
     // V(∅) and V(all) are now float64 sums of the model's outputs, so Σφ = f(x) − base to float64 rounding.
@@ -361,16 +366,16 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
     init.push(floatTensor(`W${i}`, [out.width, l.inSize], wT), floatTensor(`b${i}`, [out.width, 1], out.b));
     nodes.push(node('Gemm', [`W${i}`, current, `b${i}`], ['z'], 'output_layer', [intAttribute('transB', 1)]));
     if (out.activation === 'SoftmaxByDifferences') {
-      // p_c = 1 / (1 + Σ_j exp(z_j − z_c)): no max to subtract, nothing overflows after the clamp,
-      // and the sum over j is a 0/1 product (a ReduceSum over that axis measured 13× slower).
+      // p_c = 1 / (1 + Σ_j exp(z_j − z_c)): no max to subtract, and nothing can turn into NaN: a
+      // difference past float32's range gives exp = ∞, the sum ∞ and p_c = 0, its limit. The output
+      // is (difference block j, class c) × rows, so Split along the first axis gives the blocks.
       const nDiff = nOut - 1;
-      const sum = new Float32Array(nDiff * nOut * nOut);
-      for (let j = 0; j < nDiff; j++) for (let c = 0; c < nOut; c++) sum[c * nDiff * nOut + j * nOut + c] = 1;
-      init.push(floatTensor('clamp', [1], [EXP_CLAMP]), floatTensor('sumDiff', [nOut, nDiff * nOut], sum), floatTensor('one', [1], [1]));
+      const blocks = Array.from({ length: nDiff }, (_, j) => `e${j}`);
+      init.push(floatTensor('one', [1], [1]));
       nodes.push(
-        node('Min', ['z', 'clamp'], ['zc'], 'clamp'),
-        node('Exp', ['zc'], ['e'], 'exp'),
-        node('Gemm', ['sumDiff', 'e', 'one'], ['s1'], 'sum_differences'),
+        node('Exp', ['z'], ['e'], 'exp'),
+        ...(nDiff > 1 ? [node('Split', ['e'], blocks, 'by_difference', [intAttribute('axis', 0)])] : []),
+        node('Sum', [...(nDiff > 1 ? blocks : ['e']), 'one'], ['s1'], 'sum_differences'),
         node('Reciprocal', ['s1'], ['y'], 'probability'),
       );
       current = 'y';
@@ -385,15 +390,36 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
   // Y is (output) × (coalition, background row); as `nOut·2^d × k` rows times the weights it is
   // V, class-major as the Shapley pass reads it. (`shapeByRow` is an input: the graph has no other source of k.)
   nodes.push(node('Reshape', [current, 'shapeByRow'], ['Y'], 'by_coalition'), node('Gemm', ['Y', 'w'], ['V'], 'weighted_sum'));
+  const outerInputs = [...(constantMask ? [] : [field(11, valueInfo('mask', ['n', M + 1]))]), field(11, valueInfo('shapeByRow', [2], 'int64'))];
+  // Blocks of k rows as one Scan: one run per pattern, each block's intermediates still cache-sized
+  // (per-run costs outside the kernels measured ~0.2 ms, 15–20 % of the CPU with 25 runs per row).
   const graph = message([
-    ...nodes.map((n) => field(1, n)),
+    field(
+      1,
+      node('Scan', ['BtAll', 'wAll'], ['VAll'], 'blocks', [
+        intAttribute('num_scan_inputs', 2),
+        message([
+          stringField(1, 'body'),
+          field(
+            6,
+            message([
+              ...nodes.map((n) => field(1, n)),
+              stringField(2, 'block'),
+              field(11, valueInfo('Bt', [M + 1, 'kh'])),
+              field(11, valueInfo('w', ['k', 1])),
+              field(12, valueInfo('V', ['nv', 1])),
+            ]),
+          ),
+          varintField(20, 5),
+        ]),
+      ]),
+    ),
     stringField(2, 'sharpline_shap_coalitions'),
     ...init.map((t) => field(5, t)),
-    field(11, valueInfo('Bt', [M + 1, 'kh'])),
-    ...(constantMask ? [] : [field(11, valueInfo('mask', ['n', M + 1]))]),
-    field(11, valueInfo('w', ['k', 1])),
-    field(11, valueInfo('shapeByRow', [2], 'int64')),
-    field(12, valueInfo('V', ['nv', 1])),
+    field(11, valueInfo('BtAll', ['blocks', M + 1, 'kh'])),
+    field(11, valueInfo('wAll', ['blocks', 'k', 1])),
+    ...outerInputs,
+    field(12, valueInfo('VAll', ['blocks', 'nv', 1])),
   ]);
   return message([
     varintField(1, ONNX_IR_VERSION),

@@ -132,4 +132,25 @@ describe('onnxruntime exact SHAP on reduced games', () => {
       await reduced.release();
     }
   });
+
+  it('logits hundreds apart: probabilities stay finite (an overflowing exp gives p = 0), values as the float64 engine', async () => {
+    const d = 6;
+    const dense = randomNetwork(d, [8], 3, 31);
+    const last = dense.layers[dense.layers.length - 1]!;
+    last.weights = last.weights.map((v) => v * 400);
+    const model = explainableModelOf(dense);
+    const x = gaussianMatrix(1, d, 32);
+    const background = coincidingBackground(x, 16, 33, 0.3);
+    const p = prepare(model, { background });
+    const engine = await createOnnxExactEngine(p);
+    try {
+      const [got] = await engine.run(x, 1);
+      const want = createExplainer(model, { background, engine: 'exact' }).explain(x);
+      assert.ok(got!.phi.every(Number.isFinite), 'finite');
+      assert.ok(maxDiff(got!.phi, want.phi) <= TOLERANCE, `${maxDiff(got!.phi, want.phi)}`);
+      assert.ok(want.phi.some((v) => Math.abs(v) > 0.05), 'the model is far from flat');
+    } finally {
+      await engine.release();
+    }
+  });
 });
