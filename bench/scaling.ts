@@ -13,14 +13,16 @@
  * time ≈ a·games^b (and of peak RSS) fitted by least squares on log-log over the sizes (the median
  * of the repeats per size). b ≈ 1 is linear; peak RSS with b ≈ 0 is bounded.
  *
- *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--repeat 1] [--heap-mb N]
+ *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--repeat 1] [--heap-mb N] [--schema-prefix P]
  *
  * `--heap-mb N` runs each stage with V8's old space capped at N MB (--max-old-space-size): a stage
  * that completes under a cap far below its uncapped peak holds a bounded amount of live data (V8
  * otherwise grows its heap lazily, so an uncapped peak RSS overstates what a stage holds).
  *
  * DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/test; each size gets a private
- * schema (created, then dropped) and a temporary folder for its files.
+ * schema `<P><random>` (P defaults to bench_scaling_; created, then dropped) and a temporary folder
+ * for its files. Each stage's report carries the 1-minute load average before and after it, since
+ * on a shared machine the load moves a stage's seconds more than anything else.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -104,6 +106,8 @@ interface StageReport {
   /** RSS once the code was loaded, before the work, MB: the floor the peak grows from. */
   startRssMb: number;
   details: Record<string, unknown>;
+  /** 1-minute load average just before and just after the stage (set by the driver). */
+  load?: { before: number; after: number };
 }
 
 async function runStage(stage: Stage, schema: string, dir: string, seasons: number): Promise<void> {
@@ -162,6 +166,7 @@ interface SizeRun {
 }
 
 function childStage(stage: Stage, schema: string, dir: string, seasons: number, heapMb: number | undefined): StageReport {
+  const loadBefore = os.loadavg()[0]!;
   const script = fileURLToPath(import.meta.url);
   const child = spawnSync(process.execPath, [...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), '--import', 'tsx', script, '--stage', stage, '--schema', schema, '--dir', dir, '--seasons', String(seasons)], {
     env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -171,13 +176,14 @@ function childStage(stage: Stage, schema: string, dir: string, seasons: number, 
     timeout: 4 * 3600_000,
   });
   if (child.status !== 0) throw new Error(`stage ${stage} failed (exit ${child.status ?? child.signal})`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as StageReport;
+  const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as StageReport;
+  return { ...report, load: { before: round(loadBefore, 2), after: round(os.loadavg()[0]!, 2) } };
 }
 
-async function runSize(url: string, factor: number, heapMb: number | undefined): Promise<SizeRun> {
+async function runSize(url: string, factor: number, heapMb: number | undefined, schemaPrefix: string): Promise<SizeRun> {
   const { leagues, seasons } = shapeOf(factor);
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-scaling-'));
-  const schema = `bench_scaling_${Math.random().toString(36).slice(2, 8)}`;
+  const schema = `${schemaPrefix}${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
@@ -201,7 +207,7 @@ async function runSize(url: string, factor: number, heapMb: number | undefined):
     for (const stage of STAGES) {
       const r = childStage(stage, schema, dir, seasons, heapMb);
       stages[stage] = r;
-      log(`  ${stage.padEnd(8)} ${r.seconds.toFixed(1).padStart(8)} s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB (start ${r.startRssMb.toFixed(0)} MB)  ${JSON.stringify(r.details)}`);
+      log(`  ${stage.padEnd(8)} ${r.seconds.toFixed(1).padStart(8)} s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB (start ${r.startRssMb.toFixed(0)} MB)  load ${r.load!.before.toFixed(1)}→${r.load!.after.toFixed(1)}  ${JSON.stringify(r.details)}`);
     }
     return { factor, leagues, seasons, games, csvMb: round(csvMb, 1), generateSeconds: round(generateSeconds), stages };
   } finally {
@@ -230,10 +236,12 @@ async function main(): Promise<void> {
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error('--repeat: a whole number >= 1');
   const heapMb = opt('--heap-mb') === undefined ? undefined : Number(opt('--heap-mb'));
   if (heapMb !== undefined && !(Number.isInteger(heapMb) && heapMb >= 64)) throw new Error('--heap-mb: a whole number of MB >= 64');
+  const schemaPrefix = opt('--schema-prefix') ?? 'bench_scaling_';
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schemaPrefix)) throw new Error('--schema-prefix: lower-case letters, digits and _, starting with a letter or _');
   const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
   const loadBefore = os.loadavg();
   const runs: SizeRun[] = [];
-  for (let r = 0; r < repeat; r++) for (const f of sizes) runs.push(await runSize(url, f, heapMb));
+  for (let r = 0; r < repeat; r++) for (const f of sizes) runs.push(await runSize(url, f, heapMb, schemaPrefix));
   const loadAfter = os.loadavg();
 
   // Per size: the median of its repeats; per stage: the exponent over the sizes.

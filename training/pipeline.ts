@@ -4,7 +4,7 @@ import { markReady, markFailed } from '../registry/index.ts';
 import type { TrainingSpec } from './spec.ts';
 import { buildDatasets } from './pipeline/dataset.ts';
 import { fitModel, fitTfjsModel, trainParamsOf } from './pipeline/fit.ts';
-import { evaluateOutOfSample, headlineMetrics, loadTestBaseline } from './pipeline/evaluate.ts';
+import { evaluateOutOfSample, headlineMetrics, loadEvaluationReads, loadTestBaseline } from './pipeline/evaluate.ts';
 import { createPendingVersion, explanationArtifacts, registerArtifacts } from './pipeline/register.ts';
 
 /**
@@ -123,9 +123,13 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       await enterPhase({ phase: 'evaluating' });
       const probabilities = predictProba(fit.model, testSet.X, testSet.nRows);
       // The explanation artifacts (k-means background, global importance) need only the model and
-      // the windows: they are computed while the evaluate stage waits on the database for the
-      // market baseline, reference forecasts and labels, and its scoring runs in their yields.
-      const evaluating = evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad);
+      // the windows: the evaluate stage's scoring runs in their yields. Its reads (market baseline,
+      // reference forecasts, labels) are awaited first: the k-means background is synchronous
+      // (35 s or more at 600,000 games under load), and a pooled connection still being opened
+      // across it fails with pg's connect timeout (10 s) once the event loop is free.
+      const reads = loadEvaluationReads(db, testSet.gameIds, baselineLoad);
+      await reads;
+      const evaluating = evaluateOutOfSample(db, spec, fit.model, testSet, probabilities, baselineLoad, reads);
       evaluating.catch(() => undefined); // surfaces where it is awaited
       const explained = await explanationArtifacts(fit.model, trainSet, testSet, parts);
       const evaluation = await evaluating;

@@ -48,6 +48,11 @@ function inClassOrder(classes: readonly string[], p: Record<string, number | nul
   return values.map((v) => v / sum);
 }
 
+/** The evaluate stage's reads: the test games' market baseline, reference forecasts and labels. */
+export function loadEvaluationReads(db: Db, gameIds: readonly number[], baselineLoad?: Promise<Map<number, MarketBaseline>>) {
+  return Promise.all([baselineLoad ?? loadTestBaseline(db, gameIds), loadReferenceForecasts(db, gameIds), gameLabels(db, gameIds)]);
+}
+
 /**
  * Stage 3: scores the model, the markets (closing, pre-closing) and reference forecasts on the same
  * test games, and backtests the model's bets at real prices. `probabilities` are the model's on the
@@ -61,15 +66,13 @@ export async function evaluateOutOfSample(
   probabilities: Float64Array,
   /** The test games' market baseline when already loading (the pipeline starts it before the fit). */
   baselineLoad?: Promise<Map<number, MarketBaseline>>,
+  /** The stage's reads when already done or under way (see loadEvaluationReads). */
+  reads?: ReturnType<typeof loadEvaluationReads>,
 ): Promise<Evaluation> {
   const classes = testSet.classes;
   const k = classes.length;
   const gameIds = testSet.gameIds;
-  const [baseline, references, labelRows] = await Promise.all([
-    baselineLoad ?? loadTestBaseline(db, gameIds),
-    loadReferenceForecasts(db, gameIds),
-    gameLabels(db, gameIds),
-  ]);
+  const [baseline, references, labelRows] = await (reads ?? loadEvaluationReads(db, gameIds, baselineLoad));
   const labels = new Map(labelRows.map((r) => [Number(r.game_id), r]));
   const rowsOf = (fn: (gameId: number, i: number) => number[] | null) => gameIds.map((id, i) => fn(id, i));
   const modelRows = rowsOf((_, i) => Array.from(probabilities.subarray(i * k, (i + 1) * k)));
