@@ -79,7 +79,7 @@ export function createExplainer(model: ExplainableModel, options: AutoExplainOpt
 /**
  * An {@link Explainer} with an asynchronous path: `explainRowsAsync` runs the exact engine's
  * coalitions through onnxruntime in float32 when the model has a ReLU network form (see
- * `onnx-exact.ts`; ~15–30× faster than the float64 loop at 12 players, values within ~1e-7 of it;
+ * `onnx-exact.ts`; 12–15× less CPU than the float64 loop at 12 players, values within ~1e-7 of it;
  * background rows that share players' values with x play reduced games, exact as well), and the
  * synchronous engine otherwise. `explain`/`explainRows` stay the float64 reference.
  */
