@@ -39,7 +39,11 @@ declare module 'autocannon' {
       '2xx': number;
       duration: number;
     }
+    /** The running load: a promise of the result that also emits each response (latency in fractional ms). */
+    interface Instance extends Promise<Result> {
+      on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): this;
+    }
   }
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  function autocannon(options: autocannon.Options): autocannon.Instance;
   export default autocannon;
 }

@@ -6,14 +6,15 @@
  * explain=true under 64 connections, alone and beside an 8-connection plain-predict client (whose
  * rate alone is measured just before), then the latency of a 1,000-row batch over HTTP (one connection) as `/v1` instances and as one
  * flat V2 tensor, and inside the process (runtime only). Prints req/s, p50/p99 and the ratios to
- * the floor (throughput and p99, measured in the same run). Predictions carry an `app` API key,
+ * the floor (throughput and p99, measured in the same run), the p50/p99 in microseconds beside autocannon's
+ * whole milliseconds, and the server process's CPU per request (/proc). Predictions carry an `app` API key,
  * as a deployment's clients do (auth stays on; `/healthz` is open).
  *
  * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pglite] [--json]`.
  * Postgres: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped after).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,6 +190,11 @@ interface RunFigures {
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** The same percentiles in microseconds, from every response's own latency. */
+  p50Us: number;
+  p99Us: number;
+  /** The server process's CPU time (user + system) per request during the run, µs; null without /proc. */
+  serverCpuUsPerRequest: number | null;
   non2xx: number;
   errors: number;
   requests: number;
@@ -196,13 +202,46 @@ interface RunFigures {
   okPerSec: number;
 }
 
+/** The server process's CPU seconds so far (user + system, from /proc), or null where there is no /proc. */
+let serverPid: number | undefined;
+function serverCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The q-quantile of sorted values (nearest rank). */
+const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN);
+
 async function cannon(name: string, opts: autocannon.Options): Promise<RunFigures> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  // autocannon's own percentiles are whole milliseconds (its histogram's unit); every response's
+  // latency (fractional ms, the same clock) is kept here as well, for microsecond percentiles beside them.
+  let times = new Float64Array(1 << 16);
+  let n = 0;
+  const cpuBefore = serverCpuSeconds();
+  const run = autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  run.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+    if (n === times.length) {
+      const grown = new Float64Array(times.length * 2);
+      grown.set(times);
+      times = grown;
+    }
+    times[n++] = ms;
+  });
+  const r = await run;
+  const cpuAfter = serverCpuSeconds();
+  const sorted = times.subarray(0, n).sort();
   return {
     name,
     requestsPerSec: r.requests.average,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
+    p50Us: Math.round(quantile(sorted, 0.5) * 1000),
+    p99Us: Math.round(quantile(sorted, 0.99) * 1000),
+    serverCpuUsPerRequest: cpuBefore === null || cpuAfter === null || !r.requests.total ? null : Math.round(((cpuAfter - cpuBefore) * 1e6) / r.requests.total),
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     requests: r.requests.total,
@@ -218,6 +257,7 @@ async function parent(): Promise<void> {
     proc.once('exit', (code) => reject(new Error(`server process exited (${code}) before it was ready`)));
   });
   const info = JSON.parse(line) as ChildInfo;
+  serverPid = proc.pid;
   const json = { 'content-type': 'application/json', authorization: `Bearer ${info.token}` };
   const predictUrl = `${info.url}/v1/models/${MODEL}/predict`;
   const inferUrl = `${info.url}/v2/models/${MODEL}/infer`;
@@ -284,6 +324,10 @@ async function parent(): Promise<void> {
       ratios: {
         predictToFloor: predict.requestsPerSec / floor.requestsPerSec,
         predictP99ToFloorP99: predict.p99Ms / floor.p99Ms,
+        /** The same ratio from microsecond percentiles (beside the target's, which is autocannon's whole ms). */
+        predictP99ToFloorP99Us: predict.p99Us / floor.p99Us,
+        /** Server CPU per single-row prediction over that of a /healthz request. */
+        predictCpuToFloorCpu: predict.serverCpuUsPerRequest && floor.serverCpuUsPerRequest ? predict.serverCpuUsPerRequest / floor.serverCpuUsPerRequest : null,
         inferP99ToFloorP99: infer.p99Ms / floor.p99Ms,
         gamesToFloor: games ? games.requestsPerSec / floor.requestsPerSec : null,
         gamesByIdToFloor: gamesById ? gamesById.requestsPerSec / floor.requestsPerSec : null,
@@ -309,10 +353,10 @@ async function parent(): Promise<void> {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     } else {
       const pad = (v: string, n: number) => v.padEnd(n);
-      process.stdout.write(`${pad('run', 52)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('non-2xx', 9)}errors\n`);
-      for (const r of report.runs) process.stdout.write(`${pad(r.name, 52)}${pad(r.requestsPerSec.toFixed(0), 10)}${pad(String(r.p50Ms), 9)}${pad(String(r.p99Ms), 9)}${pad(String(r.non2xx), 9)}${r.errors}\n`);
+      process.stdout.write(`${pad('run', 52)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('p50 µs', 9)}${pad('p99 µs', 9)}${pad('cpu µs', 9)}${pad('non-2xx', 9)}errors\n`);
+      for (const r of report.runs) process.stdout.write(`${pad(r.name, 52)}${pad(r.requestsPerSec.toFixed(0), 10)}${pad(String(r.p50Ms), 9)}${pad(String(r.p99Ms), 9)}${pad(String(r.p50Us), 9)}${pad(String(r.p99Us), 9)}${pad(String(r.serverCpuUsPerRequest ?? '-'), 9)}${pad(String(r.non2xx), 9)}${r.errors}\n`);
       const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
-      process.stdout.write(`\npredict p99 / floor p99: ${report.ratios.predictP99ToFloorP99.toFixed(2)}x   v2 infer p99 / floor p99: ${report.ratios.inferP99ToFloorP99.toFixed(2)}x\n`);
+      process.stdout.write(`\npredict p99 / floor p99: ${report.ratios.predictP99ToFloorP99.toFixed(2)}x (µs: ${report.ratios.predictP99ToFloorP99Us.toFixed(2)}x; server CPU per request ${report.ratios.predictCpuToFloorCpu?.toFixed(2) ?? '-'}x)   v2 infer p99 / floor p99: ${report.ratios.inferP99ToFloorP99.toFixed(2)}x\n`);
       process.stdout.write(`predict / floor: ${pct(report.ratios.predictToFloor)}   games (fixtures) / floor: ${pct(report.ratios.gamesToFloor)}   games (ids) / floor: ${pct(report.ratios.gamesByIdToFloor)}\n`);
       process.stdout.write(`1,000-row batch: HTTP p50 ${batch.p50Ms} ms (/v1 instances), ${batchInfer.p50Ms} ms (V2 flat tensor); in-process medians: parse ${info.batchParts.parseMs.toFixed(2)} ms, predict ${info.batchParts.predictMs.toFixed(2)} ms (runtime alone ${info.runtimeBatchMs.toFixed(3)} ms), serialize ${info.batchParts.serializeMs.toFixed(2)} ms\n`);
       process.stdout.write(`single-row predict run: ${report.singleRowPredictRowsPerRuntimeCall.toFixed(1)} rows per runtime call (coalescing); tfjs tensors: ${tensors}\n`);

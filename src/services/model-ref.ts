@@ -28,8 +28,12 @@ export const DEFAULT_ALIAS = 'champion';
  * anything else an alias; two ways of choosing the version at once is an error, not a precedence.
  * @throws AppError VALIDATION_FAILED naming the conflicting or malformed parts.
  */
+/** The usual reference, a bare name: its champion (one shared selector, nothing to check). */
+const CHAMPION: VersionSelector = Object.freeze({ alias: DEFAULT_ALIAS });
+
 export function parseModelRef(input: ModelRefInput): ModelRef {
   const at = input.model.lastIndexOf('@');
+  if (at < 0 && input.ref === undefined && input.alias === undefined && input.version === undefined && input.model !== '') return { model: input.model, selector: CHAMPION };
   const model = at < 0 ? input.model : input.model.slice(0, at);
   const suffix = at < 0 ? undefined : input.model.slice(at + 1);
   const given = [

@@ -227,7 +227,7 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
 
   // Label children are cached: `labels()` hashes its arguments, which is measurable per request.
   const httpChildren = new Map<string, ReturnType<typeof http.labels>>();
-  const predictionChildren = new Map<string, ReturnType<typeof predictions.labels>>();
+  const predictionChildren = new Map<string, Map<number, ReturnType<typeof predictions.labels>>>();
   const batchChildren = new Map<string, ReturnType<typeof batch.labels>>();
   const inferenceChildren = new Map<string, ReturnType<typeof inference.labels>>();
   return {
@@ -240,9 +240,11 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
       child.observe(seconds);
     },
     countPredictions(model, version, rows) {
-      const key = `${model}\u0000${version}`;
-      let child = predictionChildren.get(key);
-      if (!child) predictionChildren.set(key, (child = predictions.labels(model, String(version))));
+      // By model, then version: no key string is built per request.
+      let perModel = predictionChildren.get(model);
+      if (!perModel) predictionChildren.set(model, (perModel = new Map()));
+      let child = perModel.get(version);
+      if (!child) perModel.set(version, (child = predictions.labels(model, String(version))));
       child.inc(rows);
     },
     observeBatch(model, version, rows) {

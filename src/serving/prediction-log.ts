@@ -43,6 +43,13 @@ export interface PredictionLogOptions {
 export interface PredictionLog {
   /** Maybe records one row; `entry` is called only if the row is sampled. */
   record(entry: () => PredictionLogEntry): void;
+  /**
+   * Draws whether the next row is sampled (counted as sampled when it is); a sampled row is then
+   * given to `add`. `record` in two steps, for a hot path that builds no thunk per row.
+   */
+  sample(): boolean;
+  /** Buffers a sampled entry (after `sample()` said yes), or drops it, counted, when the buffer is full. */
+  add(entry: PredictionLogEntry): void;
   readonly sampleRate: number;
   /** Writes what is buffered now. */
   flush(): Promise<void>;
@@ -80,23 +87,32 @@ export function createPredictionLog(options: PredictionLogOptions): PredictionLo
     return writing;
   };
 
+  const sample = (): boolean => {
+    if (sampleRate === 0 || closed || random() >= sampleRate) return false;
+    stats.sampled++;
+    return true;
+  };
+  const add = (entry: PredictionLogEntry): void => {
+    if (buffer.length >= maxBuffer) {
+      stats.dropped++;
+      options.onDropped?.(1);
+      return;
+    }
+    buffer.push(entry);
+    if (!timer) {
+      timer = setTimeout(() => void flush(), flushEveryMs);
+      timer.unref();
+    }
+  };
+
   return {
     sampleRate,
     stats,
     record(entry) {
-      if (sampleRate === 0 || closed || random() >= sampleRate) return;
-      stats.sampled++;
-      if (buffer.length >= maxBuffer) {
-        stats.dropped++;
-        options.onDropped?.(1);
-        return;
-      }
-      buffer.push(entry());
-      if (!timer) {
-        timer = setTimeout(() => void flush(), flushEveryMs);
-        timer.unref();
-      }
+      if (sample()) add(entry());
     },
+    sample,
+    add,
     flush,
     async close() {
       closed = true;

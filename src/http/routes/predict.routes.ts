@@ -1,17 +1,26 @@
+import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
 import { type ExplainRequest, type GameRequest, predictGames, predictInstances, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
-import { predict } from '../../services/index.ts';
+import { predict, type PredictInput } from '../../services/index.ts';
 import { AppError } from '../../../core/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse, versionPredictResponse } from './predict.schemas.ts';
 
-/** Each served version's response schema, built once (Fastify caches the serializer compiled from it by identity). */
-const versionSchemas = new WeakMap<ServedVersion, ReturnType<typeof versionPredictResponse>>();
+/** Each served version's response writer, compiled once from its schema (fast-json-stringify). */
+const versionSerializers = new WeakMap<ServedVersion, (payload: unknown) => string>();
 
-function versionSchema(served: ServedVersion) {
-  let schema = versionSchemas.get(served);
-  if (!schema) versionSchemas.set(served, (schema = versionPredictResponse(served.classes, served.featureNames)));
-  return schema;
+function versionSerializer(served: ServedVersion, reply: FastifyReply): (payload: unknown) => string {
+  let serialize = versionSerializers.get(served);
+  if (!serialize) {
+    serialize = reply.compileSerializationSchema(versionPredictResponse(served.classes, served.featureNames), '200') as (payload: unknown) => string;
+    versionSerializers.set(served, serialize);
+  }
+  return serialize;
+}
+
+/** Where the version that answers a request is told (no closure per request). */
+function rememberServed(this: { served?: ServedVersion }, served: ServedVersion): void {
+  this.served = served;
 }
 
 /** Predictions from a registered model: raw features or games (online features), one row or a batch. */
@@ -34,22 +43,22 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
   }, async (request, reply) => {
     const { explain, space, groupBy, alias, version, kelly } = request.query;
     const explaining = explain !== undefined && explain !== 'false';
-    let served: ServedVersion | undefined;
-    const outcome = await predict(app.ctx, {
+    const input: PredictInput & { served?: ServedVersion } = {
       ref: { model: request.params.name, alias, version },
       instances: request.body.instances as Record<string, unknown>[] | undefined,
       games: request.body.games as GameRequest[] | undefined,
       kellyFraction: kelly,
       explain: explaining ? { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy } : undefined,
-      onResolved: (s) => (served = s),
-    });
+      onResolved: rememberServed,
+    };
+    const outcome = await predict(app.ctx, input);
     // Writers are set only on success, so an error body never meets them. A plain answer: the
     // serializer compiled (fast-json-stringify) from its version's schema, the classes and features
     // constant keys: ~4x faster than JSON.stringify on one row, about as fast on 1,000 (number
     // formatting dominates there). An explained one: JSON.stringify, which beats the compiled
     // serializer on the explanation's record-valued fields. Both write exactly the documented shape.
     if (explaining) reply.serializer(JSON.stringify);
-    else if (served) reply.serializer(reply.compileSerializationSchema(versionSchema(served), '200') as (payload: unknown) => string);
+    else if (input.served) reply.serializer(versionSerializer(input.served, reply));
     return outcome;
   });
 }

@@ -1,0 +1,103 @@
+import { describe, it, beforeAll, afterAll } from 'vitest';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { FastifyRequest } from 'fastify';
+import { readBodyText } from '../../src/http/edge.ts';
+
+/**
+ * The JSON body reader (src/http/edge.ts) on a real socket, where a small request arrives whole
+ * with its headers (the buffered path) or in pieces (the streamed path). Each answer says which
+ * path ran, so a test fails if the path it means to check was not taken.
+ */
+interface Outcome {
+  path: 'buffered' | 'streamed';
+  /** Whether the reader put the stream in flowing mode (the streamed path does; the buffered one reads it at once). */
+  flowed: boolean;
+  text?: string;
+  error?: string;
+  status?: number;
+}
+
+const LIMIT = 64;
+
+describe('readBodyText: a request body as text under the route limit', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      // As in Fastify, the parser runs after the onRequest hooks: a turn later than the headers.
+      setImmediate(() => {
+        const raw = req as IncomingMessage;
+        const path = raw.complete ? 'buffered' : 'streamed';
+        const request = { raw, headers: raw.headers, routeOptions: { bodyLimit: LIMIT } } as unknown as FastifyRequest;
+        readBodyText(request, raw, (error, text) => {
+          const flowed = raw.readableFlowing === true;
+          const body: Outcome = error ? { path, flowed, error: (error as { code?: string }).code, status: (error as { statusCode?: number }).statusCode } : { path, flowed, text };
+          const json = JSON.stringify(body);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), connection: 'close' });
+          res.end(json);
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** Sends the request in parts, `gapMs` apart, and returns the server's outcome. */
+  const send = (parts: Array<string | Buffer>, gapMs = 30): Promise<Outcome> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => (answer += d));
+      socket.on('end', () => resolve(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Outcome));
+      socket.on('error', reject);
+      socket.on('connect', async () => {
+        for (let i = 0; i < parts.length; i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
+          socket.write(parts[i]!);
+        }
+      });
+    });
+  const head = (length: number | 'chunked') =>
+    `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${length === 'chunked' ? 'transfer-encoding: chunked' : `content-length: ${length}`}\r\n\r\n`;
+
+  it('a body that arrived with its headers is taken whole from the buffer', async () => {
+    const body = '{"instances":[{"a":1.5,"b":"é"}]}';
+    const out = await send([head(Buffer.byteLength(body)) + body]);
+    assert.deepEqual(out, { path: 'buffered', flowed: false, text: body });
+  });
+
+  it('an empty body is the empty string (the JSON parser then refuses it)', async () => {
+    assert.deepEqual(await send([head(0)]), { path: 'buffered', flowed: false, text: '' });
+  });
+
+  it('a body still arriving is streamed, a multi-byte character split across chunks intact', async () => {
+    const body = Buffer.from('{"team":"Málaga"}');
+    const cut = body.indexOf(0xc3) + 1;
+    const out = await send([head(body.length) + body.subarray(0, cut).toString('latin1'), body.subarray(cut)].map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+    assert.deepEqual(out, { path: 'streamed', flowed: true, text: body.toString('utf8') });
+  });
+
+  it('a declared length over the route limit is refused before any byte is read: 413', async () => {
+    const out = await send([head(LIMIT + 1) + 'x'.repeat(LIMIT + 1)]);
+    assert.equal(out.error, 'FST_ERR_CTP_BODY_TOO_LARGE');
+    assert.equal(out.status, 413);
+  });
+
+  it('a chunked body growing past the limit is refused as it streams: 413', async () => {
+    const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
+    const out = await send([head('chunked') + chunk('x'.repeat(40)), chunk('y'.repeat(40)), '0\r\n\r\n']);
+    assert.deepEqual({ path: out.path, error: out.error, status: out.status }, { path: 'streamed', error: 'FST_ERR_CTP_BODY_TOO_LARGE', status: 413 });
+  });
+
+  it('a chunked body within the limit is read whole', async () => {
+    const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
+    const out = await send([head('chunked') + chunk('{"a":'), chunk('1}') + '0\r\n\r\n']);
+    assert.deepEqual(out, { path: 'streamed', flowed: true, text: '{"a":1}' });
+  });
+});
