@@ -163,7 +163,7 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
  * `z − mean(z)` for three or more classes (the centred log-ratio of a softmax), `z_k − z_other` for
  * two, `[−z, z]` for a sigmoid — what `probabilitiesToLogOdds` gives from the probabilities.
  */
-function outputLayer(net: NetworkForm, nOut: number, space: Prepared['space']): { w: Float64Array; b: Float64Array; activation: 'Softmax' | 'Sigmoid' | undefined } {
+export function outputLayer(net: NetworkForm, nOut: number, space: Prepared['space']): { w: Float64Array; b: Float64Array; activation: 'Softmax' | 'Sigmoid' | undefined } {
   const last = net.layers[net.layers.length - 1];
   const nZ = last.outSize;
   const T = new Float64Array(nZ * nOut);
