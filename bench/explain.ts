@@ -15,12 +15,19 @@
  * the onnxruntime engine plays reduced games (2^d coalitions of the d players that differ); it is
  * timed with and without the reduction (`exactReduction: false`), `modelRowsMean` saying the work.
  * CPU time per explanation is reported beside wall time, and the load average at start and end.
- * Usage: `npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N]`.
+ * "served" explains the model bench/serving.ts serves (an MLP 13→32→16→3 on the market feature
+ * set's columns, trained on the same seeded uniform rows; stored background a 100-row weighted
+ * k-means summary) through the server's own task runner, as `predict?explain=true` does: the
+ * default now (float32 onnxruntime engines) and before (`onnxruntime: false`, the float64 ones),
+ * each row's max |Δφ| against exact SHAP on the whole stored background.
+ * Usage: `npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N] [--served-only]`.
  */
 import os from 'node:os';
 
 import { createRandomStream } from '../core/index.ts';
-import { createAsyncExplainer, createExplainer, selectBackground, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/index.ts';
+import { resolveFeatureSet } from '../features/index.ts';
+import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground, train, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/index.ts';
+import { createExplainTaskRunner, type ExplainTask } from '../src/index.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`Usage: npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N]
@@ -36,6 +43,10 @@ Run it as \`nice -n 10 npx tsx bench/explain.ts --json\` on a shared machine.
   process.exit(0);
 }
 const JSON_OUTPUT = process.argv.includes('--json');
+/** `--served-only`: only the served-default comparison. */
+const SERVED_ONLY = process.argv.includes('--served-only');
+/** Rows of the served-default comparison. */
+const SERVED_ROWS = 32;
 /** `--black-box`: hide the network form, so the engines evaluate coalitions row by row through `predict`. */
 const WHITE_BOX = !process.argv.includes('--black-box');
 /** `--ort-threads N`: intra-op threads of the onnxruntime engine's session (default 1). */
@@ -420,10 +431,101 @@ async function benchModel(d: number, hidden: [number, number], seed: number, con
   return runs;
 }
 
+interface ServedRun {
+  name: string;
+  engine: string;
+  background: string;
+  approximate: boolean;
+  rows: number;
+  p50Ms: number;
+  cpuMsMean: number;
+  maxAbsErrorVsExactFull: number;
+  meanAbsErrorVsExactFull: number;
+}
+
+/** The served default against exact SHAP on the whole stored background (see the header). */
+async function benchServed(nExplain: number): Promise<{ runs: ServedRun[]; referenceCheck: number }> {
+  const set = resolveFeatureSet('soccer-1x2-market');
+  const featureNames = [...set.featureNames];
+  const nf = featureNames.length;
+  const nRows = 2000;
+  // bench/serving.ts's training rows and model, seed for seed.
+  let s = 12345;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const X = Float32Array.from({ length: nRows * nf }, () => rand() * 2 - 1);
+  const y = Int32Array.from({ length: nRows }, (_, i) => (X[i * nf] + X[i * nf + 1] > 0.3 ? 0 : X[i * nf] < -0.3 ? 2 : 1));
+  const { model } = await train({ X, y, nRows, nFeatures: nf, classes: ['home', 'draw', 'away'], featureNames }, { algo: 'mlp', hidden: [32, 16], epochs: 3, validationFraction: 0 });
+  const bg = selectBackground(Float64Array.from(X), nRows, nf, { size: 100, method: 'kmeans', seed: 7 });
+  const stored = { method: 'kmeans', rows: Array.from({ length: bg.nRows }, (_, r) => Array.from(bg.data.subarray(r * nf, (r + 1) * nf))), weights: bg.weights ? Array.from(bg.weights) : null };
+  const explainable = explainableModelOf(model);
+  const rows = Float64Array.from(X.subarray(0, nExplain * nf));
+  log(`\nserved: MLP ${nf}→32→16→3 (bench/serving.ts's), stored background ${bg.nRows} rows, ${nExplain} rows, predict?explain=true's default`);
+  // Reference: exact on the whole stored background through onnxruntime, checked against the float64 engine on two rows.
+  const exactOnnx = await createAsyncExplainer(explainable, { background: bg, engine: 'exact' });
+  const reference = (await exactOnnx.explainRowsAsync(rows, nExplain)).map((e) => e.phi);
+  await exactOnnx.release();
+  const exact64 = createExplainer(explainable, { background: bg, engine: 'exact' }).explainRows(rows.slice(0, 2 * nf), 2).map((e) => e.phi);
+  const referenceCheck = maxAbsDiff(exact64, reference.slice(0, 2));
+  const classes = model.classes;
+  const runs: ServedRun[] = [];
+  for (const [name, onnxruntime] of [['served before: float64 engines', false], ['served now: float32 onnxruntime engines', true]] as const) {
+    const runner = createExplainTaskRunner({ onnxruntime });
+    const task = (r: number): ExplainTask => ({ key: `served|${name}`, model, background: stored, request: { engine: 'auto', space: 'probability', groupBy: 'correlation' }, X: rows.slice(r * nf, (r + 1) * nf), nRows: 1 });
+    const warm = await runner(task(0));
+    if (!warm.ok) throw new Error(`${name}: ${warm.error.code} ${warm.error.message}`);
+    const times: number[] = [];
+    const phis: Float64Array[] = [];
+    const cpuStart = process.cpuUsage();
+    for (let r = 0; r < nExplain; r++) {
+      const t0 = performance.now();
+      const result = await runner(task(r));
+      times.push(performance.now() - t0);
+      if (!result.ok) throw new Error(`${name}: ${result.error.code} ${result.error.message}`);
+      // Back to the engines' layout (player-major, class-minor); every feature is its own player here.
+      const item = result.items[0];
+      const phi = new Float64Array(nf * classes.length);
+      classes.forEach((c, k) => {
+        for (const f of item.classes[c].features) {
+          const j = featureNames.indexOf(f.name);
+          if (j < 0) throw new Error(`${name}: player ${f.name} is a group; the comparison needs one feature per player`);
+          phi[j * classes.length + k] = f.shap;
+        }
+      });
+      phis.push(phi);
+    }
+    const cpu = process.cpuUsage(cpuStart);
+    times.sort((a, b) => a - b);
+    let sum = 0;
+    let count = 0;
+    phis.forEach((p, i) => p.forEach((v, j) => { sum += Math.abs(v - reference[i][j]); count++; }));
+    const item = warm.items[0];
+    const run: ServedRun = {
+      name,
+      engine: item.engine,
+      background: item.background.source,
+      approximate: item.approximate,
+      rows: nExplain,
+      p50Ms: quantile(times, 0.5),
+      cpuMsMean: (cpu.user + cpu.system) / 1000 / nExplain,
+      maxAbsErrorVsExactFull: maxAbsDiff(phis, reference),
+      meanAbsErrorVsExactFull: sum / count,
+    };
+    runs.push(run);
+    log(`  ${name.padEnd(44)} ${run.engine.padEnd(7)} p50 ${run.p50Ms.toFixed(2).padStart(7)} ms  cpu ${run.cpuMsMean.toFixed(2).padStart(7)} ms  max|Δφ| ${run.maxAbsErrorVsExactFull.toFixed(4)}  mean|Δφ| ${run.meanAbsErrorVsExactFull.toExponential(2)}  (${run.background.slice(0, 60)})`);
+  }
+  log(`  (reference: exact on all ${bg.nRows} stored rows, onnxruntime float32; max |Δφ| against the float64 engine on 2 rows ${referenceCheck.toExponential(1)})`);
+  return { runs, referenceCheck };
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const loadavgStart = os.loadavg();
   const onnxName = `exact, background 100, onnxruntime float32${ORT_THREADS > 1 ? `, ${ORT_THREADS} threads` : ''}`;
+  const served = await benchServed(SERVED_ROWS);
+  if (SERVED_ONLY) {
+    if (JSON_OUTPUT) console.log(JSON.stringify({ bench: 'explain', served }, null, 2));
+    return;
+  }
   const runs12 = await benchModel(12, [32, 16], 100, [
     { name: 'exact, background 100 [reference]', rows: 10, background: 'full', options: { engine: 'exact' }, reference: true },
     { name: onnxName, rows: 30, background: 'full', options: { engine: 'exact' }, onnx: true },
@@ -487,7 +589,7 @@ async function main(): Promise<void> {
   const totalSeconds = (performance.now() - started) / 1000;
   const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', loadavg1m: os.loadavg()[0], loadavgStart, loadavgEnd: os.loadavg(), ortThreads: ORT_THREADS, whiteBox: WHITE_BOX };
   if (JSON_OUTPUT) {
-    console.log(JSON.stringify({ bench: 'explain', machine, runs: [...runs12, ...runs12flags, ...runs30], ratios, targets, totalSeconds }, null, 2));
+    console.log(JSON.stringify({ bench: 'explain', machine, runs: [...runs12, ...runs12flags, ...runs30], served, ratios, targets, totalSeconds }, null, 2));
     return;
   }
   log('\nratios (baseline p50 / engine p50, same process):');

@@ -33,6 +33,8 @@ const JSON_OUTPUT = flag('json');
 const BATCH_ROWS = 1000;
 /** Connections of the plain-prediction client measured alone and beside the explanation load. */
 const SIDE_CONNECTIONS = 8;
+/** Distinct rows the explanation runs cycle through. */
+const EXPLAIN_ROWS = 256;
 const MODEL = 'bench';
 
 interface ChildInfo {
@@ -302,13 +304,19 @@ async function parent(): Promise<void> {
       gamesById = await rotating(`predict (1 row, games: ${info.gameIds.length} game ids)`, info.gameIds.map((gameId) => JSON.stringify({ games: [{ gameId }] })));
     }
     const explainUrl = `${predictUrl}?explain=true`;
-    await cannon('warm', { url: explainUrl, method: 'POST', headers: json, body: single, duration: 2 });
-    const explained = await cannon('predict?explain=true (1 row)', { url: explainUrl, method: 'POST', headers: json, body: single });
+    // Distinct rows, one per request (each connection cycles through them): nothing may be
+    // answered from a cache of identical rows.
+    const explainBodies = info.instances.slice(0, EXPLAIN_ROWS).map((row) => JSON.stringify({ instances: [row] }));
+    const explainRequests = explainBodies.map((body) => ({ method: 'POST' as const, path: `/v1/models/${MODEL}/predict?explain=true`, headers: json, body }));
+    const sample = (await (await fetch(explainUrl, { method: 'POST', headers: json, body: explainBodies[1] })).json()) as { predictions: Array<{ explanation: { engine: string; approximate: boolean; background: { rows: number } } }> };
+    const explainedBy = sample.predictions[0]!.explanation;
+    await cannon('warm', { url: info.url, requests: explainRequests, duration: 2 });
+    const explained = await cannon(`predict?explain=true (1 row, ${EXPLAIN_ROWS} distinct rows)`, { url: info.url, requests: explainRequests });
     // Plain predictions from a few other clients, alone and then while explanations load the server.
     const side = { url: predictUrl, method: 'POST', headers: json, body: single, connections: SIDE_CONNECTIONS } as const;
     const plainAlone = await cannon(`predict (1 row, ${SIDE_CONNECTIONS} connections, alone)`, side);
     const [explainedMixed, plainMixed] = await Promise.all([
-      cannon('predict?explain=true (1 row) beside plain predictions', { url: explainUrl, method: 'POST', headers: json, body: single }),
+      cannon(`predict?explain=true (1 row, ${EXPLAIN_ROWS} distinct rows) beside plain predictions`, { url: info.url, requests: explainRequests }),
       cannon(`predict (1 row, ${SIDE_CONNECTIONS} connections) beside explanations`, side),
     ]);
     const infer = await cannon('v2 infer (1 row, tensor)', { url: inferUrl, method: 'POST', headers: json, body: singleTensor });
@@ -333,7 +341,7 @@ async function parent(): Promise<void> {
         gamesByIdToFloor: gamesById ? gamesById.requestsPerSec / floor.requestsPerSec : null,
         plainBesideExplanationsToAlone: plainMixed.requestsPerSec / plainAlone.requestsPerSec,
       },
-      explain: { okPerSec: explained.okPerSec, okPerSecBesidePlain: explainedMixed.okPerSec, p50Ms: explained.p50Ms, p99Ms: explained.p99Ms },
+      explain: { engine: explainedBy.engine, approximate: explainedBy.approximate, backgroundRows: explainedBy.background.rows, distinctRows: EXPLAIN_ROWS, okPerSec: explained.okPerSec, okPerSecBesidePlain: explainedMixed.okPerSec, p50Ms: explained.p50Ms, p99Ms: explained.p99Ms },
       batch1000: { httpP50Ms: batch.p50Ms, v2TensorHttpP50Ms: batchInfer.p50Ms, runtimeMedianMs: info.runtimeBatchMs, ...info.batchParts },
       singleRowPredictRowsPerRuntimeCall: rowsPerCall,
       tfjsTensors: tensors,

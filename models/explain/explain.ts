@@ -1,11 +1,12 @@
-import { AppError } from '../../core/index.ts';
+import { AppError, isAppError } from '../../core/index.ts';
 import { assertRows } from './evaluate.ts';
 import { createExactEngine, MAX_EXACT_PLAYERS } from './exact.ts';
 import { createKernelEngine, DEFAULT_KERNEL_SAMPLES } from './kernel.ts';
 import { createLinearEngine } from './linear.ts';
 import { createOnnxExactEngine, onnxExactSupported } from './onnx-exact.ts';
+import { createOnnxKernelEngine, onnxKernelSupported } from './onnx-kernel.ts';
 import { prepare, type Prepared } from './prepare.ts';
-import { assembleRow, type Engine } from './result.ts';
+import { assembleRow, type Engine, type RawExplanation } from './result.ts';
 import type { AutoExplainOptions, EngineName, ExplainableModel, OutputSpace, Player, RowExplanation } from './types.ts';
 
 /**
@@ -77,14 +78,15 @@ export function createExplainer(model: ExplainableModel, options: AutoExplainOpt
 }
 
 /**
- * An {@link Explainer} with an asynchronous path: `explainRowsAsync` runs the exact engine's
- * coalitions through onnxruntime in float32 when the model has a ReLU network form (see
- * `onnx-exact.ts`; 12–15× less CPU than the float64 loop at 12 players, values within ~1e-7 of it;
- * background rows that share players' values with x play reduced games, exact as well), and the
- * synchronous engine otherwise. `explain`/`explainRows` stay the float64 reference.
+ * An {@link Explainer} with an asynchronous path: `explainRowsAsync` runs the exact or kernel
+ * engine's coalitions through onnxruntime in float32 when the model has a ReLU network form (see
+ * `onnx-exact.ts`, `onnx-kernel.ts`; exact: 12–15× less CPU than the float64 loop at 12 players,
+ * values within ~1e-7 of it, background rows that share players' values with x playing reduced
+ * games, exact as well; kernel: the same estimator with the same draws), and the synchronous engine
+ * otherwise. `explain`/`explainRows` stay the float64 reference.
  */
 export interface AsyncExplainer extends Explainer {
-  /** `'onnxruntime'` when `explainRowsAsync` runs the float32 onnxruntime engine, `'js'` otherwise. */
+  /** `'onnxruntime'` when `explainRowsAsync` runs a float32 onnxruntime engine, `'js'` otherwise. */
   readonly asyncEngine: 'onnxruntime' | 'js';
   explainRowsAsync(X: Float64Array, nRows: number): Promise<RowExplanation[]>;
   /** Frees the onnxruntime session (if any); the async path must not be used afterwards. */
@@ -93,23 +95,31 @@ export interface AsyncExplainer extends Explainer {
 
 /**
  * Creates an {@link AsyncExplainer}. The onnxruntime engine is used when the chosen engine is
- * `'exact'` and the model qualifies; when onnxruntime cannot load, the JS engine serves both paths.
- * `exactReduction: false` makes that engine evaluate every background row on all 2^M coalitions
- * (the same values; for benches that measure what the reduction saves).
+ * `'exact'` or `'kernel'` and the model qualifies; when onnxruntime cannot load, the JS engine
+ * serves both paths. `exactReduction: false` makes the exact engine evaluate every background row
+ * on all 2^M coalitions (the same values; for benches that measure what the reduction saves).
  *
  * @throws AppError as {@link createExplainer}.
  */
 export async function createAsyncExplainer(model: ExplainableModel, options: AutoExplainOptions & { intraOpNumThreads?: number; exactReduction?: boolean }): Promise<AsyncExplainer> {
   const sync = createExplainer(model, options);
   const p = prepare(model, options);
-  let onnx: Awaited<ReturnType<typeof createOnnxExactEngine>> | undefined;
-  if (sync.engine === 'exact' && onnxExactSupported(p)) {
-    try {
+  let onnx: { run(xs: Float64Array, n: number): Promise<RawExplanation[]>; release(): Promise<void> } | undefined;
+  try {
+    if (sync.engine === 'exact' && onnxExactSupported(p)) {
       onnx = await createOnnxExactEngine(p, { intraOpNumThreads: options.intraOpNumThreads, reduce: options.exactReduction });
-    } catch {
-      // No native binding on this platform (or a graph it rejects): the JS engine answers.
-      onnx = undefined;
+    } else if (sync.engine === 'kernel' && onnxKernelSupported(p)) {
+      onnx = await createOnnxKernelEngine(
+        p,
+        { nSamples: options.nSamples ?? DEFAULT_KERNEL_SAMPLES, seed: options.seed ?? 1, backgroundSamples: options.backgroundSamples },
+        { intraOpNumThreads: options.intraOpNumThreads },
+      );
     }
+  } catch (error) {
+    // Bad settings fail as the synchronous engine would; no native binding on this platform (or
+    // a graph it rejects) leaves the JS engine to answer.
+    if (isAppError(error) && error.code === 'MODEL_INPUT_INVALID') throw error;
+    onnx = undefined;
   }
   const engine = onnx;
   return {

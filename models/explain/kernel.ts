@@ -2,7 +2,7 @@ import { AppError } from '../../core/index.ts';
 import { designCoalitions, type CoalitionDesign } from './coalitions.ts';
 import { evaluateRows, probabilitiesToLogOdds } from './evaluate.ts';
 import { createStructuralContext, denseKernelRows, structuralForm } from './structural.ts';
-import { evaluateBackground, type Prepared } from './prepare.ts';
+import { evaluateBackground, type BackgroundValues, type Prepared } from './prepare.ts';
 import { createSfc32, type RandomStream as Rng } from '../../core/index.ts';
 import type { Engine, RawExplanation } from './result.ts';
 
@@ -42,38 +42,10 @@ export interface KernelSettings {
  *   too small for M).
  */
 export function createKernelEngine(p: Prepared, settings: KernelSettings): Engine {
-  const { nSamples, seed, backgroundSamples } = settings;
-  if (!Number.isInteger(nSamples) || nSamples < 2) {
-    throw new AppError('MODEL_INPUT_INVALID', 'nSamples must be an integer ≥ 2', { details: { nSamples } });
-  }
-  if (backgroundSamples !== undefined && (!Number.isInteger(backgroundSamples) || backgroundSamples < 1)) {
-    throw new AppError('MODEL_INPUT_INVALID', 'backgroundSamples must be a positive integer', { details: { backgroundSamples } });
-  }
-  if (!Number.isFinite(seed)) {
-    throw new AppError('MODEL_INPUT_INVALID', 'seed must be a finite number', { details: { seed } });
-  }
-  const { nFeatures: d, nOutputs: nOut } = p.model;
-  const M = p.players.length;
-  const { data: B, nRows: K, weights: w } = p.background;
-  const bg = evaluateBackground(p);
-  const base = bg.base;
-  const rng = createSfc32(seed, 'fixed');
-  const design: CoalitionDesign =
-    M > 1 ? designCoalitions(M, nSamples, rng) : { n: 0, members: new Uint8Array(0), weights: new Float64Array(0), complete: true };
-  const nCoal = design.n;
+  const plan = createKernelPlan(p, settings);
+  const { d, nOut, M, K, w, B, bg, base, design, nCoal, r, bgOf, control } = plan;
   const Z = design.members;
-  const r = Math.max(1, Math.min(K, backgroundSamples ?? K));
-  const subsampled = r < K;
-  const bgOf = subsampled ? drawBackgroundRows(design, M, w, r, rng) : undefined;
   const perX = 1 + nCoal * r;
-  // Control-variate coefficient per coalition: 1 − |S|/M.
-  const control = new Float64Array(nCoal);
-  for (let c = 0; c < nCoal; c++) {
-    let s = 0;
-    for (let i = 0; i < M; i++) s += Z[c * M + i];
-    control[c] = 1 - s / M;
-  }
-  const solver = M > 1 ? factorNormalMatrix(Z, design.weights, nCoal, M) : undefined;
   // Features taken from x per coalition, so a row is a background copy plus overwrites.
   const featureStart = new Int32Array(nCoal + 1);
   const included: number[] = [];
@@ -125,62 +97,32 @@ export function createKernelEngine(p: Prepared, settings: KernelSettings): Engin
     const stats = { modelCalls: calls, modelRows: totalRows, coalitions: nCoal };
     const results: RawExplanation[] = [];
     const v = new Float64Array(nCoal * nOut);
-    const rhs = new Float64Array(Math.max(0, M - 1) * nOut);
     for (let e = 0; e < nExplain; e++) {
       const xo = e * perX * nOut;
       const prediction = out.slice(xo, xo + nOut);
-      const delta = new Float64Array(nOut);
-      for (let k = 0; k < nOut; k++) delta[k] = prediction[k] - base[k];
-      const phi = new Float64Array(M * nOut);
-      if (solver === undefined) {
-        phi.set(delta);
-      } else {
-        v.fill(0);
-        for (let c = 0; c < nCoal; c++) {
-          const ro = e * perX + 1 + c * r;
-          if (bgOf === undefined) {
-            for (let b = 0; b < K; b++) {
-              const wb = w[b];
-              const q = (ro + b) * nOut;
-              for (let k = 0; k < nOut; k++) v[c * nOut + k] += wb * out[q + k];
-            }
-            continue;
+      v.fill(0);
+      for (let c = 0; c < nCoal; c++) {
+        const ro = e * perX + 1 + c * r;
+        if (bgOf === undefined) {
+          for (let b = 0; b < K; b++) {
+            const wb = w[b];
+            const q = (ro + b) * nOut;
+            for (let k = 0; k < nOut; k++) v[c * nOut + k] += wb * out[q + k];
           }
-          for (let j = 0; j < r; j++) {
-            const q = (ro + j) * nOut;
-            const qb = bgOf[c * r + j] * nOut;
-            for (let k = 0; k < nOut; k++) v[c * nOut + k] += (out[q + k] - control[c] * (bg.out[qb + k] - base[k])) / r;
-          }
+          continue;
         }
-        // Right-hand sides A^T W t with a_ci = z_ci − z_cM, t_c = v_c − base − z_cM Δ.
-        rhs.fill(0);
-        for (let c = 0; c < nCoal; c++) {
-          const zl = Z[c * M + M - 1];
-          const wc = design.weights[c];
-          for (let k = 0; k < nOut; k++) {
-            const t = (v[c * nOut + k] - base[k] - zl * delta[k]) * wc;
-            for (let i = 0; i < M - 1; i++) {
-              const a = Z[c * M + i] - zl;
-              if (a !== 0) rhs[k * (M - 1) + i] += a * t;
-            }
-          }
-        }
-        for (let k = 0; k < nOut; k++) {
-          const sol = solver(rhs.subarray(k * (M - 1), (k + 1) * (M - 1)));
-          let sum = 0;
-          for (let i = 0; i < M - 1; i++) {
-            phi[i * nOut + k] = sol[i];
-            sum += sol[i];
-          }
-          phi[(M - 1) * nOut + k] = delta[k] - sum;
+        for (let j = 0; j < r; j++) {
+          const q = (ro + j) * nOut;
+          const qb = bgOf[c * r + j] * nOut;
+          for (let k = 0; k < nOut; k++) v[c * nOut + k] += (out[q + k] - control[c] * (bg.out[qb + k] - base[k])) / r;
         }
       }
       results.push({
         engine: 'kernel',
-        phi,
+        phi: kernelPhi(plan, v, prediction),
         base: base.slice(),
         prediction,
-        approximate: !design.complete || subsampled,
+        approximate: plan.approximate,
         stats,
       });
     }
@@ -198,6 +140,111 @@ export function createKernelEngine(p: Prepared, settings: KernelSettings): Engin
     return results;
   };
   return { name: 'kernel', setupCalls: bg.calls, base, run };
+}
+
+/**
+ * Everything of a kernel SHAP engine that does not depend on the explained row: the coalition
+ * design, the background rows drawn per coalition, the control-variate coefficients and the
+ * factorised normal matrix. The float64 engine above and the float32 onnxruntime one
+ * (`onnx-kernel.ts`) share it, so with the same seed both estimate the same sum.
+ */
+export interface KernelPlan {
+  readonly d: number;
+  readonly nOut: number;
+  readonly M: number;
+  readonly K: number;
+  readonly B: Float64Array;
+  readonly w: Float64Array;
+  readonly bg: BackgroundValues;
+  readonly base: Float64Array;
+  readonly design: CoalitionDesign;
+  readonly nCoal: number;
+  /** Background rows per coalition (K when not subsampled). */
+  readonly r: number;
+  /** Background row of draw `(c, j)`: `bgOf[c · r + j]`; absent when every coalition uses every row. */
+  readonly bgOf: Int32Array | undefined;
+  /** Control-variate coefficient per coalition, `1 − |S|/M`. */
+  readonly control: Float64Array;
+  readonly solver: ((rhs: Float64Array) => Float64Array) | undefined;
+  readonly approximate: boolean;
+}
+
+/**
+ * Validates kernel settings and builds the row-independent part of the engine.
+ *
+ * @throws AppError as {@link createKernelEngine}.
+ */
+export function createKernelPlan(p: Prepared, settings: KernelSettings): KernelPlan {
+  const { nSamples, seed, backgroundSamples } = settings;
+  if (!Number.isInteger(nSamples) || nSamples < 2) {
+    throw new AppError('MODEL_INPUT_INVALID', 'nSamples must be an integer ≥ 2', { details: { nSamples } });
+  }
+  if (backgroundSamples !== undefined && (!Number.isInteger(backgroundSamples) || backgroundSamples < 1)) {
+    throw new AppError('MODEL_INPUT_INVALID', 'backgroundSamples must be a positive integer', { details: { backgroundSamples } });
+  }
+  if (!Number.isFinite(seed)) {
+    throw new AppError('MODEL_INPUT_INVALID', 'seed must be a finite number', { details: { seed } });
+  }
+  const { nFeatures: d, nOutputs: nOut } = p.model;
+  const M = p.players.length;
+  const { data: B, nRows: K, weights: w } = p.background;
+  const bg = evaluateBackground(p);
+  const rng = createSfc32(seed, 'fixed');
+  const design: CoalitionDesign =
+    M > 1 ? designCoalitions(M, nSamples, rng) : { n: 0, members: new Uint8Array(0), weights: new Float64Array(0), complete: true };
+  const nCoal = design.n;
+  const Z = design.members;
+  const r = Math.max(1, Math.min(K, backgroundSamples ?? K));
+  const subsampled = r < K;
+  const bgOf = subsampled ? drawBackgroundRows(design, M, w, r, rng) : undefined;
+  const control = new Float64Array(nCoal);
+  for (let c = 0; c < nCoal; c++) {
+    let s = 0;
+    for (let i = 0; i < M; i++) s += Z[c * M + i];
+    control[c] = 1 - s / M;
+  }
+  const solver = M > 1 ? factorNormalMatrix(Z, design.weights, nCoal, M) : undefined;
+  return { d, nOut, M, K, B, w, bg, base: bg.base, design, nCoal, r, bgOf, control, solver, approximate: !design.complete || subsampled };
+}
+
+/**
+ * Shapley values of one row from its estimated coalition values `v` (`nCoal × nOut`, control
+ * variate applied) and its prediction: the weighted least-squares fit with additivity enforced
+ * by eliminating the last player.
+ */
+export function kernelPhi(plan: KernelPlan, v: Float64Array, prediction: Float64Array): Float64Array {
+  const { nOut, M, nCoal, base, design, solver } = plan;
+  const Z = design.members;
+  const delta = new Float64Array(nOut);
+  for (let k = 0; k < nOut; k++) delta[k] = prediction[k] - base[k];
+  const phi = new Float64Array(M * nOut);
+  if (solver === undefined) {
+    phi.set(delta);
+    return phi;
+  }
+  // Right-hand sides A^T W t with a_ci = z_ci − z_cM, t_c = v_c − base − z_cM Δ.
+  const rhs = new Float64Array((M - 1) * nOut);
+  for (let c = 0; c < nCoal; c++) {
+    const zl = Z[c * M + M - 1];
+    const wc = design.weights[c];
+    for (let k = 0; k < nOut; k++) {
+      const t = (v[c * nOut + k] - base[k] - zl * delta[k]) * wc;
+      for (let i = 0; i < M - 1; i++) {
+        const a = Z[c * M + i] - zl;
+        if (a !== 0) rhs[k * (M - 1) + i] += a * t;
+      }
+    }
+  }
+  for (let k = 0; k < nOut; k++) {
+    const sol = solver(rhs.subarray(k * (M - 1), (k + 1) * (M - 1)));
+    let sum = 0;
+    for (let i = 0; i < M - 1; i++) {
+      phi[i * nOut + k] = sol[i];
+      sum += sol[i];
+    }
+    phi[(M - 1) * nOut + k] = delta[k] - sum;
+  }
+  return phi;
 }
 
 /**

@@ -1,11 +1,12 @@
 import {
+  createAsyncExplainer,
   createExplainer,
   explainableModelOf,
   selectBackground,
   MAX_EXACT_PLAYERS,
+  DEFAULT_KERNEL_SAMPLES,
   type Background,
   type DenseModel,
-  type Explainer,
   type RowExplanation,
 } from '../../models/index.ts';
 import { isAppError, type ErrorCode } from '../../core/index.ts';
@@ -94,15 +95,36 @@ export interface ExplainTask {
   request: Required<ExplainRequest>;
   X: Float64Array;
   nRows: number;
+  /**
+   * Set to non-zero (SharedArrayBuffer) once no member of the task is waiting any more: the
+   * worker stops between rows. Threads are never terminated mid-task (a thread stopped inside an
+   * onnxruntime run aborts the whole process), so this is how a late task ends early.
+   */
+  cancel?: Int32Array;
 }
 
 /**
- * Multiply-adds one explanation may cost (~20 ms of one core). `auto` picks exact SHAP with a
- * background summarised to fit it, or kernel SHAP with background draws per coalition sized to
- * fit it when even a 4-row background would not.
+ * Multiply-adds one explanation may cost on the float64 engines (~20 ms of one core). `auto`
+ * picks exact SHAP with a background summarised to fit it, or kernel SHAP with background draws
+ * per coalition sized to fit it when even a 4-row background would not.
  */
 const EXPLAIN_MAC_BUDGET = 20_000_000;
-const KERNEL_COALITIONS = 4096;
+/**
+ * Multiply-adds of the layers after the first one explanation may cost on the float32
+ * onnxruntime engines (~1.5 ms of one core here: the first layer of every coalition is one small
+ * product, see `onnx-kernel.ts`). On bench/serving.ts's 13-feature 32-16-3 network `auto` is then
+ * kernel SHAP with 1,024 coalitions × 19 background draws, whose max |Δφ| against exact SHAP on
+ * the whole stored background was 0.0081 (mean 1.5e-3) where the float64 default's (2,048 × 5)
+ * was 0.0157 (3.4e-3) on the same 32 rows; 8 M (13 draws) gave 0.0134 (bench/explain.ts).
+ */
+const ORT_MAC_BUDGET = 12_000_000;
+/**
+ * Coalitions of served kernel SHAP on onnxruntime. Its error is mostly the background draws', not
+ * the coalitions': at 13 players and ~20 k coalition rows, 1,024 coalitions × 20 draws were
+ * nearer the full-background exact values than 2,048 × 10 or 4,096 × 5 (max |Δφ| 0.0079, 0.0086,
+ * 0.0122 on 24 rows).
+ */
+const ORT_KERNEL_COALITIONS = 1024;
 const MAX_CACHED_EXPLAINERS = 64;
 /** |Pearson r| on the background at or above which two features are explained as one player. */
 export const CORRELATION_THRESHOLD = 0.5;
@@ -199,14 +221,68 @@ function backgroundOf(stored: StoredBackground, width: number): Background {
 }
 
 interface BuiltExplainer {
-  explainer: Explainer;
+  /** Explains one row: on onnxruntime (asynchronous) or on a float64 engine. */
+  explain(x: Float64Array): Promise<RowExplanation> | RowExplanation;
+  release(): Promise<void>;
   background: BackgroundInfo;
   grouping: GroupingInfo;
   featureNames: readonly string[];
 }
 
+/** What a task's explainer will be: its engine and sizes, from the model's shape and the budgets. */
+export interface ExplainPlan {
+  engine: ExplainEngine;
+  /** Rows of the background explained against (a summary below the stored rows). */
+  backgroundRows: number;
+  /** Kernel SHAP: coalitions sampled, and background rows drawn per coalition. */
+  nSamples?: number;
+  backgroundSamples?: number;
+  /** The float32 onnxruntime engines (a ReLU network with a hidden layer), else the float64 ones. */
+  onnxruntime: boolean;
+}
+
+/**
+ * Chooses the engine and sizes of an explanation. On onnxruntime (`onnxruntime`: the runtime
+ * loads and the model is a ReLU network with a hidden layer) `auto` is exact SHAP against the
+ * whole stored background when that fits {@link ORT_MAC_BUDGET}, else kernel SHAP with
+ * {@link ORT_KERNEL_COALITIONS} coalitions, each against as many background draws as fit. On the
+ * float64 engines `auto` is exact against a summary that fits {@link EXPLAIN_MAC_BUDGET} (at
+ * least 4 rows), else kernel with background draws sized to it.
+ */
+export function planExplainer(dense: DenseModel, request: Required<ExplainRequest>, players: number, storedRows: number, onnxruntime: boolean): ExplainPlan {
+  const model = explainableModelOf(dense);
+  const linearFits = request.space === 'logodds' && Boolean(model.linear);
+  const ort = onnxruntime && dense.layers.length >= 2 && dense.layers.slice(0, -1).every((l) => l.activation === 'relu') && dense.classes.length >= 2 && players >= 2 && request.engine !== 'linear' && !linearFits;
+  if (ort) {
+    const h1 = dense.layers[0]!.outputSize;
+    const laterMacs = dense.layers.slice(1).reduce((sum, l) => sum + l.inputSize * l.outputSize, 0) + h1;
+    const exactFull = players <= MAX_EXACT_PLAYERS && 2 ** players * storedRows * laterMacs <= ORT_MAC_BUDGET;
+    const engine: ExplainEngine = request.engine !== 'auto' ? request.engine : exactFull ? 'exact' : 'kernel';
+    if (engine === 'exact') {
+      const size = Math.max(4, Math.min(storedRows, Math.floor(ORT_MAC_BUDGET / (2 ** players * laterMacs))));
+      return { engine, backgroundRows: size, onnxruntime: true };
+    }
+    const nSamples = Math.min(ORT_KERNEL_COALITIONS, 2 ** Math.min(players, 30) - 2);
+    const backgroundSamples = Math.max(1, Math.min(storedRows, Math.floor(ORT_MAC_BUDGET / (nSamples * laterMacs))));
+    return { engine, backgroundRows: storedRows, nSamples, backgroundSamples, onnxruntime: true };
+  }
+  const macsPerRow = dense.layers.reduce((sum, l) => sum + l.inputSize * l.outputSize, 0);
+  const engine: ExplainEngine = request.engine !== 'auto' || linearFits
+    ? request.engine
+    : players <= MAX_EXACT_PLAYERS && 2 ** players * 4 * macsPerRow <= EXPLAIN_MAC_BUDGET ? 'exact' : 'kernel';
+  // Exact SHAP costs 2^players × background rows per explanation: summarise the stored
+  // background (weighted k-means) until that fits the budget.
+  if (engine === 'exact') return { engine, backgroundRows: Math.max(4, Math.min(storedRows, Math.floor(EXPLAIN_MAC_BUDGET / (2 ** players * macsPerRow)))), onnxruntime: false };
+  if (engine === 'kernel') {
+    // Each coalition against a weighted draw of background rows, sized to the budget as if for
+    // 4,096 coalitions; the engine samples DEFAULT_KERNEL_SAMPLES (2,048), half of it.
+    return { engine, backgroundRows: storedRows, nSamples: DEFAULT_KERNEL_SAMPLES, backgroundSamples: Math.max(1, Math.min(storedRows, Math.floor(EXPLAIN_MAC_BUDGET / (4096 * macsPerRow)))), onnxruntime: false };
+  }
+  return { engine, backgroundRows: storedRows, onnxruntime: false };
+}
+
 /** Builds the explainer of a task: engine choice and background summary sized to the budget. */
-function buildExplainer(task: ExplainTask): BuiltExplainer {
+async function buildExplainer(task: ExplainTask, onnxruntime: boolean): Promise<BuiltExplainer> {
   const { model: dense, request } = task;
   const featureNames = dense.featureNames;
   const width = featureNames.length;
@@ -214,28 +290,32 @@ function buildExplainer(task: ExplainTask): BuiltExplainer {
   const stored = backgroundOf(task.background, width);
   const grouping = request.groupBy === 'prefix' ? prefixGroups(featureNames) : request.groupBy === 'correlation' ? correlationGroups(featureNames, stored) : undefined;
   const players = width - (grouping?.groups.reduce((n, g) => n + g.length - 1, 0) ?? 0);
-  const macsPerRow = dense.layers.reduce((sum, l) => sum + l.inputSize * l.outputSize, 0);
-  const linearFits = request.space === 'logodds' && Boolean(model.linear);
-  const engine: ExplainEngine = request.engine !== 'auto' || linearFits
-    ? request.engine
-    : players <= MAX_EXACT_PLAYERS && 2 ** players * 4 * macsPerRow <= EXPLAIN_MAC_BUDGET ? 'exact' : 'kernel';
-  // Exact SHAP costs 2^players × background rows per explanation: summarise the stored
-  // background (weighted k-means) until that fits the budget.
-  const size = engine === 'exact' ? Math.max(4, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (2 ** players * macsPerRow)))) : stored.nRows;
-  const backgroundSamples = engine === 'kernel' ? Math.max(1, Math.min(stored.nRows, Math.floor(EXPLAIN_MAC_BUDGET / (KERNEL_COALITIONS * macsPerRow)))) : undefined;
+  const plan = planExplainer(dense, request, players, stored.nRows, onnxruntime);
+  const size = plan.backgroundRows;
   const background = size < stored.nRows ? summarise(stored, size, width) : stored;
-  const explainer = createExplainer(model, {
+  const options = {
     background,
     outputSpace: request.space,
-    engine,
+    engine: plan.engine,
     ...(grouping && grouping.groups.length > 0 ? { groups: grouping.groups, groupNames: grouping.names } : {}),
-    // Kernel SHAP: each coalition against a weighted draw of background rows, sized to the budget.
-    ...(backgroundSamples !== undefined && backgroundSamples < stored.nRows ? { backgroundSamples } : {}),
-  });
+    ...(plan.nSamples !== undefined ? { nSamples: plan.nSamples } : {}),
+    ...(plan.backgroundSamples !== undefined && plan.backgroundSamples < stored.nRows ? { backgroundSamples: plan.backgroundSamples } : {}),
+  };
+  let explain: BuiltExplainer['explain'];
+  let release: BuiltExplainer['release'] = async () => undefined;
+  if (plan.onnxruntime) {
+    const explainer = await createAsyncExplainer(model, options);
+    explain = async (x) => (await explainer.explainRowsAsync(x, 1))[0]!;
+    release = () => explainer.release();
+  } else {
+    const explainer = createExplainer(model, options);
+    explain = (x) => explainer.explain(x);
+  }
   const method = task.background.method === 'kmeans' ? 'weighted k-means summary' : (task.background.method ?? 'sample');
   const storedSource = `the version's stored background: a ${method} (${stored.nRows} rows) of its training rows`;
   return {
-    explainer,
+    explain,
+    release,
     featureNames,
     background: {
       rows: background.nRows,
@@ -279,22 +359,40 @@ export type ExplainTaskResult =
   | { ok: false; error: { code: ErrorCode; message: string; details?: unknown } };
 
 /**
- * A task runner with its own explainer cache (background evaluation, coalition design and kernel
- * factorisation are paid once per version and request shape).
+ * A task runner with its own explainer cache (background evaluation, coalition design, the
+ * onnxruntime session and kernel factorisation are paid once per version and request shape).
+ * Rows run one at a time so a cancelled task ({@link ExplainTask.cancel}) stops between rows.
+ * `onnxruntime: false` keeps every explanation on the float64 engines (what was served before
+ * the float32 ones; `bench/explain.ts` compares the two).
  */
-export function createExplainTaskRunner(): (task: ExplainTask) => ExplainTaskResult {
-  const cache = new Map<string, BuiltExplainer>();
-  return (task) => {
+export function createExplainTaskRunner(options: { onnxruntime?: boolean } = {}): (task: ExplainTask) => Promise<ExplainTaskResult> {
+  const cache = new Map<string, Promise<BuiltExplainer>>();
+  let ortLoads: Promise<boolean> | undefined;
+  const ortAvailable = (): Promise<boolean> =>
+    (ortLoads ??= options.onnxruntime === false ? Promise.resolve(false) : import('onnxruntime-node').then(() => true, () => false));
+  return async (task) => {
     try {
-      let built = cache.get(task.key);
-      if (!built) {
-        built = buildExplainer(task);
-        if (cache.size >= MAX_CACHED_EXPLAINERS) cache.delete(cache.keys().next().value!);
-        cache.set(task.key, built);
+      let entry = cache.get(task.key);
+      if (!entry) {
+        entry = ortAvailable().then((ort) => buildExplainer(task, ort));
+        entry.catch(() => cache.delete(task.key));
+        if (cache.size >= MAX_CACHED_EXPLAINERS) {
+          const oldest = cache.keys().next().value!;
+          void cache.get(oldest)!.then((b) => b.release(), () => undefined);
+          cache.delete(oldest);
+        }
+        cache.set(task.key, entry);
       }
+      const built = await entry;
       const width = built.featureNames.length;
       const items: ItemExplanation[] = [];
-      for (let r = 0; r < task.nRows; r++) items.push(toItem(built.explainer.explain(task.X.subarray(r * width, (r + 1) * width)), built));
+      for (let r = 0; r < task.nRows; r++) {
+        if (task.cancel && Atomics.load(task.cancel, 0) !== 0) {
+          return { ok: false, error: { code: 'EXPLAIN_TIMEOUT', message: 'the explanation was cancelled: every request in it passed its deadline', details: { rows: task.nRows, explained: r } } };
+        }
+        const x = task.X.subarray(r * width, (r + 1) * width);
+        items.push(toItem(await built.explain(x), built));
+      }
       return { ok: true, items };
     } catch (error) {
       if (!isAppError(error)) throw error;

@@ -32,12 +32,21 @@ export interface ExplanationsDeps {
  * Explanations for served versions, computed off the event loop: each request's rows go to a
  * worker-thread pool (piscina) as one task, under a deadline. piscina loads and threads start on
  * the first explanation, so a server (or a CLI command) that never explains runs none.
+ *
+ * A thread is never terminated while it runs a task: the workers run onnxruntime, and a thread
+ * stopped inside an onnxruntime run aborts the whole process (`Napi::Error`; reproduced with
+ * piscina's abort signal). onnxruntime-node's `session.run` does its work on the calling thread
+ * (1.30 wraps the native call in `setImmediate`), so it cannot run on the event loop either. At
+ * its deadline a request is answered 503 EXPLAIN_TIMEOUT by its own timer and the late result is
+ * dropped; once no member of a task is waiting, a shared flag tells the worker to stop between
+ * rows. Idle workers may still be ended (piscina's idle timeout, close): that is safe.
  */
 export interface Explanations {
   /**
    * Explains `nRows` rows (row-major raw features) of a served version.
    * @throws EXPLAIN_ROWS_EXCEEDED (413) beyond `SHARPLINE_MAX_EXPLAIN_ROWS`; EXPLAIN_TIMEOUT (503)
-   *         when the deadline passes (the worker running it is terminated); EXPLAIN_QUEUE_FULL (503)
+   *         when the deadline passes (the late answer is dropped and the task told to stop between
+   *         rows; its thread is never terminated); EXPLAIN_QUEUE_FULL (503)
    *         when every thread is busy and the queue is full; EXPLAINER_UNSUPPORTED (400) when the
    *         engine cannot explain this model or space.
    */
@@ -50,7 +59,10 @@ export interface Explanations {
   explainPredictions(served: ServedVersion, result: PredictResult, request: ExplainRequest): Promise<PredictResult & { predictions: Array<PredictionItem & { explanation: ItemExplanation }> }>;
   /** Throws EXPLAIN_ROWS_EXCEEDED for more rows than one request may explain: check before predicting. */
   assertRows(nRows: number): void;
-  /** Terminates the worker threads; later calls fail with SERVICE_UNAVAILABLE. */
+  /**
+   * Refuses waiting requests (SERVICE_UNAVAILABLE), tells running tasks to stop between rows,
+   * waits for them, then ends the worker threads; later calls fail with SERVICE_UNAVAILABLE.
+   */
   close(): Promise<void>;
 }
 
@@ -116,6 +128,8 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
   const waiting: Waiting[] = [];
   let waitingRows = 0;
   let running = 0;
+  const inFlight = new Set<Promise<void>>();
+  const runningTasks = new Set<RunningTask>();
   const maxWaitingRows = config.explainThreads * MAX_TASK_ROWS * QUEUED_TASKS_PER_THREAD;
 
   const settle = (w: Waiting): void => {
@@ -138,10 +152,15 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
           waiting.splice(i, 1);
         } else i++;
       }
-      for (const w of batch) waitingRows -= w.nRows;
+      const task: RunningTask = { members: batch, cancel: new Int32Array(new SharedArrayBuffer(4)) };
+      for (const w of batch) {
+        waitingRows -= w.nRows;
+        w.running = task;
+      }
       running++;
+      runningTasks.add(task);
       // runBatch answers every member itself; a failure outside the task still answers them.
-      void runBatch(batch, rows)
+      const done = runBatch(task, rows)
         .catch((error: unknown) => {
           for (const w of batch) {
             if (w.done) continue;
@@ -151,12 +170,15 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
         })
         .finally(() => {
           running--;
+          runningTasks.delete(task);
+          inFlight.delete(done);
           dispatch();
         });
+      inFlight.add(done);
     }
   };
 
-  const runBatch = async (batch: Waiting[], rows: number): Promise<void> => {
+  const runBatch = async ({ members: batch, cancel }: RunningTask, rows: number): Promise<void> => {
     const width = batch[0]!.task.X.length / batch[0]!.nRows;
     const X = batch.length === 1 ? batch[0]!.task.X : new Float64Array(rows * width);
     if (batch.length > 1) {
@@ -166,17 +188,15 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
         at += w.task.X.length;
       }
     }
-    // Each member is answered by its own deadline (its timer); the task runs until the last one's.
-    const remaining = Math.max(1, Math.ceil(Math.max(...batch.map((w) => w.expires)) - performance.now()));
-    const deadline = AbortSignal.timeout(remaining);
+    // Each member is answered by its own deadline (its timer); no abort signal (see above).
     let result: ExplainTaskResult;
     try {
-      result = (await (await poolOf()).run({ ...batch[0]!.task, X, nRows: rows } satisfies ExplainTask, { signal: deadline })) as ExplainTaskResult;
+      result = (await (await poolOf()).run({ ...batch[0]!.task, X, nRows: rows, cancel } satisfies ExplainTask)) as ExplainTaskResult;
     } catch (error) {
       for (const w of batch) {
         if (w.done) continue;
         settle(w);
-        w.reject(deadline.aborted ? timeoutError(w.nRows, config.explainTimeoutMs, error) : error);
+        w.reject(error);
       }
       return;
     }
@@ -230,6 +250,8 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
           }
           settle(entry);
           reject(timeoutError(nRows, config.explainTimeoutMs));
+          // The last member of a running task to leave tells its worker to stop between rows.
+          if (entry.running && entry.running.members.every((w) => w.done)) Atomics.store(entry.running.cancel, 0, 1);
         }, config.explainTimeoutMs),
       };
       waiting.push(entry);
@@ -250,12 +272,28 @@ export function createExplanations(deps: ExplanationsDeps): Explanations {
     },
     async close() {
       closed = true;
+      for (const w of waiting.splice(0)) {
+        waitingRows -= w.nRows;
+        settle(w);
+        w.reject(new AppError('SERVICE_UNAVAILABLE', 'explanations are shut down'));
+      }
+      // Threads end only once idle: running tasks stop at their next row and are waited for.
+      for (const task of runningTasks) Atomics.store(task.cancel, 0, 1);
+      await Promise.all([...inFlight]);
       await (await pool)?.destroy();
     },
   };
 }
 
+/** A task handed to a thread: its members and the flag that tells the worker to stop. */
+interface RunningTask {
+  members: Waiting[];
+  cancel: Int32Array;
+}
+
 interface Waiting {
+  /** The task it runs in, once handed to a thread. */
+  running?: RunningTask;
   task: ExplainTask;
   nRows: number;
   model: string;
@@ -271,9 +309,8 @@ interface Waiting {
   done: boolean;
 }
 
-function timeoutError(nRows: number, timeoutMs: number, cause?: unknown): AppError {
+function timeoutError(nRows: number, timeoutMs: number): AppError {
   return new AppError('EXPLAIN_TIMEOUT', `explaining ${nRows} rows took longer than ${timeoutMs} ms (SHARPLINE_EXPLAIN_TIMEOUT_MS); the explanation was stopped. Explain fewer rows, or use groupBy or a cheaper engine`, {
     details: { rows: nRows, timeoutMs },
-    ...(cause === undefined ? {} : { cause }),
   });
 }

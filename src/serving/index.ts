@@ -29,6 +29,8 @@ export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predic
 export { createExplanations, defaultGrouping, type Explanations, type ExplanationsDeps } from './explain.ts';
 export {
   correlationGroups,
+  createExplainTaskRunner,
+  planExplainer,
   prefixGroups,
   CORRELATION_THRESHOLD,
   type BackgroundInfo,
@@ -37,6 +39,8 @@ export {
   type ExplainGrouping,
   type ExplainRequest,
   type ExplainSpace,
+  type ExplainPlan,
+  type ExplainTask,
   type FeatureAttribution,
   type GroupingInfo,
   type ItemExplanation,
