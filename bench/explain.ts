@@ -30,7 +30,7 @@ import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackgr
 import { createExplainTaskRunner, type ExplainTask } from '../src/index.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(`Usage: npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N]
+  process.stdout.write(`Usage: npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N] [--served-only]
 
 Times the SHAP engines on inline MLPs (12 features on continuous data, 12 with two missing-value
 flags, 30 features) against an unbatched Kernel SHAP baseline run in the same process; p50/p99 wall,
@@ -38,6 +38,7 @@ CPU per explanation, model rows per explanation and max |Δφ| against each set'
   --json           every figure as JSON on stdout
   --black-box      hide the network form (engines call predict row by row)
   --ort-threads N  intra-op threads of the onnxruntime exact engine (default 1)
+  --served-only    only the served default against exact SHAP on the whole stored background
 Run it as \`nice -n 10 npx tsx bench/explain.ts --json\` on a shared machine.
 `);
   process.exit(0);
