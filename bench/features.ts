@@ -58,9 +58,10 @@ async function plainRead(db: Db, set: FeatureSet): Promise<{ seconds: number; ga
   );
   const odds = c.needs.odds
     ? await db.query(
-        `SELECT o.game_id, o.bookmaker_id, o.market, o.selection, o.kind, o.captured_at, o.price FROM odds o JOIN games g ON g.id = o.game_id
+        // The stored rows themselves: one per price set since migration 0039 (the odds view would add its unpivot to the floor).
+        `SELECT o.game_id, o.bookmaker_id, o.market, o.kind, o.captured_at, o.price_home, o.price_draw, o.price_away FROM odds_sets o JOIN games g ON g.id = o.game_id
           WHERE g.sport_id = (SELECT id FROM sports WHERE code = $1) AND o.market = ANY($2::text[])
-            AND o.bookmaker_id IN (SELECT id FROM bookmakers WHERE code = ANY($3::text[])) AND o.selection IN ('home', 'draw', 'away')`,
+            AND o.bookmaker_id IN (SELECT id FROM bookmakers WHERE code = ANY($3::text[])) AND num_nonnulls(o.price_home, o.price_draw, o.price_away) > 0`,
         [set.sport, c.needs.odds.markets, c.needs.odds.bookmakers],
       )
     : { rowCount: 0 };

@@ -4,9 +4,9 @@
  * two floors measured in the same run:
  *  - raw: reading the same files and COPYing their raw CSV rows into an unlogged staging table
  *    (one text column per CSV column);
- *  - normalised: COPYing the rows the import produced (games, results, odds; read out of the
- *    imported schema beforehand, untimed) into the same tables of a second, empty schema, with
- *    their keys, indexes and constraints.
+ *  - normalised: COPYing the rows the import produced (games, results, and odds as the price-set
+ *    rows of odds_sets, migration 0039; read out of the imported schema beforehand, untimed) into
+ *    the same tables of a second, empty schema, with their keys, indexes, constraints and triggers.
  * Each import reports its stages (seconds: read, parse, prepare, the merge steps, record, commit).
  * With --pglite the embedded database (PGlite, in memory) imports and re-imports the same folder
  * too; its times are reported beside, as ratios to the same Postgres floors.
@@ -39,7 +39,7 @@ const floorSchema = `${schema}_floor`;
 const NORMALISED = [
   ['games', 'id, sport_id, competition_id, season_id, game_date, game_number, kickoff, kickoff_known, home_team_id, away_team_id, neutral_site, status, game_type, source, source_id, context, post_game, content_hash'],
   ['results', 'game_id, home_score, away_score, outcome, overtime, home_score_ht, away_score_ht, stats'],
-  ['odds', 'game_id, kickoff, bookmaker_id, market, selection, line, kind, captured_at, price'],
+  ['odds_sets', 'game_id, kickoff, bookmaker_id, market, kind, line, captured_at, price_home, price_draw, price_away, price_over, price_under'],
 ] as const;
 const log = (line: string) => process.stderr.write(line + '\n');
 

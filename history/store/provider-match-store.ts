@@ -245,7 +245,7 @@ export async function matchProviderEvents(db: Db, provider: string, options: Mat
       const matchedEvents = mapping.filter((m) => m[1] !== null).map((m) => m[0]);
       if (matchedEvents.length) {
         await tx.query(BOOKMAKERS_SQL, [provider, matchedEvents]);
-        counts.odds = (await tx.query(ODDS_SQL, [provider, matchedEvents])).rowCount;
+        counts.odds = Number((await tx.query<{ n: number }>(ODDS_SQL, [provider, matchedEvents])).rows[0]!.n);
       }
       counts.gameIds = [...touched].sort((a, b) => a - b);
       return counts;

@@ -117,9 +117,12 @@ export async function readOddsByGame(
   return rows.map((r) => ({ game_id: r.game_id, quotes: parseQuotes(r.quotes) }));
 }
 
+const SIDES: readonly Selection[] = ['home', 'draw', 'away'];
+
 /**
- * The quotes of one `timeline-odds.sql` row, read field by field with indexOf (no array per quote
- * and per field, as split would make: that garbage was a good part of a feature build's read).
+ * The quotes of one `timeline-odds.sql` row (price sets; one quote per price a set holds), read
+ * field by field with indexOf (no array per set and per field, as split would make: that garbage
+ * was a good part of a feature build's read).
  */
 function parseQuotes(text: string): TimelineQuote[] {
   const quotes: TimelineQuote[] = [];
@@ -134,15 +137,19 @@ function parseQuotes(text: string): TimelineQuote[] {
   while (at <= text.length) {
     const bookmaker = next();
     const market = next() as Market;
-    const selection = next() as Selection;
     const kind = next() as OddsKind;
     // Number() reads float8's text exactly, '-Infinity' (an unknown capture time) included.
     const capturedAt = Number(next());
-    let end = text.indexOf('\x1e', at);
-    if (end < 0) end = text.length;
-    const price = Number(text.slice(at, end));
-    at = end + 1;
-    quotes.push({ bookmaker, market, selection, kind, capturedAt, price });
+    for (let side = 0; side < 3; side++) {
+      let end: number;
+      if (side < 2) end = text.indexOf('\x1f', at);
+      else {
+        end = text.indexOf('\x1e', at);
+        if (end < 0) end = text.length;
+      }
+      if (end > at) quotes.push({ bookmaker, market, selection: SIDES[side]!, kind, capturedAt, price: Number(text.slice(at, end)) });
+      at = end + 1;
+    }
   }
   return quotes;
 }
