@@ -68,8 +68,11 @@ export function onnxExactSupported(p: Prepared): boolean {
   return net !== undefined && net.layers.length >= 2 && p.players.length >= 2 && p.model.nOutputs >= 2;
 }
 
-/** The network form when consistent, of any depth, and explaining what `p.fn` computes. */
-function safeForm(p: Prepared): NetworkForm | undefined {
+/**
+ * The network form when consistent, of any depth, and explaining what `p.fn` computes (shared with
+ * the onnxruntime kernel engine, which needs the same guarantee).
+ */
+export function safeForm(p: Prepared): NetworkForm | undefined {
   const net = p.model.network;
   if (net === undefined || (p.space === 'logodds' && (p.model.predictLogits !== undefined || p.model.linear !== undefined))) return undefined;
   try {

@@ -1,10 +1,11 @@
 import type * as Ort from 'onnxruntime-node';
 import { AppError } from '../../core/index.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET, onnxProto } from '../onnx-export.ts';
+import { safeForm } from './onnx-exact.ts';
 import { createKernelPlan, kernelPhi, type KernelPlan, type KernelSettings } from './kernel.ts';
 import type { Prepared } from './prepare.ts';
 import type { RawExplanation } from './result.ts';
-import { createStructuralContext, shareByPlayer, structuralForm } from './structural.ts';
+import { createStructuralContext, shareByPlayer } from './structural.ts';
 import type { NetworkForm } from './types.ts';
 
 /** Float32 entries of a block's largest intermediate (coalitions × draws × widest layer): 512 KB, within a core's L2 (2^16–2^19 measured: 2^17 least CPU, 2.8 against 4.0 ms unblocked at 1,024 × 26 draws). */
@@ -41,19 +42,8 @@ export interface OnnxKernelEngine {
 
 /** Whether {@link createOnnxKernelEngine} can explain this prepared game. */
 export function onnxKernelSupported(p: Prepared): boolean {
-  const net = networkOf(p);
+  const net = safeForm(p);
   return net !== undefined && net.layers.length >= 2 && p.players.length >= 2 && p.model.nOutputs >= 2;
-}
-
-function networkOf(p: Prepared): NetworkForm | undefined {
-  const net = p.model.network;
-  if (net === undefined || (p.space === 'logodds' && (p.model.predictLogits !== undefined || p.model.linear !== undefined))) return undefined;
-  try {
-    structuralForm(p);
-  } catch {
-    return undefined;
-  }
-  return net;
 }
 
 /**
@@ -66,7 +56,7 @@ function networkOf(p: Prepared): NetworkForm | undefined {
  */
 export async function createOnnxKernelEngine(p: Prepared, settings: KernelSettings, options: { intraOpNumThreads?: number } = {}): Promise<OnnxKernelEngine> {
   const M = p.players.length;
-  const net = networkOf(p);
+  const net = safeForm(p);
   if (net === undefined || net.layers.length < 2 || M < 2 || p.model.nOutputs < 2) {
     throw new AppError('EXPLAINER_UNSUPPORTED', 'the onnxruntime kernel engine needs a ReLU network with a hidden layer, two or more players and two or more outputs', {
       details: { players: M, layers: net?.layers.length ?? 0, outputs: p.model.nOutputs },

@@ -6,6 +6,7 @@
  */
 import { test, vi } from 'vitest';
 import assert from 'node:assert/strict';
+import { createRandomStream } from '../../core/index.ts';
 import { commitTeam, competitionMean, type Slots, type TeamSlot } from '../../features/families/ratings-common.ts';
 import type { FeatureRow, HistoryGame, OddsQuote, PreGame } from '../../features/types.ts';
 
@@ -52,20 +53,9 @@ function scanViewTeam(
   return s.v;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('competitionMean equals the full scan bit for bit over random slot histories, clones included', () => {
   for (const seed of [1, 2, 3]) {
-    const r = rng(seed);
+    const r = createRandomStream(seed);
     let slots: Slots = {};
     let now = Date.UTC(2010, 7, 1);
     const ids = Array.from({ length: 60 }, (_, i) => (i % 7 === 0 ? 100_000 + i : i + 1));
@@ -122,7 +112,7 @@ interface Season {
  * drifting strengths; each game carries pre-closing and closing 1X2 prices.
  */
 function syntheticHistory(seasons: number): { games: HistoryGame[]; moves: number } {
-  const r = rng(42);
+  const r = createRandomStream(42);
   const strength = new Map<number, number>();
   let nextId = 1;
   const newTeam = () => {
