@@ -68,8 +68,9 @@ async function child(): Promise<void> {
   const { loadConfig, createContext, startServer, createPgDb, createPgliteDb, migrate, createKey, operatorActor } = await import('../src/index.ts');
   const { runImport } = await import('../history/index.ts');
   const { createVersion, markReady, putArtifact, setAlias } = await import('../registry/index.ts');
-  const { exportToOnnx, serializeModel, train } = await import('../models/index.ts');
-  const { resolveFeatureSet, computeOnline, createFeatureCache } = await import('../features/index.ts');
+  const { exportToOnnx, serializeModel } = await import('../models/index.ts');
+  const { computeOnline, createFeatureCache } = await import('../features/index.ts');
+  const { createServedBenchModel } = await import('./served-model.ts');
 
   const home = mkdtempSync(join(tmpdir(), 'sharpline-bench-'));
   const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -102,16 +103,9 @@ async function child(): Promise<void> {
     process.stderr.write(`no games imported (${(error as Error).message}); the games runs are skipped\n`);
   }
 
-  // A small MLP on the real feature set's columns, registered like the training pipeline does.
-  const set = resolveFeatureSet('soccer-1x2-market');
-  const featureNames = [...set.featureNames];
+  // A small MLP on the real feature set's columns (bench/served-model.ts), registered like the training pipeline does.
+  const { set, featureNames, X, model, storedBackground } = await createServedBenchModel();
   const nf = featureNames.length;
-  const nRows = 2000;
-  let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const X = Float32Array.from({ length: nRows * nf }, () => rand() * 2 - 1);
-  const y = Int32Array.from({ length: nRows }, (_, i) => (X[i * nf]! + X[i * nf + 1]! > 0.3 ? 0 : X[i * nf]! < -0.3 ? 2 : 1));
-  const { model } = await train({ X, y, nRows, nFeatures: nf, classes: ['home', 'draw', 'away'], featureNames }, { algo: 'mlp', hidden: [32, 16], epochs: 3, validationFraction: 0 });
   // Re-fit the standardisation to real online rows, so real inputs land where the synthetic ones did.
   if (gameIds.length) {
     const cache = createFeatureCache({ maxEntries: 64 });
@@ -128,12 +122,7 @@ async function child(): Promise<void> {
   await putArtifact(db, version.id, { kind: 'onnx', bytes: exportToOnnx(model) });
   await putArtifact(db, version.id, { kind: 'feature-spec', json: { featureSet: { name: set.name, hash: set.hash }, featureNames, fills: set.columns.map((c) => c.fill), classes: model.classes } });
   // The SHAP background, as registration stores it: a weighted k-means summary of 100 rows.
-  const { selectBackground } = await import('../models/index.ts');
-  const bg = selectBackground(Float64Array.from(X), nRows, nf, { size: 100, method: 'kmeans', seed: 7 });
-  await putArtifact(db, version.id, {
-    kind: 'background',
-    json: { method: 'kmeans', nRows: bg.nRows, featureNames, rows: Array.from({ length: bg.nRows }, (_, r) => Array.from(bg.data.subarray(r * nf, (r + 1) * nf))), weights: bg.weights ? Array.from(bg.weights) : null },
-  });
+  await putArtifact(db, version.id, { kind: 'background', json: storedBackground });
   await markReady(db, version.id);
   await setAlias(db, MODEL, 'champion', version.version, 'bench');
   const { token } = await createKey(db, operatorActor('bench'), { name: 'bench-client', role: 'app' });
