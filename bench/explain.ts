@@ -25,9 +25,9 @@
 import os from 'node:os';
 
 import { createRandomStream } from '../core/index.ts';
-import { resolveFeatureSet } from '../features/index.ts';
-import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground, train, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/index.ts';
+import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground, type AutoExplainOptions, type Background, type ExplainableModel, type KernelOptions } from '../models/index.ts';
 import { createExplainTaskRunner, type ExplainTask } from '../src/index.ts';
+import { createServedBenchModel } from './served-model.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`Usage: npx tsx bench/explain.ts [--json] [--black-box] [--ort-threads N] [--served-only]
@@ -446,18 +446,9 @@ interface ServedRun {
 
 /** The served default against exact SHAP on the whole stored background (see the header). */
 async function benchServed(nExplain: number): Promise<{ runs: ServedRun[]; referenceCheck: number }> {
-  const set = resolveFeatureSet('soccer-1x2-market');
-  const featureNames = [...set.featureNames];
-  const nf = featureNames.length;
-  const nRows = 2000;
   // bench/serving.ts's training rows and model, seed for seed.
-  let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const X = Float32Array.from({ length: nRows * nf }, () => rand() * 2 - 1);
-  const y = Int32Array.from({ length: nRows }, (_, i) => (X[i * nf] + X[i * nf + 1] > 0.3 ? 0 : X[i * nf] < -0.3 ? 2 : 1));
-  const { model } = await train({ X, y, nRows, nFeatures: nf, classes: ['home', 'draw', 'away'], featureNames }, { algo: 'mlp', hidden: [32, 16], epochs: 3, validationFraction: 0 });
-  const bg = selectBackground(Float64Array.from(X), nRows, nf, { size: 100, method: 'kmeans', seed: 7 });
-  const stored = { method: 'kmeans', rows: Array.from({ length: bg.nRows }, (_, r) => Array.from(bg.data.subarray(r * nf, (r + 1) * nf))), weights: bg.weights ? Array.from(bg.weights) : null };
+  const { featureNames, X, model, background: bg, storedBackground: stored } = await createServedBenchModel();
+  const nf = featureNames.length;
   const explainable = explainableModelOf(model);
   const rows = Float64Array.from(X.subarray(0, nExplain * nf));
   log(`\nserved: MLP ${nf}→32→16→3 (bench/serving.ts's), stored background ${bg.nRows} rows, ${nExplain} rows, predict?explain=true's default`);

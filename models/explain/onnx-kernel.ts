@@ -1,7 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { AppError } from '../../core/index.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET, onnxProto } from '../onnx-export.ts';
-import { safeForm } from './onnx-exact.ts';
+import { outputLayer, safeForm } from './onnx-exact.ts';
 import { createKernelPlan, kernelPhi, type KernelPlan, type KernelSettings } from './kernel.ts';
 import type { Prepared } from './prepare.ts';
 import type { RawExplanation } from './result.ts';
@@ -150,7 +150,7 @@ function kernelGraph(net: NetworkForm, Z: Uint8Array, nCoal: number, M: number, 
   for (let i = 1; i < nL; i++) {
     const l = net.layers[i];
     const lastLayer = i === nL - 1;
-    const out = lastLayer ? kernelOutputLayer(net, nOut, space) : { w: l.w, b: l.b, activation: 'Relu' as const };
+    const out = lastLayer ? outputLayer(net, nOut, space) : { w: l.w, b: l.b, activation: 'Relu' as const };
     if (out.activation === 'Softmax') centre(out.w, out.b, l.inSize, nOut);
     init.push(floatTensor(`W${i}`, [l.inSize, lastLayer ? nOut : l.outSize], out.w), floatTensor(`b${i}`, [lastLayer ? nOut : l.outSize], out.b));
     layers.push({ activation: out.activation });
@@ -222,33 +222,4 @@ function centre(w: Float64Array, b: Float64Array, inSize: number, n: number): vo
     for (let k = 0; k < n; k++) m += row[k] / n;
     for (let k = 0; k < n; k++) row[k] -= m;
   }
-}
-
-/**
- * The last layer's weights and bias mapped onto the explained outputs, for the kernel graph: its
- * probabilities go through a plain Softmax over the classes (the exact engine's graph computes
- * them from logit differences instead, see `onnx-exact.ts`, which needs a wider last layer); a
- * sigmoid network's probabilities become the pair [−z, z] (then Sigmoid); log-odds become linear
- * maps of the logits, `z − mean(z)` for three or more classes, `z_k − z_other` for two.
- */
-function kernelOutputLayer(net: NetworkForm, nOut: number, space: Prepared['space']): { w: Float64Array; b: Float64Array; activation: 'Softmax' | 'Sigmoid' | undefined } {
-  const last = net.layers[net.layers.length - 1];
-  const nZ = last.outSize;
-  const T = new Float64Array(nZ * nOut);
-  if (net.output === 'sigmoid') {
-    T[0] = -1;
-    T[1] = 1;
-  } else if (space === 'probability') {
-    for (let c = 0; c < nZ; c++) T[c * nOut + c] = 1;
-  } else if (nZ === 2) {
-    T.set([1, -1, -1, 1]);
-  } else {
-    for (let r = 0; r < nZ; r++) for (let c = 0; c < nOut; c++) T[r * nOut + c] = (r === c ? 1 : 0) - 1 / nZ;
-  }
-  const w = new Float64Array(last.inSize * nOut);
-  const b = new Float64Array(nOut);
-  for (let i = 0; i < last.inSize; i++) for (let c = 0; c < nOut; c++) for (let z = 0; z < nZ; z++) w[i * nOut + c] += last.w[i * nZ + z] * T[z * nOut + c];
-  for (let c = 0; c < nOut; c++) for (let z = 0; z < nZ; z++) b[c] += last.b[z] * T[z * nOut + c];
-  const activation = space === 'logodds' ? undefined : net.output === 'sigmoid' ? 'Sigmoid' : 'Softmax';
-  return { w, b, activation };
 }

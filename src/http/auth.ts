@@ -152,28 +152,35 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
  * refusals carry the headers and count toward the caller's limit; still before the body is validated.
  */
 export function registerAccessCheck(app: AppInstance, extraPolicy: Readonly<Record<string, Access>> = {}): void {
+  const auth = app.ctx.config.auth;
+  const accessOf = (method: string, url: string): Access => extraPolicy[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? policyAccessOf(method, url)!;
   // A route-level hook appended after the rate limit's own (which @fastify/rate-limit also adds per
   // route): an instance-level hook would run before it, and refused requests would go uncounted.
+  // Who may call a route follows from the policy table and the configuration alone, both fixed at
+  // start, so each route's answer per method is worked out here once; the caller's role is still
+  // read per request (keys and roles change), and a callback hook costs an allowed request no promise.
   app.addHook('onRoute', (route) => {
     const existing = route.preValidation;
+    const byMethod = new Map<string, readonly string[] | 'any' | null>();
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) byMethod.set(method, auth === 'off' ? null : needsKey(accessOf(method, route.url), app));
+    const checkAccess = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+      const allowed = byMethod.has(request.method) ? byMethod.get(request.method)! : auth === 'off' ? null : needsKey(accessOf(request.method, route.url), app);
+      if (allowed === null) return done();
+      if (!request.principal) return void refuseUnauthenticated(request, reply).then(done, done);
+      if (allowed !== 'any' && !allowed.includes(request.principal.role)) {
+        return done(new AppError('FORBIDDEN', `role ${request.principal.role} may not ${request.method} ${route.url} (allowed: ${allowed.join(', ')})`, {
+          details: { route: `${request.method} ${route.url}`, role: request.principal.role, allowed },
+        }));
+      }
+      done();
+    };
     route.preValidation = [...(Array.isArray(existing) ? existing : existing ? [existing] : []), checkAccess];
   });
-  const checkAccess = async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = request.routeOptions.url;
-    // No route matched: the not-found handler answers, and says nothing about what exists.
-    if (!url) return;
-    const access = extraPolicy[`${request.method === 'HEAD' ? 'GET' : request.method} ${url}`] ?? policyAccessOf(request.method, url)!;
-    const allowed = needsKey(access, app);
-    if (allowed === null || app.ctx.config.auth === 'off') return;
-    if (!request.principal) {
-      void reply.header('www-authenticate', 'Bearer realm="sharpline"');
-      const hint = failures.get(request) ?? (underQueues(url) ? `the queue dashboard needs an admin key: sign in at ${QUEUES_PATH}/sign-in` : undefined) ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
-      throw new AppError('UNAUTHENTICATED', hint, { details: { route: `${request.method} ${url}` } });
-    }
-    if (allowed !== 'any' && !allowed.includes(request.principal.role)) {
-      throw new AppError('FORBIDDEN', `role ${request.principal.role} may not ${request.method} ${url} (allowed: ${allowed.join(', ')})`, {
-        details: { route: `${request.method} ${url}`, role: request.principal.role, allowed },
-      });
-    }
+  /** The 401 of a request that needs a key and has none (or a bad one): why, as far as it may be told. */
+  const refuseUnauthenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<never> => {
+    const url = request.routeOptions.url!;
+    void reply.header('www-authenticate', 'Bearer realm="sharpline"');
+    const hint = failures.get(request) ?? (underQueues(url) ? `the queue dashboard needs an admin key: sign in at ${QUEUES_PATH}/sign-in` : undefined) ?? ((await hasActiveKey(app.ctx.db)) ? 'this route needs an API key: send Authorization: Bearer <key>' : 'this route needs an API key, and none exists yet: create one with `sharpline keys create --name <you> --role admin`');
+    throw new AppError('UNAUTHENTICATED', hint, { details: { route: `${request.method} ${url}` } });
   };
 }

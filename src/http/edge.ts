@@ -126,8 +126,12 @@ export function readBodyText(request: FastifyRequest, payload: IncomingMessage, 
   const limit = request.routeOptions.bodyLimit ?? Infinity;
   const declared = Number(request.headers['content-length']);
   if (declared > limit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
-  // `complete`: the parser has seen the end of the message, so the buffer holds all of it.
-  if (payload === request.raw && payload.complete && !payload.readableFlowing && payload.readableLength === declared) {
+  // Every declared byte buffered: the body is whole. Not `complete`: inside Fastify (async
+  // onRequest hooks) the parser has buffered the bytes but not yet reached the message's end, so
+  // a check of `complete` sent every keep-alive request after a connection's first down the
+  // streamed path. The stream's own end then comes unread ('end' is not emitted, nothing here
+  // waits for it); an abort still destroys the request and emits 'close'.
+  if (payload === request.raw && !payload.readableFlowing && payload.readableLength === declared) {
     const bytes = payload.read() as Buffer | null;
     return done(null, bytes === null ? '' : bytes.toString('utf8'));
   }

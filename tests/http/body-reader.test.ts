@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { readBodyText } from '../../src/http/edge.ts';
 
 /**
@@ -99,5 +99,87 @@ describe('readBodyText: a request body as text under the route limit', () => {
     const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
     const out = await send([head('chunked') + chunk('{"a":'), chunk('1}') + '0\r\n\r\n']);
     assert.deepEqual(out, { path: 'streamed', flowed: true, text: '{"a":1}' });
+  });
+});
+
+/**
+ * On a keep-alive connection, as autocannon and any pooled client send them: the reader runs inside
+ * Fastify, after an async onRequest hook (the service has several), where a request's bytes are
+ * buffered but the parser has not yet reached the end of its message (`complete` is still false).
+ * The buffered path must take those too; before it did, only the first request of a connection did.
+ */
+describe('readBodyText inside Fastify, many requests on one keep-alive connection', () => {
+  const app = Fastify({ keepAliveTimeout: 10_000 });
+  let port: number;
+  beforeAll(async () => {
+    app.addHook('onRequest', async () => undefined);
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', (request, payload, done) => {
+      readBodyText(request, payload as IncomingMessage, (error, text) => {
+        // The probe: the streamed path puts the stream in flowing mode, the buffered one never does.
+        done(error, error ? undefined : { text, flowed: (payload as IncomingMessage).readableFlowing === true });
+      });
+    });
+    app.post('/', async (request) => request.body);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const request = (i: number) => {
+    const body = JSON.stringify({ i, team: i % 2 ? 'Málaga' : 'Köln', pad: 'x'.repeat(i % 17) });
+    return { body, text: `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` };
+  };
+
+  /** Reads `count` responses (each with a content-length) off one socket, in order. */
+  const responses = (socket: import('node:net').Socket, count: number): Promise<string[]> =>
+    new Promise((resolve, reject) => {
+      let buffer = Buffer.alloc(0);
+      const out: string[] = [];
+      socket.on('data', (d: Buffer) => {
+        buffer = Buffer.concat([buffer, d]);
+        for (;;) {
+          const end = buffer.indexOf('\r\n\r\n');
+          if (end < 0) break;
+          const head = buffer.subarray(0, end).toString('latin1');
+          const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+          if (buffer.length < end + 4 + length) break;
+          assert.match(head, /^HTTP\/1\.1 200/);
+          assert.doesNotMatch(head, /connection: close/i);
+          out.push(buffer.subarray(end + 4, end + 4 + length).toString('utf8'));
+          buffer = buffer.subarray(end + 4 + length);
+        }
+        if (out.length === count) resolve(out);
+      });
+      socket.on('error', reject);
+      socket.on('close', () => (out.length === count ? resolve(out) : reject(new Error(`connection closed after ${out.length} of ${count} responses`))));
+    });
+
+  it('200 requests one after another: every body read whole from the buffer', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const got: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const { text } = request(i);
+      const answer = responses(socket, 1);
+      socket.write(text);
+      got.push((await answer)[0]!);
+      socket.removeAllListeners('data').removeAllListeners('close');
+    }
+    socket.end();
+    const flowed = got.map((g) => (JSON.parse(g) as { flowed: boolean }).flowed);
+    assert.equal(flowed.filter((f) => f).length, 0, `streamed on requests ${flowed.flatMap((f, i) => (f ? [i] : [])).slice(0, 10).join(', ')}`);
+    assert.deepEqual(got.map((g) => (JSON.parse(g) as { text: string }).text), Array.from({ length: 200 }, (_, i) => request(i).body));
+  });
+
+  it('50 pipelined requests in one write: bodies intact and in order, each from the buffer', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const answers = responses(socket, 50);
+    socket.write(Array.from({ length: 50 }, (_, i) => request(i).text).join(''));
+    const got = (await answers).map((g) => JSON.parse(g) as { text: string; flowed: boolean });
+    socket.end();
+    assert.deepEqual(got.map((g) => g.text), Array.from({ length: 50 }, (_, i) => request(i).body));
+    assert.equal(got.filter((g) => g.flowed).length, 0);
   });
 });

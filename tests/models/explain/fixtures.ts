@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Background, ExplainableModel, RowExplanation } from '../../../models/explain/index.ts';
-import type { DenseModel } from '../../../models/index.ts';
+import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground, type AutoExplainOptions, type DenseModel } from '../../../models/index.ts';
 import { seededRandom } from '../../support/fixtures.ts';
 
 export function gaussianMatrix(rows: number, cols: number, seed: number, scale = 1): Float64Array {
@@ -172,6 +172,49 @@ export function maxAbsDiff(a: number[][], b: number[][]): number {
   let m = 0;
   a.forEach((row, i) => row.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i][k])))));
   return m;
+}
+
+/** max |a_i − b_i| over two flat arrays. */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** How far the float32 onnxruntime engines may be from float64: rounding of coalition values, no more (measured ~1e-8). */
+export const ONNX_TOLERANCE = 1e-5;
+
+/**
+ * Explains `nRows` rows of `X` with the float64 engine and with the onnxruntime one built from the
+ * same options, and asserts that onnxruntime ran, that every Shapley value is within
+ * {@link ONNX_TOLERANCE} and that the onnxruntime values are additive; `each` adds checks per row.
+ */
+export async function assertOnnxMatchesFloat64(model: ExplainableModel, options: AutoExplainOptions, X: Float64Array, nRows: number, each?: (want: RowExplanation, got: RowExplanation) => void): Promise<void> {
+  const reference = createExplainer(model, options);
+  const fast = await createAsyncExplainer(model, options);
+  try {
+    assert.equal(fast.asyncEngine, 'onnxruntime');
+    const want = reference.explainRows(X, nRows);
+    const got = await fast.explainRowsAsync(X, nRows);
+    for (let r = 0; r < nRows; r++) {
+      const diff = maxDiff(want[r]!.phi, got[r]!.phi);
+      assert.ok(diff <= ONNX_TOLERANCE, `row ${r}: max |Δφ| ${diff}`);
+      assert.ok(Math.max(...got[r]!.outputs.map((o) => o.residual)) < 1e-12, 'additive');
+      each?.(want[r]!, got[r]!);
+    }
+  } finally {
+    await fast.release();
+  }
+}
+
+/** A model without its network form gets the JavaScript engine on the async path, with its values. */
+export async function assertFallsBackToJs(options: Omit<AutoExplainOptions, 'background'>): Promise<void> {
+  const { network: _n, ...blackBox } = explainableModelOf(randomNetwork(5, [6], 3, 9));
+  const background = selectBackground(gaussianMatrix(30, 5, 7), 30, 5, { size: 10, seed: 2 });
+  const fast = await createAsyncExplainer(blackBox, { ...options, background });
+  assert.equal(fast.asyncEngine, 'js');
+  const x = gaussianMatrix(1, 5, 8);
+  assert.deepEqual((await fast.explainRowsAsync(x, 1))[0]!.phi, fast.explain(x).phi);
 }
 
 export function assertAdditive(e: RowExplanation, tol = 1e-6): void {

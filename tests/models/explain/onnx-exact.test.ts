@@ -6,17 +6,8 @@
  */
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground, type DenseModel } from '../../../models/index.ts';
-import { gaussianMatrix, randomNetwork } from './fixtures.ts';
-
-/** Values of the two engines may differ by float32 rounding of coalition values, no more. */
-const TOLERANCE = 1e-5;
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+import { explainableModelOf, selectBackground } from '../../../models/index.ts';
+import { assertFallsBackToJs, assertOnnxMatchesFloat64, gaussianMatrix, randomNetwork } from './fixtures.ts';
 
 const cases = [
   { hidden: [16, 8], classes: 3, groups: undefined },
@@ -34,32 +25,29 @@ describe('onnxruntime exact SHAP equals the float64 exact engine', () => {
         const X = gaussianMatrix(60, d, 100 + seed);
         const background = selectBackground(X, 60, d, { size: 25, seed: 2 });
         const options = { background, engine: 'exact' as const, outputSpace: space, ...(groups ? { groups } : {}) };
-        const reference = createExplainer(model, options);
-        const fast = await createAsyncExplainer(model, options);
-        try {
-          assert.equal(fast.asyncEngine, 'onnxruntime');
-          const rows = gaussianMatrix(3, d, 200 + seed);
-          const want = reference.explainRows(rows, 3);
-          const got = await fast.explainRowsAsync(rows, 3);
-          for (let r = 0; r < 3; r++) {
-            const diff = maxDiff(want[r]!.phi, got[r]!.phi);
-            assert.ok(diff <= TOLERANCE, `row ${r}: max |Δφ| ${diff}`);
-            assert.ok(Math.max(...got[r]!.outputs.map((o) => o.residual)) < 1e-12, 'additive');
-            assert.deepEqual(got[r]!.outputs.map((o) => o.prediction), want[r]!.outputs.map((o) => o.prediction));
-          }
-        } finally {
-          await fast.release();
-        }
+        await assertOnnxMatchesFloat64(model, options, gaussianMatrix(3, d, 200 + seed), 3, (want, got) => {
+          assert.deepEqual(got.outputs.map((o) => o.prediction), want.outputs.map((o) => o.prediction));
+        });
       });
     }
   }
 
+  it('logits far past float32 exp range (hundreds): finite values, equal to float64', async () => {
+    // The softmax runs on logits less their row's max; without that, exp overflows to ∞ and ∞ / ∞ is NaN.
+    const d = 6;
+    const net = randomNetwork(d, [10, 6], 3, 11);
+    const last = net.layers[net.layers.length - 1]!;
+    last.weights = last.weights.map((w) => w * 120);
+    last.bias = last.bias.map((b) => b * 120 + 100);
+    const model = explainableModelOf(net);
+    const background = selectBackground(gaussianMatrix(60, d, 12), 60, d, { size: 20, seed: 2 });
+    const rows = gaussianMatrix(3, d, 13);
+    await assertOnnxMatchesFloat64(model, { background, engine: 'exact' }, rows, 3, (_want, got) => {
+      assert.ok(got.phi.every(Number.isFinite), 'finite');
+    });
+  });
+
   it('falls back to the JavaScript engine for a model without a network form', async () => {
-    const { network: _n, ...blackBox } = explainableModelOf(randomNetwork(5, [6], 3, 9));
-    const background = selectBackground(gaussianMatrix(30, 5, 7), 30, 5, { size: 10, seed: 2 });
-    const fast = await createAsyncExplainer(blackBox, { background, engine: 'exact' });
-    assert.equal(fast.asyncEngine, 'js');
-    const x = gaussianMatrix(1, 5, 8);
-    assert.deepEqual((await fast.explainRowsAsync(x, 1))[0]!.phi, fast.explain(x).phi);
+    await assertFallsBackToJs({ engine: 'exact' });
   });
 });

@@ -8,15 +8,7 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground } from '../../../models/index.ts';
-import { gaussianMatrix, randomNetwork } from './fixtures.ts';
-
-const TOLERANCE = 1e-5;
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+import { assertFallsBackToJs, assertOnnxMatchesFloat64, gaussianMatrix, maxDiff, randomNetwork } from './fixtures.ts';
 
 const cases = [
   { hidden: [16, 8], classes: 3, groups: undefined, nSamples: 64, backgroundSamples: 5 },
@@ -34,23 +26,10 @@ describe('onnxruntime kernel SHAP equals the float64 kernel engine', () => {
         const X = gaussianMatrix(60, d, 100 + seed);
         const background = selectBackground(X, 60, d, { size: 25, seed: 2 });
         const options = { background, engine: 'kernel' as const, outputSpace: space, nSamples, seed: 3, ...(backgroundSamples ? { backgroundSamples } : {}), ...(groups ? { groups } : {}) };
-        const reference = createExplainer(model, options);
-        const fast = await createAsyncExplainer(model, options);
-        try {
-          assert.equal(fast.asyncEngine, 'onnxruntime');
-          const rows = gaussianMatrix(3, d, 200 + seed);
-          const want = reference.explainRows(rows, 3);
-          const got = await fast.explainRowsAsync(rows, 3);
-          for (let r = 0; r < 3; r++) {
-            const diff = maxDiff(want[r]!.phi, got[r]!.phi);
-            assert.ok(diff <= TOLERANCE, `row ${r}: max |Δφ| ${diff}`);
-            assert.ok(Math.max(...got[r]!.outputs.map((o) => o.residual)) < 1e-12, 'additive');
-            assert.equal(got[r]!.engine, 'kernel');
-            assert.equal(got[r]!.approximate, want[r]!.approximate);
-          }
-        } finally {
-          await fast.release();
-        }
+        await assertOnnxMatchesFloat64(model, options, gaussianMatrix(3, d, 200 + seed), 3, (want, got) => {
+          assert.equal(got.engine, 'kernel');
+          assert.equal(got.approximate, want.approximate);
+        });
       });
     }
   }
@@ -70,11 +49,6 @@ describe('onnxruntime kernel SHAP equals the float64 kernel engine', () => {
   });
 
   it('falls back to the JavaScript engine for a model without a network form', async () => {
-    const { network: _n, ...blackBox } = explainableModelOf(randomNetwork(5, [6], 3, 9));
-    const background = selectBackground(gaussianMatrix(30, 5, 7), 30, 5, { size: 10, seed: 2 });
-    const fast = await createAsyncExplainer(blackBox, { background, engine: 'kernel', nSamples: 20, backgroundSamples: 3 });
-    assert.equal(fast.asyncEngine, 'js');
-    const x = gaussianMatrix(1, 5, 8);
-    assert.deepEqual((await fast.explainRowsAsync(x, 1))[0]!.phi, fast.explain(x).phi);
+    await assertFallsBackToJs({ engine: 'kernel', nSamples: 20, backgroundSamples: 3 });
   });
 });

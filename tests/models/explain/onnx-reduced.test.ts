@@ -13,7 +13,7 @@ import { createExplainer, explainableModelOf, type Background } from '../../../m
 import { createOnnxExactEngine } from '../../../models/explain/onnx-exact.ts';
 import { prepare } from '../../../models/explain/prepare.ts';
 import { seededRandom } from '../../support/fixtures.ts';
-import { gaussianMatrix, randomNetwork, referenceShapley } from './fixtures.ts';
+import { gaussianMatrix, maxDiff, randomNetwork, referenceShapley } from './fixtures.ts';
 
 /** float32 coalition values against float64: measured ~1e-8 on these networks. */
 const TOLERANCE = 1e-5;
@@ -26,12 +26,6 @@ function coincidingBackground(x: Float64Array, K: number, seed: number, pEqual: 
   for (let b = 0; b < K; b++) for (let f = 0; f < d; f++) if (b === 0 || (b > 1 && r() < pEqual)) data[b * d + f] = x[f];
   const weights = Float64Array.from({ length: K }, () => 0.2 + r());
   return { data, nRows: K, weights };
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 const cases = [

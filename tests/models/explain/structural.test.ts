@@ -7,18 +7,12 @@ import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createExplainer, explainableModelOf, selectBackground, type DenseModel, type ExplainableModel } from '../../../models/index.ts';
 import { isAppError } from '../../../core/index.ts';
-import { gaussianMatrix, randomNetwork } from './fixtures.ts';
+import { gaussianMatrix, maxDiff, randomNetwork } from './fixtures.ts';
 
 /** The same model seen as a black box: no network form, so every coalition row is a forward pass. */
 function blackBox(model: ExplainableModel): ExplainableModel {
   const { network: _network, ...rest } = model;
   return rest;
-}
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 const cases: Array<{ hidden: number[]; classes: number }> = [
