@@ -296,16 +296,23 @@ export async function mergeGames(
   const counts: MergeCounts = { inserted: 0, updated: 0, oddsWritten: 0 };
   if (!games.length) return counts;
   if (tx.kind === 'pg') await tx.query('SET LOCAL synchronous_commit = off');
+  const copySets = tx.kind === 'pg';
+  const stage = (from: number) => timed(t, 'stage', () => games.slice(from, from + chunkSize).map((g, i) => stageRow(g, i, bookmakerIds, !copySets)));
+  let staged = await stage(0);
   for (let start = 0; start < games.length; start += chunkSize) {
     const chunk = games.slice(start, start + chunkSize);
     await tx.exec(CREATE_STAGE);
     await tx.exec('TRUNCATE ingest_stage_games');
-    const copySets = tx.kind === 'pg';
-    const staged = await timed(t, 'stage', () => chunk.map((g, i) => stageRow(g, i, bookmakerIds, !copySets)));
     await timed(t, 'stageCopy', () => tx.copyRows('ingest_stage_games', STAGE_COLUMNS, staged));
     // Temp tables have no statistics; without them the key join below plans as a nested loop.
     await tx.exec('ANALYZE ingest_stage_games (competition_id, game_date, home_team_id, away_team_id, game_number)');
-    await timed(t, 'games', () => tx.query(MERGE_GAMES));
+    // The merge is sent before the next chunk is staged, so the server merges while this process
+    // builds the next stage rows (two cores: one each); 'games' is the wait left after that.
+    const merging = tx.query(MERGE_GAMES);
+    // Handled here too: staging may still be running when a failed merge answers.
+    merging.catch(() => undefined);
+    if (start + chunkSize < games.length) staged = await stage(start + chunkSize);
+    await timed(t, 'games', () => merging);
     const { rows } = await tx.query<{ inserted: number; updated: number }>(
       `SELECT count(*) FILTER (WHERE was_inserted)::int AS inserted, count(*) FILTER (WHERE game_id IS NOT NULL AND NOT was_inserted)::int AS updated FROM ingest_stage_games`,
     );
