@@ -8,6 +8,11 @@
  *    rows of odds_sets, migration 0039; read out of the imported schema beforehand, untimed) into
  *    the same tables of a second, empty schema, with their keys, indexes, constraints and triggers.
  * Each import reports its stages (seconds: read, parse, prepare, the merge steps, record, commit).
+ * Beside every wall time the bench prints CPU seconds: this process's (user + system) and, when
+ * Postgres runs on this machine (its backends readable in /proc), the server backends' of the
+ * bench's own connections (tagged with an application_name): on a shared machine wall times swing
+ * with the load, CPU seconds much less. The floors run on one connection each (a pool of one, the
+ * admin client), so they are comparable.
  * With --pglite the embedded database (PGlite, in memory) imports and re-imports the same folder
  * too; its times are reported beside, as ratios to the same Postgres floors.
  *
@@ -17,6 +22,7 @@
  * and dropped.
  */
 import { readFile, readdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -43,12 +49,16 @@ const NORMALISED = [
 ] as const;
 const log = (line: string) => process.stderr.write(line + '\n');
 
-const admin = new pg.Client({ connectionString: url });
+// Every connection of the bench carries this name, so its server backends can be found (and only its).
+const appUrl = `${url}${url.includes('?') ? '&' : '?'}application_name=${schema}`;
+const admin = new pg.Client({ connectionString: appUrl });
 await admin.connect();
 await admin.query(`CREATE SCHEMA ${schema}`);
 await admin.query(`CREATE SCHEMA ${floorSchema}`);
-const db = createPgDb(url, { schema });
-const floorDb = createPgDb(url, { schema: floorSchema });
+const db = createPgDb(appUrl, { schema });
+const floorDb = createPgDb(appUrl, { schema: floorSchema });
+// The raw floor's COPYs on one connection, like the normalised floor's (the admin client).
+const rawDb = createPgDb(appUrl, { schema, max: 1 });
 try {
   await migrate(db);
   await migrate(floorDb);
@@ -56,25 +66,32 @@ try {
 
   // Floor: read + split the same files and COPY every raw data row into an unlogged table.
   log(`floor: COPY raw rows of ${files.length} files into an unlogged table ...`);
+  await rawDb.query('SELECT 1');
+  const floorCpu = await cpuStart();
   const floorStart = performance.now();
   const maxColumns = 120;
   const columns = ['file', 'line_no', ...Array.from({ length: maxColumns }, (_, i) => `c${i}`)];
-  await db.exec(`CREATE UNLOGGED TABLE bench_raw (file text, line_no integer, ${Array.from({ length: maxColumns }, (_, i) => `c${i} text`).join(', ')})`);
+  await rawDb.exec(`CREATE UNLOGGED TABLE bench_raw (file text, line_no integer, ${Array.from({ length: maxColumns }, (_, i) => `c${i} text`).join(', ')})`);
   let rawRows = 0;
   for (const file of files) {
     const csv = parseCsv(decodeText(await readFile(file), file));
     const rows = csv.records.map((r) => [file, r.line, ...r.fields.slice(0, maxColumns)]);
     const width = Math.min(csv.header.length, maxColumns) + 2;
-    rawRows += await db.copyRows('bench_raw', columns.slice(0, width), rows.map((r) => r.slice(0, width)));
+    rawRows += await rawDb.copyRows('bench_raw', columns.slice(0, width), rows.map((r) => r.slice(0, width)));
   }
   const floorSeconds = (performance.now() - floorStart) / 1000;
+  const floorCpuUsed = await floorCpu();
 
   log('full import into the empty schema ...');
   const fullStages: Record<string, number> = {};
+  const fullCpu = await cpuStart();
   const full = await runImport(db, { source: 'football-data', paths: [folder], timings: fullStages });
+  const fullCpuUsed = await fullCpu();
   log('re-import of the unchanged files ...');
   const againStages: Record<string, number> = {};
+  const againCpu = await cpuStart();
   const again = await runImport(db, { source: 'football-data', paths: [folder], timings: againStages });
+  const againCpuUsed = await againCpu();
 
   // Normalised floor: the imported rows, read out beforehand (untimed), COPYed into the same
   // tables of a second migrated schema, after the catalogue rows they reference.
@@ -85,11 +102,13 @@ try {
   }
   const dumps: Buffer[] = [];
   for (const [table, cols] of NORMALISED) dumps.push(await copyOut(admin, `COPY (SELECT ${cols} FROM ${schema}.${table}) TO STDOUT`));
+  const normalisedCpu = await cpuStart();
   const normalisedStart = performance.now();
   for (const [i, [table, cols]] of NORMALISED.entries()) {
     await pipeline(Readable.from([dumps[i]!]), admin.query(copyFrom(`COPY ${floorSchema}.${table} (${cols}) FROM STDIN`)));
   }
   const normalisedSeconds = (performance.now() - normalisedStart) / 1000;
+  const normalisedCpuUsed = await normalisedCpu();
   dumps.length = 0;
 
   let pglite: Record<string, unknown> | undefined;
@@ -118,8 +137,8 @@ try {
     rawRows,
     games: rows[0]!.games,
     oddsRows: rows[0]!.odds,
-    floor: { seconds: round(floorSeconds), rowsPerSecond: Math.round(rawRows / floorSeconds) },
-    normalisedFloor: { seconds: round(normalisedSeconds) },
+    floor: { seconds: round(floorSeconds), rowsPerSecond: Math.round(rawRows / floorSeconds), cpu: floorCpuUsed },
+    normalisedFloor: { seconds: round(normalisedSeconds), cpu: normalisedCpuUsed },
     fullImport: {
       seconds: full.seconds,
       matchesPerSecond: Math.round(full.inserted / full.seconds),
@@ -128,6 +147,9 @@ try {
       target: 6,
       ratioToNormalisedFloor: round(full.seconds / normalisedSeconds),
       targetNormalised: 3,
+      cpu: fullCpuUsed,
+      cpuRatioToFloor: cpuRatio(fullCpuUsed, floorCpuUsed),
+      cpuRatioToNormalisedFloor: cpuRatio(fullCpuUsed, normalisedCpuUsed),
       inserted: full.inserted,
       rejected: full.rejected,
       stages: rounded(fullStages),
@@ -136,6 +158,8 @@ try {
       seconds: again.seconds,
       ratioToFloor: round(again.seconds / floorSeconds),
       target: 0.3,
+      cpu: againCpuUsed,
+      cpuRatioToFloor: cpuRatio(againCpuUsed, floorCpuUsed),
       inserted: again.inserted,
       unchanged: again.unchanged,
       stages: rounded(againStages),
@@ -146,11 +170,13 @@ try {
   else {
     process.stdout.write([
       `big-5 folder: ${result.files} files, ${result.rawRows} raw rows -> ${result.games} games, ${result.oddsRows} odds rows`,
-      `raw floor (COPY raw rows, unlogged):        ${result.floor.seconds}s  (${result.floor.rowsPerSecond} rows/s)`,
-      `normalised floor (COPY games/results/odds): ${result.normalisedFloor.seconds}s`,
+      `raw floor (COPY raw rows, unlogged):        ${result.floor.seconds}s  (${result.floor.rowsPerSecond} rows/s)  ${cpuLine(result.floor.cpu)}`,
+      `normalised floor (COPY games/results/odds): ${result.normalisedFloor.seconds}s  ${cpuLine(result.normalisedFloor.cpu)}`,
       `full import:  ${result.fullImport.seconds}s  ${result.fullImport.matchesPerSecond} matches/s, ${result.fullImport.oddsRowsPerSecond} odds rows/s  ${result.fullImport.ratioToNormalisedFloor}x normalised (target <= 3x), ${result.fullImport.ratioToFloor}x raw (target <= 6x)`,
+      `  ${cpuLine(result.fullImport.cpu)}; by CPU ${result.fullImport.cpuRatioToNormalisedFloor}x normalised, ${result.fullImport.cpuRatioToFloor}x raw`,
       `  stages (s): ${stageLine(result.fullImport.stages)}`,
       `re-import (unchanged): ${result.reimport.seconds}s  ${result.reimport.ratioToFloor}x raw (target <= 0.3x), inserted ${result.reimport.inserted}, unchanged ${result.reimport.unchanged}`,
+      `  ${cpuLine(result.reimport.cpu)}; by CPU ${result.reimport.cpuRatioToFloor}x raw`,
       `  stages (s): ${stageLine(result.reimport.stages)}`,
       ...(pglite ? [`PGlite: full import ${JSON.stringify(pglite.fullImport)}; re-import ${JSON.stringify(pglite.reimport)}`] : []),
     ].join('\n') + '\n');
@@ -158,9 +184,64 @@ try {
 } finally {
   await db.close();
   await floorDb.close();
+  await rawDb.close();
   await admin.query(`DROP SCHEMA ${schema} CASCADE`);
   await admin.query(`DROP SCHEMA ${floorSchema} CASCADE`);
   await admin.end();
+}
+
+interface CpuUsed {
+  /** This process, user + system seconds. */
+  process: number;
+  /** The bench's Postgres backends (null when they cannot be read: a server on another machine). */
+  server: number | null;
+  total: number | null;
+}
+
+/** CPU seconds (user + system) of the processes in /proc, by pid; a pid that cannot be read is left out. */
+function procSeconds(pids: readonly number[]): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces, so split after its ')'): utime and stime are 14 and 15, in clock ticks (100 per second on Linux).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // not on this machine, or gone
+    }
+  }
+  return seconds;
+}
+
+async function benchBackends(): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [schema]);
+  return rows.map((r) => r.pid);
+}
+
+/**
+ * Starts a CPU measurement; the function returned ends it. Server CPU is summed over the bench's
+ * backends alive at the end (a backend that started meanwhile counts from zero; one that ended
+ * meanwhile is missed, so the figure is a lower bound: the pools keep their connections busy).
+ */
+async function cpuStart(): Promise<() => Promise<CpuUsed>> {
+  const before = procSeconds(await benchBackends());
+  const processBefore = process.cpuUsage();
+  return async () => {
+    const used = process.cpuUsage(processBefore);
+    const pids = await benchBackends();
+    const after = procSeconds(pids);
+    const server = after.size === 0 || after.size < pids.length ? null : [...after].reduce((sum, [pid, s]) => sum + s - (before.get(pid) ?? 0), 0);
+    const processSeconds = (used.user + used.system) / 1e6;
+    return { process: round(processSeconds), server: server === null ? null : round(server), total: server === null ? null : round(processSeconds + server) };
+  };
+}
+
+function cpuRatio(a: CpuUsed, b: CpuUsed): number | null {
+  return a.total !== null && b.total ? round(a.total / b.total) : null;
+}
+
+function cpuLine(c: CpuUsed): string {
+  return `CPU ${c.process}s process + ${c.server ?? '?'}s Postgres = ${c.total ?? '?'}s`;
 }
 
 /** Everything a COPY ... TO STDOUT sends, as one buffer. */

@@ -8,6 +8,8 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+import type { BinaryType } from './copy-binary.ts';
+
 export type DbKind = 'pg' | 'pglite';
 
 export interface TransactionOptions {
@@ -39,6 +41,13 @@ export interface Db {
    * null, string, number, boolean, Date, or objects (JSON).
    */
   copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  /**
+   * Bulk-loads rows with a binary COPY (values sent as `types` say, not printed and parsed as
+   * text): Postgres only, so callers check for it and fall back to `copyRows`. `rows` may be an
+   * async iterable, so a caller can stream rows while it still produces them. Resolves to the rows
+   * copied.
+   */
+  copyBinary?(table: string, columns: readonly string[], types: readonly BinaryType[], rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>): Promise<number>;
   /** Releases the pool or closes the embedded database. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,11 +1,13 @@
 /**
  * The kernel every folder may import (and that imports none of them): coded errors, the Db query
- * interface, the logger, the SQL file loader, odds arithmetic, name matching, seeded randomness and the paired bootstrap.
+ * interface and its binary COPY encoder, the logger, the SQL file loader, odds arithmetic, name matching, seeded randomness and the paired bootstrap.
  */
 export { AppError, isAppError } from './errors.ts';
 export type { AppErrorOptions, ErrorCode, ErrorCodes, CoreErrorCode } from './errors.ts';
 export { quoteIdent, quoteQualified } from './db.ts';
 export type { Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
+export { BinaryTuples } from './copy-binary.ts';
+export type { BinaryScalar, BinaryType } from './copy-binary.ts';
 export { createLogger, lazyChildLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { loadSql } from './sql.ts';

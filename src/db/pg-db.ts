@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
+import { type Db, type BinaryType, type QueryResult, type TransactionOptions, BinaryTuples, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
 import { errorText, redactUrl, type OutageLog } from '../outage.ts';
 import { copyText } from './encode.ts';
 
@@ -165,6 +165,52 @@ class PgHandle implements Db {
     }
   }
 
+  /** Runs `run` on this transaction's client, or on a pooled client of its own. */
+  private async onClient<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.client) return run(this.client).catch((error: unknown) => Promise.reject(this.fail(error)));
+    const { client, release } = await this.connect();
+    let failure: unknown;
+    try {
+      return await run(client);
+    } catch (error) {
+      failure = error;
+      throw this.fail(error);
+    } finally {
+      release(failure);
+    }
+  }
+
+  async copyBinary(
+    table: string, columns: readonly string[], types: readonly BinaryType[], rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+  ): Promise<number> {
+    if (types.length !== columns.length) throw new AppError('INTERNAL', `copyBinary: ${columns.length} columns, ${types.length} types`);
+    return this.onClient(async (client) => {
+      const sql = `COPY ${quoteQualified(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT binary)`;
+      const stream = client.query(copyFrom(sql));
+      const tuples = new BinaryTuples(types);
+      // A sync source stays sync: an await per row costs more than encoding it.
+      function* syncChunks(source: Iterable<readonly unknown[]>) {
+        for (const row of source) {
+          tuples.add(row);
+          const chunk = tuples.take();
+          if (chunk) yield chunk;
+        }
+        yield tuples.end();
+      }
+      async function* asyncChunks(source: AsyncIterable<readonly unknown[]>) {
+        for await (const row of source) {
+          tuples.add(row);
+          const chunk = tuples.take();
+          if (chunk) yield chunk;
+        }
+        yield tuples.end();
+      }
+      const chunks = Symbol.iterator in rows ? syncChunks(rows as Iterable<readonly unknown[]>) : asyncChunks(rows as AsyncIterable<readonly unknown[]>);
+      await pipeline(Readable.from(chunks), stream);
+      return tuples.rows;
+    });
+  }
+
   async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
     if (rows.length === 0) return 0;
     const run = async (client: pg.PoolClient) => {
@@ -190,17 +236,7 @@ class PgHandle implements Db {
       await pipeline(Readable.from(lines()), stream);
       return rows.length;
     };
-    if (this.client) return run(this.client).catch((error: unknown) => Promise.reject(this.fail(error)));
-    const { client, release } = await this.connect();
-    let failure: unknown;
-    try {
-      return await run(client);
-    } catch (error) {
-      failure = error;
-      throw this.fail(error);
-    } finally {
-      release(failure);
-    }
+    return this.onClient(run);
   }
 
   async close(): Promise<void> {
