@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './tests/support/sequencer.ts';
 
 /**
  * The suite on vitest. Files run in parallel, each in a forked process of its own (two at a time: the
@@ -19,6 +20,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 600_000,
     teardownTimeout: 60_000,
+    sequence: { sequencer: LongestFirstSequencer },
     coverage: {
       provider: 'v8',
       // The TypeScript of the service's folders (not its .sql files, which the SQL loader reads as text).
