@@ -254,6 +254,50 @@ const RUNS: RunDef[] = [
     },
   },
   {
+    // Experiment (issue 19, round 7): nfl-base with the logistic's L2 chosen by the trainer on
+    // rolling-origin folds of its own training rows (l2Select 'rolling') instead of the bench's fixed 0.03.
+    id: 'nfl-base-l2select',
+    experiment: true,
+    featureSet: 'nfl-base',
+    trainTo: '2016-02-29',
+    testFrom: '2016-09-01',
+    testTo: '2026-02-28',
+    maxLogLoss: 0.62,
+    beat: 'fivethirtyeight-elo',
+    params: { logistic: { ...LOGISTIC, l2Select: 'rolling' }, mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, l2Select: 'rolling' } },
+  },
+  {
+    // Experiment (round 7): soccer-base's logistic with the trainer's rolling L2 selection.
+    id: 'soccer-base-l2select',
+    experiment: true,
+    featureSet: 'soccer-1x2-base',
+    trainFrom: { logistic: '2012-07-01' },
+    trainTo: '2019-06-30',
+    testFrom: '2019-07-01',
+    testTo: '2024-06-30',
+    maxLogLoss: 0.979,
+    params: {
+      logistic: { ...LOGISTIC, validationFraction: SOCCER_VALIDATION_FROM_2012, calibrate: 'auto', l2Select: 'rolling' },
+      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, calibrate: 'auto', l2Select: 'rolling' },
+    },
+  },
+  {
+    // Experiment (round 7): nfl-anchored with a temperature fitted on the whole validation slice
+    // (forced, instead of auto's 2-fold held-out choice, which picks none).
+    id: 'nfl-anchored-temperature',
+    experiment: true,
+    featureSet: 'nfl-base',
+    trainTo: '2016-02-29',
+    testFrom: '2016-09-01',
+    testTo: '2026-02-28',
+    maxLogLoss: 0.62,
+    beat: 'fivethirtyeight-elo',
+    params: {
+      logistic: { ...LOGISTIC, anchor: ['mr_diff'], calibrate: 'temperature' },
+      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, anchor: ['mr_diff'], calibrate: 'temperature' },
+    },
+  },
+  {
     // The same offset model on closing-line-free features: anchored on mr_diff, the home win's
     // log-odds implied by ratings fitted to EARLIER games' closing moneylines (never this game's).
     id: 'nfl-anchored',
@@ -513,6 +557,8 @@ interface RunResult {
   seconds: number;
   /** Anchored runs: how the correction was chosen on the validation slice. */
   anchor?: { columns: string[]; anchorValLoss: number; candidates: Array<{ l2: number; valLoss: number }>; chosenL2: number | null; gain: { mean: number; lo: number; hi: number } | null };
+  /** l2Select 'rolling': the trainer's choice of L2 on rolling-origin folds of the training rows. */
+  l2Selection?: { chosen: number; skipped?: string; folds: Array<{ from: number; to: number }>; candidates: Array<{ l2: number; logLoss: number; perFold: number[] }>; versusCurrent: { mean: number; lo: number; hi: number } | null };
   calibration?: { method: string; temperature: number; scale?: number; offsets?: number[]; heldOut?: Record<string, number>; valLossBefore: number; valLossAfter: number };
 }
 
@@ -546,7 +592,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
   const ev = version.evaluation as {
     summary: Record<string, StoredScores & { ece: number }>;
     comparisons: Record<string, StoredComparison>;
-    training: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number; nValidationRows: number; anchor?: RunResult['anchor']; calibration?: RunResult['calibration'] };
+    training: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number; nValidationRows: number; anchor?: RunResult['anchor']; calibration?: RunResult['calibration']; l2Selection?: RunResult['l2Selection'] };
   };
   const all = ev.comparisons.all!;
   const scores = line(all.predictors.model)!;
@@ -593,6 +639,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
     seconds,
     ...(ev.training?.anchor ? { anchor: ev.training.anchor } : {}),
     ...(ev.training?.calibration ? { calibration: ev.training.calibration } : {}),
+    ...(ev.training?.l2Selection ? { l2Selection: ev.training.l2Selection } : {}),
   };
 }
 
@@ -655,6 +702,12 @@ function printRun(r: RunResult): void {
     const a = r.anchor;
     const g = a.gain ? `gain ${signed(a.gain.mean)} [${signed(a.gain.lo)}, ${signed(a.gain.hi)}]` : 'no gain measured';
     out(`  anchor ${a.columns.map((c) => c || '0').join(', ')}: validation anchor ${a.anchorValLoss.toFixed(4)}; candidates ${a.candidates.map((c) => `l2 ${c.l2} ${c.valLoss.toFixed(4)}`).join(', ')}; best ${g} → ${a.chosenL2 === null ? 'kept the anchor (gain not significant)' : `correction with l2 ${a.chosenL2}`}`);
+  }
+  if (r.l2Selection) {
+    const s = r.l2Selection;
+    const rows = s.folds.reduce((t, f) => t + f.to - f.from, 0);
+    const vs = s.versusCurrent ? `; vs the configured l2 ${signed(s.versusCurrent.mean)} [${signed(s.versusCurrent.lo)}, ${signed(s.versusCurrent.hi)}]` : '';
+    out(`  l2 rolling selection${s.skipped ? ` skipped (${s.skipped})` : ` on ${s.folds.length} folds, ${rows} training rows: ${s.candidates.map((c) => `l2 ${c.l2} ${c.logLoss.toFixed(5)}`).join(', ')}`} → l2 ${s.chosen}${vs}`);
   }
   if (r.calibration) {
     const c = r.calibration;
