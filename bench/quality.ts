@@ -298,6 +298,22 @@ const RUNS: RunDef[] = [
     },
   },
   {
+    // Experiment (round 7): nfl-anchored keeping its correction whenever the mean validation gain is
+    // below zero (better than the interval gate on the slice and on round 6's rolling folds).
+    id: 'nfl-anchored-mean',
+    experiment: true,
+    featureSet: 'nfl-base',
+    trainTo: '2016-02-29',
+    testFrom: '2016-09-01',
+    testTo: '2026-02-28',
+    maxLogLoss: 0.62,
+    beat: 'fivethirtyeight-elo',
+    params: {
+      logistic: { ...LOGISTIC, anchor: ['mr_diff'], anchorSelection: 'mean', calibrate: 'auto' },
+      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, anchor: ['mr_diff'], anchorSelection: 'mean', calibrate: 'auto' },
+    },
+  },
+  {
     // The same offset model on closing-line-free features: anchored on mr_diff, the home win's
     // log-odds implied by ratings fitted to EARLIER games' closing moneylines (never this game's).
     id: 'nfl-anchored',
