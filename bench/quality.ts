@@ -463,6 +463,9 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r5 elo hfaRate 0.2', edit: tweak('elo', { hfaRate: 0.2 }) },
     { label: 'r5 mxg baseRate 0.1', edit: tweak('market_goals', { baseRate: 0.1 }) },
     { label: 'r5 combo gl/sot 0.02 elo 0.1', edit: (f) => tweak('elo', { hfaRate: 0.1 })(tweak('attack_defence', { baseRate: 0.02 })(f)) },
+    // Issue 19, round 7: a faster-moving per-league Elo home advantage (round 5's 0.2 was the only
+    // home-advantage step better on both the slice and round 6's rolling folds).
+    ...[0.3, 0.5, 0.8, 1].map((r) => ({ label: `r7 elo hfaRate ${r}`, edit: tweak('elo', { hfaRate: r }) })),
     { label: 'r5 combo gl/sot 0.02 elo 0.1 mxg 0.05', edit: (f) => tweak('market_goals', { baseRate: 0.05 })(tweak('elo', { hfaRate: 0.1 })(tweak('attack_defence', { baseRate: 0.02 })(f))) },
   ],
   'soccer-market': [
