@@ -12,7 +12,8 @@
  * --skip-import Do not run the importers (the schema already holds the data). The import is idempotent,
  *               so without this flag a re-run only costs the unchanged-row check (~seconds).
  * --runs        Subset of runs: soccer-base, soccer-market, soccer-anchored, soccer-anchored-mean (experiment), nfl-base,
- *               nfl-anchored. Default: all but the experiments.
+ *               nfl-anchored; experiments of round 7: nfl-base-l2select, soccer-base-l2select,
+ *               nfl-anchored-temperature, nfl-anchored-mean. Default: all but the experiments.
  * --algos       Subset of algorithms (default logistic,mlp).
  * --tune        Hyper-parameter search on the VALIDATION slice only: trains on the training window with
  *               the trainer's validationFraction (the last 15 % of the training games in kickoff order)
@@ -254,66 +255,6 @@ const RUNS: RunDef[] = [
     },
   },
   {
-    // Experiment (issue 19, round 7): nfl-base with the logistic's L2 chosen by the trainer on
-    // rolling-origin folds of its own training rows (l2Select 'rolling') instead of the bench's fixed 0.03.
-    id: 'nfl-base-l2select',
-    experiment: true,
-    featureSet: 'nfl-base',
-    trainTo: '2016-02-29',
-    testFrom: '2016-09-01',
-    testTo: '2026-02-28',
-    maxLogLoss: 0.62,
-    beat: 'fivethirtyeight-elo',
-    params: { logistic: { ...LOGISTIC, l2Select: 'rolling' }, mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, l2Select: 'rolling' } },
-  },
-  {
-    // Experiment (round 7): soccer-base's logistic with the trainer's rolling L2 selection.
-    id: 'soccer-base-l2select',
-    experiment: true,
-    featureSet: 'soccer-1x2-base',
-    trainFrom: { logistic: '2012-07-01' },
-    trainTo: '2019-06-30',
-    testFrom: '2019-07-01',
-    testTo: '2024-06-30',
-    maxLogLoss: 0.979,
-    params: {
-      logistic: { ...LOGISTIC, validationFraction: SOCCER_VALIDATION_FROM_2012, calibrate: 'auto', l2Select: 'rolling' },
-      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, calibrate: 'auto', l2Select: 'rolling' },
-    },
-  },
-  {
-    // Experiment (round 7): nfl-anchored with a temperature fitted on the whole validation slice
-    // (forced, instead of auto's 2-fold held-out choice, which picks none).
-    id: 'nfl-anchored-temperature',
-    experiment: true,
-    featureSet: 'nfl-base',
-    trainTo: '2016-02-29',
-    testFrom: '2016-09-01',
-    testTo: '2026-02-28',
-    maxLogLoss: 0.62,
-    beat: 'fivethirtyeight-elo',
-    params: {
-      logistic: { ...LOGISTIC, anchor: ['mr_diff'], calibrate: 'temperature' },
-      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, anchor: ['mr_diff'], calibrate: 'temperature' },
-    },
-  },
-  {
-    // Experiment (round 7): nfl-anchored keeping its correction whenever the mean validation gain is
-    // below zero (better than the interval gate on the slice and on round 6's rolling folds).
-    id: 'nfl-anchored-mean',
-    experiment: true,
-    featureSet: 'nfl-base',
-    trainTo: '2016-02-29',
-    testFrom: '2016-09-01',
-    testTo: '2026-02-28',
-    maxLogLoss: 0.62,
-    beat: 'fivethirtyeight-elo',
-    params: {
-      logistic: { ...LOGISTIC, anchor: ['mr_diff'], anchorSelection: 'mean', calibrate: 'auto' },
-      mlp: { hidden: [8], dropout: 0, batchSize: 512, learningRate: 0.003, epochs: 200, earlyStoppingPatience: 20, anchor: ['mr_diff'], anchorSelection: 'mean', calibrate: 'auto' },
-    },
-  },
-  {
     // The same offset model on closing-line-free features: anchored on mr_diff, the home win's
     // log-odds implied by ratings fitted to EARLIER games' closing moneylines (never this game's).
     id: 'nfl-anchored',
@@ -331,6 +272,29 @@ const RUNS: RunDef[] = [
     },
   },
 ];
+
+// Experiments of issue 19, round 7 (docs/experiments.md items 31-33), each the run it names with
+// the trainer parameters shown added to both algorithms:
+// - nfl-base / soccer-base with the logistic's L2 chosen by the trainer on rolling-origin folds of
+//   its own training rows (l2Select 'rolling') instead of a fixed value;
+// - nfl-anchored with a temperature fitted on the whole validation slice (forced, instead of auto's
+//   2-fold held-out choice, which picks none), and with the mean gate (better than the interval
+//   gate on the slice and on round 6's rolling folds).
+RUNS.push(experimentOf('nfl-base', 'nfl-base-l2select', { l2Select: 'rolling' }, ['l2']));
+RUNS.push(experimentOf('soccer-base', 'soccer-base-l2select', { l2Select: 'rolling' }));
+RUNS.push(experimentOf('nfl-anchored', 'nfl-anchored-temperature', { calibrate: 'temperature' }));
+RUNS.push(experimentOf('nfl-anchored', 'nfl-anchored-mean', { anchorSelection: 'mean' }));
+
+/**
+ * An experiment run: the run `base` under another id with `params` added to both algorithms' trainer
+ * parameters (and the parameters named in `drop` removed). Runs only when named in --runs.
+ */
+function experimentOf(base: string, id: string, params: Record<string, unknown>, drop: string[] = []): RunDef {
+  const def = RUNS.find((r) => r.id === base);
+  if (!def) throw new Error(`experimentOf: no run ${base}`);
+  const edit = (p: Record<string, unknown>) => ({ ...Object.fromEntries(Object.entries(p).filter(([k]) => !drop.includes(k))), ...params });
+  return { ...def, id, experiment: true, params: { logistic: edit(def.params.logistic), mlp: edit(def.params.mlp) } };
+}
 
 /** Candidates for `--tune` (validation slice only). */
 const TUNE_GRID: Record<Algo, Array<Record<string, unknown>>> = {
@@ -1066,7 +1030,7 @@ async function main(): Promise<void> {
 
   await admin(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const db = createPgDb(url, { schema, max: 4 });
-  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, schema, targets: { soccerBase: 0.985, soccerMarket: 0.9725, nflBase: 0.625, nflBeats: 'fivethirtyeight-elo', ece: MAX_ECE } };
+  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, schema, targets: Object.fromEntries(RUNS.filter((r) => wantedRuns.includes(r.id)).map((r) => [r.id, { maxLogLoss: r.maxLogLoss, ...(r.beat ? { beat: r.beat } : {}), maxEce: MAX_ECE }])) };
   try {
     await migrate(db);
     if (!skipImport) report.import = await importData(db);
