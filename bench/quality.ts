@@ -12,7 +12,8 @@
  * --skip-import Do not run the importers (the schema already holds the data). The import is idempotent,
  *               so without this flag a re-run only costs the unchanged-row check (~seconds).
  * --runs        Subset of runs: soccer-base, soccer-market, soccer-anchored, soccer-anchored-mean (experiment), nfl-base,
- *               nfl-anchored. Default: all but the experiments.
+ *               nfl-anchored; experiments of round 7: nfl-base-l2select, soccer-base-l2select,
+ *               nfl-anchored-temperature, nfl-anchored-mean. Default: all but the experiments.
  * --algos       Subset of algorithms (default logistic,mlp).
  * --tune        Hyper-parameter search on the VALIDATION slice only: trains on the training window with
  *               the trainer's validationFraction (the last 15 % of the training games in kickoff order)
@@ -272,6 +273,29 @@ const RUNS: RunDef[] = [
   },
 ];
 
+// Experiments of issue 19, round 7 (docs/experiments.md items 31-33), each the run it names with
+// the trainer parameters shown added to both algorithms:
+// - nfl-base / soccer-base with the logistic's L2 chosen by the trainer on rolling-origin folds of
+//   its own training rows (l2Select 'rolling') instead of a fixed value;
+// - nfl-anchored with a temperature fitted on the whole validation slice (forced, instead of auto's
+//   2-fold held-out choice, which picks none), and with the mean gate (better than the interval
+//   gate on the slice and on round 6's rolling folds).
+RUNS.push(experimentOf('nfl-base', 'nfl-base-l2select', { l2Select: 'rolling' }, ['l2']));
+RUNS.push(experimentOf('soccer-base', 'soccer-base-l2select', { l2Select: 'rolling' }));
+RUNS.push(experimentOf('nfl-anchored', 'nfl-anchored-temperature', { calibrate: 'temperature' }));
+RUNS.push(experimentOf('nfl-anchored', 'nfl-anchored-mean', { anchorSelection: 'mean' }));
+
+/**
+ * An experiment run: the run `base` under another id with `params` added to both algorithms' trainer
+ * parameters (and the parameters named in `drop` removed). Runs only when named in --runs.
+ */
+function experimentOf(base: string, id: string, params: Record<string, unknown>, drop: string[] = []): RunDef {
+  const def = RUNS.find((r) => r.id === base);
+  if (!def) throw new Error(`experimentOf: no run ${base}`);
+  const edit = (p: Record<string, unknown>) => ({ ...Object.fromEntries(Object.entries(p).filter(([k]) => !drop.includes(k))), ...params });
+  return { ...def, id, experiment: true, params: { logistic: edit(def.params.logistic), mlp: edit(def.params.mlp) } };
+}
+
 /** Candidates for `--tune` (validation slice only). */
 const TUNE_GRID: Record<Algo, Array<Record<string, unknown>>> = {
   logistic: [
@@ -403,6 +427,9 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r5 elo hfaRate 0.2', edit: tweak('elo', { hfaRate: 0.2 }) },
     { label: 'r5 mxg baseRate 0.1', edit: tweak('market_goals', { baseRate: 0.1 }) },
     { label: 'r5 combo gl/sot 0.02 elo 0.1', edit: (f) => tweak('elo', { hfaRate: 0.1 })(tweak('attack_defence', { baseRate: 0.02 })(f)) },
+    // Issue 19, round 7: a faster-moving per-league Elo home advantage (round 5's 0.2 was the only
+    // home-advantage step better on both the slice and round 6's rolling folds).
+    ...[0.3, 0.5, 0.8, 1].map((r) => ({ label: `r7 elo hfaRate ${r}`, edit: tweak('elo', { hfaRate: r }) })),
     { label: 'r5 combo gl/sot 0.02 elo 0.1 mxg 0.05', edit: (f) => tweak('market_goals', { baseRate: 0.05 })(tweak('elo', { hfaRate: 0.1 })(tweak('attack_defence', { baseRate: 0.02 })(f))) },
   ],
   'soccer-market': [
@@ -513,6 +540,8 @@ interface RunResult {
   seconds: number;
   /** Anchored runs: how the correction was chosen on the validation slice. */
   anchor?: { columns: string[]; anchorValLoss: number; candidates: Array<{ l2: number; valLoss: number }>; chosenL2: number | null; gain: { mean: number; lo: number; hi: number } | null };
+  /** l2Select 'rolling': the trainer's choice of L2 on rolling-origin folds of the training rows. */
+  l2Selection?: { chosen: number; skipped?: string; folds: Array<{ from: number; to: number }>; candidates: Array<{ l2: number; logLoss: number; perFold: number[] }>; versusCurrent: { mean: number; lo: number; hi: number } | null };
   calibration?: { method: string; temperature: number; scale?: number; offsets?: number[]; heldOut?: Record<string, number>; valLossBefore: number; valLossAfter: number };
 }
 
@@ -546,7 +575,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
   const ev = version.evaluation as {
     summary: Record<string, StoredScores & { ece: number }>;
     comparisons: Record<string, StoredComparison>;
-    training: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number; nValidationRows: number; anchor?: RunResult['anchor']; calibration?: RunResult['calibration'] };
+    training: { bestValLoss: number | null; bestEpoch: number | null; nTrainRows: number; nValidationRows: number; anchor?: RunResult['anchor']; calibration?: RunResult['calibration']; l2Selection?: RunResult['l2Selection'] };
   };
   const all = ev.comparisons.all!;
   const scores = line(all.predictors.model)!;
@@ -593,6 +622,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
     seconds,
     ...(ev.training?.anchor ? { anchor: ev.training.anchor } : {}),
     ...(ev.training?.calibration ? { calibration: ev.training.calibration } : {}),
+    ...(ev.training?.l2Selection ? { l2Selection: ev.training.l2Selection } : {}),
   };
 }
 
@@ -655,6 +685,12 @@ function printRun(r: RunResult): void {
     const a = r.anchor;
     const g = a.gain ? `gain ${signed(a.gain.mean)} [${signed(a.gain.lo)}, ${signed(a.gain.hi)}]` : 'no gain measured';
     out(`  anchor ${a.columns.map((c) => c || '0').join(', ')}: validation anchor ${a.anchorValLoss.toFixed(4)}; candidates ${a.candidates.map((c) => `l2 ${c.l2} ${c.valLoss.toFixed(4)}`).join(', ')}; best ${g} → ${a.chosenL2 === null ? 'kept the anchor (gain not significant)' : `correction with l2 ${a.chosenL2}`}`);
+  }
+  if (r.l2Selection) {
+    const s = r.l2Selection;
+    const rows = s.folds.reduce((t, f) => t + f.to - f.from, 0);
+    const vs = s.versusCurrent ? `; vs the configured l2 ${signed(s.versusCurrent.mean)} [${signed(s.versusCurrent.lo)}, ${signed(s.versusCurrent.hi)}]` : '';
+    out(`  l2 rolling selection${s.skipped ? ` skipped (${s.skipped})` : ` on ${s.folds.length} folds, ${rows} training rows: ${s.candidates.map((c) => `l2 ${c.l2} ${c.logLoss.toFixed(5)}`).join(', ')}`} → l2 ${s.chosen}${vs}`);
   }
   if (r.calibration) {
     const c = r.calibration;
@@ -994,7 +1030,7 @@ async function main(): Promise<void> {
 
   await admin(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const db = createPgDb(url, { schema, max: 4 });
-  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, schema, targets: { soccerBase: 0.985, soccerMarket: 0.9725, nflBase: 0.625, nflBeats: 'fivethirtyeight-elo', ece: MAX_ECE } };
+  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, schema, targets: Object.fromEntries(RUNS.filter((r) => wantedRuns.includes(r.id)).map((r) => [r.id, { maxLogLoss: r.maxLogLoss, ...(r.beat ? { beat: r.beat } : {}), maxEce: MAX_ECE }])) };
   try {
     await migrate(db);
     if (!skipImport) report.import = await importData(db);

@@ -1,8 +1,8 @@
 export { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, classCount, createPredictor, deserializeModel, logLoss, predictProba, serializeModel } from './network.ts';
 export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKind } from './network.ts';
-export { LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, train } from './trainer/index.ts';
+export { DEFAULT_L2_CANDIDATES, L2_FOLDS, L2_FOLD_SHARE, L2_MIN_FOLD_ROWS, LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, selectL2, train } from './trainer/index.ts';
 export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainParams } from './train-params.ts';
-export type { EpochReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
+export type { EpochReport, L2SelectionReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
 export { initTf } from './tfjs-backend.ts';
 export type { Tf, TfRuntime } from './tfjs-backend.ts';
 export { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, buildTfjsModel, exportTfjsLayout, exportToTfjs, loadTfjsLayout, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts, saveTfjsLayout, tfjsLayoutMetadata } from './tfjs-export.ts';

@@ -33,6 +33,8 @@ export const TrainParamsSchema = Type.Object(
     anchorL2: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 10 }), { minItems: 1, maxItems: 16, description: 'L2 strengths tried for an anchored model\'s correction; the validation slice picks one' })),
     anchorSelection: Type.Optional(Type.Union([Type.Literal('interval'), Type.Literal('mean')], { description: "anchored model keeps its correction when its validation gain's bootstrap interval is below zero (interval) or its mean is (mean)" })),
     calibrate: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('temperature'), Type.Literal('affine'), Type.Literal('auto')], { description: 'after the fit, on the validation slice: temperature scaling, affine (scale and per-class offsets), or auto (none/temperature/affine chosen by 2-fold held-out log loss within the slice)' })),
+    l2Select: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('rolling')], { description: 'rolling: l2 chosen among l2Candidates on rolling-origin folds of the training rows before the fit (not for anchored models); none: l2 as given' })),
+    l2Candidates: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 1, maxItems: 16, description: 'L2 strengths l2Select rolling tries' })),
   },
   { additionalProperties: false, description: 'trainer parameters; unset ones take the algorithm’s defaults' },
 );

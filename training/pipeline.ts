@@ -141,7 +141,7 @@ export async function trainAndRegister(deps: TrainingDeps, runId: string, spec: 
       lap('registerMs');
       ready = await markReady(db, version.id, {
         metrics,
-        evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
+        evaluation: { ...evaluation.report, training: { neutralisedColumns: neutralColumns.map((j) => trainSet.featureNames[j]!), params: fit.params, kernels: fit.kernels, ...(fit.anchor ? { anchor: fit.anchor } : {}), ...(fit.calibration ? { calibration: fit.calibration } : {}), ...(fit.l2Selection ? { l2Selection: fit.l2Selection } : {}), bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss, stoppedEarly: fit.stoppedEarly, history: fit.history, nTrainRows: fit.nTrainRows, nValidationRows: fit.nValidationRows } },
         timings: { ...timings, ...parts },
       });
     }

@@ -48,7 +48,7 @@ export const MAX_SWEEP_TRIALS = 32;
  * scored on the same validation slice) nor `anchor` (column names, checked against the feature set).
  */
 const PARAMETER_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
-  ...Object.fromEntries(Object.entries(TrainParamsSchema.properties).filter(([name]) => name !== 'validationFraction' && name !== 'anchor' && name !== 'anchorL2' && name !== 'anchorSelection')),
+  ...Object.fromEntries(Object.entries(TrainParamsSchema.properties).filter(([name]) => name !== 'validationFraction' && name !== 'anchor' && name !== 'anchorL2' && name !== 'anchorSelection' && name !== 'l2Candidates')),
   seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'the spec\'s seed (weight init, shuffles)' }),
 });
 

@@ -20,7 +20,8 @@
 
 export { DEFAULT_ANCHOR_L2, LOGISTIC_DEFAULTS, MLP_DEFAULTS, resolveTrainParams } from './params.ts';
 export type { TrainAlgo, TrainParams } from './params.ts';
-export type { EpochReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainerKernels, TrainingData } from './types.ts';
+export { DEFAULT_L2_CANDIDATES, L2_FOLDS, L2_FOLD_SHARE, L2_MIN_FOLD_ROWS, selectL2 } from './l2-select.ts';
+export type { EpochReport, L2SelectionReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainerKernels, TrainingData } from './types.ts';
 export { lossAndGradients, train } from './train-loop.ts';
 export type { LayerGradients } from './train-loop.ts';
 export { defaultTrainerKernels } from './engine.ts';

@@ -1,5 +1,6 @@
 // Hyper-parameters of a training run: the type, the defaults per algorithm, and their validation.
 import { AppError } from '../../core/index.ts';
+import { DEFAULT_L2_CANDIDATES } from './l2-select.ts';
 
 export type TrainAlgo = 'logistic' | 'mlp';
 
@@ -43,6 +44,14 @@ export interface TrainParams {
    * loss within the slice.
    */
   calibrate?: 'none' | 'temperature' | 'affine' | 'auto';
+  /**
+   * `rolling`: `l2` is chosen among `l2Candidates` on rolling-origin folds of the training rows
+   * (l2-select.ts) before the fit; the chosen value replaces `l2`. Ignored by anchored models (their
+   * correction's strength is `anchorL2`'s). `none` (default): `l2` as given.
+   */
+  l2Select?: 'none' | 'rolling';
+  /** L2 strengths `l2Select: 'rolling'` tries. */
+  l2Candidates?: number[];
 }
 
 
@@ -65,6 +74,8 @@ export const LOGISTIC_DEFAULTS: Readonly<TrainParams> = Object.freeze({
   anchorL2: [...DEFAULT_ANCHOR_L2],
   anchorSelection: 'interval',
   calibrate: 'none',
+  l2Select: 'none',
+  l2Candidates: [...DEFAULT_L2_CANDIDATES],
 });
 
 /** Defaults for a small MLP; deliberately modest, betting data is noisy and easy to overfit. */
@@ -83,6 +94,8 @@ export const MLP_DEFAULTS: Readonly<TrainParams> = Object.freeze({
   anchorL2: [...DEFAULT_ANCHOR_L2],
   anchorSelection: 'interval',
   calibrate: 'none',
+  l2Select: 'none',
+  l2Candidates: [...DEFAULT_L2_CANDIDATES],
 });
 
 /**
@@ -97,6 +110,7 @@ export function resolveTrainParams(overrides: Partial<TrainParams> = {}): TrainP
   p.hidden = [...(overrides.hidden ?? base.hidden)];
   p.anchor = [...(overrides.anchor ?? base.anchor ?? [])];
   p.anchorL2 = [...(overrides.anchorL2 ?? base.anchorL2 ?? DEFAULT_ANCHOR_L2)];
+  p.l2Candidates = [...(overrides.l2Candidates ?? base.l2Candidates ?? DEFAULT_L2_CANDIDATES)];
   if (!Array.isArray(p.hidden) || p.hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 4096)) {
     specInvalid('hidden', 'hidden must be an array of integers in [1, 4096]', p.hidden);
   }
@@ -129,6 +143,10 @@ export function resolveTrainParams(overrides: Partial<TrainParams> = {}): TrainP
   if (p.anchorSelection !== undefined && p.anchorSelection !== 'interval' && p.anchorSelection !== 'mean') specInvalid('anchorSelection', `anchorSelection must be 'interval' or 'mean'`, p.anchorSelection);
   if (p.calibrate !== undefined && !['none', 'temperature', 'affine', 'auto'].includes(p.calibrate)) specInvalid('calibrate', `calibrate must be 'none', 'temperature', 'affine' or 'auto'`, p.calibrate);
   if (p.calibrate !== undefined && p.calibrate !== 'none' && !(p.validationFraction > 0)) specInvalid('calibrate', 'calibration is fitted on the validation slice: validationFraction must be > 0', p.validationFraction);
+  if (p.l2Select !== undefined && p.l2Select !== 'none' && p.l2Select !== 'rolling') specInvalid('l2Select', `l2Select must be 'none' or 'rolling'`, p.l2Select);
+  if (!Array.isArray(p.l2Candidates) || p.l2Candidates.length === 0 || p.l2Candidates.some((v) => !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))) {
+    specInvalid('l2Candidates', 'l2Candidates must be a non-empty list of finite numbers >= 0', p.l2Candidates);
+  }
   return p;
 }
 

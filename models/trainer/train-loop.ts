@@ -5,6 +5,7 @@ import { createEngine, resolveKernels } from './engine.ts';
 import { defaultFeatureNames, standardizationStats, validateTrainingData } from './data.ts';
 import { anchorOffsets, foldAnchor, offsetLogLoss, resolveAnchorColumns, zeroCorrection } from './anchor.ts';
 import { fitCalibration, fitTemperature } from './calibrate.ts';
+import { DEFAULT_L2_CANDIDATES, selectL2 } from './l2-select.ts';
 import { DEFAULT_ANCHOR_L2, resolveTrainParams, type TrainParams } from './params.ts';
 import { createSfc32 as createRng, shuffleInPlace as shuffle } from '../../core/index.ts';
 import { createShape, initParams, toDenseModel } from './shape.ts';
@@ -28,6 +29,14 @@ export async function train(data: TrainingData, overrides: Partial<TrainParams> 
   if (params.anchor !== undefined && params.anchor.length > 0) {
     const columns = resolveAnchorColumns(params.anchor, data.featureNames ?? defaultFeatureNames(checked.nFeatures), nOutputs);
     result = await fitAnchored(data, checked, params, options, columns);
+  } else if (params.l2Select === 'rolling') {
+    const nTrain = checked.nRows - Math.floor(checked.nRows * params.validationFraction);
+    // Each fold's model early-stops on the tail of its own rows, like the final fit does.
+    const selection = await selectL2(data, nTrain, params.l2Candidates ?? DEFAULT_L2_CANDIDATES, params.l2, async (rows, l2) => {
+      const sub = { ...data, X: data.X.subarray(0, rows * checked.nFeatures), y: Int32Array.from(data.y).subarray(0, rows), nRows: rows };
+      return (await fitOnce(sub, { ...checked, nRows: rows }, { ...params, l2 }, { ...options, onEpoch: undefined }, null)).model;
+    });
+    result = { ...(await fitOnce(data, checked, { ...params, l2: selection.chosen }, options, null)), l2Selection: selection };
   } else {
     result = await fitOnce(data, checked, params, options, null);
   }

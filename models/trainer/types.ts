@@ -64,6 +64,22 @@ export interface TrainResult {
   anchor?: AnchorReport;
   /** Calibration fitted after the fit on the validation slice. */
   calibration?: CalibrationReport;
+  /** `l2Select: 'rolling'`: how the L2 strength in `params.l2` was chosen on folds of the training rows. */
+  l2Selection?: L2SelectionReport;
+}
+
+export interface L2SelectionReport {
+  method: 'rolling';
+  /** The L2 strength the model was trained with. */
+  chosen: number;
+  /** Set when the folds were too small to choose on; `chosen` is then the configured `l2`. */
+  skipped?: string;
+  /** Row ranges `[from, to)` of the training rows, each scored by a model fitted on the rows before it. */
+  folds: Array<{ from: number; to: number }>;
+  /** Every candidate's log loss pooled over the folds' rows, and per fold. */
+  candidates: Array<{ l2: number; logLoss: number; perFold: number[] }>;
+  /** Chosen minus the configured `l2` (when it is a candidate and lost), per row, 95 % paired bootstrap interval. */
+  versusCurrent: { mean: number; lo: number; hi: number } | null;
 }
 
 export interface AnchorReport {

@@ -45,7 +45,7 @@ describe('training specs are validated whole, before anything is queued (HTTP an
     assert.equal(res.statusCode, 400, res.body);
     const { error } = res.json();
     assert.equal(error.code, 'TRAINING_SPEC_INVALID');
-    assert.match(error.message, /^params\.hiden: unknown parameter \(known: hidden, dropout, l2, learningRate, batchSize, epochs, earlyStoppingPatience, validationFraction, anchor, anchorL2, anchorSelection, calibrate\)$/);
+    assert.match(error.message, /^params\.hiden: unknown parameter \(known: hidden, dropout, l2, learningRate, batchSize, epochs, earlyStoppingPatience, validationFraction, anchor, anchorL2, anchorSelection, calibrate, l2Select, l2Candidates\)$/);
     assert.equal(error.details.field, 'params.hiden');
     assert.equal(await runsRecorded(), 0);
   });
