@@ -6,10 +6,34 @@ export type PriceSet = PriceSetLike;
 
 const NO_SETS: MarketSets = Object.freeze({ '1x2': Object.freeze([]), moneyline: Object.freeze([]) });
 
+/**
+ * Prices of one bookmaker, market, kind and capture time as read (a stored price set, or one
+ * quote); a price it lacks is undefined. Rows with the same key are one set.
+ */
+export interface PriceRow {
+  readonly bookmaker: string;
+  readonly market: string;
+  readonly kind: OddsKind;
+  readonly capturedAt: number;
+  readonly home?: number | undefined;
+  readonly draw?: number | undefined;
+  readonly away?: number | undefined;
+}
+
 /** Complete price sets of both markets among `quotes`. */
 export function marketSets(quotes: readonly OddsQuote[]): MarketSets {
   if (quotes.length === 0) return NO_SETS;
-  return { '1x2': priceSets(quotes, '1x2'), moneyline: priceSets(quotes, 'moneyline') };
+  return marketSetsOf(quotes.map(rowOfQuote));
+}
+
+/** Complete price sets of both markets among price rows (stored sets: no quote per price to regroup). */
+export function marketSetsOf(rows: readonly PriceRow[]): MarketSets {
+  if (rows.length === 0) return NO_SETS;
+  return { '1x2': setsOf(rows, '1x2'), moneyline: setsOf(rows, 'moneyline') };
+}
+
+function rowOfQuote(q: OddsQuote): PriceRow {
+  return { bookmaker: q.bookmaker, market: q.market, kind: q.kind, capturedAt: q.capturedAt, [q.selection]: q.price };
 }
 
 /** De-vigged probabilities (proportional normalisation) and the overround Σ(1/odds) − 1. */
@@ -33,22 +57,33 @@ export function fairProbabilities(set: Pick<PriceSet, 'home' | 'draw' | 'away'>)
  * time) among `quotes` for `market`.
  */
 export function priceSets(quotes: readonly OddsQuote[], market: OddsMarket): PriceSet[] {
+  return setsOf(quotes.map(rowOfQuote), market);
+}
+
+/**
+ * Complete sets among price rows for `market`: rows with the same bookmaker, kind and capture time
+ * merge (a later price of a selection replaces an earlier one, as quotes in row order did), in
+ * first-seen order.
+ */
+function setsOf(rows: readonly PriceRow[], market: OddsMarket): PriceSet[] {
   // A game has a handful of (bookmaker, kind, capture time) groups: a linear scan over them beats
   // a Map keyed by a built string (one string per quote was most of this function's time), and
   // keeps the groups in first-seen order as the Map did (capture times compare as the key's text
   // did: NaN with NaN).
   const groups: { bookmaker: string; kind: OddsKind; capturedAt: number; home?: number; draw?: number; away?: number }[] = [];
-  for (const q of quotes) {
-    if (q.market !== market) continue;
+  for (const r of rows) {
+    if (r.market !== market) continue;
     let g;
     for (const h of groups) {
-      if (h.bookmaker === q.bookmaker && h.kind === q.kind && (h.capturedAt === q.capturedAt || (h.capturedAt !== h.capturedAt && q.capturedAt !== q.capturedAt))) {
+      if (h.bookmaker === r.bookmaker && h.kind === r.kind && (h.capturedAt === r.capturedAt || (h.capturedAt !== h.capturedAt && r.capturedAt !== r.capturedAt))) {
         g = h;
         break;
       }
     }
-    if (!g) groups.push((g = { bookmaker: q.bookmaker, kind: q.kind, capturedAt: q.capturedAt }));
-    g[q.selection] = q.price;
+    if (!g) groups.push((g = { bookmaker: r.bookmaker, kind: r.kind, capturedAt: r.capturedAt }));
+    if (r.home !== undefined) g.home = r.home;
+    if (r.draw !== undefined) g.draw = r.draw;
+    if (r.away !== undefined) g.away = r.away;
   }
   const out: PriceSet[] = [];
   for (const g of groups) {
