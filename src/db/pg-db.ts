@@ -2,9 +2,9 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
+import { type CopyOptions, type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
 import { errorText, redactUrl, type OutageLog } from '../outage.ts';
-import { copyText } from './encode.ts';
+import { copyBinaryChunks, copyText } from './encode.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -165,11 +165,17 @@ class PgHandle implements Db {
     }
   }
 
-  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: CopyOptions = {}): Promise<number> {
     if (rows.length === 0) return 0;
+    const types = options.types;
+    if (types && types.length !== columns.length) throw new Error(`copyRows: ${types.length} types for ${columns.length} columns`);
     const run = async (client: pg.PoolClient) => {
-      const sql = `COPY ${quoteQualified(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
+      const sql = `COPY ${quoteQualified(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN${types ? ' WITH (FORMAT binary)' : ''}`;
       const stream = client.query(copyFrom(sql));
+      if (types) {
+        await pipeline(Readable.from(copyBinaryChunks(rows, types)), stream);
+        return rows.length;
+      }
       function* lines() {
         let chunk = '';
         for (const row of rows) {
