@@ -4,9 +4,9 @@
  * kickoff and what only after.
  */
 import type { Db } from '../core/index.ts';
-import { readGameTimeline, readOddSetsByGame, timelineChangedSince, timelineSnapshot, type TimelineGameSets, type TimelineSet } from '../history/index.ts';
+import { readGameTimeline, readOddSetsByGame, timelineChangedSince, timelineSnapshot, type TimelineSetRow } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
-import { marketSetsOf } from './odds.ts';
+import { marketSetsOf, type PriceRow } from './odds.ts';
 import type { GameResult, HistoryGame, PreGame, SideStats } from './types.ts';
 
 export interface HistoryQuery {
@@ -38,29 +38,27 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
   // The odds read is sent first: on one connection the second statement goes out only once the
   // first has answered, so the longer one is what a caller computing meanwhile overlaps with.
-  const oddsRead = c.needs.odds ? readOddSetsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineGameSets[]);
+  const oddsRead = c.needs.odds ? readOddSetsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineSetRow[]);
   const [games, odds] = await Promise.all([readGameTimeline(db, range, c.needs), oddsRead]);
 
-  const pre = new Map<number, TimelineSet[]>();
-  const closing = new Map<number, TimelineSet[]>();
+  const pre = new Map<number, PriceRow[]>();
+  const closing = new Map<number, PriceRow[]>();
   const kickoffOf = new Map<number, number>();
   for (const g of games) kickoffOf.set(g.id, g.kickoff);
   const asOf = q.asOf ?? Infinity;
-  for (const { game_id: gameId, sets } of odds) {
-    const kickoff = kickoffOf.get(gameId);
-    if (kickoff === undefined) continue;
-    // Every price of a set shares its kind and capture time: the rule applies per set. The SQL
-    // reads only the engine's markets.
-    for (const set of sets) {
-      if (set.capturedAt >= asOf) continue;
-      if (set.kind === 'closing') {
-        if (kickoff < asOf) (closing.get(gameId) ?? closing.set(gameId, []).get(gameId)!).push(set);
-      } else if (set.capturedAt < kickoff) {
-        (pre.get(gameId) ?? pre.set(gameId, []).get(gameId)!).push(set);
-      }
-    }
+  // Every price of a set shares its kind and capture time: the rule applies per set. The SQL
+  // reads only the engine's markets.
+  for (const row of odds) {
+    const kickoff = kickoffOf.get(row.game_id);
+    if (kickoff === undefined || row.captured_at >= asOf) continue;
+    const into = row.kind === 'closing' ? (kickoff < asOf ? closing : null) : row.captured_at < kickoff ? pre : null;
+    if (!into) continue;
+    const set: PriceRow = { bookmaker: row.bookmaker, market: row.market, kind: row.kind, capturedAt: row.captured_at, home: row.home, draw: row.draw, away: row.away };
+    const list = into.get(row.game_id);
+    if (list) list.push(set);
+    else into.set(row.game_id, [set]);
   }
-  const none: TimelineSet[] = [];
+  const none: PriceRow[] = [];
   return games.map((g) => {
     const view: PreGame = {
       id: g.id,

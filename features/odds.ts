@@ -1,4 +1,4 @@
-import { devigWith } from '../core/index.ts';
+import { devigWith, isDecimalPrice } from '../core/index.ts';
 import type { MarketSets, OddsKind, OddsMarket, OddsQuote, PriceSetLike } from './types.ts';
 
 /** Decimal prices of one complete quote set; draw is absent for two-way markets. */
@@ -8,16 +8,16 @@ const NO_SETS: MarketSets = Object.freeze({ '1x2': Object.freeze([]), moneyline:
 
 /**
  * Prices of one bookmaker, market, kind and capture time as read (a stored price set, or one
- * quote); a price it lacks is undefined. Rows with the same key are one set.
+ * quote); a price it lacks is null or absent. Rows with the same key are one set.
  */
 export interface PriceRow {
   readonly bookmaker: string;
   readonly market: string;
   readonly kind: OddsKind;
   readonly capturedAt: number;
-  readonly home?: number | undefined;
-  readonly draw?: number | undefined;
-  readonly away?: number | undefined;
+  readonly home?: number | null;
+  readonly draw?: number | null;
+  readonly away?: number | null;
 }
 
 /** Complete price sets of both markets among `quotes`. */
@@ -44,12 +44,30 @@ export interface ImpliedProbabilities {
   readonly overround: number;
 }
 
-/** Proportionally de-vigged probabilities of one complete set (`core/odds.ts` de-vigs). */
+/**
+ * Proportionally de-vigged probabilities of one complete set: core's `devigWith` proportional
+ * arithmetic, operation for operation (π = 1/price; the book sum added from 0 in the order home,
+ * away, draw; each π over the sum), without its arrays: the engine de-vigs every set a family
+ * picks (a good part of a build's compute went to those arrays). Prices that are not finite and
+ * > 1 go to `devigWith`, which throws VALIDATION_FAILED for them.
+ */
 export function fairProbabilities(set: Pick<PriceSet, 'home' | 'draw' | 'away'>): ImpliedProbabilities {
-  // Summed home, away, draw: the order feature builds have always used, so stored rows and rows
-  // computed now agree to the last bit.
-  const { probabilities: p, overround } = devigWith(set.draw === null ? [set.home, set.away] : [set.home, set.away, set.draw]);
-  return { home: p[0]!, draw: set.draw === null ? null : p[2]!, away: p[1]!, overround };
+  const { home, draw, away } = set;
+  if (!(isDecimalPrice(home) && isDecimalPrice(away) && (draw === null || isDecimalPrice(draw)))) {
+    // Summed home, away, draw: the order feature builds have always used, so stored rows and rows
+    // computed now agree to the last bit.
+    const { probabilities: p, overround } = devigWith(draw === null ? [home, away] : [home, away, draw]);
+    return { home: p[0]!, draw: draw === null ? null : p[2]!, away: p[1]!, overround };
+  }
+  const h = 1 / home;
+  const a = 1 / away;
+  if (draw === null) {
+    const sum = 0 + h + a;
+    return { home: h / sum, draw: null, away: a / sum, overround: sum - 1 };
+  }
+  const d = 1 / draw;
+  const sum = 0 + h + a + d;
+  return { home: h / sum, draw: d / sum, away: a / sum, overround: sum - 1 };
 }
 
 /**
@@ -81,9 +99,9 @@ function setsOf(rows: readonly PriceRow[], market: OddsMarket): PriceSet[] {
       }
     }
     if (!g) groups.push((g = { bookmaker: r.bookmaker, kind: r.kind, capturedAt: r.capturedAt }));
-    if (r.home !== undefined) g.home = r.home;
-    if (r.draw !== undefined) g.draw = r.draw;
-    if (r.away !== undefined) g.away = r.away;
+    if (r.home != null) g.home = r.home;
+    if (r.draw != null) g.draw = r.draw;
+    if (r.away != null) g.away = r.away;
   }
   const out: PriceSet[] = [];
   for (const g of groups) {

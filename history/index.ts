@@ -23,7 +23,7 @@ export type { Sport, Competition, Team, GameSummary, GameDetail, OddsGroup, Game
 export { dataQualityReport } from './store/quality-store.ts';
 export type { QualityReport, SeasonQuality } from './store/quality-store.ts';
 export { readGameTimeline, readOddsByGame, readOddSetsByGame, timelineSnapshot, timelineChangedSince, planTimelineWindows } from './store/timeline-store.ts';
-export type { TimelineGameRow, TimelineQuote, TimelineSet, TimelineGameSets, TimelineGameOdds, TimelineRange, TimelineParts, TimelineOdds } from './store/timeline-store.ts';
+export type { TimelineGameRow, TimelineQuote, TimelineSetRow, TimelineGameOdds, TimelineRange, TimelineParts, TimelineOdds } from './store/timeline-store.ts';
 export type { HistoryErrorCode } from './errors.ts';
 // Data providers behind one interface (fixtures, results, odds snapshots with capture times).
 export type { Provider, ProviderBatch, ProviderFixture, ProviderResult, ProviderQuery, ProviderQuota, OddsSnapshot } from './providers/types.ts';
