@@ -4,7 +4,7 @@
  * kickoff and what only after.
  */
 import type { Db } from '../core/index.ts';
-import { readGameTimeline, readOddSetsByGame, timelineChangedSince, timelineSnapshot, type TimelineSetRow } from '../history/index.ts';
+import { readGameTimeline, readOddSets, timelineChangedSince, timelineSnapshot, type TimelineSetRow } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
 import { marketSetsOf, type PriceRow } from './odds.ts';
 import type { GameResult, HistoryGame, PreGame, SideStats } from './types.ts';
@@ -38,7 +38,7 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
   const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
   // The odds read is sent first: on one connection the second statement goes out only once the
   // first has answered, so the longer one is what a caller computing meanwhile overlaps with.
-  const oddsRead = c.needs.odds ? readOddSetsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineSetRow[]);
+  const oddsRead = c.needs.odds ? readOddSets(db, range, c.needs.odds) : Promise.resolve([] as TimelineSetRow[]);
   const [games, odds] = await Promise.all([readGameTimeline(db, range, c.needs), oddsRead]);
 
   const pre = new Map<number, PriceRow[]>();

@@ -29,7 +29,7 @@ export function marketSets(quotes: readonly OddsQuote[]): MarketSets {
 /** Complete price sets of both markets among price rows (stored sets: no quote per price to regroup). */
 export function marketSetsOf(rows: readonly PriceRow[]): MarketSets {
   if (rows.length === 0) return NO_SETS;
-  return { '1x2': setsOf(rows, '1x2'), moneyline: setsOf(rows, 'moneyline') };
+  return { '1x2': priceSetsOf(rows, '1x2'), moneyline: priceSetsOf(rows, 'moneyline') };
 }
 
 function rowOfQuote(q: OddsQuote): PriceRow {
@@ -71,19 +71,11 @@ export function fairProbabilities(set: Pick<PriceSet, 'home' | 'draw' | 'away'>)
 }
 
 /**
- * Complete quote sets (home, away and — for 1x2 — draw at the same bookmaker, kind and capture
- * time) among `quotes` for `market`.
+ * Complete sets (home, away and — for 1x2 — draw at the same bookmaker, kind and capture time)
+ * among price rows for `market`: rows with the same key merge (a later price of a selection
+ * replaces an earlier one, as quotes in row order did), in first-seen order.
  */
-export function priceSets(quotes: readonly OddsQuote[], market: OddsMarket): PriceSet[] {
-  return setsOf(quotes.map(rowOfQuote), market);
-}
-
-/**
- * Complete sets among price rows for `market`: rows with the same bookmaker, kind and capture time
- * merge (a later price of a selection replaces an earlier one, as quotes in row order did), in
- * first-seen order.
- */
-function setsOf(rows: readonly PriceRow[], market: OddsMarket): PriceSet[] {
+export function priceSetsOf(rows: readonly PriceRow[], market: OddsMarket): PriceSet[] {
   // A game has a handful of (bookmaker, kind, capture time) groups: a linear scan over them beats
   // a Map keyed by a built string (one string per quote was most of this function's time), and
   // keeps the groups in first-seen order as the Map did (capture times compare as the key's text

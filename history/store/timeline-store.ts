@@ -5,7 +5,7 @@
  * from these rows lives in features/ (`features/history-view.ts`). Every function takes `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import type { Market, OddsKind, Selection } from '../ingest/types.ts';
+import type { Market, OddsKind } from '../ingest/types.ts';
 
 const GAMES_SQL = loadSql(import.meta.url, './sql/timeline-games.sql');
 const ODDS_SQL = loadSql(import.meta.url, './sql/timeline-odds.sql');
@@ -33,22 +33,6 @@ export interface TimelineGameRow {
   stats: Record<string, unknown> | string | null;
   home_starter: number | null;
   away_starter: number | null;
-}
-
-/** One home/draw/away price (`capturedAt` epoch ms, -Infinity when unknown). */
-export interface TimelineQuote {
-  bookmaker: string;
-  market: Market;
-  selection: Selection;
-  kind: OddsKind;
-  capturedAt: number;
-  price: number;
-}
-
-/** One game's prices as `timeline-odds.sql` returns them. */
-export interface TimelineGameOdds {
-  game_id: number;
-  quotes: TimelineQuote[];
 }
 
 /** Which games: one sport, kickoff strictly inside (after, before), optionally one competition or some ids. */
@@ -117,7 +101,7 @@ export interface TimelineSetRow {
  * (migration 0039), in no particular order: a reader that wants sets (the feature engine) gets
  * them without expanding each into its prices and grouping those again.
  */
-export async function readOddSetsByGame(
+export async function readOddSets(
   db: Db,
   range: Omit<TimelineRange, 'competitionId' | 'sport'> & { sport: string | null },
   odds: { markets: readonly string[]; bookmakers: readonly string[] | null },
@@ -127,26 +111,6 @@ export async function readOddSetsByGame(
   ]);
   return rows;
 }
-
-/** The same read as `readOddSetsByGame` per game (first-seen order), one quote per price (home, draw, away of each set in turn). */
-export async function readOddsByGame(
-  db: Db,
-  range: Omit<TimelineRange, 'competitionId' | 'sport'> & { sport: string | null },
-  odds: { markets: readonly string[]; bookmakers: readonly string[] | null },
-): Promise<TimelineGameOdds[]> {
-  const byGame = new Map<number, TimelineQuote[]>();
-  for (const s of await readOddSetsByGame(db, range, odds)) {
-    let quotes = byGame.get(s.game_id);
-    if (!quotes) byGame.set(s.game_id, (quotes = []));
-    for (const selection of SIDES) {
-      const price = s[selection];
-      if (price !== null) quotes.push({ bookmaker: s.bookmaker, market: s.market, selection, kind: s.kind, capturedAt: s.captured_at, price });
-    }
-  }
-  return [...byGame].map(([gameId, quotes]) => ({ game_id: gameId, quotes }));
-}
-
-const SIDES = ['home', 'draw', 'away'] as const satisfies readonly Selection[];
 
 /**
  * The snapshot a reader's transaction sees history under (`pg_current_snapshot()` as text): stored
