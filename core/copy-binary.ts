@@ -111,7 +111,12 @@ export class BinaryTuples {
       case 'int2': b.writeInt16BE(Number(v), at); return;
       case 'int4': b.writeInt32BE(Number(v), at); return;
       case 'int8': b.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(integer(v)), at); return;
-      case 'float8': b.writeDoubleBE(Number(v), at); return;
+      case 'float8': {
+        // -0 goes as 0, as the text format prints it (String(-0) is '0'): both paths store one value.
+        const n = Number(v);
+        b.writeDoubleBE(n === 0 ? 0 : n, at);
+        return;
+      }
       case 'timestamptz': b.writeBigInt64BE(micros(v), at); return;
       default: throw new AppError('INTERNAL', `binary COPY: ${t} is not fixed-size`);
     }

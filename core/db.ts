@@ -23,6 +23,19 @@ export interface TransactionOptions {
   lock?: { classId: number; key: string; timeoutMs: number; what: string };
 }
 
+/**
+ * Column types `copyRows` can send typed (`binary`): numbers stay numbers end to end, with no
+ * decimal text written by Node and parsed back by Postgres (COPY's binary format on pg). Values:
+ * `int8` a safe integer, `float8` a number, `float8[]` an array of numbers or nulls, `timestamptz`
+ * epoch milliseconds or a Date; null anywhere. -0 is sent as 0, as the text encoding writes it.
+ */
+export type CopyColumnType = 'int8' | 'float8' | 'float8[]' | 'timestamptz';
+
+export interface CopyOptions {
+  /** One type per column: the rows are sent typed (see `CopyColumnType`) instead of as text. */
+  types?: readonly CopyColumnType[];
+}
+
 export interface Db {
   readonly kind: DbKind;
   /** Parameterised query ($1, $2 ...). */
@@ -38,9 +51,9 @@ export interface Db {
   /**
    * Bulk-loads rows into `table` (COPY FROM STDIN on pg, batched unnest INSERTs on PGlite,
    * which cannot take COPY FROM STDIN). Values are text-encoded by the caller's types:
-   * null, string, number, boolean, Date, or objects (JSON).
+   * null, string, number, boolean, Date, or objects (JSON); with `options.types`, by those types.
    */
-  copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options?: CopyOptions): Promise<number>;
   /**
    * Bulk-loads rows with a binary COPY (values sent as `types` say, not printed and parsed as
    * text): Postgres only, so callers check for it and fall back to `copyRows`. `rows` may be an

@@ -5,7 +5,7 @@
 export { AppError, isAppError } from './errors.ts';
 export type { AppErrorOptions, ErrorCode, ErrorCodes, CoreErrorCode } from './errors.ts';
 export { quoteIdent, quoteQualified } from './db.ts';
-export type { Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
+export type { CopyColumnType, CopyOptions, Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
 export { BinaryTuples } from './copy-binary.ts';
 export type { BinaryScalar, BinaryType } from './copy-binary.ts';
 export { createLogger, lazyChildLogger } from './logger.ts';

@@ -4,10 +4,10 @@
  * kickoff and what only after.
  */
 import type { Db } from '../core/index.ts';
-import { readGameTimeline, readOddsByGame, timelineChangedSince, timelineSnapshot, type TimelineGameOdds } from '../history/index.ts';
+import { readGameTimeline, readOddSets, timelineChangedSince, timelineSnapshot, type TimelineSetRow } from '../history/index.ts';
 import type { CompiledSet } from './engine.ts';
-import { marketSets } from './odds.ts';
-import type { GameResult, HistoryGame, OddsQuote, PreGame, SideStats } from './types.ts';
+import { marketSetsOf, type PriceRow } from './odds.ts';
+import type { GameResult, HistoryGame, PreGame, SideStats } from './types.ts';
 
 export interface HistoryQuery {
   /** Exclusive lower kickoff bound, epoch ms (default: none). */
@@ -29,36 +29,36 @@ function json<T>(v: T | string | null): T | null {
 
 /**
  * Loads a sport's games in kickoff order as the engine sees them. Odds are split by the one
- * point-in-time rule: a non-closing quote captured strictly before kickoff (and before `asOf`)
- * joins the pre-game view; closing quotes are kept apart for learning after the game; any other
- * quote never reaches the engine.
+ * point-in-time rule: a non-closing price set captured strictly before kickoff (and before `asOf`)
+ * joins the pre-game view; closing sets are kept apart for learning after the game; any other
+ * set never reaches the engine. The stored sets are grouped into complete sets as read (one
+ * object per stored set, not one per price regrouped: that was a good part of a build's read).
  */
 export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}): Promise<HistoryGame[]> {
   const range = { sport: c.set.sport, after: q.after, before: q.before, competitionId: q.competitionId ?? null, gameIds: q.gameIds ?? null };
   // The odds read is sent first: on one connection the second statement goes out only once the
   // first has answered, so the longer one is what a caller computing meanwhile overlaps with.
-  const oddsRead = c.needs.odds ? readOddsByGame(db, range, c.needs.odds) : Promise.resolve([] as TimelineGameOdds[]);
+  const oddsRead = c.needs.odds ? readOddSets(db, range, c.needs.odds) : Promise.resolve([] as TimelineSetRow[]);
   const [games, odds] = await Promise.all([readGameTimeline(db, range, c.needs), oddsRead]);
 
-  const pre = new Map<number, OddsQuote[]>();
-  const closing = new Map<number, OddsQuote[]>();
+  const pre = new Map<number, PriceRow[]>();
+  const closing = new Map<number, PriceRow[]>();
   const kickoffOf = new Map<number, number>();
   for (const g of games) kickoffOf.set(g.id, g.kickoff);
   const asOf = q.asOf ?? Infinity;
-  for (const { game_id: gameId, quotes } of odds) {
-    const kickoff = kickoffOf.get(gameId);
-    if (kickoff === undefined) continue;
-    // The SQL reads only the engine's markets and home/draw/away selections: its quotes are OddsQuotes.
-    for (const quote of quotes as OddsQuote[]) {
-      if (quote.capturedAt >= asOf) continue;
-      if (quote.kind === 'closing') {
-        if (kickoff < asOf) (closing.get(gameId) ?? closing.set(gameId, []).get(gameId)!).push(quote);
-      } else if (quote.capturedAt < kickoff) {
-        (pre.get(gameId) ?? pre.set(gameId, []).get(gameId)!).push(quote);
-      }
-    }
+  // Every price of a set shares its kind and capture time: the rule applies per set. The SQL
+  // reads only the engine's markets.
+  for (const row of odds) {
+    const kickoff = kickoffOf.get(row.game_id);
+    if (kickoff === undefined || row.captured_at >= asOf) continue;
+    const into = row.kind === 'closing' ? (kickoff < asOf ? closing : null) : row.captured_at < kickoff ? pre : null;
+    if (!into) continue;
+    const set: PriceRow = { bookmaker: row.bookmaker, market: row.market, kind: row.kind, capturedAt: row.captured_at, home: row.home, draw: row.draw, away: row.away };
+    const list = into.get(row.game_id);
+    if (list) list.push(set);
+    else into.set(row.game_id, [set]);
   }
-  const empty: OddsQuote[] = [];
+  const none: PriceRow[] = [];
   return games.map((g) => {
     const view: PreGame = {
       id: g.id,
@@ -75,21 +75,18 @@ export async function loadHistory(db: Db, c: CompiledSet, q: HistoryQuery = {}):
       context: json(g.context) ?? {},
       homeStarter: g.home_starter,
       awayStarter: g.away_starter,
-      odds: pre.get(g.id) ?? empty,
-      sets: marketSets(pre.get(g.id) ?? empty),
+      sets: marketSetsOf(pre.get(g.id) ?? none),
     };
     const known = g.kickoff < asOf;
     const final = known && g.status === 'final' && g.home_score !== null && g.outcome !== null;
     const result: GameResult | null = final ? { homeScore: g.home_score!, awayScore: g.away_score!, outcome: g.outcome!, stats: (json(g.stats) as { home?: SideStats; away?: SideStats } | null) ?? {} } : null;
-    const closingQuotes = final ? closing.get(g.id) ?? empty : empty;
-    const closingSets = marketSets(closingQuotes);
+    const closingSets = marketSetsOf(final ? closing.get(g.id) ?? none : none);
     return {
       pre: view,
       status: known ? g.status : 'scheduled',
       result,
-      closing: closingQuotes,
       closingSets,
-      played: result ? { ...view, result, closing: closingQuotes, closingSets } : null,
+      played: result ? { ...view, result, closingSets } : null,
     };
   });
 }

@@ -1,7 +1,7 @@
 import { type Db, AGGREGATE_BOOKMAKERS, isAggregateBookmaker } from '../core/index.ts';
 import { readMatchOdds, readReferenceForecasts } from '../history/index.ts';
-import { fairProbabilities, pickPriceSet, priceSets, type PriceSet } from './odds.ts';
-import type { OddsKind, OddsMarket, OddsQuote } from './types.ts';
+import { fairProbabilities, pickPriceSet, priceSetsOf, type PriceRow, type PriceSet } from './odds.ts';
+import type { OddsKind, OddsMarket } from './types.ts';
 
 /** Probabilities per outcome; `draw` is null for two-way sports. */
 export interface OutcomeProbabilities {
@@ -115,22 +115,24 @@ function bestPrices(preSets: PriceSet[], closingSets: PriceSet[]): BetPrices | n
  */
 export async function loadMarketBaseline(db: Db, gameIds: readonly number[]): Promise<Map<number, MarketBaseline>> {
   const rows = await readMatchOdds(db, gameIds);
-  const byGame = new Map<number, { market: OddsMarket; closing: OddsQuote[]; pre: OddsQuote[] }>();
+  const byGame = new Map<number, { market: OddsMarket; closing: PriceRow[]; pre: PriceRow[] }>();
   for (const r of rows) {
     const market: OddsMarket = r.outcomes === '1x2' ? '1x2' : 'moneyline';
-    const g = { market, closing: [] as OddsQuote[], pre: [] as OddsQuote[] };
-    // readMatchOdds reads only 1x2/moneyline home/draw/away prices: its quotes are OddsQuotes.
-    for (const q of r.quotes as OddsQuote[]) {
-      if (q.market !== market) continue;
+    const g = { market, closing: [] as PriceRow[], pre: [] as PriceRow[] };
+    // Stored sets, grouped as read (no quote per price to regroup); the read holds only
+    // 1x2/moneyline home/draw/away prices.
+    for (const s of r.sets) {
+      if (s.market !== market) continue;
       if (!byGame.has(r.game_id)) byGame.set(r.game_id, g);
-      if (q.kind === 'closing') g.closing.push(q);
-      else if (q.capturedAt < r.kickoff) g.pre.push(q);
+      const set: PriceRow = { bookmaker: s.bookmaker, market: s.market, kind: s.kind, capturedAt: s.captured_at, home: s.home, draw: s.draw, away: s.away };
+      if (s.kind === 'closing') g.closing.push(set);
+      else if (s.captured_at < r.kickoff) g.pre.push(set);
     }
   }
   const out = new Map<number, MarketBaseline>();
   for (const [gameId, g] of byGame) {
-    const closingSets = priceSets(g.closing, g.market);
-    const preSets = priceSets(g.pre, g.market);
+    const closingSets = priceSetsOf(g.closing, g.market);
+    const preSets = priceSetsOf(g.pre, g.market);
     const pre = pickPriceSet(preSets, withRest(preSets, PRECLOSING_PREFERENCE), PRE_KINDS);
     out.set(gameId, {
       gameId,

@@ -279,7 +279,6 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
     context: {},
     homeStarter: req.homeStarter ?? null,
     awayStarter: req.awayStarter ?? null,
-    odds,
     sets: marketSets(odds),
   };
 }

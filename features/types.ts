@@ -25,7 +25,7 @@ export interface OddsQuote {
   readonly price: number;
 }
 
-/** A game as known before kickoff. `odds` holds only non-closing quotes captured before kickoff. */
+/** A game as known before kickoff. `sets` holds only non-closing prices captured before kickoff. */
 export interface PreGame {
   readonly id: number;
   /** Epoch ms (UTC). */
@@ -44,8 +44,7 @@ export interface PreGame {
   /** Starting quarterback player ids where known (NFL), else null. */
   readonly homeStarter: number | null;
   readonly awayStarter: number | null;
-  readonly odds: readonly OddsQuote[];
-  /** `odds` grouped into complete price sets per market (computed once when loaded). */
+  /** The game's non-closing prices captured before kickoff, as complete price sets per market (grouped once when loaded). */
   readonly sets: MarketSets;
 }
 
@@ -84,8 +83,7 @@ export interface GameResult {
 /** A finished game: what families may learn from once its row has been emitted. */
 export interface PlayedGame extends PreGame {
   readonly result: GameResult;
-  /** Closing quotes of this game (never visible in its own row). */
-  readonly closing: readonly OddsQuote[];
+  /** Closing price sets of this game (never visible in its own row). */
   readonly closingSets: MarketSets;
 }
 
@@ -94,7 +92,7 @@ export interface HistoryGame {
   readonly pre: PreGame;
   readonly status: 'scheduled' | 'final' | 'postponed' | 'cancelled';
   readonly result: GameResult | null;
-  readonly closing: readonly OddsQuote[];
+  /** Closing price sets (empty unless final with a result). */
   readonly closingSets: MarketSets;
   /** The finished-game view handed to families after the row is emitted; null unless final with a result. */
   readonly played: PlayedGame | null;

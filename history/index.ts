@@ -22,8 +22,8 @@ export { listSports, listCompetitions, listTeams, resolveTeamId, listGames, team
 export type { Sport, Competition, Team, GameSummary, GameDetail, OddsGroup, GameFilter, Page } from './store/browse-store.ts';
 export { dataQualityReport } from './store/quality-store.ts';
 export type { QualityReport, SeasonQuality } from './store/quality-store.ts';
-export { readGameTimeline, readOddsByGame, timelineSnapshot, timelineChangedSince, planTimelineWindows } from './store/timeline-store.ts';
-export type { TimelineGameRow, TimelineQuote, TimelineGameOdds, TimelineRange, TimelineParts, TimelineOdds } from './store/timeline-store.ts';
+export { readGameTimeline, readOddSets, timelineSnapshot, timelineChangedSince, planTimelineWindows } from './store/timeline-store.ts';
+export type { TimelineGameRow, TimelineSetRow, TimelineRange, TimelineParts, TimelineOdds } from './store/timeline-store.ts';
 export type { HistoryErrorCode } from './errors.ts';
 // Data providers behind one interface (fixtures, results, odds snapshots with capture times).
 export type { Provider, ProviderBatch, ProviderFixture, ProviderResult, ProviderQuery, ProviderQuota, OddsSnapshot } from './providers/types.ts';

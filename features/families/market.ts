@@ -56,7 +56,7 @@ export const marketFamily: FamilyDefinition = {
       }],
       init: () => ({}),
       emit(_s, g, out, at) {
-        // g.odds already excludes closing quotes and anything captured at or after kickoff.
+        // g.sets already excludes closing prices and anything captured at or after kickoff.
         const sets = g.sets[market];
         let current: PriceSet | null = pickPriceSet(sets, books, CURRENT_KINDS);
         const opening = pickPriceSet(sets, current ? [current.bookmaker] : books, ['opening']);

@@ -5,7 +5,7 @@
  * spans, and a game's sport. History owns the tables, so the SQL is here. `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import { readOddsByGame, type TimelineGameOdds } from './timeline-store.ts';
+import { readOddSets, type TimelineSetRow } from './timeline-store.ts';
 
 const GAME_KICKOFFS_SQL = loadSql(import.meta.url, './sql/game-kickoffs.sql');
 const REFERENCE_FORECASTS_SQL = loadSql(import.meta.url, './sql/reference-forecasts.sql');
@@ -19,8 +19,10 @@ const GAME_LABELS_SQL = loadSql(import.meta.url, './sql/game-labels.sql');
 const GAMES_BY_QUERY_SQL = loadSql(import.meta.url, './sql/games-by-query.sql');
 const GAME_OUTCOMES_SQL = loadSql(import.meta.url, './sql/game-outcomes.sql');
 
-/** A game's 1x2/moneyline home/draw/away prices, with its kickoff (epoch ms) and its sport's outcome type. */
-export interface MatchOddsRow extends TimelineGameOdds {
+/** A game's 1x2/moneyline home/draw/away price sets (as stored, one per set), with its kickoff (epoch ms) and its sport's outcome type. */
+export interface MatchOddsRow {
+  game_id: number;
+  sets: TimelineSetRow[];
   outcomes: string;
   kickoff: number;
 }
@@ -58,17 +60,24 @@ export interface SeasonSpanRow {
   last: string;
 }
 
-/** 1x2/moneyline home/draw/away odds of `gameIds` from every bookmaker (the odds timeline's read), each with its game's kickoff and outcome type. */
+/** 1x2/moneyline home/draw/away price sets of `gameIds` from every bookmaker (the odds timeline's read) per game, in first-seen order, each with its game's kickoff and outcome type. */
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
-  const [odds, games] = await Promise.all([
-    readOddsByGame(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
+  const [sets, games] = await Promise.all([
+    readOddSets(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
     db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
   ]);
   const byId = new Map(games.rows.map((g) => [g.game_id, g]));
-  return odds.flatMap((row) => {
-    const game = byId.get(row.game_id);
-    return game ? [{ game_id: row.game_id, quotes: row.quotes, outcomes: game.outcomes, kickoff: game.kickoff }] : [];
-  });
+  const out = new Map<number, MatchOddsRow>();
+  for (const s of sets) {
+    let row = out.get(s.game_id);
+    if (!row) {
+      const game = byId.get(s.game_id);
+      if (!game) continue;
+      out.set(s.game_id, (row = { game_id: s.game_id, sets: [], outcomes: game.outcomes, kickoff: game.kickoff }));
+    }
+    row.sets.push(s);
+  }
+  return [...out.values()];
 }
 
 /** Published forecasts of `gameIds`. */

@@ -5,7 +5,7 @@
  * from these rows lives in features/ (`features/history-view.ts`). Every function takes `db` first.
  */
 import { type Db, loadSql } from '../../core/index.ts';
-import type { Market, OddsKind, Selection } from '../ingest/types.ts';
+import type { Market, OddsKind } from '../ingest/types.ts';
 
 const GAMES_SQL = loadSql(import.meta.url, './sql/timeline-games.sql');
 const ODDS_SQL = loadSql(import.meta.url, './sql/timeline-odds.sql');
@@ -33,22 +33,6 @@ export interface TimelineGameRow {
   stats: Record<string, unknown> | string | null;
   home_starter: number | null;
   away_starter: number | null;
-}
-
-/** One home/draw/away price (`capturedAt` epoch ms, -Infinity when unknown). */
-export interface TimelineQuote {
-  bookmaker: string;
-  market: Market;
-  selection: Selection;
-  kind: OddsKind;
-  capturedAt: number;
-  price: number;
-}
-
-/** One game's prices as `timeline-odds.sql` returns them. */
-export interface TimelineGameOdds {
-  game_id: number;
-  quotes: TimelineQuote[];
 }
 
 /** Which games: one sport, kickoff strictly inside (after, before), optionally one competition or some ids. */
@@ -99,59 +83,33 @@ export async function readGameTimeline(db: Db, range: TimelineRange, parts: Time
   return rows;
 }
 
+/** One stored price set as `timeline-odds.sql` returns it: one bookmaker's home/draw/away prices of one market, kind and capture time (`captured_at` epoch ms, -Infinity when unknown; a price the set lacks is null). */
+export interface TimelineSetRow {
+  game_id: number;
+  bookmaker: string;
+  market: Market;
+  kind: OddsKind;
+  captured_at: number;
+  home: number | null;
+  draw: number | null;
+  away: number | null;
+}
+
 /**
- * Home/draw/away prices of `range`'s games in the given markets from the given bookmakers, per game
- * (`sport: null` = every sport, `bookmakers: null` = every bookmaker: the market baseline's read).
- * Postgres sends one row per game with its quotes packed in one text: node-pg's per-row, per-field
- * parsing and the garbage of one object per row were most of the read (424k prices of the soccer
- * test window: 9.5 s -> under 3 s on a loaded 2-core machine).
+ * Home/draw/away price sets of `range`'s games in the given markets from the given bookmakers
+ * (`sport: null` = every sport, `bookmakers: null` = every bookmaker), one row per stored set
+ * (migration 0039), in no particular order: a reader that wants sets (the feature engine) gets
+ * them without expanding each into its prices and grouping those again.
  */
-export async function readOddsByGame(
+export async function readOddSets(
   db: Db,
   range: Omit<TimelineRange, 'competitionId' | 'sport'> & { sport: string | null },
   odds: { markets: readonly string[]; bookmakers: readonly string[] | null },
-): Promise<TimelineGameOdds[]> {
-  const { rows } = await db.query<{ game_id: number; quotes: string }>(ODDS_SQL, [
+): Promise<TimelineSetRow[]> {
+  const { rows } = await db.query<TimelineSetRow>(ODDS_SQL, [
     range.sport, bound(range.after, '-infinity'), bound(range.before, 'infinity'), [...odds.markets], odds.bookmakers ? [...odds.bookmakers] : null, range.gameIds ? [...range.gameIds] : null,
   ]);
-  return rows.map((r) => ({ game_id: r.game_id, quotes: parseQuotes(r.quotes) }));
-}
-
-const SIDES: readonly Selection[] = ['home', 'draw', 'away'];
-
-/**
- * The quotes of one `timeline-odds.sql` row (price sets; one quote per price a set holds), read
- * field by field with indexOf (no array per set and per field, as split would make: that garbage
- * was a good part of a feature build's read).
- */
-function parseQuotes(text: string): TimelineQuote[] {
-  const quotes: TimelineQuote[] = [];
-  if (text === '') return quotes;
-  let at = 0;
-  const next = (): string => {
-    const end = text.indexOf('\x1f', at);
-    const field = text.slice(at, end);
-    at = end + 1;
-    return field;
-  };
-  while (at <= text.length) {
-    const bookmaker = next();
-    const market = next() as Market;
-    const kind = next() as OddsKind;
-    // Number() reads float8's text exactly, '-Infinity' (an unknown capture time) included.
-    const capturedAt = Number(next());
-    for (let side = 0; side < 3; side++) {
-      let end: number;
-      if (side < 2) end = text.indexOf('\x1f', at);
-      else {
-        end = text.indexOf('\x1e', at);
-        if (end < 0) end = text.length;
-      }
-      if (end > at) quotes.push({ bookmaker, market, selection: SIDES[side]!, kind, capturedAt, price: Number(text.slice(at, end)) });
-      at = end + 1;
-    }
-  }
-  return quotes;
+  return rows;
 }
 
 /**

@@ -13,7 +13,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { type Db, type QueryResult, type TransactionOptions, AppError, type ErrorCode } from '../../core/index.ts';
+import { type CopyOptions, type Db, type QueryResult, type TransactionOptions, AppError, type ErrorCode } from '../../core/index.ts';
 
 /** A transaction left without a statement this long is rolled back, so a stuck client never blocks the holder. */
 const TRANSACTION_IDLE_MS = 60_000;
@@ -24,7 +24,7 @@ const MAX_SOCKET_PATH = 100;
 type Call =
   | { op: 'query'; tx?: number; sql: string; params: readonly unknown[] }
   | { op: 'exec'; tx?: number; sql: string }
-  | { op: 'copyRows'; tx?: number; table: string; columns: readonly string[]; rows: readonly (readonly unknown[])[] }
+  | { op: 'copyRows'; tx?: number; table: string; columns: readonly string[]; rows: readonly (readonly unknown[])[]; options?: CopyOptions }
   | { op: 'begin'; options?: TransactionOptions }
   | { op: 'commit' | 'rollback'; tx: number };
 type Request = Call & { id: number };
@@ -160,7 +160,7 @@ export async function serveDbBridge(db: Db, address: string): Promise<DbBridgeSe
           const target = open?.tx ?? db;
           if (request.op === 'query') value = await target.query(request.sql, request.params);
           else if (request.op === 'exec') value = await target.exec(request.sql);
-          else if (request.op === 'copyRows') value = await target.copyRows(request.table, request.columns, request.rows);
+          else if (request.op === 'copyRows') value = await target.copyRows(request.table, request.columns, request.rows, request.options);
         }
         reply({ id: request.id, ok: true, value });
       } catch (error) {
@@ -229,8 +229,8 @@ class BridgedHandle implements Db {
     return this.connection.call({ op: 'exec', tx: this.tx, sql });
   }
 
-  copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
-    return this.connection.call({ op: 'copyRows', tx: this.tx, table, columns, rows });
+  copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options?: CopyOptions): Promise<number> {
+    return this.connection.call({ op: 'copyRows', tx: this.tx, table, columns, rows, options });
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {

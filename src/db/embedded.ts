@@ -46,7 +46,7 @@ class LockedDb implements Db {
   query: Db['query'] = (sql, params) => this.db.query(sql, params);
   exec: Db['exec'] = (sql) => this.db.exec(sql);
   transaction: Db['transaction'] = (fn, options) => this.db.transaction(fn, options);
-  copyRows: Db['copyRows'] = (table, columns, rows) => this.db.copyRows(table, columns, rows);
+  copyRows: Db['copyRows'] = (table, columns, rows, options) => this.db.copyRows(table, columns, rows, options);
 
   close(): Promise<void> {
     this.closing ??= (async () => {

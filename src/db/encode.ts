@@ -1,6 +1,9 @@
 /**
- * Text encoding of values for COPY (pg) and of arrays for unnest INSERTs (PGlite).
+ * Text encodings of values for COPY (pg; typed columns go binary through core's BinaryTuples) and
+ * of arrays for unnest INSERTs (PGlite).
  */
+import type { CopyColumnType } from '../../core/index.ts';
+
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
 export function copyText(value: unknown): string {
@@ -24,4 +27,16 @@ export function plainValue(value: unknown): unknown {
   if (Array.isArray(value) || ArrayBuffer.isView(value)) return value;
   if (typeof value === 'object') return JSON.stringify(value);
   return value;
+}
+
+function epochMs(value: unknown): number {
+  return value instanceof Date ? value.getTime() : (value as number);
+}
+
+/** A value of `type` as the text `copyRows`' text path would send it (PGlite's unnest INSERTs). */
+export function typedText(value: unknown, type: CopyColumnType): string | null {
+  if (value === null || value === undefined) return null;
+  if (type === 'timestamptz') return new Date(epochMs(value)).toISOString();
+  if (type === 'float8[]') return '{' + (value as readonly (number | null)[]).map((v) => (v === null ? 'NULL' : String(v))).join(',') + '}';
+  return String(value);
 }

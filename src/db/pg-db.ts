@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Db, type BinaryType, type QueryResult, type TransactionOptions, BinaryTuples, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
+import { type BinaryType, type CopyOptions, type Db, type QueryResult, type TransactionOptions, BinaryTuples, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
 import { errorText, redactUrl, type OutageLog } from '../outage.ts';
 import { copyText } from './encode.ts';
 
@@ -211,8 +211,10 @@ class PgHandle implements Db {
     });
   }
 
-  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: CopyOptions = {}): Promise<number> {
     if (rows.length === 0) return 0;
+    // Typed columns go in COPY's binary format: the one encoder, core's BinaryTuples.
+    if (options.types) return this.copyBinary(table, columns, options.types, rows);
     const run = async (client: pg.PoolClient) => {
       const sql = `COPY ${quoteQualified(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
       const stream = client.query(copyFrom(sql));

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified } from '../../core/index.ts';
-import { plainValue } from './encode.ts';
+import { type CopyOptions, type Db, type QueryResult, type TransactionOptions, quoteIdent, quoteQualified } from '../../core/index.ts';
+import { plainValue, typedText } from './encode.ts';
 
 type PgliteTarget = PGlite | Transaction;
 
@@ -57,13 +57,15 @@ class PgliteHandle implements Db {
     );
   }
 
-  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: CopyOptions = {}): Promise<number> {
     if (rows.length === 0) return 0;
+    const types = options.types;
     const cols = columns.map(quoteIdent).join(', ');
     for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
       const batch = rows.slice(start, start + INSERT_BATCH_ROWS);
       // One text[] parameter per column; Postgres casts each element to the column's type.
       const arrays = columns.map((_, c) => batch.map((row) => {
+        if (types) return typedText(row[c], types[c]!);
         const v = plainValue(row[c]);
         return v === null ? null : String(v);
       }));

@@ -104,6 +104,34 @@ for (const [label, open] of [
       assert.equal(new Date(at.rows[0]!.at).toISOString(), '2020-01-01T00:01:01.000Z');
     });
 
+    it('bulk-loads typed rows through copyRows exactly (binary COPY on pg)', async () => {
+      await t.db.exec('CREATE TABLE typed_copy (id bigint PRIMARY KEY, at timestamptz, xs double precision[], x double precision)');
+      const at = Date.UTC(2021, 8, 4, 14, 0, 0, 123);
+      const tiny = Number.MIN_VALUE;
+      const rows: unknown[][] = [
+        [2 ** 53 - 1, at, [0.1, null, -2.5e-300, tiny, Infinity, -Infinity, NaN], 1 / 3],
+        [-7, new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999)), [], -0],
+        [3, null, [null, null], null],
+        [4, at, null, 123456789.123456789],
+      ];
+      for (let i = 0; i < 3000; i++) rows.push([100 + i, at + i, [i / 7, i % 3 ? null : -i / 11], i * 0.1]);
+      assert.equal(await t.db.copyRows('typed_copy', ['id', 'at', 'xs', 'x'], rows, { types: ['int8', 'timestamptz', 'float8[]', 'float8'] }), rows.length);
+      const { rows: out } = await t.db.query<{ id: number; at_ms: number | null; xs: (number | string | null)[] | null; x: number | null }>(
+        'SELECT id::float8 AS id, (extract(epoch FROM at) * 1000)::float8 AS at_ms, xs, x FROM typed_copy ORDER BY id',
+      );
+      assert.equal(out.length, rows.length);
+      const num = (v: number | string | null) => (v === null ? null : Number(v));
+      const want = [...rows].sort((a, b) => (a[0] as number) - (b[0] as number));
+      out.forEach((r, i) => {
+        const [id, when, xs, x] = want[i]!;
+        assert.equal(r.id, id);
+        assert.equal(r.at_ms, when === null ? null : when instanceof Date ? when.getTime() : when);
+        // -0 is stored as 0, as the text encoding writes it; NaN and infinities survive.
+        assert.deepEqual(r.xs?.map(num) ?? null, xs === null ? null : (xs as (number | null)[]).map((v) => (v === 0 ? 0 : v)));
+        assert.ok(Object.is(r.x === null ? null : Number(r.x), x === null ? null : x === 0 ? 0 : x), `x of ${id}`);
+      });
+    });
+
     it('migrations are recorded, idempotent and reported by status', async () => {
       assert.deepEqual(await migrate(t.db), []);
       const status = await migrationStatus(t.db);

@@ -173,7 +173,7 @@ function syntheticHistory(seasons: number): { games: HistoryGame[]; moves: numbe
           const pre = preGame(gameId++, kickoff, comp, year, h, a, odds);
           const result = { homeScore: hs, awayScore: as, outcome: hs > as ? ('home' as const) : hs < as ? ('away' as const) : ('draw' as const), stats: { home: { shotsOnTarget: hs + poisson(3) }, away: { shotsOnTarget: as + poisson(3) } } };
           const closingSets = setsOf(closing);
-          games.push({ pre, status: 'final', result, closing, closingSets, played: { ...pre, result, closing, closingSets } });
+          games.push({ pre, status: 'final', result, closingSets, played: { ...pre, result, closingSets } });
           points.set(h, (points.get(h) ?? 0) + (hs > as ? 3 : hs === as ? 1 : 0));
           points.set(a, (points.get(a) ?? 0) + (as > hs ? 3 : hs === as ? 1 : 0));
         }
@@ -227,7 +227,6 @@ function preGame(id: number, kickoff: number, comp: number, year: number, homeId
     context: {},
     homeStarter: null,
     awayStarter: null,
-    odds,
     sets: setsOf(odds),
   };
 }
