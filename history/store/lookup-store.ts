@@ -62,7 +62,7 @@ export interface SeasonSpanRow {
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
   const [odds, games] = await Promise.all([
     readOddsByGame(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
-    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
+    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...new Set(gameIds)]]),
   ]);
   const byId = new Map(games.rows.map((g) => [g.game_id, g]));
   return odds.flatMap((row) => {
