@@ -9,8 +9,9 @@
  *   train     a logistic training job: dataset, fit, evaluate, register (trainAndRegister, what the
  *             worker runs); train on the first 75% of seasons, test on the rest
  *   predict   batch prediction of every stored game to CSV (predictInChunks, as `sharpline predict --games`)
- * For each stage it prints seconds and peak RSS per size, and the growth exponent b of
- * time ≈ a·games^b (and of peak RSS) fitted by least squares on log-log over the sizes (the median
+ * For each stage it prints wall seconds, the stage process's CPU seconds (user + system, its own
+ * process only: the database server's work is in the wall time alone) and peak RSS per size, and
+ * the growth exponent b of time ≈ a·games^b (and of CPU seconds and peak RSS) fitted by least squares on log-log over the sizes (the median
  * of the repeats per size). b ≈ 1 is linear; peak RSS with b ≈ 0 is bounded.
  *
  *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--repeat 1] [--heap-mb N] [--schema-prefix P]
@@ -101,6 +102,8 @@ function windowsOf(seasons: number) {
 interface StageReport {
   stage: Stage;
   seconds: number;
+  /** CPU seconds (user + system) of the child's own process over the stage (process.cpuUsage): on a shared machine a steadier figure than wall time. The database server's CPU is not in it. */
+  cpuSeconds: number;
   /** Peak resident set size of the child, MB (process.resourceUsage().maxRSS). */
   peakRssMb: number;
   /** RSS once the code was loaded, before the work, MB: the floor the peak grows from. */
@@ -116,6 +119,7 @@ async function runStage(stage: Stage, schema: string, dir: string, seasons: numb
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const windows = windowsOf(seasons);
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   let details: Record<string, unknown> = {};
   if (stage === 'predict') {
     // The CLI's own path: a context as `sharpline predict` opens it, output streamed to a file.
@@ -149,7 +153,8 @@ async function runStage(stage: Stage, schema: string, dir: string, seasons: numb
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const report: StageReport = { stage, seconds: round(seconds), peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1), startRssMb: round(startRssMb, 1), details };
+  const cpu = process.cpuUsage(cpuStarted);
+  const report: StageReport = { stage, seconds: round(seconds), cpuSeconds: round((cpu.user + cpu.system) / 1e6), peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1), startRssMb: round(startRssMb, 1), details };
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 
@@ -207,7 +212,7 @@ async function runSize(url: string, factor: number, heapMb: number | undefined, 
     for (const stage of STAGES) {
       const r = childStage(stage, schema, dir, seasons, heapMb);
       stages[stage] = r;
-      log(`  ${stage.padEnd(8)} ${r.seconds.toFixed(1).padStart(8)} s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB (start ${r.startRssMb.toFixed(0)} MB)  load ${r.load!.before.toFixed(1)}→${r.load!.after.toFixed(1)}  ${JSON.stringify(r.details)}`);
+      log(`  ${stage.padEnd(8)} ${r.seconds.toFixed(1).padStart(8)} s  cpu ${r.cpuSeconds.toFixed(1).padStart(7)} s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB (start ${r.startRssMb.toFixed(0)} MB)  load ${r.load!.before.toFixed(1)}→${r.load!.after.toFixed(1)}  ${JSON.stringify(r.details)}`);
     }
     return { factor, leagues, seasons, games, csvMb: round(csvMb, 1), generateSeconds: round(generateSeconds), stages };
   } finally {
@@ -250,13 +255,15 @@ async function main(): Promise<void> {
     const stages = Object.fromEntries(STAGES.map((s) => [s, {
       seconds: round(median(mine.map((r) => r.stages[s].seconds))),
       secondsAll: mine.map((r) => r.stages[s].seconds),
+      cpuSeconds: round(median(mine.map((r) => r.stages[s].cpuSeconds))),
       peakRssMb: round(median(mine.map((r) => r.stages[s].peakRssMb)), 1),
       gamesPerSecond: Math.round(mine[0]!.games / median(mine.map((r) => r.stages[s].seconds))),
-    }])) as Record<Stage, { seconds: number; secondsAll: number[]; peakRssMb: number; gamesPerSecond: number }>;
+    }])) as Record<Stage, { seconds: number; secondsAll: number[]; cpuSeconds: number; peakRssMb: number; gamesPerSecond: number }>;
     return { factor: f, leagues: mine[0]!.leagues, seasons: mine[0]!.seasons, games: mine[0]!.games, repeats: mine.length, stages };
   });
   const growth = sizes.length < 2 ? null : Object.fromEntries(STAGES.map((s) => [s, {
     timeExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].seconds }))).exponent),
+    cpuExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].cpuSeconds }))).exponent),
     peakRssExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].peakRssMb }))).exponent),
   }]))
   const result = {
@@ -271,11 +278,11 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`scaling: synthetic leagues, ${os.cpus().length} cores, load ${loadBefore[0]!.toFixed(1)} before / ${loadAfter[0]!.toFixed(1)} after`);
-  console.log(`${'stage'.padEnd(9)}${bySize.map((z) => `${z.factor}× (${z.games} games)`.padStart(26)).join('')}   exponent time / peak RSS`);
+  console.log(`${'stage'.padEnd(9)}${bySize.map((z) => `${z.factor}× (${z.games} games)`.padStart(36)).join('')}   exponent wall / cpu / peak RSS`);
   for (const s of STAGES) {
-    const cells = bySize.map((z) => `${z.stages[s].seconds.toFixed(1)} s ${z.stages[s].peakRssMb.toFixed(0)} MB`.padStart(26)).join('');
+    const cells = bySize.map((z) => `${z.stages[s].seconds.toFixed(1)} s (cpu ${z.stages[s].cpuSeconds.toFixed(1)} s) ${z.stages[s].peakRssMb.toFixed(0)} MB`.padStart(36)).join('');
     const g = growth?.[s];
-    console.log(`${s.padEnd(9)}${cells}   ${g ? `${g.timeExponent.toFixed(2)} / ${g.peakRssExponent.toFixed(2)}` : '-'}`);
+    console.log(`${s.padEnd(9)}${cells}   ${g ? `${g.timeExponent.toFixed(2)} / ${g.cpuExponent.toFixed(2)} / ${g.peakRssExponent.toFixed(2)}` : '-'}`);
   }
 }
 

@@ -59,10 +59,14 @@ DELETE FROM feature_rows f
 const INSERT_RUN = `-- Logs one build. $1 set hash, $2 mode, $3 reason, $4 games processed, $5 rows written, $6 seconds.
 INSERT INTO feature_build_runs (set_hash, mode, reason, games_processed, rows_written, seconds) VALUES ($1, $2, $3, $4, $5, $6)`;
 
-const GET_ROWS = `-- Materialised rows of a set version for some games. $1 set hash, $2 bigint[] game ids.
-SELECT game_id::float8 AS game_id, (extract(epoch FROM kickoff) * 1000)::float8 AS kickoff, feature_values,
-       home_days_since_last, away_days_since_last, built_at
-  FROM feature_rows WHERE set_hash = $1 AND game_id = ANY($2::bigint[])`;
+// One primary-key lookup per game (the lateral subquery's OFFSET 0 keeps it from being flattened into
+// a hash join): \`game_id = ANY($2)\` was planned as a scan of the whole set per call (a batch
+// prediction's chunk of 10,000 of 152,000 rows read them all), so a batch cost grew with the square of history.
+const GET_ROWS = `-- Materialised rows of a set version for some games, by primary key. $1 set hash, $2 bigint[] game ids.
+SELECT fr.game_id::float8 AS game_id, (extract(epoch FROM fr.kickoff) * 1000)::float8 AS kickoff, fr.feature_values,
+       fr.home_days_since_last, fr.away_days_since_last, fr.built_at
+  FROM unnest($2::bigint[]) AS wanted(id)
+ CROSS JOIN LATERAL (SELECT * FROM feature_rows r WHERE r.set_hash = $1 AND r.game_id = wanted.id OFFSET 0) fr`;
 
 const LAST_RUN = `-- Latest build of a set version and its row count. $1 set hash.
 SELECT r.mode, r.reason, r.games_processed, r.rows_written, r.seconds, r.finished_at,
@@ -148,7 +152,7 @@ export interface StoredRow extends FeatureRow {
 export async function getRows(db: Db, setHash: string, gameIds: readonly number[]): Promise<Map<number, StoredRow>> {
   const { rows } = await db.query<{ game_id: number; kickoff: number; feature_values: (number | null)[]; home_days_since_last: number | null; away_days_since_last: number | null; built_at: Date | string }>(
     GET_ROWS,
-    [setHash, [...gameIds]],
+    [setHash, [...new Set(gameIds)]],
   );
   return new Map(
     rows.map((r) => [

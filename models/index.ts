@@ -1,6 +1,6 @@
 export { DENSE_MODEL_FORMAT, STD_FLOOR, assertDenseModel, classCount, createPredictor, deserializeModel, logLoss, predictProba, serializeModel } from './network.ts';
 export type { DenseLayer, DenseModel, DensePredictor, HiddenActivation, OutputKind } from './network.ts';
-export { DEFAULT_L2_CANDIDATES, L2_FOLDS, L2_FOLD_SHARE, L2_MIN_FOLD_ROWS, LOGISTIC_DEFAULTS, MLP_DEFAULTS, lossAndGradients, resolveTrainParams, selectL2, train } from './trainer/index.ts';
+export { DEFAULT_L2_CANDIDATES, L2_FOLDS, L2_FOLD_SHARE, L2_MIN_FOLD_ROWS, LOGISTIC_DEFAULTS, MLP_DEFAULTS, EPOCH_ROW_BUDGET, epochsWithinBudget, lossAndGradients, resolveTrainParams, selectL2, train } from './trainer/index.ts';
 export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainParams } from './train-params.ts';
 export type { EpochReport, L2SelectionReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
 export { initTf } from './tfjs-backend.ts';
@@ -19,9 +19,11 @@ export {
   createExplainer,
   explain,
   explainRows,
+  gatherRows,
   linearLogits,
   meanAbsShap,
   permutationImportance,
+  sampleRowIndices,
   selectBackground,
 } from './explain/index.ts';
 export type {

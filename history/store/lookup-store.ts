@@ -64,7 +64,7 @@ export interface SeasonSpanRow {
 export async function readMatchOdds(db: Db, gameIds: readonly number[]): Promise<MatchOddsRow[]> {
   const [sets, games] = await Promise.all([
     readOddSets(db, { sport: null, gameIds }, { markets: ['1x2', 'moneyline'], bookmakers: null }),
-    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...gameIds]]),
+    db.query<{ game_id: number; outcomes: string; kickoff: number }>(GAME_KICKOFFS_SQL, [[...new Set(gameIds)]]),
   ]);
   const byId = new Map(games.rows.map((g) => [g.game_id, g]));
   const out = new Map<number, MatchOddsRow>();

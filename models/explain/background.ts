@@ -1,5 +1,6 @@
 import { AppError } from '../../core/index.ts';
 import { createSfc32, randomInt, type RandomStream as Rng } from '../../core/index.ts';
+import { drawRowIndices, gatherRows, sampleRowIndices } from './sample.ts';
 import type { Background } from './types.ts';
 
 /** A background after validation: weights normalised to sum 1, duplicate rows merged. */
@@ -17,6 +18,12 @@ export interface SelectBackgroundOptions {
   seed?: number;
   /** Lloyd iterations at most; default 50. */
   maxIterations?: number;
+  /**
+   * When `nRows` is above this, the summary is taken from a seeded uniform sample of this many
+   * rows (`sampleRowIndices` with `seed`), so its cost stops growing with the source; weights are
+   * then shares of the sample. Default: every row.
+   */
+  sampleRows?: number;
 }
 
 /**
@@ -35,7 +42,7 @@ export function selectBackground(
   nFeatures: number,
   options: SelectBackgroundOptions = {},
 ): Background {
-  const { size = 100, method = 'kmeans', seed = 1, maxIterations = 50 } = options;
+  const { size = 100, method = 'kmeans', seed = 1, maxIterations = 50, sampleRows } = options;
   if (nRows <= 0 || X.length !== nRows * nFeatures) {
     throw new AppError('MODEL_INPUT_INVALID', `background source must hold nRows × nFeatures values`, {
       details: { length: X.length, nRows, nFeatures },
@@ -43,6 +50,14 @@ export function selectBackground(
   }
   if (!Number.isInteger(size) || size < 1) {
     throw new AppError('MODEL_INPUT_INVALID', `background size must be a positive integer`, { details: { size } });
+  }
+  if (sampleRows !== undefined) {
+    if (!Number.isInteger(sampleRows) || sampleRows < size) {
+      throw new AppError('MODEL_INPUT_INVALID', `background sampleRows must be a whole number >= size`, { details: { sampleRows, size } });
+    }
+    if (nRows > sampleRows) {
+      return selectBackground(gatherRows(X, nFeatures, sampleRowIndices(nRows, sampleRows, seed)), sampleRows, nFeatures, { size, method, seed, maxIterations });
+    }
   }
   if (nRows <= size) {
     return { data: X.slice(), nRows, weights: new Float64Array(nRows).fill(1 / nRows) };
@@ -53,16 +68,7 @@ export function selectBackground(
 }
 
 function uniformSample(X: Float64Array, nRows: number, nFeatures: number, size: number, rng: Rng): Background {
-  const idx = new Int32Array(nRows);
-  for (let i = 0; i < nRows; i++) idx[i] = i;
-  const data = new Float64Array(size * nFeatures);
-  for (let i = 0; i < size; i++) {
-    const j = i + randomInt(rng, nRows - i);
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-    data.set(X.subarray(idx[i] * nFeatures, (idx[i] + 1) * nFeatures), i * nFeatures);
-  }
+  const data = gatherRows(X, nFeatures, drawRowIndices(nRows, size, rng));
   return { data, nRows: size, weights: new Float64Array(size).fill(1 / size) };
 }
 

@@ -2,6 +2,7 @@ import { AppError } from '../../core/index.ts';
 import { assertRows, DEFAULT_MAX_BATCH_ROWS, evaluateRows } from './evaluate.ts';
 import { explainRows } from './explain.ts';
 import { buildPlayers } from './players.ts';
+import { gatherRows, sampleRowIndices } from './sample.ts';
 import { createSfc32, shuffleInPlace } from '../../core/index.ts';
 import type { AutoExplainOptions, ExplainableModel, NetworkForm, Player } from './types.ts';
 
@@ -50,6 +51,12 @@ export interface PermutationImportanceOptions {
    * every copy through `model.predict`.
    */
   forwardPass?: 'network' | 'predict';
+  /**
+   * When `nRows` is above this, the importance is measured on a seeded uniform sample of this many
+   * rows (`sampleRowIndices` with `seed`) and its labels: the cost (rows × players × repeats) stops
+   * growing with the window. Default: every row.
+   */
+  sampleRows?: number;
 }
 
 export interface PermutationImportance {
@@ -88,6 +95,14 @@ export function permutationImportance(
     throw new AppError('MODEL_INPUT_INVALID', 'labels must have one entry per row', {
       details: { labels: labels.length, nRows },
     });
+  }
+  const { sampleRows } = options;
+  if (sampleRows !== undefined && !(Number.isInteger(sampleRows) && sampleRows >= 1)) {
+    throw new AppError('MODEL_INPUT_INVALID', 'permutation importance sampleRows must be a positive whole number', { details: { sampleRows } });
+  }
+  if (sampleRows !== undefined && nRows > sampleRows) {
+    const rows = sampleRowIndices(nRows, sampleRows, options.seed ?? 1);
+    return permutationImportance(model, gatherRows(X, d, rows), sampleRows, Int32Array.from(rows, (r) => labels[r]!), { ...options, sampleRows: undefined });
   }
   for (let r = 0; r < nRows; r++) {
     const y = labels[r];

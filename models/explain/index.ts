@@ -74,6 +74,7 @@ export type {
 } from './types.ts';
 export { chooseEngine, createAsyncExplainer, createExplainer, explain, explainRows, type AsyncExplainer, type Explainer } from './explain.ts';
 export { selectBackground, type SelectBackgroundOptions } from './background.ts';
+export { gatherRows, sampleRowIndices } from './sample.ts';
 export {
   meanAbsShap,
   permutationImportance,

@@ -18,7 +18,7 @@
  * `SHARPLINE_TRAINER_KERNELS` setting in src/config.ts); nothing here reads the environment.
  */
 
-export { DEFAULT_ANCHOR_L2, LOGISTIC_DEFAULTS, MLP_DEFAULTS, resolveTrainParams } from './params.ts';
+export { DEFAULT_ANCHOR_L2, EPOCH_ROW_BUDGET, LOGISTIC_DEFAULTS, MLP_DEFAULTS, epochsWithinBudget, resolveTrainParams } from './params.ts';
 export type { TrainAlgo, TrainParams } from './params.ts';
 export { DEFAULT_L2_CANDIDATES, L2_FOLDS, L2_FOLD_SHARE, L2_MIN_FOLD_ROWS, selectL2 } from './l2-select.ts';
 export type { EpochReport, L2SelectionReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainerKernels, TrainingData } from './types.ts';

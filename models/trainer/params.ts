@@ -98,6 +98,24 @@ export const MLP_DEFAULTS: Readonly<TrainParams> = Object.freeze({
   l2Candidates: [...DEFAULT_L2_CANDIDATES],
 });
 
+/** Row passes (rows × epochs) a run may make when its epochs are the default: 60 epochs at 50,000 rows. */
+export const EPOCH_ROW_BUDGET = 3_000_000;
+
+/** Rows at or below which the default epochs stand whatever the budget says. */
+const EPOCH_BUDGET_FROM_ROWS = 50_000;
+
+/**
+ * The epochs a run over `rows` rows makes when its epochs are the default: above 50,000 rows at
+ * most ceil(EPOCH_ROW_BUDGET / rows), so the fit's cost stops growing faster than the rows (each
+ * epoch is already `rows / batchSize` steps: a large window needs fewer passes to converge).
+ * At or below 50,000 rows, `epochs` unchanged. An explicitly given `epochs` is never capped
+ * (`train` applies this only when the overrides name no epochs).
+ */
+export function epochsWithinBudget(rows: number, epochs: number): number {
+  if (rows <= EPOCH_BUDGET_FROM_ROWS) return epochs;
+  return Math.min(epochs, Math.ceil(EPOCH_ROW_BUDGET / rows));
+}
+
 /**
  * Merge user overrides onto the defaults for the chosen algorithm and validate them.
  * @throws AppError TRAINING_SPEC_INVALID with `details.field` naming the bad parameter.

@@ -6,7 +6,7 @@ import { defaultFeatureNames, standardizationStats, validateTrainingData } from 
 import { anchorOffsets, foldAnchor, offsetLogLoss, resolveAnchorColumns, zeroCorrection } from './anchor.ts';
 import { fitCalibration, fitTemperature } from './calibrate.ts';
 import { DEFAULT_L2_CANDIDATES, selectL2 } from './l2-select.ts';
-import { DEFAULT_ANCHOR_L2, resolveTrainParams, type TrainParams } from './params.ts';
+import { DEFAULT_ANCHOR_L2, epochsWithinBudget, resolveTrainParams, type TrainParams } from './params.ts';
 import { createSfc32 as createRng, shuffleInPlace as shuffle } from '../../core/index.ts';
 import { createShape, initParams, toDenseModel } from './shape.ts';
 import type { AnchorReport, Engine, EpochReport, TrainOptions, TrainResult, TrainerKernelChoice, TrainingData } from './types.ts';
@@ -14,6 +14,8 @@ import type { AnchorReport, Engine, EpochReport, TrainOptions, TrainResult, Trai
 /**
  * Train a dense model. Rows must be in kickoff order: the validation slice is the last
  * `validationFraction` of them, and standardisation statistics come from the training part only.
+ * When `overrides` name no `epochs`, the default is capped above 50,000 rows (epochsWithinBudget:
+ * at most ceil(3e6 / rows) passes); the returned `params` hold the epochs used.
  *
  * @throws AppError TRAINING_SPEC_INVALID for bad hyper-parameters or a diverging run,
  *         TRAINING_DATA_EMPTY when there are no rows (or no rows left for training/validation),
@@ -23,6 +25,8 @@ import type { AnchorReport, Engine, EpochReport, TrainOptions, TrainResult, Trai
 export async function train(data: TrainingData, overrides: Partial<TrainParams> = {}, options: TrainOptions = {}): Promise<TrainResult> {
   const params = resolveTrainParams(overrides);
   const checked = validateTrainingData(data);
+  // The default epochs shrink on large windows (epochsWithinBudget); epochs the caller names stand.
+  if (overrides.epochs === undefined) params.epochs = epochsWithinBudget(checked.nRows, params.epochs);
   throwIfAborted(options.signal);
   const nOutputs = checked.classes.length === 2 ? 1 : checked.classes.length;
   let result: TrainResult;

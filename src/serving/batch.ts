@@ -1,6 +1,6 @@
 import { type Db, AppError } from '../../core/index.ts';
 import { findGameIds } from '../../history/index.ts';
-import { predictGames, predictInstances, type GameRequest, type PredictDeps, type PredictionItem, type PredictOptions, type PredictResult } from './predict.ts';
+import { predictInstances, resolveGames, scoreResolvedGames, type GameRequest, type ResolvedGames, type PredictDeps, type PredictionItem, type PredictOptions, type PredictResult } from './predict.ts';
 import type { ServedVersion } from './predictor.ts';
 
 
@@ -52,7 +52,9 @@ export async function findGames(db: Db, query: GameQuery): Promise<GameRequest[]
 
 /**
  * Scores many rows in chunks of `chunkRows` through the same functions as the HTTP route, yielding
- * each chunk's result so a caller can stream it out.
+ * each chunk's result so a caller can stream it out. Games are read one chunk ahead: the next
+ * chunk's feature rows and odds are on the database while the current chunk is scored and written,
+ * so at most two chunks are held.
  */
 export async function* predictInChunks(
   deps: PredictDeps,
@@ -61,10 +63,22 @@ export async function* predictInChunks(
   chunkRows: number,
   options: PredictOptions = {},
 ): AsyncGenerator<PredictResult> {
-  const items = 'instances' in input ? input.instances : input.games;
-  for (let start = 0; start < items.length; start += chunkRows) {
-    if ('instances' in input) yield await predictInstances(deps, served, input.instances.slice(start, start + chunkRows));
-    else yield await predictGames(deps, served, input.games.slice(start, start + chunkRows), options);
+  if ('instances' in input) {
+    for (let start = 0; start < input.instances.length; start += chunkRows) yield await predictInstances(deps, served, input.instances.slice(start, start + chunkRows));
+    return;
+  }
+  const { games } = input;
+  const read = (start: number): Promise<ResolvedGames> | undefined => {
+    if (start >= games.length) return undefined;
+    const reading = resolveGames(deps, served, games.slice(start, start + chunkRows));
+    reading.catch(() => undefined); // surfaces where it is awaited
+    return reading;
+  };
+  let next = read(0);
+  for (let start = 0; next; start += chunkRows) {
+    const current = await next;
+    next = read(start + chunkRows);
+    yield await scoreResolvedGames(deps, served, current, options);
   }
 }
 

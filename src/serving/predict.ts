@@ -342,6 +342,21 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, 
  *         FEATURE_SPORT_MISMATCH, VALIDATION_FAILED from the feature store (each names the game index).
  */
 export async function predictGames(deps: PredictDeps, served: ServedVersion, games: readonly GameRequest[], options: PredictOptions = {}): Promise<PredictResult> {
+  return scoreResolvedGames(deps, served, await resolveGames(deps, served, games), options);
+}
+
+/** A batch's games with their feature rows and stored odds, read (resolveGames) but not yet scored. */
+export interface ResolvedGames {
+  readonly resolved: readonly ResolvedGame[];
+}
+
+/**
+ * The first half of predictGames: checks the version can compute its features, then reads each
+ * game's feature row and stored odds (stored games set-wise, the rest online). Split out so a batch
+ * can read its next chunk while the current one is scored (predictInChunks).
+ * @throws as predictGames
+ */
+export async function resolveGames(deps: PredictDeps, served: ServedVersion, games: readonly GameRequest[]): Promise<ResolvedGames> {
   const spec = served.featureSpec;
   if (!spec) {
     throw new AppError('MODEL_FEATURES_UNAVAILABLE', `model ${served.model} version ${served.version} has no feature spec; send raw "instances"`, {
@@ -383,7 +398,13 @@ export async function predictGames(deps: PredictDeps, served: ServedVersion, gam
       throw error;
     }
   });
-  const n = games.length;
+  return { resolved };
+}
+
+/** The second half of predictGames: the model's probabilities and market view of resolved games. */
+export async function scoreResolvedGames(deps: PredictDeps, served: ServedVersion, games: ResolvedGames, options: PredictOptions = {}): Promise<PredictResult> {
+  const { resolved } = games;
+  const n = resolved.length;
   const names = served.featureNames;
   const nf = names.length;
   const X = new Float64Array(n * nf);

@@ -5,7 +5,7 @@ import { createVersion, putArtifact, savePredictions, type ModelVersion } from '
 import type { TrainingSpec } from '../spec.ts';
 import type { Datasets } from './dataset.ts';
 import type { GameLabel } from '../../history/index.ts';
-import { globalImportance } from './importance.ts';
+import { EXPLANATION_SAMPLE_ROWS, globalImportance } from './importance.ts';
 import { featureDistribution } from '../evaluate/drift.ts';
 
 export interface VersionProvenance {
@@ -60,7 +60,7 @@ export interface ExplanationArtifacts {
  */
 export async function explanationArtifacts(model: DenseModel | null, trainSet: TrainingSet, testSet: TrainingSet, timings: Record<string, number> = {}): Promise<ExplanationArtifacts> {
   let mark = performance.now();
-  const background = selectBackground(trainSet.X, trainSet.nRows, trainSet.featureNames.length, { size: 100, method: 'kmeans', seed: 7 });
+  const background = selectBackground(trainSet.X, trainSet.nRows, trainSet.featureNames.length, { size: 100, method: 'kmeans', seed: 7, sampleRows: EXPLANATION_SAMPLE_ROWS });
   timings.registerBackgroundMs = Math.round(performance.now() - mark);
   mark = performance.now();
   const importance = model ? await globalImportance(model, trainSet, testSet) : undefined;

@@ -78,14 +78,15 @@ export function registerImportanceCommand(models: Command): void {
         const importance = (await getArtifact(ctx.db, version.id, 'importance')).json as {
           classes: string[];
           meanAbsShap: { rows: number; features: Array<{ name: string; byClass: Record<string, number> }> };
-          permutation: { baselineLogLoss: number; features: Array<{ name: string; importance: number; std: number }> };
+          /** `rows` since the seeded sample of large windows; older versions used every test row. */
+          permutation: { baselineLogLoss: number; rows?: number; features: Array<{ name: string; importance: number; std: number }> };
         };
         printResult({ model: version.model, version: version.version, importance }, opts.json, (r) => {
           const perm = new Map(r.importance.permutation.features.map((f) => [f.name, f]));
           const rows = [...r.importance.meanAbsShap.features]
             .sort((a, b) => Object.values(b.byClass).reduce((x, y) => x + y, 0) - Object.values(a.byClass).reduce((x, y) => x + y, 0))
             .map((f) => ({ feature: f.name, ...Object.fromEntries(r.importance.classes.map((c) => [`|shap| ${c}`, f.byClass[c]])), 'permutation Δlogloss': perm.get(f.name)?.importance }));
-          return `${r.model} v${r.version}: mean |SHAP| over ${r.importance.meanAbsShap.rows} test rows (probability space); permutation importance on all test rows (baseline log loss ${r.importance.permutation.baselineLogLoss.toFixed(4)})\n` + table(rows);
+          return `${r.model} v${r.version}: mean |SHAP| over ${r.importance.meanAbsShap.rows} test rows (probability space); permutation importance on ${r.importance.permutation.rows === undefined ? 'all' : r.importance.permutation.rows} test rows (baseline log loss ${r.importance.permutation.baselineLogLoss.toFixed(4)})\n` + table(rows);
         });
       }),
     );
