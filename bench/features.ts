@@ -26,6 +26,9 @@ import { createPgDb, migrate, loadConfig } from '../src/index.ts';
 import { runImport } from '../history/index.ts';
 import { buildFeatures, compileSet, computeOnline, createFeatureCache, resolveFeatureSet, type FeatureSet } from '../features/index.ts';
 import type { Db } from '../core/index.ts';
+import { exitOnHelp } from './usage.ts';
+
+exitOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -31,6 +31,9 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { createPgDb, createPgliteDb, migrate, loadConfig } from '../src/index.ts';
 import { decodeText, parseCsv, runImport } from '../history/index.ts';
+import { exitOnHelp } from './usage.ts';
+
+exitOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -60,6 +60,7 @@ import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureS
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';
 import { backtestVersion, PRICE_SOURCE_NAMES, trainAndRegister, verdictOf, type MarketBacktest, type TrainingSpec } from '../training/index.ts';
+import { exitOnHelp } from './usage.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -1011,13 +1012,7 @@ async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string;
 }
 
 async function main(): Promise<void> {
-  if (flag('--help') || flag('-h')) {
-    // The usage is this file's header comment; without this a mistyped help flag ran every default
-    // run in the default schema.
-    const text = readFileSync(fileURLToPath(import.meta.url), 'utf8');
-    process.stdout.write(text.slice(text.indexOf('/**') + 3, text.indexOf('*/')).replace(/^ \* ?/gm, '') + '\n');
-    return;
-  }
+  exitOnHelp(import.meta.url);
   if (!existsSync(dataDir)) {
     log(`skipped: ${dataDir} is absent (the quality benchmark needs the shared real-data folder)`);
     return;

@@ -36,6 +36,7 @@ import { createContext, createPgDb, migrate, loadConfig, writeBatchPredictions, 
 import { runImport } from '../history/index.ts';
 import { buildFeatures } from '../features/index.ts';
 import { parseTrainingSpec, runIdOf, trainAndRegister } from '../training/index.ts';
+import { exitOnHelp } from './usage.ts';
 
 export const STAGES = ['ingest', 'features', 'train', 'predict'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -288,6 +289,7 @@ async function main(): Promise<void> {
 
 // Imported by tests for the pure parts; run as a script otherwise.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  exitOnHelp(import.meta.url);
   await main().catch((error) => {
     process.stderr.write(`${(error as Error).stack ?? error}\n`);
     process.exitCode = 1;

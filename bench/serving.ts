@@ -24,6 +24,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { exitOnHelp } from './usage.ts';
+
+exitOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

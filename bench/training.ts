@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultTrainerKernels, initTf, train, trainTfjs, type TfjsSpec, type TrainerKernels, type TrainingData } from '../models/index.ts';
+import { exitOnHelp } from './usage.ts';
 
 /** Debian's interpreter (python3-torch is an apt package); override with SHARPLINE_BENCH_PYTHON. */
 const PYTHON = process.env.SHARPLINE_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -145,6 +146,7 @@ function runTorch(data: TrainingData, repeat: number): { runs: Map<number, { sec
 }
 
 async function main(): Promise<void> {
+  exitOnHelp(import.meta.url);
   const json = process.argv.includes('--json');
   const quick = process.argv.includes('--quick');
   const nRows = quick ? 10_000 : 50_000;
