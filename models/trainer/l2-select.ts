@@ -4,9 +4,8 @@
 import { pairedBootstrap } from '../../core/index.ts';
 import { predictProba, type DenseModel } from '../network.ts';
 import type { L2SelectionReport, TrainingData } from './types.ts';
+export { DEFAULT_L2_CANDIDATES } from './params.ts';
 
-/** L2 strengths tried unless told otherwise (the trainer's fixed default 1e-4 among them). */
-export const DEFAULT_L2_CANDIDATES: readonly number[] = Object.freeze([1e-4, 1e-3, 0.01, 0.03, 0.1]);
 /** Consecutive folds, together the last `L2_FOLD_SHARE` of the training rows (rows before the validation slice). */
 export const L2_FOLDS = 5;
 export const L2_FOLD_SHARE = 0.3;

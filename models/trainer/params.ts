@@ -1,6 +1,12 @@
 // Hyper-parameters of a training run: the type, the defaults per algorithm, and their validation.
 import { AppError } from '../../core/index.ts';
-import { DEFAULT_L2_CANDIDATES } from './l2-select.ts';
+
+/**
+ * L2 strengths `l2Select: "rolling"` tries unless told otherwise (the trainer's fixed default 1e-4
+ * among them). Kept here, not in l2-select.ts: the trainer's types import these params and
+ * l2-select imports the types, so the constant there made an import cycle.
+ */
+export const DEFAULT_L2_CANDIDATES: readonly number[] = Object.freeze([1e-4, 1e-3, 0.01, 0.03, 0.1]);
 
 export type TrainAlgo = 'logistic' | 'mlp';
 
