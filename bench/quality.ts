@@ -372,6 +372,8 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r5 + roof', edit: (f) => [...f, { family: 'context', params: { roof: true } }] },
     { label: 'r5 + mr slow 0.1', edit: (f) => [...f, { family: 'market_rating', params: { prefix: 'mrs', market: 'moneyline', sources: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'], rate: 0.1, hfa: 0.3, regression: 0.3, newTeamOffset: 0, returnAfterDays: 0 } }] },
     ...[14, 30].map((cap) => ({ label: `r5 mg cap ${cap}`, edit: tweak('margin_rating', { cap }) })),
+    // Issue 19, round 8: each team's own home edge (home_edge) beside the league's home advantage.
+    ...[0.01, 0.02, 0.03, 0.05].map((edgeRate) => ({ label: `r8 + home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { edgeRate } }] })),
   ],
   'soccer-base': [
     { label: 'as defined', edit: (f) => [...f] },
@@ -431,6 +433,11 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     // Issue 19, round 7: a faster-moving per-league Elo home advantage (round 5's 0.2 was the only
     // home-advantage step better on both the slice and round 6's rolling folds).
     ...[0.3, 0.5, 0.8, 1].map((r) => ({ label: `r7 elo hfaRate ${r}`, edit: tweak('elo', { hfaRate: r }) })),
+    // Issue 19, round 8: the shots-on-target and goals ratings' decay one at a time (rounds 1-2 moved
+    // both together, before the market-fitted ratings), and the market-goals step just above 0.08.
+    ...[0.015, 0.02, 0.045].map((rate) => ({ label: `r8 sot rate ${rate}`, edit: tweak('attack_defence', { rate }, 'sot') })),
+    ...[0.02, 0.045].map((rate) => ({ label: `r8 gl rate ${rate}`, edit: tweak('attack_defence', { rate }, 'gl') })),
+    { label: 'r8 mxg rate 0.1', edit: tweak('market_goals', { rate: 0.1 }) },
     { label: 'r5 combo gl/sot 0.02 elo 0.1 mxg 0.05', edit: (f) => tweak('market_goals', { baseRate: 0.05 })(tweak('elo', { hfaRate: 0.1 })(tweak('attack_defence', { baseRate: 0.02 })(f))) },
   ],
   'soccer-market': [
