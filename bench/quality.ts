@@ -373,6 +373,8 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r5 + mr slow 0.1', edit: (f) => [...f, { family: 'market_rating', params: { prefix: 'mrs', market: 'moneyline', sources: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'], rate: 0.1, hfa: 0.3, regression: 0.3, newTeamOffset: 0, returnAfterDays: 0 } }] },
     ...[14, 30].map((cap) => ({ label: `r5 mg cap ${cap}`, edit: tweak('margin_rating', { cap }) })),
     // Issue 19, round 8: each team's own home edge (home_edge) beside the league's home advantage.
+    // The same edge measured on earlier games' moneylines against a rating fitted to them (market_rating's NFL settings).
+    ...[0.02, 0.05, 0.1].map((edgeRate) => ({ label: `r8 + market home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { prefix: 'hem', source: 'moneyline', edgeRate, rate: 0.4, hfa: 0.3, hfaRate: 0.01, cap: 6, regression: 0.3 } }] })),
     ...[0.01, 0.02, 0.03, 0.05].map((edgeRate) => ({ label: `r8 + home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { edgeRate } }] })),
   ],
   'soccer-base': [

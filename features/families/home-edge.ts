@@ -1,4 +1,6 @@
 import type { PlayedGame, PreGame } from '../types.ts';
+import { fairProbabilities } from '../odds.ts';
+import { parseSources, pastPriceSet } from './market-rating.ts';
 import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
 import { commitTeam, viewTeam, type Slots } from './ratings-common.ts';
 
@@ -21,11 +23,18 @@ export const homeEdgeFamily: FamilyDefinition = {
   summary: 'Per-team home edge: an exponentially weighted mean of the home side\'s capped margin above an opponent-adjusted margin rating\'s prediction (league home advantage included) over its earlier home games; emits the home side\'s edge (points).',
   params: {
     prefix: PREFIX_PARAM('he'),
+    source: { type: 'enum', default: 'margin', values: ['margin', 'moneyline'], doc: 'what the edge is measured on: capped score margins (points), or earlier games\' de-vigged moneylines, ln(p_home/p_away), against a rating fitted to them' },
+    sources: {
+      type: 'string[]',
+      default: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'],
+      pattern: /^[a-z0-9_]+:(opening|preclosing|closing|snapshot)$/,
+      doc: 'source moneyline: preference list of bookmaker:kind for the past game\'s price',
+    },
     edgeRate: { type: 'number', default: 0.02, min: 0, max: 1, doc: 'weight of the newest home game in the home side\'s edge' },
     rate: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'step of the internal margin rating (as margin_rating.rate)' },
     hfa: { type: 'number', default: 2, min: -50, max: 50, doc: 'initial league home advantage of the internal rating (points)' },
     hfaRate: { type: 'number', default: 0.002, min: 0, max: 1, doc: 'step of the per-competition home advantage of the internal rating' },
-    cap: { type: 'number', default: 24, min: 1, max: 200, doc: 'margins clipped to ±cap' },
+    cap: { type: 'number', default: 24, min: 1, max: 200, doc: 'margins (or log-ratios) clipped to ±cap' },
     regression: { type: 'number', default: 0.4, min: 0, max: 1, doc: 'internal rating pulled to the competition mean at a new season' },
   },
   create(p): FamilyRuntime<HeState> {
@@ -35,6 +44,8 @@ export const homeEdgeFamily: FamilyDefinition = {
     const hfaRate = p.hfaRate as number;
     const hfa0 = p.hfa as number;
     const cap = p.cap as number;
+    const moneyline = p.source === 'moneyline';
+    const sources = parseSources(p.sources as string[]);
     const seat = { initial: [0], newTeamOffset: [0], returnAfterDays: 0, regression: p.regression as number, regressTo: 'competition_mean' as const };
     const predict = (s: HeState, g: PreGame) => {
       const h = viewTeam(s.teams, g.homeId, g.competitionId, g.seasonYear, g.kickoff, seat)[0]!;
@@ -44,14 +55,23 @@ export const homeEdgeFamily: FamilyDefinition = {
     };
     return {
       columns: [{ name: `${prefix}_home`, fill: 0, description: 'the home side\'s own home edge (points above the league home advantage) from its earlier home games; 0 on a neutral site or before its first home game' }],
-      needs: {},
+      needs: moneyline ? { odds: { markets: ['moneyline'], bookmakers: [...new Set(sources.map((x) => x.bookmaker))] } } : {},
+      ...(moneyline ? { inputs: [{ kind: 'odds' as const, market: 'moneyline' as const, sources, preKickoff: false, label: `moneyline odds of finished games from ${(p.sources as string[]).join(' / ')}` }] } : {}),
       init: () => ({ teams: {}, hfa: {}, edge: {} }),
       emit(s, g, out, at) {
         out[at] = g.neutral ? 0 : s.edge[g.homeId] ?? 0;
       },
       update(s, g: PlayedGame) {
+        let observed: number;
+        if (moneyline) {
+          // A past game without usable odds teaches nothing (as in market_rating).
+          const chosen = pastPriceSet(g, 'moneyline', sources);
+          if (!chosen) return;
+          const pr = fairProbabilities(chosen);
+          observed = clamp(Math.log(pr.home / pr.away), -cap, cap);
+        } else observed = clamp(g.result.homeScore - g.result.awayScore, -cap, cap);
         const { h, a, hfa, diff } = predict(s, g);
-        const e = clamp(g.result.homeScore - g.result.awayScore, -cap, cap) - diff;
+        const e = observed - diff;
         commitTeam(s.teams, g.homeId, [h + rate * e], g.competitionId, g.seasonYear, g.kickoff, true);
         commitTeam(s.teams, g.awayId, [a - rate * e], g.competitionId, g.seasonYear, g.kickoff, true);
         if (g.neutral) return;
