@@ -29,7 +29,8 @@
  *               each fold season scored by a logistic trained on every game before it, for the set as
  *               defined and the FEATURE_VARIANTS / ROLLING_PARAM_VARIANTS matching --variants a,b, pooled
  *               over every fold's games with the bootstrap interval against the set as defined;
- *               --rolling-params '<json>' sets trainer parameters under every variant.
+ *               --rolling-params '<json>' sets trainer parameters under every variant; --rolling-first
+ *               <year> adds fold seasons from that year on before the defined ones.
  * --help        This text.
  * --seed-spread The run's own settings trained with seeds 42 and 1..7, each scored on validation and on the
  *               test window: a measurement of optimiser noise (reads the test window; chooses nothing).
@@ -373,6 +374,10 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     { label: 'r5 + mr slow 0.1', edit: (f) => [...f, { family: 'market_rating', params: { prefix: 'mrs', market: 'moneyline', sources: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'], rate: 0.1, hfa: 0.3, regression: 0.3, newTeamOffset: 0, returnAfterDays: 0 } }] },
     ...[14, 30].map((cap) => ({ label: `r5 mg cap ${cap}`, edit: tweak('margin_rating', { cap }) })),
     // Issue 19, round 8: each team's own home edge (home_edge) beside the league's home advantage.
+    // Combined with round 3's quarterback market rating (each alone inside the noise on the rolling folds).
+    { label: 'r8 + home edge 0.02, qm -0.8 no mr', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8 } }, { family: 'home_edge', params: { edgeRate: 0.02 } }] },
+    { label: 'r8 + home edge 0.02, + qm -0.8', edit: (f) => [...f, { family: 'qb_market', params: { newQbValue: -0.8 } }, { family: 'home_edge', params: { edgeRate: 0.02 } }] },
+    { label: 'r8 + home edge 0.02 cap 14', edit: (f) => [...f, { family: 'home_edge', params: { edgeRate: 0.02, cap: 14 } }] },
     // The same edge measured on earlier games' moneylines against a rating fitted to them (market_rating's NFL settings).
     ...[0.02, 0.05, 0.1].map((edgeRate) => ({ label: `r8 + market home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { prefix: 'hem', source: 'moneyline', edgeRate, rate: 0.4, hfa: 0.3, hfaRate: 0.01, cap: 6, regression: 0.3 } }] })),
     ...[0.01, 0.02, 0.03, 0.05].map((edgeRate) => ({ label: `r8 + home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { edgeRate } }] })),
@@ -915,6 +920,20 @@ const ROLLING_FOLDS: Record<string, Array<{ label: string; from: string; to: str
 };
 ROLLING_FOLDS['nfl-anchored'] = ROLLING_FOLDS['nfl-base']!;
 
+/** The fold seasons from `first` to the last defined one, in the defined folds' shape. */
+function rollingFoldsFrom(id: string, first: number, defined: ReadonlyArray<{ label: string; from: string; to: string }>): Array<{ label: string; from: string; to: string }> {
+  const start = Number(defined[0]!.from.slice(0, 4));
+  if (!Number.isInteger(first) || first > start || first < start - 15) throw new Error(`--rolling-first: expected a year from ${start - 15} to ${start} for ${id}, got ${first}`);
+  const shift = (iso: string, years: number) => `${Number(iso.slice(0, 4)) + years}${iso.slice(4)}`;
+  const two = id.startsWith('soccer');
+  const earlier = Array.from({ length: start - first }, (_, i) => {
+    const y = first + i;
+    const d = defined[0]!;
+    return { label: two ? `${y}/${String(y + 1).slice(2)}` : String(y), from: shift(d.from, y - start), to: shift(d.to, y - start) };
+  });
+  return [...earlier, ...defined];
+}
+
 /** Trainer-parameter candidates for `--tune-rolling` (on top of the run's logistic parameters). */
 const ROLLING_PARAM_VARIANTS: Array<{ label: string; params: Record<string, unknown> }> = [
   ...[0, 1e-3, 3e-3, 1e-2, 3e-2, 0.05, 0.1, 0.2, 0.3].map((l2) => ({ label: `l2 ${l2}`, params: { l2 } })),
@@ -932,8 +951,12 @@ const ROLLING_PARAM_VARIANTS: Array<{ label: string; params: Record<string, unkn
  * the 95 % paired bootstrap interval of its per-game difference to the set as defined.
  */
 async function tuneRolling(db: Db, def: RunDef): Promise<Array<Record<string, unknown>>> {
-  const folds = ROLLING_FOLDS[def.id];
-  if (!folds) throw new Error(`--tune-rolling: no folds defined for ${def.id}`);
+  const defined = ROLLING_FOLDS[def.id];
+  if (!defined) throw new Error(`--tune-rolling: no folds defined for ${def.id}`);
+  // --rolling-first <year>: more fold seasons before the defined ones (the NFL's five seasons, 1,332
+  // games, leave a paired interval about 0.008 wide); the folds still end where the defined ones do.
+  const first = option('--rolling-first');
+  const folds = first ? rollingFoldsFrom(def.id, Number(first), defined) : defined;
   const base = resolveFeatureSet(def.featureSet);
   const only = option('--variants')?.split(',');
   const wanted = (label: string) => label === 'as defined' || !only || only.some((o) => label.includes(o));
