@@ -442,6 +442,9 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     ...[0.3, 0.5, 0.8, 1].map((r) => ({ label: `r7 elo hfaRate ${r}`, edit: tweak('elo', { hfaRate: r }) })),
     // Issue 19, round 8: the shots-on-target and goals ratings' decay one at a time (rounds 1-2 moved
     // both together, before the market-fitted ratings), and the market-goals step just above 0.08.
+    // Each club's own home edge (home_edge) on goals and on earlier matches' 1X2 prices (Pinnacle closing first).
+    ...[0.02, 0.05].map((edgeRate) => ({ label: `r8 + home edge goals ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { edgeRate, rate: 0.05, hfa: 0.35, hfaRate: 0.005, cap: 4, regression: 0.2 } }] })),
+    ...[0.02, 0.05].map((edgeRate) => ({ label: `r8 + home edge 1x2 ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { prefix: 'hem', source: '1x2', sources: ['pinnacle:closing', 'market_avg:closing', 'pinnacle:preclosing', 'market_avg:preclosing', 'bet365:preclosing'], edgeRate, rate: 0.25, hfa: 0.4, hfaRate: 0.01, cap: 6, regression: 0 } }] })),
     ...[0.015, 0.02, 0.045].map((rate) => ({ label: `r8 sot rate ${rate}`, edit: tweak('attack_defence', { rate }, 'sot') })),
     ...[0.02, 0.045].map((rate) => ({ label: `r8 gl rate ${rate}`, edit: tweak('attack_defence', { rate }, 'gl') })),
     { label: 'r8 mxg rate 0.1', edit: tweak('market_goals', { rate: 0.1 }) },

@@ -1,4 +1,4 @@
-import type { PlayedGame, PreGame } from '../types.ts';
+import type { OddsMarket, PlayedGame, PreGame } from '../types.ts';
 import { fairProbabilities } from '../odds.ts';
 import { parseSources, pastPriceSet } from './market-rating.ts';
 import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
@@ -23,12 +23,12 @@ export const homeEdgeFamily: FamilyDefinition = {
   summary: 'Per-team home edge: an exponentially weighted mean of the home side\'s capped margin above an opponent-adjusted margin rating\'s prediction (league home advantage included) over its earlier home games; emits the home side\'s edge (points).',
   params: {
     prefix: PREFIX_PARAM('he'),
-    source: { type: 'enum', default: 'margin', values: ['margin', 'moneyline'], doc: 'what the edge is measured on: capped score margins (points), or earlier games\' de-vigged moneylines, ln(p_home/p_away), against a rating fitted to them' },
+    source: { type: 'enum', default: 'margin', values: ['margin', 'moneyline', '1x2'], doc: 'what the edge is measured on: capped score margins (points), or earlier games\' de-vigged moneyline or 1X2 prices, ln(p_home/p_away), against a rating fitted to them' },
     sources: {
       type: 'string[]',
       default: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'],
       pattern: /^[a-z0-9_]+:(opening|preclosing|closing|snapshot)$/,
-      doc: 'source moneyline: preference list of bookmaker:kind for the past game\'s price',
+      doc: 'market sources: preference list of bookmaker:kind for the past game\'s price',
     },
     edgeRate: { type: 'number', default: 0.02, min: 0, max: 1, doc: 'weight of the newest home game in the home side\'s edge' },
     rate: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'step of the internal margin rating (as margin_rating.rate)' },
@@ -44,7 +44,7 @@ export const homeEdgeFamily: FamilyDefinition = {
     const hfaRate = p.hfaRate as number;
     const hfa0 = p.hfa as number;
     const cap = p.cap as number;
-    const moneyline = p.source === 'moneyline';
+    const market = p.source === 'margin' ? null : (p.source as OddsMarket);
     const sources = parseSources(p.sources as string[]);
     const seat = { initial: [0], newTeamOffset: [0], returnAfterDays: 0, regression: p.regression as number, regressTo: 'competition_mean' as const };
     const predict = (s: HeState, g: PreGame) => {
@@ -55,17 +55,17 @@ export const homeEdgeFamily: FamilyDefinition = {
     };
     return {
       columns: [{ name: `${prefix}_home`, fill: 0, description: 'the home side\'s own home edge (points above the league home advantage) from its earlier home games; 0 on a neutral site or before its first home game' }],
-      needs: moneyline ? { odds: { markets: ['moneyline'], bookmakers: [...new Set(sources.map((x) => x.bookmaker))] } } : {},
-      ...(moneyline ? { inputs: [{ kind: 'odds' as const, market: 'moneyline' as const, sources, preKickoff: false, label: `moneyline odds of finished games from ${(p.sources as string[]).join(' / ')}` }] } : {}),
+      needs: market ? { odds: { markets: [market], bookmakers: [...new Set(sources.map((x) => x.bookmaker))] } } : {},
+      ...(market ? { inputs: [{ kind: 'odds' as const, market, sources, preKickoff: false, label: `${market} odds of finished games from ${(p.sources as string[]).join(' / ')}` }] } : {}),
       init: () => ({ teams: {}, hfa: {}, edge: {} }),
       emit(s, g, out, at) {
         out[at] = g.neutral ? 0 : s.edge[g.homeId] ?? 0;
       },
       update(s, g: PlayedGame) {
         let observed: number;
-        if (moneyline) {
+        if (market) {
           // A past game without usable odds teaches nothing (as in market_rating).
-          const chosen = pastPriceSet(g, 'moneyline', sources);
+          const chosen = pastPriceSet(g, market, sources);
           if (!chosen) return;
           const pr = fairProbabilities(chosen);
           observed = clamp(Math.log(pr.home / pr.away), -cap, cap);
