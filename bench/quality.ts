@@ -20,7 +20,7 @@
  *               and prints the best validation log loss per candidate. The test window is never read.
  * --tune-features  Validation log loss of feature-set parameter variants (FEATURE_VARIANTS, or only those whose
  *               label contains one of --variants a,b; each variant is
- *               built in the schema; logistic with the tuned LOGISTIC parameters, on the run's logistic
+ *               built in the schema; logistic with the run's own logistic parameters (calibration off), on its
  *               trainFrom window with the same validation games).
  * --ensemble-check  Validation log loss of the run's settings trained with seeds 42 and 1..7 and of the
  *               average of the first 2, 4 and 8 in logit and in probability space, each with its bootstrap
@@ -1018,6 +1018,9 @@ async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string;
   const results = [];
   // --variants a,b: only the variants whose label contains one of these (a re-run of new candidates).
   const only = option('--variants')?.split(',');
+  // The run's own logistic parameters (nfl-base's l2 0.03 included; before round 8 this read LOGISTIC
+  // alone), calibration off and the validation slice held at the last 15 % of all history.
+  const { calibrate: _c, validationFraction: _v, ...runParams } = def.params.logistic as Record<string, unknown>;
   let reference: Float64Array | undefined;
   for (const v of (FEATURE_VARIANTS[def.id] ?? []).filter((x) => !only || only.some((o) => x.label.includes(o)))) {
     const started = performance.now();
@@ -1028,7 +1031,7 @@ async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string;
     const from = def.trainFrom?.logistic;
     const nVal = Math.floor(all.nRows * 0.15);
     const ts = from ? await buildTrainingSet(db, set, { from, to: to.toISOString().slice(0, 10), ensureBuilt: false }) : all;
-    const fit = await train({ X: Float32Array.from(ts.X), y: ts.labels, nRows: ts.nRows, nFeatures: ts.featureNames.length, classes: ts.classes, featureNames: ts.featureNames }, { ...LOGISTIC, ...(from ? { validationFraction: (nVal + 0.5) / ts.nRows } : {}), algo: 'logistic' });
+    const fit = await train({ X: Float32Array.from(ts.X), y: ts.labels, nRows: ts.nRows, nFeatures: ts.featureNames.length, classes: ts.classes, featureNames: ts.featureNames }, { ...runParams, ...(from ? { validationFraction: (nVal + 0.5) / ts.nRows } : {}), algo: 'logistic' });
     if (fit.nValidationRows !== nVal) throw new Error(`validation slice ${fit.nValidationRows} rows, expected ${nVal}`);
     // Per-game validation losses, paired against the first variant listed (the set as defined): the
     // 95 % bootstrap interval of the difference says whether a variant's gain is more than noise.
