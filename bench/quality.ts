@@ -340,6 +340,9 @@ type Spec = { readonly family: string; readonly params: Readonly<Record<string, 
 const tweak = (family: string, params: Record<string, unknown>, prefix?: string) => (features: readonly Spec[]): Spec[] =>
   features.map((f) => (f.family === family && (prefix === undefined || f.params.prefix === prefix) ? { family: f.family, params: { ...f.params, ...params } } : f));
 
+/** home_edge's internal margin rating at nfl-base's margin_rating settings (round 8). */
+const NFL_EDGE = { rate: 0.1, hfa: 2, cap: 24, regression: 0.4 };
+
 /** Feature-parameter candidates for `--tune-features` (validation slice only, logistic with LOGISTIC). */
 const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: readonly Spec[]) => Spec[] }>> = {
   'nfl-base': [
@@ -378,12 +381,12 @@ const FEATURE_VARIANTS: Record<string, Array<{ label: string; edit: (features: r
     ...[14, 30].map((cap) => ({ label: `r5 mg cap ${cap}`, edit: tweak('margin_rating', { cap }) })),
     // Issue 19, round 8: each team's own home edge (home_edge) beside the league's home advantage.
     // Combined with round 3's quarterback market rating (each alone inside the noise on the rolling folds).
-    { label: 'r8 + home edge 0.02, qm -0.8 no mr', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8 } }, { family: 'home_edge', params: { edgeRate: 0.02 } }] },
-    { label: 'r8 + home edge 0.02, + qm -0.8', edit: (f) => [...f, { family: 'qb_market', params: { newQbValue: -0.8 } }, { family: 'home_edge', params: { edgeRate: 0.02 } }] },
-    { label: 'r8 + home edge 0.02 cap 14', edit: (f) => [...f, { family: 'home_edge', params: { edgeRate: 0.02, cap: 14 } }] },
+    { label: 'r8 + home edge 0.02, qm -0.8 no mr', edit: (f) => [...f.filter((x) => x.family !== 'market_rating'), { family: 'qb_market', params: { newQbValue: -0.8 } }, { family: 'home_edge', params: { ...NFL_EDGE, edgeRate: 0.02 } }] },
+    { label: 'r8 + home edge 0.02, + qm -0.8', edit: (f) => [...f, { family: 'qb_market', params: { newQbValue: -0.8 } }, { family: 'home_edge', params: { ...NFL_EDGE, edgeRate: 0.02 } }] },
+    { label: 'r8 + home edge 0.02 cap 14', edit: (f) => [...f, { family: 'home_edge', params: { ...NFL_EDGE, edgeRate: 0.02, cap: 14 } }] },
     // The same edge measured on earlier games' moneylines against a rating fitted to them (market_rating's NFL settings).
-    ...[0.02, 0.05, 0.1].map((edgeRate) => ({ label: `r8 + market home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { prefix: 'hem', source: 'moneyline', edgeRate, rate: 0.4, hfa: 0.3, hfaRate: 0.01, cap: 6, regression: 0.3 } }] })),
-    ...[0.01, 0.02, 0.03, 0.05].map((edgeRate) => ({ label: `r8 + home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { edgeRate } }] })),
+    ...[0.02, 0.05, 0.1].map((edgeRate) => ({ label: `r8 + market home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { prefix: 'hem', source: 'moneyline', sources: ['consensus:closing', 'consensus:preclosing', 'consensus:opening'], edgeRate, rate: 0.4, hfa: 0.3, hfaRate: 0.01, cap: 6, regression: 0.3 } }] })),
+    ...[0.01, 0.02, 0.03, 0.05].map((edgeRate) => ({ label: `r8 + home edge ${edgeRate}`, edit: (f: readonly Spec[]) => [...f, { family: 'home_edge', params: { ...NFL_EDGE, edgeRate } }] })),
   ],
   'soccer-base': [
     { label: 'as defined', edit: (f) => [...f] },

@@ -10,16 +10,10 @@ const skip = reachable ? false : 'Postgres is not reachable (set DATABASE_URL)';
 // internal margin rating's prediction in ITS home games only; away games and neutral sites teach
 // the rating but never the edge, and a game's own score never reaches its row.
 const P = { edgeRate: 0.5, rate: 0.1, hfa: 2, hfaRate: 0, cap: 24, regression: 0 };
-const SET = defineFeatureSet({
-  name: 'fx-home-edge',
-  sport: 'nfl',
-  target: 'home_win',
-  usesMarket: false,
-  features: [{ family: 'home_edge', params: P }],
-});
+const SET = defineFeatureSet({ name: 'fx-home-edge', sport: 'nfl', target: 'home_win', usesMarket: false, features: [{ family: 'home_edge', params: P }] });
 
 // The same edge on earlier games' moneylines (log-ratio scale) against a rating fitted to them.
-const PM = { prefix: 'hem', source: 'moneyline', edgeRate: 0.5, rate: 0.4, hfa: 0.3, hfaRate: 0, cap: 6, regression: 0 };
+const PM = { prefix: 'hem', source: 'moneyline', sources: ['consensus:closing'], edgeRate: 0.5, rate: 0.4, hfa: 0.3, hfaRate: 0, cap: 6, regression: 0 };
 const MSET = defineFeatureSet({ name: 'fx-home-edge-ml', sport: 'nfl', target: 'home_win', usesMarket: false, features: [{ family: 'home_edge', params: PM }] });
 const ML1 = { home: 1.5, away: 2.8 };
 const ML2 = { home: 2.5, away: 1.6 };
