@@ -111,7 +111,8 @@ export type FamilyName =
   | 'line_movement'
   | 'qb'
   | 'qb_market'
-  | 'context';
+  | 'context'
+  | 'home_edge';
 
 export interface FeatureSpec {
   readonly family: FamilyName;

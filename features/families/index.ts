@@ -13,6 +13,7 @@ import { lineMovementFamily } from './line-movement.ts';
 import { qbFamily } from './qb.ts';
 import { qbMarketFamily } from './qb-market.ts';
 import { contextFamily } from './context.ts';
+import { homeEdgeFamily } from './home-edge.ts';
 
 /** Every feature family by name (read-only registry; families are stateless definitions). */
 export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.freeze({
@@ -29,6 +30,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilyDefinition>> = Object.f
   qb: qbFamily,
   qb_market: qbMarketFamily,
   context: contextFamily,
+  home_edge: homeEdgeFamily,
 });
 
 export type { FamilyDefinition, FamilyRuntime, FamilyNeeds, FamilyInput, ColumnSpec, ParamSpec } from './family.ts';

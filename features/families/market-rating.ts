@@ -1,11 +1,10 @@
-import type { OddsKind, OddsMarket, PlayedGame, PreGame } from '../types.ts';
+import type { OddsKind, OddsMarket, PlayedGame } from '../types.ts';
 import { fairProbabilities, pickPriceSet, type PriceSet } from '../odds.ts';
 import { PREFIX_PARAM, clamp, type FamilyDefinition, type FamilyRuntime } from './family.ts';
-import { KALMAN_PARAMS, commitTeam, kalmanOptions, kalmanStep, viewTeam, type Slots } from './ratings-common.ts';
+import { KALMAN_PARAMS, kalmanOptions, kalmanStep } from './ratings-common.ts';
+import { diffRating, type DiffRatingState } from './margin-rating.ts';
 
-interface MrState {
-  teams: Slots;
-  hfa: Record<string, number>;
+interface MrState extends DiffRatingState {
   /** Kalman mode: each team's rating variance after its last update. */
   variance?: Record<string, number>;
 }
@@ -57,23 +56,9 @@ export const marketRatingFamily: FamilyDefinition = {
     const market = p.market as OddsMarket;
     const sources = parseSources(p.sources as string[]);
     const rate = p.rate as number;
-    const hfaRate = p.hfaRate as number;
-    const hfa0 = p.hfa as number;
     const maxAbs = p.maxAbs as number;
     const kalman = kalmanOptions(p);
-    const seat = {
-      initial: [0],
-      newTeamOffset: [p.newTeamOffset as number],
-      returnAfterDays: p.returnAfterDays as number,
-      regression: p.regression as number,
-      regressTo: 'competition_mean' as const,
-    };
-    const predict = (s: MrState, g: PreGame) => {
-      const h = viewTeam(s.teams, g.homeId, g.competitionId, g.seasonYear, g.kickoff, seat)[0]!;
-      const a = viewTeam(s.teams, g.awayId, g.competitionId, g.seasonYear, g.kickoff, seat)[0]!;
-      const hfa = s.hfa[g.competitionId] ?? hfa0;
-      return { h, a, hfa, diff: h - a + (g.neutral ? 0 : hfa) };
-    };
+    const rating = diffRating(p);
     return {
       columns: [
         { name: `${prefix}_diff`, fill: 0, description: 'market-implied strength of home minus away plus home advantage, ln(p_home/p_away) scale, from past games only' },
@@ -83,7 +68,7 @@ export const marketRatingFamily: FamilyDefinition = {
       inputs: [{ kind: 'odds', market, sources, preKickoff: false, label: `${market} odds of finished games from ${(p.sources as string[]).join(' / ')}` }],
       init: () => ({ teams: {}, hfa: {} }),
       emit(s, g, out, at) {
-        out[at] = predict(s, g).diff;
+        out[at] = rating.predict(s, g).diff;
         const nh = s.teams[g.homeId]?.n ?? 0;
         const na = s.teams[g.awayId]?.n ?? 0;
         out[at + 1] = nh === 0 || na === 0 ? 1 : 0;
@@ -94,12 +79,9 @@ export const marketRatingFamily: FamilyDefinition = {
         if (!chosen) return;
         const pr = fairProbabilities(chosen);
         const observed = clamp(Math.log(pr.home / pr.away), -maxAbs, maxAbs);
-        const { h, a, hfa, diff } = predict(s, g);
-        const e = observed - diff;
-        const [gainHome, gainAway] = kalman.processNoise > 0 ? kalmanStep((s.variance ??= {}), s.teams, g.homeId, g.awayId, g.kickoff, kalman) : [rate, rate];
-        commitTeam(s.teams, g.homeId, [h + gainHome * e], g.competitionId, g.seasonYear, g.kickoff, true);
-        commitTeam(s.teams, g.awayId, [a - gainAway * e], g.competitionId, g.seasonYear, g.kickoff, true);
-        if (!g.neutral) s.hfa[g.competitionId] = hfa + hfaRate * e;
+        // Kalman gains read the variances before the ratings move (the slots' last kickoffs).
+        const gains = kalman.processNoise > 0 ? kalmanStep((s.variance ??= {}), s.teams, g.homeId, g.awayId, g.kickoff, kalman) : ([rate, rate] as const);
+        rating.learn(s, g, observed, gains);
       },
     };
   },
