@@ -147,6 +147,8 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   for (let s = 0; s < M; s++) shapleyWeight[s] = 1 / (M * binomial(M - 1, s));
   const popcount = new Uint8Array(nC);
   for (let m = 1; m < nC; m++) popcount[m] = popcount[m >> 1] + (m & 1);
+  const maskWeight = new Float64Array(nC);
+  for (let m = 0; m < nC; m++) maskWeight[m] = shapleyWeight[popcount[m]];
   const spread = new Int32Array(nC);
   let lastWork: OnnxExactWork | undefined;
   // Scratch reused by every explained row (one at a time, see `run`): a row used to allocate
@@ -289,7 +291,7 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     lastWork = { evaluated, unreduced: K * nC, runs, rowsByDiffering };
     return {
       engine: 'exact',
-      phi: shapleyFromTable(V, M, nOut, { shapleyWeight, popcount }),
+      phi: shapleyFromTable(V, M, nOut, { shapleyWeight, popcount, maskWeight }),
       base: bg.base.slice(),
       prediction: fx,
       approximate: false,
