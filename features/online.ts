@@ -104,6 +104,11 @@ export interface FeatureCache {
    * refresh runs in the background; older ones are fetched before answering.
    */
   remember<T>(key: string, ttlMs: number, fetch: () => Promise<T>, options?: { revalidate?: boolean }): Promise<T>;
+  /**
+   * A matchup's calendar date and season by kickoff and zone, per remembered list of a
+   * competition's seasons: derived from that list, so it goes when the list is refetched.
+   */
+  readonly seasonsOf: WeakMap<readonly SeasonSpanRow[], Map<string, { gameDate: string; season: { id: number; year: number } }>>;
   /** `refused`: extensions given up because a game at the base state's last kickoff became final (or changed) since. */
   stats: { hits: number; misses: number; extended: number; refused: number; fromSnapshot: number; fullReplays: number };
 }
@@ -154,6 +159,7 @@ export function createFeatureCache(options: { maxEntries?: number; maxAgeMs?: nu
     },
     maxEntries,
     maxAgeMs,
+    seasonsOf: new WeakMap(),
     stats: { hits: 0, misses: 0, extended: 0, refused: 0, fromSnapshot: 0, fullReplays: 0 },
     get(key, now) {
       const e = entries.get(key);
@@ -247,12 +253,26 @@ async function matchupGame(db: Db, set: FeatureSet, req: MatchupRequest, cutoffO
   if (r.home_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.home)}`, { details: { team: req.home } });
   if (r.away_id === null) throw new AppError('TEAM_UNKNOWN', `no ${set.sport} team ${JSON.stringify(req.away)}`, { details: { team: req.away } });
   if (r.home_id === r.away_id) throw new AppError('VALIDATION_FAILED', 'home and away are the same team', { details: { home: req.home, away: req.away } });
-  // Stored games keep the kickoff's calendar date in the competition's zone; so does a matchup.
-  const gameDate = localDate(kickoff, r.time_zone!);
   const competitionId = r.competition_id;
   const fetchSeasons = () => seasonSpans(db, competitionId);
   const spans = cache ? await cache.remember(`seasons|${competitionId}`, cache.maxAgeMs, fetchSeasons) : await fetchSeasons();
-  const season = seasonOf(spans, gameDate);
+  // Stored games keep the kickoff's calendar date in the competition's zone; so does a matchup.
+  // Date and season are pure functions of (zone, kickoff, seasons): remembered beside the seasons
+  // (Intl formatting and the season walk were most of a warm row's 40 µs, session 31).
+  const zone = r.time_zone!;
+  let known = cache?.seasonsOf.get(spans);
+  if (cache && !known) cache.seasonsOf.set(spans, (known = new Map()));
+  const memoKey = `${zone}|${kickoff}`;
+  let resolved = known?.get(memoKey);
+  if (!resolved) {
+    const date = localDate(kickoff, zone);
+    resolved = { gameDate: date, season: seasonOf(spans, date) };
+    if (known) {
+      if (known.size >= 4096) known.clear();
+      known.set(memoKey, resolved);
+    }
+  }
+  const { gameDate, season } = resolved;
   const market = set.sport === 'soccer' ? '1x2' : 'moneyline';
   const odds: OddsQuote[] = [];
   for (const o of req.odds ?? []) {

@@ -197,9 +197,11 @@ function exactBlock(p: Prepared, t: ExactTables, xs: Float64Array, nExplain: num
  * Shapley values from the table of coalition values `V[k · 2^M + m]`:
  * `φ_ik = Σ_{m∌i} w(|m|) (V_k(m ∪ i) − V_k(m))`, in one O(M · 2^M) pass per output.
  */
-export function shapleyFromTable(V: Float64Array, M: number, nOut: number, t: Pick<ExactTables, 'shapleyWeight' | 'popcount'>): Float64Array {
+export function shapleyFromTable(V: Float64Array, M: number, nOut: number, t: Pick<ExactTables, 'shapleyWeight' | 'popcount'> & { maskWeight?: Float64Array }): Float64Array {
   const nC = 1 << M;
   const phi = new Float64Array(M * nOut);
+  // `maskWeight[m]` is `shapleyWeight[popcount[m]]`, the same number read once instead of twice.
+  const mw = t.maskWeight;
   for (let k = 0; k < nOut; k++) {
     const vo = k * nC;
     for (let i = 0; i < M; i++) {
@@ -207,7 +209,8 @@ export function shapleyFromTable(V: Float64Array, M: number, nOut: number, t: Pi
       let acc = 0;
       // Masks without bit i, in runs of length `bit`.
       for (let start = 0; start < nC; start += bit << 1) {
-        for (let m = start; m < start + bit; m++) acc += t.shapleyWeight[t.popcount[m]] * (V[vo + m + bit] - V[vo + m]);
+        if (mw !== undefined) for (let m = start; m < start + bit; m++) acc += mw[m] * (V[vo + m + bit] - V[vo + m]);
+        else for (let m = start; m < start + bit; m++) acc += t.shapleyWeight[t.popcount[m]] * (V[vo + m + bit] - V[vo + m]);
       }
       phi[i * nOut + k] = acc;
     }

@@ -32,6 +32,12 @@ import type { NetworkForm } from './types.ts';
  *     output: softmax of the logits less their row's max (nothing overflows, never NaN), the
  *       sigmoid pair, or linear log-odds; transposed (outputs × rows)
  *     V = Y · w                               `nOut·2^d`, class-major: the background-weighted sum of the block
+ *   The full game (all M players differ) splits the players in halves, lo = 0..a−1 and
+ *   hi = a..M−1: the 2^a lo coalitions' pre-activations `L = maskLo · Bt_lo + pre` are one small
+ *   Gemm, and `G = Relu(maskHi · [Bt_hi tiled 2^a times; L as one row])` gives the same
+ *   `2^M × k·h1` (row hi, column (lo, row, unit): coalition hi·2^a + lo) with an inner dimension
+ *   of M − a + 1 instead of M + 1 (session 31: the first layer took 40 % of a run, the
+ *   next one as much; one Gemm of 13 columns of ones and zeros was most of it).
  *   The blocks of one pattern run as one Scan, each block's intermediates cache-sized.
  *   Measured in session 28 (onnxruntime's profiler, per node): the previous graph (player halves
  *   and a broadcast add) spent 22 of its 28 ms on that add over 13 M elements per explained row,
@@ -111,7 +117,8 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   const blockRows = rowsPerRun(nC);
   const bg = evaluateBackground(p);
   const ctx = createStructuralContext(p, net);
-  // Rows (coalition) of the mask: player bits, then a one that picks up the pre-activation row of Bt.
+  // Rows (coalition) of the reduced games' mask: player bits, then a one that picks up the
+  // pre-activation row of Bt; a game of d players takes the first 2^d rows.
   const mask = new Float32Array(nC * (M + 1));
   for (let m = 0; m < nC; m++) {
     for (let t = 0; t < M; t++) mask[m * (M + 1) + t] = (m >> t) & 1;
@@ -125,9 +132,9 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
-  const open = async (constantMask: boolean): Promise<Ort.InferenceSession> => {
+  const open = async (fullGame: boolean): Promise<Ort.InferenceSession> => {
     try {
-      return await ort.InferenceSession.create(coalitionGraph(net, M, nOut, p.space, constantMask ? mask : undefined), sessionOptions);
+      return await ort.InferenceSession.create(coalitionGraph(net, M, nOut, p.space, fullGame), sessionOptions);
     } catch (cause) {
       throw new AppError('MODEL_FORMAT_INVALID', 'onnxruntime rejected the SHAP coalition graph', { cause, details: { players: M, layers: net.layers.length } });
     }
@@ -140,11 +147,23 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   for (let s = 0; s < M; s++) shapleyWeight[s] = 1 / (M * binomial(M - 1, s));
   const popcount = new Uint8Array(nC);
   for (let m = 1; m < nC; m++) popcount[m] = popcount[m >> 1] + (m & 1);
+  const maskWeight = new Float64Array(nC);
+  for (let m = 0; m < nC; m++) maskWeight[m] = shapleyWeight[popcount[m]];
   const spread = new Int32Array(nC);
   let lastWork: OnnxExactWork | undefined;
+  // Scratch reused by every explained row (one at a time, see `run`): a row used to allocate
+  // ~2 MB of typed arrays, and the collections of that external memory cost ~3.5 ms of the main
+  // thread per row (CPU profile, session 31) beside a ~13 ms onnxruntime run.
+  const D = new Float64Array(K * M * h1);
+  const V = new Float64Array(nOut * nC);
+  const part = new Float64Array(nOut * nC);
+  let btScratch = new Float32Array(0);
+  let wScratch = new Float32Array(0);
+  let outScratch = new Float32Array(0);
+  const grown = (buf: Float32Array<ArrayBuffer>, size: number): Float32Array<ArrayBuffer> => (buf.length >= size ? buf : new Float32Array(size));
 
   /** Runs the rows of one pattern (their differing players `differ`, in order) and adds their weighted values into V. */
-  const runPattern = async (session: Ort.InferenceSession, constantMask: boolean, differ: number[], rows: number[], D: Float64Array, fx: Float64Array, V: Float64Array): Promise<void> => {
+  const runPattern = async (session: Ort.InferenceSession, fullGame: boolean, differ: number[], rows: number[], fx: Float64Array): Promise<void> => {
     const nD = differ.length;
     const nCoal = 1 << nD;
     const perRun = rowsPerRun(nCoal);
@@ -152,8 +171,14 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     const k = Math.ceil(rows.length / nBlocks);
     // Bt of block q: row t < nD is differing player t's change, rows nD..M−1 stay zero, row M is
     // b's pre-activation. A short last block is padded with rows of weight 0 (and zero inputs).
-    const Bt = new Float32Array(nBlocks * (M + 1) * k * h1);
-    const wk = new Float32Array(nBlocks * k);
+    const btSize = nBlocks * (M + 1) * k * h1;
+    btScratch = grown(btScratch, btSize);
+    wScratch = grown(wScratch, nBlocks * k);
+    outScratch = grown(outScratch, nBlocks * nCoal * nOut);
+    const Bt = btScratch.subarray(0, btSize);
+    const wk = wScratch.subarray(0, nBlocks * k);
+    Bt.fill(0);
+    wk.fill(0);
     for (let i = 0; i < rows.length; i++) {
       const b = rows[i];
       const q = Math.floor(i / k);
@@ -172,19 +197,15 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
       wAll: new ort.Tensor('float32', wk, [nBlocks, k, 1]),
       shapeByRow: new ort.Tensor('int64', BigInt64Array.from([BigInt(nOut * nCoal), BigInt(k)]), [2]),
     };
-    if (!constantMask) feeds.mask = new ort.Tensor('float32', mask.subarray(0, nCoal * (M + 1)), [nCoal, M + 1]);
-    const out = await session.run(feeds);
-    const part = new Float64Array(nCoal * nOut);
-    const values = out.VAll;
-    try {
-      const v = values.data as Float32Array;
-      // The blocks' sums in float64 (each block's own weighted sum of k rows is float32).
-      for (let q = 0; q < nBlocks; q++) {
-        const o = q * nCoal * nOut;
-        for (let i = 0; i < nCoal * nOut; i++) part[i] += v[o + i];
-      }
-    } finally {
-      values.dispose();
+    if (!fullGame) feeds.mask = new ort.Tensor('float32', mask.subarray(0, nCoal * (M + 1)), [nCoal, M + 1]);
+    // The output goes into the scratch buffer (onnxruntime-node fills a pre-allocated output).
+    const v = outScratch.subarray(0, nBlocks * nCoal * nOut);
+    await session.run(feeds, { VAll: new ort.Tensor('float32', v, [nBlocks, nOut * nCoal, 1]) });
+    part.fill(0, 0, nCoal * nOut);
+    // The blocks' sums in float64 (each block's own weighted sum of k rows is float32).
+    for (let q = 0; q < nBlocks; q++) {
+      const o = q * nCoal * nOut;
+      for (let i = 0; i < nCoal * nOut; i++) part[i] += v[o + i];
     }
     // The pattern's own empty and full coalitions are b itself and x: the model's float64 outputs.
     // So a coalition of equal players only takes float64 values wherever b's game ends, and a player
@@ -219,12 +240,11 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   const explainOne = async (x: Float64Array, fx: Float64Array): Promise<RawExplanation> => {
     const xShare = shareByPlayer(p, net, x);
     // Changes by player, in float64 so an equal player's change is exactly zero.
-    const D = new Float64Array(K * M * h1);
     for (let b = 0; b < K; b++) {
       const o = b * M * h1;
       for (let i = 0; i < M * h1; i++) D[o + i] = xShare[i] - ctx.bgShare[o + i];
     }
-    const V = new Float64Array(nOut * nC);
+    V.fill(0);
     const byPattern = new Map<number, number[]>();
     const rowsByDiffering = new Array<number>(M + 1).fill(0);
     let evaluated = 0;
@@ -259,11 +279,11 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
       const differ: number[] = [];
       for (let i = 0; i < M; i++) if (pattern & (1 << i)) differ.push(i);
       if (differ.length === M) {
-        await runPattern(fullSession, true, differ, rows, D, fx, V);
+        await runPattern(fullSession, true, differ, rows, fx);
         runs++;
       } else {
         reducedSession ??= open(false);
-        await runPattern(await reducedSession, false, differ, rows, D, fx, V);
+        await runPattern(await reducedSession, false, differ, rows, fx);
         runs++;
       }
     }
@@ -271,7 +291,7 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     lastWork = { evaluated, unreduced: K * nC, runs, rowsByDiffering };
     return {
       engine: 'exact',
-      phi: shapleyFromTable(V, M, nOut, { shapleyWeight, popcount }),
+      phi: shapleyFromTable(V, M, nOut, { shapleyWeight, popcount, maskWeight }),
       base: bg.base.slice(),
       prediction: fx,
       approximate: false,
@@ -279,6 +299,7 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     };
   };
 
+  let queue: Promise<void> = Promise.resolve();
   return {
     base: bg.base,
     setupCalls: bg.calls,
@@ -286,11 +307,19 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     get lastWork() {
       return lastWork;
     },
-    async run(xs, nExplain) {
-      const fx = p.fn(xs.slice(0, nExplain * d), nExplain);
-      const results: RawExplanation[] = [];
-      for (let e = 0; e < nExplain; e++) results.push(await explainOne(xs.subarray(e * d, (e + 1) * d), fx.slice(e * nOut, (e + 1) * nOut)));
-      return results;
+    run(xs, nExplain) {
+      // One call at a time: the rows share the scratch buffers across their awaits.
+      const result = queue.then(async () => {
+        const fx = p.fn(xs.slice(0, nExplain * d), nExplain);
+        const results: RawExplanation[] = [];
+        for (let e = 0; e < nExplain; e++) results.push(await explainOne(xs.subarray(e * d, (e + 1) * d), fx.slice(e * nOut, (e + 1) * nOut)));
+        return results;
+      });
+      queue = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result;
     },
     async release() {
       await fullSession.release();
@@ -329,21 +358,56 @@ export function outputLayer(net: NetworkForm, nOut: number, space: Prepared['spa
   return { w, b, activation };
 }
 
+/** Player bits of every coalition of `n` players as rows of `n` (+ a column of ones with `ones`). */
+function bitRows(n: number, ones: boolean): Float32Array {
+  const width = n + (ones ? 1 : 0);
+  const rows = new Float32Array((1 << n) * width);
+  for (let m = 0; m < 1 << n; m++) {
+    for (let t = 0; t < n; t++) rows[m * width + t] = (m >> t) & 1;
+    if (ones) rows[m * width + n] = 1;
+  }
+  return rows;
+}
+
 /**
  * The ONNX coalition graph (see the module comment) for one network, player count and output
- * space. With `constantMask` the mask (`2^M × (M+1)`) is an initializer; without it, an input
- * `mask` of any number of coalition rows (the reduced games).
+ * space. `fullGame`: every coalition of the M players, the first layer split in player halves
+ * (its masks are initializers); otherwise an input `mask` of any number of coalition rows (the
+ * reduced games), one Gemm.
  */
-export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space: Prepared['space'], constantMask?: Float32Array): Uint8Array {
+export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space: Prepared['space'], fullGame: boolean): Uint8Array {
   const { floatTensor, int64Tensor, node, intAttribute, valueInfo, message, field, stringField, varintField } = onnxProto;
   const h1 = net.layers[0].outSize;
   const init: Uint8Array[] = [int64Tensor('shapeRows', [2], [-1, h1])];
-  if (constantMask) init.push(floatTensor('mask', [1 << M, M + 1], constantMask));
-  const nodes: Uint8Array[] = [
-    node('Gemm', ['mask', 'Bt'], ['pre1'], 'coalitions'),
-    node('Relu', ['pre1'], ['act1'], 'relu_1'),
-    node('Reshape', ['act1', 'shapeRows'], ['h1'], 'rows'),
-  ];
+  const nodes: Uint8Array[] = [];
+  if (fullGame) {
+    // Coalition m = hi·2^a + lo: lo's players 0..a−1 are the columns' side, hi's a..M−1 the rows'.
+    const a = M >> 1;
+    init.push(
+      floatTensor('maskLo', [1 << a, a], bitRows(a, false)),
+      floatTensor('maskHi', [1 << (M - a), M - a + 1], bitRows(M - a, true)),
+      int64Tensor('at0', [1], [0]),
+      int64Tensor('atLo', [1], [a]),
+      int64Tensor('atPre', [1], [M]),
+      int64Tensor('atEnd', [1], [M + 1]),
+      int64Tensor('tileLo', [2], [1, 1 << a]),
+      int64Tensor('oneRow', [2], [1, -1]),
+    );
+    nodes.push(
+      node('Slice', ['Bt', 'at0', 'atLo', 'at0'], ['BtLo'], 'changes_lo'),
+      node('Slice', ['Bt', 'atLo', 'atPre', 'at0'], ['BtHi'], 'changes_hi'),
+      node('Slice', ['Bt', 'atPre', 'atEnd', 'at0'], ['preB'], 'pre_activation'),
+      // L = maskLo · Bt_lo + b's pre-activation: 2^a × k·h1, as one row (lo, row, unit).
+      node('Gemm', ['maskLo', 'BtLo', 'preB'], ['preLo'], 'coalitions_lo'),
+      node('Reshape', ['preLo', 'oneRow'], ['preLoRow'], 'coalitions_lo_row'),
+      node('Tile', ['BtHi', 'tileLo'], ['BtHiTiled'], 'changes_hi_tiled'),
+      node('Concat', ['BtHiTiled', 'preLoRow'], ['Bsplit'], 'split_operand', [intAttribute('axis', 0)]),
+      node('Gemm', ['maskHi', 'Bsplit'], ['pre1'], 'coalitions'),
+    );
+  } else {
+    nodes.push(node('Gemm', ['mask', 'Bt'], ['pre1'], 'coalitions'));
+  }
+  nodes.push(node('Relu', ['pre1'], ['act1'], 'relu_1'), node('Reshape', ['act1', 'shapeRows'], ['h1'], 'rows'));
   let current = 'h1';
   const nL = net.layers.length;
   for (let i = 1; i < nL; i++) {
@@ -366,7 +430,9 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
       // logits as one contiguous row and the max and the sum are elementwise over them. (Session 28's
       // logit differences, 1 / (1 + Σ_j exp(z_j − z_c)), needed n(n − 1) outputs and exps per row
       // for n classes; this needs n: 1–8 % less CPU per explained row in three A/Bs, 12 features,
-      // 100 background rows, engines alternating row by row, load 14–16.)
+      // 100 background rows, engines alternating row by row, load 14–16. Session 31 tried ratios to
+      // class 0 clipped at ±80, ~5 % less CPU, and dropped them: two classes both far above class 0
+      // clip to the same value, so their split is lost.)
       const byClass = (name: string) => Array.from({ length: nOut }, (_, c) => `${name}${c}`);
       nodes.push(
         node('Split', ['z'], byClass('z_'), 'logits_by_class', [intAttribute('axis', 0)]),
@@ -389,7 +455,7 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
   // Y is (output) × (coalition, background row); as `nOut·2^d × k` rows times the weights it is
   // V, class-major as the Shapley pass reads it. (`shapeByRow` is an input: the graph has no other source of k.)
   nodes.push(node('Reshape', [current, 'shapeByRow'], ['Y'], 'by_coalition'), node('Gemm', ['Y', 'w'], ['V'], 'weighted_sum'));
-  const outerInputs = [...(constantMask ? [] : [field(11, valueInfo('mask', ['n', M + 1]))]), field(11, valueInfo('shapeByRow', [2], 'int64'))];
+  const outerInputs = [...(fullGame ? [] : [field(11, valueInfo('mask', ['n', M + 1]))]), field(11, valueInfo('shapeByRow', [2], 'int64'))];
   // Blocks of k rows as one Scan: one run per pattern, each block's intermediates still cache-sized
   // (per-run costs outside the kernels measured ~0.2 ms, 15–20 % of the CPU with 25 runs per row).
   const graph = message([

@@ -9,6 +9,9 @@ const MAX_STRUCTURAL_LAYERS = 3;
 /** Kernel rows run through the layers after the first this many at a time (a few KB per layer). */
 const KERNEL_BLOCK_ROWS = 128;
 
+/** Largest table of per-background-row changes {@link denseKernelRows} keeps in a context (8 MB). */
+const MAX_CHANGE_ENTRIES = 1 << 20;
+
 /** Bound on the coalition table of one background row (float64 entries, ~32 MB). */
 const MAX_TABLE_ENTRIES = 1 << 22;
 
@@ -57,6 +60,11 @@ export interface StructuralContext {
   readonly bgShare: Float64Array;
   /** `K × h1`: first-layer pre-activation of each background row. */
   readonly bgPre: Float64Array;
+  /**
+   * Scratch of {@link denseKernelRows} (synchronous, so one call at a time): `change` (`K × M ×
+   * h1`, x's share minus b's) holds row b's changes for the call whose number is `stamp[b]`.
+   */
+  readonly kernelScratch: { change: Float64Array | undefined; stamp: Int32Array | undefined; call: number };
 }
 
 /** Splits each background row's first-layer pre-activation by player, once per explainer. */
@@ -76,7 +84,7 @@ export function createStructuralContext(p: Prepared, net: NetworkForm): Structur
       bgPre[b * h1 + j] = s;
     }
   }
-  return { net, bgShare, bgPre };
+  return { net, bgShare, bgPre, kernelScratch: { change: undefined, stamp: undefined, call: 0 } };
 }
 
 /**
@@ -350,7 +358,9 @@ function outputActivation(z: Float64Array, from: number, nZ: number, sigmoid: bo
 function reluColumns(T: Float64Array, stride: number, n: number, col: number, k: number): void {
   for (let r = 0; r < n; r++) {
     const o = r * stride + col;
-    for (let i = 0; i < k; i++) if (T[o + i] < 0) T[o + i] = 0;
+    // Math.max, not a test and a store: about half the units are negative, a branch the CPU
+    // cannot predict (Math.max(−0, 0) is +0, which adds the same nothing downstream).
+    for (let i = 0; i < k; i++) T[o + i] = Math.max(T[o + i], 0);
   }
 }
 
@@ -488,28 +498,44 @@ export function denseKernelRows(
   for (let i = 0; i < M; i++) for (let j = 0; j < h1; j++) xPre[j] += xShare[i * h1 + j];
   const maxWidth = Math.max(...layers.map((l) => l.outSize));
   // Rows go through the layers after the first in blocks, as tiled products (see addProduct).
+  // The first layer's block `a` is never reassigned (the coalition loop below writes it on every
+  // unit of every row); the layers after it swap two buffers of their own.
   const block = KERNEL_BLOCK_ROWS;
-  let a = new Float64Array(block * maxWidth);
-  let nxt = new Float64Array(block * maxWidth);
+  const a = new Float64Array(block * maxWidth);
+  const bufs = [new Float64Array(block * maxWidth), new Float64Array(block * maxWidth)];
   const list = new Int32Array(M);
+  // x's changes by player against each background row used, computed on the row's first use in
+  // this call: a coalition row is then b's pre-activation plus its members' changes (or x's minus
+  // the others'), one load per unit instead of two (session 31: the first layer was more than half
+  // of a 30-feature explanation at 2,048 coalitions × 1 background row). Kept in the context, not
+  // allocated per call.
+  const K = p.background.nRows;
+  const scratch = ctx.kernelScratch;
+  if (K * M * h1 <= MAX_CHANGE_ENTRIES) {
+    scratch.change ??= new Float64Array(K * M * h1);
+    scratch.stamp ??= new Int32Array(K);
+  }
+  const change = scratch.change;
+  const stamp = scratch.stamp;
+  const call = (scratch.call = (scratch.call + 1) | 0 || 1);
   let filled = 0;
   let firstRow = 0;
   const flush = (): void => {
     let width = h1;
+    let inp = a;
     // The first layer's outputs are the logits of a logistic model, hidden units otherwise.
     if (layers.length > 1) reluColumns(a, width, filled, 0, width);
     for (let l = 1; l < layers.length; l++) {
       const layer = layers[l];
       const o = layer.outSize;
+      const nxt = bufs[l & 1];
       for (let q = 0; q < filled; q++) nxt.set(layer.b, q * o);
-      addProduct(a, width, 0, width, filled, layer.w, o, nxt, o, 0);
+      addProduct(inp, width, 0, width, filled, layer.w, o, nxt, o, 0);
       if (l < layers.length - 1) reluColumns(nxt, o, filled, 0, o);
-      const t = a;
-      a = nxt;
-      nxt = t;
+      inp = nxt;
       width = o;
     }
-    for (let q = 0; q < filled; q++) outputActivation(a, q * width, width, sigmoid, out, at + (firstRow + q) * nOut);
+    for (let q = 0; q < filled; q++) outputActivation(inp, q * width, width, sigmoid, out, at + (firstRow + q) * nOut);
     firstRow += filled;
     filled = 0;
   };
@@ -520,16 +546,30 @@ export function denseKernelRows(
     const fromX = 2 * size > M;
     let n = 0;
     for (let i = 0; i < M; i++) if ((members[c * M + i] === 1) !== fromX) list[n++] = i;
-    const sign = fromX ? -1 : 1;
     for (let j = 0; j < r; j++) {
       const b = bgOf === undefined ? j : bgOf[c * r + j];
       const ao = filled * h1;
-      if (fromX) a.set(xPre, ao);
-      else a.set(bgPre.subarray(b * h1, (b + 1) * h1), ao);
-      for (let q = 0; q < n; q++) {
-        const xo = list[q] * h1;
-        const bo = (b * M + list[q]) * h1;
-        for (let u = 0; u < h1; u++) a[ao + u] += sign * (xShare[xo + u] - bgShare[bo + u]);
+      // Copied by hand: a `subarray` view per coalition row was an allocation each (2,048 per
+      // explained row at 2,048 coalitions × 1 background row).
+      if (fromX) for (let u = 0; u < h1; u++) a[ao + u] = xPre[u];
+      else for (let u = 0, bo = b * h1; u < h1; u++) a[ao + u] = bgPre[bo + u];
+      if (change !== undefined && stamp !== undefined) {
+        if (stamp[b] !== call) {
+          for (let i = 0, o = b * M * h1; i < M * h1; i++) change[o + i] = xShare[i] - bgShare[o + i];
+          stamp[b] = call;
+        }
+        if (fromX) {
+          for (let q = 0; q < n; q++) for (let u = 0, bo = (b * M + list[q]) * h1; u < h1; u++) a[ao + u] -= change[bo + u];
+        } else {
+          for (let q = 0; q < n; q++) for (let u = 0, bo = (b * M + list[q]) * h1; u < h1; u++) a[ao + u] += change[bo + u];
+        }
+      } else {
+        for (let q = 0; q < n; q++) {
+          const xo = list[q] * h1;
+          const bo = (b * M + list[q]) * h1;
+          if (fromX) for (let u = 0; u < h1; u++) a[ao + u] -= xShare[xo + u] - bgShare[bo + u];
+          else for (let u = 0; u < h1; u++) a[ao + u] += xShare[xo + u] - bgShare[bo + u];
+        }
       }
       if (++filled === block) flush();
     }

@@ -6,8 +6,8 @@
  */
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { explainableModelOf, selectBackground } from '../../../models/index.ts';
-import { assertFallsBackToJs, assertOnnxMatchesFloat64, gaussianMatrix, randomNetwork } from './fixtures.ts';
+import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground } from '../../../models/index.ts';
+import { assertFallsBackToJs, assertOnnxMatchesFloat64, gaussianMatrix, maxDiff, ONNX_TOLERANCE, randomNetwork } from './fixtures.ts';
 
 const cases = [
   { hidden: [16, 8], classes: 3, groups: undefined },
@@ -45,6 +45,35 @@ describe('onnxruntime exact SHAP equals the float64 exact engine', () => {
     await assertOnnxMatchesFloat64(model, { background, engine: 'exact' }, rows, 3, (_want, got) => {
       assert.ok(got.phi.every(Number.isFinite), 'finite');
     });
+  });
+
+  it('two players and eleven (the full game splits its players into halves of 1 + 1 and 5 + 6)', async () => {
+    for (const d of [2, 11]) {
+      const model = explainableModelOf(randomNetwork(d, [9, 5], 3, 40 + d));
+      const background = selectBackground(gaussianMatrix(80, d, 41 + d), 80, d, { size: 30, seed: 2 });
+      await assertOnnxMatchesFloat64(model, { background, engine: 'exact' }, gaussianMatrix(2, d, 42 + d), 2);
+    }
+  });
+
+  it('calls made at once (rows sharing the scratch buffers) give what calls one after another give', async () => {
+    const d = 8;
+    const model = explainableModelOf(randomNetwork(d, [12, 6], 3, 31));
+    const background = selectBackground(gaussianMatrix(80, d, 32), 80, d, { size: 40, seed: 2 });
+    const rows = gaussianMatrix(6, d, 33);
+    const want = createExplainer(model, { background, engine: 'exact' }).explainRows(rows, 6);
+    const fast = await createAsyncExplainer(model, { background, engine: 'exact' });
+    try {
+      assert.equal(fast.asyncEngine, 'onnxruntime');
+      const sequential = [];
+      for (let r = 0; r < 6; r++) sequential.push((await fast.explainRowsAsync(rows.slice(r * d, (r + 1) * d), 1))[0]!);
+      const atOnce = await Promise.all(Array.from({ length: 6 }, (_, r) => fast.explainRowsAsync(rows.slice(r * d, (r + 1) * d), 1).then((e) => e[0]!)));
+      for (let r = 0; r < 6; r++) {
+        assert.deepEqual(Array.from(atOnce[r]!.phi), Array.from(sequential[r]!.phi), `row ${r}`);
+        assert.ok(maxDiff(atOnce[r]!.phi, want[r]!.phi) <= ONNX_TOLERANCE, `row ${r} against float64`);
+      }
+    } finally {
+      await fast.release();
+    }
   });
 
   it('falls back to the JavaScript engine for a model without a network form', async () => {
