@@ -14,11 +14,11 @@
  * predict, N times) and reports each pair's p99 ratio and their median: one pair's ratio swings
  * with what else the machine runs in those seconds, and a pair keeps both sides in the same seconds.
  *
- * `--only batch` runs only the two 1,000-row batch runs (with their in-process parts), for profiling
- * them alone; `--server-cpu-prof DIR` starts the server process with `--cpu-prof` into DIR (written
+ * `--only batch` runs only the two 1,000-row batch runs (with their in-process parts), `--only pairs`
+ * only the /healthz-and-predict pairs, for profiling or comparing them alone; `--server-cpu-prof DIR` starts the server process with `--cpu-prof` into DIR (written
  * when the run ends).
  *
- * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pairs N] [--only batch] [--server-cpu-prof DIR] [--pglite] [--json]`.
+ * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pairs N] [--only batch|pairs] [--server-cpu-prof DIR] [--pglite] [--json]`.
  * Postgres: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped after).
  */
 import { spawn } from 'node:child_process';
@@ -48,8 +48,8 @@ if (!Number.isInteger(PAIRS) || PAIRS < 1 || PAIRS > 50) {
   process.exit(2);
 }
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'batch') {
-  process.stderr.write(`bench/serving.ts: --only takes "batch", got ${JSON.stringify(ONLY)}\n`);
+if (ONLY !== undefined && ONLY !== 'batch' && ONLY !== 'pairs') {
+  process.stderr.write(`bench/serving.ts: --only takes "batch" or "pairs", got ${JSON.stringify(ONLY)}\n`);
   process.exit(2);
 }
 const PROFILE_DIR = args.includes('--server-cpu-prof') ? args[args.indexOf('--server-cpu-prof') + 1] : undefined;
@@ -325,6 +325,12 @@ async function parent(): Promise<void> {
       const m = sorted.length >> 1;
       return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
     };
+    if (ONLY === 'pairs') {
+      const report = { server: { url: info.url, database: info.database, runtime: info.runtime, durationSec: DURATION, connections: CONNECTIONS, pairs: PAIRS, node: process.version }, pairs: pairs.map((p) => ({ healthzP99Us: p.floor.p99Us, predictP99Us: p.predict.p99Us, p99RatioUs: p.p99RatioUs, healthzRequestsPerSec: p.floor.requestsPerSec, predictRequestsPerSec: p.predict.requestsPerSec, healthzCpuUsPerRequest: p.floor.serverCpuUsPerRequest, predictCpuUsPerRequest: p.predict.serverCpuUsPerRequest, non2xx: p.floor.non2xx + p.predict.non2xx })), medianP99RatioUs: medianOf(pairs.map((p) => p.p99RatioUs)) };
+      if (JSON_OUTPUT) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else for (const p of report.pairs) process.stdout.write(`p99 healthz ${p.healthzP99Us} µs, predict ${p.predictP99Us} µs: ${p.p99RatioUs.toFixed(2)}x; server CPU ${p.healthzCpuUsPerRequest} / ${p.predictCpuUsPerRequest} µs per request; ${p.healthzRequestsPerSec.toFixed(0)} / ${p.predictRequestsPerSec.toFixed(0)} req/s; non-2xx ${p.non2xx}\n`);
+      return;
+    }
     const middle = [...pairs].sort((a, b) => a.p99RatioUs - b.p99RatioUs)[(pairs.length - 1) >> 1]!;
     const { floor, predict, rowsPerCall } = middle;
     const rotating = async (name: string, bodies: string[]) => {

@@ -84,9 +84,11 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
   const keyEnd: number[] = [];
   let columns: string[] = [];
   let nf = -1;
-  let values = new Float64Array(1024);
-  let rowStart = new Int32Array(64);
-  let rowEnd = new Int32Array(64);
+  // Sized from the body: a value takes at least 6 bytes (`"k":1,`), a row 8. A single row's
+  // request allocates a few bytes, not the kilobytes a fixed first size would zero each time.
+  let values = new Float64Array(Math.min(4096, ((len / 6) | 0) + 1));
+  let rowStart = new Int32Array(Math.min(256, ((len / 8) | 0) + 1));
+  let rowEnd = new Int32Array(rowStart.length);
   let n = 0;
   let rows = 0;
   for (;;) {
@@ -209,11 +211,15 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
     }
     if (nf < 0) {
       nf = f;
-      const names = keyStart.map((s, k) => bytes.toString('latin1', s, keyEnd[k]!));
-      // A repeated key (JSON.parse keeps the last) or a prototype key (refused by the generic
-      // parser) is left to the generic path.
-      if (new Set(names).size !== nf || names.includes('__proto__') || names.includes('constructor')) return undefined;
-      columns = names;
+      columns = new Array(nf);
+      for (let k = 0; k < nf; k++) {
+        const name = bytes.toString('latin1', keyStart[k]!, keyEnd[k]!);
+        // A repeated key (JSON.parse keeps the last) or a prototype key (refused by the generic
+        // parser) is left to the generic path.
+        if (name === '__proto__' || name === 'constructor') return undefined;
+        for (let j = 0; j < k; j++) if (columns[j] === name) return undefined;
+        columns[k] = name;
+      }
     } else if (f !== nf) return undefined;
     if (rows === rowStart.length) {
       const s = new Int32Array(rows * 2);
@@ -239,7 +245,7 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
   i++;
   while (isSpace(bytes[i]!)) i++;
   if (i !== len) return undefined;
-  return { columns, rows, values: values.slice(0, n), bytes, rowStart: rowStart.slice(0, rows), rowEnd: rowEnd.slice(0, rows) };
+  return { columns, rows, values: values.length === n ? values : values.subarray(0, n), bytes, rowStart: rowStart.subarray(0, rows), rowEnd: rowEnd.subarray(0, rows) };
 }
 
 /** Each version's constant parts of the answer, JSON-encoded once. */
