@@ -269,7 +269,7 @@ export async function registerEdge(app: AppInstance): Promise<void> {
       if (error) return done(error, undefined);
       // A route that takes instance tables (the predict route) gets a batch of the usual form as
       // one, read from the bytes (http/instance-table.ts); every other body is parsed as JSON.
-      if (request.routeOptions.config.instanceTable) {
+      if (request.routeOptions.config?.instanceTable) {
         const table = parseInstanceTable(bytes!);
         if (table) return done(null, { [INSTANCE_TABLE]: table });
       }
