@@ -37,18 +37,9 @@ export interface ParsedInstances extends InstanceTable {
   readonly rowEnd: Int32Array;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+// The bytes the reader looks for, as character codes.
+const [QUOTE, BACKSLASH, COMMA, COLON, MINUS, DOT, ZERO, NINE] = [0x22, 0x5c, 0x2c, 0x3a, 0x2d, 0x2e, 0x30, 0x39] as const;
+const [OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [0x7b, 0x7d, 0x5b, 0x5d] as const;
 const INSTANCES_KEY = Buffer.from('"instances"', 'latin1');
 /** 10^d, each exact in a double (d <= 22). */
 const POW10 = Float64Array.from({ length: 23 }, (_, d) => 10 ** d);

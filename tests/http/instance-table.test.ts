@@ -145,9 +145,8 @@ describe('writeTablePrediction: the answer as the compiled serializer writes it'
 });
 
 describe('the JSON body parser gives a table only to a route that takes one', () => {
-  let t: TestDb;
-  let ctx: AppContext;
-  let app: AppInstance;
+  // The embedded database: the parser is all this reads, no model is served.
+  let t: TestDb, ctx: AppContext, app: AppInstance;
   beforeAll(async () => {
     t = await createTestPgliteDb();
     ctx = await createTestContext(t.db);
