@@ -7,7 +7,8 @@ import type { AppInstance } from './types.ts';
 import type { RateLimitSubject } from '../config.ts';
 import { AppError } from '../../core/index.ts';
 import { isOipUrl, oipErrorBody } from './errors.ts';
-import { INSTANCE_TABLE, parseInstanceTable } from './instance-table.ts';
+import { INSTANCE_TABLE } from './instance-table.ts';
+import { parseInstanceTable } from '../serving/index.ts';
 
 /** Probes a load balancer or orchestrator sends; never rate limited. */
 export const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -268,7 +269,7 @@ export async function registerEdge(app: AppInstance): Promise<void> {
     readBodyBytes(request, payload as IncomingMessage, (error, bytes) => {
       if (error) return done(error, undefined);
       // A route that takes instance tables (the predict route) gets a batch of the usual form as
-      // one, read from the bytes (http/instance-table.ts); every other body is parsed as JSON.
+      // one, read from the bytes (serving/instance-table.ts); every other body is parsed as JSON.
       if (request.routeOptions.config?.instanceTable) {
         const table = parseInstanceTable(bytes!);
         if (table) return done(null, { [INSTANCE_TABLE]: table });

@@ -1,9 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { type ExplainRequest, type GameRequest, predictGames, predictInstances, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
+import { type ExplainRequest, type GameRequest, predictGames, predictInstances, writeTablePrediction, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
 import { predict, predictTable, type PredictInput } from '../../services/index.ts';
-import { INSTANCE_TABLE, writeTablePrediction, type ParsedInstances } from '../instance-table.ts';
+import { INSTANCE_TABLE, type TableBody } from '../instance-table.ts';
 import { AppError } from '../../../core/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse, versionPredictResponse } from './predict.schemas.ts';
 
@@ -41,13 +41,13 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
     },
     // Batches: the larger bound (every other route has the small default, http/edge.ts).
     bodyLimit: app.ctx.config.edge.predictBodyLimitBytes,
-    // A batch of the usual form arrives as one table (http/instance-table.ts).
+    // A batch of the usual form arrives as one table (serving/instance-table.ts).
     config: { instanceTable: true },
   }, async (request, reply) => {
     const { explain, space, groupBy, alias, version, kelly } = request.query;
     const explaining = explain !== undefined && explain !== 'false';
     const explainRequest: ExplainRequest | undefined = explaining ? { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy } : undefined;
-    const table = (request.body as { [INSTANCE_TABLE]?: ParsedInstances })[INSTANCE_TABLE];
+    const table = (request.body as TableBody)[INSTANCE_TABLE];
     if (table) {
       const found: { served?: ServedVersion } = {};
       const answer = await predictTable(app.ctx, { ref: { model: request.params.name, alias, version }, table, explain: explainRequest, onResolved: rememberServed.bind(found) });
