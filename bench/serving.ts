@@ -14,7 +14,11 @@
  * predict, N times) and reports each pair's p99 ratio and their median: one pair's ratio swings
  * with what else the machine runs in those seconds, and a pair keeps both sides in the same seconds.
  *
- * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pairs N] [--pglite] [--json]`.
+ * `--only batch` runs only the two 1,000-row batch runs (with their in-process parts), `--only pairs`
+ * only the /healthz-and-predict pairs, for profiling or comparing them alone; `--server-cpu-prof DIR` starts the server process with `--cpu-prof` into DIR (written
+ * when the run ends).
+ *
+ * Usage: `npx tsx bench/serving.ts [--duration 20] [--connections 64] [--pairs N] [--only batch|pairs] [--server-cpu-prof DIR] [--pglite] [--json]`.
  * Postgres: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test (a fresh schema, dropped after).
  */
 import { spawn } from 'node:child_process';
@@ -43,6 +47,12 @@ if (!Number.isInteger(PAIRS) || PAIRS < 1 || PAIRS > 50) {
   process.stderr.write(`bench/serving.ts: --pairs needs an integer 1..50, got ${JSON.stringify(args[args.indexOf('--pairs') + 1])}\n`);
   process.exit(2);
 }
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+if (ONLY !== undefined && ONLY !== 'batch' && ONLY !== 'pairs') {
+  process.stderr.write(`bench/serving.ts: --only takes "batch" or "pairs", got ${JSON.stringify(ONLY)}\n`);
+  process.exit(2);
+}
+const PROFILE_DIR = args.includes('--server-cpu-prof') ? args[args.indexOf('--server-cpu-prof') + 1] : undefined;
 const BATCH_ROWS = 1000;
 /** Connections of the plain-prediction client measured alone and beside the explanation load. */
 const SIDE_CONNECTIONS = 8;
@@ -62,7 +72,7 @@ interface ChildInfo {
   matchups: Array<{ competition: string; home: string; away: string; kickoff: string; odds: Array<{ bookmaker: string; home: number; draw: number; away: number }> }>;
   /** In-process: ms for one 1,000-row runtime call (median of 200). */
   runtimeBatchMs: number;
-  /** In-process medians (ms) of a 1,000-row request's own work: body JSON.parse, predictInstances, JSON.stringify of the reply. */
+  /** In-process medians (ms) of a 1,000-row request's own work as served: the body read as a table, predictTable, the answer written as bytes. */
   batchParts: { parseMs: number; predictMs: number; serializeMs: number };
 }
 
@@ -146,16 +156,18 @@ async function child(): Promise<void> {
   }
   times.sort((a, b) => a - b);
   const instances = Array.from({ length: BATCH_ROWS }, (_, r) => Object.fromEntries(featureNames.map((n, f) => [n, Math.round(X[r * nf + f]! * 1e4) / 1e4])));
-  const payload = JSON.stringify({ instances });
-  const { predictInstances } = await import('../src/index.ts');
+  const payload = Buffer.from(JSON.stringify({ instances }));
+  const { parseInstanceTable, predictTable, writeTablePrediction } = await import('../src/index.ts');
   const parts = { parseMs: [] as number[], predictMs: [] as number[], serializeMs: [] as number[] };
+  // The served path of a /v1 batch: the body read as one table, predicted, written as bytes.
   for (let i = 0; i < 130; i++) {
     const t0 = performance.now();
-    const body = JSON.parse(payload) as { instances: Record<string, unknown>[] };
+    const table = parseInstanceTable(payload);
+    if (!table) throw new Error('the bench batch is not read as a table');
     const t1 = performance.now();
-    const result = await predictInstances(ctx.serving, served, body.instances);
+    const result = await predictTable(ctx.serving, served, table);
     const t2 = performance.now();
-    JSON.stringify(result);
+    writeTablePrediction(served, result);
     const t3 = performance.now();
     if (i >= 30) {
       parts.parseMs.push(t1 - t0);
@@ -254,7 +266,8 @@ async function cannon(name: string, opts: autocannon.Options): Promise<RunFigure
 }
 
 async function parent(): Promise<void> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
     rl.once('line', resolve);
@@ -278,6 +291,17 @@ async function parent(): Promise<void> {
     // Warm-up: JIT, connection pools, the online-feature caches.
     await cannon('warm', { url: `${info.url}/healthz`, duration: 2 });
     await cannon('warm', { url: predictUrl, method: 'POST', headers: json, body: single, duration: 2 });
+    const batchRuns = async () => [
+      await cannon(`predict (${BATCH_ROWS} rows, 1 connection)`, { url: predictUrl, method: 'POST', headers: json, body: batchBody, connections: 1, duration: Math.min(DURATION, 10) }),
+      await cannon(`v2 infer (${BATCH_ROWS} rows as one flat tensor, 1 connection)`, { url: inferUrl, method: 'POST', headers: json, body: batchTensor, connections: 1, duration: Math.min(DURATION, 10) }),
+    ] as const;
+    if (ONLY === 'batch') {
+      const [batch, batchInfer] = await batchRuns();
+      const report = { server: { url: info.url, database: info.database, runtime: info.runtime, features: info.featureNames.length, durationSec: Math.min(DURATION, 10), node: process.version }, runs: [batch, batchInfer], batch1000: { httpP50Ms: batch.p50Ms, v2TensorHttpP50Ms: batchInfer.p50Ms, httpP50Us: batch.p50Us, v2TensorHttpP50Us: batchInfer.p50Us, runtimeMedianMs: info.runtimeBatchMs, ...info.batchParts } };
+      if (JSON_OUTPUT) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else for (const r of report.runs) process.stdout.write(`${r.name}: p50 ${r.p50Ms} ms (${r.p50Us} µs), p99 ${r.p99Ms} ms, ${r.requestsPerSec.toFixed(0)} req/s, server CPU ${r.serverCpuUsPerRequest ?? '-'} µs/request, non-2xx ${r.non2xx}\n`);
+      return;
+    }
 
     const batchStats = async () => {
       const text = await (await fetch(`${info.url}/metrics`)).text();
@@ -303,6 +327,12 @@ async function parent(): Promise<void> {
       const m = sorted.length >> 1;
       return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
     };
+    if (ONLY === 'pairs') {
+      const report = { server: { url: info.url, database: info.database, runtime: info.runtime, durationSec: DURATION, connections: CONNECTIONS, pairs: PAIRS, node: process.version }, pairs: pairs.map((p) => ({ healthzP99Us: p.floor.p99Us, predictP99Us: p.predict.p99Us, p99RatioUs: p.p99RatioUs, healthzRequestsPerSec: p.floor.requestsPerSec, predictRequestsPerSec: p.predict.requestsPerSec, healthzCpuUsPerRequest: p.floor.serverCpuUsPerRequest, predictCpuUsPerRequest: p.predict.serverCpuUsPerRequest, non2xx: p.floor.non2xx + p.predict.non2xx })), medianP99RatioUs: medianOf(pairs.map((p) => p.p99RatioUs)) };
+      if (JSON_OUTPUT) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else for (const p of report.pairs) process.stdout.write(`p99 healthz ${p.healthzP99Us} µs, predict ${p.predictP99Us} µs: ${p.p99RatioUs.toFixed(2)}x; server CPU ${p.healthzCpuUsPerRequest} / ${p.predictCpuUsPerRequest} µs per request; ${p.healthzRequestsPerSec.toFixed(0)} / ${p.predictRequestsPerSec.toFixed(0)} req/s; non-2xx ${p.non2xx}\n`);
+      return;
+    }
     const middle = [...pairs].sort((a, b) => a.p99RatioUs - b.p99RatioUs)[(pairs.length - 1) >> 1]!;
     const { floor, predict, rowsPerCall } = middle;
     const rotating = async (name: string, bodies: string[]) => {
@@ -349,8 +379,7 @@ async function parent(): Promise<void> {
       cannon(`predict (1 row, ${SIDE_CONNECTIONS} connections) beside explanations`, side),
     ]);
     const infer = await cannon('v2 infer (1 row, tensor)', { url: inferUrl, method: 'POST', headers: json, body: singleTensor });
-    const batch = await cannon(`predict (${BATCH_ROWS} rows, 1 connection)`, { url: predictUrl, method: 'POST', headers: json, body: batchBody, connections: 1, duration: Math.min(DURATION, 10) });
-    const batchInfer = await cannon(`v2 infer (${BATCH_ROWS} rows as one flat tensor, 1 connection)`, { url: inferUrl, method: 'POST', headers: json, body: batchTensor, connections: 1, duration: Math.min(DURATION, 10) });
+    const [batch, batchInfer] = await batchRuns();
 
     const metrics = await (await fetch(`${info.url}/metrics`)).text();
     const tensors = Number(/^sharpline_tfjs_tensors (\S+)$/m.exec(metrics)?.[1] ?? NaN);

@@ -10,7 +10,7 @@ export type { AppContext, CreateContextOptions, Deployment } from './context.ts'
 export { startServer } from './server.ts';
 export type { RunningServer } from './server.ts';
 export { createPgDb, createPgliteDb, migrate } from './db/index.ts';
-export { createExplainTaskRunner, planExplainer, predictInstances, type ExplainPlan, type ExplainTask } from './serving/index.ts';
+export { createExplainTaskRunner, parseInstanceTable, planExplainer, predictInstances, predictTable, writeTablePrediction, type ExplainPlan, type ExplainTask } from './serving/index.ts';
 export { writeBatchPredictions } from './services/index.ts';
 export { writeSyntheticLeague } from './demo/synthetic-league.ts';
 export { createKey, operatorActor } from './governance/index.ts';

@@ -120,30 +120,41 @@ export function registerAuth(app: AppInstance, extraPolicy: Readonly<Record<stri
   // Who is calling is known from the first hook on (logs, rate limits); whether they may is
   // decided in checkAccess, after the rate limit has counted the request, so guessing keys is
   // rate-limited like anything else.
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  // A callback hook: a request whose key is cached (the usual one) or that has none is decided
+  // without a promise and a turn of the microtask queue; only a first sight of a key waits.
+  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : cookieToken(request);
     if (token) {
       const cached = app.keyCache.get(token);
-      if (cached) request.principal = cached;
-      else {
-        // Concurrent first requests with one key share one scrypt check (and one key.used row).
-        const fp = tokenFingerprint(token);
-        let pending = verifying.get(fp);
-        if (!pending) {
-          pending = authenticateKey(app.ctx.db, token).finally(() => verifying.delete(fp));
-          verifying.set(fp, pending);
-        }
-        const result = await pending;
+      if (cached) {
+        identify(request, cached);
+        return done();
+      }
+      // Concurrent first requests with one key share one scrypt check (and one key.used row).
+      const fp = tokenFingerprint(token);
+      let pending = verifying.get(fp);
+      if (!pending) {
+        pending = authenticateKey(app.ctx.db, token).finally(() => verifying.delete(fp));
+        verifying.set(fp, pending);
+      }
+      pending.then((result) => {
         if (result.ok) {
-          request.principal = result.principal;
+          identify(request, result.principal);
           app.keyCache.set(token, result.principal);
         } else failures.set(request, result.reason);
-      }
-    } else if (typeof header === 'string') failures.set(request, 'the Authorization header must be "Bearer <API key>"');
-    // `keyPrefix`, not `key`: the redaction censors any field called `key`, and the prefix is public.
-    if (request.principal) request.log = request.log.child({ keyPrefix: request.principal.keyPrefix });
+      }).then(() => done(), done);
+      return;
+    }
+    if (typeof header === 'string') failures.set(request, 'the Authorization header must be "Bearer <API key>"');
+    done();
   });
+}
+
+/** Who a request is; `keyPrefix`, not `key`, in its logs: the redaction censors any field called `key`, and the prefix is public. */
+function identify(request: FastifyRequest, principal: Principal): void {
+  request.principal = principal;
+  request.log = request.log.child({ keyPrefix: principal.keyPrefix });
 }
 
 /**

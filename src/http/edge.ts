@@ -7,6 +7,8 @@ import type { AppInstance } from './types.ts';
 import type { RateLimitSubject } from '../config.ts';
 import { AppError } from '../../core/index.ts';
 import { isOipUrl, oipErrorBody } from './errors.ts';
+import { INSTANCE_TABLE } from './instance-table.ts';
+import { parseInstanceTable } from '../serving/index.ts';
 
 /** Probes a load balancer or orchestrator sends; never rate limited. */
 export const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -123,6 +125,11 @@ function numericProperties(schema: unknown): Array<[name: string, type: keyof ty
  * stream replaced by a preParsing hook) is read that way, chunk by chunk.
  */
 export function readBodyText(request: FastifyRequest, payload: IncomingMessage, done: (error: Error | null, text?: string) => void): void {
+  readBodyBytes(request, payload, (error, bytes) => (error ? done(error) : done(null, bytes!.toString('utf8'))));
+}
+
+/** readBodyText's bytes, before they are decoded (the batch reader reads them as they are). */
+export function readBodyBytes(request: FastifyRequest, payload: IncomingMessage, done: (error: Error | null, bytes?: Buffer) => void): void {
   const limit = request.routeOptions.bodyLimit ?? Infinity;
   const declared = Number(request.headers['content-length']);
   if (declared > limit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
@@ -133,7 +140,7 @@ export function readBodyText(request: FastifyRequest, payload: IncomingMessage, 
   // waits for it); an abort still destroys the request and emits 'close'.
   if (payload === request.raw && !payload.readableFlowing && payload.readableLength === declared) {
     const bytes = payload.read() as Buffer | null;
-    return done(null, bytes === null ? '' : bytes.toString('utf8'));
+    return done(null, bytes === null ? EMPTY : bytes);
   }
   const chunks: Buffer[] = [];
   let received = 0;
@@ -153,7 +160,7 @@ export function readBodyText(request: FastifyRequest, payload: IncomingMessage, 
       return done(error);
     }
     if (!Number.isNaN(declared) && received !== declared) return done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
-    done(null, chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, received).toString('utf8'));
+    done(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
   };
   const detach = () => {
     payload.removeListener('data', onData);
@@ -165,6 +172,8 @@ export function readBodyText(request: FastifyRequest, payload: IncomingMessage, 
   payload.on('error', onEnd);
   payload.resume();
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function textInvalid(where: string, problem: string): AppError {
   return new AppError('REQUEST_TEXT_INVALID', `${where} ${problem}`, { details: { where } });
@@ -245,9 +254,10 @@ export async function registerEdge(app: AppInstance): Promise<void> {
 
   // Postgres refuses U+0000 in text (and the router does not), so a NUL that got through
   // answered 500; refusing it here covers every path and query parameter of every route.
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: an async one costs every request a promise and a microtask turn.
+  app.addHook('onRequest', (request, _reply, done) => {
     const problem = urlTextProblem(request.url);
-    if (problem) throw textInvalid('the URL', problem);
+    done(problem ? textInvalid('the URL', problem) : undefined);
   });
 
   // JSON bodies: read by readBodyText (the route's body limit and the declared length enforced
@@ -256,11 +266,18 @@ export async function registerEdge(app: AppInstance): Promise<void> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', (request, payload, done) => {
-    readBodyText(request, payload as IncomingMessage, (error, body) => {
+    readBodyBytes(request, payload as IncomingMessage, (error, bytes) => {
       if (error) return done(error, undefined);
-      parseJson(request, body!, (error, value) => {
+      // A route that takes instance tables (the predict route) gets a batch of the usual form as
+      // one, read from the bytes (serving/instance-table.ts); every other body is parsed as JSON.
+      if (request.routeOptions.config?.instanceTable) {
+        const table = parseInstanceTable(bytes!);
+        if (table) return done(null, { [INSTANCE_TABLE]: table });
+      }
+      const body = bytes!.toString('utf8');
+      parseJson(request, body, (error, value) => {
         if (error) return done(error, undefined);
-        if (/\\u0000/i.test(body!)) {
+        if (/\\u0000/i.test(body)) {
           const at = nulPath(value);
           if (at) return done(textInvalid(`body${at}`, 'holds a NUL character (\\u0000)'), undefined);
         }

@@ -3,7 +3,7 @@
  * parses its input, calls one of these, and formats what it returns.
  */
 export { parseModelRef, formatModelRef, DEFAULT_ALIAS, type ModelRef, type ModelRefInput } from './model-ref.ts';
-export { predict, resolveServedVersion, writeBatchPredictions, type BatchPredictionInput, type PredictInput, type PredictOutcome, type ExplainedPrediction, type PredictServiceContext } from './predict-service.ts';
+export { predict, predictTable, resolveServedVersion, writeBatchPredictions, type BatchPredictionInput, type PredictInput, type PredictTableInput, type PredictOutcome, type ExplainedPrediction, type PredictServiceContext } from './predict-service.ts';
 export { moveAlias, removeAlias, type MoveAliasInput, type RemoveAliasInput, type AliasServiceContext } from './alias-service.ts';
 export { proposePromotion, approveProposal, rejectProposal, listProposals, getProposal, type Proposal, type ProposalStatus, type ProposeInput } from './proposal-service.ts';
 export { submitTraining, cancelTraining, reconcileQueuedRuns } from './training-service.ts';

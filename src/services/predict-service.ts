@@ -10,7 +10,12 @@ import {
   predictionCsvRows,
   predictGames,
   predictInstances,
+  predictTable as predictServingTable,
+  tableFits,
+  tableInstances,
   type ExplainRequest,
+  type InstanceTable,
+  type TablePrediction,
   type GameRequest,
   type ItemExplanation,
   type PredictionItem,
@@ -75,6 +80,37 @@ export async function predict(ctx: PredictServiceContext, input: PredictInput): 
     : await predictGames(serving, served, games!, { kellyFraction: input.kellyFraction });
   if (!input.explain) return result;
   return serving.explanations.explainPredictions(served, result, input.explain);
+}
+
+export interface PredictTableInput<T extends InstanceTable> {
+  ref: ModelRefInput;
+  /** The rows, read as one table (the HTTP edge's batch reader). */
+  table: T;
+  explain?: ExplainRequest;
+  onResolved?(served: ServedVersion): void;
+}
+
+/**
+ * predict() for instances read as a table: a table that fits the version (its features, in its
+ * order, float32 values) and is not to be explained is answered as a table (no object per row);
+ * any other is answered as the same rows sent as `instances`, with predict()'s errors. The
+ * limits are checked first, as predict() checks them.
+ * @throws as predict()
+ */
+export async function predictTable<T extends InstanceTable>(ctx: PredictServiceContext, input: PredictTableInput<T>): Promise<PredictOutcome | TablePrediction<T>> {
+  const { serving } = ctx;
+  const { table } = input;
+  const max = serving.config.maxPredictRows;
+  if (table.rows > max) throw new AppError('PAYLOAD_TOO_LARGE', `${table.rows} rows exceed the limit of ${max} per request`, { details: { rows: table.rows, max } });
+  if (!input.explain) {
+    const found = resolveServedVersion(ctx, input.ref);
+    const served = found instanceof Promise ? await found : found;
+    if (tableFits(served, table)) {
+      input.onResolved?.(served);
+      return predictServingTable(serving, served, table);
+    }
+  }
+  return predict(ctx, { ref: input.ref, instances: tableInstances(table), explain: input.explain, onResolved: input.onResolved });
 }
 
 export interface BatchPredictionInput {

@@ -16,6 +16,11 @@ export {
   predictRows,
   predictGames,
   predictInstances,
+  predictTable,
+  tableFits,
+  tableInstances,
+  type InstanceTable,
+  type TablePrediction,
   type GameInfo,
   type GameRequest,
   type InputProblem,
@@ -25,6 +30,7 @@ export {
   type PredictResult,
   type ResolvedGame,
 } from './predict.ts';
+export { parseInstanceTable, writeTablePrediction, type ParsedInstances } from './instance-table.ts';
 export { findGames, parseGameQuery, predictInChunks, predictionCsvHeader, predictionCsvRows, type GameQuery } from './batch.ts';
 export { createExplanations, defaultGrouping, type Explanations, type ExplanationsDeps } from './explain.ts';
 export {

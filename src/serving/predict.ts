@@ -254,6 +254,72 @@ export async function predictInstances(deps: PredictDeps, served: ServedVersion,
   return { model: served.model, version: served.version, runtime: served.runtime, classes: [...classes], predictions };
 }
 
+/**
+ * Instances as one table: every row with the same features in the same order, values row-major
+ * (what a batch of `{ "<feature>": number }` objects holds, without an object per row). Built by
+ * the HTTP edge's batch reader from a body's text; each value is what JSON.parse gives for it.
+ */
+export interface InstanceTable {
+  readonly columns: readonly string[];
+  readonly rows: number;
+  /** `rows × columns.length` finite numbers, row-major. */
+  readonly values: Float64Array;
+}
+
+/** The table's rows as the objects JSON.parse would have made of them (same keys, same order). */
+export function tableInstances(table: InstanceTable): Record<string, number>[] {
+  const { columns, rows, values } = table;
+  const nf = columns.length;
+  const out: Record<string, number>[] = new Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const item: Record<string, number> = {};
+    for (let f = 0; f < nf; f++) item[columns[f]!] = values[r * nf + f]!;
+    out[r] = item;
+  }
+  return out;
+}
+
+/**
+ * True when the table's columns are the version's features in the version's order and every
+ * value is a model number: then `predictTable` answers it as packInstances would have packed it.
+ */
+export function tableFits(served: ServedVersion, table: InstanceTable): boolean {
+  const names = served.featureNames;
+  if (table.columns.length !== names.length) return false;
+  for (let f = 0; f < names.length; f++) if (table.columns[f] !== names[f]) return false;
+  const values = table.values;
+  const n = table.rows * names.length;
+  for (let i = 0; i < n; i++) if (!isModelNumber(values[i]!)) return false;
+  return true;
+}
+
+/** Predictions of an instance table: the probabilities row-major beside the table they are for. */
+export interface TablePrediction<T extends InstanceTable = InstanceTable> {
+  model: string;
+  version: number;
+  runtime: string;
+  classes: string[];
+  table: T;
+  /** `table.rows × classes.length`, row-major, all finite. */
+  probabilities: Float64Array;
+}
+
+/**
+ * predictInstances for a table that fits the version (`tableFits`): the same runtime call,
+ * checks, counters and prediction log, without building an object per row. The caller answers
+ * a table that does not fit through predictInstances(tableInstances(table)), whose errors name
+ * each problem.
+ * @throws MODEL_OUTPUT_INVALID as predictRows.
+ */
+export async function predictTable<T extends InstanceTable>(deps: PredictDeps, served: ServedVersion, table: T): Promise<TablePrediction<T>> {
+  const n = table.rows;
+  const X = table.values;
+  const out = n === 0 ? new Float64Array(0) : await predictRows(served, X, n, instanceLabel);
+  deps.metrics.countPredictions(served.model, served.version, n);
+  logRows(deps, served, 'instances', X, out, n);
+  return { model: served.model, version: served.version, runtime: served.runtime, classes: [...served.classes], table, probabilities: out };
+}
+
 /** A game resolved to model inputs: its online feature row and, when known, its odds. */
 export interface ResolvedGame {
   row: OnlineRow;

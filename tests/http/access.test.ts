@@ -135,6 +135,26 @@ describe('access: every route of the OpenAPI document, with every role and with 
     assert.match((await probe(`Bearer ${short}`)).json().error.message, /is expired/);
   });
 
+  it('a cached key revoked or rotated through the API stops working on the very next request', async () => {
+    const admin = `Bearer ${tokens.get('admin')!}`;
+    const probe = (token: string) => app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: `Bearer ${token}` } });
+    const { token, key } = await createKey(t.db, operatorActor('tests'), { name: 'cached-then-revoked', role: 'app' });
+    // Concurrent first requests share one verification, and each is let in by it.
+    const first = await Promise.all(Array.from({ length: 8 }, () => probe(token)));
+    assert.deepEqual(first.map((r) => r.statusCode), Array(8).fill(200));
+    assert.equal((await probe(token)).statusCode, 200, 'cached');
+    assert.equal((await app.inject({ method: 'DELETE', url: `/v1/keys/${key.prefix}`, headers: { authorization: admin } })).statusCode, 200);
+    const revoked = await probe(token);
+    assert.equal(revoked.statusCode, 401);
+    assert.match(revoked.json().error.message, /is revoked/);
+    const { token: old, key: rotating } = await createKey(t.db, operatorActor('tests'), { name: 'cached-then-rotated', role: 'app' });
+    assert.equal((await probe(old)).statusCode, 200);
+    const rotated = await app.inject({ method: 'POST', url: `/v1/keys/${rotating.prefix}/rotate`, headers: { authorization: admin } });
+    assert.equal(rotated.statusCode, 200);
+    assert.equal((await probe(old)).statusCode, 401);
+    assert.equal((await probe(rotated.json().token)).statusCode, 200);
+  });
+
   it('SHARPLINE_AUTH=off opens everything; /metrics and /docs need a key when configured so', async () => {
     const offCtx = await createTestContext(t.db, { env: { SHARPLINE_AUTH: 'off' } });
     const off = await buildApp(offCtx);

@@ -71,6 +71,32 @@ describe('POST /v1/models/:name/predict with instances', () => {
     assert.equal(bad.json().error.code, 'MODEL_INPUT_INVALID');
   });
 
+  it('a batch in the usual form (read as one table, written as bytes) answers exactly what the same rows get as objects', async () => {
+    const text = (rows: Record<string, number>[], order: string[], space = '') => `{"instances":[${rows.map((row) => `{${order.map((n) => `"${n}":${space}${row[n]}`).join(',')}}`).join(',')}]}`;
+    const send = (payload: string, url = '/v1/models/wdl/predict') => app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+    // Float32 values (17 digits: formatted) and rounded ones (echoed from the body as they are).
+    const raw = Array.from({ length: 40 }, (_, i) => instanceOf(NAMES, v1.testX, i));
+    const rounded = raw.map((row) => Object.fromEntries(NAMES.map((n) => [n, Math.round(row[n]! * 1e4) / 1e4])));
+    for (const rows of [raw, rounded, [rounded[0]!]]) {
+      const table = await send(text(rows, NAMES));
+      const objects = await send(text(rows, [...NAMES].reverse()));
+      const spaced = await send(text(rows, NAMES, ' '));
+      assert.equal(table.statusCode, 200, table.body);
+      assert.equal(table.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(table.body, objects.body);
+      assert.equal(spaced.body, objects.body);
+      assert.deepEqual(table.json().predictions.map((p: { features: Record<string, number> }) => p.features), rows);
+    }
+    // The table path checks the same limits and answers the same errors.
+    const many = await send(text(Array.from({ length: 51 }, () => rounded[0]!), NAMES));
+    assert.equal(many.statusCode, 413);
+    assert.deepEqual(many.json().error.details, { rows: 51, max: 50 });
+    const other = await send(text([rounded[0]!], NAMES, '').replace('"f4"', '"f9"'));
+    assert.equal(other.statusCode, 400);
+    assert.deepEqual(other.json().error.details.problems.map((p: { feature: string; problem: string }) => `${p.feature}:${p.problem}`).sort(), ['f4:missing', 'f9:extra']);
+    assert.equal((await send(text([rounded[0]!], NAMES), '/v1/models/nope/predict')).json().error.code, 'MODEL_NOT_FOUND');
+  });
+
   it('accepts features in any key order', async () => {
     const row = instanceOf(NAMES, v1.testX, 4);
     const reversed = Object.fromEntries(Object.entries(row).reverse());

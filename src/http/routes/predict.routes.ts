@@ -1,8 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { type ExplainRequest, type GameRequest, predictGames, predictInstances, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
-import { predict, type PredictInput } from '../../services/index.ts';
+import { type ExplainRequest, type GameRequest, predictGames, predictInstances, writeTablePrediction, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
+import { predict, predictTable, type PredictInput } from '../../services/index.ts';
+import { INSTANCE_TABLE, type TableBody } from '../instance-table.ts';
 import { AppError } from '../../../core/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse, versionPredictResponse } from './predict.schemas.ts';
 
@@ -40,25 +41,43 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
     },
     // Batches: the larger bound (every other route has the small default, http/edge.ts).
     bodyLimit: app.ctx.config.edge.predictBodyLimitBytes,
+    // A batch of the usual form arrives as one table (serving/instance-table.ts).
+    config: { instanceTable: true },
   }, async (request, reply) => {
     const { explain, space, groupBy, alias, version, kelly } = request.query;
     const explaining = explain !== undefined && explain !== 'false';
+    const explainRequest: ExplainRequest | undefined = explaining ? { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy } : undefined;
+    const table = (request.body as TableBody)[INSTANCE_TABLE];
+    if (table) {
+      const found: { served?: ServedVersion } = {};
+      const answer = await predictTable(app.ctx, { ref: { model: request.params.name, alias, version }, table, explain: explainRequest, onResolved: rememberServed.bind(found) });
+      // Fits the version: the answer written straight into bytes, as the compiled serializer
+      // would write it (Fastify sends a Buffer as it is). Else answered as instances, below.
+      if ('table' in answer) return (reply as FastifyReply).type(JSON_TYPE).send(writeTablePrediction(found.served!, answer));
+      return send(reply, explaining, found.served, answer);
+    }
     const input: PredictInput & { served?: ServedVersion } = {
       ref: { model: request.params.name, alias, version },
       instances: request.body.instances as Record<string, unknown>[] | undefined,
       games: request.body.games as GameRequest[] | undefined,
       kellyFraction: kelly,
-      explain: explaining ? { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy } : undefined,
+      explain: explainRequest,
       onResolved: rememberServed,
     };
-    const outcome = await predict(app.ctx, input);
-    // Writers are set only on success, so an error body never meets them. A plain answer: the
-    // serializer compiled (fast-json-stringify) from its version's schema, the classes and features
-    // constant keys: ~4x faster than JSON.stringify on one row, about as fast on 1,000 (number
-    // formatting dominates there). An explained one: JSON.stringify, which beats the compiled
-    // serializer on the explanation's record-valued fields. Both write exactly the documented shape.
-    if (explaining) reply.serializer(JSON.stringify);
-    else if (input.served) reply.serializer(versionSerializer(input.served, reply));
-    return outcome;
+    return send(reply, explaining, input.served, await predict(app.ctx, input));
   });
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Sets the writer of an answer to instances or games (the table path writes its own bytes). */
+function send(reply: FastifyReply, explaining: boolean, served: ServedVersion | undefined, outcome: PredictResult): PredictResult {
+  // Writers are set only on success, so an error body never meets them. A plain answer: the
+  // serializer compiled (fast-json-stringify) from its version's schema, the classes and features
+  // constant keys: ~4x faster than JSON.stringify on one row, about as fast on 1,000 (number
+  // formatting dominates there). An explained one: JSON.stringify, which beats the compiled
+  // serializer on the explanation's record-valued fields. Both write exactly the documented shape.
+  if (explaining) reply.serializer(JSON.stringify);
+  else if (served) reply.serializer(versionSerializer(served, reply));
+  return outcome;
 }
