@@ -42,9 +42,9 @@ export async function startServer(ctx: AppContext, options: { withWorkers?: bool
     await ctx.close().catch(() => undefined);
     throw listenError(error, ctx.config.host, ctx.config.port);
   }
-  // The response serializers not compiled at start compile now, between requests, so the port
-  // opens a second sooner and no request pays a compile.
-  const warming = app.warmSerializers().catch((error: unknown) => ctx.logger.error({ err: error }, 'compiling the response serializers failed'));
+  // The route schemas not compiled at start compile now, between requests, so the port opens a
+  // second sooner and no request pays a compile.
+  const warming = app.warmSchemas().catch((error: unknown) => ctx.logger.error({ err: error }, 'compiling the route schemas failed'));
   let stopping: Promise<void> | undefined;
   return {
     app,
