@@ -16,9 +16,11 @@ export interface TransactionOptions {
   /** Isolation level of the transaction (default READ COMMITTED). */
   isolation?: 'repeatable read' | 'serializable';
   /**
-   * An advisory lock `(classId, hashtext(key))` granted BEFORE the transaction takes its snapshot
-   * and held until it ends: a REPEATABLE READ transaction then sees everything the previous holder
-   * committed. Waiting longer than `timeoutMs` fails with SERVICE_UNAVAILABLE naming `what`.
+   * An advisory lock `(classId, hashtext(<current schema>:key))` granted BEFORE the transaction
+   * takes its snapshot and held until it ends: a REPEATABLE READ transaction then sees everything
+   * the previous holder committed. Scoped by the connection's schema, as the data it guards is:
+   * holders in other schemas of the same database never wait for it. Waiting longer than
+   * `timeoutMs` fails with SERVICE_UNAVAILABLE naming `what`.
    */
   lock?: { classId: number; key: string; timeoutMs: number; what: string };
 }

@@ -50,7 +50,8 @@ export interface BuildReport {
   phases: { read: number; compute: number; write: number; analyze?: number };
 }
 
-// Any constant: builds of one set version serialise on (this, hashtext(set hash)).
+// Any constant: builds of one set version in one schema serialise on (this, set hash), a lock the
+// Db scopes by schema, so the same set version built in another schema never waits for it.
 const BUILD_LOCK_CLASS = 7_301_203;
 
 /**
@@ -63,7 +64,7 @@ const BUILD_LOCK_CLASS = 7_301_203;
  * starter or odds row of the set's sport and markets with kickoff at or before the watermark.
  * Runs in one REPEATABLE READ transaction so the rows, the engine snapshot and the history
  * snapshot stored beside them come from one consistent view of the data. Builds of one set version
- * serialise on an advisory lock granted before that snapshot is taken, so a build that waited
+ * in one schema serialise on an advisory lock granted before that snapshot is taken, so a build that waited
  * starts from what the previous one committed (never "could not serialize access").
  * @throws AppError FEATURE_SET_UNKNOWN for an unknown name; SERVICE_UNAVAILABLE when another
  *   build of the set holds the lock longer than `lockTimeoutMs`.

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
 import type { Logger } from '../core/index.ts';
 import type { OutageLog } from './outage.ts';
 
@@ -15,7 +16,11 @@ export interface RedisConnections {
   close(): void;
 }
 
+// ioredis loads with the first connection made, so a process without REDIS_URL never loads it.
+const requireCjs = createRequire(import.meta.url);
+
 export function createRedisConnections(url: string, deps: { logger: Logger; outage?: OutageLog }): RedisConnections {
+  const { Redis } = requireCjs('ioredis') as typeof import('ioredis');
   let subscriber: Redis | undefined;
   let publisher: Redis | undefined;
   return {

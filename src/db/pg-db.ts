@@ -12,6 +12,13 @@ type Queryable = pg.Pool | pg.PoolClient;
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/**
+ * A transaction lock's second key, `hashtext(<current schema>:<key>)`: what the locks guard (a
+ * feature set's rows, the audit chain, a provider's matches) lives in the connection's schema, so
+ * holders in two schemas of one database never wait for each other.
+ */
+const SCOPED_LOCK_KEY = "hashtext(current_schema() || ':' || $2)";
+
 /** SQLSTATEs and socket errors that mean "Postgres is not there", not "this statement is wrong". */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
@@ -116,20 +123,21 @@ class PgHandle implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { lock } = options;
     if (this.client) {
-      if (lock) await this.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lock.classId, lock.key]);
+      if (lock) await this.query(`SELECT pg_advisory_xact_lock($1, ${SCOPED_LOCK_KEY})`, [lock.classId, lock.key]);
       return fn(this);
     }
     const startedAt = Date.now();
     const { client, release } = await this.connect();
     let failure: unknown;
-    let locked = false;
+    // The lock's integer key as granted, so the unlock names the same key whatever the search_path is by then.
+    let lockKey: number | undefined;
     try {
       if (lock) {
         // A session lock taken before BEGIN: the snapshot (taken at the first statement after
         // BEGIN) then postdates the previous holder's commit.
         await client.query("SELECT set_config('lock_timeout', $1, false)", [`${Math.max(1, Math.round(lock.timeoutMs))}ms`]);
         try {
-          await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [lock.classId, lock.key]);
+          lockKey = (await client.query<{ key: number }>(`SELECT ${SCOPED_LOCK_KEY} AS key, pg_advisory_lock($1, ${SCOPED_LOCK_KEY})`, [lock.classId, lock.key])).rows[0]!.key;
         } catch (error) {
           if ((error as { code?: string }).code === '55P03') {
             throw new AppError('SERVICE_UNAVAILABLE', `timed out after ${Math.round(lock.timeoutMs / 1000)} s waiting for ${lock.what}`, { details: { waitedMs: lock.timeoutMs }, cause: error });
@@ -138,7 +146,6 @@ class PgHandle implements Db {
         } finally {
           await client.query("SELECT set_config('lock_timeout', '0', false)").catch(() => undefined);
         }
-        locked = true;
       }
       await client.query(options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation === 'serializable' ? 'SERIALIZABLE' : 'REPEATABLE READ'}` : 'BEGIN');
       try {
@@ -154,8 +161,8 @@ class PgHandle implements Db {
       failure = error;
       throw this.fail(error);
     } finally {
-      if (locked) {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lock!.classId, lock!.key]).catch((error: Error) => {
+      if (lockKey !== undefined) {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [lock!.classId, lockKey]).catch((error: Error) => {
           // A connection that may still hold the lock is closed rather than pooled.
           failure ??= error;
           if (!isUnavailable(failure)) failure = Object.assign(new Error('advisory unlock failed'), { code: '08006', cause: error });

@@ -14,6 +14,7 @@ import type { Access } from './policy.ts';
 import { frameworkError, registerEdge } from './edge.ts';
 import { OPENAPI_DOCUMENT, registerOpenApiConventions } from './openapi.ts';
 import { accessOf } from './policy.ts';
+import { assertLowerCaseHeaders, createLazyCompilers } from './lazy-compilers.ts';
 
 export type { AppInstance } from './types.ts';
 
@@ -32,7 +33,10 @@ export interface BuildAppOptions {
  * and tests call `app.inject`.
  */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<AppInstance> {
+  // Route schemas compile on first use (or when `serve` warms them after listening), not all at ready().
+  const compilers = createLazyCompilers();
   const app = Fastify({
+    schemaController: { compilersFactory: compilers.compilersFactory },
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? ctx.config.edge.predictBodyLimitBytes,
     frameworkErrors: frameworkError,
@@ -49,6 +53,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
+  app.decorate('warmSchemas', () => compilers.warm());
+  app.addHook('onRoute', assertLowerCaseHeaders);
   app.addSchema(ErrorBodySchema);
   app.addSchema(V2ErrorBodySchema);
   app.addSchema(MlflowErrorBodySchema);

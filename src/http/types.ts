@@ -12,6 +12,8 @@ import type { Principal } from '../governance/types.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** Compiles the route schemas (validators, serializers) not used yet, one per event-loop turn (http/lazy-compilers.ts). */
+    warmSchemas(): Promise<void>;
   }
   interface FastifyRequest {
     /** The authenticated caller; undefined when the request carried no (valid) key. */

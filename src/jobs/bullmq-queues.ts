@@ -1,5 +1,6 @@
-import { FlowProducer, Queue, Worker, UnrecoverableError, type Job, type FlowChildJob } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { FlowProducer, Queue, Job, FlowChildJob } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
 import { type AddJobOptions, type FlowJob, type JobInfo, type JobQueues, type JobState, type Processor, type WorkerHandle, type WorkerOptions, PermanentJobError } from './queue.ts';
 import { AppError, type Logger } from '../../core/index.ts';
 import { errorText, redactUrl, type OutageLog } from '../outage.ts';
@@ -34,8 +35,15 @@ const retryStrategy = (times: number) => Math.min(times * 200, 2000);
 
 const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|Connection is closed|Stream isn't writeable|Command timed out|connect/i;
 
+// BullMQ and ioredis load when the first Redis-backed queue is made, not when the jobs door is
+// imported: a process whose jobs run in-process (the demo, an embedded `serve`, most commands)
+// never pays their 0.3 s of start-up CPU. Both are CommonJS packages, so require() loads them in place.
+const requireCjs = createRequire(import.meta.url);
+
 /** BullMQ queues and workers on one Redis. */
 export function createBullmqQueues(redisUrl: string, options: BullmqQueuesOptions): JobQueues {
+  const { FlowProducer, Queue, Worker, UnrecoverableError } = requireCjs('bullmq') as typeof import('bullmq');
+  const { Redis } = requireCjs('ioredis') as typeof import('ioredis');
   const { prefix, outage, logger } = options;
   const timeoutMs = options.timeoutMs ?? 2000;
   const where = `Redis at ${redactUrl(redisUrl)} (REDIS_URL)`;

@@ -59,6 +59,32 @@ export async function resolve(spec, context, next) {
     assert.deepEqual(['@tensorflow/tfjs', 'onnxruntime-node', 'bullmq', 'piscina', 'fastify', 'tsx'].filter((p) => run.packages.has(p)), []);
   });
 
+  it('the demo\'s modules and an HTTP app with in-process jobs load no BullMQ, ioredis or bull-board (they load with REDIS_URL)', () => {
+    const dist = pathToFileURL(join(ROOT, 'dist', 'src')).href;
+    // What the demo and an embedded `serve` import, and an app built and readied on them; then the
+    // packages seen: ESM imports through the hook, CommonJS requires in require.cache.
+    const script = `
+      const [{ loadConfig }, { createContext }, { buildApp }] = await Promise.all([import('${dist}/config.js'), import('${dist}/context.js'), import('${dist}/http/app.js'), import('${dist}/server.js'), import('${dist}/jobs/index.js')]);
+      const ctx = await createContext(loadConfig({ SHARPLINE_HOME: ${JSON.stringify(join(dir, 'app-home'))}, LOG_LEVEL: 'warn' }));
+      const app = await buildApp(ctx);
+      await app.ready();
+      await app.close();
+      await ctx.close();
+      const { createRequire } = await import('node:module');
+      process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+    const log = join(dir, 'packages-app.log');
+    writeFileSync(log, '');
+    const env: NodeJS.ProcessEnv = { ...process.env, PACKAGES_LOG: log };
+    delete env.REDIS_URL;
+    delete env.DATABASE_URL;
+    const out = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', script], { encoding: 'utf8', env });
+    assert.equal(out.status, 0, out.stderr);
+    const required = JSON.parse(out.stdout) as string[];
+    const loaded = new Set([...readFileSync(log, 'utf8').split('\n').filter(Boolean), ...required.map((f) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter((p): p is string => !!p)]);
+    assert.ok(loaded.has('fastify'), 'the app was built');
+    assert.deepEqual(['bullmq', 'ioredis', '@bull-board/api', '@bull-board/fastify'].filter((p) => loaded.has(p)), []);
+  });
+
   it('runs dist/ when it is current, and the sources (saying so) when a source file is newer', () => {
     // A copy of the launcher over a stand-in tree: dist/ and src/ each print where they ran from.
     const root = join(dir, 'checkout');

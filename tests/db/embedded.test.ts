@@ -68,7 +68,8 @@ describe('the embedded database folder: one process opens it, others go through 
 
   it('a command waits a bounded time for the folder another command holds, then refuses with DB_LOCKED naming it', async () => {
     const home = join(dir, 'held');
-    const held = await createPgliteDb({ dataDir: join(home, 'pgdata') });
+    // Any database holds the folder: the migrated template's, not initdb's (seconds more under load).
+    const held = await createPgliteDb({ dataDir: join(home, 'pgdata'), template: true });
     try {
       const second = await cli(home, ['db', 'status'], { SHARPLINE_DB_LOCK_WAIT_SECONDS: '1' });
       assert.equal(second.code, 2, second.stderr);
@@ -85,8 +86,12 @@ describe('the embedded database folder: one process opens it, others go through 
     const home = join(dir, 'stale');
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const lock = lockPathOf(join(home, 'pgdata'));
-    const first = await cli(home, ['db', 'migrate', '--json']);
-    assert.equal(first.code, 0, first.stderr);
+    // A migrated database to leave the lock on, made in this process from the template (a first
+    // `db migrate` in a child would run initdb and every migration: the slowest part of this file).
+    const first = await createPgliteDb({ dataDir: join(home, 'pgdata'), template: true });
+    await migrate(first);
+    await first.close();
+    assert.equal(existsSync(lock), false);
     writeFileSync(lock, JSON.stringify({ pid: Number(gone.stdout), command: 'sharpline serve', since: '2026-01-01T00:00:00.000Z', host: hostname() }));
     const next = await cli(home, ['db', 'migrate', '--json'], { SHARPLINE_DB_LOCK_WAIT_SECONDS: '0' });
     assert.equal(next.code, 0, next.stderr);
@@ -103,7 +108,7 @@ describe('the database bridge', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps database error codes, rolls back what a client left unfinished, and fails calls once the holder is gone', async () => {
-    const holder = await createPgliteDb();
+    const holder = await createPgliteDb({ template: true });
     await holder.exec('CREATE TABLE t (k text PRIMARY KEY, b bytea)');
     const bridge = await serveDbBridge(holder, join(dir, 'a.sock'));
     const client = await connectDbBridge(bridge.address, 'pid 1 (the test)');

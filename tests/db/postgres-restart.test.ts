@@ -1,7 +1,8 @@
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startPostgresCluster, type OwnedServer } from '../support/services.ts';
+import { createServer } from 'node:net';
+import { startPostgresCluster, waitFor, type OwnedServer } from '../support/services.ts';
 import { createCapturingLogger, WARN } from '../support/logs.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -10,13 +11,20 @@ import { createInProcessQueues } from '../../src/jobs/index.ts';
 import type { AppInstance } from '../../src/http/app.ts';
 import { buildTestApp } from '../support/app.ts';
 
+/**
+ * Each wait below ends on what it waits for, not after a fixed time (which a loaded machine
+ * overran: no success yet before the kill, ten answers not yet in while down), and is bounded by
+ * this so a broken recovery fails here naming the wait, long before the test's own timeout.
+ */
+const WAIT_MS = 60_000;
+
 interface Answer {
   phase: 'before' | 'down' | 'restarting' | 'after';
   status: number;
   code?: string;
 }
 
-describe('Postgres restarted under load (a cluster of the test’s own, stopped and started by PID)', () => {
+describe('Postgres restarted under load (a cluster of the test’s own, stopped and started by PID, its port held by another process for a moment)', () => {
   let pgServer: OwnedServer;
   let ctx: AppContext;
   let app: AppInstance;
@@ -59,26 +67,42 @@ describe('Postgres restarted under load (a cluster of the test’s own, stopped 
       }
     }));
 
-    await sleep(1000);
-    await pgServer.kill();
-    phase = 'down';
-    await sleep(2000);
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
-    phase = 'restarting';
-    await pgServer.start();
-    phase = 'after';
-    const recovered = Date.now() + 20_000;
-    while (Date.now() < recovered && !answers.slice(-12).every((a) => a.phase === 'after' && a.status < 300)) await sleep(100);
-    await sleep(1000);
-    stop = true;
-    await Promise.all(load);
-
-    const summary = JSON.stringify(answers.reduce<Record<string, number>>((n, a) => ({ ...n, [`${a.phase} ${a.status} ${a.code ?? ''}`.trim()]: (n[`${a.phase} ${a.status} ${a.code ?? ''}`.trim()] ?? 0) + 1 }), {}));
-    assert.deepEqual(answers.filter((a) => !(a.status < 300 || (a.status === 503 && a.code === 'DATABASE_UNAVAILABLE'))), [], `only successes and 503 DATABASE_UNAVAILABLE: ${summary}`);
-    assert.ok(answers.some((a) => a.phase === 'before' && a.status < 300), summary);
-    assert.ok(answers.filter((a) => a.phase === 'down').length > 10, `requests kept being answered while Postgres was down: ${summary}`);
-    assert.ok(answers.filter((a) => a.phase === 'down').every((a) => a.status === 503), summary);
-    assert.ok(answers.slice(-12).every((a) => a.phase === 'after' && a.status < 300), `the pool recovered by itself: ${summary}`);
+    const summary = () => JSON.stringify(answers.reduce<Record<string, number>>((n, a) => ({ ...n, [`${a.phase} ${a.status} ${a.code ?? ''}`.trim()]: (n[`${a.phase} ${a.status} ${a.code ?? ''}`.trim()] ?? 0) + 1 }), {}));
+    const during = (p: Answer['phase']) => answers.filter((a) => a.phase === p);
+    const stopLoad = async () => {
+      stop = true;
+      await Promise.all(load);
+    };
+    let ready: Awaited<ReturnType<AppInstance['inject']>>;
+    try {
+      await waitFor('a success before the kill', () => during('before').some((a) => a.status < 300), WAIT_MS);
+      await pgServer.kill();
+      phase = 'down';
+      // At least two seconds down (the pool's clients all see it) and more than ten answers meanwhile.
+      const downSince = Date.now();
+      await waitFor('two seconds and more than ten answers while Postgres is down', () => Date.now() - downSince >= 2000 && during('down').length > 10, WAIT_MS);
+      ready = await app.inject({ method: 'GET', url: '/readyz' });
+      phase = 'restarting';
+      // Another process holds the port for the first moment of the restart (as a connection's
+      // local port or another test's listener may): Postgres cannot bind and exits, and the start
+      // launches it again once the port is free, never counting someone else's answer as ours.
+      const squatter = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(pgServer.port, '127.0.0.1', () => resolve()));
+      setTimeout(() => squatter.close(), 1500);
+      await pgServer.start();
+      phase = 'after';
+      await waitFor('the last twelve answers to be successes after the restart', () => answers.slice(-12).every((a) => a.phase === 'after' && a.status < 300), WAIT_MS);
+      await waitFor('the log line saying Postgres answers again', () => lines.some((l) => l.service === 'Postgres' && /answers again/.test(l.msg)), WAIT_MS);
+      await stopLoad();
+    } catch (error) {
+      await stopLoad();
+      throw Object.assign(error as Error, { message: `${(error as Error).message}; answers: ${summary()}` });
+    }
+    assert.deepEqual(answers.filter((a) => !(a.status < 300 || (a.status === 503 && a.code === 'DATABASE_UNAVAILABLE'))), [], `only successes and 503 DATABASE_UNAVAILABLE: ${summary()}`);
+    assert.ok(answers.some((a) => a.phase === 'before' && a.status < 300), summary());
+    assert.ok(answers.filter((a) => a.phase === 'down').length > 10, `requests kept being answered while Postgres was down: ${summary()}`);
+    assert.ok(answers.filter((a) => a.phase === 'down').every((a) => a.status === 503), summary());
+    assert.ok(answers.slice(-12).every((a) => a.phase === 'after' && a.status < 300), `the pool recovered by itself: ${summary()}`);
     assert.equal(ready.statusCode, 503);
     assert.match(ready.json().checks.database, new RegExp(`^down: Postgres at postgres://postgres@127\\.0\\.0\\.1:${pgServer.port}/postgres \\(DATABASE_URL\\): `));
     const warnings = lines.filter((l) => l.level === WARN && l.service === 'Postgres');

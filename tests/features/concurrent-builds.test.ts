@@ -46,18 +46,38 @@ test('two builds of one feature set at once both succeed and leave the rows of o
 
 test('a build waiting longer than its bound for another build fails with a coded error naming the set', { skip: Boolean(skip) }, async () => {
   const holder = createPgDb(TEST_DATABASE_URL, { schema: t.schema, max: 1 });
-  const set = resolveFeatureSet(SET);
   try {
-    await holder.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(7301203, hashtext($1))', [set.hash]);
+    await holder.transaction(async () => {
       await assert.rejects(buildFeatures(t.db, SET, { lockTimeoutMs: 200 }), (e: unknown) =>
         e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE' && e.message.includes(`another build of feature set ${SET}`));
-    });
+    }, { lock: buildLock() });
     assert.equal((await buildFeatures(t.db, SET, { lockTimeoutMs: 200 })).mode, 'incremental');
   } finally {
     await holder.close();
   }
 });
+
+test('a build of the same set version in another schema of the database does not wait for this schema\'s build', { skip: Boolean(skip) }, async () => {
+  const other = await createTestDb('features_concurrent_other');
+  const holder = createPgDb(TEST_DATABASE_URL, { schema: t.schema, max: 1 });
+  try {
+    await holder.transaction(async () => {
+      // The holder's lock is this schema's: the other schema's build is granted its own at once ...
+      const report = await buildFeatures(other.db, SET, { full: true, lockTimeoutMs: 2_000 });
+      assert.equal(report.featureSet.hash, resolveFeatureSet(SET).hash);
+      // ... while a build here still waits for the holder.
+      await assert.rejects(buildFeatures(t.db, SET, { lockTimeoutMs: 200 }), (e: unknown) => e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE');
+    }, { lock: buildLock() });
+  } finally {
+    await holder.close();
+    await other.drop();
+  }
+});
+
+/** The lock a build of SET takes (features/build.ts's class, the set's hash), held through the Db as the build holds it. */
+function buildLock() {
+  return { classId: 7_301_203, key: resolveFeatureSet(SET).hash, timeoutMs: 5_000, what: 'the test holder' };
+}
 
 test('two training jobs on one feature set at once both succeed on their first attempt', { skip: Boolean(skip) }, async () => {
   const worker = ctx.queues.startWorker(TRAINING_QUEUE, createTrainingProcessor(ctx), { concurrency: 2 });

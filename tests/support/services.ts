@@ -133,17 +133,42 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+/**
+ * How long an owned server may take to answer after a (re)start. Generous because the machine may
+ * be at load 20+ (a Postgres start then takes seconds), bounded so a server that cannot start fails
+ * the test with its reason instead of the test's own timeout; a start ends as soon as it answers.
+ */
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * Polls `check` every 50 ms until it resolves true; throws naming `what` after `timeoutMs`. A check
+ * that throws counts as "not yet".
+ */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
+  for (;;) {
+    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (Date.now() >= deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${what} did not come up within ${timeoutMs} ms`);
 }
 
-/** One owned process: spawned by `launch`, ready when `answers`, stopped by PID with `stopSignal`. */
-function ownedServer(spec: { url: string; port: number; stopSignal: NodeJS.Signals; launch(): ChildProcess; answers(): Promise<boolean>; cleanup?(): void }): OwnedServer {
+/** The last few KB a child wrote to its piped stdout or stderr (its reason when it exits before answering). */
+function outputTail(child: ChildProcess): () => string {
+  let tail = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => (tail = (tail + chunk).slice(-4096)));
+  }
+  return () => tail.trim();
+}
+
+/**
+ * One owned process: spawned by `launch` (its log piped, so an early exit can say why), ready when
+ * `answers` (which must check it is this process answering, not another server that took the port),
+ * stopped by PID with `stopSignal`.
+ */
+function ownedServer(spec: { name: string; url: string; port: number; stopSignal: NodeJS.Signals; launch(): ChildProcess; answers(pid: number): Promise<boolean>; cleanup?(): void }): OwnedServer {
   let child: ChildProcess | undefined;
   const kill = async () => {
     if (!child) return;
@@ -161,8 +186,29 @@ function ownedServer(spec: { url: string; port: number; stopSignal: NodeJS.Signa
     },
     kill,
     async start() {
-      child = spec.launch();
-      await waitUntil(spec.url, spec.answers);
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      let reason = '';
+      // A restart reuses the port, which another process may hold for a moment meanwhile (a
+      // connection's local port, another test's listener picked by freePort): the server then
+      // exits at once ("Address already in use"), and is launched again until the port is free.
+      while (Date.now() < deadline) {
+        const launched = spec.launch();
+        child = launched;
+        const output = outputTail(launched);
+        const gone = () => launched.exitCode !== null || launched.signalCode !== null;
+        while (!gone() && Date.now() < deadline) {
+          if (await spec.answers(launched.pid!).catch(() => false)) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        if (!gone()) {
+          await kill();
+          throw new Error(`${spec.name} on port ${spec.port} was started but did not answer within ${START_TIMEOUT_MS} ms: ${output() || '(no output)'}`);
+        }
+        child = undefined;
+        reason = `exited with ${launched.exitCode ?? launched.signalCode}: ${output() || '(no output)'}`;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new Error(`${spec.name} on port ${spec.port} did not start within ${START_TIMEOUT_MS} ms; last attempt ${reason}`);
     },
     async dispose() {
       await kill();
@@ -176,11 +222,13 @@ export async function startRedisServer(): Promise<OwnedServer> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const server = ownedServer({
+    name: 'redis-server',
     url,
     port,
     stopSignal: 'SIGKILL',
-    launch: () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }),
-    answers: () => assertRedisUp(url).then(() => true),
+    // redis-server logs to stdout: that is where it says why it exits (the port is taken).
+    launch: () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    answers: (pid) => redisAnswers(url, pid),
   });
   await server.start();
   return server;
@@ -203,25 +251,42 @@ export async function startPostgresCluster(): Promise<OwnedServer> {
   const init = spawnSync(`${bin}/initdb`, ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { ...as, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const data = join(dir, 'data');
   const server = ownedServer({
+    name: 'postgres',
     url,
     port,
     stopSignal: 'SIGINT',
-    launch: () => spawn(`${bin}/postgres`, ['-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'], { ...as, stdio: 'ignore' }),
-    answers: () => postgresAnswers(url),
+    launch: () => spawn(`${bin}/postgres`, ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'], { ...as, stdio: ['ignore', 'ignore', 'pipe'] }),
+    answers: () => postgresAnswers(url, data),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
   await server.start();
   return server;
 }
 
-async function postgresAnswers(url: string): Promise<boolean> {
+/** True when the redis-server at `url` answers and is process `pid` (ours, not whoever took the port). */
+async function redisAnswers(url: string, pid: number): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return new RegExp(`^process_id:${pid}\\r?$`, 'm').test(await redis.info('server'));
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** True when the server at `url` accepts queries and is the cluster in `dataDirectory` (ours, not whoever took the port). */
+async function postgresAnswers(url: string, dataDirectory: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query('SELECT 1');
-    return true;
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return rows[0]?.data_directory === dataDirectory;
   } catch {
     return false;
   } finally {

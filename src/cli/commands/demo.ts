@@ -58,6 +58,41 @@ function step(n: number, total: number, text: string): void {
   process.stderr.write(`[${n}/${total}] ${text}\n`);
 }
 
+export interface DemoStage {
+  stage: string;
+  wallSeconds: number;
+  /** CPU of the whole process meanwhile (every thread: PGlite, the trainer's workers): what a loaded machine does not stretch. */
+  cpuSeconds: number;
+}
+
+/**
+ * Wall and CPU seconds per stage of the demo, the first from the process's start (Node, module
+ * loading). CPU is the figure to compare runs by: on a machine shared with other work the wall
+ * time of a stage swings with the load, its CPU time much less.
+ */
+function stageClock() {
+  const stages: DemoStage[] = [];
+  let wallMark = 0;
+  let cpuMark = 0;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    stages,
+    lap(stage: string): void {
+      const wall = process.uptime();
+      const { user, system } = process.cpuUsage();
+      const cpu = (user + system) / 1e6;
+      stages.push({ stage, wallSeconds: round(wall - wallMark), cpuSeconds: round(cpu - cpuMark) });
+      wallMark = wall;
+      cpuMark = cpu;
+    },
+    /** One line: the total and each stage as wall/CPU seconds. */
+    line(what: string): string {
+      const sum = (k: 'wallSeconds' | 'cpuSeconds') => stages.reduce((n, s) => n + s[k], 0).toFixed(1);
+      return `      ${what} in ${sum('wallSeconds')} s (CPU ${sum('cpuSeconds')} s); wall/CPU s per stage: ${stages.map((s) => `${s.stage} ${s.wallSeconds.toFixed(1)}/${s.cpuSeconds.toFixed(1)}`).join(', ')}\n`;
+    },
+  };
+}
+
 /** Where the real football-data files are under a data folder (ours or a user's download). */
 function footballDataFolder(dir: string): string | undefined {
   for (const candidate of [join(dir, 'football_data_co_uk', 'big5_2003_2024'), join(dir, 'big5_2003_2024'), dir]) {
@@ -125,12 +160,15 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: DemoOptions & { serve: boolean; json?: boolean }) => {
       let ctx: AppContext | undefined;
       try {
+        const clock = stageClock();
         const config = loadConfig();
         const { createContext, startServer, startWorkers, workerDefinitions } = await runtime();
         const total = opts.serve ? 7 : 5;
+        clock.lap('start-up');
         step(1, total, `database: ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.home}`}; jobs: ${config.redisUrl ? 'BullMQ on Redis' : 'in-process'}`);
         ctx = await createContext({ ...config, logLevel: config.commandLogLevel }, { onDbNotice: (message) => process.stderr.write(`      ${message}\n`) });
         if (!opts.data && (opts.leagues || opts.seasons)) throw new AppError('VALIDATION_FAILED', '--leagues and --seasons need --data');
+        clock.lap('database');
         const demo = plan(ctx, opts);
         const modelName = demo.spec.model;
         step(2, total, `importing ${demo.label}`);
@@ -138,6 +176,7 @@ export function registerDemoCommand(program: Command): void {
         const { importFiles } = await import('../../services/index.ts');
         const imported = await importFiles(ctx, operatorActor('demo'), { source: 'football-data', paths: demo.files, onProgress: importProgress(config.progress, '      ') }, 'demo');
         process.stderr.write(`      inserted ${imported.inserted}, updated ${imported.updated}, unchanged ${imported.unchanged}, quarantined ${imported.rejected} bad rows (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+        clock.lap('import');
 
         step(3, total, `training job: ${demo.spec.featureSet} / ${demo.spec.algo}, train to ${demo.spec.trainTo}, test ${demo.spec.testFrom}..${demo.spec.testTo} (features build as part of the job)`);
         const workers = ctx.queues.kind === 'in-process' ? startWorkers(ctx, workerDefinitions) : undefined;
@@ -149,6 +188,7 @@ export function registerDemoCommand(program: Command): void {
         if (done.status !== 'succeeded') throw new Error(`training run ${run.id} ${done.status}: ${done.error?.message ?? ''}`);
         const versionNumber = Number(done.result?.version);
         const version = await getVersion(ctx.db, modelName, versionNumber);
+        clock.lap('training');
 
         step(4, total, `registered ${modelName} v${versionNumber}`);
         const m = version.metrics;
@@ -163,8 +203,10 @@ export function registerDemoCommand(program: Command): void {
         await moveAlias(ctx, { model: modelName, alias: 'champion', version: versionNumber, actor: operatorActor('demo') });
         step(5, total, `champion -> ${modelName} v${versionNumber}`);
 
-        const summary = { data: demo.label, synthetic: demo.synthetic, competitions: demo.spec.competitions ?? null, import: imported, run: done.id, model: modelName, version: versionNumber, metrics: m };
+        clock.lap('promote');
+        const summary = { data: demo.label, synthetic: demo.synthetic, competitions: demo.spec.competitions ?? null, import: imported, run: done.id, model: modelName, version: versionNumber, metrics: m, stages: clock.stages };
         if (!opts.serve) {
+          process.stderr.write(clock.line('done'));
           if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
           await ctx.close();
           return;
@@ -179,13 +221,17 @@ export function registerDemoCommand(program: Command): void {
         for (const k of people ? [people.scientist, people.reviewer] : []) {
           if (k.state === 'created') process.stderr.write(`      created a ${k.name} key ${k.prefix}: its token is in ${k.path} (readable by you only)\n`);
         }
+        clock.lap('keys');
 
         step(6, total, `a challenger for the reviewer: ${DEMO_SCIENTIST.name} trains ${modelName} with calibrate=temperature and proposes it as champion`);
         const review = await openChallengerProposal(ctx, demo.spec, versionNumber, people?.scientist);
         await workers?.close();
         process.stderr.write(`      proposal ${review.proposal.id} (${review.created ? 'new' : 'already open'}): ${modelName} champion v${review.proposal.fromVersion ?? '-'} -> v${review.proposal.version}, awaiting a reviewer\n`);
 
+        clock.lap('challenger');
         const server = await startServer(ctx);
+        clock.lap('server');
+        process.stderr.write(clock.line('ready to serve'));
         step(7, total, `serving on ${server.url}`);
         process.stdout.write(nextSteps(server.url, modelName, versionNumber, demo.synthetic, example, key, { proposal: review.proposal, reviewer: people?.reviewer ?? null }));
         await untilSignal();

@@ -1,7 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { AppInstance } from '../types.ts';
 import { AppError } from '../../../core/index.ts';
@@ -53,6 +50,8 @@ export async function queuesBoardRoutes(app: AppInstance): Promise<void> {
     app.get(`${QUEUES_PATH}/*`, { schema: { hide: true } }, inProcess);
     return;
   }
+  // bull-board (and the BullMQ it requires) loads only for a server whose queues are on Redis.
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([import('@bull-board/api'), import('@bull-board/api/bullMQAdapter'), import('@bull-board/fastify')]);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
