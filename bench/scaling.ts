@@ -167,10 +167,10 @@ async function runStage(stage: Stage, schema: string, dir: string, seasons: numb
 
 /**
  * CPU seconds (user + system) the stage's Postgres backends have used, read from /proc (null when
- * the server runs elsewhere). The pool keeps its connections, so they are counted from birth.
+ * the server runs elsewhere). The pool keeps its connections (the one asking included: it may be the one that imported), so they are counted from birth.
  */
 async function backendCpuSeconds(db: Db, applicationName: string): Promise<number | null> {
-  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
   let total = 0;
   for (const { pid } of rows) {
     try {

@@ -37,14 +37,23 @@ export class BinaryTuples {
   private at = 0;
   private ended = false;
   private readonly types: readonly BinaryType[];
+  /** Per column: its scalar type, whether it is an array, and its fixed size (0 for text): decided once, not per value. */
+  private readonly scalars: readonly BinaryScalar[];
+  private readonly arrays: readonly boolean[];
+  private readonly sizes: readonly number[];
   rows = 0;
 
   constructor(types: readonly BinaryType[]) {
+    const scalars: BinaryScalar[] = [];
     for (const t of types) {
       const scalar = (t.endsWith('[]') ? t.slice(0, -2) : t) as BinaryScalar;
       if (!(scalar in OIDS)) throw new AppError('INTERNAL', `binary COPY: unsupported column type ${t}`);
+      scalars.push(scalar);
     }
     this.types = types;
+    this.scalars = scalars;
+    this.arrays = types.map((t) => t.endsWith('[]'));
+    this.sizes = scalars.map((t) => FIXED[t] ?? 0);
     this.buf = Buffer.allocUnsafe(CHUNK * 2);
     HEADER.copy(this.buf, 0);
     this.at = HEADER.length;
@@ -53,28 +62,28 @@ export class BinaryTuples {
   /** Appends one tuple; its values in column order (null or undefined for NULL). */
   add(row: readonly unknown[]): void {
     if (this.ended) throw new AppError('INTERNAL', 'binary COPY: add after end');
-    const types = this.types;
-    if (row.length !== types.length) throw new AppError('INTERNAL', `binary COPY: a row of ${row.length} values for ${types.length} columns`);
-    this.room(2);
-    this.buf.writeInt16BE(types.length, this.at);
+    const n = this.types.length;
+    if (row.length !== n) throw new AppError('INTERNAL', `binary COPY: a row of ${row.length} values for ${n} columns`);
+    // Room for every fixed-size field at once; text and arrays make their own.
+    this.room(2 + n * 12);
+    this.buf.writeInt16BE(n, this.at);
     this.at += 2;
-    for (let c = 0; c < types.length; c++) {
+    for (let c = 0; c < n; c++) {
       const v = row[c];
-      const t = types[c]!;
       if (v === null || v === undefined) {
         this.room(4);
         this.buf.writeInt32BE(-1, this.at);
         this.at += 4;
-      } else if (t.endsWith('[]')) this.array(t.slice(0, -2) as BinaryScalar, v);
-      else {
-        const size = FIXED[t as BinaryScalar];
-        if (size !== undefined) {
-          this.room(4 + size);
-          this.buf.writeInt32BE(size, this.at);
-          this.scalar(t as BinaryScalar, v, this.at + 4);
-          this.at += 4 + size;
-        } else this.text(v);
+        continue;
       }
+      const size = this.sizes[c]!;
+      if (this.arrays[c]) this.array(this.scalars[c]!, v);
+      else if (size) {
+        this.room(4 + size);
+        this.buf.writeInt32BE(size, this.at);
+        this.scalar(this.scalars[c]!, v, this.at + 4);
+        this.at += 4 + size;
+      } else this.text(v);
     }
     this.rows++;
   }
@@ -110,14 +119,24 @@ export class BinaryTuples {
       case 'bool': b.writeUInt8(v ? 1 : 0, at); return;
       case 'int2': b.writeInt16BE(Number(v), at); return;
       case 'int4': b.writeInt32BE(Number(v), at); return;
-      case 'int8': b.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(integer(v)), at); return;
+      case 'int8':
+        // A safe integer goes as two 32-bit halves: no BigInt made per value.
+        if (typeof v === 'number' && Number.isSafeInteger(v)) int64(b, v, at);
+        else b.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(integer(v)), at);
+        return;
       case 'float8': {
         // -0 goes as 0, as the text format prints it (String(-0) is '0'): both paths store one value.
         const n = Number(v);
         b.writeDoubleBE(n === 0 ? 0 : n, at);
         return;
       }
-      case 'timestamptz': b.writeBigInt64BE(micros(v), at); return;
+      case 'timestamptz': {
+        // Whole milliseconds (a Date, epoch milliseconds) fit a double's exact integers as microseconds for ±285 years around 2000.
+        const ms = v instanceof Date ? v.getTime() : v;
+        if (typeof ms === 'number' && Number.isInteger(ms) && Math.abs(ms - PG_EPOCH_MS) < 9e12) int64(b, (ms - PG_EPOCH_MS) * 1000, at);
+        else b.writeBigInt64BE(micros(v), at);
+        return;
+      }
       default: throw new AppError('INTERNAL', `binary COPY: ${t} is not fixed-size`);
     }
   }
@@ -167,6 +186,13 @@ export class BinaryTuples {
     // The field's length excludes its own 4 bytes (the buffer may have moved: write it last).
     this.buf.writeInt32BE(this.at - start - 4, start);
   }
+}
+
+/** Writes a safe integer as a big-endian int64 (high half signed, low half unsigned). */
+function int64(b: Buffer, v: number, at: number): void {
+  const high = Math.floor(v / 4294967296);
+  b.writeInt32BE(high, at);
+  b.writeUInt32BE(v - high * 4294967296, at + 4);
 }
 
 function integer(v: unknown): number | string {

@@ -8,11 +8,9 @@
  * All functions must run on a transaction handle: the staging table is dropped at commit.
  */
 import type { BinaryType, Db } from '../../core/index.ts';
-import type { Market, OddsKind, OddsValue, PlayerValue, ResultValue, Selection } from '../ingest/types.ts';
+import { KINDS, MARKETS, PackedOdds, SELECTIONS, type OddsList, type OddsValue } from '../ingest/prices.ts';
+import type { PlayerValue, ResultValue } from '../ingest/types.ts';
 
-export const MARKETS: readonly Market[] = ['1x2', 'moneyline', 'spread', 'total'];
-export const SELECTIONS: readonly Selection[] = ['home', 'draw', 'away', 'over', 'under'];
-export const KINDS: readonly OddsKind[] = ['opening', 'preclosing', 'closing', 'snapshot'];
 const MARKET_NO = new Map(MARKETS.map((m, i) => [m, i + 1]));
 const SELECTION_NO = new Map(SELECTIONS.map((m, i) => [m, i + 1]));
 const KIND_NO = new Map(KINDS.map((m, i) => [m, i + 1]));
@@ -37,7 +35,7 @@ export interface GameWrite {
   postGame: Record<string, unknown>;
   contentHash: string;
   result: ResultValue | null;
-  odds: readonly OddsValue[];
+  odds: OddsList;
   players: PlayerValue[];
 }
 
@@ -227,28 +225,56 @@ function* setRows(chunk: readonly GameWrite[], written: ReadonlyArray<{ ord: num
     if (!g.odds.length) continue;
     sets.clear();
     rows.length = 0;
-    let last: unknown[] | undefined;
-    for (const o of g.odds) {
-      const b = bookmakerIds.get(o.bookmaker)!;
-      // Columns 6-10 hold home, draw, away, over, under.
-      const col = 5 + SELECTION_NO.get(o.selection)!;
-      // Sources list a set's prices together: the previous set first, the map (a key string per price) only on a miss.
-      let row = last && last[2] === b && last[3] === o.market && last[4] === o.kind && last[5] === o.line ? last : undefined;
-      if (!row) {
-        const key = `${b}|${o.market}|${o.kind}|${o.line}`;
-        row = sets.get(key);
-        if (!row) sets.set(key, (row = newSet(rows, w.game_id, g.kickoff, b, o)));
+    // Epoch milliseconds: the encoder takes them as they are (a Date would be unwrapped per row).
+    const kickoff = g.kickoff.getTime();
+    if (g.odds instanceof PackedOdds) packedSetRows(g.odds, w.game_id, kickoff, bookmakerIds, sets, rows);
+    else {
+      let last: unknown[] | undefined;
+      for (const o of g.odds) {
+        const b = bookmakerIds.get(o.bookmaker)!;
+        // Columns 6-10 hold home, draw, away, over, under.
+        const col = 5 + SELECTION_NO.get(o.selection)!;
+        // Sources list a set's prices together: the previous set first, the map (a key string per price) only on a miss.
+        let row = last && last[2] === b && last[3] === o.market && last[4] === o.kind && last[5] === o.line ? last : undefined;
+        if (!row) {
+          const key = `${b}|${o.market}|${o.kind}|${o.line}`;
+          row = sets.get(key);
+          if (!row) sets.set(key, (row = newSet(rows, w.game_id, kickoff, b, o.market, o.kind, o.line)));
+        }
+        if (row[col] !== null) row = newSet(rows, w.game_id, kickoff, b, o.market, o.kind, o.line);
+        row[col] = o.price;
+        last = row;
       }
-      if (row[col] !== null) row = newSet(rows, w.game_id, g.kickoff, b, o);
-      row[col] = o.price;
-      last = row;
     }
     yield* rows;
   }
 }
 
-function newSet(rows: unknown[][], gameId: number, kickoff: Date, bookmakerId: number, o: OddsValue): unknown[] {
-  const row = [gameId, kickoff, bookmakerId, o.market, o.kind, o.line, null, null, null, null, null];
+/** `setRows` for a packed game: the same grouping, read straight from its file's columns. */
+function packedSetRows(odds: PackedOdds, gameId: number, kickoff: number, bookmakerIds: ReadonlyMap<string, number>, sets: Map<string, unknown[]>, rows: unknown[][]): void {
+  const c = odds.columns;
+  let last: unknown[] | undefined;
+  let lastBook = '', lastMarket = -1, lastKind = -1, lastLine = NaN;
+  for (let i = odds.start; i < odds.end; i++) {
+    const book = c.book[i]!, m = c.market[i]!, k = c.kind[i]!, line = c.line[i]!;
+    let row = last && book === lastBook && m === lastMarket && k === lastKind && line === lastLine ? last : undefined;
+    if (!row) {
+      const b = bookmakerIds.get(book)!;
+      const key = `${b}|${MARKETS[m]}|${KINDS[k]}|${line}`;
+      row = sets.get(key);
+      if (!row) sets.set(key, (row = newSet(rows, gameId, kickoff, b, MARKETS[m]!, KINDS[k]!, line)));
+    }
+    // Columns 6-10 hold home, draw, away, over, under (selection 0-4).
+    const col = 6 + c.selection[i]!;
+    if (row[col] !== null) row = newSet(rows, gameId, kickoff, row[2] as number, MARKETS[m]!, KINDS[k]!, line);
+    row[col] = c.price[i]!;
+    last = row;
+    lastBook = book; lastMarket = m; lastKind = k; lastLine = line;
+  }
+}
+
+function newSet(rows: unknown[][], gameId: number, kickoff: number, bookmakerId: number, market: string, kind: string, line: number): unknown[] {
+  const row = [gameId, kickoff, bookmakerId, market, kind, line, null, null, null, null, null];
   rows.push(row);
   return row;
 }

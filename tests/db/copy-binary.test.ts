@@ -86,6 +86,27 @@ describe('binary COPY (PGCOPY encoder, Db.copyBinary on Postgres)', () => {
     assert.deepEqual(rows, [{ i2: 5, t: 'in a transaction' }]);
   });
 
+  it('writes safe integers and whole-millisecond timestamps as exact 64-bit values, either side of both epochs', () => {
+    const ints = [0, 1, -1, 4294967295, 4294967296, -4294967296, -4294967297, 2 ** 52 + 1, -9007199254740991, 9007199254740991];
+    const times = [Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 0, 1), Date.UTC(1969, 6, 20, 20, 17, 40, 1), Date.UTC(1850, 0, 1), Date.UTC(2250, 5, 1, 0, 0, 0, 7), 0, -1];
+    const enc = new BinaryTuples(['int8', 'timestamptz', 'timestamptz']);
+    const rows = Math.max(ints.length, times.length);
+    for (let i = 0; i < rows; i++) {
+      const ms = times[i % times.length]!;
+      enc.add([ints[i % ints.length]!, ms, new Date(ms)]);
+    }
+    const bytes = enc.end();
+    let at = 19;
+    for (let i = 0; i < rows; i++) {
+      at += 2;
+      const micros = BigInt(times[i % times.length]! - 946_684_800_000) * 1000n;
+      assert.equal(bytes.readBigInt64BE(at + 4), BigInt(ints[i % ints.length]!), `int8 ${ints[i % ints.length]}`);
+      assert.equal(bytes.readBigInt64BE(at + 16), micros, `epoch ms ${times[i % times.length]}`);
+      assert.equal(bytes.readBigInt64BE(at + 28), micros, `Date ${times[i % times.length]}`);
+      at += 36;
+    }
+  });
+
   it('encodes the PGCOPY frame: header, field count, lengths, trailer', () => {
     const enc = new BinaryTuples(['int4', 'text']);
     enc.add([-2, 'é']);
