@@ -32,9 +32,18 @@ const CHUNK = 1 << 16;
  * bytes buffered so far once there are at least `min` of them (so a caller can stream while it
  * encodes); `end` returns the rest with the trailer. The header leads the first chunk.
  */
+/**
+ * Writes tuples straight into an encoder, field by field (`begin`, one call per column, `finish`),
+ * with no array per row; it yields whenever what is buffered may be sent (after a tuple or a few).
+ */
+export type TupleWriter = (out: BinaryTuples) => Iterable<unknown>;
+
 export class BinaryTuples {
   private buf: Buffer;
+  private view: DataView;
   private at = 0;
+  /** Fields written since `begin` (direct writes), -1 outside a tuple. */
+  private fields = -1;
   private ended = false;
   private readonly types: readonly BinaryType[];
   /** Per column: its scalar type, whether it is an array, and its fixed size (0 for text): decided once, not per value. */
@@ -55,6 +64,7 @@ export class BinaryTuples {
     this.arrays = types.map((t) => t.endsWith('[]'));
     this.sizes = scalars.map((t) => FIXED[t] ?? 0);
     this.buf = Buffer.allocUnsafe(CHUNK * 2);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     HEADER.copy(this.buf, 0);
     this.at = HEADER.length;
   }
@@ -66,13 +76,13 @@ export class BinaryTuples {
     if (row.length !== n) throw new AppError('INTERNAL', `binary COPY: a row of ${row.length} values for ${n} columns`);
     // Room for every fixed-size field at once; text and arrays make their own.
     this.room(2 + n * 12);
-    this.buf.writeInt16BE(n, this.at);
+    this.view.setInt16(this.at, n);
     this.at += 2;
     for (let c = 0; c < n; c++) {
       const v = row[c];
       if (v === null || v === undefined) {
         this.room(4);
-        this.buf.writeInt32BE(-1, this.at);
+        this.view.setInt32(this.at, -1);
         this.at += 4;
         continue;
       }
@@ -80,11 +90,94 @@ export class BinaryTuples {
       if (this.arrays[c]) this.array(this.scalars[c]!, v);
       else if (size) {
         this.room(4 + size);
-        this.buf.writeInt32BE(size, this.at);
+        this.view.setInt32(this.at, size);
         this.scalar(this.scalars[c]!, v, this.at + 4);
         this.at += 4 + size;
       } else this.text(v);
     }
+    this.rows++;
+  }
+
+  /**
+   * Starts a tuple written field by field: then one of `null`, `int2`, `int4`, `int8`, `float8`,
+   * `timestampMs` or `textBytes` per column, in column order, each matching the column's declared
+   * type (not checked per value: the server refuses a mismatch), then `finish`.
+   */
+  begin(): void {
+    if (this.ended) throw new AppError('INTERNAL', 'binary COPY: add after end');
+    this.room(2 + this.types.length * 12);
+    this.view.setInt16(this.at, this.types.length);
+    this.at += 2;
+    this.fields = 0;
+  }
+
+  null(): void {
+    this.room(4);
+    this.view.setInt32(this.at, -1);
+    this.at += 4;
+    this.fields++;
+  }
+
+  int2(v: number): void {
+    if (v !== (v << 16) >> 16) throw new AppError('INTERNAL', `binary COPY: int2 value ${v} out of range`);
+    this.room(6);
+    this.view.setInt32(this.at, 2);
+    this.view.setInt16(this.at + 4, v);
+    this.at += 6;
+    this.fields++;
+  }
+
+  int4(v: number): void {
+    if (v !== (v | 0)) throw new AppError('INTERNAL', `binary COPY: int4 value ${v} out of range`);
+    this.room(8);
+    this.view.setInt32(this.at, 4);
+    this.view.setInt32(this.at + 4, v);
+    this.at += 8;
+    this.fields++;
+  }
+
+  /** A safe integer. */
+  int8(v: number): void {
+    if (!Number.isSafeInteger(v)) throw new AppError('INTERNAL', `binary COPY: int8 value ${v} is not a safe integer`);
+    this.room(12);
+    this.view.setInt32(this.at, 8);
+    int64(this.view, v, this.at + 4);
+    this.at += 12;
+    this.fields++;
+  }
+
+  float8(v: number): void {
+    this.room(12);
+    this.view.setInt32(this.at, 8);
+    // -0 goes as 0, as add() and the text format write it.
+    this.view.setFloat64(this.at + 4, v === 0 ? 0 : v);
+    this.at += 12;
+    this.fields++;
+  }
+
+  /** A timestamptz from epoch milliseconds (whole, within ±285 years of 2000). */
+  timestampMs(ms: number): void {
+    if (!(Number.isInteger(ms) && Math.abs(ms - PG_EPOCH_MS) < 9e12)) throw new AppError('INTERNAL', `binary COPY: ${ms} is not a timestamp in whole milliseconds`);
+    this.room(12);
+    this.view.setInt32(this.at, 8);
+    int64(this.view, (ms - PG_EPOCH_MS) * 1000, this.at + 4);
+    this.at += 12;
+    this.fields++;
+  }
+
+  /** A text value already encoded as UTF-8 (a caller's constant: no string encoded per row). */
+  textBytes(bytes: Uint8Array): void {
+    this.room(4 + bytes.length);
+    this.view.setInt32(this.at, bytes.length);
+    this.buf.set(bytes, this.at + 4);
+    this.at += 4 + bytes.length;
+    this.fields++;
+  }
+
+  /** Ends a tuple begun with `begin`. @throws INTERNAL when it did not get one field per column. */
+  finish(): void {
+    if (this.fields !== this.types.length) throw new AppError('INTERNAL', `binary COPY: a tuple of ${this.fields} fields for ${this.types.length} columns`);
+    this.fields = -1;
     this.rows++;
   }
 
@@ -110,6 +203,7 @@ export class BinaryTuples {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
     this.buf.copy(next, 0, 0, this.at);
     this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
   /** Writes a fixed-size value at `at` (room already made). */
@@ -121,7 +215,7 @@ export class BinaryTuples {
       case 'int4': b.writeInt32BE(Number(v), at); return;
       case 'int8':
         // A safe integer goes as two 32-bit halves: no BigInt made per value.
-        if (typeof v === 'number' && Number.isSafeInteger(v)) int64(b, v, at);
+        if (typeof v === 'number' && Number.isSafeInteger(v)) int64(this.view, v, at);
         else b.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(integer(v)), at);
         return;
       case 'float8': {
@@ -133,7 +227,7 @@ export class BinaryTuples {
       case 'timestamptz': {
         // Whole milliseconds (a Date, epoch milliseconds) fit a double's exact integers as microseconds for ±285 years around 2000.
         const ms = v instanceof Date ? v.getTime() : v;
-        if (typeof ms === 'number' && Number.isInteger(ms) && Math.abs(ms - PG_EPOCH_MS) < 9e12) int64(b, (ms - PG_EPOCH_MS) * 1000, at);
+        if (typeof ms === 'number' && Number.isInteger(ms) && Math.abs(ms - PG_EPOCH_MS) < 9e12) int64(this.view, (ms - PG_EPOCH_MS) * 1000, at);
         else b.writeBigInt64BE(micros(v), at);
         return;
       }
@@ -189,10 +283,10 @@ export class BinaryTuples {
 }
 
 /** Writes a safe integer as a big-endian int64 (high half signed, low half unsigned). */
-function int64(b: Buffer, v: number, at: number): void {
+function int64(view: DataView, v: number, at: number): void {
   const high = Math.floor(v / 4294967296);
-  b.writeInt32BE(high, at);
-  b.writeUInt32BE(v - high * 4294967296, at + 4);
+  view.setInt32(at, high);
+  view.setUint32(at + 4, v - high * 4294967296);
 }
 
 function integer(v: unknown): number | string {
