@@ -120,49 +120,45 @@ export class BinaryTuples {
 
   int2(v: number): void {
     if (v !== (v << 16) >> 16) throw new AppError('INTERNAL', `binary COPY: int2 value ${v} out of range`);
-    this.room(6);
-    this.view.setInt32(this.at, 2);
-    this.view.setInt16(this.at + 4, v);
-    this.at += 6;
-    this.fields++;
+    // The offset first: field() may move the buffer (and the view) when it makes room.
+    const at = this.field(2);
+    this.view.setInt16(at, v);
   }
 
   int4(v: number): void {
     if (v !== (v | 0)) throw new AppError('INTERNAL', `binary COPY: int4 value ${v} out of range`);
-    this.room(8);
-    this.view.setInt32(this.at, 4);
-    this.view.setInt32(this.at + 4, v);
-    this.at += 8;
-    this.fields++;
+    const at = this.field(4);
+    this.view.setInt32(at, v);
   }
 
   /** A safe integer. */
   int8(v: number): void {
     if (!Number.isSafeInteger(v)) throw new AppError('INTERNAL', `binary COPY: int8 value ${v} is not a safe integer`);
-    this.room(12);
-    this.view.setInt32(this.at, 8);
-    int64(this.view, v, this.at + 4);
-    this.at += 12;
-    this.fields++;
+    const at = this.field(8);
+    int64(this.view, v, at);
   }
 
   float8(v: number): void {
-    this.room(12);
-    this.view.setInt32(this.at, 8);
     // -0 goes as 0, as add() and the text format write it.
-    this.view.setFloat64(this.at + 4, v === 0 ? 0 : v);
-    this.at += 12;
-    this.fields++;
+    const at = this.field(8);
+    this.view.setFloat64(at, v === 0 ? 0 : v);
   }
 
   /** A timestamptz from epoch milliseconds (whole, within ±285 years of 2000). */
   timestampMs(ms: number): void {
     if (!(Number.isInteger(ms) && Math.abs(ms - PG_EPOCH_MS) < 9e12)) throw new AppError('INTERNAL', `binary COPY: ${ms} is not a timestamp in whole milliseconds`);
-    this.room(12);
-    this.view.setInt32(this.at, 8);
-    int64(this.view, (ms - PG_EPOCH_MS) * 1000, this.at + 4);
-    this.at += 12;
+    const at = this.field(8);
+    int64(this.view, (ms - PG_EPOCH_MS) * 1000, at);
+  }
+
+  /** Opens a fixed-size field of a direct write: its length written, room made; returns where its value goes. */
+  private field(size: number): number {
+    this.room(4 + size);
+    this.view.setInt32(this.at, size);
+    const at = this.at + 4;
+    this.at = at + size;
     this.fields++;
+    return at;
   }
 
   /** A text value already encoded as UTF-8 (a caller's constant: no string encoded per row). */

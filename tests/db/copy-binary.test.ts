@@ -134,6 +134,16 @@ describe('binary COPY (PGCOPY encoder, Db.copyBinary on Postgres)', () => {
     let s8 = 0n, s2 = 0, f8 = 0;
     for (let i = 0; i < n; i++) { s8 += BigInt(i) * 4_294_967_311n - 1n; s2 += -i % 32_768; f8 += i === 0 ? 0 : i / 3; }
     assert.deepEqual(rows[0], { n, s8: String(s8), ts: '2003-08-16 14:00:05.004', s2, t: 'préclosing', f8, nulls: n / 2, zero: '0' });
+    // A field whose room moves the buffer mid-tuple (a long text right before it) still lands in the new one.
+    for (let len = 131_030; len <= 131_050; len++) {
+      const grow = new BinaryTuples(['text', 'int8']);
+      grow.begin();
+      grow.textBytes(Buffer.alloc(len, 0x61));
+      grow.int8(-123_456_789_012);
+      grow.finish();
+      const out = grow.end();
+      assert.equal(out.readBigInt64BE(19 + 2 + 4 + len + 4), -123_456_789_012n, `after ${len} text bytes`);
+    }
     const enc = new BinaryTuples(['int4', 'int4']);
     enc.begin();
     enc.int4(1);
