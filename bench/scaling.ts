@@ -14,7 +14,10 @@
  * the growth exponent b of time ≈ a·games^b (and of CPU seconds and peak RSS) fitted by least squares on log-log over the sizes (the median
  * of the repeats per size). b ≈ 1 is linear; peak RSS with b ≈ 0 is bounded.
  *
- *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--repeat 1] [--heap-mb N] [--schema-prefix P]
+ *   node --import tsx bench/scaling.ts [--json] [--sizes 1,4,16] [--stages ingest,features,train,predict] [--repeat 1] [--heap-mb N] [--schema-prefix P]
+ *
+ * `--stages` runs the first stages only (each needs the ones before it: features reads what ingest
+ * wrote, and so on), e.g. `--stages ingest` to measure the import alone.
  *
  * `--heap-mb N` runs each stage with V8's old space capped at N MB (--max-old-space-size): a stage
  * that completes under a cap far below its uncapped peak holds a bounded amount of live data (V8
@@ -26,7 +29,7 @@
  * on a shared machine the load moves a stage's seconds more than anything else.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +39,7 @@ import { createContext, createPgDb, migrate, loadConfig, writeBatchPredictions, 
 import { runImport } from '../history/index.ts';
 import { buildFeatures } from '../features/index.ts';
 import { parseTrainingSpec, runIdOf, trainAndRegister } from '../training/index.ts';
+import type { Db } from '../core/index.ts';
 import { exitOnHelp } from './usage.ts';
 
 export const STAGES = ['ingest', 'features', 'train', 'predict'] as const;
@@ -133,13 +137,15 @@ async function runStage(stage: Stage, schema: string, dir: string, seasons: numb
       await ctx.close();
     }
   } else {
-    const db = createPgDb(url, { schema, max: 4 });
+    // The stage's connections carry the schema as application_name, so the ingest can find its server backends.
+    const db = createPgDb(`${url}${url.includes('?') ? '&' : '?'}application_name=${schema}`, { schema, max: 4 });
     try {
       if (stage === 'ingest') {
         const r = await runImport(db, { source: 'football-data', paths: [dir] });
+        const serverCpuSeconds = await backendCpuSeconds(db, schema);
         await db.query('ANALYZE');
         const { rows } = await db.query<{ games: number; odds: number }>('SELECT (SELECT count(*) FROM games)::int AS games, (SELECT count(*) FROM odds)::int AS odds');
-        details = { inserted: r.inserted, rejected: r.rejected, games: rows[0]!.games, oddsRows: rows[0]!.odds };
+        details = { inserted: r.inserted, rejected: r.rejected, games: rows[0]!.games, oddsRows: rows[0]!.odds, serverCpuSeconds };
       } else if (stage === 'features') {
         const r = await buildFeatures(db, FEATURE_SET, { full: true });
         details = { rowsWritten: r.rowsWritten, gamesProcessed: r.gamesProcessed, phases: r.phases };
@@ -157,6 +163,25 @@ async function runStage(stage: Stage, schema: string, dir: string, seasons: numb
   const cpu = process.cpuUsage(cpuStarted);
   const report: StageReport = { stage, seconds: round(seconds), cpuSeconds: round((cpu.user + cpu.system) / 1e6), peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1), startRssMb: round(startRssMb, 1), details };
   process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+/**
+ * CPU seconds (user + system) the stage's Postgres backends have used, read from /proc (null when
+ * the server runs elsewhere). The pool keeps its connections (the one asking included: it may be the one that imported), so they are counted from birth.
+ */
+async function backendCpuSeconds(db: Db, applicationName: string): Promise<number | null> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux), after the command name's ')'.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return null;
+    }
+  }
+  return round(total, 2);
 }
 
 // ---- the driver ----------------------------------------------------------------------------
@@ -186,7 +211,7 @@ function childStage(stage: Stage, schema: string, dir: string, seasons: number, 
   return { ...report, load: { before: round(loadBefore, 2), after: round(os.loadavg()[0]!, 2) } };
 }
 
-async function runSize(url: string, factor: number, heapMb: number | undefined, schemaPrefix: string): Promise<SizeRun> {
+async function runSize(url: string, factor: number, heapMb: number | undefined, schemaPrefix: string, stageList: readonly Stage[]): Promise<SizeRun> {
   const { leagues, seasons } = shapeOf(factor);
   const dir = mkdtempSync(join(tmpdir(), 'sharpline-scaling-'));
   const schema = `${schemaPrefix}${Math.random().toString(36).slice(2, 8)}`;
@@ -210,7 +235,7 @@ async function runSize(url: string, factor: number, heapMb: number | undefined, 
       await db.close();
     }
     const stages = {} as Record<Stage, StageReport>;
-    for (const stage of STAGES) {
+    for (const stage of stageList) {
       const r = childStage(stage, schema, dir, seasons, heapMb);
       stages[stage] = r;
       log(`  ${stage.padEnd(8)} ${r.seconds.toFixed(1).padStart(8)} s  cpu ${r.cpuSeconds.toFixed(1).padStart(7)} s  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB (start ${r.startRssMb.toFixed(0)} MB)  load ${r.load!.before.toFixed(1)}→${r.load!.after.toFixed(1)}  ${JSON.stringify(r.details)}`);
@@ -242,18 +267,21 @@ async function main(): Promise<void> {
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error('--repeat: a whole number >= 1');
   const heapMb = opt('--heap-mb') === undefined ? undefined : Number(opt('--heap-mb'));
   if (heapMb !== undefined && !(Number.isInteger(heapMb) && heapMb >= 64)) throw new Error('--heap-mb: a whole number of MB >= 64');
+  const stageList = (opt('--stages') ?? STAGES.join(',')).split(',') as Stage[];
+  // A stage reads what the ones before it wrote, so only a leading run of them makes sense.
+  if (!stageList.length || stageList.some((s, i) => STAGES[i] !== s)) throw new Error(`--stages: the first stages in order, e.g. ingest or ingest,features (of ${STAGES.join(', ')})`);
   const schemaPrefix = opt('--schema-prefix') ?? 'bench_scaling_';
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schemaPrefix)) throw new Error('--schema-prefix: lower-case letters, digits and _, starting with a letter or _');
   const url = loadConfig().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
   const loadBefore = os.loadavg();
   const runs: SizeRun[] = [];
-  for (let r = 0; r < repeat; r++) for (const f of sizes) runs.push(await runSize(url, f, heapMb, schemaPrefix));
+  for (let r = 0; r < repeat; r++) for (const f of sizes) runs.push(await runSize(url, f, heapMb, schemaPrefix, stageList));
   const loadAfter = os.loadavg();
 
   // Per size: the median of its repeats; per stage: the exponent over the sizes.
   const bySize = sizes.map((f) => {
     const mine = runs.filter((r) => r.factor === f);
-    const stages = Object.fromEntries(STAGES.map((s) => [s, {
+    const stages = Object.fromEntries(stageList.map((s) => [s, {
       seconds: round(median(mine.map((r) => r.stages[s].seconds))),
       secondsAll: mine.map((r) => r.stages[s].seconds),
       cpuSeconds: round(median(mine.map((r) => r.stages[s].cpuSeconds))),
@@ -262,7 +290,7 @@ async function main(): Promise<void> {
     }])) as Record<Stage, { seconds: number; secondsAll: number[]; cpuSeconds: number; peakRssMb: number; gamesPerSecond: number }>;
     return { factor: f, leagues: mine[0]!.leagues, seasons: mine[0]!.seasons, games: mine[0]!.games, repeats: mine.length, stages };
   });
-  const growth = sizes.length < 2 ? null : Object.fromEntries(STAGES.map((s) => [s, {
+  const growth = sizes.length < 2 ? null : Object.fromEntries(stageList.map((s) => [s, {
     timeExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].seconds }))).exponent),
     cpuExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].cpuSeconds }))).exponent),
     peakRssExponent: round(fitGrowthExponent(bySize.map((z) => ({ x: z.games, y: z.stages[s].peakRssMb }))).exponent),
@@ -280,7 +308,7 @@ async function main(): Promise<void> {
   }
   console.log(`scaling: synthetic leagues, ${os.cpus().length} cores, load ${loadBefore[0]!.toFixed(1)} before / ${loadAfter[0]!.toFixed(1)} after`);
   console.log(`${'stage'.padEnd(9)}${bySize.map((z) => `${z.factor}× (${z.games} games)`.padStart(36)).join('')}   exponent wall / cpu / peak RSS`);
-  for (const s of STAGES) {
+  for (const s of stageList) {
     const cells = bySize.map((z) => `${z.stages[s].seconds.toFixed(1)} s (cpu ${z.stages[s].cpuSeconds.toFixed(1)} s) ${z.stages[s].peakRssMb.toFixed(0)} MB`.padStart(36)).join('');
     const g = growth?.[s];
     console.log(`${s.padEnd(9)}${cells}   ${g ? `${g.timeExponent.toFixed(2)} / ${g.cpuExponent.toFixed(2)} / ${g.peakRssExponent.toFixed(2)}` : '-'}`);

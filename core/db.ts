@@ -8,7 +8,7 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
-import type { BinaryType } from './copy-binary.ts';
+import type { BinaryType, TupleWriter } from './copy-binary.ts';
 
 export type DbKind = 'pg' | 'pglite';
 
@@ -59,10 +59,10 @@ export interface Db {
   /**
    * Bulk-loads rows with a binary COPY (values sent as `types` say, not printed and parsed as
    * text): Postgres only, so callers check for it and fall back to `copyRows`. `rows` may be an
-   * async iterable, so a caller can stream rows while it still produces them. Resolves to the rows
-   * copied.
+   * async iterable, so a caller can stream rows while it still produces them, or a `TupleWriter`
+   * that writes the tuples field by field (no array per row). Resolves to the rows copied.
    */
-  copyBinary?(table: string, columns: readonly string[], types: readonly BinaryType[], rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>): Promise<number>;
+  copyBinary?(table: string, columns: readonly string[], types: readonly BinaryType[], rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]> | TupleWriter): Promise<number>;
   /** Releases the pool or closes the embedded database. Idempotent. */
   close(): Promise<void>;
 }

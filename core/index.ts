@@ -7,7 +7,7 @@ export type { AppErrorOptions, ErrorCode, ErrorCodes, CoreErrorCode } from './er
 export { quoteIdent, quoteQualified } from './db.ts';
 export type { CopyColumnType, CopyOptions, Db, DbKind, QueryResult, TransactionOptions } from './db.ts';
 export { BinaryTuples } from './copy-binary.ts';
-export type { BinaryScalar, BinaryType } from './copy-binary.ts';
+export type { BinaryScalar, BinaryType, TupleWriter } from './copy-binary.ts';
 export { createLogger, lazyChildLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { loadSql } from './sql.ts';

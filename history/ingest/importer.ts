@@ -107,6 +107,8 @@ function contentHash(source: string, headerHash: string, seasonLabel: string, ga
   return sha1(`${HASH_VERSION}\u0001${source}\u0001${headerHash}\u0001${seasonLabel}\u0001${gameNumber}\u0001${raw}`);
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A row skipped as known turned out not to be stored under its natural key: redo without the shortcut. */
 class ShortcutMismatch extends Error {}
 
@@ -142,36 +144,43 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
   });
   const records = gameSource && !options.noShortcut ? await timed(timings, 'records', () => importFileRecords(db, gameSource.name, hashes)) : new Map<string, ImportFileRecord>();
   const parseStart = performance.now();
-  const parsed: Array<{ file: string; bytesHash?: string; csv?: CsvFile; record?: ImportFileRecord }> = [];
+  // Files recorded byte for byte by an earlier run are not parsed; the rest are parsed one at a
+  // time below, each file's CSV records dropped once its games are read (holding every file's
+  // fields at once was most of a large import's heap).
+  const parsed: Array<{ file: string; bytesHash?: string; path: string; index: number; record?: ImportFileRecord }> = [];
   for (const [i, path] of paths.entries()) {
     const record = records.get(hashes[i]!);
-    if (record && record.file === names[i] && names.indexOf(names[i]!) === names.lastIndexOf(names[i]!)) parsed.push({ file: names[i]!, bytesHash: hashes[i], record });
-    else parsed.push({ file: names[i]!, bytesHash: hashes[i], csv: csvOf(path, bytes[i]!) });
+    if (record && record.file === names[i] && names.indexOf(names[i]!) === names.lastIndexOf(names[i]!)) parsed.push({ file: names[i]!, bytesHash: hashes[i], path, index: i, record });
+    else parsed.push({ file: names[i]!, bytesHash: hashes[i], path, index: i });
   }
-  bytes.length = 0;
+  const someParsed = parsed.some((p) => !p.record);
   // Records standing in beside parsed files are checked key by key in memory (a parsed row may claim
   // a recorded key); with every file recorded, writeGames checks them in the database instead.
-  if (gameSource && parsed.some((p) => p.csv)) {
+  if (gameSource && someParsed) {
     await timed(timings, 'records', () => loadRecordedGames(db, gameSource.name, parsed.flatMap((p) => (p.record ? [p.record] : []))));
   }
   const summary = emptySummary(options.source, names);
   // Content hashes already stored for this source: rows whose hash is among them are not
   // validated or expanded again (they were valid when stored); the importer still checks each
   // one's hash under its natural key and re-parses without this shortcut on any mismatch.
-  const knownHashes = gameSource && !options.noShortcut && parsed.some((p) => p.csv) ? await storedSourceHashes(db, gameSource.name) : new Set<string>();
+  const knownHashes = gameSource && !options.noShortcut && someParsed ? await storedSourceHashes(db, gameSource.name) : new Set<string>();
   let games: GameRecord[] = [];
   let forecasts: ForecastRecord[] = [];
   const rejects: Reject[] = [];
   const headerHashes = new Map<string, string>();
   const fileLog = new Map<string, FileLog>();
   const recorded: ImportFileRecord[] = [];
-  for (const [i, { file, bytesHash: fileHash, csv, record }] of parsed.entries()) {
+  for (const [i, { file, bytesHash: fileHash, path, index, record }] of parsed.entries()) {
     progress({ phase: 'parse', file, done: i, total: parsed.length });
     if (record) {
       recorded.push(record);
       summary.rowsRead += record.rowsRead;
       rejects.push(...record.priceRejects);
-    } else if (gameSource && csv) {
+      continue;
+    }
+    const csv = csvOf(path, bytes[index]!);
+    bytes[index] = EMPTY;
+    if (gameSource) {
       const headerHash = sha1(csv.header.join(','));
       headerHashes.set(file, headerHash);
       const r = gameSource.parse(csv, file, {
@@ -182,7 +191,7 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
       rejects.push(...r.rejects);
       summary.rowsRead += r.rowsRead;
       if (names.indexOf(file) === names.lastIndexOf(file)) fileLog.set(file, { bytesHash: fileHash!, rowsRead: r.rowsRead, games: [], teams: {}, priceRejects: r.rejects.filter((x) => x.field !== undefined), whole: r.rejects.some((x) => x.field === undefined) });
-    } else if (csv) {
+    } else {
       const r = parseFiveThirtyEight(csv, file, options.sport);
       refuseMisdecodedNames(file, r.forecasts.flatMap((f) => [{ line: f.line, name: f.team1 }, { line: f.line, name: f.team2 }]));
       forecasts = forecasts.concat(r.forecasts);
@@ -191,6 +200,7 @@ export async function runImport(db: Db, options: ImportOptions): Promise<ImportS
       summary.skipped += r.skipped;
     }
   }
+  bytes.length = 0;
 
   progress({ phase: 'parse', done: parsed.length, total: parsed.length });
   if (timings) timings.parse = (timings.parse ?? 0) + (performance.now() - parseStart) / 1000;

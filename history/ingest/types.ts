@@ -1,9 +1,10 @@
 /** Shapes shared by the importers: what a parser produces and what an import reports. */
+import type { OddsList } from './prices.ts';
 
 export type SportCode = 'soccer' | 'nfl' | 'nba' | 'mlb';
-export type Market = '1x2' | 'moneyline' | 'spread' | 'total';
-export type Selection = 'home' | 'draw' | 'away' | 'over' | 'under';
-export type OddsKind = 'opening' | 'preclosing' | 'closing' | 'snapshot';
+
+// The price shapes live beside their packed form (prices.ts).
+export type { Market, Selection, OddsKind, OddsValue, OddsList } from './prices.ts';
 
 /** Reason codes written to import_rejects.reasons. */
 export type RejectReason =
@@ -32,16 +33,6 @@ export interface Reject {
   reasons: RejectReason[];
   /** The column of a quarantined value; absent when the whole row was quarantined. */
   field?: string;
-}
-
-/** One price: decimal odds > 1. `line` is the home handicap (spread) or the points (total), else 0. */
-export interface OddsValue {
-  bookmaker: string;
-  market: Market;
-  selection: Selection;
-  line: number;
-  kind: OddsKind;
-  price: number;
 }
 
 export interface ResultValue {
@@ -87,7 +78,8 @@ export interface GameRecord {
    */
   postGame: Record<string, unknown>;
   result: ResultValue | null;
-  odds: OddsValue[];
+  /** Objects, or (football-data) packed columns of the file: iterate it, or read `PackedOdds` columns. */
+  odds: OddsList;
   players: PlayerValue[];
   /** Set when the parser skipped the row as already stored (no result, odds or context read). */
   unchanged?: boolean;

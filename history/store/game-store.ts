@@ -7,12 +7,10 @@
  * SQL), unnested from the staged arrays on PGlite.
  * All functions must run on a transaction handle: the staging table is dropped at commit.
  */
-import type { BinaryType, Db } from '../../core/index.ts';
-import type { Market, OddsKind, OddsValue, PlayerValue, ResultValue, Selection } from '../ingest/types.ts';
+import type { BinaryTuples, BinaryType, Db, TupleWriter } from '../../core/index.ts';
+import { KINDS, MARKETS, PackedOdds, SELECTIONS, type OddsList, type OddsValue } from '../ingest/prices.ts';
+import type { PlayerValue, ResultValue } from '../ingest/types.ts';
 
-export const MARKETS: readonly Market[] = ['1x2', 'moneyline', 'spread', 'total'];
-export const SELECTIONS: readonly Selection[] = ['home', 'draw', 'away', 'over', 'under'];
-export const KINDS: readonly OddsKind[] = ['opening', 'preclosing', 'closing', 'snapshot'];
 const MARKET_NO = new Map(MARKETS.map((m, i) => [m, i + 1]));
 const SELECTION_NO = new Map(SELECTIONS.map((m, i) => [m, i + 1]));
 const KIND_NO = new Map(KINDS.map((m, i) => [m, i + 1]));
@@ -37,7 +35,7 @@ export interface GameWrite {
   postGame: Record<string, unknown>;
   contentHash: string;
   result: ResultValue | null;
-  odds: readonly OddsValue[];
+  odds: OddsList;
   players: PlayerValue[];
 }
 
@@ -220,37 +218,112 @@ function stageRow(g: GameWrite, ord: number, bookmakerIds: ReadonlyMap<string, n
  * arrays), yielded a game at a time so a COPY can send them while later games are still grouped.
  */
 function* setRows(chunk: readonly GameWrite[], written: ReadonlyArray<{ ord: number; game_id: number }>, bookmakerIds: ReadonlyMap<string, number>): Generator<unknown[]> {
-  const sets = new Map<string, unknown[]>();
-  const rows: unknown[][] = [];
   for (const w of written) {
     const g = chunk[w.ord]!;
-    if (!g.odds.length) continue;
-    sets.clear();
-    rows.length = 0;
-    let last: unknown[] | undefined;
-    for (const o of g.odds) {
-      const b = bookmakerIds.get(o.bookmaker)!;
-      // Columns 6-10 hold home, draw, away, over, under.
-      const col = 5 + SELECTION_NO.get(o.selection)!;
-      // Sources list a set's prices together: the previous set first, the map (a key string per price) only on a miss.
-      let row = last && last[2] === b && last[3] === o.market && last[4] === o.kind && last[5] === o.line ? last : undefined;
-      if (!row) {
-        const key = `${b}|${o.market}|${o.kind}|${o.line}`;
-        row = sets.get(key);
-        if (!row) sets.set(key, (row = newSet(rows, w.game_id, g.kickoff, b, o)));
-      }
-      if (row[col] !== null) row = newSet(rows, w.game_id, g.kickoff, b, o);
-      row[col] = o.price;
-      last = row;
-    }
-    yield* rows;
+    // A Date: the text COPY this feeds prints it (the binary writer passes epoch milliseconds).
+    if (g.odds.length) yield* objectSetRows(g.odds, w.game_id, g.kickoff, bookmakerIds);
   }
 }
 
-function newSet(rows: unknown[][], gameId: number, kickoff: Date, bookmakerId: number, o: OddsValue): unknown[] {
-  const row = [gameId, kickoff, bookmakerId, o.market, o.kind, o.line, null, null, null, null, null];
+/** One game's set rows from its prices as objects (any source). */
+function objectSetRows(odds: Iterable<OddsValue>, gameId: number, kickoff: Date | number, bookmakerIds: ReadonlyMap<string, number>): unknown[][] {
+  const sets = new Map<string, unknown[]>();
+  const rows: unknown[][] = [];
+  let last: unknown[] | undefined;
+  for (const o of odds) {
+    const b = bookmakerIds.get(o.bookmaker)!;
+    // Columns 6-10 hold home, draw, away, over, under.
+    const col = 5 + SELECTION_NO.get(o.selection)!;
+    // Sources list a set's prices together: the previous set first, the map (a key string per price) only on a miss.
+    let row = last && last[2] === b && last[3] === o.market && last[4] === o.kind && last[5] === o.line ? last : undefined;
+    if (!row) {
+      const key = `${b}|${o.market}|${o.kind}|${o.line}`;
+      row = sets.get(key);
+      if (!row) sets.set(key, (row = newSet(rows, gameId, kickoff, b, o.market, o.kind, o.line)));
+    }
+    if (row[col] !== null) row = newSet(rows, gameId, kickoff, b, o.market, o.kind, o.line);
+    row[col] = o.price;
+    last = row;
+  }
+  return rows;
+}
+
+function newSet(rows: unknown[][], gameId: number, kickoff: Date | number, bookmakerId: number, market: string, kind: string, line: number): unknown[] {
+  const row = [gameId, kickoff, bookmakerId, market, kind, line, null, null, null, null, null];
   rows.push(row);
   return row;
+}
+
+const MARKET_BYTES = MARKETS.map((m) => Buffer.from(m, 'utf8'));
+const KIND_BYTES = KINDS.map((k) => Buffer.from(k, 'utf8'));
+
+/**
+ * The odds_sets tuples of a chunk's written games, encoded straight into the binary COPY (SET_TYPES
+ * order): a packed game's prices are grouped into sets in scratch typed arrays and written field by
+ * field, with no array or key string per set or price (the same grouping as `objectSetRows`: the
+ * previous set first, then the game's first set with the key; a second price for a selection a set
+ * holds opens another set with that key, which the write refuses). Games with object prices go
+ * through `objectSetRows`. Yields after each game, so the COPY sends while later games are grouped.
+ */
+function setWriter(chunk: readonly GameWrite[], written: ReadonlyArray<{ ord: number; game_id: number }>, bookmakerIds: ReadonlyMap<string, number>): TupleWriter {
+  return function* (out: BinaryTuples) {
+    let cap = 64;
+    let book = new Int32Array(cap), market = new Uint8Array(cap), kind = new Uint8Array(cap), line = new Float64Array(cap);
+    // Five prices per set (home, draw, away, over, under); NaN where the set has none (prices are > 1, never NaN).
+    let prices = new Float64Array(cap * 5);
+    for (const w of written) {
+      const g = chunk[w.ord]!;
+      if (!g.odds.length) continue;
+      const kickoff = g.kickoff.getTime();
+      if (!(g.odds instanceof PackedOdds)) {
+        for (const row of objectSetRows(g.odds, w.game_id, kickoff, bookmakerIds)) out.add(row);
+        yield;
+        continue;
+      }
+      const c = g.odds.columns;
+      let n = 0, last = -1, lastCode = '', lastId = -1;
+      for (let i = g.odds.start; i < g.odds.end; i++) {
+        const code = c.book[i]!;
+        const b = code === lastCode ? lastId : bookmakerIds.get(code)!;
+        lastCode = code;
+        lastId = b;
+        const m = c.market[i]!, k = c.kind[i]!, l = c.line[i]!;
+        let at = last >= 0 && book[last] === b && market[last] === m && kind[last] === k && line[last] === l ? last : -1;
+        if (at < 0) for (let j = 0; j < n; j++) if (book[j] === b && market[j] === m && kind[j] === k && line[j] === l) { at = j; break; }
+        const col = c.selection[i]!;
+        if (at >= 0 && !Number.isNaN(prices[at * 5 + col]!)) at = -1;
+        if (at < 0) {
+          if (n === cap) {
+            cap *= 2;
+            const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, next: T): T => (next.set(a), next);
+            book = grow(book, new Int32Array(cap)); market = grow(market, new Uint8Array(cap)); kind = grow(kind, new Uint8Array(cap));
+            line = grow(line, new Float64Array(cap)); prices = grow(prices, new Float64Array(cap * 5));
+          }
+          at = n++;
+          book[at] = b; market[at] = m; kind[at] = k; line[at] = l;
+          prices.fill(NaN, at * 5, at * 5 + 5);
+        }
+        prices[at * 5 + col] = c.price[i]!;
+        last = at;
+      }
+      for (let s = 0; s < n; s++) {
+        out.begin();
+        out.int8(w.game_id);
+        out.timestampMs(kickoff);
+        out.int2(book[s]!);
+        out.textBytes(MARKET_BYTES[market[s]!]!);
+        out.textBytes(KIND_BYTES[kind[s]!]!);
+        out.float8(line[s]!);
+        for (let p = s * 5; p < s * 5 + 5; p++) {
+          const v = prices[p]!;
+          if (Number.isNaN(v)) out.null();
+          else out.float8(v);
+        }
+        out.finish();
+      }
+      yield;
+    }
+  };
 }
 
 export interface MergeCounts {
@@ -330,7 +403,7 @@ export async function mergeGames(
       await timed(t, 'odds', async () => {
         const { rows: written } = await tx.query<{ ord: number; game_id: number }>(WRITTEN_GAMES);
         // Binary where the handle has it (Postgres): the server copies the numbers and timestamps instead of parsing text.
-        if (tx.copyBinary) await tx.copyBinary('odds_sets', SET_COLUMNS, SET_TYPES, setRows(chunk, written, bookmakerIds));
+        if (tx.copyBinary) await tx.copyBinary('odds_sets', SET_COLUMNS, SET_TYPES, setWriter(chunk, written, bookmakerIds));
         else await tx.copyRows('odds_sets', SET_COLUMNS, [...setRows(chunk, written, bookmakerIds)]);
       });
     } else await timed(t, 'odds', () => tx.query(INSERT_ODDS));

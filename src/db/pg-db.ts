@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BinaryType, type CopyOptions, type Db, type QueryResult, type TransactionOptions, BinaryTuples, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
+import { type BinaryType, type TupleWriter, type CopyOptions, type Db, type QueryResult, type TransactionOptions, BinaryTuples, quoteIdent, quoteQualified, AppError } from '../../core/index.ts';
 import { errorText, redactUrl, type OutageLog } from '../outage.ts';
 import { copyText } from './encode.ts';
 
@@ -188,7 +188,7 @@ class PgHandle implements Db {
   }
 
   async copyBinary(
-    table: string, columns: readonly string[], types: readonly BinaryType[], rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    table: string, columns: readonly string[], types: readonly BinaryType[], rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]> | TupleWriter,
   ): Promise<number> {
     if (types.length !== columns.length) throw new AppError('INTERNAL', `copyBinary: ${columns.length} columns, ${types.length} types`);
     return this.onClient(async (client) => {
@@ -212,7 +212,15 @@ class PgHandle implements Db {
         }
         yield tuples.end();
       }
-      const chunks = Symbol.iterator in rows ? syncChunks(rows as Iterable<readonly unknown[]>) : asyncChunks(rows as AsyncIterable<readonly unknown[]>);
+      // A writer fills the encoder itself and yields when a chunk may be sent.
+      function* written(writer: TupleWriter) {
+        for (const _ of writer(tuples)) {
+          const chunk = tuples.take();
+          if (chunk) yield chunk;
+        }
+        yield tuples.end();
+      }
+      const chunks = typeof rows === 'function' ? written(rows) : Symbol.iterator in rows ? syncChunks(rows as Iterable<readonly unknown[]>) : asyncChunks(rows as AsyncIterable<readonly unknown[]>);
       await pipeline(Readable.from(chunks), stream);
       return tuples.rows;
     });

@@ -86,6 +86,73 @@ describe('binary COPY (PGCOPY encoder, Db.copyBinary on Postgres)', () => {
     assert.deepEqual(rows, [{ i2: 5, t: 'in a transaction' }]);
   });
 
+  it('writes safe integers and whole-millisecond timestamps as exact 64-bit values, either side of both epochs', () => {
+    const ints = [0, 1, -1, 4294967295, 4294967296, -4294967296, -4294967297, 2 ** 52 + 1, -9007199254740991, 9007199254740991];
+    const times = [Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 0, 1), Date.UTC(1969, 6, 20, 20, 17, 40, 1), Date.UTC(1850, 0, 1), Date.UTC(2250, 5, 1, 0, 0, 0, 7), 0, -1];
+    const enc = new BinaryTuples(['int8', 'timestamptz', 'timestamptz']);
+    const rows = Math.max(ints.length, times.length);
+    for (let i = 0; i < rows; i++) {
+      const ms = times[i % times.length]!;
+      enc.add([ints[i % ints.length]!, ms, new Date(ms)]);
+    }
+    const bytes = enc.end();
+    let at = 19;
+    for (let i = 0; i < rows; i++) {
+      at += 2;
+      const micros = BigInt(times[i % times.length]! - 946_684_800_000) * 1000n;
+      assert.equal(bytes.readBigInt64BE(at + 4), BigInt(ints[i % ints.length]!), `int8 ${ints[i % ints.length]}`);
+      assert.equal(bytes.readBigInt64BE(at + 16), micros, `epoch ms ${times[i % times.length]}`);
+      assert.equal(bytes.readBigInt64BE(at + 28), micros, `Date ${times[i % times.length]}`);
+      at += 36;
+    }
+  });
+
+  it('takes tuples written field by field (a TupleWriter), the same values as rows', async () => {
+    await db.exec('CREATE TABLE direct (i8 bigint, ts timestamptz, i2 smallint, t text, f8 double precision, f8b double precision)');
+    const at = Date.UTC(2003, 7, 16, 14, 0, 0, 5);
+    const text = Buffer.from('préclosing', 'utf8');
+    const n = 5_000;
+    const copied = await db.copyBinary!('direct', ['i8', 'ts', 'i2', 't', 'f8', 'f8b'], ['int8', 'timestamptz', 'int2', 'text', 'float8', 'float8'], function* (out) {
+      for (let i = 0; i < n; i++) {
+        out.begin();
+        out.int8(i * 4_294_967_311 - 1);
+        out.timestampMs(at + i);
+        out.int2(-i % 32_768);
+        out.textBytes(text);
+        out.float8(i === 0 ? -0 : i / 3);
+        if (i % 2) out.null();
+        else out.float8(1.5);
+        out.finish();
+        if (i % 100 === 0) yield;
+      }
+    });
+    assert.equal(copied, n);
+    const { rows } = await db.query<{ n: number; s8: string; ts: string; s2: number; t: string; f8: number; nulls: number; zero: string }>(
+      `SELECT count(*)::int AS n, sum(i8)::text AS s8, to_char(max(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS ts, sum(i2)::int AS s2,
+              min(t) AS t, sum(f8) AS f8, count(*) FILTER (WHERE f8b IS NULL)::int AS nulls, (SELECT f8::text FROM direct WHERE i8 = -1) AS zero FROM direct`,
+    );
+    let s8 = 0n, s2 = 0, f8 = 0;
+    for (let i = 0; i < n; i++) { s8 += BigInt(i) * 4_294_967_311n - 1n; s2 += -i % 32_768; f8 += i === 0 ? 0 : i / 3; }
+    assert.deepEqual(rows[0], { n, s8: String(s8), ts: '2003-08-16 14:00:05.004', s2, t: 'préclosing', f8, nulls: n / 2, zero: '0' });
+    // A field whose room moves the buffer mid-tuple (a long text right before it) still lands in the new one.
+    for (let len = 131_030; len <= 131_050; len++) {
+      const grow = new BinaryTuples(['text', 'int8']);
+      grow.begin();
+      grow.textBytes(Buffer.alloc(len, 0x61));
+      grow.int8(-123_456_789_012);
+      grow.finish();
+      const out = grow.end();
+      assert.equal(out.readBigInt64BE(19 + 2 + 4 + len + 4), -123_456_789_012n, `after ${len} text bytes`);
+    }
+    const enc = new BinaryTuples(['int4', 'int4']);
+    enc.begin();
+    enc.int4(1);
+    assert.throws(() => enc.finish(), /1 fields for 2 columns/);
+    assert.throws(() => enc.int2(40_000), /out of range/);
+    assert.throws(() => enc.int8(2 ** 53), /safe integer/);
+    assert.throws(() => enc.timestampMs(0.5), /whole milliseconds/);
+  });
+
   it('encodes the PGCOPY frame: header, field count, lengths, trailer', () => {
     const enc = new BinaryTuples(['int4', 'text']);
     enc.add([-2, 'é']);

@@ -8,7 +8,8 @@ import { AppError } from '../../../core/index.ts';
 import type { CsvFile } from '../csv.ts';
 import { quarantine, type BadValue } from '../quarantine.ts';
 import { parseClock, parseDmy, zonedToUtc } from '../time.ts';
-import type { GameRecord, Market, OddsKind, OddsValue, ParseOptions, ParsedGames, RejectReason, Selection } from '../types.ts';
+import { KINDS, MARKETS, PackedOdds, PriceColumns, SELECTIONS } from '../prices.ts';
+import type { GameRecord, Market, OddsKind, ParseOptions, ParsedGames, RejectReason, Selection } from '../types.ts';
 import { outcomeOf, parseDecimalOdds, parseNumber, parseScore } from '../validate.ts';
 
 export const FOOTBALL_DATA_SOURCE = 'football-data';
@@ -63,6 +64,12 @@ interface PriceColumn {
   /** Column holding the handicap for Asian-handicap prices, -1 for none; fixed line otherwise. */
   lineIndex: number;
   line: number;
+  /** market, selection and kind as indexes of MARKETS, SELECTIONS and KINDS (how PriceColumns stores them). */
+  codes: [market: number, selection: number, kind: number];
+}
+
+function priceColumn(index: number, bookmaker: string, market: Market, selection: Selection, kind: OddsKind, lineIndex: number, line: number): PriceColumn {
+  return { index, bookmaker, market, selection, kind, lineIndex, line, codes: [MARKETS.indexOf(market), SELECTIONS.indexOf(selection), KINDS.indexOf(kind)] };
 }
 
 function classify(header: string[]): PriceColumn[] {
@@ -74,14 +81,14 @@ function classify(header: string[]): PriceColumn[] {
       const sel = m[3] === 'H' ? 'home' : m[3] === 'D' ? 'draw' : 'away';
       // The 'P' prefix is only used for O/U and AH columns; 'PH' etc. are not Pinnacle 1X2.
       if (m[1] === 'P') return;
-      cols.push({ index, bookmaker: FOOTBALL_DATA_BOOKMAKERS[m[1]!]![0], market: '1x2', selection: sel, kind: m[2] ? 'closing' : 'preclosing', lineIndex: -1, line: 0 });
+      cols.push(priceColumn(index, FOOTBALL_DATA_BOOKMAKERS[m[1]!]![0], '1x2', sel, m[2] ? 'closing' : 'preclosing', -1, 0));
       return;
     }
     m = RE_OU.exec(h);
     if (m) {
       if (m[1] === 'PS') return;
       const over = m[3] === '>2.5' || m[3] === '_2_5';
-      cols.push({ index, bookmaker: FOOTBALL_DATA_BOOKMAKERS[m[1]!]![0], market: 'total', selection: over ? 'over' : 'under', kind: m[2] ? 'closing' : 'preclosing', lineIndex: -1, line: 2.5 });
+      cols.push(priceColumn(index, FOOTBALL_DATA_BOOKMAKERS[m[1]!]![0], 'total', over ? 'over' : 'under', m[2] ? 'closing' : 'preclosing', -1, 2.5));
       return;
     }
     m = RE_AH.exec(h);
@@ -94,20 +101,20 @@ function classify(header: string[]): PriceColumn[] {
       if (lineIndex < 0 && prefix.startsWith('Bb')) lineIndex = at('BbAHh');
       if (lineIndex < 0) lineIndex = at(closing ? 'AHCh' : 'AHh');
       if (lineIndex < 0) return;
-      cols.push({ index, bookmaker: FOOTBALL_DATA_BOOKMAKERS[prefix]![0], market: 'spread', selection: m[3] === 'H' ? 'home' : 'away', kind: closing ? 'closing' : 'preclosing', lineIndex, line: 0 });
+      cols.push(priceColumn(index, FOOTBALL_DATA_BOOKMAKERS[prefix]![0], 'spread', m[3] === 'H' ? 'home' : 'away', closing ? 'closing' : 'preclosing', lineIndex, 0));
     }
   });
   return cols;
 }
 
 /**
- * The prices of one row. A price that is not a decimal > 1 (`ODDS_INVALID`) or an Asian-handicap
- * price whose line is not a number (`LINE_INVALID`) is left out and named in `bad` (its column),
- * so one bookmaker's typo never costs the match or the other prices. A handicap that is not a
- * quarter-goal multiple (a few old rows: -1.2, 3.4) drops that bookmaker's handicap prices silently.
+ * The prices of one row, appended to `out` (the file's columns; null: only check them). A price
+ * that is not a decimal > 1 (`ODDS_INVALID`) or an Asian-handicap price whose line is not a number
+ * (`LINE_INVALID`) is left out and named in `bad` (its column), so one bookmaker's typo never costs
+ * the match or the other prices. A handicap that is not a quarter-goal multiple (a few old rows:
+ * -1.2, 3.4) drops that bookmaker's handicap prices silently.
  */
-function readPrices(f: string[], prices: readonly PriceColumn[], header: readonly string[]): { odds: OddsValue[]; bad: BadValue[] } {
-  const odds: OddsValue[] = [];
+function readPrices(f: string[], prices: readonly PriceColumn[], header: readonly string[], out: PriceColumns | null): BadValue[] {
   const bad: BadValue[] = [];
   for (const p of prices) {
     const text = f[p.index];
@@ -118,7 +125,7 @@ function readPrices(f: string[], prices: readonly PriceColumn[], header: readonl
       continue;
     }
     let line = p.line;
-    if (p.market === 'spread') {
+    if (p.lineIndex >= 0) {
       const lt = f[p.lineIndex];
       if (lt === undefined || lt.trim() === '') continue;
       const l = parseNumber(lt);
@@ -129,9 +136,9 @@ function readPrices(f: string[], prices: readonly PriceColumn[], header: readonl
       if (Math.abs(l) > 20 || Math.round(l * 4) !== l * 4) continue;
       line = l;
     }
-    odds.push({ bookmaker: p.bookmaker, market: p.market, selection: p.selection, line, kind: p.kind, price });
+    out?.push(p.bookmaker, p.codes[0], p.codes[1], p.codes[2], line, price);
   }
-  return { odds, bad };
+  return bad;
 }
 
 const STAT_COLUMNS: Array<[home: string, away: string, key: string]> = [
@@ -168,6 +175,8 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
   const seasonLabel = `${startYear}/${String((startYear + 1) % 100).padStart(2, '0')}`;
 
   const known = options.known;
+  // The file's prices, columnar: each game keeps its range of them (no object per price).
+  const columns = new PriceColumns();
   for (const rec of csv.records) {
     const f = rec.fields;
     if (known && known(seasonLabel, 1, rec.raw)) {
@@ -175,7 +184,7 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       const date = parseDmy(f[iDate] ?? '');
       if (date) {
         // Its bad prices are quarantined again, so every run reports the same quarantine.
-        quarantine(rejects, file, rec, new Set(), readPrices(f, prices, h).bad);
+        quarantine(rejects, file, rec, new Set(), readPrices(f, prices, h, null));
         games.push({
           file, line: rec.line, raw: rec.raw, competition: (f[iDiv] ?? '').trim(), seasonLabel, seasonStartYear: startYear, gameDate: date, gameNumber: 1,
           kickoff: new Date(0), kickoffKnown: false, home: (f[iHome] ?? '').trim(), away: (f[iAway] ?? '').trim(), neutral: false, status: 'final',
@@ -217,8 +226,14 @@ export function parseFootballData(csv: CsvFile, file: string, options: ParseOpti
       aht = parseScore(f[iHtag] ?? '');
       if (hht === null || aht === null) reasons.add('SCORE_INVALID');
     }
-    const { odds, bad } = readPrices(f, prices, h);
-    if (quarantine(rejects, file, rec, reasons, bad)) continue;
+    const start = columns.length;
+    const bad = readPrices(f, prices, h, columns);
+    if (quarantine(rejects, file, rec, reasons, bad)) {
+      columns.length = start;
+      columns.book.length = start;
+      continue;
+    }
+    const odds = new PackedOdds(columns, start, columns.length);
     const stat: { home: Record<string, number>; away: Record<string, number> } = { home: {}, away: {} };
     let hasStats = false;
     for (const [a, b, key] of stats) {
