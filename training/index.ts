@@ -112,3 +112,4 @@ export {
   type RunBatch,
 } from './tracking-store.ts';
 export type { TrainingErrorCode } from './errors.ts';
+export { walkForwardPredict, walkForwardWindows, validationFractionFor, type WalkForwardWindow, type WalkForwardWindowResult, type WalkForwardPrediction, type WalkForwardOptions } from './walk-forward.ts';
