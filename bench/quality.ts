@@ -64,9 +64,7 @@ import { createRandomStream, pairedBootstrap, type Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';
-import { backtestVersion, PRICE_SOURCE_NAMES, trainAndRegister, validationFractionFor, verdictOf, walkForwardPredict, type MarketBacktest, type TrainingSpec, type WalkForwardWindow } from '../training/index.ts';
-import { evaluateOutOfSample } from '../training/pipeline/evaluate.ts';
-import { LOG_LOSS_EPSILON } from '../training/evaluate/index.ts';
+import { backtestVersion, evaluateOutOfSample, LOG_LOSS_EPSILON, PRICE_SOURCE_NAMES, trainAndRegister, validationFractionFor, verdictOf, walkForwardPredict, type MarketBacktest, type TrainingSpec, type WalkForwardWindow } from '../training/index.ts';
 import { exitOnHelp } from './usage.ts';
 
 const args = process.argv.slice(2);
