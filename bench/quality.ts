@@ -31,6 +31,10 @@
  *               over every fold's games with the bootstrap interval against the set as defined;
  *               --rolling-params '<json>' sets trainer parameters under every variant; --rolling-first
  *               <year> adds fold seasons from that year on before the defined ones.
+ * --walk-forward  Each test season predicted by a model trained with the run's own settings on every game
+ *               before that season (validation chosen inside that range as the fixed run does), beside the
+ *               fixed-origin fit refitted the same way: log loss and ECE on the same test games, per season,
+ *               the interval of walk-forward minus fixed and both against the markets (chooses nothing).
  * --help        This text.
  * --seed-spread The run's own settings trained with seeds 42 and 1..7, each scored on validation and on the
  *               test window: a measurement of optimiser noise (reads the test window; chooses nothing).
@@ -60,7 +64,7 @@ import { createRandomStream, pairedBootstrap, type Db } from '../core/index.ts';
 import { buildTrainingSet, defineFeatureSet, loadMarketBaseline, resolveFeatureSet, type FeatureSpec } from '../features/index.ts';
 import { logLoss, predictProba, train } from '../models/index.ts';
 import { getVersion } from '../registry/index.ts';
-import { backtestVersion, PRICE_SOURCE_NAMES, trainAndRegister, verdictOf, type MarketBacktest, type TrainingSpec } from '../training/index.ts';
+import { backtestVersion, evaluateOutOfSample, LOG_LOSS_EPSILON, PRICE_SOURCE_NAMES, trainAndRegister, validationFractionFor, verdictOf, walkForwardPredict, type MarketBacktest, type TrainingSpec, type WalkForwardWindow } from '../training/index.ts';
 import { exitOnHelp } from './usage.ts';
 
 const args = process.argv.slice(2);
@@ -98,6 +102,12 @@ interface RunDef {
   params: Record<Algo, Record<string, unknown>>;
   /** Runs only when named in --runs (an experiment recorded in docs/experiments.md, not a default). */
   experiment?: boolean;
+  /**
+   * Per algorithm with a later trainFrom: the validation slice is this share of ALL history before
+   * the cut (the run's validationFraction encodes it at the fixed origin); `--walk-forward` applies
+   * the same rule at each of its origins.
+   */
+  validationShareOfAll?: Partial<Record<Algo, number>>;
 }
 
 const MAX_ECE = 0.015;
@@ -193,6 +203,7 @@ const RUNS: RunDef[] = [
     // 4,271 of the 12,782 games from 2012-07. The MLP [8] is better on all history (0.95411; from
     // 2012 0.9568, from 2008 0.95561).
     trainFrom: { logistic: '2012-07-01' },
+    validationShareOfAll: { logistic: 0.15 },
     trainTo: '2019-06-30',
     testFrom: '2019-07-01',
     testTo: '2024-06-30',
@@ -577,10 +588,10 @@ const COMPARATOR_LABELS: Record<string, string> = {
   'fivethirtyeight-spi': 'FiveThirtyEight SPI',
 };
 
-async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
-  const set = resolveFeatureSet(def.featureSet);
+/** The training spec of a run and algorithm (what `runOne` registers). */
+function specOf(def: RunDef, algo: Algo): TrainingSpec {
   const params = def.params[algo];
-  const spec: TrainingSpec = {
+  return {
     model: `quality.${def.id}.${algo}`,
     featureSet: def.featureSet,
     algo,
@@ -591,6 +602,24 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
     ...(Object.keys(params).length ? { params } : {}),
     description: `issue-5 quality benchmark: ${def.featureSet} ${algo}`,
   };
+}
+
+/** The comparators of a stored evaluation's comparisons (closing, pre-closing, then the references). */
+function comparatorsOf(comparisons: Record<string, StoredComparison>): Comparator[] {
+  const comparators: Comparator[] = [];
+  for (const name of ['closing', 'preclosing', ...Object.keys(comparisons).filter((n) => n !== 'all' && n !== 'closing' && n !== 'preclosing').sort()]) {
+    const c = comparisons[name];
+    if (!c || c.n === 0 || !c.predictors[name]) continue;
+    const d = c.differences?.[name];
+    comparators.push({ name, label: COMPARATOR_LABELS[name] ?? name, scores: line(c.predictors[name])!, model: line(c.predictors.model)!, difference: d ? { mean: d.mean, lo: d.lo, hi: d.hi } : null });
+  }
+  return comparators;
+}
+
+async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
+  const set = resolveFeatureSet(def.featureSet);
+  const params = def.params[algo];
+  const spec = specOf(def, algo);
   const runId = `quality_${hash({ spec, set: set.hash, trainer: trainerHash })}`;
   const started = performance.now();
   const outcome = await trainAndRegister({ db }, runId, spec, { createdBy: 'bench/quality.ts' });
@@ -603,13 +632,7 @@ async function runOne(db: Db, def: RunDef, algo: Algo): Promise<RunResult> {
   };
   const all = ev.comparisons.all!;
   const scores = line(all.predictors.model)!;
-  const comparators: Comparator[] = [];
-  for (const name of ['closing', 'preclosing', ...Object.keys(ev.comparisons).filter((n) => n !== 'all' && n !== 'closing' && n !== 'preclosing').sort()]) {
-    const c = ev.comparisons[name];
-    if (!c || c.n === 0 || !c.predictors[name]) continue;
-    const d = c.differences?.[name];
-    comparators.push({ name, label: COMPARATOR_LABELS[name] ?? name, scores: line(c.predictors[name])!, model: line(c.predictors.model)!, difference: d ? { mean: d.mean, lo: d.lo, hi: d.hi } : null });
-  }
+  const comparators = comparatorsOf(ev.comparisons);
   const targets: Target[] = [
     { name: `log loss ≤ ${def.maxLogLoss}`, met: scores.logLoss <= def.maxLogLoss, value: scores.logLoss, bar: def.maxLogLoss },
     { name: `ECE ≤ ${MAX_ECE}`, met: scores.ece <= MAX_ECE, value: scores.ece, bar: MAX_ECE },
@@ -836,11 +859,7 @@ async function tuneRefit(db: Db, def: RunDef, algo: Algo): Promise<Record<string
  */
 async function seedSpread(db: Db, def: RunDef, algo: Algo): Promise<Array<{ seed: number; validation: number | null; bestEpoch: number; test: number }>> {
   const set = resolveFeatureSet(def.featureSet);
-  const dayAfter = (d: string) => {
-    const t = new Date(d + 'T00:00:00Z');
-    t.setUTCDate(t.getUTCDate() + 1);
-    return t.toISOString().slice(0, 10);
-  };
+  const dayAfter = dayAfterIso;
   const from = def.trainFrom?.[algo];
   const tr = await buildTrainingSet(db, set, { ...(from ? { from } : {}), to: dayAfter(def.trainTo) });
   const te = await buildTrainingSet(db, set, { from: def.testFrom, to: dayAfter(def.testTo), ensureBuilt: false });
@@ -1055,6 +1074,83 @@ async function tuneFeatures(db: Db, def: RunDef): Promise<Array<{ label: string;
   return results;
 }
 
+/**
+ * `--walk-forward`: the test window predicted season by season (training/walk-forward.ts), each
+ * season by a model trained with the run's own settings on every game before the season's first
+ * day (the validation slice chosen inside that training range as the fixed run chooses it: the
+ * trainer's last validationFraction of the rows, or, for a run with `validationShareOfAll`, that
+ * share of all history before the cut). Beside it the fixed-origin fit of the same run, refitted
+ * here through the same stages (it reproduces the registered version's figure), both scored on the
+ * same test games with the evaluate stage that versions store, and the 95 % paired bootstrap interval
+ * of walk-forward minus fixed. Nothing is chosen: no setting reads the test window.
+ */
+async function walkForward(db: Db, def: RunDef, algo: Algo): Promise<Record<string, unknown>> {
+  const spec = specOf(def, algo);
+  const share = def.validationShareOfAll?.[algo];
+  const from = def.trainFrom?.[algo];
+  const paramsFor = async (w: WalkForwardWindow, trainSet: { nRows: number }) => {
+    if (share === undefined || !from) return {};
+    const all = await buildTrainingSet(db, def.featureSet, { to: dayAfterIso(w.trainTo), ensureBuilt: false });
+    return { validationFraction: validationFractionFor(all.nRows, trainSet.nRows, share) };
+  };
+  const fixedWindow = [{ label: 'fixed', trainTo: def.trainTo, testFrom: def.testFrom, testTo: def.testTo }];
+  const started = performance.now();
+  const fixed = await walkForwardPredict(db, spec, { windows: fixedWindow, paramsFor });
+  if (share !== undefined && from) {
+    // The rule reproduces the run's stored fraction at the fixed origin (4,271 rows for soccer-base).
+    const stored = def.params[algo].validationFraction as number;
+    const expected = Math.floor(fixed.windows[0]!.trainGames * stored);
+    if (fixed.windows[0]!.nValidationRows !== expected) throw new Error(`${def.id}: the share rule gives ${fixed.windows[0]!.nValidationRows} validation rows at the fixed origin, the run's validationFraction ${expected}`);
+  }
+  const wf = await walkForwardPredict(db, spec, { paramsFor, onWindow: (w) => log(`  ${def.id} ${algo} window ${w.label}: ${w.trainGames} training games (validation ${w.nValidationRows}, epoch ${w.bestEpoch}), ${w.testGames} test games`) });
+  const { testSet } = fixed;
+  if (wf.testSet.gameIds.join() !== testSet.gameIds.join()) throw new Error(`${def.id}: walk-forward and fixed test games differ`);
+  const k = testSet.classes.length;
+  const evaluate = (p: Float64Array) => evaluateOutOfSample(db, spec, { featureNames: testSet.featureNames }, testSet, p);
+  const [evFixed, evWalk] = [await evaluate(fixed.probabilities), await evaluate(wf.probabilities)];
+  const lossesOf = (p: Float64Array) => Array.from(testSet.labels, (y, i) => -Math.log(Math.max(p[i * k + y]!, LOG_LOSS_EPSILON)));
+  const lf = lossesOf(fixed.probabilities);
+  const lw = lossesOf(wf.probabilities);
+  const d = pairedBootstrap(lw.map((l, i) => l - lf[i]!), { seed: 19 })!;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const perWindow = wf.windows.map((w) => {
+    const lo = Date.parse(w.testFrom + 'T00:00:00Z');
+    const hi = Date.parse(dayAfterIso(w.testTo) + 'T00:00:00Z');
+    const rows = testSet.gameIds.map((_, i) => i).filter((i) => testSet.kickoffs[i]! >= lo && testSet.kickoffs[i]! < hi);
+    return { ...w, walkForward: mean(rows.map((i) => lw[i]!)), fixed: mean(rows.map((i) => lf[i]!)) };
+  });
+  const summaryOf = (ev: Awaited<ReturnType<typeof evaluate>>) => {
+    const comparisons = ev.report.comparisons as Record<string, StoredComparison>;
+    return { scores: line(comparisons.all!.predictors.model)!, comparators: comparatorsOf(comparisons) };
+  };
+  const result = {
+    run: def.id,
+    algo,
+    testGames: testSet.nRows,
+    fixed: { ...summaryOf(evFixed), window: fixed.windows[0] },
+    walkForward: { ...summaryOf(evWalk), windows: perWindow },
+    walkForwardMinusFixed: { mean: d.mean, lo: d.lo, hi: d.hi },
+    seconds: (performance.now() - started) / 1000,
+  };
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(5)}`;
+  out(`${def.id} · ${algo}: ${testSet.nRows} test games`);
+  out(`  fixed origin (trained to ${def.trainTo}): log loss ${result.fixed.scores.logLoss.toFixed(5)}, ECE ${result.fixed.scores.ece.toFixed(4)}`);
+  out(`  walk-forward (${wf.windows.length} origins):    log loss ${result.walkForward.scores.logLoss.toFixed(5)}, ECE ${result.walkForward.scores.ece.toFixed(4)}; minus fixed ${signed(d.mean)} [${signed(d.lo)}, ${signed(d.hi)}] ${verdictOf(d)}`);
+  for (const w of perWindow) out(`    ${pad(w.label, 5)} trained to ${w.trainTo} on ${w.trainGames} (validation ${w.nValidationRows}, epoch ${w.bestEpoch}${w.calibration ? `, calibration ${w.calibration}` : ''}): ${w.testGames} games, walk-forward ${w.walkForward.toFixed(5)}, fixed ${w.fixed.toFixed(5)}`);
+  for (const [name, r] of [['fixed', result.fixed], ['walk-forward', result.walkForward]] as const) {
+    for (const c of r.comparators) {
+      out(`  ${pad(name, 12)} vs ${pad(c.label, 28)} ${c.scores.n} games: ${c.scores.logLoss.toFixed(5)} vs model ${c.model.logLoss.toFixed(5)}${c.difference ? `, [${signed(c.difference.lo)}, ${signed(c.difference.hi)}] ${verdictOf(c.difference)}` : ''}`);
+    }
+  }
+  return result;
+}
+
+function dayAfterIso(iso: string): string {
+  const d = new Date(iso + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 async function main(): Promise<void> {
   exitOnHelp(import.meta.url);
   if (!existsSync(dataDir)) {
@@ -1078,6 +1174,11 @@ async function main(): Promise<void> {
       const tuning: Record<string, unknown> = {};
       for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) for (const algo of algos) tuning[`${def.id}.${algo}`] = await tuneRefit(db, def, algo);
       report.refitTuning = tuning;
+    } else if (flag('--walk-forward')) {
+      out('walk-forward: each test season predicted by a model trained with the run\'s settings on every game before it, beside the fixed origin (chooses nothing)');
+      const walk: Record<string, unknown> = {};
+      for (const def of RUNS.filter((r) => wantedRuns.includes(r.id))) for (const algo of algos) walk[`${def.id}.${algo}`] = await walkForward(db, def, algo);
+      report.walkForward = walk;
     } else if (flag('--tune-rolling')) {
       out(`rolling-origin validation: each fold season scored by a logistic trained on every game before it (the test window is not read)`);
       const tuning: Record<string, unknown> = {};

@@ -112,3 +112,5 @@ export {
   type RunBatch,
 } from './tracking-store.ts';
 export type { TrainingErrorCode } from './errors.ts';
+export { evaluateOutOfSample } from './pipeline/evaluate.ts';
+export { walkForwardPredict, walkForwardWindows, validationFractionFor, type WalkForwardWindow, type WalkForwardWindowResult, type WalkForwardPrediction, type WalkForwardOptions } from './walk-forward.ts';
