@@ -1,85 +1,20 @@
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createPgDb } from '../../src/db/index.ts';
 import { SHARED_DATA_DIR, TEST_DATABASE_URL, TEST_REDIS_URL, freePort, hasSharedData, uniqueName } from '../support/services.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+import { ROOT, npxWrapper, scriptOf, stepsOf, walkthroughs } from '../support/walkthroughs.ts';
 
 /**
  * The README's walkthroughs are executed, so the docs cannot rot: every ```sh block preceded by
  * `<!-- walkthrough: NAME -->` runs, in order, in one bash session per walkthrough, against a
  * schema of its own on the real Postgres (the data scientist's jobs on the real Redis through the
- * worker it starts, the others' in-process), from the repo root.
+ * worker it starts, the others' in-process), from the repo root. The replayed fortnight, which reads
+ * only the repo's fixture, runs in tests/docs/walkthrough-fortnight.test.ts.
  */
-function walkthroughs(): Map<string, string[]> {
-  const found = new Map<string, string[]>();
-  for (const m of README.matchAll(/<!-- walkthrough: ([a-z-]+) -->\s*\n```sh\n([\s\S]*?)```/g)) {
-    const list = found.get(m[1]!) ?? [];
-    list.push(m[2]!);
-    found.set(m[1]!, list);
-  }
-  return found;
-}
-
-/** A step of a walkthrough: the commands since the previous step, and what their stdout must match. */
-export interface Step {
-  commands: string;
-  /** Extended regular expressions (`grep -E`), from the `# expect: …` lines under the commands. */
-  expect: string[];
-}
-
-const EXPECT = /^#\s*expect:\s?(.*)$/;
-
-/** Splits blocks into steps: each step ends with its `# expect:` lines. */
-export function stepsOf(blocks: readonly string[]): Step[] {
-  const steps: Step[] = [];
-  for (const block of blocks) {
-    let commands: string[] = [];
-    let expect: string[] = [];
-    for (const line of block.split('\n')) {
-      const m = EXPECT.exec(line.trim());
-      if (m) {
-        expect.push(m[1]!);
-        continue;
-      }
-      if (expect.length > 0) {
-        steps.push({ commands: commands.join('\n'), expect });
-        commands = [];
-        expect = [];
-      }
-      commands.push(line);
-    }
-    if (commands.some((l) => l.trim() !== '') || expect.length > 0) steps.push({ commands: commands.join('\n'), expect });
-  }
-  return steps;
-}
-
-const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-
-/**
- * The bash script of a walkthrough: each step runs in the session itself (variables and a
- * backgrounded server carry over), its stdout is kept and printed, and each of its expectations
- * must match it, or the script stops naming the step and the expectation.
- */
-export function scriptOf(steps: readonly Step[], outDir: string): string {
-  const lines = ['set -euo pipefail'];
-  steps.forEach((step, i) => {
-    const out = quote(join(outDir, `step-${i + 1}.out`));
-    const first = step.commands.split('\n').find((l) => l.trim() !== '' && !l.trim().startsWith('#'))?.trim() ?? '';
-    lines.push(`{\n${step.commands}\n} > ${out}`, `cat ${out}`);
-    for (const pattern of step.expect) {
-      const reason = quote(`walkthrough step ${i + 1} (${first.slice(0, 120)}): output does not match /${pattern}/`);
-      lines.push(`grep -Eq -- ${quote(pattern)} ${out} || { echo ${reason} >&2; exit 1; }`);
-    }
-  });
-  return lines.join('\n');
-}
 
 const blocks = walkthroughs();
 
@@ -87,16 +22,12 @@ describe('README walkthroughs', () => {
   const schema = uniqueName('readme');
   const admin = createPgDb(TEST_DATABASE_URL, { max: 1 });
   const scratch = mkdtempSync(join(tmpdir(), 'sharpline-readme-'));
-  const bin = join(scratch, 'bin');
-  const realNpx = spawnSync('bash', ['-c', 'command -v npx'], { encoding: 'utf8' }).stdout.trim();
+  let bin = '';
   let port = 0;
   beforeAll(async () => {
     await admin.exec(`CREATE SCHEMA ${schema}`);
     port = await freePort();
-    // `npx sharpline` without npx's start-up cost: a wrapper that execs the CLI, so `$!` of a
-    // backgrounded `npx sharpline serve &` is the server itself. Everything else runs as written.
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'npx'), `#!/usr/bin/env bash\nif [ "$1" = sharpline ]; then shift; exec node "${ROOT}bin/sharpline.mjs" "$@"; fi\nexec "${realNpx}" "$@"\n`, { mode: 0o755 });
+    bin = npxWrapper(join(scratch, 'bin'));
   });
   afterAll(async () => {
     await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -154,16 +85,4 @@ describe('README walkthroughs', () => {
       assert.equal(result.status, 0, `walkthrough ${name} failed (exit ${result.status}):\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`);
     });
   }
-
-  // The replayed fortnight reads only the repo's fixture (tests/e2e/fortnight) and runs on an
-  // embedded database of its own (it unsets DATABASE_URL), so it runs with or without ../shared/data.
-  it('walkthrough: fortnight (embedded database, the replayed provider, the schedules on)', () => {
-    const out = mkdtempSync(join(scratch, 'fortnight-'));
-    const script = scriptOf(stepsOf(blocks.get('fortnight') ?? []), out);
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', TMPDIR: scratch, PORT: String(port) };
-    delete env.REDIS_URL;
-    const started = Date.now();
-    const result = spawnSync('bash', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
-    assert.equal(result.status, 0, `walkthrough fortnight failed (exit ${result.status}) after ${Date.now() - started} ms:\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`);
-  });
 });

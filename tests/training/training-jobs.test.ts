@@ -1,7 +1,7 @@
 import { describe, it, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitForRunEnd } from '../support/runs.ts';
+import { waitForRunEnd, waitForRunPhase } from '../support/runs.ts';
 import { createTestPgDb, assertRedisUp, TEST_REDIS_URL, uniqueName, type TestDb } from '../support/services.ts';
 import { createTestApp, TEST_ADMIN } from '../support/app.ts';
 import { importSyntheticLeague } from '../support/synthetic.ts';
@@ -152,8 +152,7 @@ describe('training jobs (in-process queue, real Postgres)', () => {
 
   it('cancellation stops a running job at its next batch', async () => {
     const { run } = await submitTraining(ctx, { ...SPEC, model: 'syn-cancel', algo: 'mlp', params: { epochs: 2000, earlyStoppingPatience: 0, batchSize: 16 } });
-    const deadline = Date.now() + 60_000;
-    while ((await getRun(ctx.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(50);
+    await waitForRunPhase(ctx, run.id, 'training');
     const res = await app.inject({ method: 'DELETE', url: `/v1/training-jobs/${run.id}` });
     assert.equal(res.statusCode, 202);
     const done = await waitForRunEnd(ctx, run.id);
@@ -197,8 +196,9 @@ describe('training jobs on BullMQ (real Redis)', () => {
       // Far more steps than it will get to run (10,000 epochs, the most a spec may ask, of one-row
       // batches): the test lets it train for 8 s, then cancels it.
       const { run } = await submitTraining(ctx, { ...SPEC, trainTo: '2025-06-30', testFrom: '2025-07-01', model: 'syn-long', algo: 'mlp', params: { epochs: 10000, earlyStoppingPatience: 0, batchSize: 1 } });
-      const deadline = Date.now() + 60_000;
-      while ((await getRun(ctx.db, run.id)).progress.phase !== 'training' && Date.now() < deadline) await sleep(50);
+      // Until it trains (a bounded wait on the phase, naming it: under load the dataset step took
+      // more than the 60 s this loop once allowed, and the loop then went on without saying so).
+      await waitForRunPhase(ctx, run.id, 'training');
       const trainingSince = Date.now();
       await sleep(8000);
       const during = await getRun(ctx.db, run.id);
