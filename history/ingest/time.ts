@@ -18,14 +18,30 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 const hourOffsets = new Map<string, number>();
+const dayOffsets = new Map<string, number>();
 
 /**
- * Offset (ms) of `zone` from UTC at the UTC instant `utcMs`. Cached per UTC hour: the zones the
- * importers use (Europe/London, America/New_York) change offset only on whole UTC hours.
+ * Offset (ms) of `zone` from UTC at the UTC instant `utcMs`. Cached per UTC day when the offset
+ * is the same at the day's start and at the next day's (the zones the importers use change
+ * offset at most once a day), else per UTC hour (they change only on whole UTC hours).
  */
 function zoneOffset(zone: string, utcMs: number): number {
+  const day = Math.floor(utcMs / 86_400_000);
+  const dayKey = `${zone}|${day}`;
+  let offset = dayOffsets.get(dayKey);
+  if (offset !== undefined) return offset;
+  if (!hourOffsets.has(`${zone}|d${day}`)) {
+    const start = startOffset(zone, day);
+    if (start === startOffset(zone, day + 1)) {
+      if (dayOffsets.size > 100_000) dayOffsets.clear();
+      dayOffsets.set(dayKey, start);
+      return start;
+    }
+    // A switch on this UTC day: its hours are looked up one by one.
+    hourOffsets.set(`${zone}|d${day}`, 0);
+  }
   const key = `${zone}|${Math.floor(utcMs / 3_600_000)}`;
-  let offset = hourOffsets.get(key);
+  offset = hourOffsets.get(key);
   if (offset === undefined) {
     offset = computeOffset(zone, utcMs);
     if (hourOffsets.size > 500_000) hourOffsets.clear();
@@ -34,10 +50,30 @@ function zoneOffset(zone: string, utcMs: number): number {
   return offset;
 }
 
+const startOffsets = new Map<string, number>();
+
+/** The offset at 00:00 UTC of a UTC day (days since the epoch). */
+function startOffset(zone: string, day: number): number {
+  const key = `${zone}|${day}`;
+  let offset = startOffsets.get(key);
+  if (offset === undefined) {
+    offset = computeOffset(zone, day * 86_400_000);
+    if (startOffsets.size > 100_000) startOffsets.clear();
+    startOffsets.set(key, offset);
+  }
+  return offset;
+}
+
 function computeOffset(zone: string, utcMs: number): number {
-  const parts = formatter(zone).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  // en-US with h23 formats as "MM/DD/YYYY, HH:MM:SS" (years 1000-9999): read by position, not formatToParts.
+  const text = formatter(zone).format(new Date(utcMs));
+  const m = /^(\d{2})\/(\d{2})\/(\d{4}), (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  if (!m) {
+    const parts = formatter(zone).formatToParts(new Date(utcMs));
+    const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(utcMs / 1000) * 1000;
+  }
+  const asUtc = Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]));
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 

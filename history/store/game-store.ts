@@ -368,7 +368,13 @@ export async function mergeGames(
   const chunkSize = options.chunkSize ?? 2500;
   const counts: MergeCounts = { inserted: 0, updated: 0, oddsWritten: 0 };
   if (!games.length) return counts;
-  if (tx.kind === 'pg') await tx.query('SET LOCAL synchronous_commit = off');
+  if (tx.kind === 'pg') {
+    await tx.query('SET LOCAL synchronous_commit = off');
+    // A chunk's odds insert (~47,000 set rows on the big-5 folder) keeps its transition table
+    // (read by the change-log and bookmaker triggers) in memory: at the default 4 MB it spilled
+    // ~2.6 MB a chunk to a temporary file (EXPLAIN ANALYZE: temp written=327), read back twice.
+    await tx.query("SET LOCAL work_mem = '32MB'");
+  }
   const copySets = tx.kind === 'pg';
   const stage = (from: number) => timed(t, 'stage', () => games.slice(from, from + chunkSize).map((g, i) => stageRow(g, i, bookmakerIds, !copySets)));
   let staged = await stage(0);

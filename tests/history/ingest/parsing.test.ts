@@ -41,3 +41,34 @@ test('zonedToUtc: Europe/London and US/Eastern with DST', () => {
   assert.equal(zonedToUtc('2019-09-05', '20:20', 'America/New_York').toISOString(), '2019-09-06T00:20:00.000Z');
   assert.equal(zonedToUtc('2023-12-10', '13:00', 'America/New_York').toISOString(), '2023-12-10T18:00:00.000Z');
 });
+
+// The offsets are cached per UTC day (per hour on a day with a switch): every local hour of the
+// days around each switch (and the half hours of the night), and every fourth day otherwise, over
+// 2000-2025, must match a conversion that asks Intl for every candidate instant.
+test('zonedToUtc: cached offsets match an uncached conversion around every DST switch, 2000-2025', () => {
+  for (const zone of ['Europe/London', 'America/New_York']) {
+    const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const offset = (ms: number) => {
+      const p = f.formatToParts(new Date(ms));
+      const get = (t: string) => Number(p.find((x) => x.type === t)!.value);
+      return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - ms;
+    };
+    const reference = (date: string, time: string): string => {
+      const wall = Date.parse(`${date}T${time}:00Z`);
+      const valid = [wall - offset(wall - 43_200_000), wall - offset(wall + 43_200_000)].filter((c) => c + offset(c) === wall);
+      return new Date(valid.length ? Math.min(...valid) : wall - offset(wall - 43_200_000)).toISOString();
+    };
+    const first = Date.UTC(2000, 0, 1) / 86_400_000, last = Date.UTC(2026, 0, 1) / 86_400_000;
+    const starts = Array.from({ length: last - first + 2 }, (_, i) => offset((first + i) * 86_400_000));
+    const near = (i: number) => [i - 1, i, i + 1].some((j) => j >= 0 && j + 1 < starts.length && starts[j] !== starts[j + 1]);
+    let switches = 0;
+    for (let i = 0; i < last - first; i++) {
+      if (starts[i] !== starts[i + 1]) switches++;
+      const times = near(i) ? [...Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00`), '00:30', '01:30', '02:30', '03:30'] : i % 4 ? [] : ['15:00'];
+      const date = new Date((first + i) * 86_400_000).toISOString().slice(0, 10);
+      for (const time of times) assert.equal(zonedToUtc(date, time, zone).toISOString(), reference(date, time), `${zone} ${date} ${time}`);
+    }
+    // Two switches a year.
+    assert.equal(switches, 52, zone);
+  }
+});
