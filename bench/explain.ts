@@ -311,6 +311,8 @@ interface Run {
   setupMs: number;
   /** Mean process CPU time per explanation: less sensitive than wall time to a busy machine. */
   cpuMsMean: number;
+  /** Median of the explanations' own process CPU times: a collection or a slow first row moves it less than the mean. */
+  cpuP50Ms: number;
   modelRowsPerRow: number | null;
   /** Mean over the timed rows of the model rows (coalition × background row pairs) evaluated per explanation. */
   modelRowsMean: number | null;
@@ -389,18 +391,23 @@ async function benchModel(d: number, hidden: [number, number], seed: number, con
     const phis: Float64Array[] = [];
     let last = { rows: 0, calls: 0 };
     let rowsSum = 0;
+    const cpus: number[] = [];
     const cpuStart = process.cpuUsage();
     for (let r = 0; r < config.rows; r++) {
       const x = rows.slice(r * d, (r + 1) * d);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const out = await explainRow(x);
+      const c = process.cpuUsage(c0);
       times.push(performance.now() - t0);
+      cpus.push((c.user + c.system) / 1000);
       phis.push(out.phi);
       rowsSum += out.rows;
       last = out;
     }
     const cpu = process.cpuUsage(cpuStart);
     times.sort((a, b) => a - b);
+    cpus.sort((a, b) => a - b);
     if (config.reference) {
       reference = phis;
       referenceName = config.name;
@@ -416,6 +423,7 @@ async function benchModel(d: number, hidden: [number, number], seed: number, con
       p99Ms: quantile(times, 0.99),
       setupMs,
       cpuMsMean: (cpu.user + cpu.system) / 1000 / config.rows,
+      cpuP50Ms: quantile(cpus, 0.5),
       modelRowsPerRow: last.rows,
       modelRowsMean: rowsSum / config.rows,
       modelCallsPerRow: last.calls,
@@ -423,7 +431,7 @@ async function benchModel(d: number, hidden: [number, number], seed: number, con
     };
     runs.push(run);
     log(
-      `  ${config.name.padEnd(54)} p50 ${run.p50Ms.toFixed(2).padStart(8)} ms  p99 ${run.p99Ms.toFixed(2).padStart(8)} ms  cpu ${run.cpuMsMean.toFixed(2).padStart(8)} ms  ` +
+      `  ${config.name.padEnd(54)} p50 ${run.p50Ms.toFixed(2).padStart(8)} ms  p99 ${run.p99Ms.toFixed(2).padStart(8)} ms  cpu ${run.cpuMsMean.toFixed(2).padStart(8)} ms (p50 ${run.cpuP50Ms.toFixed(2).padStart(7)})  ` +
         `rows/expl ${String(Math.round(run.modelRowsMean!)).padStart(7)}  calls ${String(run.modelCallsPerRow).padStart(4)}  ` +
         `max|Δφ| ${run.maxAbsErrorVsReference!.toExponential(1)}  (${run.rowsTimed} rows)`,
     );
@@ -570,7 +578,7 @@ async function main(): Promise<void> {
   };
   const targets = {
     exact12_p50_le_10ms: { config: exactFast.name, p50Ms: exactFast.p50Ms, met: exactFast.p50Ms <= 10 },
-    exact12_bg100_p50_le_20ms: { config: exactOnnx.name, p50Ms: exactOnnx.p50Ms, cpuMsMean: exactOnnx.cpuMsMean, maxAbsErrorVsReference: exactOnnx.maxAbsErrorVsReference, met: exactOnnx.p50Ms <= 20 },
+    exact12_bg100_p50_le_20ms: { config: exactOnnx.name, p50Ms: exactOnnx.p50Ms, cpuMsMean: exactOnnx.cpuMsMean, cpuP50Ms: exactOnnx.cpuP50Ms, maxAbsErrorVsReference: exactOnnx.maxAbsErrorVsReference, met: exactOnnx.p50Ms <= 20 },
     kernel30_p50_le_10ms: { config: kernelFast.name, p50Ms: kernelFast.p50Ms, cpuMsMean: kernelFast.cpuMsMean, met: kernelFast.p50Ms <= 10 },
     speedup_ge_20x: {
       exact12: ratios.exact12_kmeans2_vs_baseline,

@@ -5,7 +5,7 @@ export { TrainParamsSchema, TRAIN_PARAM_LIMITS, describeAllowed, describeTrainPa
 export type { EpochReport, L2SelectionReport, LayerGradients, TrainAlgo, TrainOptions, TrainParams, TrainResult, TrainingData } from './trainer/index.ts';
 export { initTf } from './tfjs-backend.ts';
 export type { Tf, TfRuntime } from './tfjs-backend.ts';
-export { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, buildTfjsModel, exportTfjsLayout, exportToTfjs, loadTfjsLayout, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts, saveTfjsLayout, tfjsLayoutMetadata } from './tfjs-export.ts';
+export { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN, buildTfjsModel, denseTfjsLayout, exportTfjsLayout, exportToTfjs, loadTfjsLayout, loadTfjsModel, predictWithTfjs, saveTfjsArtifacts, saveTfjsLayout, tfjsLayoutMetadata } from './tfjs-export.ts';
 export type { TfjsArtifacts, TfjsLayout, TfjsSharplineMetadata } from './tfjs-export.ts';
 export { ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT_NAME, exportToOnnx } from './onnx-export.ts';
 export { createOnnxPredictor } from './onnx-runtime.ts';

@@ -29,6 +29,7 @@ export const ONNX_OUTPUT_NAME = 'probabilities';
 
 const TENSOR_FLOAT = 1;
 const TENSOR_INT64 = 7;
+const TENSOR_DOUBLE = 11;
 const ATTRIBUTE_INT = 2;
 
 /**
@@ -132,9 +133,9 @@ function intAttribute(name: string, value: number): Uint8Array {
 }
 
 /** Tensor value info (float32 unless said); a string dimension becomes a symbolic `dim_param`. */
-function valueInfo(name: string, dims: Array<number | string>, elementType: 'float' | 'int64' = 'float'): Uint8Array {
+function valueInfo(name: string, dims: Array<number | string>, elementType: 'float' | 'int64' | 'double' = 'float'): Uint8Array {
   const shape = message(dims.map((d) => field(1, typeof d === 'string' ? message([stringField(2, d)]) : message([varintField(1, d)]))));
-  const tensorType = message([varintField(1, elementType === 'int64' ? TENSOR_INT64 : TENSOR_FLOAT), field(2, shape)]);
+  const tensorType = message([varintField(1, elementType === 'int64' ? TENSOR_INT64 : elementType === 'double' ? TENSOR_DOUBLE : TENSOR_FLOAT), field(2, shape)]);
   return message([stringField(1, name), field(2, message([field(1, tensorType)]))]);
 }
 

@@ -32,6 +32,7 @@ import type { NetworkForm } from './types.ts';
  *     output: softmax of the logits less their row's max (nothing overflows, never NaN), the
  *       sigmoid pair, or linear log-odds; transposed (outputs × rows)
  *     V = Y · w                               `nOut·2^d`, class-major: the background-weighted sum of the block
+ *     Vsum += float64(V)                      the Scan's state: the blocks' sum in float64, block 0 first
  *   The full game (all M players differ) splits the players in halves, lo = 0..a−1 and
  *   hi = a..M−1: the 2^a lo coalitions' pre-activations `L = maskLo · Bt_lo + pre` are one small
  *   Gemm, and `G = Relu(maskHi · [Bt_hi tiled 2^a times; L as one row])` gives the same
@@ -153,13 +154,16 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   let lastWork: OnnxExactWork | undefined;
   // Scratch reused by every explained row (one at a time, see `run`): a row used to allocate
   // ~2 MB of typed arrays, and the collections of that external memory cost ~3.5 ms of the main
-  // thread per row (CPU profile, session 31) beside a ~13 ms onnxruntime run.
-  const D = new Float64Array(K * M * h1);
+  // thread per row (CPU profile, session 31) beside a ~13 ms onnxruntime run. What a row still
+  // allocates is the run's one output table (onnxruntime-node copies outputs into new buffers).
+  const bgShare = ctx.bgShare;
+  // x's first-layer share by player, of the row being explained (`runPattern` reads it).
+  let xShare: Float64Array = new Float64Array(M * h1);
   const V = new Float64Array(nOut * nC);
-  const part = new Float64Array(nOut * nC);
+  // The Scan's initial state: never written (onnxruntime does not write its inputs).
+  const zeros = new Float64Array(nOut * nC);
   let btScratch = new Float32Array(0);
   let wScratch = new Float32Array(0);
-  let outScratch = new Float32Array(0);
   const grown = (buf: Float32Array<ArrayBuffer>, size: number): Float32Array<ArrayBuffer> => (buf.length >= size ? buf : new Float32Array(size));
 
   /** Runs the rows of one pattern (their differing players `differ`, in order) and adds their weighted values into V. */
@@ -174,7 +178,6 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
     const btSize = nBlocks * (M + 1) * k * h1;
     btScratch = grown(btScratch, btSize);
     wScratch = grown(wScratch, nBlocks * k);
-    outScratch = grown(outScratch, nBlocks * nCoal * nOut);
     const Bt = btScratch.subarray(0, btSize);
     const wk = wScratch.subarray(0, nBlocks * k);
     Bt.fill(0);
@@ -184,29 +187,25 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
       const q = Math.floor(i / k);
       const r = i - q * k;
       const at = q * (M + 1) * k * h1 + r * h1;
+      // Player t's change against b, in float64 (an equal player's is exactly zero) and then rounded.
       for (let t = 0; t < nD; t++) {
+        const xs = differ[t] * h1;
         const src = (b * M + differ[t]) * h1;
         const dst = at + t * k * h1;
-        for (let j = 0; j < h1; j++) Bt[dst + j] = D[src + j];
+        for (let j = 0; j < h1; j++) Bt[dst + j] = xShare[xs + j] - bgShare[src + j];
       }
       Bt.set(ctx.bgPre.subarray(b * h1, (b + 1) * h1), at + M * k * h1);
       wk[i] = w[b];
     }
     const feeds: Record<string, Ort.Tensor> = {
+      V0: new ort.Tensor('float64', zeros.subarray(0, nOut * nCoal), [nOut * nCoal, 1]),
       BtAll: new ort.Tensor('float32', Bt, [nBlocks, M + 1, k * h1]),
       wAll: new ort.Tensor('float32', wk, [nBlocks, k, 1]),
       shapeByRow: new ort.Tensor('int64', BigInt64Array.from([BigInt(nOut * nCoal), BigInt(k)]), [2]),
     };
     if (!fullGame) feeds.mask = new ort.Tensor('float32', mask.subarray(0, nCoal * (M + 1)), [nCoal, M + 1]);
-    // The output goes into the scratch buffer (onnxruntime-node fills a pre-allocated output).
-    const v = outScratch.subarray(0, nBlocks * nCoal * nOut);
-    await session.run(feeds, { VAll: new ort.Tensor('float32', v, [nBlocks, nOut * nCoal, 1]) });
-    part.fill(0, 0, nCoal * nOut);
-    // The blocks' sums in float64 (each block's own weighted sum of k rows is float32).
-    for (let q = 0; q < nBlocks; q++) {
-      const o = q * nCoal * nOut;
-      for (let i = 0; i < nCoal * nOut; i++) part[i] += v[o + i];
-    }
+    // The blocks' sums in float64, block by block (each block's own weighted sum of k rows is float32).
+    const part = (await session.run(feeds)).VSum.data as Float64Array;
     // The pattern's own empty and full coalitions are b itself and x: the model's float64 outputs.
     // So a coalition of equal players only takes float64 values wherever b's game ends, and a player
     // equal in every row gets φ = 0 exactly (the same additions reach V(S) and V(S ∪ i)).
@@ -238,12 +237,7 @@ export async function createOnnxExactEngine(p: Prepared, options: { intraOpNumTh
   };
 
   const explainOne = async (x: Float64Array, fx: Float64Array): Promise<RawExplanation> => {
-    const xShare = shareByPlayer(p, net, x);
-    // Changes by player, in float64 so an equal player's change is exactly zero.
-    for (let b = 0; b < K; b++) {
-      const o = b * M * h1;
-      for (let i = 0; i < M * h1; i++) D[o + i] = xShare[i] - ctx.bgShare[o + i];
-    }
+    xShare = shareByPlayer(p, net, x);
     V.fill(0);
     const byPattern = new Map<number, number[]>();
     const rowsByDiffering = new Array<number>(M + 1).fill(0);
@@ -454,14 +448,24 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
   // Rows (coalition, background row) back to (coalition) × (background row, output), then weighted.
   // Y is (output) × (coalition, background row); as `nOut·2^d × k` rows times the weights it is
   // V, class-major as the Shapley pass reads it. (`shapeByRow` is an input: the graph has no other source of k.)
-  nodes.push(node('Reshape', [current, 'shapeByRow'], ['Y'], 'by_coalition'), node('Gemm', ['Y', 'w'], ['V'], 'weighted_sum'));
+  // The blocks' sums accumulate in float64 in the Scan's state, block 0 first (the same additions
+  // the engine made in JavaScript): the run returns one nOut·2^d table, not one per block.
+  // onnxruntime-node 1.30 copies every output into a new ArrayBuffer even when a pre-allocated one
+  // is given: 25 blocks' float32 tables were 1.2 MB per explained row, and collecting them (the
+  // external-memory scavenges and mark-compacts they set off) ~1 ms of the thread per row.
+  nodes.push(
+    node('Reshape', [current, 'shapeByRow'], ['Y'], 'by_coalition'),
+    node('Gemm', ['Y', 'w'], ['V'], 'weighted_sum'),
+    node('Cast', ['V'], ['V64'], 'weighted_sum_f64', [intAttribute('to', 11)]),
+    node('Add', ['Vin', 'V64'], ['Vout'], 'blocks_sum'),
+  );
   const outerInputs = [...(fullGame ? [] : [field(11, valueInfo('mask', ['n', M + 1]))]), field(11, valueInfo('shapeByRow', [2], 'int64'))];
   // Blocks of k rows as one Scan: one run per pattern, each block's intermediates still cache-sized
   // (per-run costs outside the kernels measured ~0.2 ms, 15–20 % of the CPU with 25 runs per row).
   const graph = message([
     field(
       1,
-      node('Scan', ['BtAll', 'wAll'], ['VAll'], 'blocks', [
+      node('Scan', ['V0', 'BtAll', 'wAll'], ['VSum'], 'blocks', [
         intAttribute('num_scan_inputs', 2),
         message([
           stringField(1, 'body'),
@@ -470,9 +474,10 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
             message([
               ...nodes.map((n) => field(1, n)),
               stringField(2, 'block'),
+              field(11, valueInfo('Vin', ['nv', 1], 'double')),
               field(11, valueInfo('Bt', [M + 1, 'kh'])),
               field(11, valueInfo('w', ['k', 1])),
-              field(12, valueInfo('V', ['nv', 1])),
+              field(12, valueInfo('Vout', ['nv', 1], 'double')),
             ]),
           ),
           varintField(20, 5),
@@ -481,10 +486,11 @@ export function coalitionGraph(net: NetworkForm, M: number, nOut: number, space:
     ),
     stringField(2, 'sharpline_shap_coalitions'),
     ...init.map((t) => field(5, t)),
+    field(11, valueInfo('V0', ['nv', 1], 'double')),
     field(11, valueInfo('BtAll', ['blocks', M + 1, 'kh'])),
     field(11, valueInfo('wAll', ['blocks', 'k', 1])),
     ...outerInputs,
-    field(12, valueInfo('VAll', ['blocks', 'nv', 1])),
+    field(12, valueInfo('VSum', ['nv', 1], 'double')),
   ]);
   return message([
     varintField(1, ONNX_IR_VERSION),

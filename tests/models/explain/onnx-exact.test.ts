@@ -7,6 +7,7 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createAsyncExplainer, createExplainer, explainableModelOf, selectBackground } from '../../../models/index.ts';
+import { coalitionGraph } from '../../../models/explain/onnx-exact.ts';
 import { assertFallsBackToJs, assertOnnxMatchesFloat64, gaussianMatrix, maxDiff, ONNX_TOLERANCE, randomNetwork } from './fixtures.ts';
 
 const cases = [
@@ -78,5 +79,47 @@ describe('onnxruntime exact SHAP equals the float64 exact engine', () => {
 
   it('falls back to the JavaScript engine for a model without a network form', async () => {
     await assertFallsBackToJs({ engine: 'exact' });
+  });
+});
+
+describe('the coalition graph sums its blocks in float64', () => {
+  it('one run of three blocks returns one table, bit-equal to the float64 sum of the blocks run alone', async () => {
+    // The Scan's state adds each block's float32 table in float64, block 0 first (what the engine
+    // did in JavaScript before); the run returns one nOut·2^M table, not one per block.
+    const ort = await import('onnxruntime-node');
+    const M = 6;
+    const nOut = 3;
+    const k = 2;
+    const net = explainableModelOf(randomNetwork(M, [8, 5], nOut, 71)).network!;
+    const h1 = net.layers[0]!.outSize;
+    const session = await ort.InferenceSession.create(coalitionGraph(net, M, nOut, 'probability', true), { intraOpNumThreads: 1 });
+    try {
+      const nBlocks = 3;
+      const bt = Float32Array.from(gaussianMatrix(nBlocks * (M + 1), k * h1, 72));
+      const w = Float32Array.from({ length: nBlocks * k }, (_, i) => 0.05 + 0.01 * i);
+      const nv = nOut << M;
+      const run = async (from: number, count: number): Promise<Float64Array> => {
+        const out = await session.run({
+          V0: new ort.Tensor('float64', new Float64Array(nv), [nv, 1]),
+          BtAll: new ort.Tensor('float32', bt.slice(from * (M + 1) * k * h1, (from + count) * (M + 1) * k * h1), [count, M + 1, k * h1]),
+          wAll: new ort.Tensor('float32', w.slice(from * k, (from + count) * k), [count, k, 1]),
+          shapeByRow: new ort.Tensor('int64', BigInt64Array.from([BigInt(nv), BigInt(k)]), [2]),
+        });
+        assert.equal(out.VSum.type, 'float64');
+        assert.deepEqual(out.VSum.dims, [nv, 1]);
+        return out.VSum.data as Float64Array;
+      };
+      const together = await run(0, nBlocks);
+      const sum = new Float64Array(nv);
+      for (let q = 0; q < nBlocks; q++) {
+        const alone = await run(q, 1);
+        for (let i = 0; i < nv; i++) sum[i] += alone[i]!;
+      }
+      assert.deepEqual(Array.from(together), Array.from(sum));
+      // Each block's table is float32 (weighted sums of k rows); their sum carries float64 bits.
+      assert.ok(together.some((v) => Math.fround(v) !== v), 'the sum is not rounded to float32');
+    } finally {
+      await session.release();
+    }
   });
 });
