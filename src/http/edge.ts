@@ -138,10 +138,30 @@ export function readBodyBytes(request: FastifyRequest, payload: IncomingMessage,
   // a check of `complete` sent every keep-alive request after a connection's first down the
   // streamed path. The stream's own end then comes unread ('end' is not emitted, nothing here
   // waits for it); an abort still destroys the request and emits 'close'.
-  if (payload === request.raw && !payload.readableFlowing && payload.readableLength === declared) {
-    const bytes = payload.read() as Buffer | null;
-    return done(null, bytes === null ? EMPTY : bytes);
+  if (payload === request.raw && !payload.readableFlowing) {
+    if (payload.readableLength === declared) return takeBuffered(payload, done);
+    // With only callback hooks before it (the service's are), the parser runs inside the HTTP
+    // parser's 'request' event, before the body's bytes of the same packet have been pushed: by
+    // the next tick they have been. Looked at once more then, rather than streamed at once (flowing
+    // mode and a 'data' and an 'end' event per body, for nearly every small request).
+    if (payload.readableLength < declared && !payload.readableEnded) return process.nextTick(lookAgain, payload, limit, declared, done);
   }
+  readStreamed(payload, limit, declared, done);
+}
+
+function lookAgain(payload: IncomingMessage, limit: number, declared: number, done: (error: Error | null, bytes?: Buffer) => void): void {
+  if (!payload.readableFlowing && payload.readableLength === declared) takeBuffered(payload, done);
+  else readStreamed(payload, limit, declared, done);
+}
+
+/** The whole body, already buffered in the request stream, at once (see readBodyBytes). */
+function takeBuffered(payload: IncomingMessage, done: (error: Error | null, bytes?: Buffer) => void): void {
+  const bytes = payload.read() as Buffer | null;
+  done(null, bytes === null ? EMPTY : bytes);
+}
+
+/** The body chunk by chunk, in flowing mode, to its end: what Fastify's own reader does. */
+function readStreamed(payload: IncomingMessage, limit: number, declared: number, done: (error: Error | null, bytes?: Buffer) => void): void {
   const chunks: Buffer[] = [];
   let received = 0;
   const onData = (chunk: Buffer | string) => {

@@ -97,20 +97,34 @@ export interface PredictTableInput<T extends InstanceTable> {
  * limits are checked first, as predict() checks them.
  * @throws as predict()
  */
-export async function predictTable<T extends InstanceTable>(ctx: PredictServiceContext, input: PredictTableInput<T>): Promise<PredictOutcome | TablePrediction<T>> {
-  const { serving } = ctx;
+export function predictTable<T extends InstanceTable>(ctx: PredictServiceContext, input: PredictTableInput<T>): Promise<PredictOutcome | TablePrediction<T>> {
+  // Not an async function: a cached version's single row is answered by the runtime's promise
+  // and one reaction, not by async frames returning promises (each such return costs two turns
+  // of the microtask queue). Errors are still rejections, never thrown.
   const { table } = input;
-  const max = serving.config.maxPredictRows;
-  if (table.rows > max) throw new AppError('PAYLOAD_TOO_LARGE', `${table.rows} rows exceed the limit of ${max} per request`, { details: { rows: table.rows, max } });
-  if (!input.explain) {
-    const found = resolveServedVersion(ctx, input.ref);
-    const served = found instanceof Promise ? await found : found;
-    if (tableFits(served, table)) {
-      input.onResolved?.(served);
-      return predictServingTable(serving, served, table);
-    }
+  const max = ctx.serving.config.maxPredictRows;
+  if (table.rows > max) return Promise.reject(new AppError('PAYLOAD_TOO_LARGE', `${table.rows} rows exceed the limit of ${max} per request`, { details: { rows: table.rows, max } }));
+  if (input.explain) return predictTableRows(ctx, input);
+  let found: ServedVersion | Promise<ServedVersion>;
+  try {
+    found = resolveServedVersion(ctx, input.ref);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  return predict(ctx, { ref: input.ref, instances: tableInstances(table), explain: input.explain, onResolved: input.onResolved });
+  return found instanceof Promise ? found.then((served) => answerTable(ctx, input, served)) : answerTable(ctx, input, found);
+}
+
+/** A table as one answer when it fits the version, else as the same rows sent as instances. */
+function answerTable<T extends InstanceTable>(ctx: PredictServiceContext, input: PredictTableInput<T>, served: ServedVersion): Promise<PredictOutcome | TablePrediction<T>> {
+  if (!tableFits(served, input.table)) return predictTableRows(ctx, input);
+  input.onResolved?.(served);
+  return predictServingTable(ctx.serving, served, input.table);
+}
+
+function predictTableRows<T extends InstanceTable>(ctx: PredictServiceContext, input: PredictTableInput<T>): Promise<PredictOutcome> {
+  // Told through the caller's own input, as it would be on the table path.
+  const onResolved = input.onResolved && ((served: ServedVersion) => input.onResolved!(served));
+  return predict(ctx, { ref: input.ref, instances: tableInstances(input.table), explain: input.explain, onResolved });
 }
 
 export interface BatchPredictionInput {

@@ -62,15 +62,15 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
   if (bytes[i] !== OPEN_BRACE) return undefined;
 
   // The first row fixes the keys (as byte ranges of the body); every later row must repeat them.
-  const keyStart: number[] = [];
-  const keyEnd: number[] = [];
-  let columns: string[] = [];
+  // Read into the module's scratch arrays (the reader runs to its end, never re-entered); the
+  // table gets exactly sized copies at the end.
+  let keyStart = scratch.keyStart;
+  let keyEnd = scratch.keyEnd;
+  let columns: readonly string[] = NO_COLUMNS;
   let nf = -1;
-  // Sized from the body: a value takes at least 6 bytes (`"k":1,`), a row 8. A single row's
-  // request allocates a few bytes, not the kilobytes a fixed first size would zero each time.
-  let values = new Float64Array(Math.min(4096, ((len / 6) | 0) + 1));
-  let rowStart = new Int32Array(Math.min(256, ((len / 8) | 0) + 1));
-  let rowEnd = new Int32Array(rowStart.length);
+  let values = scratch.values;
+  let rowStart = scratch.rowStart;
+  let rowEnd = scratch.rowEnd;
   let n = 0;
   let rows = 0;
   for (;;) {
@@ -96,8 +96,12 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
       if (i >= len) return undefined;
       const ke = i++;
       if (nf < 0) {
-        keyStart.push(ks);
-        keyEnd.push(ke);
+        if (f === keyStart.length) {
+          keyStart = scratch.keyStart = grownInt32(keyStart);
+          keyEnd = scratch.keyEnd = grownInt32(keyEnd);
+        }
+        keyStart[f] = ks;
+        keyEnd[f] = ke;
       } else {
         if (f >= nf) return undefined;
         // Byte by byte: Buffer.compare's argument checks cost more than these few bytes.
@@ -176,7 +180,7 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
       if (n === values.length) {
         const grown = new Float64Array(values.length * 2);
         grown.set(values);
-        values = grown;
+        values = scratch.values = grown;
       }
       values[n++] = value;
       if (!canonical) verbatim = false;
@@ -193,23 +197,13 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
     }
     if (nf < 0) {
       nf = f;
-      columns = new Array(nf);
-      for (let k = 0; k < nf; k++) {
-        const name = bytes.toString('latin1', keyStart[k]!, keyEnd[k]!);
-        // A repeated key (JSON.parse keeps the last) or a prototype key (refused by the generic
-        // parser) is left to the generic path.
-        if (name === '__proto__' || name === 'constructor') return undefined;
-        for (let j = 0; j < k; j++) if (columns[j] === name) return undefined;
-        columns[k] = name;
-      }
+      const named = columnNames(bytes, keyStart, keyEnd, nf);
+      if (!named) return undefined;
+      columns = named;
     } else if (f !== nf) return undefined;
     if (rows === rowStart.length) {
-      const s = new Int32Array(rows * 2);
-      s.set(rowStart);
-      rowStart = s;
-      const e = new Int32Array(rows * 2);
-      e.set(rowEnd);
-      rowEnd = e;
+      rowStart = scratch.rowStart = grownInt32(rowStart);
+      rowEnd = scratch.rowEnd = grownInt32(rowEnd);
     }
     rowStart[rows] = verbatim ? start : -1;
     rowEnd[rows] = i;
@@ -227,7 +221,74 @@ export function parseInstanceTable(bytes: Buffer): ParsedInstances | undefined {
   i++;
   while (isSpace(bytes[i]!)) i++;
   if (i !== len) return undefined;
-  return { columns, rows, values: values.length === n ? values : values.subarray(0, n), bytes, rowStart: rowStart.subarray(0, rows), rowEnd: rowEnd.subarray(0, rows) };
+  // One allocation for the three arrays: a typed array over 64 bytes has its own backing store,
+  // which costs far more than these few values to allocate and, later, to collect.
+  const buffer = new ArrayBuffer(n * 8 + rows * 8);
+  const table = { columns, rows, values: new Float64Array(buffer, 0, n), bytes, rowStart: new Int32Array(buffer, n * 8, rows), rowEnd: new Int32Array(buffer, n * 8 + rows * 4, rows) };
+  copyInto(table.values, values, n);
+  copyInto(table.rowStart, rowStart, rows);
+  copyInto(table.rowEnd, rowEnd, rows);
+  if (values.length > SCRATCH_KEPT) scratch.values = new Float64Array(1024);
+  if (rowStart.length > SCRATCH_KEPT) {
+    scratch.rowStart = new Int32Array(64);
+    scratch.rowEnd = new Int32Array(64);
+  }
+  return table;
+}
+
+/** Where the reader keeps a body's keys, values and rows while it reads (grown as needed). */
+const scratch: { keyStart: Int32Array; keyEnd: Int32Array; values: Float64Array; rowStart: Int32Array; rowEnd: Int32Array } = { keyStart: new Int32Array(64), keyEnd: new Int32Array(64), values: new Float64Array(1024), rowStart: new Int32Array(64), rowEnd: new Int32Array(64) };
+/** Scratch arrays longer than this are dropped after the read that grew them (a big batch's). */
+const SCRATCH_KEPT = 1 << 16;
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+
+function grownInt32(a: Int32Array): Int32Array {
+  const grown = new Int32Array(a.length * 2);
+  grown.set(a);
+  return grown;
+}
+
+function copyInto<T extends Float64Array | Int32Array>(to: T, from: T, n: number): void {
+  if (n > 64) to.set(from.subarray(0, n) as never);
+  else for (let k = 0; k < n; k++) to[k] = from[k]!;
+}
+
+/**
+ * The last column names read, and their bytes: clients send the same keys request after request,
+ * and then the names (and their checks) are the previous request's, frozen, not read again.
+ */
+let lastColumns: readonly string[] = NO_COLUMNS;
+let lastKeyBytes: Buffer = Buffer.alloc(0);
+let lastKeyEnds = new Int32Array(0);
+
+/**
+ * The names of the first row's keys (byte ranges of `bytes`), or undefined when the generic parser
+ * must read the body: a repeated key (JSON.parse keeps the last) or a prototype key (it refuses).
+ */
+function columnNames(bytes: Buffer, keyStart: Int32Array, keyEnd: Int32Array, nf: number): readonly string[] | undefined {
+  if (nf === lastColumns.length) {
+    let same = true;
+    for (let k = 0, at = 0; same && k < nf; k++) {
+      const s = keyStart[k]!;
+      const length = keyEnd[k]! - s;
+      if (length !== lastKeyEnds[k]! - at) same = false;
+      else for (let j = 0; j < length; j++) if (bytes[s + j] !== lastKeyBytes[at + j]) { same = false; break; }
+      at = lastKeyEnds[k]!;
+    }
+    if (same) return lastColumns;
+  }
+  const columns: string[] = new Array(nf);
+  for (let k = 0; k < nf; k++) {
+    const name = bytes.toString('latin1', keyStart[k]!, keyEnd[k]!);
+    if (name === '__proto__' || name === 'constructor') return undefined;
+    for (let j = 0; j < k; j++) if (columns[j] === name) return undefined;
+    columns[k] = name;
+  }
+  lastColumns = Object.freeze(columns);
+  lastKeyBytes = Buffer.from(columns.join(''), 'latin1');
+  lastKeyEnds = new Int32Array(nf);
+  for (let k = 0, at = 0; k < nf; k++) lastKeyEnds[k] = at += columns[k]!.length;
+  return lastColumns;
 }
 
 /** Each version's constant parts of the answer, JSON-encoded once. */

@@ -311,13 +311,14 @@ export interface TablePrediction<T extends InstanceTable = InstanceTable> {
  * each problem.
  * @throws MODEL_OUTPUT_INVALID as predictRows.
  */
-export async function predictTable<T extends InstanceTable>(deps: PredictDeps, served: ServedVersion, table: T): Promise<TablePrediction<T>> {
+export function predictTable<T extends InstanceTable>(deps: PredictDeps, served: ServedVersion, table: T): Promise<TablePrediction<T>> {
   const n = table.rows;
-  const X = table.values;
-  const out = n === 0 ? new Float64Array(0) : await predictRows(served, X, n, instanceLabel);
-  deps.metrics.countPredictions(served.model, served.version, n);
-  logRows(deps, served, 'instances', X, out, n);
-  return { model: served.model, version: served.version, runtime: served.runtime, classes: [...served.classes], table, probabilities: out };
+  // Not an async function: a single row's answer is one promise reaction after the runtime's.
+  return (n === 0 ? Promise.resolve(new Float64Array(0)) : predictRows(served, table.values, n, instanceLabel)).then((out) => {
+    deps.metrics.countPredictions(served.model, served.version, n);
+    logRows(deps, served, 'instances', table.values, out, n);
+    return { model: served.model, version: served.version, runtime: served.runtime, classes: [...served.classes], table, probabilities: out };
+  });
 }
 
 /** A game resolved to model inputs: its online feature row and, when known, its odds. */

@@ -68,6 +68,41 @@ describe('parseInstanceTable: a batch of instances read from bytes as JSON.parse
     usual.forEach((row, i) => assert.ok(plain.rowStart[i]! >= 0, row));
   });
 
+  it('the same keys as the previous body reuse its column names; any other keys are read anew', () => {
+    const first = parse('{"instances":[{"home_elo":1,"away_elo":2}]}')!;
+    const again = parse('{"instances":[{"home_elo":3,"away_elo":4},{"home_elo":5,"away_elo":6}]}')!;
+    assert.equal(again.columns, first.columns, 'the same keys: the previous frozen names');
+    assert.ok(Object.isFrozen(again.columns));
+    // Same count and total length, other bytes; same count, other lengths; one key more.
+    for (const [text, names] of [
+      ['{"instances":[{"home_elX":1,"away_elo":2}]}', ['home_elX', 'away_elo']],
+      ['{"instances":[{"home_el":1,"away_eloo":2}]}', ['home_el', 'away_eloo']],
+      ['{"instances":[{"home_elo":1,"away_elo":2,"x":3}]}', ['home_elo', 'away_elo', 'x']],
+      ['{"instances":[{"home_elo":1,"away_elo":2}]}', ['home_elo', 'away_elo']],
+    ] as const) {
+      assert.deepEqual(parse(text)?.columns, names, text);
+    }
+    // A repeated or prototype key is refused whatever was read before it.
+    parse('{"instances":[{"a":1,"b":2}]}');
+    assert.equal(parse('{"instances":[{"a":1,"a":2}]}'), undefined);
+    parse('{"instances":[{"__proto__":1}]}');
+    assert.equal(parse('{"instances":[{"__proto__":1}]}'), undefined);
+  });
+
+  it('each table owns its values and rows: a later read (a big batch, then a small one) changes none of them', () => {
+    const small = parse('{"instances":[{"a":1.5,"b":-2}]}')!;
+    const rows = Array.from({ length: 5000 }, (_, r) => `{"a":${r},"b":${r + 0.25}}`);
+    const big = parse(`{"instances":[${rows.join(',')}]}`)!;
+    const after = parse('{ "instances":[{"a":7,"b":8}]}')!;
+    assert.deepEqual([...small.values], [1.5, -2]);
+    assert.deepEqual([...small.rowStart, ...small.rowEnd], [14, 30]);
+    assert.equal(big.rows, 5000);
+    assert.deepEqual([big.values[0], big.values[9999], big.rowStart[4999]! >= 0], [0, 4999.25, true]);
+    assert.deepEqual([...after.values, after.rowStart[0]], [7, 8, 15]);
+    assert.equal(small.values.length, 2);
+    assert.equal(big.values.length, 10000);
+  });
+
   it('leaves every other body to the generic parser (undefined)', () => {
     const bodies = [
       '{"instances":[]}',

@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../types.ts';
 import { errorResponses } from '../schemas.ts';
-import { type ExplainRequest, type GameRequest, predictGames, predictInstances, writeTablePrediction, type ServedVersion, type VersionSelector, type PredictResult } from '../../serving/index.ts';
-import { predict, predictTable, type PredictInput } from '../../services/index.ts';
+import { type ExplainRequest, type GameRequest, predictGames, predictInstances, writeTablePrediction, type ServedVersion, type VersionSelector, type PredictResult, type ParsedInstances } from '../../serving/index.ts';
+import { predict, predictTable, type PredictInput, type PredictTableInput } from '../../services/index.ts';
 import { INSTANCE_TABLE, type TableBody } from '../instance-table.ts';
 import { AppError } from '../../../core/index.ts';
 import { PredictBody, PredictParams, PredictQuery, PredictResponse, versionPredictResponse } from './predict.schemas.ts';
@@ -49,12 +49,12 @@ export async function predictRoutes(app: AppInstance): Promise<void> {
     const explainRequest: ExplainRequest | undefined = explaining ? { engine: explain === 'true' ? 'auto' : (explain as ExplainRequest['engine']), space: space ?? 'probability', groupBy } : undefined;
     const table = (request.body as TableBody)[INSTANCE_TABLE];
     if (table) {
-      const found: { served?: ServedVersion } = {};
-      const answer = await predictTable(app.ctx, { ref: { model: request.params.name, alias, version }, table, explain: explainRequest, onResolved: rememberServed.bind(found) });
+      const input: PredictTableInput<ParsedInstances> & { served?: ServedVersion } = { ref: { model: request.params.name, alias, version }, table, explain: explainRequest, onResolved: rememberServed };
+      const answer = await predictTable(app.ctx, input);
       // Fits the version: the answer written straight into bytes, as the compiled serializer
       // would write it (Fastify sends a Buffer as it is). Else answered as instances, below.
-      if ('table' in answer) return (reply as FastifyReply).type(JSON_TYPE).send(writeTablePrediction(found.served!, answer));
-      return send(reply, explaining, found.served, answer);
+      if ('table' in answer) return (reply as FastifyReply).type(JSON_TYPE).send(writeTablePrediction(input.served!, answer));
+      return send(reply, explaining, input.served, answer);
     }
     const input: PredictInput & { served?: ServedVersion } = {
       ref: { model: request.params.name, alias, version },
