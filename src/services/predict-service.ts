@@ -122,7 +122,8 @@ function answerTable<T extends InstanceTable>(ctx: PredictServiceContext, input:
 }
 
 function predictTableRows<T extends InstanceTable>(ctx: PredictServiceContext, input: PredictTableInput<T>): Promise<PredictOutcome> {
-  // Told through the caller's own input, as it would be on the table path.
+  // onResolved is a method of the caller's input and may read `this` (the route's does): called on
+  // that input, as the table path calls it; handing the bare method on fails the route's tests.
   const onResolved = input.onResolved && ((served: ServedVersion) => input.onResolved!(served));
   return predict(ctx, { ref: input.ref, instances: tableInstances(input.table), explain: input.explain, onResolved });
 }
